@@ -1,0 +1,33 @@
+package org.mtcp.core;
+
+import java.security.SecureRandom;
+import java.util.HexFormat;
+
+/**
+ * The identity of one logical M-TCP connection: 128 random bits chosen by the first server.
+ * It survives every migration; the epoch, not the id, tells holders apart.
+ */
+public record ConnectionId(long high, long low) {
+
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    public static ConnectionId random() {
+        return new ConnectionId(RANDOM.nextLong(), RANDOM.nextLong());
+    }
+
+    /** Parses the 32 hex digits that {@link #toString()} prints. */
+    public static ConnectionId parse(String hex) {
+        if (hex == null || hex.length() != 32) {
+            throw new IllegalArgumentException("connection id must be 32 hex digits: " + hex);
+        }
+        HexFormat format = HexFormat.of();
+        return new ConnectionId(
+                format.fromHexDigitsToLong(hex, 0, 16), format.fromHexDigitsToLong(hex, 16, 32));
+    }
+
+    @Override
+    public String toString() {
+        HexFormat format = HexFormat.of();
+        return format.toHexDigits(high) + format.toHexDigits(low);
+    }
+}

@@ -1,0 +1,49 @@
+package org.mtcp.core;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+
+/**
+ * The server end of one logical connection, as held by this server at one epoch.
+ *
+ * <p>Contract (DESIGN 3.3): reads first replay the inbound log (bytes the application consumed
+ * after the last snapshot on the previous holder), then return new bytes. Writes after an import
+ * must regenerate exactly the bytes the previous holder wrote after its snapshot; a mismatch
+ * resets the connection with a "non-deterministic replay" error. Once the connection has moved
+ * away, every operation throws {@link MigratedException}.
+ */
+public interface MtcpServerConnection extends Closeable {
+
+    ConnectionId id();
+
+    /** The epoch this server holds: 0 for a new connection, +1 at every migration. */
+    long epoch();
+
+    /** True when this connection was taken over from another server. */
+    boolean migrated();
+
+    /** The last snapshot exported by the previous holder; an empty array for a new connection. */
+    byte[] importState() throws IOException;
+
+    /**
+     * Records {@code snapshot} as the application state at the current read and write positions,
+     * and trims the inbound log. Throws {@link MigratedException} once the connection has moved.
+     */
+    void exportState(byte[] snapshot) throws IOException;
+
+    InputStream getInputStream() throws IOException;
+
+    OutputStream getOutputStream() throws IOException;
+
+    /**
+     * Asks the client to move to another server of the pool (load shedding, draining before a
+     * deploy); {@code target} may be null to let the client choose.
+     */
+    void requestMigration(String target) throws IOException;
+
+    /** Graceful end of the connection (the client sees end-of-stream after the last byte). */
+    @Override
+    void close() throws IOException;
+}
