@@ -1,0 +1,139 @@
+package org.mtcp.cli;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import org.mtcp.cli.fileserver.Degradation;
+import org.mtcp.cli.fileserver.FileServer;
+import org.mtcp.cli.fileserver.FileServerConfig;
+import org.mtcp.core.MtcpServer;
+import org.mtcp.core.PoolConfig;
+import org.mtcp.core.ServerOptions;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code mtcp file-server}: the paper's Figure 4, a migratory HTTP/1.1 file server. */
+@Command(
+        name = "file-server",
+        mixinStandardHelpOptions = true,
+        showDefaultValues = true,
+        sortOptions = false,
+        description = {
+            "Runs one server of a pool: a migratory HTTP/1.1 file server (the M-TCP paper's Figure 4).",
+            "",
+            "It answers GET and HEAD for the files under DIR (every server of the pool must have identical "
+                    + "files), with keep-alive and Content-Length and no Date or Server header, and sends bodies "
+                    + "in chunks, exporting a snapshot (request position, file path, offset) after each one. "
+                    + "When a client migrates here in the middle of a body, this server imports the snapshot "
+                    + "and continues byte-exact.",
+            "",
+            "--degrade-after reproduces the slowing servers of the paper's section 5. Each connection "
+                    + "accepted or migrated in prints one line on stdout. Ctrl-C asks the clients to move to "
+                    + "another server (up to --drain-timeout), then stops.",
+            ""})
+public final class FileServerCommand implements Callable<Integer> {
+
+    static final int MAX_SNAPSHOT_PAD = 16 << 20;
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--pool", paramLabel = "FILE", required = true,
+            description = "Pool file (docs/pool-file.md): the members, their addresses and the pool secret.")
+    Path pool;
+
+    @Option(names = "--name", paramLabel = "NAME", required = true,
+            description = "This server's name in the pool file.")
+    String name;
+
+    @Option(names = "--dir", paramLabel = "DIR", required = true, description = "Directory of the files served.")
+    Path dir;
+
+    @Option(names = "--chunk-size", paramLabel = "BYTES", defaultValue = "1024",
+            converter = Converters.IntByteSize.class,
+            description = "Body bytes sent between two snapshots.")
+    int chunkSize;
+
+    @Option(names = "--snapshot-pad", paramLabel = "BYTES", defaultValue = "0",
+            converter = Converters.IntByteSize.class,
+            description = "Pad every snapshot to at least this size (the paper compares 2k, 10k and 16k).")
+    int snapshotPad;
+
+    @Option(names = "--degrade-after", paramLabel = "BYTES", converter = Converters.ByteSize.class,
+            description = "Slow down after sending this many bytes on a connection (counted afresh on each "
+                    + "server that takes it over); default: never.")
+    Long degradeAfter;
+
+    @Option(names = "--degrade-step", paramLabel = "DURATION", defaultValue = "2ms",
+            converter = Converters.DurationConverter.class,
+            description = "Once degraded, the delay before each chunk grows by this much: step, 2*step, ...")
+    Duration degradeStep;
+
+    @Option(names = "--degrade-max", paramLabel = "DURATION", defaultValue = "1s",
+            converter = Converters.DurationConverter.class,
+            description = "Upper bound of the delay before one chunk.")
+    Duration degradeMax;
+
+    @Option(names = "--drain-timeout", paramLabel = "DURATION", defaultValue = "3s",
+            converter = Converters.DurationConverter.class,
+            description = "On Ctrl-C, how long to wait for clients asked to migrate away (0: drop them at once).")
+    Duration drainTimeout;
+
+    @Override
+    public Integer call() throws Exception {
+        if (!Files.isDirectory(dir)) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--dir " + dir + " is not a directory");
+        }
+        if (chunkSize <= 0 || chunkSize > 1 << 20) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--chunk-size must be 1 to 1m bytes");
+        }
+        if (snapshotPad > MAX_SNAPSHOT_PAD) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--snapshot-pad is at most 16m");
+        }
+        PoolConfig poolConfig = PoolTarget.loadPool(spec, pool);
+        if (poolConfig.member(name).isEmpty()) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "no server named '" + name
+                    + "' in " + pool + " (members: " + poolConfig.members().stream().map(m -> m.name()).toList() + ")");
+        }
+        Degradation degradation = degradeAfter == null ? Degradation.NONE
+                : new Degradation(degradeAfter, degradeStep, degradeMax);
+        FileServerConfig config = new FileServerConfig(dir, chunkSize, snapshotPad, degradation);
+
+        ServerOptions defaults = ServerOptions.defaults();
+        // A snapshot holds the padding, up to one read buffer of pending bytes, a path from a
+        // request head (both at most 8 KiB) and a few numbers.
+        int neededSnapshot = snapshotPad + 2 * 8192 + 1024;
+        ServerOptions options = neededSnapshot <= defaults.maxSnapshotSize() ? defaults
+                : new ServerOptions(defaults.maxFrameSize(), neededSnapshot, defaults.maxRetainedBytes(),
+                        defaults.maxConnections(), defaults.handshakeTimeout(), defaults.keepaliveInterval(),
+                        defaults.certificateLifetime(), defaults.stateTransfer());
+
+        EventLog events = new EventLog(System.out);
+        MtcpServer transport = MtcpServer.start(poolConfig, name, options);
+        FileServer server = new FileServer(transport, config, events);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> shutdown(server, events), "shutdown"));
+        events.log("file-server " + name + " ready service=" + PoolTarget.format(transport.serviceAddress())
+                + " control=" + PoolTarget.format(transport.controlAddress()) + " dir=" + dir.toAbsolutePath()
+                + " chunk=" + chunkSize + "B snapshot-pad=" + snapshotPad + "B degrade=" + degradation);
+        server.serve();
+        return 0;
+    }
+
+    private void shutdown(FileServer server, EventLog events) {
+        int live = server.liveConnections();
+        events.log("file-server " + name + " shutting down"
+                + (live > 0 && !drainTimeout.isZero() ? ": asking " + live + " connection(s) to migrate" : ""));
+        int left = server.drain(drainTimeout);
+        server.close();
+        try {
+            server.awaitStopped(Duration.ofSeconds(2));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        events.log("file-server " + name + " stopped" + (left > 0 ? ", " + left + " connection(s) dropped" : ""));
+    }
+}

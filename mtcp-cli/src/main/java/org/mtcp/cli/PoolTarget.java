@@ -1,0 +1,67 @@
+package org.mtcp.cli;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.mtcp.core.PoolConfig;
+import org.mtcp.core.PoolMember;
+import picocli.CommandLine;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+
+/**
+ * Where a client tool finds the pool: a pool file (only the service addresses are used; the
+ * secret, if the file has one, is ignored) or service addresses on the command line. Used as an
+ * exclusive argument group: exactly one of {@code --pool} and {@code --server}.
+ */
+public final class PoolTarget {
+
+    @Option(names = "--pool", paramLabel = "FILE", required = true,
+            description = "Pool file (docs/pool-file.md); only the servers' service addresses are read.")
+    Path poolFile;
+
+    @Option(names = "--server", paramLabel = "HOST:PORT", required = true, split = ",",
+            converter = Converters.HostPort.class,
+            description = "Service address of a pool server, instead of --pool; repeat or separate with commas.")
+    List<InetSocketAddress> servers;
+
+    /** The service addresses, each with a label for logs. */
+    public record Resolved(List<InetSocketAddress> addresses, List<String> labels) {}
+
+    /** Reads the pool; a bad file is a usage error (exit code 2). */
+    public Resolved resolve(CommandSpec spec) {
+        if (servers != null && !servers.isEmpty()) {
+            return new Resolved(List.copyOf(servers), servers.stream().map(PoolTarget::format).toList());
+        }
+        PoolConfig pool = loadPool(spec, poolFile);
+        List<InetSocketAddress> addresses = new ArrayList<>();
+        List<String> labels = new ArrayList<>();
+        for (PoolMember m : pool.members()) {
+            addresses.add(m.service());
+            labels.add(m.name() + "@" + format(m.service()));
+        }
+        if (addresses.isEmpty()) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "pool file " + poolFile + " lists no server");
+        }
+        return new Resolved(addresses, labels);
+    }
+
+    /** Loads a pool file, turning any problem into a one-line usage error. */
+    public static PoolConfig loadPool(CommandSpec spec, Path file) {
+        try {
+            return PoolConfig.load(file);
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "pool file not found: " + file);
+        } catch (IOException | RuntimeException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "cannot read pool file " + file + ": " + e.getMessage());
+        }
+    }
+
+    public static String format(InetSocketAddress a) {
+        String host = a.getAddress() != null ? a.getAddress().getHostAddress() : a.getHostString();
+        return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + a.getPort();
+    }
+}

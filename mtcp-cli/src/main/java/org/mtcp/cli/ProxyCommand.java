@@ -1,0 +1,93 @@
+package org.mtcp.cli;
+
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.function.Supplier;
+import org.mtcp.cli.proxy.MigratoryProxy;
+import org.mtcp.cli.proxy.ProxySettings;
+import org.mtcp.core.ClientOptions;
+import org.mtcp.core.policy.MigrationPolicy;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code mtcp proxy}: gives unmodified TCP clients a migratory connection to the pool. */
+@Command(
+        name = "proxy",
+        mixinStandardHelpOptions = true,
+        showDefaultValues = true,
+        sortOptions = false,
+        description = {
+            "Client-side proxy: every TCP connection accepted on --listen is carried to the pool over one "
+                    + "migratory (M-TCP) connection, so unmodified clients (curl, browsers) get migration.",
+            "",
+            "Bytes are relayed both ways with half-close. The connection to the pool moves between servers "
+                    + "when a --policy triggers, when a server asks (draining), or when its server fails "
+                    + "(holder-failure policy); the local client never notices. The proxy needs only the "
+                    + "servers' service addresses, never the pool secret.",
+            "",
+            "Prints a startup line with the bound address, then one line per connection opened and closed "
+                    + "and one per migration (connection, from, to, microseconds, reason).",
+            ""})
+public final class ProxyCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--listen", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:8080",
+            converter = Converters.HostPort.class,
+            description = "Local address to accept clients on (port 0: any free port, printed at startup).")
+    InetSocketAddress listen;
+
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    PoolTarget pool;
+
+    @Option(names = "--policy", paramLabel = "SPEC", converter = Converters.PolicyConverter.class,
+            description = "Migration policy of every connection, repeatable: rate, rate:min-bytes=16384, "
+                    + "response-time:500ms, silence:2s, holder-failure. Default: none (migrations only when "
+                    + "a server asks).")
+    List<Supplier<MigrationPolicy>> policies = new ArrayList<>();
+
+    @Option(names = "--buffer-size", paramLabel = "BYTES", defaultValue = "16k",
+            converter = Converters.IntByteSize.class,
+            description = "Relay buffer per direction and connection.")
+    int bufferSize;
+
+    @Option(names = "--max-connections", paramLabel = "N", defaultValue = "1024",
+            description = "Connections relayed at once; further ones are closed at once.")
+    int maxConnections;
+
+    @Override
+    public Integer call() throws Exception {
+        if (bufferSize < 1 || bufferSize > 16 << 20) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--buffer-size must be 1 to 16m");
+        }
+        if (maxConnections < 1) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--max-connections must be positive");
+        }
+        PoolTarget.Resolved target = pool.resolve(spec);
+        ClientOptions options = ClientOptions.defaults().withPolicies(policies);
+        ProxySettings settings = new ProxySettings(target.addresses(), options, bufferSize, maxConnections);
+        EventLog events = new EventLog(System.out);
+        MigratoryProxy proxy = MigratoryProxy.bind(listen, settings, events);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            events.log("proxy shutting down, " + proxy.liveConnections() + " connection(s) open");
+            proxy.close();
+        }, "shutdown"));
+        List<String> policyNames = policySpecs();
+        events.log("proxy listening on " + PoolTarget.format(proxy.localAddress()) + " pool=" + target.labels()
+                + " policies=" + policyNames);
+        proxy.serve();
+        return 0;
+    }
+
+    /** The policy specs as typed, for the startup line. */
+    private List<String> policySpecs() {
+        var matched = spec.commandLine().getParseResult().matchedOption("--policy");
+        return matched == null ? List.of() : matched.stringValues();
+    }
+}

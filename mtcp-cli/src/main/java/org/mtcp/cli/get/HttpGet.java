@@ -1,0 +1,181 @@
+package org.mtcp.cli.get;
+
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.List;
+import org.mtcp.cli.http.ChunkedDecoder;
+import org.mtcp.cli.http.HttpParseException;
+import org.mtcp.cli.http.HttpResponseHead;
+import org.mtcp.cli.http.HttpResponseParser;
+import org.mtcp.core.ClientOptions;
+import org.mtcp.core.MigrationListener;
+import org.mtcp.core.MtcpSocket;
+
+/**
+ * One HTTP/1.1 GET over an {@link MtcpSocket}: sends the request with {@code Connection: close},
+ * parses the response head, reads the body by its framing (Content-Length, chunked, or until
+ * the end of the stream), hashes it with SHA-256 and optionally copies it somewhere. A body
+ * shorter than announced is an error, never a silent success.
+ *
+ * <p>{@code migrateEvery} forces an explicit {@link MtcpSocket#migrate()} each time that many
+ * more body bytes have arrived, on top of whatever the policies of the options decide.
+ */
+public final class HttpGet {
+
+    private final List<InetSocketAddress> pool;
+    private final ClientOptions options;
+    private final String host;
+    private final long migrateEvery;
+    private final MigrationListener listener;
+
+    /**
+     * @param host value of the Host header
+     * @param migrateEvery body bytes between explicit migrations; 0 for none
+     * @param listener told of every migration (may be null)
+     */
+    public HttpGet(List<InetSocketAddress> pool, ClientOptions options, String host, long migrateEvery,
+            MigrationListener listener) {
+        this.pool = List.copyOf(pool);
+        this.options = options;
+        this.host = host;
+        this.migrateEvery = migrateEvery;
+        this.listener = listener;
+    }
+
+    /** The request bytes for {@code path}. */
+    static byte[] request(String path, String host) {
+        return ("GET " + path + " HTTP/1.1\r\nHost: " + host + "\r\nUser-Agent: mtcp-get\r\nAccept: */*\r\n"
+                + "Connection: close\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1);
+    }
+
+    /**
+     * Fetches {@code path} (an origin-form target such as {@code /big.bin}).
+     *
+     * @param copyTo receives the body (may be null)
+     * @throws IOException on a transport failure, a malformed response or a truncated body
+     */
+    public GetResult fetch(String path, OutputStream copyTo) throws IOException {
+        long start = System.nanoTime();
+        MessageDigest sha256;
+        try {
+            sha256 = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+        try (MtcpSocket socket = MtcpSocket.connect(pool, options)) {
+            if (listener != null) {
+                socket.addMigrationListener(listener);
+            }
+            OutputStream out = socket.getOutputStream();
+            out.write(request(path, host));
+            out.flush();
+            Body body = new Body(socket, sha256, copyTo);
+            InputStream in = socket.getInputStream();
+            byte[] buf = new byte[16 * 1024];
+            HttpResponseParser parser = new HttpResponseParser();
+            int off = 0;
+            int len = 0;
+            while (!parser.isComplete()) {
+                int r = in.read(buf);
+                if (r < 0) {
+                    throw new EOFException("connection closed before a complete response head");
+                }
+                int n = parser.feed(buf, 0, r);
+                off = n;
+                len = r - n;
+            }
+            HttpResponseHead head = parser.response();
+            switch (head.framing("GET")) {
+                case NONE -> { }
+                case CONTENT_LENGTH -> {
+                    long remaining = head.contentLength();
+                    long expected = remaining;
+                    body.expected = expected;
+                    int n = (int) Math.min(len, remaining);
+                    body.accept(buf, off, n);
+                    remaining -= n;
+                    while (remaining > 0) {
+                        int r = in.read(buf, 0, (int) Math.min(buf.length, remaining));
+                        if (r < 0) {
+                            throw new EOFException("body truncated: " + (expected - remaining) + " of "
+                                    + expected + " bytes received");
+                        }
+                        body.accept(buf, 0, r);
+                        remaining -= r;
+                    }
+                }
+                case CHUNKED -> {
+                    ChunkedDecoder decoder = new ChunkedDecoder();
+                    decoder.decode(buf, off, len, body::accept);
+                    while (!decoder.isDone()) {
+                        int r = in.read(buf);
+                        if (r < 0) {
+                            throw new EOFException("chunked body truncated after " + body.bytes + " bytes");
+                        }
+                        decoder.decode(buf, 0, r, body::accept);
+                    }
+                }
+                case UNTIL_CLOSE -> {
+                    body.accept(buf, off, len);
+                    int r;
+                    while ((r = in.read(buf)) >= 0) {
+                        body.accept(buf, 0, r);
+                    }
+                }
+                default -> throw new IllegalStateException();
+            }
+            if (copyTo != null) {
+                copyTo.flush();
+            }
+            double seconds = (System.nanoTime() - start) / 1e9;
+            return new GetResult(head.status(), body.bytes, sha256.digest(), socket.migrations(),
+                    new ArrayList<>(socket.serversUsed()), seconds, socket.id());
+        } catch (HttpParseException e) {
+            throw new IOException("malformed response: " + e.getMessage(), e);
+        }
+    }
+
+    /** Counts, hashes and copies body bytes; migrates every {@code migrateEvery} bytes. */
+    private final class Body {
+        private final MtcpSocket socket;
+        private final MessageDigest digest;
+        private final OutputStream copy;
+        private long bytes;
+        private long nextMigration;
+        /** Announced body length, -1 when unknown: no explicit migration once it is reached. */
+        private long expected = -1;
+
+        Body(MtcpSocket socket, MessageDigest digest, OutputStream copy) {
+            this.socket = socket;
+            this.digest = digest;
+            this.copy = copy;
+            this.nextMigration = migrateEvery > 0 ? migrateEvery : Long.MAX_VALUE;
+        }
+
+        void accept(byte[] b, int off, int len) throws IOException {
+            if (len == 0) {
+                return;
+            }
+            digest.update(b, off, len);
+            if (copy != null) {
+                copy.write(b, off, len);
+            }
+            bytes += len;
+            if (bytes >= nextMigration) {
+                while (bytes >= nextMigration) {
+                    nextMigration += migrateEvery;
+                }
+                if (expected < 0 || bytes < expected) {
+                    socket.migrate();
+                }
+            }
+        }
+    }
+}
