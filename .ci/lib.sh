@@ -28,11 +28,12 @@ mtcp_select_jdk() {
   export PATH="$JAVA_HOME/bin:$PATH"
 }
 
-# Debian packages the tests use when they are there: PGXS (to build and install the
-# extension into Debian's PostgreSQL 15), chromium and chromedriver (browser tests).
+# Debian packages the tests use: curl (a real client through the proxy), PGXS (to build and
+# install the extension into Debian's PostgreSQL 15), chromium and chromedriver (browser tests).
 # Only as root and only when something is missing.
 mtcp_install_system_packages() {
   local missing=()
+  command -v curl >/dev/null 2>&1 || missing+=(curl)
   command -v pg_config >/dev/null 2>&1 && [ -d "$(pg_config --pgxs 2>/dev/null | xargs dirname 2>/dev/null)" ] \
     || missing+=(postgresql-server-dev-15)
   [ -n "${missing[*]}" ] || return 0
