@@ -21,6 +21,7 @@ public final class HttpRequestParser {
 
     private final HttpHeadParser head;
     private HttpRequest request;
+    private boolean failed;
 
     public HttpRequestParser() {
         this(DEFAULT_MAX_HEAD_SIZE);
@@ -40,11 +41,19 @@ public final class HttpRequestParser {
         if (request != null) {
             return 0;
         }
-        int n = head.feed(buf, off, len);
-        if (head.isComplete()) {
-            request = interpret(head.startLine(), head.fields());
+        if (failed) {
+            throw new IllegalStateException("parser failed; reset() it");
         }
-        return n;
+        try {
+            int n = head.feed(buf, off, len);
+            if (head.isComplete()) {
+                request = interpret(head.startLine(), head.fields());
+            }
+            return n;
+        } catch (HttpParseException e) {
+            failed = true;
+            throw e;
+        }
     }
 
     public boolean isComplete() {
@@ -67,6 +76,7 @@ public final class HttpRequestParser {
     public void reset() {
         head.reset();
         request = null;
+        failed = false;
     }
 
     /** Parses a whole request head from a string (tests, tools). */
