@@ -16,6 +16,7 @@ import org.mtcp.core.policy.MigrationPolicy;
 import picocli.CommandLine;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Help;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -29,9 +30,9 @@ import picocli.CommandLine.Spec;
         sortOptions = false,
         description = {
             "Fetches PATH over HTTP/1.1 from the pool through one migratory (M-TCP) connection and prints "
-                    + "one JSON line on stdout:",
-            "  {\"status\":200,\"bytes\":N,\"sha256\":\"HEX\",\"migrations\":N,\"servers\":[\"s1\",...],"
-                    + "\"seconds\":S,\"cid\":\"HEX\"}",
+                    + "one JSON line on stdout, e.g.",
+            "  {\"status\":200,\"bytes\":4194304,\"sha256\":\"9f86d0...\",\"migrations\":5,",
+            "   \"servers\":[\"s1\",\"s2\"],\"seconds\":1.234,\"cid\":\"5be1...\"}",
             "Each migration is also reported on stderr.",
             "",
             "Exit codes: 0 success (2xx), 1 failure (pool unreachable, malformed or truncated response; "
@@ -48,7 +49,8 @@ public final class GetCommand implements Callable<Integer> {
     @ArgGroup(exclusive = true, multiplicity = "1")
     PoolTarget pool;
 
-    @Option(names = "--policy", paramLabel = "SPEC", converter = Converters.PolicyConverter.class,
+    @Option(names = "--policy", paramLabel = "SPEC", showDefaultValue = Help.Visibility.NEVER,
+            converter = Converters.PolicyConverter.class,
             description = "Migration policy, repeatable: rate, rate:min-bytes=16384, response-time:500ms, "
                     + "silence:2s, holder-failure. Default: none.")
     List<Supplier<MigrationPolicy>> policies = new ArrayList<>();

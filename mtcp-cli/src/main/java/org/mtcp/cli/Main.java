@@ -34,9 +34,12 @@ public final class Main implements Runnable {
         return cl;
     }
 
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
     @Override
     public void run() {
-        new CommandLine(this).usage(System.out);
+        spec.commandLine().usage(spec.commandLine().getOut());
     }
 
     private static int failed(Exception e, CommandLine cmd, CommandLine.ParseResult parseResult) {

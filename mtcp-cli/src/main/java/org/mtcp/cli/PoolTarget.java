@@ -22,9 +22,9 @@ public final class PoolTarget {
             description = "Pool file (docs/pool-file.md); only the servers' service addresses are read.")
     Path poolFile;
 
-    @Option(names = "--server", paramLabel = "HOST:PORT", required = true, split = ",",
+    @Option(names = "--server", paramLabel = "HOST:PORT", required = true,
             converter = Converters.HostPort.class,
-            description = "Service address of a pool server, instead of --pool; repeat or separate with commas.")
+            description = "Service address of a pool server, instead of --pool; repeatable.")
     List<InetSocketAddress> servers;
 
     /** The service addresses, each with a label for logs. */

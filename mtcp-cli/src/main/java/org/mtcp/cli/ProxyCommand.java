@@ -11,6 +11,7 @@ import org.mtcp.core.ClientOptions;
 import org.mtcp.core.policy.MigrationPolicy;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Help;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -46,7 +47,8 @@ public final class ProxyCommand implements Callable<Integer> {
     @ArgGroup(exclusive = true, multiplicity = "1")
     PoolTarget pool;
 
-    @Option(names = "--policy", paramLabel = "SPEC", converter = Converters.PolicyConverter.class,
+    @Option(names = "--policy", paramLabel = "SPEC", showDefaultValue = Help.Visibility.NEVER,
+            converter = Converters.PolicyConverter.class,
             description = "Migration policy of every connection, repeatable: rate, rate:min-bytes=16384, "
                     + "response-time:500ms, silence:2s, holder-failure. Default: none (migrations only when "
                     + "a server asks).")

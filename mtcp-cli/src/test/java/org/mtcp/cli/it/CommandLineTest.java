@@ -1,0 +1,105 @@
+package org.mtcp.cli.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.mtcp.cli.Main;
+import picocli.CommandLine;
+
+/** Help and usage errors, in-process (fast) and once through a real process. */
+class CommandLineTest {
+
+    private record Result(int exit, String out, String err) {}
+
+    private static Result run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine cl = Main.commandLine();
+        cl.setOut(new PrintWriter(out, true));
+        cl.setErr(new PrintWriter(err, true));
+        int exit = cl.execute(args);
+        return new Result(exit, out.toString(), err.toString());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"file-server", "proxy", "get"})
+    void everySubcommandHasHelp(String command) {
+        Result r = run(command, "--help");
+        assertThat(r.exit()).isZero();
+        assertThat(r.out()).startsWith("Usage: mtcp " + command).contains("-h, --help");
+        assertThat(r.err()).isEmpty();
+    }
+
+    @Test
+    void helpShowsDefaultsAndOptions() {
+        assertThat(run("file-server", "--help").out())
+                .contains("--pool=FILE", "--name=NAME", "--dir=DIR", "--degrade-after=BYTES",
+                        "--degrade-step=DURATION", "Default: 2ms", "--snapshot-pad=BYTES", "Default: 1024");
+        assertThat(run("proxy", "--help").out()).contains("--listen=HOST:PORT", "Default: 127.0.0.1:8080",
+                "--policy=SPEC", "--pool=FILE", "--server=HOST:PORT");
+        assertThat(run("get", "--help").out()).contains("PATH", "--output=FILE", "--migrate-every=BYTES",
+                "\"sha256\"", "Exit codes");
+        assertThat(run("--help").out()).contains("file-server", "proxy", "get");
+    }
+
+    @Test
+    void topLevelHelpListsTheCommands() {
+        Result r = run();
+        assertThat(r.exit()).isZero();
+        assertThat(r.out()).contains("file-server", "proxy", "get");
+    }
+
+    static List<List<String>> badArguments() {
+        return List.of(
+                List.of("file-server"),
+                List.of("file-server", "--pool", "p", "--name"),
+                List.of("file-server", "--pool", "/nonexistent/pool.conf", "--name", "s1", "--dir", "/"),
+                List.of("file-server", "--pool", "p", "--name", "s1", "--dir", "/nonexistent-dir"),
+                List.of("file-server", "--pool", "p", "--name", "s1", "--dir", "/", "--degrade-step", "2"),
+                List.of("file-server", "--pool", "p", "--name", "s1", "--dir", "/", "--snapshot-pad", "lots"),
+                List.of("proxy"),
+                List.of("proxy", "--server", "127.0.0.1:1", "--pool", "p"),
+                List.of("proxy", "--server", "127.0.0.1:99999"),
+                List.of("proxy", "--server", "127.0.0.1:1", "--listen", "nohost:"),
+                List.of("proxy", "--pool", "/nonexistent/pool.conf"),
+                List.of("proxy", "--server", "127.0.0.1:1", "--unknown-option"),
+                List.of("get", "--server", "127.0.0.1:1"),
+                List.of("get", "/x", "/y", "--server", "127.0.0.1:1"),
+                List.of("get", "/x"),
+                List.of("get", "/a b", "--server", "127.0.0.1:1"),
+                List.of("get", "/x", "--server", "127.0.0.1:1", "--migrate-every", "-5"),
+                List.of("no-such-command"));
+    }
+
+    @Test
+    void badArgumentsAreAOneLineErrorWithUsageAndExitCode2() {
+        for (List<String> args : badArguments()) {
+            Result r = run(args.toArray(String[]::new));
+            assertThat(r.exit()).as("exit code of %s", args).isEqualTo(2);
+            String[] lines = r.err().split("\n");
+            assertThat(lines[0]).as("first line of %s", args).isNotBlank().doesNotStartWith("Usage");
+            assertThat(r.err()).as("usage (or a suggestion) after the error for %s", args)
+                    .containsAnyOf("Usage: mtcp", "Did you mean");
+            assertThat(r.err()).doesNotContain("Exception");
+            assertThat(r.out()).isEmpty();
+        }
+    }
+
+    @Test
+    void aRealProcessPrintsHelpAndExitsZero() throws Exception {
+        try (CliProcess p = CliProcess.mtcp("help", List.of("proxy", "--help"))) {
+            assertThat(p.awaitExit(Duration.ofSeconds(60))).as(p.output()).isZero();
+            assertThat(String.join("\n", p.stdout())).contains("Usage: mtcp proxy");
+        }
+        try (CliProcess p = CliProcess.mtcp("bad", List.of("get"))) {
+            assertThat(p.awaitExit(Duration.ofSeconds(60))).as(p.output()).isEqualTo(2);
+            assertThat(p.stderr().get(0)).contains("Missing required");
+        }
+    }
+}
