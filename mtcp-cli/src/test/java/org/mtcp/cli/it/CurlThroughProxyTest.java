@@ -1,0 +1,144 @@
+package org.mtcp.cli.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.mtcp.cli.support.LocalPool;
+import org.mtcp.cli.support.PoolFiles;
+import org.mtcp.cli.support.TestFiles;
+import org.mtcp.core.PoolConfig;
+import org.mtcp.core.PoolMember;
+
+/**
+ * The acceptance test of issue #2: an unmodified client (curl) downloads a large file through
+ * {@code mtcp proxy} from two {@code mtcp file-server}s, every one a real process. When the
+ * servers degrade (paper section 5) the rate policy moves the connection back and forth and
+ * the file still arrives byte-exact; when they do not, nothing moves.
+ */
+class CurlThroughProxyTest {
+
+    static final Duration STARTUP = Duration.ofSeconds(60);
+    static final int FILE_SIZE = 3 * 1024 * 1024;
+    static final Pattern LISTENING = Pattern.compile("proxy listening on 127\\.0\\.0\\.1:(\\d+) ");
+    static final Pattern MIGRATION = Pattern.compile(
+            " migration #(\\d+) cid=[0-9a-f]{32} from=(s\\d) to=(s\\d) micros=(\\d+) reason=(.+)$");
+
+    @TempDir
+    Path work;
+    Path poolFile;
+    Path file;
+    final List<CliProcess> processes = new ArrayList<>();
+
+    @BeforeEach
+    void files() throws Exception {
+        file = TestFiles.random(work.resolve("files/big.bin"), FILE_SIZE, 2);
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        for (int i = processes.size() - 1; i >= 0; i--) {
+            processes.get(i).close();
+        }
+    }
+
+    /** Starts the pool's file servers as processes and waits until each is ready. */
+    PoolConfig startServers(int n, List<String> extraArgs) throws Exception {
+        PoolConfig pool = LocalPool.config(n);
+        poolFile = PoolFiles.write(work.resolve("pool.conf"), pool);
+        for (PoolMember m : pool.members()) {
+            List<String> args = new ArrayList<>(List.of("file-server", "--pool", poolFile.toString(),
+                    "--name", m.name(), "--dir", work.resolve("files").toString()));
+            args.addAll(extraArgs);
+            processes.add(CliProcess.mtcp(m.name(), args));
+        }
+        for (CliProcess p : processes) {
+            p.awaitLine(l -> l.contains(" ready service="), STARTUP);
+        }
+        return pool;
+    }
+
+    /** Starts the proxy on a free port; returns the port. */
+    int startProxy(String... policies) throws Exception {
+        List<String> args = new ArrayList<>(List.of("proxy", "--pool", poolFile.toString(), "--listen", "127.0.0.1:0"));
+        for (String p : policies) {
+            args.add("--policy");
+            args.add(p);
+        }
+        CliProcess proxy = CliProcess.mtcp("proxy", args);
+        processes.add(proxy);
+        Matcher m = LISTENING.matcher(proxy.awaitLine(l -> LISTENING.matcher(l).find(), STARTUP));
+        assertThat(m.find()).isTrue();
+        return Integer.parseInt(m.group(1));
+    }
+
+    CliProcess proxy() {
+        return processes.get(processes.size() - 1);
+    }
+
+    /** curl through the proxy; returns the downloaded file after checking curl's exit code. */
+    Path curl(int port) throws Exception {
+        Path out = work.resolve("download.bin");
+        try (CliProcess curl = CliProcess.start("curl", List.of("/usr/bin/curl", "--silent", "--show-error",
+                "--fail", "--max-time", "120", "--output", out.toString(),
+                "--write-out", "%{http_code} %{size_download}\\n", "http://127.0.0.1:" + port + "/big.bin"))) {
+            assertThat(curl.awaitExit(Duration.ofSeconds(150))).as(curl.output() + "\n" + proxy().output()).isZero();
+            assertThat(curl.stdout()).containsExactly("200 " + FILE_SIZE);
+        }
+        return out;
+    }
+
+    List<Matcher> migrations() throws Exception {
+        proxy().awaitLine(l -> l.contains(" close #1 "), Duration.ofSeconds(30));
+        List<Matcher> found = new ArrayList<>();
+        for (String line : proxy().stdout()) {
+            Matcher m = MIGRATION.matcher(line);
+            if (m.find()) {
+                found.add(m);
+            }
+        }
+        return found;
+    }
+
+    @Test
+    void curlDownloadsByteExactFromTwoDegradingServersWithSeveralMigrations() throws Exception {
+        startServers(2, List.of("--degrade-after", "256k", "--degrade-step", "1ms", "--degrade-max", "50ms"));
+        int port = startProxy("rate");
+        Path out = curl(port);
+        assertThat(TestFiles.sha256(out)).isEqualTo(TestFiles.sha256(file));
+        List<Matcher> migrations = migrations();
+        assertThat(migrations).as(proxy().output()).hasSizeGreaterThanOrEqualTo(3);
+        for (Matcher m : migrations) {
+            assertThat(m.group(1)).isEqualTo("1");
+            assertThat(m.group(2)).isNotEqualTo(m.group(3));
+            assertThat(m.group(5)).startsWith("rate");
+        }
+        // Every server logged the connection coming in: one accept, the rest migrated in.
+        long accepts = processes.subList(0, 2).stream().flatMap(p -> p.stdout().stream())
+                .filter(l -> l.contains(" accept cid=")).count();
+        long migratedIn = processes.subList(0, 2).stream().flatMap(p -> p.stdout().stream())
+                .filter(l -> l.contains(" migrated-in cid=")).count();
+        assertThat(accepts).isEqualTo(1);
+        assertThat(migratedIn).isEqualTo(migrations.size());
+        System.out.println("acceptance: " + migrations.size() + " migrations; " + proxy().stdout().stream()
+                .filter(l -> l.contains(" close #1 ")).findFirst().orElseThrow());
+    }
+
+    @Test
+    void withoutDegradationNothingMigrates() throws Exception {
+        startServers(2, List.of());
+        int port = startProxy("rate");
+        Path out = curl(port);
+        assertThat(TestFiles.sha256(out)).isEqualTo(TestFiles.sha256(file));
+        assertThat(migrations()).as(proxy().output()).isEmpty();
+        assertThat(proxy().stdout()).anyMatch(l -> l.contains(" close #1 ") && l.contains(" migrations=0 "));
+    }
+}
