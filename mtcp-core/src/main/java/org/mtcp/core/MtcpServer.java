@@ -3,7 +3,10 @@ package org.mtcp.core;
 import java.io.Closeable;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.time.Clock;
 import java.time.Duration;
+import java.util.Objects;
+import org.mtcp.core.internal.server.ServerEngine;
 
 /**
  * One server of a pool: listens on its service address for clients (new connections and
@@ -12,13 +15,41 @@ import java.time.Duration;
  * <p>{@link #accept()} returns both new and migrated connections, so the same application code
  * runs on every server (paper section 3.1.2): it calls {@link MtcpServerConnection#importState()}
  * and resumes from the snapshot, which is empty for a new connection.
+ *
+ * <p>A typical application thread per connection:
+ * <pre>{@code
+ * while (true) {
+ *     MtcpServerConnection c = server.accept();
+ *     Thread.ofVirtual().start(() -> {
+ *         try (c) {
+ *             State s = State.decode(c.importState());   // empty for a new connection
+ *             ... read, write, and c.exportState(s.encode()) at consistent points ...
+ *         } catch (MigratedException e) {
+ *             // the connection moved to another server: this thread simply ends
+ *         }
+ *     });
+ * }
+ * }</pre>
+ *
+ * <p>Ports may be 0 in the pool (tests): {@link #serviceAddress()} and {@link #controlAddress()}
+ * report the bound ports, and {@link #updatePool(PoolConfig)} gives every server the real
+ * addresses once all are bound (the test kit's {@code PoolFixture} does this).
  */
 public final class MtcpServer implements Closeable {
+
+    private final ServerEngine engine;
+
+    private MtcpServer(ServerEngine engine) {
+        this.engine = engine;
+    }
 
     /** Starts the pool member {@code name}: binds its service and control addresses. */
     public static MtcpServer start(PoolConfig pool, String name, ServerOptions options)
             throws IOException {
-        throw new UnsupportedOperationException("TODO");
+        Objects.requireNonNull(pool, "pool");
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(options, "options");
+        return new MtcpServer(ServerEngine.start(pool, name, options, Clock.systemUTC()));
     }
 
     public static MtcpServer start(PoolConfig pool, String name) throws IOException {
@@ -27,35 +58,61 @@ public final class MtcpServer implements Closeable {
 
     /** Blocks until a new or migrated connection is ready; throws once the server is closed. */
     public MtcpServerConnection accept() throws IOException {
-        throw new UnsupportedOperationException("TODO");
+        return engine.accept(-1);
     }
 
     /** As {@link #accept()}, but returns null after {@code timeout}. */
     public MtcpServerConnection accept(Duration timeout) throws IOException {
-        throw new UnsupportedOperationException("TODO");
+        return engine.accept(Math.max(0, timeout.toNanos()));
     }
 
     public String name() {
-        throw new UnsupportedOperationException("TODO");
+        return engine.name();
     }
 
     /** The bound service address (the real port when the pool file said port 0). */
     public InetSocketAddress serviceAddress() {
-        throw new UnsupportedOperationException("TODO");
+        return engine.serviceAddress();
     }
 
     public InetSocketAddress controlAddress() {
-        throw new UnsupportedOperationException("TODO");
+        return engine.controlAddress();
+    }
+
+    /** This server's entry with the bound addresses (the real ports when the pool said 0). */
+    public PoolMember boundMember() {
+        PoolMember configured = engine.pool().member(engine.name()).orElseThrow();
+        return new PoolMember(engine.name(),
+                new InetSocketAddress(configured.service().getHostString(), serviceAddress().getPort()),
+                new InetSocketAddress(configured.control().getHostString(), controlAddress().getPort()));
+    }
+
+    /** The pool as this server sees it now. */
+    public PoolConfig pool() {
+        return engine.pool();
+    }
+
+    /**
+     * Replaces this server's view of the pool: members added or moved, real ports once every
+     * server has bound port 0. The secret must be the same and this server must be in it.
+     */
+    public void updatePool(PoolConfig pool) {
+        engine.updatePool(pool);
     }
 
     /** Counters for metrics and tests. */
     public ServerStats stats() {
-        throw new UnsupportedOperationException("TODO");
+        return engine.stats();
     }
 
     /** Stops listening and drops every connection it holds (as a crash would, without CLOSE). */
     @Override
     public void close() {
-        throw new UnsupportedOperationException("TODO");
+        engine.close();
+    }
+
+    /** The engine, for the test kit and diagnostics (not a stable API). */
+    public ServerEngine engine() {
+        return engine;
     }
 }

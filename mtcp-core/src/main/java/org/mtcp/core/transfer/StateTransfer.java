@@ -1,14 +1,40 @@
 package org.mtcp.core.transfer;
 
+import java.io.IOException;
+import org.mtcp.core.ConnectionId;
+
 /**
  * How a connection's state reaches its next holder. {@link #lazy()} is the paper's lazy
  * transfer: the new holder fetches the state from the old one over the control channel when
  * the client arrives. A replicating strategy (push each snapshot to k peers before
- * {@code exportState} returns, surviving a dead holder) plugs in here.
+ * {@code exportState} returns, surviving a dead holder) plugs in here: it returns true from
+ * {@link #pushesOnExport()}, ships the state in {@link #exported}, and answers
+ * {@link #acquire} from its replicas when the holder is gone.
+ *
+ * <p>Implementations are shared by every connection of a server and must be thread-safe.
  */
 public interface StateTransfer {
 
     String name();
+
+    /**
+     * Obtains the state of connection {@code id} at {@code epoch} from its holder, for this
+     * server to take it over at {@code epoch + 1}. Runs on the thread handling the client's
+     * HELLO; the client waits for it.
+     */
+    ConnectionState acquire(ConnectionId id, long epoch, String holder, TransferContext context)
+            throws IOException;
+
+    /** True when the server must call {@link #exported} on every snapshot. */
+    default boolean pushesOnExport() {
+        return false;
+    }
+
+    /**
+     * Called by the holder after each {@code exportState}, before it returns, with the state at
+     * that moment (only when {@link #pushesOnExport()}).
+     */
+    default void exported(ConnectionState state, TransferContext context) throws IOException {}
 
     static StateTransfer lazy() {
         return new LazyStateTransfer();

@@ -1,0 +1,146 @@
+package org.mtcp.core.internal;
+
+import java.util.Arrays;
+
+/**
+ * Bytes of a stream addressed by absolute offsets: holds {@code [start, end)}, appends at the
+ * end, trims at the start. A growable ring; it shrinks back when mostly empty, so an idle
+ * connection does not keep a burst's worth of memory. Not thread-safe: guarded by its owner's
+ * lock. Limits are the owner's business (it checks {@link #size()} before appending).
+ */
+public final class OffsetBuffer {
+
+    private static final int MIN_CAPACITY = 1024;
+
+    private byte[] buf = new byte[MIN_CAPACITY];
+    private int head;
+    private int size;
+    private long start;
+
+    public OffsetBuffer(long start) {
+        this.start = start;
+    }
+
+    public long start() {
+        return start;
+    }
+
+    public long end() {
+        return start + size;
+    }
+
+    public int size() {
+        return size;
+    }
+
+    public void append(byte[] b, int off, int len) {
+        if (len == 0) {
+            return;
+        }
+        if ((long) size + len > Integer.MAX_VALUE - 16) {
+            throw new IllegalStateException("buffer overflow");
+        }
+        if (size + len > buf.length) {
+            resize(Math.max(size + len, (int) Math.min(Integer.MAX_VALUE - 16, 2L * buf.length)));
+        }
+        int tail = (head + size) % buf.length;
+        int first = Math.min(len, buf.length - tail);
+        System.arraycopy(b, off, buf, tail, first);
+        System.arraycopy(b, off + first, buf, 0, len - first);
+        size += len;
+    }
+
+    /** Copies {@code len} bytes starting at absolute offset {@code from} into {@code dst}. */
+    public void copy(long from, byte[] dst, int dstOff, int len) {
+        check(from, len);
+        int pos = (int) ((head + (from - start)) % buf.length);
+        int first = Math.min(len, buf.length - pos);
+        System.arraycopy(buf, pos, dst, dstOff, first);
+        System.arraycopy(buf, 0, dst, dstOff + first, len - first);
+    }
+
+    public byte[] slice(long from, long to) {
+        byte[] out = new byte[Math.toIntExact(to - from)];
+        copy(from, out, 0, out.length);
+        return out;
+    }
+
+    /**
+     * Compares {@code len} bytes of {@code b} with the buffer at {@code from}; returns the
+     * absolute offset of the first difference, or -1 when equal.
+     */
+    public long mismatch(long from, byte[] b, int off, int len) {
+        check(from, len);
+        int pos = (int) ((head + (from - start)) % buf.length);
+        for (int i = 0; i < len; i++) {
+            if (buf[pos] != b[off + i]) {
+                return from + i;
+            }
+            if (++pos == buf.length) {
+                pos = 0;
+            }
+        }
+        return -1;
+    }
+
+    /** Drops every byte below {@code newStart} (a no-op when it is at or below the start). */
+    public void trimTo(long newStart) {
+        if (newStart <= start) {
+            return;
+        }
+        if (newStart > end()) {
+            throw new IllegalArgumentException("trim to " + newStart + " beyond end " + end());
+        }
+        int n = (int) (newStart - start);
+        head = (head + n) % buf.length;
+        size -= n;
+        start = newStart;
+        if (size == 0) {
+            head = 0;
+        }
+        if (buf.length > 4 * MIN_CAPACITY && size < buf.length / 4) {
+            resize(Math.max(MIN_CAPACITY, 2 * size));
+        }
+    }
+
+    /** Empties the buffer and restarts it at {@code newStart}. */
+    public void reset(long newStart) {
+        start = newStart;
+        size = 0;
+        head = 0;
+        if (buf.length > MIN_CAPACITY) {
+            buf = new byte[MIN_CAPACITY];
+        }
+    }
+
+    /** Bytes allocated (for tests that check memory stays bounded). */
+    public int capacity() {
+        return buf.length;
+    }
+
+    private void check(long from, int len) {
+        if (from < start || len < 0 || from + len > end()) {
+            throw new IndexOutOfBoundsException("[" + from + ", " + (from + len) + ") outside ["
+                    + start + ", " + end() + ")");
+        }
+    }
+
+    private void resize(int capacity) {
+        byte[] n = new byte[capacity];
+        int first = Math.min(size, buf.length - head);
+        System.arraycopy(buf, head, n, 0, first);
+        System.arraycopy(buf, 0, n, first, size - first);
+        buf = n;
+        head = 0;
+    }
+
+    @Override
+    public String toString() {
+        return "[" + start + ", " + end() + ")";
+    }
+
+    /** For tests: equality of content with an array. */
+    boolean contentEquals(byte[] expected) {
+        return Arrays.equals(slice(start, end()), expected);
+    }
+}

@@ -1,0 +1,150 @@
+package org.mtcp.core.internal.control;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedDeque;
+import org.mtcp.core.ConnectionId;
+import org.mtcp.core.PoolMember;
+import org.mtcp.core.transfer.ConnectionState;
+import org.mtcp.core.transfer.TransferException;
+import org.mtcp.core.transfer.TransferException.Reason;
+
+/**
+ * The requesting side of the control plane: fetches connection state from other members over
+ * authenticated channels, kept open between requests (one TCP and authentication round trip
+ * less per migration). A pooled channel can have died since its last use; a request that fails
+ * on one is retried once on a fresh channel with the same request id, which the holder treats
+ * as the same request, so a lost reply does not lose the state.
+ */
+public final class ControlClient implements Closeable {
+
+    private final byte[] controlKey;
+    private final String localName;
+    private final int timeoutMillis;
+    private final int maxFrameLength;
+    private final Map<String, ConcurrentLinkedDeque<ControlChannel>> idle = new ConcurrentHashMap<>();
+    private volatile boolean closed;
+
+    public ControlClient(byte[] controlKey, String localName, int timeoutMillis, int maxFrameLength) {
+        this.controlKey = controlKey;
+        this.localName = localName;
+        this.timeoutMillis = timeoutMillis;
+        this.maxFrameLength = maxFrameLength;
+    }
+
+    public ConnectionState fetch(PoolMember holder, ConnectionId id, long epoch, long requestId)
+            throws TransferException {
+        ControlChannel pooled = idle.computeIfAbsent(holder.name(), k -> new ConcurrentLinkedDeque<>()).pollFirst();
+        if (pooled != null) {
+            try {
+                return exchange(pooled, holder, id, epoch, requestId);
+            } catch (TransferException e) {
+                if (e.reason() != Reason.UNREACHABLE) {
+                    throw e;
+                }
+                // Fall through: the pooled channel may simply have been stale.
+            }
+        }
+        ControlChannel fresh;
+        try {
+            fresh = connect(holder);
+        } catch (IOException e) {
+            throw unreachable(holder, e);
+        }
+        return exchange(fresh, holder, id, epoch, requestId);
+    }
+
+    private ControlChannel connect(PoolMember holder) throws IOException {
+        if (closed) {
+            throw new IOException("server closed");
+        }
+        InetSocketAddress address = holder.control();
+        if (address.isUnresolved()) {
+            address = new InetSocketAddress(address.getHostString(), address.getPort());
+        }
+        Socket s = new Socket();
+        try {
+            s.setTcpNoDelay(true);
+            s.connect(address, timeoutMillis);
+            s.setSoTimeout(timeoutMillis);
+            return ControlChannel.initiate(s, controlKey, localName, holder.name(), maxFrameLength);
+        } catch (IOException | RuntimeException e) {
+            s.close();
+            throw e;
+        }
+    }
+
+    private ConnectionState exchange(ControlChannel channel, PoolMember holder, ConnectionId id,
+            long epoch, long requestId) throws TransferException {
+        ControlMessage reply;
+        try {
+            channel.socket().setSoTimeout(timeoutMillis);
+            channel.send(new ControlMessage.Fetch(requestId, id, epoch, localName));
+            reply = channel.receive();
+        } catch (ControlChannel.AuthenticationException e) {
+            channel.close();
+            throw new TransferException(Reason.REFUSED, "control channel to " + holder.name() + ": " + e.getMessage(), e);
+        } catch (IOException e) {
+            channel.close();
+            throw unreachable(holder, e);
+        }
+        if (reply == null) {
+            channel.close();
+            throw unreachable(holder, new IOException("control connection closed"));
+        }
+        ConnectionState state;
+        switch (reply) {
+            case ControlMessage.State s when s.requestId() == requestId -> state = s.state();
+            case ControlMessage.Refuse r when r.requestId() == requestId -> {
+                release(holder, channel);
+                throw new TransferException(r.reason(), r.message(), r.hint());
+            }
+            default -> {
+                channel.close();
+                throw new TransferException(Reason.REFUSED, "holder " + holder.name()
+                        + " answered with an unexpected " + reply.type(), "");
+            }
+        }
+        if (!state.id().equals(id) || state.epoch() != epoch) {
+            channel.close();
+            throw new TransferException(Reason.REFUSED, "holder " + holder.name() + " sent the state of "
+                    + state.id() + " epoch " + state.epoch() + " for " + id + " epoch " + epoch, "");
+        }
+        release(holder, channel);
+        return state;
+    }
+
+    private void release(PoolMember holder, ControlChannel channel) {
+        if (closed) {
+            channel.close();
+        } else {
+            idle.computeIfAbsent(holder.name(), k -> new ConcurrentLinkedDeque<>()).addFirst(channel);
+        }
+    }
+
+    private static TransferException unreachable(PoolMember holder, IOException e) {
+        String why = e instanceof SocketTimeoutException ? "no answer in time" : e.toString();
+        return new TransferException(Reason.UNREACHABLE, "holder " + holder.name() + " unreachable at "
+                + holder.control() + ": " + why, e);
+    }
+
+    /** Drops pooled channels to {@code name} (the member changed address or restarted). */
+    public void forget(String name) {
+        ConcurrentLinkedDeque<ControlChannel> q = idle.remove(name);
+        if (q != null) {
+            q.forEach(ControlChannel::close);
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        idle.values().forEach(q -> q.forEach(ControlChannel::close));
+        idle.clear();
+    }
+}

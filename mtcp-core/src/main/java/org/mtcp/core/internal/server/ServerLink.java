@@ -1,0 +1,122 @@
+package org.mtcp.core.internal.server;
+
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.util.ArrayDeque;
+import java.util.List;
+import org.mtcp.core.internal.Threads;
+import org.mtcp.core.internal.wire.Frame;
+import org.mtcp.core.internal.wire.FrameReader;
+import org.mtcp.core.internal.wire.ProtocolException;
+
+/**
+ * One TCP connection from a client to this server, carrying one logical connection at one epoch.
+ * A reader thread hands every frame to the {@link ServerConnection}; a sender thread writes what
+ * the connection has to send (it is the only writer of the socket, so frames never interleave).
+ * The mutable fields are guarded by the connection's lock.
+ */
+final class ServerLink {
+
+    /** How a link stops: not at all yet, after a last flush and half-close, or at once. */
+    enum Ending { NONE, GRACEFUL, ABORT }
+
+    final Socket socket;
+    final FrameReader<Frame> reader;
+    final OutputStream out;
+    final String remote;
+    private ServerConnection conn;
+
+    // Guarded by conn.lock:
+    long sendCursor;
+    boolean finSent;
+    boolean closeSent;
+    boolean resetSent;
+    Ending ending = Ending.NONE;
+    final ArrayDeque<Long> pongs = new ArrayDeque<>();
+
+    ServerLink(Socket socket, FrameReader<Frame> reader) throws IOException {
+        this.socket = socket;
+        this.reader = reader;
+        this.out = new BufferedOutputStream(socket.getOutputStream(), 64 * 1024);
+        this.remote = String.valueOf(socket.getRemoteSocketAddress());
+    }
+
+    /** Writes a handshake frame directly, before the threads start. */
+    void writeNow(byte[] frame) throws IOException {
+        out.write(frame);
+        out.flush();
+    }
+
+    void start(ServerConnection connection, int silenceTimeoutMillis) {
+        this.conn = connection;
+        try {
+            // A live client pings every keepalive interval: this much silence means it is gone.
+            socket.setSoTimeout(silenceTimeoutMillis);
+        } catch (IOException e) {
+            // The socket died already; the reader will notice.
+        }
+        Threads.start("mtcp-server-read-" + connection.id(), this::readLoop);
+        Threads.start("mtcp-server-send-" + connection.id(), this::sendLoop);
+    }
+
+    private void readLoop() {
+        try {
+            Frame f;
+            while ((f = reader.read()) != null) {
+                conn.onFrame(this, f);
+            }
+            conn.linkEnded(this, "client closed the TCP connection");
+        } catch (SocketTimeoutException e) {
+            conn.linkEnded(this, "client silent for " + timeoutMillis() + " ms");
+        } catch (ProtocolException e) {
+            conn.protocolError(this, e);
+        } catch (IOException | RuntimeException e) {
+            conn.linkEnded(this, e.toString());
+        } finally {
+            closeSocket();
+        }
+    }
+
+    private void sendLoop() {
+        try {
+            while (true) {
+                List<byte[]> frames = conn.awaitFrames(this);
+                if (frames == null) {
+                    break;
+                }
+                for (byte[] frame : frames) {
+                    out.write(frame);
+                }
+                out.flush();
+            }
+            if (conn.endingOf(this) == Ending.GRACEFUL) {
+                // Let everything sent so far arrive; the reader drains until the client closes.
+                socket.shutdownOutput();
+            } else {
+                closeSocket();
+            }
+        } catch (IOException | RuntimeException e) {
+            conn.linkEnded(this, e.toString());
+            closeSocket();
+        }
+    }
+
+    private int timeoutMillis() {
+        try {
+            return socket.getSoTimeout();
+        } catch (IOException e) {
+            return 0;
+        }
+    }
+
+    void closeSocket() {
+        try {
+            socket.close();
+        } catch (IOException ignored) {
+            // closing
+        }
+    }
+}

@@ -1,0 +1,242 @@
+package org.mtcp.core.internal.wire;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+import org.mtcp.core.ConnectionId;
+
+/**
+ * The frames of the service protocol, one record per {@link FrameType}. Records holding byte
+ * arrays compare them by content so frames can be compared in tests.
+ */
+public sealed interface Frame {
+
+    FrameType type();
+
+    /** Whether HELLO opens a new connection or migrates an existing one. */
+    enum HelloKind {
+        NEW(0), MIGRATE(1);
+
+        public final int code;
+
+        HelloKind(int code) {
+            this.code = code;
+        }
+    }
+
+    /**
+     * First frame from the client on every TCP connection.
+     *
+     * @param next the client's inbound position: the server starts sending from here
+     * @param windowEnd the client accepts inbound bytes below this offset
+     * @param maxFrameSize largest DATA payload the client accepts
+     * @param keepaliveMillis how often the client pings (the server's liveness check uses it)
+     * @param id the connection to migrate (null for NEW)
+     * @param epoch the epoch the certificate is for (0 for NEW)
+     * @param certificate the migration certificate (empty for NEW)
+     */
+    record Hello(int version, HelloKind kind, int maxFrameSize, long next, long windowEnd,
+            int keepaliveMillis, ConnectionId id, long epoch, byte[] certificate) implements Frame {
+        public Hello {
+            Objects.requireNonNull(kind);
+            certificate = certificate == null ? new byte[0] : certificate;
+        }
+
+        public static Hello newConnection(int maxFrameSize, long windowEnd, int keepaliveMillis) {
+            return new Hello(Wire.VERSION, HelloKind.NEW, maxFrameSize, 0, windowEnd,
+                    keepaliveMillis, null, 0, new byte[0]);
+        }
+
+        @Override
+        public FrameType type() {
+            return FrameType.HELLO;
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Hello h && version == h.version && kind == h.kind
+                    && maxFrameSize == h.maxFrameSize && next == h.next && windowEnd == h.windowEnd
+                    && keepaliveMillis == h.keepaliveMillis && Objects.equals(id, h.id)
+                    && epoch == h.epoch && Arrays.equals(certificate, h.certificate);
+        }
+
+        @Override
+        public int hashCode() {
+            return Objects.hash(kind, next, windowEnd, id, epoch) * 31 + Arrays.hashCode(certificate);
+        }
+
+        @Override
+        public String toString() {
+            return "HELLO{" + kind + ", v" + version + ", id=" + id + ", epoch=" + epoch
+                    + ", next=" + next + ", window=" + windowEnd + "}";
+        }
+    }
+
+    /** A pool member as announced to clients: its name and service address. */
+    record Peer(String name, String host, int port) {}
+
+    /**
+     * The server's answer to a successful HELLO.
+     *
+     * @param received the server's inbound position: the client retransmits from here
+     * @param windowEnd the server accepts inbound bytes below this offset
+     */
+    record Welcome(int version, ConnectionId id, long epoch, String server, byte[] certificate,
+            long received, long windowEnd, int maxFrameSize, int keepaliveMillis, List<Peer> peers)
+            implements Frame {
+        public Welcome {
+            Objects.requireNonNull(id);
+            Objects.requireNonNull(server);
+            peers = List.copyOf(peers);
+        }
+
+        @Override
+        public FrameType type() {
+            return FrameType.WELCOME;
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Welcome w && version == w.version && id.equals(w.id)
+                    && epoch == w.epoch && server.equals(w.server)
+                    && Arrays.equals(certificate, w.certificate) && received == w.received
+                    && windowEnd == w.windowEnd && maxFrameSize == w.maxFrameSize
+                    && keepaliveMillis == w.keepaliveMillis && peers.equals(w.peers);
+        }
+
+        @Override
+        public int hashCode() {
+            return Objects.hash(id, epoch, server, received, windowEnd, peers);
+        }
+
+        @Override
+        public String toString() {
+            return "WELCOME{" + id + ", epoch=" + epoch + ", server=" + server + ", received="
+                    + received + ", window=" + windowEnd + ", peers=" + peers.size() + "}";
+        }
+    }
+
+    /** Stream bytes; {@code offset} is the absolute position of the first byte. */
+    record Data(long offset, byte[] payload) implements Frame {
+        @Override
+        public FrameType type() {
+            return FrameType.DATA;
+        }
+
+        public long end() {
+            return offset + payload.length;
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Data d && offset == d.offset && Arrays.equals(payload, d.payload);
+        }
+
+        @Override
+        public int hashCode() {
+            return Long.hashCode(offset) * 31 + Arrays.hashCode(payload);
+        }
+
+        @Override
+        public String toString() {
+            return "DATA{" + offset + "+" + payload.length + "}";
+        }
+    }
+
+    /**
+     * Cumulative acknowledgement.
+     *
+     * @param received every byte below this offset arrived
+     * @param stable every byte below this offset is covered by state that survives the holder
+     *     (lazy transfer: equal to received)
+     * @param windowEnd the sender may send bytes below this offset
+     * @param flags {@link #FIN_RECEIVED} when the peer's FIN arrived
+     */
+    record Ack(long received, long stable, long windowEnd, int flags) implements Frame {
+        public static final int FIN_RECEIVED = 1;
+
+        @Override
+        public FrameType type() {
+            return FrameType.ACK;
+        }
+
+        public boolean finReceived() {
+            return (flags & FIN_RECEIVED) != 0;
+        }
+    }
+
+    /** The sender's stream ends at {@code offset}. */
+    record Fin(long offset) implements Frame {
+        @Override
+        public FrameType type() {
+            return FrameType.FIN;
+        }
+    }
+
+    /** The sender is done with the logical connection (no migration will follow). */
+    record Close() implements Frame {
+        @Override
+        public FrameType type() {
+            return FrameType.CLOSE;
+        }
+    }
+
+    record Ping(long nonce) implements Frame {
+        @Override
+        public FrameType type() {
+            return FrameType.PING;
+        }
+    }
+
+    record Pong(long nonce) implements Frame {
+        @Override
+        public FrameType type() {
+            return FrameType.PONG;
+        }
+    }
+
+    /** Refusal or reset; {@code hint} may name the server that holds the connection now. */
+    record Reset(ResetCode code, String message, String hint) implements Frame {
+        public Reset {
+            Objects.requireNonNull(code);
+            message = message == null ? "" : message;
+            hint = hint == null ? "" : hint;
+        }
+
+        @Override
+        public FrameType type() {
+            return FrameType.RESET;
+        }
+    }
+
+    /** The holder asks the client to migrate; an empty target lets the client choose. */
+    record MigrateRequest(String target, String reason) implements Frame {
+        @Override
+        public FrameType type() {
+            return FrameType.MIGRATE_REQUEST;
+        }
+    }
+
+    /** A refreshed certificate for the current epoch. */
+    record Cert(byte[] certificate) implements Frame {
+        @Override
+        public FrameType type() {
+            return FrameType.CERT;
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Cert c && Arrays.equals(certificate, c.certificate);
+        }
+
+        @Override
+        public int hashCode() {
+            return Arrays.hashCode(certificate);
+        }
+
+        @Override
+        public String toString() {
+            return "CERT{" + certificate.length + " bytes}";
+        }
+    }
+}

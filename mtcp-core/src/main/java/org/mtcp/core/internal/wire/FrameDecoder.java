@@ -1,0 +1,174 @@
+package org.mtcp.core.internal.wire;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.mtcp.core.ConnectionId;
+import org.mtcp.core.internal.wire.Frame.HelloKind;
+
+/**
+ * Decoder of the service protocol (see {@code docs/protocol.md}): the framing state machine of
+ * {@link LengthPrefixedDecoder} plus one bounds-checked parser per {@link FrameType}.
+ *
+ * <p>A HELLO whose version byte is not {@link Wire#VERSION} decodes to a HELLO carrying only that
+ * version (the rest of its body is not interpreted), so the server can answer with a clear
+ * "unsupported version" RESET instead of a parse error.
+ */
+public final class FrameDecoder extends LengthPrefixedDecoder<Frame> {
+
+    private final int maxDataPayload;
+
+    /** @param maxDataPayload largest DATA payload accepted (the local maxFrameSize) */
+    public FrameDecoder(int maxDataPayload) {
+        super(Math.max(1 + 8 + maxDataPayload, 1 + FrameType.WELCOME.maxBody));
+        if (maxDataPayload < 1) {
+            throw new IllegalArgumentException("maxDataPayload " + maxDataPayload);
+        }
+        this.maxDataPayload = maxDataPayload;
+    }
+
+    @Override
+    protected void checkHeader(int typeCode, int bodyLength) throws ProtocolException {
+        FrameType type = FrameType.of(typeCode);
+        if (type == null) {
+            throw new ProtocolException(String.format("unknown frame type 0x%02x", typeCode));
+        }
+        int max = type == FrameType.DATA ? 8 + maxDataPayload : type.maxBody;
+        if (bodyLength < type.minBody || bodyLength > max) {
+            if (type == FrameType.DATA && bodyLength > max) {
+                throw new ProtocolException("DATA payload of " + (bodyLength - 8)
+                        + " bytes exceeds the frame size limit of " + maxDataPayload);
+            }
+            throw new ProtocolException(type + " body of " + bodyLength + " bytes is outside ["
+                    + type.minBody + ", " + max + "]");
+        }
+    }
+
+    @Override
+    protected Frame parseBody(int typeCode, byte[] body) throws ProtocolException {
+        FrameType type = FrameType.of(typeCode);
+        WireReader r = new WireReader(body);
+        Frame f = switch (type) {
+            case HELLO -> hello(r);
+            case WELCOME -> welcome(r);
+            case DATA -> {
+                long offset = r.offset("DATA offset");
+                byte[] payload = r.rest();
+                if (offset > Long.MAX_VALUE - payload.length) {
+                    throw new ProtocolException("DATA offset " + offset + " overflows");
+                }
+                yield new Frame.Data(offset, payload);
+            }
+            case ACK -> {
+                long received = r.offset("ACK received");
+                long stable = r.offset("ACK stable");
+                long window = r.offset("ACK window");
+                int flags = r.u8("ACK flags");
+                if ((flags & ~Frame.Ack.FIN_RECEIVED) != 0) {
+                    throw new ProtocolException("ACK has unknown flags " + flags);
+                }
+                if (stable > received) {
+                    throw new ProtocolException("ACK stable " + stable + " beyond received " + received);
+                }
+                yield new Frame.Ack(received, stable, window, flags);
+            }
+            case FIN -> new Frame.Fin(r.offset("FIN offset"));
+            case CLOSE -> new Frame.Close();
+            case PING -> new Frame.Ping(r.i64("PING nonce"));
+            case PONG -> new Frame.Pong(r.i64("PONG nonce"));
+            case RESET -> new Frame.Reset(ResetCode.of(r.u16("RESET code")),
+                    r.string("RESET message", Wire.MAX_MESSAGE_BYTES),
+                    r.string("RESET hint", Wire.MAX_NAME_BYTES));
+            case MIGRATE_REQUEST -> new Frame.MigrateRequest(
+                    r.string("MIGRATE_REQUEST target", Wire.MAX_NAME_BYTES),
+                    r.string("MIGRATE_REQUEST reason", Wire.MAX_MESSAGE_BYTES));
+            case CERT -> new Frame.Cert(r.blob16("CERT certificate", Wire.MAX_CERTIFICATE_BYTES));
+        };
+        r.end(type.toString());
+        return f;
+    }
+
+    private static Frame.Hello hello(WireReader r) throws ProtocolException {
+        int version = r.u8("HELLO version");
+        if (version != Wire.VERSION) {
+            r.rest();
+            return new Frame.Hello(version, HelloKind.NEW, 0, 0, 0, 0, null, 0, new byte[0]);
+        }
+        int kindCode = r.u8("HELLO kind");
+        HelloKind kind = switch (kindCode) {
+            case 0 -> HelloKind.NEW;
+            case 1 -> HelloKind.MIGRATE;
+            default -> throw new ProtocolException("HELLO has unknown kind " + kindCode);
+        };
+        int maxFrame = frameSize(r.u32("HELLO max frame size"), "HELLO");
+        long next = r.offset("HELLO next");
+        long window = r.offset("HELLO window");
+        int keepalive = keepalive(r.u32("HELLO keepalive"), "HELLO");
+        if (kind == HelloKind.NEW) {
+            if (next != 0) {
+                throw new ProtocolException("HELLO for a new connection with next " + next);
+            }
+            return new Frame.Hello(version, kind, maxFrame, next, window, keepalive, null, 0, new byte[0]);
+        }
+        ConnectionId id = connectionId(r, "HELLO");
+        long epoch = r.offset("HELLO epoch");
+        byte[] cert = r.blob16("HELLO certificate", Wire.MAX_CERTIFICATE_BYTES);
+        return new Frame.Hello(version, kind, maxFrame, next, window, keepalive, id, epoch, cert);
+    }
+
+    private static Frame.Welcome welcome(WireReader r) throws ProtocolException {
+        int version = r.u8("WELCOME version");
+        if (version != Wire.VERSION) {
+            throw new ProtocolException("WELCOME has unsupported version " + version);
+        }
+        ConnectionId id = connectionId(r, "WELCOME");
+        long epoch = r.offset("WELCOME epoch");
+        String server = name(r, "WELCOME server");
+        byte[] cert = r.blob16("WELCOME certificate", Wire.MAX_CERTIFICATE_BYTES);
+        long received = r.offset("WELCOME received");
+        long window = r.offset("WELCOME window");
+        int maxFrame = frameSize(r.u32("WELCOME max frame size"), "WELCOME");
+        int keepalive = keepalive(r.u32("WELCOME keepalive"), "WELCOME");
+        int count = r.u16("WELCOME peer count");
+        if (count > Wire.MAX_PEERS) {
+            throw new ProtocolException("WELCOME lists " + count + " peers, more than " + Wire.MAX_PEERS);
+        }
+        List<Frame.Peer> peers = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            String name = name(r, "WELCOME peer name");
+            String host = name(r, "WELCOME peer host");
+            int port = r.u16("WELCOME peer port");
+            if (port == 0) {
+                throw new ProtocolException("WELCOME peer " + name + " has port 0");
+            }
+            peers.add(new Frame.Peer(name, host, port));
+        }
+        return new Frame.Welcome(version, id, epoch, server, cert, received, window, maxFrame,
+                keepalive, peers);
+    }
+
+    static ConnectionId connectionId(WireReader r, String what) throws ProtocolException {
+        return new ConnectionId(r.i64(what + " id"), r.i64(what + " id"));
+    }
+
+    private static String name(WireReader r, String field) throws ProtocolException {
+        String s = r.string(field, Wire.MAX_NAME_BYTES);
+        if (s.isEmpty()) {
+            throw new ProtocolException(field + " is empty");
+        }
+        return s;
+    }
+
+    private static int frameSize(long v, String what) throws ProtocolException {
+        if (v < Wire.MIN_MAX_FRAME_SIZE || v > Integer.MAX_VALUE - 64) {
+            throw new ProtocolException(what + " max frame size " + v + " out of range");
+        }
+        return (int) v;
+    }
+
+    private static int keepalive(long v, String what) throws ProtocolException {
+        if (v < 1 || v > 24L * 3600 * 1000) {
+            throw new ProtocolException(what + " keepalive " + v + " ms out of range");
+        }
+        return (int) v;
+    }
+}

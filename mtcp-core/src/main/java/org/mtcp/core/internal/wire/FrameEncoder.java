@@ -1,0 +1,81 @@
+package org.mtcp.core.internal.wire;
+
+import org.mtcp.core.ConnectionId;
+
+/** Encoder of the service protocol: the exact inverse of {@link FrameDecoder}. */
+public final class FrameEncoder {
+    private FrameEncoder() {}
+
+    /** Header bytes in front of a DATA payload: length, type, offset. */
+    public static final int DATA_HEADER_BYTES = Wire.LENGTH_BYTES + 1 + 8;
+
+    public static byte[] encode(Frame frame) {
+        WireWriter w = new WireWriter(64);
+        w.u32(0).u8(frame.type().code);
+        switch (frame) {
+            case Frame.Hello h -> {
+                w.u8(h.version()).u8(h.kind().code).u32(h.maxFrameSize()).i64(h.next())
+                        .i64(h.windowEnd()).u32(h.keepaliveMillis());
+                if (h.kind() == Frame.HelloKind.MIGRATE) {
+                    id(w, h.id());
+                    w.i64(h.epoch()).blob16(h.certificate());
+                }
+            }
+            case Frame.Welcome m -> {
+                w.u8(m.version());
+                id(w, m.id());
+                w.i64(m.epoch()).string(m.server()).blob16(m.certificate()).i64(m.received())
+                        .i64(m.windowEnd()).u32(m.maxFrameSize()).u32(m.keepaliveMillis())
+                        .u16(m.peers().size());
+                for (Frame.Peer p : m.peers()) {
+                    w.string(p.name()).string(p.host()).u16(p.port());
+                }
+            }
+            case Frame.Data d -> w.i64(d.offset()).raw(d.payload());
+            case Frame.Ack a -> w.i64(a.received()).i64(a.stable()).i64(a.windowEnd()).u8(a.flags());
+            case Frame.Fin f -> w.i64(f.offset());
+            case Frame.Close c -> { }
+            case Frame.Ping p -> w.i64(p.nonce());
+            case Frame.Pong p -> w.i64(p.nonce());
+            case Frame.Reset r -> w.u16(r.code().code).string(truncate(r.message(), Wire.MAX_MESSAGE_BYTES))
+                    .string(r.hint());
+            case Frame.MigrateRequest m -> w.string(m.target())
+                    .string(truncate(m.reason(), Wire.MAX_MESSAGE_BYTES));
+            case Frame.Cert c -> w.blob16(c.certificate());
+        }
+        w.patchU32(0, w.size() - Wire.LENGTH_BYTES);
+        return w.toByteArray();
+    }
+
+    /** A DATA frame straight from a slice of a buffer, without an intermediate record. */
+    public static byte[] encodeData(long offset, byte[] src, int off, int len) {
+        WireWriter w = new WireWriter(DATA_HEADER_BYTES + len);
+        w.u32(1 + 8 + len).u8(FrameType.DATA.code).i64(offset).raw(src, off, len);
+        return w.toByteArray();
+    }
+
+    /**
+     * A DATA frame whose header is filled in and whose payload ({@code len} bytes from
+     * {@link #DATA_HEADER_BYTES}) the caller copies in place: one copy from the buffer to the wire.
+     */
+    public static byte[] dataFrame(long offset, int len) {
+        byte[] frame = new byte[DATA_HEADER_BYTES + len];
+        WireWriter w = new WireWriter(DATA_HEADER_BYTES);
+        w.u32(1 + 8 + len).u8(FrameType.DATA.code).i64(offset);
+        System.arraycopy(w.toByteArray(), 0, frame, 0, DATA_HEADER_BYTES);
+        return frame;
+    }
+
+    static void id(WireWriter w, ConnectionId id) {
+        w.i64(id.high()).i64(id.low());
+    }
+
+    /** Cuts a message to fit its field (messages are for humans; never fail on a long one). */
+    public static String truncate(String s, int maxBytes) {
+        if (s.getBytes(java.nio.charset.StandardCharsets.UTF_8).length <= maxBytes) {
+            return s;
+        }
+        String t = s.substring(0, Math.min(s.length(), maxBytes / 4));
+        return t + "...";
+    }
+}

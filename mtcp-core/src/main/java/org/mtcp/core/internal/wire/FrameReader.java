@@ -1,0 +1,52 @@
+package org.mtcp.core.internal.wire;
+
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+
+/**
+ * Blocking reader of decoded messages from a stream: reads whatever the socket has, feeds the
+ * decoder, returns messages one by one. Messages decoded before a protocol error are still
+ * returned; the error is thrown after them.
+ *
+ * @param <T> the message type of the decoder
+ */
+public final class FrameReader<T> {
+
+    private static final int READ_BUFFER = 16 * 1024;
+
+    private final InputStream in;
+    private final LengthPrefixedDecoder<T> decoder;
+    private final byte[] buf = new byte[READ_BUFFER];
+    private ProtocolException pending;
+
+    public FrameReader(InputStream in, LengthPrefixedDecoder<T> decoder) {
+        this.in = in;
+        this.decoder = decoder;
+    }
+
+    /** The next message, or null at a clean end of stream (between frames). */
+    public T read() throws IOException {
+        while (true) {
+            T m = decoder.poll();
+            if (m != null) {
+                return m;
+            }
+            if (pending != null) {
+                throw pending;
+            }
+            int n = in.read(buf);
+            if (n < 0) {
+                if (decoder.atFrameBoundary()) {
+                    return null;
+                }
+                throw new EOFException("connection closed in the middle of a frame");
+            }
+            try {
+                decoder.feed(buf, 0, n);
+            } catch (ProtocolException e) {
+                pending = e;
+            }
+        }
+    }
+}

@@ -1,0 +1,137 @@
+package org.mtcp.core.internal.wire;
+
+import java.util.ArrayDeque;
+import java.util.Arrays;
+
+/**
+ * The framing state machine shared by the service protocol and the control plane:
+ * {@code u32 length | u8 type | body}, big-endian, where {@code length} counts the type byte and
+ * the body. Bytes may arrive split anywhere; {@link #feed} consumes whatever it is given and
+ * queues every complete message for {@link #poll}.
+ *
+ * <p>It never trusts a length: the declared length is checked against an overall bound as soon
+ * as its four bytes are in, and against the type's own bounds as soon as the type byte is in,
+ * before anything is buffered; the body buffer then grows with the bytes that actually arrive,
+ * so a peer that announces a large frame and sends nothing costs nothing. Every failure is a
+ * {@link ProtocolException}; after one, the decoder stays failed.
+ *
+ * @param <T> the decoded message type
+ */
+public abstract class LengthPrefixedDecoder<T> {
+
+    private enum State { LENGTH, TYPE, BODY, FAILED }
+
+    /** First allocation for a body; it doubles as bytes arrive, up to the declared length. */
+    private static final int INITIAL_BODY_BUFFER = 4096;
+
+    private final int maxLength;
+    private final ArrayDeque<T> decoded = new ArrayDeque<>();
+    private State state = State.LENGTH;
+    private int lengthBytesSeen;
+    private long length;
+    private int typeCode;
+    private byte[] body;
+    private int bodyLength;
+    private int bodyFill;
+    private ProtocolException failure;
+
+    /** @param maxLength largest {@code length} field accepted (type byte plus body) */
+    protected LengthPrefixedDecoder(int maxLength) {
+        if (maxLength < 1) {
+            throw new IllegalArgumentException("maxLength " + maxLength);
+        }
+        this.maxLength = maxLength;
+    }
+
+    /**
+     * Checks a frame's type and body length before its body is read. Throws when the type is
+     * unknown or the length is out of that type's bounds.
+     */
+    protected abstract void checkHeader(int typeCode, int bodyLength) throws ProtocolException;
+
+    /** Parses one complete body; must consume it exactly. */
+    protected abstract T parseBody(int typeCode, byte[] body) throws ProtocolException;
+
+    /** Consumes {@code len} bytes; complete messages become available from {@link #poll}. */
+    public final void feed(byte[] in, int off, int len) throws ProtocolException {
+        if (state == State.FAILED) {
+            throw new ProtocolException("decoder already failed: " + failure.getMessage());
+        }
+        try {
+            int i = off;
+            int end = off + len;
+            while (i < end) {
+                switch (state) {
+                    case LENGTH -> {
+                        length = (length << 8) | (in[i++] & 0xFF);
+                        if (++lengthBytesSeen == Wire.LENGTH_BYTES) {
+                            if (length < 1) {
+                                throw new ProtocolException("frame length 0: no type byte");
+                            }
+                            if (length > maxLength) {
+                                throw new ProtocolException("frame length " + length
+                                        + " exceeds the limit of " + maxLength + " bytes");
+                            }
+                            state = State.TYPE;
+                        }
+                    }
+                    case TYPE -> {
+                        typeCode = in[i++] & 0xFF;
+                        bodyLength = (int) length - 1;
+                        checkHeader(typeCode, bodyLength);
+                        if (bodyLength == 0) {
+                            complete(new byte[0]);
+                        } else {
+                            body = new byte[Math.min(bodyLength, INITIAL_BODY_BUFFER)];
+                            bodyFill = 0;
+                            state = State.BODY;
+                        }
+                    }
+                    case BODY -> {
+                        int n = Math.min(end - i, bodyLength - bodyFill);
+                        if (bodyFill + n > body.length) {
+                            body = Arrays.copyOf(body,
+                                    (int) Math.min(bodyLength, Math.max(bodyFill + n, 2L * body.length)));
+                        }
+                        System.arraycopy(in, i, body, bodyFill, n);
+                        bodyFill += n;
+                        i += n;
+                        if (bodyFill == bodyLength) {
+                            byte[] b = body;
+                            body = null;
+                            complete(b);
+                        }
+                    }
+                    case FAILED -> throw new IllegalStateException("unreachable");
+                }
+            }
+        } catch (ProtocolException e) {
+            state = State.FAILED;
+            failure = e;
+            body = null;
+            throw e;
+        }
+    }
+
+    private void complete(byte[] b) throws ProtocolException {
+        decoded.add(parseBody(typeCode, b));
+        state = State.LENGTH;
+        lengthBytesSeen = 0;
+        length = 0;
+    }
+
+    /** The next decoded message, or null. */
+    public final T poll() {
+        return decoded.poll();
+    }
+
+    /** True when no partial frame is buffered (EOF here is a clean end of the stream). */
+    public final boolean atFrameBoundary() {
+        return state == State.LENGTH && lengthBytesSeen == 0;
+    }
+
+    /** Bytes of the frame being assembled that are buffered (for memory accounting in tests). */
+    public final int bufferedBytes() {
+        return body == null ? 0 : body.length;
+    }
+}

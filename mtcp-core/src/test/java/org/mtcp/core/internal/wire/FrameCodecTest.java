@@ -1,0 +1,212 @@
+package org.mtcp.core.internal.wire;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.EOFException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/** Every frame type, whole and split at every point and in every fragment size. */
+class FrameCodecTest {
+
+    private static final int MAX_PAYLOAD = 1 << 20;
+
+    @Test
+    void samplesCoverEveryFrameType() {
+        Set<FrameType> seen = EnumSet.noneOf(FrameType.class);
+        SampleFrames.all().forEach(f -> seen.add(f.type()));
+        assertThat(seen).containsExactlyInAnyOrder(FrameType.values());
+    }
+
+    @Test
+    void everyFrameRoundTripsWhole() throws Exception {
+        for (Frame f : SampleFrames.all()) {
+            assertThat(decodeAll(FrameEncoder.encode(f), Integer.MAX_VALUE)).containsExactly(f);
+        }
+    }
+
+    @Test
+    void everyFrameSplitAtEveryPoint() throws Exception {
+        for (Frame f : SampleFrames.all()) {
+            byte[] bytes = FrameEncoder.encode(f);
+            for (int cut = 0; cut <= bytes.length; cut++) {
+                FrameDecoder d = new FrameDecoder(MAX_PAYLOAD);
+                d.feed(bytes, 0, cut);
+                if (cut < bytes.length) {
+                    assertThat(d.poll()).as("%s cut at %d", f.type(), cut).isNull();
+                }
+                d.feed(bytes, cut, bytes.length - cut);
+                assertThat(d.poll()).as("%s cut at %d", f.type(), cut).isEqualTo(f);
+                assertThat(d.poll()).isNull();
+                assertThat(d.atFrameBoundary()).isTrue();
+            }
+        }
+    }
+
+    @Test
+    void everyFrameInEveryFragmentSize() throws Exception {
+        for (Frame f : SampleFrames.all()) {
+            byte[] bytes = FrameEncoder.encode(f);
+            for (int size = 1; size <= bytes.length; size++) {
+                assertThat(decodeAll(bytes, size)).as("%s in fragments of %d", f.type(), size).containsExactly(f);
+            }
+        }
+    }
+
+    @Test
+    void aStreamOfAllFramesSplitAtEveryPointAndEveryFragmentSize() throws Exception {
+        List<Frame> frames = SampleFrames.all();
+        ByteArrayOutputStream stream = new ByteArrayOutputStream();
+        for (Frame f : frames) {
+            stream.write(FrameEncoder.encode(f));
+        }
+        byte[] bytes = stream.toByteArray();
+        for (int size = 1; size <= 64; size++) {
+            assertThat(decodeAll(bytes, size)).containsExactlyElementsOf(frames);
+        }
+        for (int cut = 0; cut <= bytes.length; cut++) {
+            FrameDecoder d = new FrameDecoder(MAX_PAYLOAD);
+            d.feed(bytes, 0, cut);
+            d.feed(bytes, cut, bytes.length - cut);
+            List<Frame> out = new ArrayList<>();
+            for (Frame f; (f = d.poll()) != null; ) {
+                out.add(f);
+            }
+            assertThat(out).containsExactlyElementsOf(frames);
+        }
+    }
+
+    @Test
+    void dataFrameBuiltInPlaceEqualsEncodedRecord() {
+        byte[] payload = {1, 2, 3, 4, 5};
+        byte[] inPlace = FrameEncoder.dataFrame(77, payload.length);
+        System.arraycopy(payload, 0, inPlace, FrameEncoder.DATA_HEADER_BYTES, payload.length);
+        assertThat(inPlace).isEqualTo(FrameEncoder.encode(new Frame.Data(77, payload)));
+        assertThat(FrameEncoder.encodeData(77, payload, 0, payload.length)).isEqualTo(inPlace);
+    }
+
+    @Test
+    void aLyingLengthIsRefusedBeforeAnythingIsBuffered() throws Exception {
+        FrameDecoder d = new FrameDecoder(4096);
+        byte[] header = {(byte) 0x7f, (byte) 0xff, (byte) 0xff, (byte) 0xff};
+        assertThatThrownBy(() -> d.feed(header, 0, header.length))
+                .isInstanceOf(ProtocolException.class).hasMessageContaining("exceeds the limit");
+        assertThat(d.bufferedBytes()).isZero();
+        assertThatThrownBy(() -> d.feed(new byte[1], 0, 1))
+                .isInstanceOf(ProtocolException.class).hasMessageContaining("already failed");
+    }
+
+    @Test
+    void aLengthWithinTheLimitButWrongForTheTypeIsRefusedAtTheTypeByte() throws Exception {
+        // A PING is exactly 8 bytes of body: announcing 1000 fails before buffering them.
+        byte[] bytes = {0, 0, 0x03, (byte) 0xe9, (byte) FrameType.PING.code};
+        FrameDecoder d = new FrameDecoder(4096);
+        assertThatThrownBy(() -> d.feed(bytes, 0, bytes.length))
+                .isInstanceOf(ProtocolException.class).hasMessageContaining("PING body of 1000 bytes");
+        assertThat(d.bufferedBytes()).isZero();
+    }
+
+    @Test
+    void aLargeAnnouncedFrameCostsOnlyWhatArrives() throws Exception {
+        FrameDecoder d = new FrameDecoder(1 << 20);
+        byte[] head = FrameEncoder.dataFrame(0, 1 << 20);
+        d.feed(head, 0, FrameEncoder.DATA_HEADER_BYTES + 10);
+        assertThat(d.poll()).isNull();
+        assertThat(d.bufferedBytes()).isLessThanOrEqualTo(8 * 1024);
+    }
+
+    @Test
+    void oversizedDataIsAProtocolErrorNamingTheLimit() {
+        byte[] frame = FrameEncoder.encode(new Frame.Data(0, new byte[5000]));
+        FrameDecoder d = new FrameDecoder(4096);
+        assertThatThrownBy(() -> d.feed(frame, 0, frame.length))
+                .isInstanceOf(ProtocolException.class).hasMessageContaining("exceeds");
+    }
+
+    @Test
+    void malformedBodiesAreProtocolErrors() {
+        // Unknown type, zero length, trailing bytes, negative offset, bad UTF-8, unknown flags.
+        List<byte[]> bad = List.of(
+                new byte[] {0, 0, 0, 1, (byte) 0x7e},
+                new byte[] {0, 0, 0, 0},
+                withBody(FrameType.FIN, new byte[] {0, 0, 0, 0, 0, 0, 0, 1, 9}),
+                withBody(FrameType.FIN, new byte[] {(byte) 0x80, 0, 0, 0, 0, 0, 0, 0}),
+                withBody(FrameType.MIGRATE_REQUEST, new byte[] {0, 2, (byte) 0xc3, (byte) 0x28, 0, 0}),
+                withBody(FrameType.ACK, concat(new byte[24], new byte[] {2})),
+                withBody(FrameType.ACK, concat(longs(5, 6, 7), new byte[] {0})),
+                withBody(FrameType.HELLO, new byte[] {1, 9, 0, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+                        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1}));
+        for (byte[] b : bad) {
+            FrameDecoder d = new FrameDecoder(4096);
+            assertThatThrownBy(() -> d.feed(b, 0, b.length)).as(Arrays.toString(b))
+                    .isInstanceOf(ProtocolException.class);
+        }
+    }
+
+    @Test
+    void helloOfAnotherVersionDecodesToItsVersionOnly() throws Exception {
+        byte[] frame = withBody(FrameType.HELLO, concat(new byte[] {9}, new byte[40]));
+        FrameDecoder d = new FrameDecoder(4096);
+        d.feed(frame, 0, frame.length);
+        Frame.Hello h = (Frame.Hello) d.poll();
+        assertThat(h.version()).isEqualTo(9);
+    }
+
+    @Test
+    void readerReturnsFramesThenCleanEofOrFailsMidFrame() throws Exception {
+        byte[] ping = FrameEncoder.encode(new Frame.Ping(5));
+        FrameReader<Frame> r = new FrameReader<>(new ByteArrayInputStream(ping), new FrameDecoder(4096));
+        assertThat(r.read()).isEqualTo(new Frame.Ping(5));
+        assertThat(r.read()).isNull();
+
+        byte[] cut = Arrays.copyOf(ping, ping.length - 1);
+        FrameReader<Frame> r2 = new FrameReader<>(new ByteArrayInputStream(cut), new FrameDecoder(4096));
+        assertThatThrownBy(r2::read).isInstanceOf(EOFException.class).hasMessageContaining("middle of a frame");
+    }
+
+    @Test
+    void readerDeliversFramesDecodedBeforeAnError() throws Exception {
+        byte[] stream = concat(FrameEncoder.encode(new Frame.Fin(3)), new byte[] {0, 0, 0, 1, 0x7e});
+        FrameReader<Frame> r = new FrameReader<>(new ByteArrayInputStream(stream), new FrameDecoder(4096));
+        assertThat(r.read()).isEqualTo(new Frame.Fin(3));
+        assertThatThrownBy(r::read).isInstanceOf(ProtocolException.class).hasMessageContaining("unknown frame type");
+    }
+
+    static List<Frame> decodeAll(byte[] bytes, int fragment) throws ProtocolException {
+        FrameDecoder d = new FrameDecoder(MAX_PAYLOAD);
+        List<Frame> out = new ArrayList<>();
+        for (int i = 0; i < bytes.length; i += fragment) {
+            d.feed(bytes, i, Math.min(fragment, bytes.length - i));
+            for (Frame f; (f = d.poll()) != null; ) {
+                out.add(f);
+            }
+        }
+        assertThat(d.atFrameBoundary()).isTrue();
+        return out;
+    }
+
+    static byte[] withBody(FrameType type, byte[] body) {
+        return new WireWriter(body.length + 5).u32(body.length + 1).u8(type.code).raw(body).toByteArray();
+    }
+
+    static byte[] concat(byte[] a, byte[] b) {
+        byte[] c = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, c, a.length, b.length);
+        return c;
+    }
+
+    static byte[] longs(long... values) {
+        WireWriter w = new WireWriter(8 * values.length);
+        for (long v : values) {
+            w.i64(v);
+        }
+        return w.toByteArray();
+    }
+}
