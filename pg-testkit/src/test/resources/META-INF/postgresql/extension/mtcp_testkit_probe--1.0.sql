@@ -1,0 +1,1 @@
+CREATE FUNCTION mtcp_testkit_probe() RETURNS integer LANGUAGE sql IMMUTABLE AS 'SELECT 42';
