@@ -149,6 +149,18 @@ class FileServerOverTransportTest {
     }
 
     @Test
+    void aServerWhoseFileDiffersEndsTheConnectionAndTheClientSeesATruncatedBody() throws IOException {
+        Path other = dir.resolve("other");
+        Files.createDirectories(other);
+        Files.write(other.resolve("big.bin"), java.util.Arrays.copyOf(big, big.length - 1));
+        try (LocalPool mismatched = LocalPool.start(List.of(FileServerConfig.of(dir), FileServerConfig.of(other)))) {
+            HttpGet get = new HttpGet(mismatched.addresses(), ClientOptions.defaults(), "t", 64 * 1024, null);
+            // never a "successful" body of the wrong bytes: a truncated body, or a reset
+            assertThatThrownBy(() -> get.fetch("/big.bin", null)).isInstanceOf(IOException.class);
+        }
+    }
+
+    @Test
     void anUnreachablePoolIsAnIOException() {
         HttpGet nobody = new HttpGet(List.of(new java.net.InetSocketAddress("127.0.0.1", TestFiles.freePort())),
                 ClientOptions.defaults(), "t", 0, null);

@@ -35,11 +35,17 @@ public final class LocalPool implements AutoCloseable {
 
     /** Starts every member of a fresh pool of {@code n}, all serving {@code config}. */
     public static LocalPool start(int n, FileServerConfig config) throws IOException {
-        LocalPool local = new LocalPool(config(n));
+        return start(java.util.Collections.nCopies(n, config));
+    }
+
+    /** Starts a fresh pool with one member per config: s1 serves the first, s2 the second... */
+    public static LocalPool start(List<FileServerConfig> configs) throws IOException {
+        LocalPool local = new LocalPool(config(configs.size()));
         try {
-            for (PoolMember m : local.pool.members()) {
+            for (int i = 0; i < configs.size(); i++) {
+                PoolMember m = local.pool.members().get(i);
                 MtcpServer transport = MtcpServer.start(local.pool, m.name(), ServerOptions.defaults());
-                FileServer server = new FileServer(transport, config, EventLog.discard());
+                FileServer server = new FileServer(transport, configs.get(i), EventLog.discard());
                 local.servers.add(server);
                 server.serveInBackground();
             }
