@@ -7,7 +7,9 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
+import java.util.Objects;
 import java.util.Set;
+import org.mtcp.core.internal.client.ClientConnection;
 
 /**
  * The client end of a logical connection to a pool: a socket-like object whose streams never
@@ -16,9 +18,22 @@ import java.util.Set;
  *
  * <p>Migrations happen on {@link #migrate()}, when a {@link org.mtcp.core.policy.MigrationPolicy}
  * of the {@link ClientOptions} triggers, when the holder asks (server-initiated migration) or
- * when the holder fails.
+ * when the holder fails ({@link ClientOptions#failover()}, on by default). The application may
+ * keep reading and writing while a migration is in progress: the old server keeps serving until
+ * the new one has answered.
+ *
+ * <p>Reads block until bytes arrive, the holder's stream ends ({@code -1}) or the connection
+ * fails (an {@link IOException} saying why, e.g. the holder died and no server could take over).
+ * Writes block while {@link ClientOptions#maxUnacknowledgedBytes()} are unacknowledged.
+ * Streams are thread-safe; one reader and one writer thread is the usual pattern.
  */
 public final class MtcpSocket implements Closeable {
+
+    private final ClientConnection connection;
+
+    private MtcpSocket(ClientConnection connection) {
+        this.connection = connection;
+    }
 
     /**
      * Connects to the first reachable address of {@code pool}; the full peer list then comes from
@@ -26,61 +41,88 @@ public final class MtcpSocket implements Closeable {
      */
     public static MtcpSocket connect(List<InetSocketAddress> pool, ClientOptions options)
             throws IOException {
-        throw new UnsupportedOperationException("TODO");
+        Objects.requireNonNull(pool, "pool");
+        Objects.requireNonNull(options, "options");
+        return new MtcpSocket(ClientConnection.connect(pool, options));
+    }
+
+    public static MtcpSocket connect(List<InetSocketAddress> pool) throws IOException {
+        return connect(pool, ClientOptions.defaults());
     }
 
     public ConnectionId id() {
-        throw new UnsupportedOperationException("TODO");
+        return connection.id();
     }
 
     public InputStream getInputStream() {
-        throw new UnsupportedOperationException("TODO");
+        return connection.getInputStream();
     }
 
     public OutputStream getOutputStream() {
-        throw new UnsupportedOperationException("TODO");
+        return connection.getOutputStream();
     }
 
     /** Half-close: the server reads end-of-stream after the last byte written. */
     public void shutdownOutput() throws IOException {
-        throw new UnsupportedOperationException("TODO");
+        connection.shutdownOutput();
     }
 
-    /** Moves the connection to another server of the pool (the client picks it). */
+    /**
+     * Moves the connection to another server of the pool (the client picks the next one in pool
+     * order; if it refuses, the others). Returns the event; {@link MigrationEvent#succeeded()}
+     * is false, with the servers' answers in {@link MigrationEvent#error()}, when none could take
+     * the connection: it then stays where it was. Throws when the connection itself has failed
+     * or is closed.
+     */
     public MigrationEvent migrate() throws IOException {
-        throw new UnsupportedOperationException("TODO");
+        return connection.migrate(null, "explicit", false);
     }
 
-    /** Moves the connection to the named server. */
+    /** Moves the connection to the named server (see {@link #migrate()} for failures). */
     public MigrationEvent migrate(String target) throws IOException {
-        throw new UnsupportedOperationException("TODO");
+        Objects.requireNonNull(target, "target");
+        return connection.migrate(target, "explicit", false);
     }
 
     /** Name of the server that holds the connection now. */
     public String currentServer() {
-        throw new UnsupportedOperationException("TODO");
+        return connection.currentServer();
     }
 
     /** Names of every server that held the connection, in order of first use. */
     public Set<String> serversUsed() {
-        throw new UnsupportedOperationException("TODO");
+        return connection.serversUsed();
     }
 
     public int migrations() {
-        throw new UnsupportedOperationException("TODO");
+        return connection.migrations();
     }
 
     /** Smoothed round-trip time from keepalives, or null before the first sample. */
     public Duration rtt() {
-        throw new UnsupportedOperationException("TODO");
+        return connection.rtt();
+    }
+
+    /** Names of the pool's servers, as the last holder announced them. */
+    public List<String> peers() {
+        return connection.peers();
     }
 
     public void addMigrationListener(MigrationListener listener) {
-        throw new UnsupportedOperationException("TODO");
+        connection.addMigrationListener(listener);
     }
 
+    /**
+     * Graceful close: shuts the output down, waits (up to the connect timeout) until the holder
+     * has everything, then ends the connection.
+     */
     @Override
     public void close() throws IOException {
-        throw new UnsupportedOperationException("TODO");
+        connection.close();
+    }
+
+    /** The implementation, for the test kit and diagnostics (not a stable API). */
+    public ClientConnection connection() {
+        return connection;
     }
 }

@@ -2,20 +2,39 @@ package org.mtcp.core;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * The cooperating servers and the secret they share. The secret authenticates the control
  * channel and signs migration certificates; it must never reach clients.
  *
  * <p>The file format read by {@link #load(Path)} is documented in {@code docs/pool-file.md}.
+ * Programmatic pools (tests) use the constructor and {@link #withMember(PoolMember)}.
  */
 public record PoolConfig(byte[] secret, List<PoolMember> members) {
 
+    /** Shortest secret accepted: 128 bits. */
+    public static final int MIN_SECRET_BYTES = 16;
+
     public PoolConfig {
+        Objects.requireNonNull(secret, "secret");
         members = List.copyOf(members);
         secret = secret.clone();
+        if (secret.length < MIN_SECRET_BYTES) {
+            throw new IllegalArgumentException("the pool secret must have at least " + MIN_SECRET_BYTES
+                    + " bytes (128 bits), not " + secret.length);
+        }
+        Set<String> names = new HashSet<>();
+        for (PoolMember m : members) {
+            if (!names.add(m.name())) {
+                throw new IllegalArgumentException("two servers named '" + m.name() + "' in the pool");
+            }
+        }
     }
 
     /** Reads a pool file; a malformed one is an {@link IllegalArgumentException} naming the line. */
@@ -27,8 +46,47 @@ public record PoolConfig(byte[] secret, List<PoolMember> members) {
         return members.stream().filter(m -> m.name().equals(name)).findFirst();
     }
 
+    /** This pool with {@code member} added, or replacing the member of the same name. */
+    public PoolConfig withMember(PoolMember member) {
+        List<PoolMember> next = new ArrayList<>();
+        boolean replaced = false;
+        for (PoolMember m : members) {
+            if (m.name().equals(member.name())) {
+                next.add(member);
+                replaced = true;
+            } else {
+                next.add(m);
+            }
+        }
+        if (!replaced) {
+            next.add(member);
+        }
+        return new PoolConfig(secret, next);
+    }
+
+    /** The service addresses, in pool order: what a client connects to. */
+    public List<java.net.InetSocketAddress> serviceAddresses() {
+        return members.stream().map(PoolMember::service).toList();
+    }
+
     @Override
     public byte[] secret() {
         return secret.clone();
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof PoolConfig p && java.util.Arrays.equals(secret, p.secret) && members.equals(p.members);
+    }
+
+    @Override
+    public int hashCode() {
+        return members.hashCode();
+    }
+
+    /** Never prints the secret. */
+    @Override
+    public String toString() {
+        return "PoolConfig" + members;
     }
 }

@@ -1,14 +1,171 @@
 package org.mtcp.core.internal;
 
 import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
 import org.mtcp.core.PoolConfig;
+import org.mtcp.core.PoolMember;
 
-/** Parses the pool file format of {@code docs/pool-file.md}. */
+/**
+ * Parses the pool file format of {@code docs/pool-file.md}: one directive per line,
+ * {@code #} comments, blank lines ignored.
+ * <pre>
+ * secret hex:&lt;hex digits&gt; | base64:&lt;base64&gt; | file:&lt;path&gt;
+ * server &lt;name&gt; &lt;service host:port&gt; &lt;control host:port&gt;
+ * </pre>
+ * Errors are {@link IllegalArgumentException}s naming the file and line.
+ */
 public final class PoolFileParser {
     private PoolFileParser() {}
 
     public static PoolConfig parse(Path file) throws IOException {
-        throw new UnsupportedOperationException("TODO");
+        List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+        return parse(lines, file.toString(), file.toAbsolutePath().getParent());
+    }
+
+    /** Parses {@code lines}; {@code source} names them in errors; secret files resolve against {@code dir}. */
+    public static PoolConfig parse(List<String> lines, String source, Path dir) throws IOException {
+        byte[] secret = null;
+        int secretLine = 0;
+        List<PoolMember> members = new ArrayList<>();
+        Map<String, Integer> names = new HashMap<>();
+        for (int i = 0; i < lines.size(); i++) {
+            int lineNo = i + 1;
+            String line = lines.get(i);
+            int hash = line.indexOf('#');
+            if (hash >= 0) {
+                line = line.substring(0, hash);
+            }
+            line = line.strip();
+            if (line.isEmpty()) {
+                continue;
+            }
+            String[] words = line.split("\\s+");
+            switch (words[0]) {
+                case "secret" -> {
+                    if (secret != null) {
+                        throw error(source, lineNo, "a second 'secret' (the first is on line " + secretLine + ")");
+                    }
+                    if (words.length != 2) {
+                        throw error(source, lineNo, "expected 'secret hex:...', 'secret base64:...' or 'secret file:PATH'");
+                    }
+                    secret = secret(words[1], source, lineNo, dir);
+                    secretLine = lineNo;
+                }
+                case "server" -> {
+                    if (words.length != 4) {
+                        throw error(source, lineNo, "expected 'server NAME SERVICE_HOST:PORT CONTROL_HOST:PORT', got "
+                                + (words.length - 1) + " fields");
+                    }
+                    String name = words[1];
+                    Integer previous = names.putIfAbsent(name, lineNo);
+                    if (previous != null) {
+                        throw error(source, lineNo, "server '" + name + "' is already defined on line " + previous);
+                    }
+                    InetSocketAddress service = address(words[2], source, lineNo, "service");
+                    InetSocketAddress control = address(words[3], source, lineNo, "control");
+                    try {
+                        members.add(new PoolMember(name, service, control));
+                    } catch (IllegalArgumentException e) {
+                        throw error(source, lineNo, e.getMessage());
+                    }
+                }
+                default -> throw error(source, lineNo, "unknown directive '" + words[0]
+                        + "' (expected 'secret' or 'server')");
+            }
+        }
+        if (secret == null) {
+            throw new IllegalArgumentException(source + ": no 'secret' line");
+        }
+        if (members.isEmpty()) {
+            throw new IllegalArgumentException(source + ": no 'server' line");
+        }
+        return new PoolConfig(secret, members);
+    }
+
+    private static byte[] secret(String value, String source, int lineNo, Path dir) throws IOException {
+        byte[] secret;
+        if (value.startsWith("hex:")) {
+            try {
+                secret = HexFormat.of().parseHex(value.substring(4));
+            } catch (IllegalArgumentException e) {
+                throw error(source, lineNo, "the secret is not valid hex: " + e.getMessage());
+            }
+        } else if (value.startsWith("base64:")) {
+            try {
+                secret = Base64.getDecoder().decode(value.substring(7));
+            } catch (IllegalArgumentException e) {
+                throw error(source, lineNo, "the secret is not valid base64: " + e.getMessage());
+            }
+        } else if (value.startsWith("file:")) {
+            Path p = Path.of(value.substring(5));
+            if (!p.isAbsolute() && dir != null) {
+                p = dir.resolve(p);
+            }
+            try {
+                secret = Files.readAllBytes(p);
+            } catch (IOException e) {
+                throw error(source, lineNo, "cannot read the secret file " + p + ": " + e);
+            }
+            int n = secret.length;
+            if (n > 0 && secret[n - 1] == '\n') {
+                n--;
+                if (n > 0 && secret[n - 1] == '\r') {
+                    n--;
+                }
+            }
+            secret = Arrays.copyOf(secret, n);
+        } else {
+            throw error(source, lineNo, "the secret must start with hex:, base64: or file:");
+        }
+        if (secret.length < PoolConfig.MIN_SECRET_BYTES) {
+            throw error(source, lineNo, "the secret has " + secret.length + " bytes; at least "
+                    + PoolConfig.MIN_SECRET_BYTES + " (128 bits) are needed");
+        }
+        return secret;
+    }
+
+    /** {@code host:port}, {@code [v6]:port}; port 0 means "any" (tests). */
+    static InetSocketAddress address(String s, String source, int lineNo, String what) {
+        String host;
+        String port;
+        if (s.startsWith("[")) {
+            int close = s.indexOf("]:");
+            if (close < 0) {
+                throw error(source, lineNo, what + " address '" + s + "' must be [IPv6]:PORT");
+            }
+            host = s.substring(1, close);
+            port = s.substring(close + 2);
+        } else {
+            int colon = s.lastIndexOf(':');
+            if (colon <= 0 || s.indexOf(':') != colon) {
+                throw error(source, lineNo, what + " address '" + s + "' must be HOST:PORT (IPv6 as [ADDR]:PORT)");
+            }
+            host = s.substring(0, colon);
+            port = s.substring(colon + 1);
+        }
+        int p;
+        try {
+            p = Integer.parseInt(port);
+        } catch (NumberFormatException e) {
+            throw error(source, lineNo, what + " port '" + port + "' is not a number");
+        }
+        if (p < 0 || p > 65535) {
+            throw error(source, lineNo, what + " port " + p + " is out of range 0-65535");
+        }
+        return InetSocketAddress.createUnresolved(host, p);
+    }
+
+    private static IllegalArgumentException error(String source, int lineNo, String message) {
+        return new IllegalArgumentException(source + " line " + lineNo + ": " + message);
     }
 }

@@ -417,15 +417,13 @@ public final class ServerConnection implements MtcpServerConnection {
                 throw new ProtocolException("client claims " + hello.next()
                         + " bytes but the stream has only " + streamEnd());
             }
-            if (hello.next() < acked) {
-                throw new ProtocolException("client's position " + hello.next()
-                        + " is below its own acknowledgement " + acked);
-            }
-            acked = hello.next();
+            // HELLO's position is a lower bound: during the overlap the client kept reading from
+            // the old holder and may have acknowledged more there, which the state carries.
+            acked = Math.max(acked, hello.next());
             retrim();
             clientWindowEnd = Math.max(clientWindowEnd, hello.windowEnd());
             clientMaxPayload = Math.min(hello.maxFrameSize(), Wire.PREFERRED_DATA_PAYLOAD);
-            newLink.sendCursor = hello.next();
+            newLink.sendCursor = acked;
             if (link != null) {
                 link.ending = ServerLink.Ending.ABORT;
                 link.closeSocket();

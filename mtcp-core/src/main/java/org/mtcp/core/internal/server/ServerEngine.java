@@ -466,7 +466,8 @@ public final class ServerEngine implements TransferContext, Closeable {
     private Frame.Welcome welcome(ServerConnection conn, Certificate cert) {
         List<Frame.Peer> peers = new ArrayList<>();
         for (PoolMember m : pool.members()) {
-            InetSocketAddress a = m.name().equals(name) ? advertised(m.service()) : m.service();
+            InetSocketAddress a = m.name().equals(name) && m.service().getPort() == 0
+                    ? advertised(m.service()) : m.service();
             if (a.getPort() != 0 && peers.size() < Wire.MAX_PEERS) {
                 peers.add(new Frame.Peer(m.name(), a.getHostString(), a.getPort()));
             }

@@ -1,0 +1,196 @@
+package org.mtcp.core.policy;
+
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Supplier;
+
+/**
+ * Factories of the ready-made policies and a parser for their textual specs (command lines,
+ * configuration files):
+ * <pre>
+ * rate                                     inbound rate, the paper's settings
+ * rate:alpha=0.125,drop=0.25,min-bytes=16k,sample=100ms,idle=1s
+ * response-time:500ms                      no first response byte within 500 ms of a request
+ * silence:2s                               nothing at all from the holder for 2 s
+ * rtt:200ms                                smoothed keepalive round trip above 200 ms
+ * holder-failure                           reset, EOF without CLOSE, missed keepalives
+ * </pre>
+ * Durations take a unit: {@code us}, {@code ms}, {@code s}, {@code m}. Sizes may end in
+ * {@code k} or {@code m} (binary). Factories, not instances: each connection needs its own.
+ */
+public final class Policies {
+    private Policies() {}
+
+    /** What {@link #parse} accepts, for error messages and help texts. */
+    public static final String SPECS = "rate[:alpha=A,drop=D,min-bytes=N,sample=DURATION,idle=DURATION], "
+            + "response-time:DURATION, silence:DURATION, rtt:DURATION, holder-failure";
+
+    public static Supplier<MigrationPolicy> inboundRate() {
+        return InboundRatePolicy::new;
+    }
+
+    public static Supplier<MigrationPolicy> inboundRate(double alpha, double drop, long minBytes,
+            Duration sample, Duration idle) {
+        new InboundRatePolicy(alpha, drop, minBytes, sample, idle); // validate now, not per connection
+        return () -> new InboundRatePolicy(alpha, drop, minBytes, sample, idle);
+    }
+
+    public static Supplier<MigrationPolicy> responseTime(Duration threshold) {
+        new ResponseTimePolicy(threshold);
+        return () -> new ResponseTimePolicy(threshold);
+    }
+
+    public static Supplier<MigrationPolicy> silence(Duration threshold) {
+        new SilencePolicy(threshold);
+        return () -> new SilencePolicy(threshold);
+    }
+
+    public static Supplier<MigrationPolicy> rtt(Duration threshold) {
+        new RttPolicy(threshold);
+        return () -> new RttPolicy(threshold);
+    }
+
+    public static Supplier<MigrationPolicy> holderFailure() {
+        return HolderFailurePolicy::new;
+    }
+
+    /**
+     * Parses one spec (see the class comment). Throws {@link IllegalArgumentException} naming
+     * what is wrong and listing the valid specs.
+     */
+    public static Supplier<MigrationPolicy> parse(String spec) {
+        if (spec == null || spec.isBlank()) {
+            throw bad("empty policy spec");
+        }
+        String s = spec.strip();
+        int colon = s.indexOf(':');
+        String kind = (colon < 0 ? s : s.substring(0, colon)).toLowerCase(Locale.ROOT);
+        String args = colon < 0 ? null : s.substring(colon + 1).strip();
+        try {
+            return switch (kind) {
+                case "rate" -> rate(args);
+                case "response-time" -> responseTime(threshold(kind, args));
+                case "silence" -> silence(threshold(kind, args));
+                case "rtt" -> rtt(threshold(kind, args));
+                case "holder-failure" -> {
+                    if (args != null) {
+                        throw bad("holder-failure takes no argument");
+                    }
+                    yield holderFailure();
+                }
+                default -> throw bad("unknown policy '" + kind + "'");
+            };
+        } catch (IllegalArgumentException e) {
+            if (e.getMessage() != null && e.getMessage().contains("valid specs")) {
+                throw e;
+            }
+            throw bad("policy '" + spec + "': " + e.getMessage());
+        }
+    }
+
+    private static Supplier<MigrationPolicy> rate(String args) {
+        double alpha = 0.125;
+        double drop = 0.25;
+        long minBytes = 16 * 1024;
+        Duration sample = Duration.ofMillis(100);
+        Duration idle = Duration.ofSeconds(1);
+        if (args != null) {
+            if (args.isEmpty()) {
+                throw bad("rate: empty parameter list");
+            }
+            for (Map.Entry<String, String> e : keyValues(args).entrySet()) {
+                String v = e.getValue();
+                switch (e.getKey()) {
+                    case "alpha" -> alpha = number("alpha", v);
+                    case "drop" -> drop = number("drop", v);
+                    case "min-bytes" -> minBytes = size("min-bytes", v);
+                    case "sample" -> sample = duration("sample", v);
+                    case "idle" -> idle = duration("idle", v);
+                    default -> throw bad("rate: unknown parameter '" + e.getKey()
+                            + "' (alpha, drop, min-bytes, sample, idle)");
+                }
+            }
+        }
+        return inboundRate(alpha, drop, minBytes, sample, idle);
+    }
+
+    private static Duration threshold(String kind, String args) {
+        if (args == null || args.isEmpty()) {
+            throw bad(kind + " needs a threshold, e.g. " + kind + ":500ms");
+        }
+        String v = args.startsWith("threshold=") ? args.substring("threshold=".length()) : args;
+        return duration(kind, v);
+    }
+
+    private static Map<String, String> keyValues(String args) {
+        Map<String, String> out = new LinkedHashMap<>();
+        for (String part : args.split(",")) {
+            int eq = part.indexOf('=');
+            if (eq <= 0 || eq == part.length() - 1) {
+                throw bad("expected key=value, got '" + part.strip() + "'");
+            }
+            String key = part.substring(0, eq).strip().toLowerCase(Locale.ROOT);
+            if (out.put(key, part.substring(eq + 1).strip()) != null) {
+                throw bad("parameter '" + key + "' given twice");
+            }
+        }
+        return out;
+    }
+
+    private static double number(String name, String v) {
+        try {
+            return Double.parseDouble(v);
+        } catch (NumberFormatException e) {
+            throw bad(name + " is not a number: '" + v + "'");
+        }
+    }
+
+    /** {@code 16384}, {@code 16k}, {@code 1m}. */
+    static long size(String name, String v) {
+        String t = v.toLowerCase(Locale.ROOT);
+        long factor = 1;
+        if (t.endsWith("k")) {
+            factor = 1024;
+            t = t.substring(0, t.length() - 1);
+        } else if (t.endsWith("m")) {
+            factor = 1024 * 1024;
+            t = t.substring(0, t.length() - 1);
+        }
+        try {
+            long n = Long.parseLong(t);
+            if (n < 0) {
+                throw bad(name + " must not be negative: '" + v + "'");
+            }
+            return Math.multiplyExact(n, factor);
+        } catch (NumberFormatException | ArithmeticException e) {
+            throw bad(name + " is not a size: '" + v + "' (e.g. 16384, 16k, 1m)");
+        }
+    }
+
+    /** {@code 250us}, {@code 500ms}, {@code 2s}, {@code 1m}, {@code 1.5s}. */
+    static Duration duration(String name, String v) {
+        String t = v.strip().toLowerCase(Locale.ROOT);
+        String[][] units = {{"us", "1000"}, {"ms", "1000000"}, {"s", "1000000000"}, {"m", "60000000000"}};
+        for (String[] u : units) {
+            if (t.endsWith(u[0]) && !(u[0].equals("s") && (t.endsWith("ms") || t.endsWith("us")))) {
+                String num = t.substring(0, t.length() - u[0].length());
+                try {
+                    double d = Double.parseDouble(num);
+                    if (!(d > 0) || Double.isInfinite(d)) {
+                        throw bad(name + " must be positive: '" + v + "'");
+                    }
+                    return Duration.ofNanos(Math.round(d * Long.parseLong(u[1])));
+                } catch (NumberFormatException e) {
+                    throw bad(name + " is not a duration: '" + v + "'");
+                }
+            }
+        }
+        throw bad(name + " is not a duration: '" + v + "' (needs a unit: us, ms, s, m; e.g. 500ms)");
+    }
+
+    private static IllegalArgumentException bad(String what) {
+        return new IllegalArgumentException(what + "; valid specs: " + SPECS);
+    }
+}
