@@ -1,0 +1,240 @@
+package org.mtcp.frontend;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Duration;
+import javax.sql.DataSource;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.util.thread.VirtualThreadPool;
+import org.flywaydb.core.Flyway;
+import org.mtcp.core.MtcpServer;
+import org.mtcp.core.PoolConfig;
+import org.mtcp.core.ServerOptions;
+import org.mtcp.frontend.batch.BatchParser;
+import org.mtcp.frontend.engine.BatchEngine;
+import org.mtcp.frontend.engine.BatchStore;
+import org.mtcp.frontend.engine.Slowdown;
+import org.mtcp.frontend.http.DatabaseLoss;
+import org.mtcp.frontend.http.FrontendConnections;
+import org.mtcp.frontend.http.FrontendHandler;
+import org.mtcp.frontend.jetty.MtcpConnector;
+import org.mtcp.frontend.metrics.Metrics;
+import org.mtcp.frontend.ops.Operations;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A running front-end: the database pool (HikariCP, schemas migrated by Flyway), the M-TCP
+ * server of its pool, and Jetty serving the HTTP API over it on virtual threads.
+ *
+ * <pre>{@code
+ * Operations ops = Operations.builder().register(new Transfer()).build();
+ * try (FrontendServer fe = FrontendServer.start(FrontendConfig.defaults(poolFile, "fe1", url), ops)) {
+ *     fe.join();
+ * }
+ * }</pre>
+ */
+public final class FrontendServer implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(FrontendServer.class);
+
+    private final FrontendConfig config;
+    private final HikariDataSource dataSource;
+    private final MtcpServer mtcp;
+    private final Server jetty;
+    private final Metrics metrics;
+    private final Slowdown slowdown;
+
+    private FrontendServer(FrontendConfig config, HikariDataSource dataSource, MtcpServer mtcp, Server jetty,
+            Metrics metrics, Slowdown slowdown) {
+        this.config = config;
+        this.dataSource = dataSource;
+        this.mtcp = mtcp;
+        this.jetty = jetty;
+        this.metrics = metrics;
+        this.slowdown = slowdown;
+    }
+
+    /** Starts a front-end; a clear {@link StartupException} when the database or the pool file is unusable. */
+    public static FrontendServer start(FrontendConfig config, Operations operations) throws StartupException {
+        Operations.Builder all = Operations.builder().registerAll(operations.all());
+        for (var file : config.sqlOperationFiles()) {
+            try {
+                all.loadSql(file);
+            } catch (IOException | IllegalArgumentException e) {
+                throw new StartupException("cannot load SQL operations from " + file + ": " + e.getMessage(), e);
+            }
+        }
+        Operations ops = all.build();
+        PoolConfig pool;
+        try {
+            pool = PoolConfig.load(config.poolFile());
+        } catch (IOException | IllegalArgumentException e) {
+            throw new StartupException("cannot read the pool file " + config.poolFile() + ": " + e.getMessage(), e);
+        }
+        if (pool.member(config.name()).isEmpty()) {
+            throw new StartupException("the pool file " + config.poolFile() + " has no server named '" + config.name() + "'", null);
+        }
+        HikariDataSource ds = dataSource(config);
+        MtcpServer mtcp = null;
+        try {
+            prepareDatabase(ds, config);
+            try {
+                mtcp = MtcpServer.start(pool, config.name(), ServerOptions.defaults());
+            } catch (IOException e) {
+                throw new StartupException("cannot start the M-TCP server '" + config.name() + "': " + e.getMessage(), e);
+            }
+            Metrics metrics = new Metrics();
+            MtcpServer server = mtcp;
+            metrics.transport(() -> server.stats().migratedIn(), () -> server.stats().migratedOut(), () -> server.stats().open());
+            Slowdown slowdown = new Slowdown();
+            BatchParser parser = new BatchParser(ops, config.maxTransactions());
+            BatchEngine engine = new BatchEngine(new BatchStore(ds), parser, config.name(), config.reconnectTimeout(),
+                    metrics, slowdown);
+            DatabaseLoss loss = new DatabaseLoss(config.name(), Duration.ofSeconds(10));
+
+            VirtualThreadPool threads = new VirtualThreadPool();
+            threads.setName("fe-" + config.name());
+            Server jetty = new Server(threads);
+            HttpConfiguration http = new HttpConfiguration();
+            // A deterministic response head: another front-end must be able to produce the same bytes.
+            http.setSendDateHeader(false);
+            http.setSendServerVersion(false);
+            http.setSendXPoweredBy(false);
+            MtcpConnector connector = new MtcpConnector(jetty, mtcp, new HttpConnectionFactory(http));
+            connector.setName(config.name());
+            connector.setIdleTimeout(config.idleTimeout().toMillis());
+            connector.setAcceptHandler(new FrontendConnections(engine, metrics, loss));
+            jetty.addConnector(connector);
+            jetty.setHandler(new FrontendHandler(engine, parser, metrics, slowdown, config.adminToken(),
+                    config.maxBodyBytes(), loss));
+            jetty.setStopTimeout(2000);
+            try {
+                jetty.start();
+            } catch (Exception e) {
+                throw new StartupException("cannot start Jetty: " + e.getMessage(), e);
+            }
+            LOG.info("front-end {} serving {} on {} (database {})", config.name(), ops.all().size() + " operations",
+                    mtcp.serviceAddress(), config.jdbcUrl());
+            return new FrontendServer(config, ds, mtcp, jetty, metrics, slowdown);
+        } catch (StartupException | RuntimeException e) {
+            if (mtcp != null) {
+                mtcp.close();
+            }
+            ds.close();
+            throw e;
+        }
+    }
+
+    private static HikariDataSource dataSource(FrontendConfig config) throws StartupException {
+        HikariConfig hc = new HikariConfig();
+        hc.setPoolName("fe-" + config.name());
+        hc.setJdbcUrl(config.jdbcUrl());
+        if (config.dbUser() != null) {
+            hc.setUsername(config.dbUser());
+        }
+        if (config.dbPassword() != null) {
+            hc.setPassword(config.dbPassword());
+        }
+        hc.setMaximumPoolSize(config.dbPoolSize());
+        hc.setMinimumIdle(Math.min(2, config.dbPoolSize()));
+        hc.setConnectionTimeout(5_000);
+        hc.setValidationTimeout(2_000);
+        hc.setInitializationFailTimeout(5_000);
+        hc.addDataSourceProperty("tcpKeepAlive", "true");
+        hc.addDataSourceProperty("ApplicationName", "mtcp-frontend-" + config.name());
+        try {
+            return new HikariDataSource(hc);
+        } catch (RuntimeException e) {
+            Throwable cause = e.getCause() == null ? e : e.getCause();
+            throw new StartupException("cannot connect to the database " + redact(config.jdbcUrl()) + ": "
+                    + cause.getMessage(), e);
+        }
+    }
+
+    private static String redact(String url) {
+        return url.replaceAll("(?i)(password=)[^&]*", "$1***");
+    }
+
+    /** Checks the mtcp API, runs (or checks) the Flyway migrations. */
+    private static void prepareDatabase(DataSource ds, FrontendConfig config) throws StartupException {
+        try (Connection c = ds.getConnection()) {
+            try (var st = c.createStatement(); var rs = st.executeQuery("SELECT mtcp.api_version()")) {
+                rs.next();
+                LOG.info("database has the mtcp API {}", rs.getString(1));
+            }
+        } catch (SQLException e) {
+            if (!MtcpSchema.migrate(ds, config.migrate())) {
+                throw new StartupException("the database has no mtcp API (" + e.getMessage().lines().findFirst().orElse("")
+                        + "): install the extension (CREATE EXTENSION mtcp) or run the sql module's Flyway migration", e);
+            }
+        }
+        try {
+            Flyway frontend = Flyway.configure().dataSource(ds).schemas("frontend").table("flyway_history")
+                    .locations("classpath:db/frontend").load();
+            for (var app : config.appSchemas()) {
+                Flyway.configure().dataSource(ds).schemas(app.schema()).table("flyway_history")
+                        .locations(app.location()).load().migrate();
+            }
+            if (config.migrate()) {
+                frontend.migrate();
+            } else {
+                frontend.validate();
+            }
+        } catch (RuntimeException e) {
+            throw new StartupException("database migration failed: " + e.getMessage(), e);
+        }
+    }
+
+    public String name() {
+        return config.name();
+    }
+
+    public InetSocketAddress serviceAddress() {
+        return mtcp.serviceAddress();
+    }
+
+    public Metrics metrics() {
+        return metrics;
+    }
+
+    public Slowdown slowdown() {
+        return slowdown;
+    }
+
+    public DataSource dataSource() {
+        return dataSource;
+    }
+
+    public void join() throws InterruptedException {
+        jetty.join();
+    }
+
+    @Override
+    public void close() {
+        try {
+            jetty.stop();
+        } catch (Exception e) {
+            LOG.debug("stopping Jetty", e);
+        }
+        try {
+            mtcp.close();
+        } catch (RuntimeException e) {
+            LOG.debug("closing the M-TCP server", e);
+        }
+        dataSource.close();
+    }
+
+    /** A front-end that could not start, with a message meant for the operator. */
+    public static final class StartupException extends Exception {
+        public StartupException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+}

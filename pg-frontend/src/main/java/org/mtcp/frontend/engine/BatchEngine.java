@@ -1,0 +1,364 @@
+package org.mtcp.frontend.engine;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Savepoint;
+import java.time.Duration;
+import java.util.TreeMap;
+import org.mtcp.core.MigratedException;
+import org.mtcp.frontend.batch.BadRequestException;
+import org.mtcp.frontend.batch.BatchParser;
+import org.mtcp.frontend.batch.BatchRequest;
+import org.mtcp.frontend.batch.Lines;
+import org.mtcp.frontend.batch.Transaction;
+import org.mtcp.frontend.metrics.Metrics;
+import org.mtcp.frontend.ops.OperationFailure;
+import org.mtcp.frontend.ops.TxContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs batches with the paper's Figure 9 discipline, so that front-end developers never write it:
+ *
+ * <ol>
+ *   <li>each transaction begins with {@code mtcp.begin(session, epoch)} (gettxnID, and the fence
+ *       that stops this front-end once another one took the batch over);
+ *   <li>the operation runs under a savepoint; if it fails, its work is rolled back and the
+ *       transaction goes on with the failure as its outcome;
+ *   <li>the outcome and its exact NDJSON line are inserted into {@code frontend.outcome}, inside
+ *       the transaction, so the record commits iff the transaction does;
+ *   <li>the snapshot {@code (batch, seq, tid)} is exported <em>inside</em> the transaction, just
+ *       before its final query, COMMIT;
+ *   <li>COMMIT, then the line is written as one HTTP chunk.
+ * </ol>
+ *
+ * <p>A front-end that takes the connection over imports the snapshot, calls
+ * {@code mtcp.reconnect(session, tid, timeout)}, which fences the old front-end and returns the
+ * definite outcome of {@code tid} (aborting it after the timeout if the old front-end never got to
+ * COMMIT), and continues from {@code seq}: every transaction with a record is reported from its
+ * record (byte-identical line, naming the front-end that ran it), every other one is run here. So a
+ * transaction runs exactly once and its line is sent exactly once, wherever migrations fall; a
+ * re-posted batch id takes the same path, which is why it continues instead of running twice.
+ */
+public final class BatchEngine {
+
+    private static final Logger LOG = LoggerFactory.getLogger(BatchEngine.class);
+    private static final int ATTEMPTS = 3;
+
+    private final BatchStore store;
+    private final BatchParser parser;
+    private final String frontend;
+    private final Duration reconnectTimeout;
+    private final Metrics metrics;
+    private final Slowdown slowdown;
+
+    public BatchEngine(BatchStore store, BatchParser parser, String frontend, Duration reconnectTimeout,
+            Metrics metrics, Slowdown slowdown) {
+        this.store = store;
+        this.parser = parser;
+        this.frontend = frontend;
+        this.reconnectTimeout = reconnectTimeout;
+        this.metrics = metrics;
+        this.slowdown = slowdown;
+    }
+
+    public String frontend() {
+        return frontend;
+    }
+
+    public BatchStore store() {
+        return store;
+    }
+
+    /** A batch this front-end holds: its session at {@code epoch}. */
+    public record Batch(String id, long session, long epoch, BatchRequest request) {}
+
+    /**
+     * A batch request that passed validation: creates the batch, or takes an existing one with the
+     * same id over (re-post). 409 if the id exists with other transactions.
+     */
+    public Batch open(String id, BatchRequest request) throws BadRequestException, DatabaseUnavailableException {
+        try {
+            BatchStore.Created created = store.createOrFind(id, request.canonical(), request.transactions().size(), frontend);
+            if (created.created()) {
+                return new Batch(id, created.batch().session(), 0, request);
+            }
+            if (!created.batch().hash().equals(BatchStore.hash(request.canonical()))) {
+                throw new BadRequestException(409, "batch_conflict",
+                        "batch " + id + " exists with other transactions; re-post it unchanged or use another id", "id");
+            }
+            metrics.batchesReposted.increment();
+            MtcpSql.Reconnected r = reconnect(created.batch().session(), null);
+            return new Batch(id, created.batch().session(), r.epoch(), request);
+        } catch (SQLException e) {
+            metrics.databaseErrors.increment();
+            throw new DatabaseUnavailableException("database unavailable: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Takes over the batch of an imported snapshot: reconnect (fence the old front-end, definite
+     * outcome of the snapshot's transaction) and reload the batch's transactions.
+     */
+    public Batch resume(Snapshot.InBatch s) throws DatabaseUnavailableException, IOException {
+        metrics.resumes.increment();
+        try {
+            MtcpSql.Reconnected r = reconnect(s.session(), s.tid());
+            if (s.tid() != null) {
+                metrics.outcomeLookups.increment();
+                if ("aborted".equals(r.outcome())) {
+                    metrics.forcedAborts.increment();
+                }
+                LOG.info("{}: resumed batch {} at seq {}: transaction {} {}", frontend, s.batchId(), s.seq(),
+                        Long.toUnsignedString(s.tid()), r.outcome());
+            } else {
+                LOG.info("{}: resumed batch {} at seq {}", frontend, s.batchId(), s.seq());
+            }
+            BatchStore.StoredBatch stored = store.find(s.batchId())
+                    .orElseThrow(() -> new IOException("snapshot names batch " + s.batchId() + ", which does not exist"));
+            BatchRequest request = parser.parseStored(stored.id(), stored.request());
+            return new Batch(stored.id(), stored.session(), r.epoch(), request);
+        } catch (SQLException e) {
+            metrics.databaseErrors.increment();
+            throw new DatabaseUnavailableException("database unavailable on resume: " + e.getMessage(), e);
+        } catch (BadRequestException e) {
+            throw new IOException(e.getMessage(), e);
+        }
+    }
+
+    private MtcpSql.Reconnected reconnect(long session, Long tid) throws SQLException {
+        try (Connection c = store.dataSource().getConnection()) {
+            c.setAutoCommit(true);
+            return MtcpSql.reconnect(c, session, tid, reconnectTimeout);
+        }
+    }
+
+    /**
+     * Sends the batch's lines from {@code from} on (the ones before were sent already) and its
+     * summary, then ends the response. Throws {@link MigratedException} when the connection moved
+     * away (this front-end simply stops).
+     */
+    public void run(Batch batch, int from, ResponseSink sink, SnapshotExporter exporter, long ordinal, boolean closeAfter)
+            throws IOException, DatabaseUnavailableException {
+        long start = System.nanoTime();
+        long epoch = batch.epoch();
+        int n = batch.request().transactions().size();
+        String status = "complete";
+        try {
+            TreeMap<Integer, String> recorded = store.lines(batch.id(), from);
+            for (int seq = from; seq <= n; seq++) {
+                String line = recorded.get(seq);
+                if (line == null) {
+                    Executed e = execute(batch, epoch, seq, sink, exporter, ordinal, closeAfter);
+                    line = e.line();
+                    epoch = e.epoch();
+                } else {
+                    metrics.linesResent.increment();
+                }
+                slowdown.pause();
+                sink.line(line.getBytes(StandardCharsets.UTF_8));
+            }
+        } catch (FencedException e) {
+            status = "taken-over";
+            metrics.batchesTakenOver.increment();
+            LOG.info("{}: batch {} was taken over by another request", frontend, batch.id());
+        } catch (SQLException e) {
+            metrics.databaseErrors.increment();
+            throw new DatabaseUnavailableException("database unavailable: " + e.getMessage(), e);
+        }
+        BatchStore.Counts counts;
+        try {
+            counts = store.counts(batch.id());
+        } catch (SQLException e) {
+            metrics.databaseErrors.increment();
+            throw new DatabaseUnavailableException("database unavailable: " + e.getMessage(), e);
+        }
+        String summary = Lines.summary(batch.id(), status, n, counts.committed(), counts.aborted());
+        exporter.export(new Snapshot.Ending(ordinal, closeAfter, summary, sink.lines()));
+        slowdown.pause();
+        sink.line(summary.getBytes(StandardCharsets.UTF_8));
+        sink.finish();
+        metrics.batchesCompleted.increment();
+        metrics.batchSeconds.observeNanos(System.nanoTime() - start);
+    }
+
+    private record Executed(String line, long epoch) {}
+
+    /** Runs transaction {@code seq}: Figure 9 for one transaction. */
+    private Executed execute(Batch batch, long epoch, int seq, ResponseSink sink, SnapshotExporter exporter,
+            long ordinal, boolean closeAfter) throws IOException, FencedException, SQLException, DatabaseUnavailableException {
+        Transaction tx = batch.request().transactions().get(seq - 1);
+        for (int attempt = 1; ; attempt++) {
+            long t0 = System.nanoTime();
+            Long tid = null;
+            String line;
+            boolean committed;
+            Connection c = store.dataSource().getConnection();
+            try {
+                c.setAutoCommit(false);
+                try {
+                    tid = MtcpSql.begin(c, batch.session(), epoch);
+                    Savepoint sp = c.setSavepoint();
+                    JsonNode result = null;
+                    String code = null;
+                    String message = null;
+                    for (int retry = 0; ; retry++) {
+                        try {
+                            result = tx.op().execute(context(c, batch.id(), seq), tx.args());
+                            c.releaseSavepoint(sp);
+                            break;
+                        } catch (OperationFailure f) {
+                            c.rollback(sp);
+                            code = f.code();
+                            message = f.getMessage();
+                            break;
+                        } catch (SQLException e) {
+                            if (isConnectionLost(e)) {
+                                throw e;
+                            }
+                            c.rollback(sp);
+                            if (isTransient(e) && retry < ATTEMPTS) {
+                                metrics.transactionsRetried.increment();
+                                sp = c.setSavepoint();
+                                continue;
+                            }
+                            code = e.getSQLState() == null ? "sql_error" : e.getSQLState();
+                            message = e.getMessage();
+                            break;
+                        }
+                    }
+                    committed = code == null;
+                    line = committed ? Lines.committed(seq, tid, result, frontend)
+                            : Lines.aborted(seq, tid, code, message, frontend);
+                    BatchStore.record(c, batch.id(), seq, tid, committed ? "committed" : "aborted", frontend, line);
+                    // Figure 9: the snapshot, inside the transaction, just before its final query.
+                    exporter.export(new Snapshot.InBatch(ordinal, closeAfter, batch.id(), batch.session(), seq, tid, sink.lines()));
+                } catch (MigratedException e) {
+                    rollbackQuietly(c);
+                    metrics.emigrated.increment();
+                    throw e;
+                } catch (FencedException e) {
+                    rollbackQuietly(c);
+                    throw e;
+                } catch (SQLException e) {
+                    rollbackQuietly(c);
+                    if (isTerminated(e)) {
+                        throw new FencedException("this front-end's transaction was terminated by a takeover", e);
+                    }
+                    throw e;
+                }
+                try {
+                    c.commit();
+                } catch (SQLException e) {
+                    if (isTerminated(e) || MtcpSql.FENCED.equals(e.getSQLState())) {
+                        throw new FencedException("COMMIT interrupted by a takeover", e);
+                    }
+                    // The outcome of COMMIT is unknown here: ask the database, as a resuming front-end would.
+                    LOG.warn("{}: COMMIT of batch {} seq {} failed ({}); asking for its outcome", frontend, batch.id(), seq, e.toString());
+                    MtcpSql.Reconnected r = reconnectWithRetries(batch.session(), tid);
+                    epoch = r.epoch();
+                    metrics.outcomeLookups.increment();
+                    if ("committed".equals(r.outcome())) {
+                        countOutcome(committed, t0);
+                        return new Executed(line, epoch);
+                    }
+                    if (attempt >= ATTEMPTS) {
+                        throw new DatabaseUnavailableException("COMMIT of batch " + batch.id() + " seq " + seq
+                                + " failed " + attempt + " times: " + e.getMessage(), e);
+                    }
+                    metrics.transactionsRetried.increment();
+                    continue;
+                }
+                countOutcome(committed, t0);
+                return new Executed(line, epoch);
+            } finally {
+                closeQuietly(c);
+            }
+        }
+    }
+
+    private void countOutcome(boolean committed, long t0) {
+        (committed ? metrics.transactionsCommitted : metrics.transactionsAborted).increment();
+        metrics.transactionSeconds.observeNanos(System.nanoTime() - t0);
+    }
+
+    private MtcpSql.Reconnected reconnectWithRetries(long session, long tid) throws DatabaseUnavailableException {
+        SQLException last = null;
+        for (int i = 0; i < 5; i++) {
+            try {
+                return reconnect(session, tid);
+            } catch (SQLException e) {
+                last = e;
+                try {
+                    Thread.sleep(200L << i);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+        }
+        metrics.databaseErrors.increment();
+        throw new DatabaseUnavailableException("cannot learn the outcome of transaction " + Long.toUnsignedString(tid)
+                + ": " + (last == null ? "interrupted" : last.getMessage()), last);
+    }
+
+    private TxContext context(Connection c, String batchId, int seq) {
+        return new TxContext() {
+            @Override
+            public Connection connection() {
+                return c;
+            }
+
+            @Override
+            public String batchId() {
+                return batchId;
+            }
+
+            @Override
+            public int seq() {
+                return seq;
+            }
+
+            @Override
+            public String frontend() {
+                return frontend;
+            }
+        };
+    }
+
+    /** Deadlock or serialization failure: the operation may succeed if run again. */
+    static boolean isTransient(SQLException e) {
+        String s = e.getSQLState();
+        return "40001".equals(s) || "40P01".equals(s);
+    }
+
+    /** This backend was terminated (a takeover does that to the old front-end's transaction). */
+    static boolean isTerminated(SQLException e) {
+        String s = e.getSQLState();
+        return "57P01".equals(s) || "57P02".equals(s) || MtcpSql.FENCED.equals(s);
+    }
+
+    static boolean isConnectionLost(SQLException e) {
+        String s = e.getSQLState();
+        return s == null || s.startsWith("08") || s.startsWith("57P");
+    }
+
+    private static void rollbackQuietly(Connection c) {
+        try {
+            c.rollback();
+        } catch (SQLException | RuntimeException ignored) {
+            // the connection is broken or the transaction is over: nothing to undo here
+        }
+    }
+
+    private static void closeQuietly(Connection c) {
+        try {
+            c.close();
+        } catch (SQLException | RuntimeException ignored) {
+            // pool bookkeeping only
+        }
+    }
+}

@@ -1,0 +1,168 @@
+package org.mtcp.frontend.engine;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+import java.util.TreeMap;
+import javax.sql.DataSource;
+
+/** The front-end's tables (schema {@code frontend}): batches and the outcome of each of their transactions. */
+public final class BatchStore {
+
+    private final DataSource ds;
+
+    public BatchStore(DataSource ds) {
+        this.ds = ds;
+    }
+
+    public DataSource dataSource() {
+        return ds;
+    }
+
+    public record StoredBatch(String id, long session, String request, String hash, int transactions,
+            String createdBy, String createdAt) {}
+
+    public record Outcome(int seq, String tid, String outcome, String frontend, String line) {}
+
+    public record Counts(int committed, int aborted) {}
+
+    static String hash(String canonical) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
+                    .digest(canonical.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public Optional<StoredBatch> find(String id) throws SQLException {
+        try (Connection c = ds.getConnection()) {
+            return find(c, id);
+        }
+    }
+
+    static Optional<StoredBatch> find(Connection c, String id) throws SQLException {
+        try (PreparedStatement st = c.prepareStatement(
+                "SELECT id, session, request, request_hash, transactions, created_by, created_at::text FROM frontend.batch WHERE id = ?")) {
+            st.setString(1, id);
+            try (ResultSet rs = st.executeQuery()) {
+                if (!rs.next()) {
+                    return Optional.empty();
+                }
+                return Optional.of(new StoredBatch(rs.getString(1), rs.getLong(2), rs.getString(3), rs.getString(4),
+                        rs.getInt(5), rs.getString(6), rs.getString(7)));
+            }
+        }
+    }
+
+    /**
+     * Creates the batch with a new session, or finds the existing one. Returns the batch and
+     * whether this call created it (then its session's epoch is 0).
+     */
+    record Created(StoredBatch batch, boolean created) {}
+
+    Created createOrFind(String id, String canonical, int transactions, String frontend) throws SQLException {
+        String hash = hash(canonical);
+        try (Connection c = ds.getConnection()) {
+            c.setAutoCommit(true);
+            Optional<StoredBatch> existing = find(c, id);
+            if (existing.isPresent()) {
+                return new Created(existing.get(), false);
+            }
+            c.setAutoCommit(false);
+            try {
+                MtcpSql.Session session = MtcpSql.openSession(c);
+                try (PreparedStatement st = c.prepareStatement(
+                        "INSERT INTO frontend.batch (id, session, request, request_hash, transactions, created_by) "
+                                + "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING")) {
+                    st.setString(1, id);
+                    st.setLong(2, session.id());
+                    st.setString(3, canonical);
+                    st.setString(4, hash);
+                    st.setInt(5, transactions);
+                    st.setString(6, frontend);
+                    int n = st.executeUpdate();
+                    if (n == 0) {
+                        c.rollback();
+                        c.setAutoCommit(true);
+                        return new Created(find(c, id).orElseThrow(), false);
+                    }
+                }
+                c.commit();
+                return new Created(find(c, id).orElseThrow(), true);
+            } catch (SQLException e) {
+                c.rollback();
+                throw e;
+            } finally {
+                c.setAutoCommit(true);
+            }
+        }
+    }
+
+    /** The lines recorded for seq >= from, by seq. */
+    TreeMap<Integer, String> lines(String batch, int from) throws SQLException {
+        TreeMap<Integer, String> lines = new TreeMap<>();
+        try (Connection c = ds.getConnection();
+                PreparedStatement st = c.prepareStatement(
+                        "SELECT seq, line FROM frontend.outcome WHERE batch = ? AND seq >= ? ORDER BY seq")) {
+            st.setString(1, batch);
+            st.setInt(2, from);
+            try (ResultSet rs = st.executeQuery()) {
+                while (rs.next()) {
+                    lines.put(rs.getInt(1), rs.getString(2));
+                }
+            }
+        }
+        return lines;
+    }
+
+    Counts counts(String batch) throws SQLException {
+        try (Connection c = ds.getConnection();
+                PreparedStatement st = c.prepareStatement(
+                        "SELECT count(*) FILTER (WHERE outcome = 'committed'), count(*) FILTER (WHERE outcome = 'aborted') "
+                                + "FROM frontend.outcome WHERE batch = ?")) {
+            st.setString(1, batch);
+            try (ResultSet rs = st.executeQuery()) {
+                rs.next();
+                return new Counts(rs.getInt(1), rs.getInt(2));
+            }
+        }
+    }
+
+    public List<Outcome> outcomes(String batch) throws SQLException {
+        List<Outcome> list = new ArrayList<>();
+        try (Connection c = ds.getConnection();
+                PreparedStatement st = c.prepareStatement(
+                        "SELECT seq, tid::text, outcome, frontend, line FROM frontend.outcome WHERE batch = ? ORDER BY seq")) {
+            st.setString(1, batch);
+            try (ResultSet rs = st.executeQuery()) {
+                while (rs.next()) {
+                    list.add(new Outcome(rs.getInt(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5)));
+                }
+            }
+        }
+        return list;
+    }
+
+    static void record(Connection c, String batch, int seq, long tid, String outcome, String frontend, String line)
+            throws SQLException {
+        try (PreparedStatement st = c.prepareStatement(
+                "INSERT INTO frontend.outcome (batch, seq, tid, outcome, frontend, line) VALUES (?, ?, ?::text::xid8, ?, ?, ?)")) {
+            st.setString(1, batch);
+            st.setInt(2, seq);
+            st.setString(3, Long.toUnsignedString(tid));
+            st.setString(4, outcome);
+            st.setString(5, frontend);
+            st.setString(6, line);
+            st.executeUpdate();
+        }
+    }
+}

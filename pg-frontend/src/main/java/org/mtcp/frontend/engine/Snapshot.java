@@ -1,0 +1,156 @@
+package org.mtcp.frontend.engine;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.Objects;
+
+/**
+ * The front-end's connection snapshot, as exported to the transport: what another front-end
+ * needs to continue the connection from the transport's marks at export time.
+ *
+ * <ul>
+ *   <li>{@link Idle}: between requests. The next front-end gives the connection to Jetty, which
+ *       reads the next request from the replayed inbound log. {@code ordinal} counts the
+ *       requests served (it names generated batch ids deterministically).
+ *   <li>{@link InBatch}: inside a batch response whose head has been written (the response
+ *       position is after {@code lines} complete chunks). {@code tid}, when set, is the
+ *       transaction the front-end was about to COMMIT (Figure 9's {@code state_snap.tid}) and
+ *       {@code seq} its position; without it, {@code seq} is the next line to send.
+ *   <li>{@link Ending}: about to send the summary line, stored verbatim.
+ * </ul>
+ *
+ * <p>Binary, big-endian: magic {@code 'M' 'F'}, version 1, a kind byte, then the fields. No Java
+ * serialization; decoding checks every length.
+ */
+public sealed interface Snapshot {
+
+    /** Whether the connection closes after the current response. */
+    default boolean closeAfter() {
+        return false;
+    }
+
+    int MAX_SIZE = 4096;
+
+    long ordinal();
+
+    record Idle(long ordinal) implements Snapshot {}
+
+    /**
+     * @param ordinal requests served on this connection before this one
+     * @param closeAfter close the connection after the response (the request asked for it)
+     * @param batchId the batch
+     * @param session the batch's {@code mtcp} session
+     * @param seq the transaction about to commit (with tid) or the next line to send (without)
+     * @param tid the transaction about to commit, or null
+     * @param lines chunks written so far in this response (Jetty prefixes every chunk after the first with CRLF)
+     */
+    record InBatch(long ordinal, boolean closeAfter, String batchId, long session, int seq, Long tid, int lines)
+            implements Snapshot {
+        public InBatch {
+            Objects.requireNonNull(batchId);
+        }
+    }
+
+    /**
+     * About to send the batch response's last line ({@code line}, verbatim) and its terminal
+     * chunk, after {@code lines} chunks.
+     */
+    record Ending(long ordinal, boolean closeAfter, String line, int lines) implements Snapshot {
+        public Ending {
+            Objects.requireNonNull(line);
+        }
+    }
+
+    byte KIND_IDLE = 1;
+    byte KIND_BATCH = 2;
+    byte KIND_ENDING = 3;
+
+    static byte[] encode(Snapshot s) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(64);
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            out.writeByte('M');
+            out.writeByte('F');
+            out.writeByte(1);
+            switch (s) {
+                case Idle idle -> {
+                    out.writeByte(KIND_IDLE);
+                    out.writeLong(idle.ordinal());
+                }
+                case InBatch b -> {
+                    out.writeByte(KIND_BATCH);
+                    out.writeLong(b.ordinal());
+                    out.writeBoolean(b.closeAfter());
+                    out.writeUTF(b.batchId());
+                    out.writeLong(b.session());
+                    out.writeInt(b.seq());
+                    out.writeBoolean(b.tid() != null);
+                    out.writeLong(b.tid() == null ? 0 : b.tid());
+                    out.writeInt(b.lines());
+                }
+                case Ending e -> {
+                    out.writeByte(KIND_ENDING);
+                    out.writeLong(e.ordinal());
+                    out.writeBoolean(e.closeAfter());
+                    out.writeUTF(e.line());
+                    out.writeInt(e.lines());
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return bytes.toByteArray();
+    }
+
+    /** Decodes a snapshot; null for an empty one (a new connection). */
+    static Snapshot decode(byte[] bytes) throws IOException {
+        if (bytes == null || bytes.length == 0) {
+            return null;
+        }
+        if (bytes.length > MAX_SIZE || bytes.length < 4 || bytes[0] != 'M' || bytes[1] != 'F') {
+            throw new IOException("not a front-end snapshot (" + bytes.length + " bytes)");
+        }
+        if (bytes[2] != 1) {
+            throw new IOException("front-end snapshot version " + bytes[2] + " is not supported");
+        }
+        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes, 4, bytes.length - 4))) {
+            Snapshot s = switch (bytes[3]) {
+                case KIND_IDLE -> new Idle(in.readLong());
+                case KIND_BATCH -> {
+                    long ordinal = in.readLong();
+                    boolean close = in.readBoolean();
+                    String batch = in.readUTF();
+                    long session = in.readLong();
+                    int seq = in.readInt();
+                    boolean hasTid = in.readBoolean();
+                    long tid = in.readLong();
+                    int lines = in.readInt();
+                    if (seq < 1 || lines < 0) {
+                        throw new IOException("corrupt front-end snapshot: seq " + seq + ", lines " + lines);
+                    }
+                    yield new InBatch(ordinal, close, batch, session, seq, hasTid ? tid : null, lines);
+                }
+                case KIND_ENDING -> {
+                    long ordinal = in.readLong();
+                    boolean close = in.readBoolean();
+                    String line = in.readUTF();
+                    int lines = in.readInt();
+                    if (lines < 0 || line.isEmpty()) {
+                        throw new IOException("corrupt front-end snapshot: ending after " + lines + " lines");
+                    }
+                    yield new Ending(ordinal, close, line, lines);
+                }
+                default -> throw new IOException("unknown front-end snapshot kind " + bytes[3]);
+            };
+            if (in.available() != 0) {
+                throw new IOException("trailing bytes in front-end snapshot");
+            }
+            return s;
+        } catch (java.io.EOFException e) {
+            throw new IOException("truncated front-end snapshot", e);
+        }
+    }
+}

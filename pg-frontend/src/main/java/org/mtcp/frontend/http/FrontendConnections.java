@@ -1,0 +1,88 @@
+package org.mtcp.frontend.http;
+
+import java.io.IOException;
+import org.mtcp.core.MigratedException;
+import org.mtcp.core.MtcpServerConnection;
+import org.mtcp.frontend.engine.BatchEngine;
+import org.mtcp.frontend.engine.ChunkedWriter;
+import org.mtcp.frontend.engine.DatabaseUnavailableException;
+import org.mtcp.frontend.engine.Snapshot;
+import org.mtcp.frontend.engine.SnapshotExporter;
+import org.mtcp.frontend.jetty.MtcpConnector;
+import org.mtcp.frontend.metrics.Metrics;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The accept path of every connection, new or migrated (paper Figure 9's {@code import_state}):
+ *
+ * <ul>
+ *   <li>no snapshot, or {@link Snapshot.Idle}: the connection is between requests; Jetty gets it
+ *       and reads the next request from the replayed inbound log;
+ *   <li>{@link Snapshot.InBatch}: a batch response was under way. Resume it here, without Jetty:
+ *       reconnect, then continue the response with a {@link ChunkedWriter} that produces exactly
+ *       the bytes Jetty would have written from the snapshot's position; then export an
+ *       {@link Snapshot.Idle} snapshot and give the connection to a fresh Jetty connection
+ *       (keep-alive), or close it if the request asked for that;
+ *   <li>{@link Snapshot.Ending}: only the summary line and the terminal chunk were left: send
+ *       them, then as above.
+ * </ul>
+ */
+public final class FrontendConnections implements MtcpConnector.AcceptHandler {
+
+    private static final Logger LOG = LoggerFactory.getLogger(FrontendConnections.class);
+
+    private final BatchEngine engine;
+    private final Metrics metrics;
+    private final DatabaseLoss databaseLoss;
+
+    public FrontendConnections(BatchEngine engine, Metrics metrics, DatabaseLoss databaseLoss) {
+        this.engine = engine;
+        this.metrics = metrics;
+        this.databaseLoss = databaseLoss;
+    }
+
+    @Override
+    public void accepted(MtcpServerConnection connection, MtcpConnector connector) throws Exception {
+        SnapshotExporter exporter = new SnapshotExporter(connection, metrics);
+        Snapshot snapshot = Snapshot.decode(connection.importState());
+        try {
+            switch (snapshot) {
+                case null -> connector.open(connection, new ConnectionState(exporter, 0));
+                case Snapshot.Idle idle -> connector.open(connection, new ConnectionState(exporter, idle.ordinal()));
+                case Snapshot.InBatch batch -> {
+                    ChunkedWriter writer = new ChunkedWriter(connection.getOutputStream(), batch.lines());
+                    BatchEngine.Batch resumed;
+                    try {
+                        resumed = engine.resume(batch);
+                        engine.run(resumed, batch.seq(), writer, exporter, batch.ordinal(), batch.closeAfter());
+                    } catch (DatabaseUnavailableException e) {
+                        databaseLoss.handle(exporter, e);
+                        throw e;
+                    }
+                    next(connection, connector, exporter, batch.ordinal(), batch.closeAfter());
+                }
+                case Snapshot.Ending ending -> {
+                    ChunkedWriter writer = new ChunkedWriter(connection.getOutputStream(), ending.lines());
+                    writer.line(ending.line().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                    writer.finish();
+                    next(connection, connector, exporter, ending.ordinal(), ending.closeAfter());
+                }
+            }
+        } catch (MigratedException e) {
+            metrics.emigrated.increment();
+            throw e;
+        }
+    }
+
+    private void next(MtcpServerConnection connection, MtcpConnector connector, SnapshotExporter exporter,
+            long ordinal, boolean closeAfter) throws IOException {
+        if (closeAfter) {
+            LOG.debug("{}: resumed response complete; closing as the request asked", engine.frontend());
+            connection.close();
+            return;
+        }
+        exporter.export(new Snapshot.Idle(ordinal + 1));
+        connector.open(connection, new ConnectionState(exporter, ordinal + 1));
+    }
+}

@@ -1,0 +1,304 @@
+package org.mtcp.frontend.http;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.Optional;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpVersion;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
+import org.mtcp.core.MigratedException;
+import org.mtcp.frontend.batch.BadRequestException;
+import org.mtcp.frontend.batch.BatchParser;
+import org.mtcp.frontend.batch.BatchRequest;
+import org.mtcp.frontend.engine.BatchEngine;
+import org.mtcp.frontend.engine.BatchStore;
+import org.mtcp.frontend.engine.DatabaseUnavailableException;
+import org.mtcp.frontend.engine.Slowdown;
+import org.mtcp.frontend.engine.Snapshot;
+import org.mtcp.frontend.jetty.MtcpEndPoint;
+import org.mtcp.frontend.metrics.Metrics;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The front-end's HTTP API (docs/http-api.md), as a Jetty core handler running on virtual threads
+ * (it blocks). Every response that completes is followed by an {@link Snapshot.Idle} snapshot and
+ * only then is the next request let in, so a migration between requests replays nothing and
+ * loses nothing.
+ */
+public final class FrontendHandler extends Handler.Abstract {
+
+    private static final Logger LOG = LoggerFactory.getLogger(FrontendHandler.class);
+
+    private final BatchEngine engine;
+    private final BatchParser parser;
+    private final Metrics metrics;
+    private final Slowdown slowdown;
+    private final String adminToken;
+    private final int maxBodyBytes;
+    private final DatabaseLoss databaseLoss;
+
+    public FrontendHandler(BatchEngine engine, BatchParser parser, Metrics metrics, Slowdown slowdown,
+            String adminToken, int maxBodyBytes, DatabaseLoss databaseLoss) {
+        super(InvocationType.BLOCKING);
+        this.engine = engine;
+        this.parser = parser;
+        this.metrics = metrics;
+        this.slowdown = slowdown;
+        this.adminToken = adminToken == null || adminToken.isEmpty() ? null : adminToken;
+        this.maxBodyBytes = maxBodyBytes;
+        this.databaseLoss = databaseLoss;
+    }
+
+    @Override
+    public boolean handle(Request request, Response response, Callback callback) {
+        MtcpEndPoint endPoint = request.getConnectionMetaData().getConnection().getEndPoint() instanceof MtcpEndPoint e ? e : null;
+        ConnectionState state = endPoint == null ? null : (ConnectionState) endPoint.attachment();
+        if (endPoint != null && state != null) {
+            Request.addCompletionListener(request, failure -> completed(endPoint, state, failure));
+        }
+        try {
+            route(request, response, endPoint, state);
+            callback.succeeded();
+        } catch (Throwable t) {
+            MigratedException migrated = Http.migrated(t);
+            if (migrated != null) {
+                LOG.debug("{}: connection moved away during {} {}", engine.frontend(), request.getMethod(), request.getHttpURI().getPath());
+            } else {
+                LOG.warn("{}: {} {} failed: {}", engine.frontend(), request.getMethod(), request.getHttpURI().getPath(), t.toString(), t);
+            }
+            callback.failed(t);
+        }
+        return true;
+    }
+
+    /** After a complete response: record "between requests" in a snapshot, then let the next request in. */
+    private void completed(MtcpEndPoint endPoint, ConnectionState state, Throwable failure) {
+        if (failure != null) {
+            return;
+        }
+        try {
+            long next = state.ordinal + 1;
+            state.exporter.export(new Snapshot.Idle(next));
+            state.ordinal = next;
+            endPoint.releaseNextRequest();
+        } catch (IOException e) {
+            endPoint.close(e);
+        }
+    }
+
+    private void route(Request request, Response response, MtcpEndPoint endPoint, ConnectionState state) throws Exception {
+        String path = Request.getPathInContext(request);
+        String method = request.getMethod();
+        if (path.equals("/v1/batches")) {
+            if (!method.equals("POST")) {
+                methodNotAllowed(response, "POST");
+                return;
+            }
+            postBatch(request, response, endPoint, state);
+        } else if (path.startsWith("/v1/batches/")) {
+            if (!method.equals("GET")) {
+                methodNotAllowed(response, "GET");
+                return;
+            }
+            getBatch(response, path.substring("/v1/batches/".length()));
+        } else if (path.equals("/healthz")) {
+            health(response);
+        } else if (path.equals("/metrics")) {
+            Http.send(response, 200, "text/plain; version=0.0.4; charset=utf-8",
+                    metrics.render(engine.frontend()).getBytes(StandardCharsets.UTF_8));
+        } else if (path.equals("/admin/slowdown")) {
+            admin(request, response);
+        } else {
+            Http.error(response, 404, "not_found", "no such resource: " + path, null);
+        }
+    }
+
+    private static void methodNotAllowed(Response response, String allowed) throws IOException {
+        response.getHeaders().put(HttpHeader.ALLOW, allowed);
+        Http.error(response, 405, "method_not_allowed", "use " + allowed, null);
+    }
+
+    private void postBatch(Request request, Response response, MtcpEndPoint endPoint, ConnectionState state) throws Exception {
+        if (request.getConnectionMetaData().getHttpVersion() != HttpVersion.HTTP_1_1) {
+            refuse(response, 505, "http_version", "batches need HTTP/1.1 (the response is chunked)");
+            return;
+        }
+        String contentType = request.getHeaders().get(HttpHeader.CONTENT_TYPE);
+        if (contentType != null && !contentType.toLowerCase(java.util.Locale.ROOT).startsWith("application/json")) {
+            refuse(response, 415, "unsupported_media_type", "the body must be application/json, not " + contentType);
+            return;
+        }
+        long declared = request.getLength();
+        if (declared > maxBodyBytes) {
+            refuse(response, 413, "too_large", "the body is " + declared + " bytes; the limit is " + maxBodyBytes);
+            return;
+        }
+        byte[] body;
+        try (InputStream in = Request.asInputStream(request)) {
+            body = in.readNBytes(maxBodyBytes + 1);
+        }
+        if (body.length > maxBodyBytes) {
+            refuse(response, 413, "too_large", "the body is over the limit of " + maxBodyBytes + " bytes");
+            return;
+        }
+        BatchRequest batchRequest;
+        try {
+            batchRequest = parser.parse(body);
+        } catch (BadRequestException e) {
+            metrics.badRequests.increment();
+            Http.error(response, e.status(), e.code(), e.getMessage(), e.path());
+            return;
+        }
+        if (endPoint == null || state == null) {
+            refuse(response, 500, "not_migratory", "batches are served on M-TCP connections only");
+            return;
+        }
+        // A generated id must be the same if this request is replayed on another front-end after a
+        // migration before the first snapshot: it is derived from the connection and the request's ordinal.
+        String id = batchRequest.id() != null ? batchRequest.id()
+                : "c" + endPoint.connection().id() + "-" + state.ordinal;
+        BatchEngine.Batch batch;
+        try {
+            batch = engine.open(id, batchRequest);
+        } catch (BadRequestException e) {
+            metrics.badRequests.increment();
+            Http.error(response, e.status(), e.code(), e.getMessage(), e.path());
+            return;
+        } catch (DatabaseUnavailableException e) {
+            Http.error(response, 503, "database_unavailable", e.getMessage(), null);
+            return;
+        }
+        metrics.batchesStarted.increment();
+        boolean closeAfter = request.getHeaders().contains(HttpHeader.CONNECTION, "close");
+        response.setStatus(200);
+        response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/x-ndjson");
+        response.getHeaders().put("Batch-Id", id);
+        JettySink sink = new JettySink(response);
+        sink.commitHead();
+        // Snapshot #0: the head is out, nothing has run yet; a resuming front-end starts at seq 1.
+        state.exporter.export(new Snapshot.InBatch(state.ordinal, closeAfter, id, batch.session(), 1, null, 0));
+        try {
+            engine.run(batch, 1, sink, state.exporter, state.ordinal, closeAfter);
+        } catch (DatabaseUnavailableException e) {
+            databaseLoss.handle(state.exporter, e);
+            throw e;
+        }
+    }
+
+    private void refuse(Response response, int status, String code, String message) throws IOException {
+        metrics.badRequests.increment();
+        Http.error(response, status, code, message, null);
+    }
+
+    private void getBatch(Response response, String id) throws IOException {
+        if (!BatchParser.BATCH_ID.matcher(id).matches()) {
+            Http.error(response, 404, "not_found", "no batch " + id, null);
+            return;
+        }
+        BatchStore store = engine.store();
+        try {
+            Optional<BatchStore.StoredBatch> batch = store.find(id);
+            if (batch.isEmpty()) {
+                Http.error(response, 404, "not_found", "no batch " + id, null);
+                return;
+            }
+            var mapper = BatchParser.mapper();
+            ObjectNode root = mapper.createObjectNode();
+            BatchStore.StoredBatch b = batch.get();
+            root.put("batch", b.id());
+            root.put("transactions", b.transactions());
+            root.put("createdBy", b.createdBy());
+            root.put("createdAt", b.createdAt());
+            var outcomes = store.outcomes(id);
+            long committed = outcomes.stream().filter(o -> o.outcome().equals("committed")).count();
+            root.put("recorded", outcomes.size());
+            root.put("committed", committed);
+            root.put("aborted", outcomes.size() - committed);
+            root.put("complete", outcomes.size() == b.transactions());
+            ArrayNode list = root.putArray("outcomes");
+            for (BatchStore.Outcome o : outcomes) {
+                list.add(mapper.readTree(o.line()));
+            }
+            root.set("request", mapper.readTree(b.request()).get("transactions"));
+            Http.json(response, 200, mapper.writeValueAsString(root) + "\n");
+        } catch (SQLException e) {
+            metrics.databaseErrors.increment();
+            Http.error(response, 503, "database_unavailable", "database unavailable: " + e.getMessage(), null);
+        }
+    }
+
+    private void health(Response response) throws IOException {
+        ObjectNode root = BatchParser.mapper().createObjectNode();
+        root.put("frontend", engine.frontend());
+        try (Connection c = engine.store().dataSource().getConnection()) {
+            if (!c.isValid(2)) {
+                throw new SQLException("connection not valid");
+            }
+            root.put("status", "ok");
+            root.put("database", "ok");
+            Http.json(response, 200, root + "\n");
+        } catch (SQLException e) {
+            metrics.databaseErrors.increment();
+            root.put("status", "unavailable");
+            root.put("database", "unreachable: " + e.getMessage());
+            Http.json(response, 503, root + "\n");
+        }
+    }
+
+    private void admin(Request request, Response response) throws Exception {
+        if (adminToken == null) {
+            Http.error(response, 404, "not_found", "the admin endpoints are disabled (no admin token configured)", null);
+            return;
+        }
+        String auth = request.getHeaders().get(HttpHeader.AUTHORIZATION);
+        if (auth == null || !auth.startsWith("Bearer ")) {
+            response.getHeaders().put(HttpHeader.WWW_AUTHENTICATE, "Bearer");
+            Http.error(response, 401, "unauthorized", "an admin token is required (Authorization: Bearer ...)", null);
+            return;
+        }
+        if (!MessageDigest.isEqual(auth.substring(7).trim().getBytes(StandardCharsets.UTF_8),
+                adminToken.getBytes(StandardCharsets.UTF_8))) {
+            Http.error(response, 403, "forbidden", "wrong admin token", null);
+            return;
+        }
+        if (request.getMethod().equals("GET")) {
+            Http.json(response, 200, "{\"delayMs\":" + slowdown.delayMillis() + "}\n");
+            return;
+        }
+        if (!request.getMethod().equals("POST")) {
+            methodNotAllowed(response, "GET, POST");
+            return;
+        }
+        byte[] body;
+        try (InputStream in = Request.asInputStream(request)) {
+            body = in.readNBytes(4097);
+        }
+        JsonNode node;
+        try {
+            node = BatchParser.mapper().readTree(body);
+        } catch (IOException e) {
+            Http.error(response, 400, "malformed_json", "the body is not valid JSON", null);
+            return;
+        }
+        JsonNode delay = node == null ? null : node.get("delayMs");
+        if (delay == null || !delay.canConvertToLong() || !delay.isIntegralNumber() || delay.longValue() < 0 || delay.longValue() > 600_000) {
+            Http.error(response, 400, "bad_request", "expected {\"delayMs\": 0 to 600000}", "delayMs");
+            return;
+        }
+        slowdown.set(delay.longValue());
+        metrics.slowdownMillis.set(delay.longValue());
+        LOG.info("{}: slow-down set to {} ms before each response line", engine.frontend(), delay.longValue());
+        Http.json(response, 200, "{\"delayMs\":" + slowdown.delayMillis() + "}\n");
+    }
+}
