@@ -125,12 +125,15 @@ AS $$
 DECLARE
   v_status text;
 BEGIN
+  IF clog_status = 'in progress' THEN
+    RETURN clog_status;                   -- (a log row seen now would be the caller's own, uncommitted)
+  END IF;
   SELECT l.status INTO v_status FROM mtcp.txn_log l WHERE l.xid = tid;
   IF FOUND THEN
     RETURN v_status;                      -- our log: definite, however old
   END IF;
   IF clog_status IS NOT NULL THEN
-    RETURN clog_status;                   -- 'committed', 'aborted' or 'in progress'
+    RETURN clog_status;                   -- 'committed' or 'aborted'
   END IF;
   -- The commit log has forgotten tid, so it finished long ago. Had it committed as an mtcp
   -- transaction at or above the horizon, its row would be here.
