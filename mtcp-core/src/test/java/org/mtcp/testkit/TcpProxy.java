@@ -29,6 +29,9 @@ import java.util.concurrent.locks.LockSupport;
  * <li>{@link #setBlackhole}: bytes are read and dropped in both directions, the sockets stay
  *     open: a silent path, detected only by keepalives.</li>
  * <li>{@link #setRefuse}: new connections are accepted and reset at once.</li>
+ * <li>{@link #setForwardLimit}: at most so many bytes are delivered per direction and connection;
+ *     the rest is held (not lost) until the limit is raised. Cuts a frame in half at a chosen
+ *     byte, deterministically.</li>
  * </ul>
  */
 public final class TcpProxy implements Closeable {
@@ -42,6 +45,8 @@ public final class TcpProxy implements Closeable {
     private volatile boolean blackhole;
     private volatile boolean refuse;
     private volatile boolean closed;
+    private volatile long upLimit = Long.MAX_VALUE;
+    private volatile long downLimit = Long.MAX_VALUE;
 
     private TcpProxy(ServerSocket listener, InetSocketAddress target) {
         this.listener = listener;
@@ -72,6 +77,12 @@ public final class TcpProxy implements Closeable {
     public void setDelay(Duration clientToServer, Duration serverToClient) {
         upDelayNanos = clientToServer.toNanos();
         downDelayNanos = serverToClient.toNanos();
+    }
+
+    /** Delivers at most {@code clientToServer} / {@code serverToClient} bytes per connection. */
+    public void setForwardLimit(long clientToServer, long serverToClient) {
+        upLimit = clientToServer;
+        downLimit = serverToClient;
     }
 
     public void setBlackhole(boolean on) {
@@ -138,6 +149,7 @@ public final class TcpProxy implements Closeable {
 
     private void pump(Socket from, Socket to, boolean up) {
         LinkedBlockingQueue<Chunk> queue = new LinkedBlockingQueue<>();
+        long[] delivered = {0};
         Thread writer = Thread.ofVirtual().name("proxy-write").start(() -> {
             try {
                 OutputStream out = to.getOutputStream();
@@ -151,8 +163,22 @@ public final class TcpProxy implements Closeable {
                     while ((wait = c.due - System.nanoTime()) > 0) {
                         LockSupport.parkNanos(wait); // the relay's own schedule, not a test wait
                     }
-                    out.write(c.bytes, 0, c.len);
-                    out.flush();
+                    int off = 0;
+                    while (off < c.len) {
+                        long allowed = (up ? upLimit : downLimit) - delivered[0];
+                        if (allowed <= 0) {
+                            LockSupport.parkNanos(1_000_000); // held until the limit is raised
+                            if (to.isClosed()) {
+                                return;
+                            }
+                            continue;
+                        }
+                        int n = (int) Math.min(allowed, c.len - off);
+                        out.write(c.bytes, off, n);
+                        out.flush();
+                        off += n;
+                        delivered[0] += n;
+                    }
                 }
             } catch (IOException | InterruptedException e) {
                 closeQuietly(from);

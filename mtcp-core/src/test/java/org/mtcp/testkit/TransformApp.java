@@ -13,10 +13,11 @@ import org.mtcp.core.MtcpServerConnection;
  * before. Output position equals input position and each output byte depends on the whole input
  * prefix, so a byte lost, duplicated or misplaced anywhere corrupts everything after it.
  *
- * <p>Snapshot: {@code (position, acc)}, exported after a random number of bytes between 1 and
- * {@code maxExportGap} (random per server and per run: the transport must cope with any export
- * point). It resumes from the imported snapshot, reads the replayed log, regenerates the
- * output, and closes the connection after reading end-of-stream.
+ * <p>Snapshot: {@code (position, acc)}, exported after a random number of bytes between 1 and a
+ * gap chosen at random for each session (on every server, after every migration) among
+ * {@code 1}, {@code 64}, {@code 4096} and {@code maxExportGap}: the transport must cope with any
+ * export cadence and any export point. It resumes from the imported snapshot, reads the
+ * replayed log, regenerates the output, and closes the connection after reading end-of-stream.
  *
  * <p>{@link #expected(byte[])} computes the output a client must receive for its input.
  */
@@ -47,7 +48,9 @@ public final class TransformApp implements ServerApp {
         InputStream in = c.getInputStream();
         OutputStream out = c.getOutputStream();
         ThreadLocalRandom random = ThreadLocalRandom.current();
-        long nextExport = position + 1 + random.nextInt(maxExportGap);
+        int[] gaps = {1, 64, 4096, maxExportGap};
+        int gap = gaps[random.nextInt(gaps.length)];
+        long nextExport = position + 1 + random.nextInt(gap);
         byte[] buf = new byte[bufferSize];
         byte[] res = new byte[bufferSize];
         int n;
@@ -60,7 +63,7 @@ public final class TransformApp implements ServerApp {
             position += n;
             if (position >= nextExport) {
                 c.exportState(ByteBuffer.allocate(12).putLong(position).putInt(acc).array());
-                nextExport = position + 1 + random.nextInt(maxExportGap);
+                nextExport = position + 1 + random.nextInt(gap);
             }
         }
         c.close();
