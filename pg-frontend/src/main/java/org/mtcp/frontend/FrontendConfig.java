@@ -9,7 +9,7 @@ import java.util.Objects;
  * Everything a front-end needs to run (documented in docs/frontend.md; {@code ./mtcp frontend}
  * fills it from its options).
  *
- * @param poolFile the M-TCP pool file (servers, addresses, secret)
+ * @param poolFile the M-TCP pool file (servers, addresses, secret); null when the M-TCP server is given
  * @param name this front-end's name in the pool
  * @param jdbcUrl the PostgreSQL database (pgjdbc URL)
  * @param dbUser database user, or null (in the URL or the default)
@@ -46,7 +46,6 @@ public record FrontendConfig(
     public record AppSchema(String schema, String location) {}
 
     public FrontendConfig {
-        Objects.requireNonNull(poolFile, "pool file");
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(jdbcUrl, "database URL");
         sqlOperationFiles = List.copyOf(sqlOperationFiles);

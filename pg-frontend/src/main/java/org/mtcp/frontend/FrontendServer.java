@@ -50,9 +50,11 @@ public final class FrontendServer implements AutoCloseable {
     private final Server jetty;
     private final Metrics metrics;
     private final Slowdown slowdown;
+    private final BatchEngine engine;
 
     private FrontendServer(FrontendConfig config, HikariDataSource dataSource, MtcpServer mtcp, Server jetty,
-            Metrics metrics, Slowdown slowdown) {
+            Metrics metrics, Slowdown slowdown, BatchEngine engine) {
+        this.engine = engine;
         this.config = config;
         this.dataSource = dataSource;
         this.mtcp = mtcp;
@@ -63,15 +65,9 @@ public final class FrontendServer implements AutoCloseable {
 
     /** Starts a front-end; a clear {@link StartupException} when the database or the pool file is unusable. */
     public static FrontendServer start(FrontendConfig config, Operations operations) throws StartupException {
-        Operations.Builder all = Operations.builder().registerAll(operations.all());
-        for (var file : config.sqlOperationFiles()) {
-            try {
-                all.loadSql(file);
-            } catch (IOException | IllegalArgumentException e) {
-                throw new StartupException("cannot load SQL operations from " + file + ": " + e.getMessage(), e);
-            }
+        if (config.poolFile() == null) {
+            throw new StartupException("no pool file", null);
         }
-        Operations ops = all.build();
         PoolConfig pool;
         try {
             pool = PoolConfig.load(config.poolFile());
@@ -81,12 +77,39 @@ public final class FrontendServer implements AutoCloseable {
         if (pool.member(config.name()).isEmpty()) {
             throw new StartupException("the pool file " + config.poolFile() + " has no server named '" + config.name() + "'", null);
         }
+        return start(config, operations, () -> MtcpServer.start(pool, config.name(), ServerOptions.defaults()));
+    }
+
+    /**
+     * Starts a front-end on an M-TCP server that is already running (tests: a pool on free
+     * ports); the front-end owns it from now on and closes it.
+     */
+    public static FrontendServer start(FrontendConfig config, Operations operations, MtcpServer mtcp)
+            throws StartupException {
+        return start(config, operations, () -> mtcp);
+    }
+
+    private interface MtcpStarter {
+        MtcpServer start() throws IOException;
+    }
+
+    private static FrontendServer start(FrontendConfig config, Operations operations, MtcpStarter starter)
+            throws StartupException {
+        Operations.Builder all = Operations.builder().registerAll(operations.all());
+        for (var file : config.sqlOperationFiles()) {
+            try {
+                all.loadSql(file);
+            } catch (IOException | IllegalArgumentException e) {
+                throw new StartupException("cannot load SQL operations from " + file + ": " + e.getMessage(), e);
+            }
+        }
+        Operations ops = all.build();
         HikariDataSource ds = dataSource(config);
         MtcpServer mtcp = null;
         try {
             prepareDatabase(ds, config);
             try {
-                mtcp = MtcpServer.start(pool, config.name(), ServerOptions.defaults());
+                mtcp = starter.start();
             } catch (IOException e) {
                 throw new StartupException("cannot start the M-TCP server '" + config.name() + "': " + e.getMessage(), e);
             }
@@ -122,7 +145,7 @@ public final class FrontendServer implements AutoCloseable {
             }
             LOG.info("front-end {} serving {} on {} (database {})", config.name(), ops.all().size() + " operations",
                     mtcp.serviceAddress(), config.jdbcUrl());
-            return new FrontendServer(config, ds, mtcp, jetty, metrics, slowdown);
+            return new FrontendServer(config, ds, mtcp, jetty, metrics, slowdown, engine);
         } catch (StartupException | RuntimeException e) {
             if (mtcp != null) {
                 mtcp.close();
@@ -206,6 +229,11 @@ public final class FrontendServer implements AutoCloseable {
 
     public Slowdown slowdown() {
         return slowdown;
+    }
+
+    /** The batch engine (tests install fault-injection hooks on it). */
+    public BatchEngine engine() {
+        return engine;
     }
 
     public DataSource dataSource() {

@@ -54,6 +54,7 @@ public final class BatchEngine {
     private final Duration reconnectTimeout;
     private final Metrics metrics;
     private final Slowdown slowdown;
+    private volatile Hooks hooks = Hooks.NONE;
 
     public BatchEngine(BatchStore store, BatchParser parser, String frontend, Duration reconnectTimeout,
             Metrics metrics, Slowdown slowdown) {
@@ -67,6 +68,19 @@ public final class BatchEngine {
 
     public String frontend() {
         return frontend;
+    }
+
+    /** Installs test points (fault injection); production leaves {@link Hooks#NONE}. */
+    public void setHooks(Hooks hooks) {
+        this.hooks = hooks == null ? Hooks.NONE : hooks;
+    }
+
+    public void hook(Hooks.Point point, String batch, int seq) throws IOException {
+        hooks.at(point, frontend, batch, seq);
+    }
+
+    public Slowdown slowdown() {
+        return slowdown;
     }
 
     public BatchStore store() {
@@ -160,6 +174,7 @@ public final class BatchEngine {
                 }
                 slowdown.pause();
                 sink.line(line.getBytes(StandardCharsets.UTF_8));
+                hook(Hooks.Point.AFTER_LINE, batch.id(), seq);
             }
         } catch (FencedException e) {
             status = "taken-over";
@@ -178,6 +193,7 @@ public final class BatchEngine {
         }
         String summary = Lines.summary(batch.id(), status, n, counts.committed(), counts.aborted());
         exporter.export(new Snapshot.Ending(ordinal, closeAfter, summary, sink.lines()));
+        hook(Hooks.Point.BEFORE_SUMMARY, batch.id(), n + 1);
         slowdown.pause();
         sink.line(summary.getBytes(StandardCharsets.UTF_8));
         sink.finish();
@@ -234,8 +250,10 @@ public final class BatchEngine {
                     line = committed ? Lines.committed(seq, tid, result, frontend)
                             : Lines.aborted(seq, tid, code, message, frontend);
                     BatchStore.record(c, batch.id(), seq, tid, committed ? "committed" : "aborted", frontend, line);
+                    hook(Hooks.Point.BEFORE_SNAPSHOT, batch.id(), seq);
                     // Figure 9: the snapshot, inside the transaction, just before its final query.
                     exporter.export(new Snapshot.InBatch(ordinal, closeAfter, batch.id(), batch.session(), seq, tid, sink.lines()));
+                    hook(Hooks.Point.BEFORE_COMMIT, batch.id(), seq);
                 } catch (MigratedException e) {
                     rollbackQuietly(c);
                     metrics.emigrated.increment();
@@ -273,6 +291,7 @@ public final class BatchEngine {
                     continue;
                 }
                 countOutcome(committed, t0);
+                hook(Hooks.Point.AFTER_COMMIT, batch.id(), seq);
                 return new Executed(line, epoch);
             } finally {
                 closeQuietly(c);

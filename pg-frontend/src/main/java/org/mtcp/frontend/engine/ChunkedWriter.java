@@ -7,10 +7,13 @@ import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 
 /**
- * Continues a chunked HTTP/1.1 response body exactly as Jetty 12's {@code HttpGenerator} writes
- * it, from any point between two chunks: the first chunk is {@code HEX CRLF data}, every later
+ * Continues a batch response body exactly as Jetty 12's {@code HttpGenerator} writes it. On a
+ * persistent connection the body is chunked, and this continues it from any point between two chunks: the first chunk is {@code HEX CRLF data}, every later
  * one is {@code CRLF HEX CRLF data} (Jetty writes the CRLF that ends a chunk in front of the next
  * one), and the end is {@code [CRLF] 0 CRLF CRLF}. Hex digits are upper case, without leading zeros.
+ * When the request asked to close the connection ({@code Connection: close}), Jetty does not
+ * chunk: the body is the raw lines and its end is the end of the connection; {@code chunked =
+ * false} writes that.
  *
  * <p>{@code ChunkedWriterTest} proves the bytes equal Jetty's own output for whole batch
  * responses, continued from every chunk boundary.
@@ -18,12 +21,19 @@ import java.util.Locale;
 public final class ChunkedWriter implements ResponseSink {
 
     private final OutputStream out;
+    private final boolean chunked;
     private int lines;
 
-    /** A writer that continues after {@code linesWritten} chunks already sent. */
+    /** A writer that continues a chunked body after {@code linesWritten} chunks already sent. */
     public ChunkedWriter(OutputStream out, int linesWritten) {
+        this(out, linesWritten, true);
+    }
+
+    /** As above; {@code chunked = false}: a body delimited by the end of the connection. */
+    public ChunkedWriter(OutputStream out, int linesWritten, boolean chunked) {
         this.out = out;
         this.lines = linesWritten;
+        this.chunked = chunked;
     }
 
     /** The bytes of one chunk, given how many came before it in the response. */
@@ -50,7 +60,7 @@ public final class ChunkedWriter implements ResponseSink {
         if (line.length == 0) {
             throw new IllegalArgumentException("empty chunk");
         }
-        out.write(chunk(line, lines));
+        out.write(chunked ? chunk(line, lines) : line);
         out.flush();
         lines++;
     }
@@ -62,7 +72,9 @@ public final class ChunkedWriter implements ResponseSink {
 
     @Override
     public void finish() throws IOException {
-        out.write(end(lines));
-        out.flush();
+        if (chunked) {
+            out.write(end(lines));
+            out.flush();
+        }
     }
 }

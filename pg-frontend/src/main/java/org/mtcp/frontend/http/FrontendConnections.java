@@ -51,7 +51,7 @@ public final class FrontendConnections implements MtcpConnector.AcceptHandler {
                 case null -> connector.open(connection, new ConnectionState(exporter, 0));
                 case Snapshot.Idle idle -> connector.open(connection, new ConnectionState(exporter, idle.ordinal()));
                 case Snapshot.InBatch batch -> {
-                    ChunkedWriter writer = new ChunkedWriter(connection.getOutputStream(), batch.lines());
+                    ChunkedWriter writer = new ChunkedWriter(connection.getOutputStream(), batch.lines(), !batch.closeAfter());
                     BatchEngine.Batch resumed;
                     try {
                         resumed = engine.resume(batch);
@@ -63,7 +63,7 @@ public final class FrontendConnections implements MtcpConnector.AcceptHandler {
                     next(connection, connector, exporter, batch.ordinal(), batch.closeAfter());
                 }
                 case Snapshot.Ending ending -> {
-                    ChunkedWriter writer = new ChunkedWriter(connection.getOutputStream(), ending.lines());
+                    ChunkedWriter writer = new ChunkedWriter(connection.getOutputStream(), ending.lines(), !ending.closeAfter());
                     writer.line(ending.line().getBytes(java.nio.charset.StandardCharsets.UTF_8));
                     writer.finish();
                     next(connection, connector, exporter, ending.ordinal(), ending.closeAfter());

@@ -66,6 +66,7 @@ public final class MtcpConnector extends AbstractConnector {
     }
 
     private final ConnectionSource mtcp;
+    private volatile boolean closing;
     private volatile AcceptHandler acceptHandler = (c, connector) -> connector.open(c, null);
 
     public MtcpConnector(Server server, MtcpServer mtcp, ConnectionFactory... factories) {
@@ -137,7 +138,16 @@ public final class MtcpConnector extends AbstractConnector {
     }
 
     @Override
+    protected boolean handleAcceptFailure(Throwable failure) {
+        if (closing) {
+            return false;
+        }
+        return super.handleAcceptFailure(failure);
+    }
+
+    @Override
     protected void doStop() throws Exception {
+        closing = true;
         try {
             mtcp.close();
         } catch (RuntimeException e) {

@@ -77,6 +77,23 @@ public final class FakeConnection implements MtcpServerConnection {
         }
     }
 
+    /** Waits until the server closed the connection. */
+    public void awaitClosed(long millis) throws InterruptedException {
+        long deadline = System.nanoTime() + millis * 1_000_000;
+        lock.lock();
+        try {
+            while (!closed) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    throw new AssertionError("the connection was not closed");
+                }
+                changed.awaitNanos(left);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
     public boolean closed() {
         lock.lock();
         try {
@@ -94,7 +111,9 @@ public final class FakeConnection implements MtcpServerConnection {
             while (!done.test(outbound.toByteArray())) {
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
-                    throw new AssertionError("timed out; written so far: " + outbound.toString(java.nio.charset.StandardCharsets.ISO_8859_1));
+                    String so = outbound.toString(java.nio.charset.StandardCharsets.ISO_8859_1);
+                    throw new AssertionError("timed out; written so far (" + so.length() + " bytes): "
+                            + so.substring(0, Math.min(400, so.length())));
                 }
                 changed.awaitNanos(left);
             }

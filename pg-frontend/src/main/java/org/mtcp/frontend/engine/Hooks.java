@@ -1,0 +1,31 @@
+package org.mtcp.frontend.engine;
+
+/**
+ * Test points of the engine: fault-injection tests force migrations at exact places (between
+ * the snapshot and COMMIT, inside the response head, ...). Production uses {@link #NONE}.
+ */
+@FunctionalInterface
+public interface Hooks {
+
+    enum Point {
+        /** The batch is stored, the response head not written yet. */
+        BEFORE_HEAD,
+        /** The head is written, snapshot #0 not exported yet. */
+        AFTER_HEAD,
+        /** The transaction's work and record are done, its snapshot not exported yet. */
+        BEFORE_SNAPSHOT,
+        /** The snapshot is exported, COMMIT not sent yet (the paper's race). */
+        BEFORE_COMMIT,
+        /** COMMIT is done, the line not written yet. */
+        AFTER_COMMIT,
+        /** The line is written. */
+        AFTER_LINE,
+        /** The summary's snapshot is exported, the summary not written yet. */
+        BEFORE_SUMMARY
+    }
+
+    Hooks NONE = (point, frontend, batch, seq) -> { };
+
+    /** Called on the thread serving the batch; may block. */
+    void at(Point point, String frontend, String batch, int seq) throws java.io.IOException;
+}

@@ -1,0 +1,80 @@
+package org.mtcp.frontend.testing;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.function.UnaryOperator;
+import org.mtcp.core.MtcpServer;
+import org.mtcp.frontend.FrontendConfig;
+import org.mtcp.frontend.FrontendServer;
+import org.mtcp.frontend.ops.Operations;
+import org.mtcp.testkit.PoolFixture;
+
+/**
+ * N front-ends in this JVM on real sockets: an M-TCP pool on free loopback ports (mtcp-core's
+ * {@link PoolFixture}), each server carrying a {@link FrontendServer} on the same database.
+ */
+public final class FrontendPool implements AutoCloseable {
+
+    public static final String ADMIN_TOKEN = "test-admin-token";
+
+    private final PoolFixture pool;
+    private final Map<String, FrontendServer> frontends = new LinkedHashMap<>();
+
+    private FrontendPool(PoolFixture pool) {
+        this.pool = pool;
+    }
+
+    public static FrontendPool start(int n, String jdbcUrl, Properties credentials, Operations ops,
+            List<FrontendConfig.AppSchema> schemas, UnaryOperator<FrontendConfig> customize) throws Exception {
+        PoolFixture pool = PoolFixture.start(n);
+        FrontendPool fp = new FrontendPool(pool);
+        try {
+            for (MtcpServer server : pool.servers()) {
+                FrontendConfig config = FrontendConfig.defaults(null, server.name(), jdbcUrl)
+                        .withCredentials(credentials.getProperty("user"), credentials.getProperty("password"))
+                        .withAppSchemas(schemas)
+                        .withAdminToken(ADMIN_TOKEN)
+                        .withReconnectTimeout(Duration.ofSeconds(2))
+                        .withDbPoolSize(6);
+                fp.frontends.put(server.name(), FrontendServer.start(customize.apply(config), ops, server));
+            }
+        } catch (Exception e) {
+            fp.close();
+            throw e;
+        }
+        return fp;
+    }
+
+    public PoolFixture mtcp() {
+        return pool;
+    }
+
+    public FrontendServer frontend(String name) {
+        FrontendServer fe = frontends.get(name);
+        if (fe == null) {
+            throw new IllegalArgumentException("no front-end " + name);
+        }
+        return fe;
+    }
+
+    public List<FrontendServer> frontends() {
+        return new ArrayList<>(frontends.values());
+    }
+
+    public List<java.net.InetSocketAddress> addresses() {
+        return pool.serviceAddresses();
+    }
+
+    @Override
+    public void close() throws IOException {
+        for (FrontendServer fe : frontends.values()) {
+            fe.close();
+        }
+        pool.close();
+    }
+}
