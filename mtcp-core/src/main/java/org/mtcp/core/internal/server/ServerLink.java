@@ -36,6 +36,10 @@ final class ServerLink {
     boolean resetSent;
     Ending ending = Ending.NONE;
     final ArrayDeque<Long> pongs = new ArrayDeque<>();
+    private final java.util.concurrent.CountDownLatch senderDone = new java.util.concurrent.CountDownLatch(1);
+
+    /** Longest wait for a last frame (RESET) to go out before a link is torn down. */
+    private static final long DRAIN_NANOS = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(1000);
 
     ServerLink(Socket socket, FrameReader<Frame> reader) throws IOException {
         this.socket = socket;
@@ -73,10 +77,34 @@ final class ServerLink {
             conn.linkEnded(this, "client silent for " + timeoutMillis() + " ms");
         } catch (ProtocolException e) {
             conn.protocolError(this, e);
+            // Let the sender deliver the RESET before the socket goes; keep reading (and
+            // discarding) meanwhile, so unread input does not turn the close into a TCP reset.
+            drainUntilSenderDone();
         } catch (IOException | RuntimeException e) {
             conn.linkEnded(this, e.toString());
         } finally {
             closeSocket();
+        }
+    }
+
+    private void drainUntilSenderDone() {
+        long deadline = System.nanoTime() + DRAIN_NANOS;
+        try {
+            socket.setSoTimeout(50);
+            byte[] sink = new byte[8192];
+            while (System.nanoTime() < deadline) {
+                try {
+                    if (socket.getInputStream().read(sink) < 0 && senderDone.getCount() == 0) {
+                        return;
+                    }
+                } catch (SocketTimeoutException e) {
+                    if (senderDone.getCount() == 0) {
+                        return;
+                    }
+                }
+            }
+        } catch (IOException e) {
+            // the client is gone
         }
     }
 
@@ -101,6 +129,8 @@ final class ServerLink {
         } catch (IOException | RuntimeException e) {
             conn.linkEnded(this, e.toString());
             closeSocket();
+        } finally {
+            senderDone.countDown();
         }
     }
 
