@@ -300,6 +300,10 @@ BEGIN
   IF v_timeout < interval '0' THEN
     RAISE EXCEPTION 'mtcp.reconnect: timeout must not be negative (got %)', v_timeout USING ERRCODE = '22023';
   END IF;
+  SELECT s.lock_key INTO v_key FROM mtcp.session s WHERE s.id = v_session;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'unknown session %', v_session USING ERRCODE = 'MT002';
+  END IF;
   IF v_tid IS NOT NULL THEN
     PERFORM mtcp._check_tid(v_tid);
     SELECT l.session INTO v_log FROM mtcp.txn_log l WHERE l.xid = v_tid;
@@ -307,10 +311,6 @@ BEGIN
       RAISE EXCEPTION 'transaction % belongs to session %, not to session %', v_tid, v_log.session, v_session
         USING ERRCODE = 'MT005';
     END IF;
-  END IF;
-  SELECT s.lock_key INTO v_key FROM mtcp.session s WHERE s.id = v_session;
-  IF NOT FOUND THEN
-    RAISE EXCEPTION 'unknown session %', v_session USING ERRCODE = 'MT002';
   END IF;
 
   -- Take the session row. Each round looks at the backends holding the session: the one still
