@@ -8,6 +8,8 @@ CREATE TABLE frontend.batch (
   request_hash text        NOT NULL,          -- sha-256 of request: a re-post must match
   transactions integer     NOT NULL CHECK (transactions >= 0),
   created_by   text        NOT NULL,
+  owner_cid    text        NOT NULL,          -- the M-TCP connection serving it now ...
+  owner_epoch  bigint      NOT NULL,          -- ... at this epoch (a stale holder must not take it back)
   created_at   timestamptz NOT NULL DEFAULT now()
 );
 

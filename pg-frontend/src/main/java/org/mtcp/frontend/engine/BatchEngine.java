@@ -87,26 +87,31 @@ public final class BatchEngine {
         return store;
     }
 
-    /** A batch this front-end holds: its session at {@code epoch}. */
-    public record Batch(String id, long session, long epoch, BatchRequest request) {}
+    /**
+     * A batch this front-end holds: its session at {@code epoch}, for the connection {@code cid}
+     * at transport epoch {@code connectionEpoch}.
+     */
+    public record Batch(String id, long session, long epoch, BatchRequest request, String cid, long connectionEpoch) {}
 
     /**
      * A batch request that passed validation: creates the batch, or takes an existing one with the
      * same id over (re-post). 409 if the id exists with other transactions.
      */
-    public Batch open(String id, BatchRequest request) throws BadRequestException, DatabaseUnavailableException {
+    public Batch open(String id, BatchRequest request, String cid, long connectionEpoch)
+            throws BadRequestException, DatabaseUnavailableException, SupersededException {
         try {
-            BatchStore.Created created = store.createOrFind(id, request.canonical(), request.transactions().size(), frontend);
+            BatchStore.Created created = store.createOrFind(id, request.canonical(), request.transactions().size(), frontend,
+                    cid, connectionEpoch);
             if (created.created()) {
-                return new Batch(id, created.batch().session(), 0, request);
+                return new Batch(id, created.batch().session(), 0, request, cid, connectionEpoch);
             }
             if (!created.batch().hash().equals(BatchStore.hash(request.canonical()))) {
                 throw new BadRequestException(409, "batch_conflict",
                         "batch " + id + " exists with other transactions; re-post it unchanged or use another id", "id");
             }
             metrics.batchesReposted.increment();
-            MtcpSql.Reconnected r = reconnect(created.batch().session(), null);
-            return new Batch(id, created.batch().session(), r.epoch(), request);
+            MtcpSql.Reconnected r = store.takeOver(id, created.batch().session(), null, cid, connectionEpoch, reconnectTimeout);
+            return new Batch(id, created.batch().session(), r.epoch(), request, cid, connectionEpoch);
         } catch (SQLException e) {
             metrics.databaseErrors.increment();
             throw new DatabaseUnavailableException("database unavailable: " + e.getMessage(), e);
@@ -117,10 +122,11 @@ public final class BatchEngine {
      * Takes over the batch of an imported snapshot: reconnect (fence the old front-end, definite
      * outcome of the snapshot's transaction) and reload the batch's transactions.
      */
-    public Batch resume(Snapshot.InBatch s) throws DatabaseUnavailableException, IOException {
+    public Batch resume(Snapshot.InBatch s, String cid, long connectionEpoch)
+            throws DatabaseUnavailableException, IOException, SupersededException {
         metrics.resumes.increment();
         try {
-            MtcpSql.Reconnected r = reconnect(s.session(), s.tid());
+            MtcpSql.Reconnected r = store.takeOver(s.batchId(), s.session(), s.tid(), cid, connectionEpoch, reconnectTimeout);
             if (s.tid() != null) {
                 metrics.outcomeLookups.increment();
                 if ("aborted".equals(r.outcome())) {
@@ -134,19 +140,12 @@ public final class BatchEngine {
             BatchStore.StoredBatch stored = store.find(s.batchId())
                     .orElseThrow(() -> new IOException("snapshot names batch " + s.batchId() + ", which does not exist"));
             BatchRequest request = parser.parseStored(stored.id(), stored.request());
-            return new Batch(stored.id(), stored.session(), r.epoch(), request);
+            return new Batch(stored.id(), stored.session(), r.epoch(), request, cid, connectionEpoch);
         } catch (SQLException e) {
             metrics.databaseErrors.increment();
             throw new DatabaseUnavailableException("database unavailable on resume: " + e.getMessage(), e);
         } catch (BadRequestException e) {
             throw new IOException(e.getMessage(), e);
-        }
-    }
-
-    private MtcpSql.Reconnected reconnect(long session, Long tid) throws SQLException {
-        try (Connection c = store.dataSource().getConnection()) {
-            c.setAutoCommit(true);
-            return MtcpSql.reconnect(c, session, tid, reconnectTimeout);
         }
     }
 
@@ -263,20 +262,28 @@ public final class BatchEngine {
                     throw e;
                 } catch (SQLException e) {
                     rollbackQuietly(c);
-                    if (isTerminated(e)) {
+                    if (!isConnectionLost(e)) {
+                        throw e;
+                    }
+                    // Terminated by a takeover, or a dead pooled connection, or the database is down.
+                    if (fenced(batch.session(), epoch)) {
                         throw new FencedException("this front-end's transaction was terminated by a takeover", e);
                     }
-                    throw e;
+                    if (attempt >= ATTEMPTS) {
+                        throw e;
+                    }
+                    metrics.transactionsRetried.increment();
+                    continue;
                 }
                 try {
                     c.commit();
                 } catch (SQLException e) {
-                    if (isTerminated(e) || MtcpSql.FENCED.equals(e.getSQLState())) {
+                    if (MtcpSql.FENCED.equals(e.getSQLState()) || fenced(batch.session(), epoch)) {
                         throw new FencedException("COMMIT interrupted by a takeover", e);
                     }
                     // The outcome of COMMIT is unknown here: ask the database, as a resuming front-end would.
                     LOG.warn("{}: COMMIT of batch {} seq {} failed ({}); asking for its outcome", frontend, batch.id(), seq, e.toString());
-                    MtcpSql.Reconnected r = reconnectWithRetries(batch.session(), tid);
+                    MtcpSql.Reconnected r = reconnectWithRetries(batch, tid);
                     epoch = r.epoch();
                     metrics.outcomeLookups.increment();
                     if ("committed".equals(r.outcome())) {
@@ -299,16 +306,40 @@ public final class BatchEngine {
         }
     }
 
+    /**
+     * Whether the session moved past {@code epoch} (another front-end took it over): a probe
+     * transaction that only calls {@code mtcp.begin} and rolls back.
+     */
+    private boolean fenced(long session, long epoch) throws SQLException {
+        return BatchStore.retrying(() -> {
+            try (Connection c = store.dataSource().getConnection()) {
+                c.setAutoCommit(false);
+                try {
+                    MtcpSql.begin(c, session, epoch);
+                    return false;
+                } catch (FencedException f) {
+                    return true;
+                } finally {
+                    rollbackQuietly(c);
+                    c.setAutoCommit(true);
+                }
+            }
+        });
+    }
+
     private void countOutcome(boolean committed, long t0) {
         (committed ? metrics.transactionsCommitted : metrics.transactionsAborted).increment();
         metrics.transactionSeconds.observeNanos(System.nanoTime() - t0);
     }
 
-    private MtcpSql.Reconnected reconnectWithRetries(long session, long tid) throws DatabaseUnavailableException {
+    private MtcpSql.Reconnected reconnectWithRetries(Batch batch, long tid)
+            throws DatabaseUnavailableException, FencedException {
         SQLException last = null;
         for (int i = 0; i < 5; i++) {
             try {
-                return reconnect(session, tid);
+                return store.takeOver(batch.id(), batch.session(), tid, batch.cid(), batch.connectionEpoch(), reconnectTimeout);
+            } catch (SupersededException e) {
+                throw new FencedException(e.getMessage(), null);
             } catch (SQLException e) {
                 last = e;
                 try {
@@ -352,12 +383,6 @@ public final class BatchEngine {
     static boolean isTransient(SQLException e) {
         String s = e.getSQLState();
         return "40001".equals(s) || "40P01".equals(s);
-    }
-
-    /** This backend was terminated (a takeover does that to the old front-end's transaction). */
-    static boolean isTerminated(SQLException e) {
-        String s = e.getSQLState();
-        return "57P01".equals(s) || "57P02".equals(s) || MtcpSql.FENCED.equals(s);
     }
 
     static boolean isConnectionLost(SQLException e) {

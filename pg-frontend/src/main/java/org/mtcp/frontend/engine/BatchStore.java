@@ -23,6 +23,28 @@ public final class BatchStore {
         this.ds = ds;
     }
 
+    @FunctionalInterface
+    interface SqlCall<T> {
+        T call() throws SQLException;
+    }
+
+    /**
+     * Runs {@code call}, again on a fresh connection when the pooled one turns out dead: a
+     * takeover terminates the old holder's backend asynchronously, so a connection that just went
+     * back to the pool can die under its next borrower. Three tries.
+     */
+    static <T> T retrying(SqlCall<T> call) throws SQLException {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return call.call();
+            } catch (SQLException e) {
+                if (attempt >= 3 || !BatchEngine.isConnectionLost(e)) {
+                    throw e;
+                }
+            }
+        }
+    }
+
     public DataSource dataSource() {
         return ds;
     }
@@ -44,9 +66,11 @@ public final class BatchStore {
     }
 
     public Optional<StoredBatch> find(String id) throws SQLException {
-        try (Connection c = ds.getConnection()) {
-            return find(c, id);
-        }
+        return retrying(() -> {
+            try (Connection c = ds.getConnection()) {
+                return find(c, id);
+            }
+        });
     }
 
     static Optional<StoredBatch> find(Connection c, String id) throws SQLException {
@@ -69,7 +93,13 @@ public final class BatchStore {
      */
     record Created(StoredBatch batch, boolean created) {}
 
-    Created createOrFind(String id, String canonical, int transactions, String frontend) throws SQLException {
+    Created createOrFind(String id, String canonical, int transactions, String frontend, String cid, long epoch)
+            throws SQLException {
+        return retrying(() -> createOrFindOnce(id, canonical, transactions, frontend, cid, epoch));
+    }
+
+    private Created createOrFindOnce(String id, String canonical, int transactions, String frontend, String cid, long epoch)
+            throws SQLException {
         String hash = hash(canonical);
         try (Connection c = ds.getConnection()) {
             c.setAutoCommit(true);
@@ -81,14 +111,16 @@ public final class BatchStore {
             try {
                 MtcpSql.Session session = MtcpSql.openSession(c);
                 try (PreparedStatement st = c.prepareStatement(
-                        "INSERT INTO frontend.batch (id, session, request, request_hash, transactions, created_by) "
-                                + "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING")) {
+                        "INSERT INTO frontend.batch (id, session, request, request_hash, transactions, created_by, owner_cid, owner_epoch) "
+                                + "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING")) {
                     st.setString(1, id);
                     st.setLong(2, session.id());
                     st.setString(3, canonical);
                     st.setString(4, hash);
                     st.setInt(5, transactions);
                     st.setString(6, frontend);
+                    st.setString(7, cid);
+                    st.setLong(8, epoch);
                     int n = st.executeUpdate();
                     if (n == 0) {
                         c.rollback();
@@ -107,49 +139,125 @@ public final class BatchStore {
         }
     }
 
-    /** The lines recorded for seq >= from, by seq. */
-    TreeMap<Integer, String> lines(String batch, int from) throws SQLException {
-        TreeMap<Integer, String> lines = new TreeMap<>();
-        try (Connection c = ds.getConnection();
-                PreparedStatement st = c.prepareStatement(
-                        "SELECT seq, line FROM frontend.outcome WHERE batch = ? AND seq >= ? ORDER BY seq")) {
-            st.setString(1, batch);
-            st.setInt(2, from);
-            try (ResultSet rs = st.executeQuery()) {
-                while (rs.next()) {
-                    lines.put(rs.getInt(1), rs.getString(2));
+    /**
+     * Takes the batch over for connection {@code cid} at transport epoch {@code epoch}: refuses if
+     * the same connection at a later epoch owns it (a front-end that lost the connection while it
+     * was resuming must not fence the one that holds it now); otherwise records the new owner and
+     * calls {@code mtcp.reconnect} in the same transaction, under the batch row's lock, so two
+     * takeovers of one batch are serialized and the later epoch always wins.
+     */
+    MtcpSql.Reconnected takeOver(String id, long session, Long tid, String cid, long epoch, java.time.Duration timeout)
+            throws SQLException, SupersededException {
+        SupersededException[] superseded = new SupersededException[1];
+        MtcpSql.Reconnected r = retrying(() -> {
+            try {
+                return takeOverOnce(id, session, tid, cid, epoch, timeout);
+            } catch (SupersededException e) {
+                superseded[0] = e;
+                return null;
+            }
+        });
+        if (superseded[0] != null) {
+            throw superseded[0];
+        }
+        return r;
+    }
+
+    private MtcpSql.Reconnected takeOverOnce(String id, long session, Long tid, String cid, long epoch,
+            java.time.Duration timeout) throws SQLException, SupersededException {
+        try (Connection c = ds.getConnection()) {
+            c.setAutoCommit(false);
+            try {
+                try (PreparedStatement st = c.prepareStatement(
+                        "SELECT owner_cid, owner_epoch FROM frontend.batch WHERE id = ? FOR NO KEY UPDATE")) {
+                    st.setString(1, id);
+                    try (ResultSet rs = st.executeQuery()) {
+                        if (!rs.next()) {
+                            throw new SQLException("no batch " + id);
+                        }
+                        if (rs.getString(1).equals(cid) && rs.getLong(2) > epoch) {
+                            c.rollback();
+                            throw new SupersededException("batch " + id + " is held by epoch " + rs.getLong(2)
+                                    + " of this connection; this front-end has epoch " + epoch);
+                        }
+                    }
+                }
+                try (PreparedStatement st = c.prepareStatement(
+                        "UPDATE frontend.batch SET owner_cid = ?, owner_epoch = ? WHERE id = ?")) {
+                    st.setString(1, cid);
+                    st.setLong(2, epoch);
+                    st.setString(3, id);
+                    st.executeUpdate();
+                }
+                MtcpSql.Reconnected r = MtcpSql.reconnect(c, session, tid, timeout);
+                c.commit();
+                return r;
+            } catch (SQLException e) {
+                try {
+                    c.rollback();
+                } catch (SQLException ignored) {
+                    // broken connection: nothing to undo
+                }
+                throw e;
+            } finally {
+                try {
+                    c.setAutoCommit(true);
+                } catch (SQLException ignored) {
+                    // broken connection
                 }
             }
         }
-        return lines;
+    }
+
+    /** The lines recorded for seq >= from, by seq. */
+    TreeMap<Integer, String> lines(String batch, int from) throws SQLException {
+        return retrying(() -> {
+            TreeMap<Integer, String> lines = new TreeMap<>();
+            try (Connection c = ds.getConnection();
+                    PreparedStatement st = c.prepareStatement(
+                            "SELECT seq, line FROM frontend.outcome WHERE batch = ? AND seq >= ? ORDER BY seq")) {
+                st.setString(1, batch);
+                st.setInt(2, from);
+                try (ResultSet rs = st.executeQuery()) {
+                    while (rs.next()) {
+                        lines.put(rs.getInt(1), rs.getString(2));
+                    }
+                }
+            }
+            return lines;
+        });
     }
 
     Counts counts(String batch) throws SQLException {
-        try (Connection c = ds.getConnection();
-                PreparedStatement st = c.prepareStatement(
-                        "SELECT count(*) FILTER (WHERE outcome = 'committed'), count(*) FILTER (WHERE outcome = 'aborted') "
-                                + "FROM frontend.outcome WHERE batch = ?")) {
-            st.setString(1, batch);
-            try (ResultSet rs = st.executeQuery()) {
-                rs.next();
-                return new Counts(rs.getInt(1), rs.getInt(2));
+        return retrying(() -> {
+            try (Connection c = ds.getConnection();
+                    PreparedStatement st = c.prepareStatement(
+                            "SELECT count(*) FILTER (WHERE outcome = 'committed'), count(*) FILTER (WHERE outcome = 'aborted') "
+                                    + "FROM frontend.outcome WHERE batch = ?")) {
+                st.setString(1, batch);
+                try (ResultSet rs = st.executeQuery()) {
+                    rs.next();
+                    return new Counts(rs.getInt(1), rs.getInt(2));
+                }
             }
-        }
+        });
     }
 
     public List<Outcome> outcomes(String batch) throws SQLException {
-        List<Outcome> list = new ArrayList<>();
-        try (Connection c = ds.getConnection();
-                PreparedStatement st = c.prepareStatement(
-                        "SELECT seq, tid::text, outcome, frontend, line FROM frontend.outcome WHERE batch = ? ORDER BY seq")) {
-            st.setString(1, batch);
-            try (ResultSet rs = st.executeQuery()) {
-                while (rs.next()) {
-                    list.add(new Outcome(rs.getInt(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5)));
+        return retrying(() -> {
+            List<Outcome> list = new ArrayList<>();
+            try (Connection c = ds.getConnection();
+                    PreparedStatement st = c.prepareStatement(
+                            "SELECT seq, tid::text, outcome, frontend, line FROM frontend.outcome WHERE batch = ? ORDER BY seq")) {
+                st.setString(1, batch);
+                try (ResultSet rs = st.executeQuery()) {
+                    while (rs.next()) {
+                        list.add(new Outcome(rs.getInt(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5)));
+                    }
                 }
             }
-        }
-        return list;
+            return list;
+        });
     }
 
     static void record(Connection c, String batch, int seq, long tid, String outcome, String frontend, String line)

@@ -8,6 +8,7 @@ import org.mtcp.frontend.engine.ChunkedWriter;
 import org.mtcp.frontend.engine.DatabaseUnavailableException;
 import org.mtcp.frontend.engine.Snapshot;
 import org.mtcp.frontend.engine.SnapshotExporter;
+import org.mtcp.frontend.engine.SupersededException;
 import org.mtcp.frontend.jetty.MtcpConnector;
 import org.mtcp.frontend.metrics.Metrics;
 import org.slf4j.Logger;
@@ -54,11 +55,15 @@ public final class FrontendConnections implements MtcpConnector.AcceptHandler {
                     ChunkedWriter writer = new ChunkedWriter(connection.getOutputStream(), batch.lines(), !batch.closeAfter());
                     BatchEngine.Batch resumed;
                     try {
-                        resumed = engine.resume(batch);
+                        resumed = engine.resume(batch, connection.id().toString(), connection.epoch());
                         engine.run(resumed, batch.seq(), writer, exporter, batch.ordinal(), batch.closeAfter());
                     } catch (DatabaseUnavailableException e) {
                         databaseLoss.handle(exporter, e);
                         throw e;
+                    } catch (SupersededException e) {
+                        LOG.debug("{}: {}", engine.frontend(), e.getMessage());
+                        metrics.emigrated.increment();
+                        return;
                     }
                     next(connection, connector, exporter, batch.ordinal(), batch.closeAfter());
                 }

@@ -26,6 +26,7 @@ import org.mtcp.frontend.engine.DatabaseUnavailableException;
 import org.mtcp.frontend.engine.Hooks;
 import org.mtcp.frontend.engine.Slowdown;
 import org.mtcp.frontend.engine.Snapshot;
+import org.mtcp.frontend.engine.SupersededException;
 import org.mtcp.frontend.jetty.MtcpEndPoint;
 import org.mtcp.frontend.metrics.Metrics;
 import org.slf4j.Logger;
@@ -171,7 +172,7 @@ public final class FrontendHandler extends Handler.Abstract {
                 : "c" + endPoint.connection().id() + "-" + state.ordinal;
         BatchEngine.Batch batch;
         try {
-            batch = engine.open(id, batchRequest);
+            batch = engine.open(id, batchRequest, endPoint.connection().id().toString(), endPoint.connection().epoch());
         } catch (BadRequestException e) {
             metrics.badRequests.increment();
             Http.error(response, e.status(), e.code(), e.getMessage(), e.path());
@@ -179,6 +180,9 @@ public final class FrontendHandler extends Handler.Abstract {
         } catch (DatabaseUnavailableException e) {
             Http.error(response, 503, "database_unavailable", e.getMessage(), null);
             return;
+        } catch (SupersededException e) {
+            // this connection moved on while this front-end was opening the batch: stop here
+            throw new org.mtcp.core.MigratedException(endPoint.connection().id(), endPoint.connection().epoch());
         }
         metrics.batchesStarted.increment();
         boolean closeAfter = request.getHeaders().contains(HttpHeader.CONNECTION, "close");

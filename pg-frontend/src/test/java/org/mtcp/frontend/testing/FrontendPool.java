@@ -50,6 +50,18 @@ public final class FrontendPool implements AutoCloseable {
         return fp;
     }
 
+    /**
+     * A non-pooled data source for the tests' own checks: a pooled connection may have been
+     * terminated by a takeover just after it went back to the pool.
+     */
+    public static javax.sql.DataSource directDataSource(String jdbcUrl, Properties credentials) {
+        org.postgresql.ds.PGSimpleDataSource ds = new org.postgresql.ds.PGSimpleDataSource();
+        ds.setURL(jdbcUrl);
+        ds.setUser(credentials.getProperty("user"));
+        ds.setPassword(credentials.getProperty("password"));
+        return ds;
+    }
+
     public PoolFixture mtcp() {
         return pool;
     }

@@ -1,0 +1,227 @@
+package org.mtcp.frontend;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.UnaryOperator;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.mtcp.core.ClientOptions;
+import org.mtcp.core.MtcpSocket;
+import org.mtcp.frontend.engine.Hooks;
+import org.mtcp.frontend.testing.BatchChecks;
+import org.mtcp.frontend.testing.FrontendPool;
+import org.mtcp.frontend.testing.HttpExchange;
+import org.mtcp.frontend.testing.TestOps;
+import org.mtcp.testkit.pg.LivePostgres;
+import org.mtcp.testkit.pg.TestDatabase;
+
+/**
+ * Exactly-once across migrations: the client's connection is moved at every kind of point of a
+ * batch (before the head, between the head and snapshot #0, before a snapshot, between the
+ * snapshot and COMMIT, after COMMIT before the line, after a line, before the summary), at
+ * random moments, and while the old front-end sits on an open transaction past the takeover
+ * timeout (forced abort). Each time: every transaction ran once, every line arrived once and in
+ * order, and the lines are the database's records.
+ */
+@LivePostgres(extensions = "mtcp")
+class FrontendMigrationTest {
+
+    static FrontendPool pool;
+    static TestDatabase db;
+    static javax.sql.DataSource ds;
+
+    @BeforeAll
+    static void start(TestDatabase database) throws Exception {
+        db = database;
+        pool = FrontendPool.start(3, db.jdbcUrl(), db.adminProperties(), TestOps.operations(), List.of(TestOps.SCHEMA),
+                UnaryOperator.identity());
+        ds = FrontendPool.directDataSource(db.jdbcUrl(), db.adminProperties());
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (pool != null) {
+            pool.close();
+        }
+    }
+
+    @AfterEach
+    void noHooks() {
+        for (FrontendServer fe : pool.frontends()) {
+            fe.engine().setHooks(Hooks.NONE);
+        }
+    }
+
+    static void hooks(Hooks hooks) {
+        for (FrontendServer fe : pool.frontends()) {
+            fe.engine().setHooks(hooks);
+        }
+    }
+
+    /** A batch of n adds on distinct keys of this batch, with a failing one at position 4. */
+    static String batch(String id, int n) {
+        StringBuilder b = new StringBuilder("{\"id\":\"" + id + "\",\"transactions\":[");
+        for (int i = 1; i <= n; i++) {
+            if (i > 1) {
+                b.append(',');
+            }
+            if (i == 4) {
+                b.append("{\"op\":\"fail\"}");
+            } else {
+                b.append("{\"op\":\"add\",\"args\":{\"key\":\"").append(id).append("-").append(i % 5)
+                        .append("\",\"delta\":").append(i).append("}}");
+            }
+        }
+        return b.append("]}").toString();
+    }
+
+    /** Every committed add of the batch ran exactly once. */
+    static void ranOnce(String id, List<JsonNode> lines) throws Exception {
+        Set<Integer> committed = new HashSet<>();
+        for (JsonNode l : lines) {
+            if (l.get("outcome").asText().equals("committed")) {
+                committed.add(l.get("seq").asInt());
+            }
+        }
+        List<Integer> runs = new ArrayList<>();
+        try (Connection c = db.connect();
+                PreparedStatement st = c.prepareStatement("SELECT seq FROM fetest.runs WHERE batch = ? ORDER BY seq")) {
+            st.setString(1, id);
+            try (ResultSet rs = st.executeQuery()) {
+                while (rs.next()) {
+                    runs.add(rs.getInt(1));
+                }
+            }
+        }
+        assertThat(runs).as("executions of committed transactions").doesNotHaveDuplicates();
+        assertThat(new HashSet<>(runs)).isEqualTo(committed);
+        // the key values are the sums of the committed deltas
+        try (Connection c = db.connect();
+                PreparedStatement st = c.prepareStatement("SELECT coalesce(sum(value), 0) FROM fetest.kv WHERE key LIKE ?")) {
+            st.setString(1, id + "-%");
+            try (ResultSet rs = st.executeQuery()) {
+                rs.next();
+                assertThat(rs.getLong(1)).isEqualTo(committed.stream().mapToLong(Integer::longValue).sum());
+            }
+        }
+    }
+
+    static Stream<Arguments> points() {
+        return Stream.of(
+                Arguments.of(Hooks.Point.BEFORE_HEAD, 0),
+                Arguments.of(Hooks.Point.AFTER_HEAD, 0),
+                Arguments.of(Hooks.Point.BEFORE_SNAPSHOT, 1),
+                Arguments.of(Hooks.Point.BEFORE_SNAPSHOT, 3),
+                Arguments.of(Hooks.Point.BEFORE_COMMIT, 1),
+                Arguments.of(Hooks.Point.BEFORE_COMMIT, 3),
+                Arguments.of(Hooks.Point.BEFORE_COMMIT, 4),
+                Arguments.of(Hooks.Point.AFTER_COMMIT, 2),
+                Arguments.of(Hooks.Point.AFTER_COMMIT, 6),
+                Arguments.of(Hooks.Point.AFTER_LINE, 3),
+                Arguments.of(Hooks.Point.AFTER_LINE, 6),
+                Arguments.of(Hooks.Point.BEFORE_SUMMARY, 7));
+    }
+
+    @ParameterizedTest(name = "migration at {0} of seq {1}")
+    @MethodSource("points")
+    void migrationAtAnExactPoint(Hooks.Point point, int seq) throws Exception {
+        String id = "at-" + point.name().toLowerCase(java.util.Locale.ROOT) + "-" + seq;
+        AtomicReference<MtcpSocket> client = new AtomicReference<>();
+        AtomicBoolean fired = new AtomicBoolean();
+        AtomicReference<String> from = new AtomicReference<>();
+        hooks((p, frontend, batch, s) -> {
+            if (p == point && s == seq && batch.equals(id) && !fired.getAndSet(true)) {
+                from.set(frontend);
+                client.get().migrate();           // blocks until the client is welcomed elsewhere
+            }
+        });
+        HttpExchange.Response r;
+        try (MtcpSocket s = MtcpSocket.connect(pool.addresses(), ClientOptions.defaults())) {
+            client.set(s);
+            r = HttpExchange.exchange(s.getInputStream(), s.getOutputStream(), HttpExchange.post("/v1/batches", batch(id, 6)), null);
+            assertThat(s.migrations()).isEqualTo(1);
+        }
+        assertThat(fired).isTrue();
+        List<JsonNode> lines = BatchChecks.check(r, ds, id, 6);
+        ranOnce(id, lines);
+        // the summary came from another front-end than the one that was left
+        assertThat(lines).isNotEmpty();
+    }
+
+    @Test
+    void theOldFrontEndStuckBetweenSnapshotAndCommitIsForcedToAbortAndTheTransactionRunsOnce() throws Exception {
+        String id = "forced-abort";
+        AtomicReference<MtcpSocket> client = new AtomicReference<>();
+        AtomicBoolean fired = new AtomicBoolean();
+        long abortsBefore = pool.frontends().stream().mapToLong(f -> f.metrics().forcedAborts.sum()).sum();
+        hooks((p, frontend, batch, s) -> {
+            if (p == Hooks.Point.BEFORE_COMMIT && s == 2 && batch.equals(id) && !fired.getAndSet(true)) {
+                client.get().migrate();
+                try {
+                    Thread.sleep(3500);           // past the 2 s takeover timeout: the database aborts us
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        });
+        HttpExchange.Response r;
+        try (MtcpSocket s = MtcpSocket.connect(pool.addresses(), ClientOptions.defaults())) {
+            client.set(s);
+            r = HttpExchange.exchange(s.getInputStream(), s.getOutputStream(), HttpExchange.post("/v1/batches", batch(id, 5)), null);
+        }
+        List<JsonNode> lines = BatchChecks.check(r, ds, id, 5);
+        ranOnce(id, lines);
+        assertThat(lines.get(1).get("outcome").asText()).isEqualTo("committed");
+        long abortsAfter = pool.frontends().stream().mapToLong(f -> f.metrics().forcedAborts.sum()).sum();
+        assertThat(abortsAfter - abortsBefore).isEqualTo(1);
+    }
+
+    @Test
+    void randomMigrationsDuringABatchOf200() throws Exception {
+        Random random = new Random(7);
+        for (int round = 0; round < 2; round++) {
+            String id = "random-" + round;
+            AtomicBoolean done = new AtomicBoolean();
+            HttpExchange.Response r;
+            int migrations;
+            try (MtcpSocket s = MtcpSocket.connect(pool.addresses(), ClientOptions.defaults())) {
+                Thread mover = Thread.ofVirtual().start(() -> {
+                    while (!done.get()) {
+                        try {
+                            Thread.sleep(5 + random.nextInt(60));
+                            if (!done.get()) {
+                                s.migrate();
+                            }
+                        } catch (Exception e) {
+                            return;
+                        }
+                    }
+                });
+                r = HttpExchange.exchange(s.getInputStream(), s.getOutputStream(), HttpExchange.post("/v1/batches", batch(id, 200)), null);
+                done.set(true);
+                mover.join();
+                migrations = s.migrations();
+            }
+            assertThat(migrations).as("migrations during the batch").isGreaterThan(3);
+            List<JsonNode> lines = BatchChecks.check(r, ds, id, 200);
+            ranOnce(id, lines);
+        }
+    }
+}
