@@ -37,12 +37,18 @@ final class FrontEnds {
         }
     }
 
-    static boolean exists(TestDatabase db, String key) throws SQLException {
-        try (Connection c = db.connect(); PreparedStatement ps = c.prepareStatement("SELECT 1 FROM app_data WHERE key = ?")) {
+    static boolean exists(Connection observer, String key) throws SQLException {
+        try (PreparedStatement ps = observer.prepareStatement("SELECT 1 FROM app_data WHERE key = ?")) {
             ps.setString(1, key);
             try (ResultSet rs = ps.executeQuery()) {
                 return rs.next();
             }
+        }
+    }
+
+    static boolean exists(TestDatabase db, String key) throws SQLException {
+        try (Connection c = db.connect()) {
+            return exists(c, key);
         }
     }
 
