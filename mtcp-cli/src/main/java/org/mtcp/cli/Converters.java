@@ -149,11 +149,7 @@ public final class Converters {
         }
     }
 
-    /**
-     * A migration policy spec of {@code org.mtcp.core.policy.Policies}: {@code rate},
-     * {@code rate:min-bytes=16384}, {@code response-time:500ms}, {@code silence:2s},
-     * {@code holder-failure}.
-     */
+    /** A migration policy spec of {@link org.mtcp.core.policy.Policies#parse}. */
     public static final class PolicyConverter implements ITypeConverter<Supplier<MigrationPolicy>> {
         @Override
         public Supplier<MigrationPolicy> convert(String value) {

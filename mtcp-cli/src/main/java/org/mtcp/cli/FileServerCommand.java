@@ -78,6 +78,12 @@ public final class FileServerCommand implements Callable<Integer> {
             description = "Upper bound of the delay before one chunk.")
     Duration degradeMax;
 
+    @Option(names = "--max-retained", paramLabel = "BYTES", converter = Converters.IntByteSize.class,
+            description = "Bytes written but not yet acknowledged that the transport keeps per connection "
+                    + "(and sends to the next server on a migration); the server blocks beyond it. "
+                    + "Default: the transport's (8m).")
+    Integer maxRetained;
+
     @Option(names = "--drain-timeout", paramLabel = "DURATION", defaultValue = "3s",
             converter = Converters.DurationConverter.class,
             description = "On Ctrl-C, how long to wait for clients asked to migrate away (0: drop them at once).")
@@ -108,9 +114,13 @@ public final class FileServerCommand implements Callable<Integer> {
         // request head (both at most 8 KiB) and a few numbers.
         int neededSnapshot = snapshotPad + 2 * 8192 + 1024;
         ServerOptions options = neededSnapshot <= defaults.maxSnapshotSize() ? defaults
-                : new ServerOptions(defaults.maxFrameSize(), neededSnapshot, defaults.maxRetainedBytes(),
-                        defaults.maxConnections(), defaults.handshakeTimeout(), defaults.keepaliveInterval(),
-                        defaults.certificateLifetime(), defaults.stateTransfer());
+                : defaults.withMaxSnapshotSize(neededSnapshot);
+        if (maxRetained != null) {
+            if (maxRetained < 1024) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--max-retained must be at least 1k");
+            }
+            options = options.withMaxRetainedBytes(maxRetained);
+        }
 
         EventLog events = new EventLog(System.out);
         MtcpServer transport = MtcpServer.start(poolConfig, name, options);

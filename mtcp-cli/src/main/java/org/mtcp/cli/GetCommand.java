@@ -13,6 +13,7 @@ import org.mtcp.cli.get.HttpGet;
 import org.mtcp.core.ClientOptions;
 import org.mtcp.core.MigrationEvent;
 import org.mtcp.core.policy.MigrationPolicy;
+import org.mtcp.core.policy.Policies;
 import picocli.CommandLine;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -51,8 +52,9 @@ public final class GetCommand implements Callable<Integer> {
 
     @Option(names = "--policy", paramLabel = "SPEC", showDefaultValue = Help.Visibility.NEVER,
             converter = Converters.PolicyConverter.class,
-            description = "Migration policy, repeatable: rate, rate:min-bytes=16384, response-time:500ms, "
-                    + "silence:2s, holder-failure. Default: none.")
+            description = "Migration policy, repeatable: rate (the paper's inbound-rate policy), "
+                    + "response-time:500ms, silence:2s, rtt:200ms, holder-failure. All specs: " + Policies.SPECS
+                    + ". Default: none; a connection still moves when its server asks or fails.")
     List<Supplier<MigrationPolicy>> policies = new ArrayList<>();
 
     @Option(names = "--migrate-every", paramLabel = "BYTES", defaultValue = "0",

@@ -9,6 +9,7 @@ import org.mtcp.cli.proxy.MigratoryProxy;
 import org.mtcp.cli.proxy.ProxySettings;
 import org.mtcp.core.ClientOptions;
 import org.mtcp.core.policy.MigrationPolicy;
+import org.mtcp.core.policy.Policies;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Help;
@@ -49,9 +50,9 @@ public final class ProxyCommand implements Callable<Integer> {
 
     @Option(names = "--policy", paramLabel = "SPEC", showDefaultValue = Help.Visibility.NEVER,
             converter = Converters.PolicyConverter.class,
-            description = "Migration policy of every connection, repeatable: rate, rate:min-bytes=16384, "
-                    + "response-time:500ms, silence:2s, holder-failure. Default: none (migrations only when "
-                    + "a server asks).")
+            description = "Migration policy of every connection, repeatable: rate (the paper's inbound-rate policy), "
+                    + "response-time:500ms, silence:2s, rtt:200ms, holder-failure. All specs: " + Policies.SPECS
+                    + ". Default: none; a connection still moves when its server asks or fails.")
     List<Supplier<MigrationPolicy>> policies = new ArrayList<>();
 
     @Option(names = "--buffer-size", paramLabel = "BYTES", defaultValue = "16k",

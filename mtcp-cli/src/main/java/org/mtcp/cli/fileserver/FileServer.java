@@ -102,10 +102,19 @@ public final class FileServer implements Closeable {
     }
 
     private void serve(MtcpServerConnection connection) {
-        FileSession session = new FileSession(connection, root, config, this::started);
+        boolean[] reported = {false};
+        FileSession session = new FileSession(connection, root, config, (c, imported) -> {
+            reported[0] = true;
+            started(c, imported);
+        });
         try {
             session.run();
         } catch (MigratedException e) {
+            if (!reported[0]) {
+                // moved on before this server could even import the snapshot: still one line
+                events.log(name() + " migrated-in cid=" + connection.id() + " epoch=" + connection.epoch()
+                        + " resume=none (moved on at once)");
+            }
             LOG.debug("{}: connection {} moved away", name(), connection.id());
         } catch (IOException | RuntimeException e) {
             if (!closed) {

@@ -19,10 +19,14 @@ import org.mtcp.core.MigrationListener;
 import org.mtcp.core.MtcpSocket;
 
 /**
- * One HTTP/1.1 GET over an {@link MtcpSocket}: sends the request with {@code Connection: close},
- * parses the response head, reads the body by its framing (Content-Length, chunked, or until
- * the end of the stream), hashes it with SHA-256 and optionally copies it somewhere. A body
+ * One HTTP/1.1 GET over an {@link MtcpSocket}: sends the request, parses the response head,
+ * reads the body by its framing (Content-Length, chunked, or until the end of the stream),
+ * hashes it with SHA-256 and optionally copies it somewhere, then closes the connection. A body
  * shorter than announced is an error, never a silent success.
+ *
+ * <p>The request is a plain keep-alive one (no {@code Connection: close}): the client, not the
+ * server, ends the connection once it has the body, so the connection can still migrate up to
+ * the last byte (once a server has closed, there is nothing left to migrate).
  *
  * <p>{@code migrateEvery} forces an explicit {@link MtcpSocket#migrate()} each time that many
  * more body bytes have arrived, on top of whatever the policies of the options decide.
@@ -51,8 +55,8 @@ public final class HttpGet {
 
     /** The request bytes for {@code path}. */
     static byte[] request(String path, String host) {
-        return ("GET " + path + " HTTP/1.1\r\nHost: " + host + "\r\nUser-Agent: mtcp-get\r\nAccept: */*\r\n"
-                + "Connection: close\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1);
+        return ("GET " + path + " HTTP/1.1\r\nHost: " + host + "\r\nUser-Agent: mtcp-get\r\nAccept: */*\r\n\r\n")
+                .getBytes(StandardCharsets.ISO_8859_1);
     }
 
     /**
@@ -160,20 +164,22 @@ public final class HttpGet {
         }
 
         void accept(byte[] b, int off, int len) throws IOException {
-            if (len == 0) {
-                return;
-            }
-            digest.update(b, off, len);
-            if (copy != null) {
-                copy.write(b, off, len);
-            }
-            bytes += len;
-            if (bytes >= nextMigration) {
-                while (bytes >= nextMigration) {
-                    nextMigration += migrateEvery;
+            while (len > 0) {
+                // split at the next migration point, so that there is one migration per
+                // migrateEvery bytes however the reads are cut
+                int n = (int) Math.min(len, nextMigration - bytes);
+                digest.update(b, off, n);
+                if (copy != null) {
+                    copy.write(b, off, n);
                 }
-                if (expected < 0 || bytes < expected) {
-                    socket.migrate();
+                bytes += n;
+                off += n;
+                len -= n;
+                if (bytes == nextMigration) {
+                    nextMigration += migrateEvery;
+                    if (expected < 0 || bytes < expected) {
+                        socket.migrate();
+                    }
                 }
             }
         }

@@ -10,6 +10,7 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -23,6 +24,7 @@ import org.mtcp.cli.support.LocalPool;
 import org.mtcp.cli.support.TestFiles;
 import org.mtcp.core.ClientOptions;
 import org.mtcp.core.MtcpSocket;
+import org.mtcp.testkit.Await;
 
 /**
  * The file server over the real transport: in-process {@link org.mtcp.core.MtcpServer}s on
@@ -50,8 +52,15 @@ class FileServerOverTransportTest {
         }
     }
 
+    /**
+     * A small receive buffer keeps the server at most 8 KiB ahead of the client (flow control),
+     * so the client's explicit migrations land in the middle of the body on the server side,
+     * not after the server has sent everything.
+     */
+    static final ClientOptions OPTIONS = ClientOptions.defaults().withReceiveBufferSize(8 * 1024);
+
     private static HttpGet client(long migrateEvery) {
-        return new HttpGet(pool.addresses(), ClientOptions.defaults(), "test", migrateEvery, null);
+        return new HttpGet(pool.addresses(), OPTIONS, "test", migrateEvery, null);
     }
 
     @Test
@@ -73,7 +82,15 @@ class FileServerOverTransportTest {
         assertThat(r.status()).isEqualTo(200);
         assertThat(r.sha256Hex()).isEqualTo(TestFiles.sha256(big));
         assertThat(r.migrations()).isEqualTo((int) ((big.length - 1) / every));
+        // each server logs the connection coming in (the last ones possibly after the client is done)
+        String cid = r.connectionId().toString();
+        Await.until(Duration.ofSeconds(10), () -> migratedIn(cid).size() == r.migrations(), "one line per migration");
+        assertThat(migratedIn(cid)).anyMatch(l -> l.contains(" resume=body request=0 path=/big.bin offset="));
         assertThat(r.servers()).hasSizeGreaterThan(1);
+    }
+
+    private static List<String> migratedIn(String cid) {
+        return pool.events().stream().filter(l -> l.contains(" migrated-in cid=" + cid + " ")).toList();
     }
 
     @Test
@@ -82,7 +99,7 @@ class FileServerOverTransportTest {
         byte[] small = Files.readAllBytes(dir.resolve("sub/small.bin"));
         byte[] head = ("HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: "
                 + small.length + "\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1);
-        try (MtcpSocket socket = MtcpSocket.connect(pool.addresses(), ClientOptions.defaults())) {
+        try (MtcpSocket socket = MtcpSocket.connect(pool.addresses(), OPTIONS)) {
             OutputStream out = socket.getOutputStream();
             InputStream in = socket.getInputStream();
             for (int i = 0; i < 4; i++) {
@@ -107,7 +124,7 @@ class FileServerOverTransportTest {
     void aMigrationInTheMiddleOfARequestHeadIsInvisible() throws IOException {
         byte[] request = "GET /sub/small.bin HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n"
                 .getBytes(StandardCharsets.ISO_8859_1);
-        try (MtcpSocket socket = MtcpSocket.connect(pool.addresses(), ClientOptions.defaults())) {
+        try (MtcpSocket socket = MtcpSocket.connect(pool.addresses(), OPTIONS)) {
             OutputStream out = socket.getOutputStream();
             for (int i = 0; i < request.length; i += 9) {
                 out.write(request, i, Math.min(9, request.length - i));
@@ -124,7 +141,7 @@ class FileServerOverTransportTest {
     void malformedRequestsGet400AndTheServerKeepsServing() throws IOException {
         for (String garbage : List.of("HELLO\r\n\r\n", "GET / HTTP/1.1\r\nBad Header\r\n\r\n",
                 "\u0016\u0003\u0001\u0000\u00a5\u0001\u0000\u0000\u00a1\u0003\u0003\r\n\r\n")) {
-            try (MtcpSocket socket = MtcpSocket.connect(pool.addresses(), ClientOptions.defaults())) {
+            try (MtcpSocket socket = MtcpSocket.connect(pool.addresses(), OPTIONS)) {
                 socket.getOutputStream().write(garbage.getBytes(StandardCharsets.ISO_8859_1));
                 socket.getOutputStream().flush();
                 String response = new String(socket.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
@@ -154,7 +171,7 @@ class FileServerOverTransportTest {
         Files.createDirectories(other);
         Files.write(other.resolve("big.bin"), java.util.Arrays.copyOf(big, big.length - 1));
         try (LocalPool mismatched = LocalPool.start(List.of(FileServerConfig.of(dir), FileServerConfig.of(other)))) {
-            HttpGet get = new HttpGet(mismatched.addresses(), ClientOptions.defaults(), "t", 64 * 1024, null);
+            HttpGet get = new HttpGet(mismatched.addresses(), OPTIONS, "t", 64 * 1024, null);
             // never a "successful" body of the wrong bytes: a truncated body, or a reset
             assertThatThrownBy(() -> get.fetch("/big.bin", null)).isInstanceOf(IOException.class);
         }

@@ -125,11 +125,20 @@ final class CliProcess implements AutoCloseable {
         return process;
     }
 
-    /** SIGTERM (like Ctrl-C: shutdown hooks run), then SIGKILL if it lingers. */
+    /**
+     * Sends SIGTERM (as Ctrl-C would: shutdown hooks run) and keeps reading the output. Unlike
+     * {@link Process#destroy()}, which also closes our ends of the pipes and so loses whatever
+     * the process prints while it shuts down.
+     */
+    void terminate() {
+        process.toHandle().destroy();
+    }
+
+    /** SIGTERM, then SIGKILL if it lingers. */
     @Override
     public void close() throws InterruptedException {
         if (process.isAlive()) {
-            process.destroy();
+            terminate();
             if (!process.waitFor(10, TimeUnit.SECONDS)) {
                 process.destroyForcibly();
                 process.waitFor(10, TimeUnit.SECONDS);

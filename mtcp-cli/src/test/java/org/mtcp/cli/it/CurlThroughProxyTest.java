@@ -27,7 +27,7 @@ import org.mtcp.core.PoolMember;
 class CurlThroughProxyTest {
 
     static final Duration STARTUP = Duration.ofSeconds(60);
-    static final int FILE_SIZE = 3 * 1024 * 1024;
+    static final int FILE_SIZE = 2 * 1024 * 1024;
     static final Pattern LISTENING = Pattern.compile("proxy listening on 127\\.0\\.0\\.1:(\\d+) ");
     static final Pattern MIGRATION = Pattern.compile(
             " migration #(\\d+) cid=[0-9a-f]{32} from=(s\\d) to=(s\\d) micros=(\\d+) reason=(.+)$");
@@ -108,9 +108,15 @@ class CurlThroughProxyTest {
         return found;
     }
 
+    /** The proxy's lines in the test output (surefire keeps them in the -output.txt report). */
+    void report(String what) {
+        System.out.println("--- " + what + ": proxy output");
+        proxy().stdout().forEach(System.out::println);
+    }
+
     @Test
     void curlDownloadsByteExactFromTwoDegradingServersWithSeveralMigrations() throws Exception {
-        startServers(2, List.of("--degrade-after", "256k", "--degrade-step", "1ms", "--degrade-max", "50ms"));
+        startServers(2, List.of("--degrade-after", "192k", "--degrade-step", "1ms", "--degrade-max", "50ms"));
         int port = startProxy("rate");
         Path out = curl(port);
         assertThat(TestFiles.sha256(out)).isEqualTo(TestFiles.sha256(file));
@@ -128,8 +134,20 @@ class CurlThroughProxyTest {
                 .filter(l -> l.contains(" migrated-in cid=")).count();
         assertThat(accepts).isEqualTo(1);
         assertThat(migratedIn).isEqualTo(migrations.size());
-        System.out.println("acceptance: " + migrations.size() + " migrations; " + proxy().stdout().stream()
-                .filter(l -> l.contains(" close #1 ")).findFirst().orElseThrow());
+        report("degrading servers");
+
+        // the same servers, with mtcp get and the rate policy instead of curl and the proxy
+        try (CliProcess get = CliProcess.mtcp("get", List.of("get", "--pool", poolFile.toString(), "/big.bin",
+                "--policy", "rate"))) {
+            assertThat(get.awaitExit(Duration.ofSeconds(120))).as(get.output()).isZero();
+            Matcher json = GetCommandTest.JSON.matcher(get.stdout().get(0));
+            assertThat(json.matches()).as(get.output()).isTrue();
+            assertThat(json.group(3)).isEqualTo(TestFiles.sha256(file));
+            assertThat(Integer.parseInt(json.group(4))).as(get.output()).isGreaterThanOrEqualTo(3);
+            assertThat(get.stderr().stream().filter(l -> l.contains(" migration cid=") && l.contains(" reason=rate")))
+                    .hasSize(Integer.parseInt(json.group(4)));
+            System.out.println("--- mtcp get --policy rate\n" + get.output());
+        }
     }
 
     @Test
@@ -140,5 +158,6 @@ class CurlThroughProxyTest {
         assertThat(TestFiles.sha256(out)).isEqualTo(TestFiles.sha256(file));
         assertThat(migrations()).as(proxy().output()).isEmpty();
         assertThat(proxy().stdout()).anyMatch(l -> l.contains(" close #1 ") && l.contains(" migrations=0 "));
+        report("steady servers");
     }
 }

@@ -18,14 +18,14 @@ public final class PoolFiles {
     public static Path write(Path file, PoolConfig pool) throws IOException {
         List<String> lines = new ArrayList<>();
         lines.add("# written by a test");
-        lines.add("secret = " + HexFormat.of().formatHex(pool.secret()));
+        lines.add("secret hex:" + HexFormat.of().formatHex(pool.secret()));
         for (PoolMember m : pool.members()) {
-            lines.add("server " + m.name() + " service=" + hostPort(m.service()) + " control=" + hostPort(m.control()));
+            lines.add("server " + m.name() + " " + hostPort(m.service()) + " " + hostPort(m.control()));
         }
         return Files.write(file, lines);
     }
 
     private static String hostPort(java.net.InetSocketAddress a) {
-        return a.getAddress().getHostAddress() + ":" + a.getPort();
+        return (a.getAddress() != null ? a.getAddress().getHostAddress() : a.getHostString()) + ":" + a.getPort();
     }
 }
