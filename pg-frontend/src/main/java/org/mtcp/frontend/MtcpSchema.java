@@ -1,33 +1,29 @@
 package org.mtcp.frontend;
 
 import javax.sql.DataSource;
-import org.flywaydb.core.Flyway;
+import org.mtcp.sql.MtcpMigrations;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The database's {@code mtcp} API when the extension can't be installed: the sql module ships the
- * same objects as a Flyway migration; if its jar is on the class path, it is applied here.
+ * The database's {@code mtcp} API when the extension is not installed: the sql module's Flyway
+ * migration (the extension's script, byte for byte) is applied, as the role the front-end
+ * connects with, which then owns the mtcp objects (docs/database.md: it needs
+ * {@code pg_signal_backend} for forced aborts).
  */
 final class MtcpSchema {
 
     private static final Logger LOG = LoggerFactory.getLogger(MtcpSchema.class);
-    static final String LOCATION = "db/mtcp";
 
     private MtcpSchema() {}
 
-    /** True if the migration was found (and run, when {@code run}). */
+    /** Applies the mtcp migration when {@code run}; returns whether the API is there now. */
     static boolean migrate(DataSource ds, boolean run) {
-        if (Thread.currentThread().getContextClassLoader().getResource(LOCATION) == null
-                && MtcpSchema.class.getClassLoader().getResource(LOCATION) == null) {
-            return false;
-        }
         if (!run) {
             return false;
         }
-        LOG.info("the mtcp extension is not installed: applying the Flyway migration from classpath:{}", LOCATION);
-        Flyway.configure().dataSource(ds).schemas("mtcp").table("flyway_history")
-                .locations("classpath:" + LOCATION).load().migrate();
+        LOG.info("the mtcp extension is not installed: applying the Flyway migration {}", MtcpMigrations.LOCATION);
+        MtcpMigrations.migrate(ds);
         return true;
     }
 }

@@ -17,6 +17,7 @@ import org.mtcp.frontend.batch.Transaction;
 import org.mtcp.frontend.metrics.Metrics;
 import org.mtcp.frontend.ops.OperationFailure;
 import org.mtcp.frontend.ops.TxContext;
+import org.mtcp.jdbc.MtcpTransaction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -212,10 +213,11 @@ public final class BatchEngine {
             String line;
             boolean committed;
             Connection c = store.dataSource().getConnection();
+            MtcpTransaction mtx = null;
             try {
-                c.setAutoCommit(false);
                 try {
-                    tid = MtcpSql.begin(c, batch.session(), epoch);
+                    mtx = MtcpSql.begin(c, batch.session(), epoch);   // txnBEGIN; gettxnID
+                    tid = mtx.id().value();
                     Savepoint sp = c.setSavepoint();
                     JsonNode result = null;
                     String code = null;
@@ -276,7 +278,7 @@ public final class BatchEngine {
                     continue;
                 }
                 try {
-                    c.commit();
+                    mtx.commit();                                         // the final query
                 } catch (SQLException e) {
                     if (MtcpSql.FENCED.equals(e.getSQLState()) || fenced(batch.session(), epoch)) {
                         throw new FencedException("COMMIT interrupted by a takeover", e);
@@ -313,15 +315,10 @@ public final class BatchEngine {
     private boolean fenced(long session, long epoch) throws SQLException {
         return BatchStore.retrying(() -> {
             try (Connection c = store.dataSource().getConnection()) {
-                c.setAutoCommit(false);
-                try {
-                    MtcpSql.begin(c, session, epoch);
-                    return false;
+                try (MtcpTransaction probe = MtcpSql.begin(c, session, epoch)) {
+                    return false;                         // closing it rolls back
                 } catch (FencedException f) {
                     return true;
-                } finally {
-                    rollbackQuietly(c);
-                    c.setAutoCommit(true);
                 }
             }
         });

@@ -6,15 +6,21 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
+import org.mtcp.jdbc.MigratoryConnection;
+import org.mtcp.jdbc.MtcpSqlState;
+import org.mtcp.jdbc.MtcpTransaction;
 
 /**
- * The calls of the database's {@code mtcp} API the engine uses (docs/database.md): open a
- * session, begin a transaction in it (gettxnID, with the epoch check that fences an old front-end),
- * and reconnect (take the session over and learn the definite outcome of a transaction).
+ * The calls of the database's {@code mtcp} API the engine uses (docs/database.md), through
+ * jdbc-migratory: open a session, begin a transaction in it (gettxnID, with the epoch check that
+ * fences an old front-end). The takeover ({@code mtcp.reconnect}) is called here directly
+ * because the engine needs it <em>inside</em> its own transaction, atomically with the batch's
+ * ownership check ({@link BatchStore#takeOver}), while jdbc-migratory's
+ * {@code MigratoryConnection.reconnect} runs as a transaction of its own.
  */
 final class MtcpSql {
 
-    static final String FENCED = "MT001";
+    static final String FENCED = MtcpSqlState.FENCED;
 
     private MtcpSql() {}
 
@@ -23,27 +29,19 @@ final class MtcpSql {
     record Reconnected(long epoch, String outcome) {}
 
     static Session openSession(Connection c) throws SQLException {
-        try (PreparedStatement st = c.prepareStatement("SELECT session, epoch FROM mtcp.open_session()");
-                ResultSet rs = st.executeQuery()) {
-            rs.next();
-            return new Session(rs.getLong(1), rs.getLong(2));
-        }
+        org.mtcp.jdbc.Session s = MigratoryConnection.of(c).openSession();
+        return new Session(s.id(), s.epoch());
     }
 
-    /** First statement of every transaction: returns its id; MT001 when the session moved on. */
-    static long begin(Connection c, long session, long epoch) throws SQLException, FencedException {
-        try (PreparedStatement st = c.prepareStatement("SELECT mtcp.begin(?, ?)::text")) {
-            st.setLong(1, session);
-            st.setLong(2, epoch);
-            try (ResultSet rs = st.executeQuery()) {
-                rs.next();
-                return Long.parseUnsignedLong(rs.getString(1));
-            }
-        } catch (SQLException e) {
-            if (FENCED.equals(e.getSQLState())) {
-                throw new FencedException("session " + session + " was taken over", e);
-            }
-            throw e;
+    /**
+     * First statement of every transaction (turns auto-commit off): returns the transaction;
+     * {@link FencedException} when the session moved on.
+     */
+    static MtcpTransaction begin(Connection c, long session, long epoch) throws SQLException, FencedException {
+        try {
+            return MigratoryConnection.of(c).begin(new org.mtcp.jdbc.Session(session, epoch));
+        } catch (org.mtcp.jdbc.FencedException e) {
+            throw new FencedException("session " + session + " was taken over", e);
         }
     }
 
