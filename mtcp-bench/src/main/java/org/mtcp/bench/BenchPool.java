@@ -1,0 +1,85 @@
+package org.mtcp.bench;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.mtcp.core.MtcpServer;
+import org.mtcp.core.ServerOptions;
+import org.mtcp.testkit.PoolFixture;
+import org.mtcp.testkit.ServerApp;
+import org.mtcp.testkit.TcpProxy;
+
+/**
+ * An in-JVM pool of M-TCP servers on loopback (the test kit's {@link PoolFixture}) whose client
+ * paths and control paths can each go through a user-space delay proxy (the test kit's
+ * {@link TcpProxy}) emulating a round-trip time: half of it in each direction. With a zero RTT
+ * nothing is proxied and everything is plain loopback.
+ */
+public final class BenchPool implements AutoCloseable {
+
+    private final PoolFixture fixture;
+    private final List<TcpProxy> proxies = new ArrayList<>();
+
+    private BenchPool(PoolFixture fixture) {
+        this.fixture = fixture;
+    }
+
+    public static BenchPool start(int servers, ServerOptions options, Duration rtt) throws IOException {
+        BenchPool p = new BenchPool(PoolFixture.start(servers, options));
+        try {
+            if (!rtt.isZero()) {
+                Duration oneWay = rtt.dividedBy(2);
+                for (MtcpServer s : p.fixture.servers()) {
+                    TcpProxy service = p.proxy(s.serviceAddress(), oneWay);
+                    p.fixture.routeServiceVia(s.name(), service.address());
+                    TcpProxy control = p.proxy(s.controlAddress(), oneWay);
+                    p.fixture.routeControlVia(s.name(), control.address());
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            p.close();
+            throw e;
+        }
+        return p;
+    }
+
+    /** A delay proxy in front of {@code target}, {@code oneWay} each direction; closed with the pool. */
+    public TcpProxy proxy(InetSocketAddress target, Duration oneWay) throws IOException {
+        TcpProxy t = TcpProxy.start(target);
+        t.setDelay(oneWay, oneWay);
+        proxies.add(t);
+        return t;
+    }
+
+    public void serve(ServerApp app) {
+        fixture.serve(app);
+    }
+
+    /** Where clients connect: the servers' service addresses as the pool announces them. */
+    public List<InetSocketAddress> clientAddresses() {
+        return fixture.pool().serviceAddresses();
+    }
+
+    public PoolFixture fixture() {
+        return fixture;
+    }
+
+    /** Throws if the served application failed other than by migrating away. */
+    public void checkApp() throws IOException {
+        if (!fixture.appFailures().isEmpty()) {
+            Throwable t = fixture.appFailures().get(0);
+            throw new IOException("the server application failed (" + fixture.appFailures().size()
+                    + " failure(s)); first: " + t, t);
+        }
+    }
+
+    @Override
+    public void close() {
+        for (TcpProxy t : proxies) {
+            t.close();
+        }
+        fixture.close();
+    }
+}

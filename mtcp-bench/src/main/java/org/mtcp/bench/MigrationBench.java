@@ -1,0 +1,255 @@
+package org.mtcp.bench;
+
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Random;
+import org.mtcp.core.ClientOptions;
+import org.mtcp.core.MigrationEvent;
+import org.mtcp.core.MtcpSocket;
+import org.mtcp.core.ServerOptions;
+import org.mtcp.testkit.ServerApp;
+
+/**
+ * The paper's Figure 6: the time to complete a migration, measured by the client from its
+ * initiation (TCP connect to the new server) until data exchange can start (WELCOME arrived),
+ * against the size of the server application's snapshot.
+ *
+ * <p>One client connection to a pool of two servers migrates back and forth. Each run: the client
+ * sends a 4-byte request naming a snapshot size; the server reads it, exports a snapshot of that
+ * many bytes, and answers one byte; when the client has the answer, it migrates and records the
+ * {@link MigrationEvent#micros()} of the event (the protocol-level time, as in the paper) and the
+ * wall time of the {@code migrate()} call (which also includes switching the streams over). The
+ * new server imports the snapshot, regenerates its one-byte answer (as the contract requires)
+ * and waits for the next request. So every migration transfers exactly the snapshot, an empty
+ * inbound log and at most one retained outbound byte. Sizes are interleaved run by run, so load
+ * changes on the machine spread evenly over them.
+ *
+ * <p>Reference measurements on the same path, so that the numbers can be read in round trips:
+ * the path's RTT (1-byte ping-pong on an open plain TCP connection) and the lower bound of a
+ * migration without state transfer, a TCP handshake plus one round trip (plain TCP connect and a
+ * 1-byte exchange). The difference between a migration and that lower bound is the price of lazy
+ * transfer: the HELLO/WELCOME processing, one control-plane round trip (FETCH/STATE) and the
+ * state's bytes.
+ */
+public final class MigrationBench {
+
+    /**
+     * @param sizes snapshot sizes in bytes
+     * @param runs measured migrations per size and path
+     * @param warmup unmeasured migrations per path before the measured ones
+     * @param rtts the paths: {@link Duration#ZERO} is plain loopback, anything else goes through
+     *     delay proxies emulating that RTT on the client paths and on the control paths
+     */
+    public record Params(List<Integer> sizes, int runs, int warmup, List<Duration> rtts, Path out) {}
+
+    /** One (path, size) cell of the result, in microseconds. */
+    public record Cell(Duration rtt, int size, Stats protocol, Stats call) {}
+
+    /** Per path: measured RTT and lower bound, in microseconds. */
+    public record PathRef(Duration rtt, Stats pathRtt, Stats lowerBound) {}
+
+    public record Result(List<Cell> cells, List<PathRef> paths) {
+        public PathRef path(Duration rtt) {
+            return paths.stream().filter(p -> p.rtt.equals(rtt)).findFirst().orElseThrow();
+        }
+    }
+
+    private final Params params;
+    private final Progress progress;
+
+    public MigrationBench(Params params, Progress progress) {
+        this.params = params;
+        this.progress = progress;
+    }
+
+    public Result run() throws IOException {
+        int maxSize = params.sizes().stream().mapToInt(Integer::intValue).max().orElse(0);
+        List<Cell> cells = new ArrayList<>();
+        List<PathRef> paths = new ArrayList<>();
+        try (Csv raw = new Csv(params.out().resolve("migration.csv"),
+                List.of("path", "rtt_us", "size_bytes", "run", "protocol_us", "call_us"))) {
+            for (Duration rtt : params.rtts()) {
+                String path = pathName(rtt);
+                progress.say("path %s: reference round trips and lower bound", path);
+                PathRef ref = reference(rtt);
+                paths.add(ref);
+                progress.say("path %s: RTT median %.0f us, TCP handshake + 1 RTT median %.0f us",
+                        path, ref.pathRtt().median(), ref.lowerBound().median());
+                ServerOptions options = ServerOptions.defaults()
+                        .withMaxSnapshotSize(Math.max(ServerOptions.defaults().maxSnapshotSize(), maxSize));
+                try (BenchPool pool = BenchPool.start(2, options, rtt)) {
+                    pool.serve(app());
+                    long[][] protocol = new long[params.sizes().size()][params.runs()];
+                    long[][] call = new long[params.sizes().size()][params.runs()];
+                    ClientOptions co = ClientOptions.defaults().withConnectTimeout(Duration.ofSeconds(10));
+                    try (MtcpSocket s = MtcpSocket.connect(pool.clientAddresses(), co)) {
+                        DataOutputStream out = new DataOutputStream(s.getOutputStream());
+                        InputStream in = s.getInputStream();
+                        for (int i = 0; i < params.warmup(); i++) {
+                            migrateOnce(s, out, in, params.sizes().get(i % params.sizes().size()));
+                            progress.count("path " + path + ": warm-up", i + 1, params.warmup());
+                        }
+                        long total = (long) params.runs() * params.sizes().size();
+                        long done = 0;
+                        for (int run = 0; run < params.runs(); run++) {
+                            for (int k = 0; k < params.sizes().size(); k++) {
+                                int size = params.sizes().get(k);
+                                long[] r = migrateOnce(s, out, in, size);
+                                protocol[k][run] = r[0];
+                                call[k][run] = r[1];
+                                raw.row(path, rtt.toNanos() / 1000, size, run, r[0], r[1]);
+                                progress.count("path " + path + ": migrations", ++done, total);
+                            }
+                        }
+                        out.writeInt(-1); // the server closes
+                        out.flush();
+                    }
+                    pool.checkApp();
+                    for (int k = 0; k < params.sizes().size(); k++) {
+                        cells.add(new Cell(rtt, params.sizes().get(k), Stats.of(protocol[k]), Stats.of(call[k])));
+                    }
+                }
+            }
+        }
+        Result result = new Result(cells, paths);
+        writeSummary(result);
+        chart(result);
+        return result;
+    }
+
+    static String pathName(Duration rtt) {
+        return rtt.isZero() ? "loopback" : "rtt-" + Durations.format(rtt);
+    }
+
+    private PathRef reference(Duration rtt) throws IOException {
+        int n = Math.max(params.runs(), 20);
+        try (PlainNet.Echo echo = new PlainNet.Echo();
+                BenchPool none = BenchPool.start(1, ServerOptions.defaults(), Duration.ZERO)) {
+            InetSocketAddress target = echo.address();
+            if (!rtt.isZero()) {
+                target = none.proxy(echo.address(), rtt.dividedBy(2)).address();
+            }
+            long[] rt = PlainNet.roundTrips(target, n);
+            long[] lb = PlainNet.connectPlusRoundTrip(target, n);
+            return new PathRef(rtt, micros(rt), micros(lb));
+        }
+    }
+
+    private static Stats micros(long[] nanos) {
+        return new Stats(Arrays.stream(nanos).mapToDouble(v -> v / 1000.0).toArray());
+    }
+
+    /** One request/answer, then one migration: {protocol us, call us}. */
+    private static long[] migrateOnce(MtcpSocket s, DataOutputStream out, InputStream in, int size)
+            throws IOException {
+        out.writeInt(size);
+        out.flush();
+        int b = in.read();
+        if (b != 'k') {
+            throw new IOException("unexpected answer " + b + " from " + s.currentServer());
+        }
+        long t0 = System.nanoTime();
+        MigrationEvent e = s.migrate();
+        long callMicros = (System.nanoTime() - t0) / 1000;
+        if (!e.succeeded()) {
+            throw new IOException("migration from " + e.from() + " failed: " + e.error());
+        }
+        return new long[] {e.micros(), callMicros};
+    }
+
+    /** The synthetic server of the paper: no service, only snapshots of the requested size. */
+    static ServerApp app() {
+        byte[] pattern = new byte[1 << 20];
+        new Random(6).nextBytes(pattern);
+        return c -> {
+            OutputStream out = c.getOutputStream();
+            DataInputStream in = new DataInputStream(c.getInputStream());
+            if (c.migrated()) {
+                c.importState();
+                out.write('k'); // regenerates the answer written after the snapshot
+                out.flush();
+            }
+            while (true) {
+                int size;
+                try {
+                    size = in.readInt();
+                } catch (EOFException e) {
+                    c.close();
+                    return;
+                }
+                if (size < 0) {
+                    c.close();
+                    return;
+                }
+                c.exportState(size <= pattern.length ? Arrays.copyOf(pattern, size) : new byte[size]);
+                out.write('k');
+                out.flush();
+            }
+        };
+    }
+
+    private void writeSummary(Result r) throws IOException {
+        try (Csv csv = new Csv(params.out().resolve("migration-summary.csv"),
+                List.of("path", "rtt_us", "measured_rtt_us", "lower_bound_us", "size_bytes", "runs",
+                        "median_us", "p90_us", "p99_us", "median_rtts", "lazy_transfer_us", "call_median_us"))) {
+            for (Cell c : r.cells()) {
+                PathRef p = r.path(c.rtt());
+                csv.row(pathName(c.rtt()), c.rtt().toNanos() / 1000, p.pathRtt().median(), p.lowerBound().median(),
+                        c.size(), c.protocol().count(), c.protocol().median(), c.protocol().p90(), c.protocol().p99(),
+                        c.protocol().median() / p.pathRtt().median(),
+                        c.protocol().median() - p.lowerBound().median(), c.call().median());
+            }
+        }
+    }
+
+    private void chart(Result r) throws IOException {
+        List<Charts.Series> series = new ArrayList<>();
+        for (Duration rtt : params.rtts()) {
+            List<Cell> cs = r.cells().stream().filter(c -> c.rtt().equals(rtt)).toList();
+            double[] x = cs.stream().mapToDouble(c -> c.size() / 1024.0).toArray();
+            double[] y = cs.stream().mapToDouble(c -> c.protocol().median()).toArray();
+            series.add(new Charts.Series("M-TCP migration, " + pathName(rtt) + " (median)", x, y, true));
+            double[] p90 = cs.stream().mapToDouble(c -> c.protocol().p90()).toArray();
+            series.add(new Charts.Series("M-TCP migration, " + pathName(rtt) + " (p90)", x, p90, false));
+            double lb = r.path(rtt).lowerBound().median();
+            series.add(new Charts.Series("TCP handshake + 1 RTT, " + pathName(rtt), x,
+                    Arrays.stream(x).map(v -> lb).toArray(), false));
+        }
+        Charts.lines(params.out().resolve("migration.png"),
+                "Time to complete a migration (paper Figure 6)", "snapshot size (KB)",
+                "time at the client (us)", series);
+    }
+
+    /** The short table for stdout. */
+    public static Table table(Result r) {
+        Table t = new Table("path", "snapshot", "median us", "p90 us", "p99 us", "median RTTs", "lazy part us");
+        for (Cell c : r.cells()) {
+            PathRef p = r.path(c.rtt());
+            t.row(pathName(c.rtt()), Sizes.format(c.size()), f0(c.protocol().median()), f0(c.protocol().p90()),
+                    f0(c.protocol().p99()), String.format(Locale.ROOT, "%.1f", c.protocol().median() / p.pathRtt().median()),
+                    f0(c.protocol().median() - p.lowerBound().median()));
+        }
+        for (PathRef p : r.paths()) {
+            t.row(pathName(p.rtt()), "RTT", f0(p.pathRtt().median()), f0(p.pathRtt().p90()), f0(p.pathRtt().p99()), "1.0", "");
+            t.row(pathName(p.rtt()), "conn+1RTT", f0(p.lowerBound().median()), f0(p.lowerBound().p90()),
+                    f0(p.lowerBound().p99()),
+                    String.format(Locale.ROOT, "%.1f", p.lowerBound().median() / p.pathRtt().median()), "");
+        }
+        return t;
+    }
+
+    static String f0(double v) {
+        return String.format(Locale.ROOT, "%.0f", v);
+    }
+}

@@ -1,0 +1,45 @@
+package org.mtcp.bench.cli;
+
+import java.time.Duration;
+import org.mtcp.bench.Durations;
+import org.mtcp.bench.Sizes;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.TypeConversionException;
+
+/** Picocli converters for sizes ({@code 16k}) and durations ({@code 1ms}, {@code 0}). */
+final class Converters {
+    private Converters() {}
+
+    static final class Size implements ITypeConverter<Long> {
+        @Override
+        public Long convert(String value) {
+            try {
+                return Sizes.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new TypeConversionException(e.getMessage());
+            }
+        }
+    }
+
+    static final class IntSize implements ITypeConverter<Integer> {
+        @Override
+        public Integer convert(String value) {
+            long v = new Size().convert(value);
+            if (v > Integer.MAX_VALUE - 64) {
+                throw new TypeConversionException("too large: '" + value + "'");
+            }
+            return (int) v;
+        }
+    }
+
+    static final class Time implements ITypeConverter<Duration> {
+        @Override
+        public Duration convert(String value) {
+            try {
+                return Durations.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new TypeConversionException(e.getMessage());
+            }
+        }
+    }
+}

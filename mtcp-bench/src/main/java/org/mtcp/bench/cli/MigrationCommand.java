@@ -1,0 +1,58 @@
+package org.mtcp.bench.cli;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.mtcp.bench.MigrationBench;
+import org.mtcp.bench.Progress;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(
+        name = "migration",
+        mixinStandardHelpOptions = true,
+        description = {
+            "The paper's Figure 6: time to complete a migration, measured at the client from initiation (TCP connect "
+                    + "to the new server) until data exchange can start (WELCOME), against the snapshot size.",
+            "A pool of two servers in this JVM; one connection migrates back and forth, --runs times per size. "
+                    + "Also measured on each path: the RTT (plain TCP ping-pong) and the lower bound of a migration, "
+                    + "a TCP handshake plus one round trip; the rest is the lazy state transfer.",
+            "Paths: --rtt 0 is plain loopback; --rtt 1ms puts delay proxies (0.5 ms each way) on the client paths "
+                    + "and on the control paths.",
+            "Writes migration.csv (every run), migration-summary.csv and migration.png under --out."})
+final class MigrationCommand implements Callable<Integer> {
+
+    @Option(names = "--sizes", split = ",", paramLabel = "SIZE", converter = Converters.IntSize.class,
+            defaultValue = "0,1k,2k,4k,8k,12k,16k",
+            description = "Snapshot sizes (default: ${DEFAULT-VALUE}).")
+    List<Integer> sizes;
+
+    @Option(names = "--runs", defaultValue = "200", description = "Measured migrations per size and path (default: ${DEFAULT-VALUE}, as in the paper).")
+    int runs;
+
+    @Option(names = "--warmup", defaultValue = "100", description = "Unmeasured migrations per path first (default: ${DEFAULT-VALUE}).")
+    int warmup;
+
+    @Option(names = "--rtt", split = ",", paramLabel = "DURATION", converter = Converters.Time.class,
+            defaultValue = "0,1ms",
+            description = "Paths to measure: 0 is loopback, a duration is an emulated RTT on client and control paths (default: ${DEFAULT-VALUE}).")
+    List<Duration> rtts;
+
+    @Mixin
+    OutputOption output;
+
+    @Override
+    public Integer call() throws Exception {
+        if (runs < 1 || warmup < 0 || sizes.isEmpty()) {
+            throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
+                    "--runs must be at least 1 and --warmup at least 0");
+        }
+        Progress progress = new Progress(System.err, "bench migration");
+        MigrationBench.Result r = new MigrationBench(
+                new MigrationBench.Params(sizes, runs, warmup, rtts, output.out), progress).run();
+        progress.say("done; CSV and PNG in %s", output.out.toAbsolutePath());
+        MigrationBench.table(r).print(System.out);
+        return 0;
+    }
+}

@@ -1,0 +1,50 @@
+package org.mtcp.bench.cli;
+
+import java.util.concurrent.Callable;
+import org.mtcp.bench.Progress;
+import org.mtcp.bench.ThroughputBench;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(
+        name = "throughput",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Bulk transfer (server to client, loopback) over M-TCP and over a plain TCP socket in the same run, "
+                    + "alternating: MB/s, the ratio, and CPU seconds per GB (the whole process: both ends and the GC).",
+            "The M-TCP server exports an 8-byte snapshot every --snapshot-every bytes; the client never migrates.",
+            "Writes throughput.csv, throughput-summary.csv and throughput.png under --out."})
+final class ThroughputCommand implements Callable<Integer> {
+
+    @Option(names = "--size", converter = Converters.Size.class, defaultValue = "256m",
+            description = "Bytes per transfer (default: ${DEFAULT-VALUE}).")
+    long size;
+
+    @Option(names = "--runs", defaultValue = "5", description = "Transfers per transport (default: ${DEFAULT-VALUE}).")
+    int runs;
+
+    @Option(names = "--buffer", converter = Converters.IntSize.class, defaultValue = "64k",
+            description = "Application write and read size (default: ${DEFAULT-VALUE}).")
+    int buffer;
+
+    @Option(names = "--snapshot-every", converter = Converters.Size.class, defaultValue = "1m",
+            description = "M-TCP server exports its position this often (default: ${DEFAULT-VALUE}).")
+    long snapshotEvery;
+
+    @Mixin
+    OutputOption output;
+
+    @Override
+    public Integer call() throws Exception {
+        if (runs < 1 || size < 1 || buffer < 1 || snapshotEvery < 1) {
+            throw new IllegalArgumentException("--runs, --size, --buffer and --snapshot-every must be positive");
+        }
+        Progress progress = new Progress(System.err, "bench throughput");
+        ThroughputBench.Result r = new ThroughputBench(
+                new ThroughputBench.Params(size, runs, buffer, snapshotEvery, output.out), progress).run();
+        progress.say("done; CSV and PNG in %s", output.out.toAbsolutePath());
+        ThroughputBench.table(r).print(System.out);
+        return 0;
+    }
+}
