@@ -36,7 +36,10 @@ public final class HttpExchange {
     public static byte[] post(String path, String json, String... extraHeaders) {
         byte[] body = json.getBytes(StandardCharsets.UTF_8);
         StringBuilder b = new StringBuilder();
-        b.append("POST ").append(path).append(" HTTP/1.1\r\nHost: mtcp\r\nContent-Type: application/json\r\n");
+        b.append("POST ").append(path).append(" HTTP/1.1\r\nHost: mtcp\r\n");
+        if (java.util.Arrays.stream(extraHeaders).noneMatch(h -> h.toLowerCase(Locale.ROOT).startsWith("content-type:"))) {
+            b.append("Content-Type: application/json\r\n");
+        }
         for (String h : extraHeaders) {
             b.append(h).append("\r\n");
         }
