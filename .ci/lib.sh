@@ -36,6 +36,8 @@ mtcp_install_system_packages() {
   command -v curl >/dev/null 2>&1 || missing+=(curl)
   command -v pg_config >/dev/null 2>&1 && [ -d "$(pg_config --pgxs 2>/dev/null | xargs dirname 2>/dev/null)" ] \
     || missing+=(postgresql-server-dev-15)
+  command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+  command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver)
   [ -n "${missing[*]}" ] || return 0
   if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then
     echo "warning: cannot install ${missing[*]} (not root or no apt-get); dependent tests are skipped" >&2
