@@ -27,12 +27,26 @@ public final class Charts {
         System.setProperty("java.awt.headless", "true");
     }
 
-    /** One named series of (x, y) points. */
-    public record Series(String name, double[] x, double[] y, boolean shapes) {
+    /** Line styles. */
+    public enum Style { SOLID, DASHED, DOTTED }
+
+    private static final Color[] PALETTE = {
+        new Color(0x1f77b4), new Color(0xd62728), new Color(0x2ca02c), new Color(0xff7f0e),
+        new Color(0x9467bd), new Color(0x8c564b), new Color(0x17becf), new Color(0x7f7f7f)};
+
+    /**
+     * One named series of (x, y) points, drawn in the colour of {@code group} (series of one
+     * group share a colour and differ by style).
+     */
+    public record Series(String name, double[] x, double[] y, boolean shapes, int group, Style style) {
         public Series {
             if (x.length != y.length) {
                 throw new IllegalArgumentException("x and y differ in length");
             }
+        }
+
+        public Series(String name, double[] x, double[] y, boolean shapes, int group) {
+            this(name, x, y, shapes, group, Style.SOLID);
         }
     }
 
@@ -55,8 +69,16 @@ public final class Charts {
         plot.setRangeGridlinePaint(Color.LIGHT_GRAY);
         XYLineAndShapeRenderer r = new XYLineAndShapeRenderer();
         for (int i = 0; i < series.size(); i++) {
-            r.setSeriesShapesVisible(i, series.get(i).shapes());
-            r.setSeriesStroke(i, new BasicStroke(2f));
+            Series s = series.get(i);
+            r.setSeriesShapesVisible(i, s.shapes());
+            r.setSeriesPaint(i, PALETTE[Math.floorMod(s.group(), PALETTE.length)]);
+            r.setSeriesStroke(i, switch (s.style()) {
+                case SOLID -> new BasicStroke(2f);
+                case DASHED -> new BasicStroke(1.5f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f,
+                        new float[] {8f, 5f}, 0f);
+                case DOTTED -> new BasicStroke(1.5f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f,
+                        new float[] {2f, 4f}, 0f);
+            });
         }
         plot.setRenderer(r);
         write(png, chart);

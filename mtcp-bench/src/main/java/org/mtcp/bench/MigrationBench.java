@@ -215,16 +215,18 @@ public final class MigrationBench {
 
     private void chart(Result r) throws IOException {
         List<Charts.Series> series = new ArrayList<>();
+        int group = 0;
         for (Duration rtt : params.rtts()) {
+            group++;
             List<Cell> cs = r.cells().stream().filter(c -> c.rtt().equals(rtt)).toList();
             double[] x = cs.stream().mapToDouble(c -> c.size() / 1024.0).toArray();
             double[] y = cs.stream().mapToDouble(c -> c.protocol().median()).toArray();
-            series.add(new Charts.Series("M-TCP migration, " + pathName(rtt) + " (median)", x, y, true));
+            series.add(new Charts.Series("M-TCP migration, " + pathName(rtt) + " (median)", x, y, true, group));
             double[] p90 = cs.stream().mapToDouble(c -> c.protocol().p90()).toArray();
-            series.add(new Charts.Series("M-TCP migration, " + pathName(rtt) + " (p90)", x, p90, false));
+            series.add(new Charts.Series("p90, " + pathName(rtt), x, p90, false, group, Charts.Style.DASHED));
             double lb = r.path(rtt).lowerBound().median();
             series.add(new Charts.Series("TCP handshake + 1 RTT, " + pathName(rtt), x,
-                    Arrays.stream(x).map(v -> lb).toArray(), false));
+                    Arrays.stream(x).map(v -> lb).toArray(), false, group, Charts.Style.DOTTED));
         }
         Charts.lines(params.out().resolve("migration.png"),
                 "Time to complete a migration (paper Figure 6)", "snapshot size (KB)",

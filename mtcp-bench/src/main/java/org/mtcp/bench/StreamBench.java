@@ -72,11 +72,14 @@ public final class StreamBench {
     }
 
     public Result run() throws IOException {
+        progress.say("warm-up: one stream over each transport (not measured)");
+        tcpRun(Long.MAX_VALUE);
+        mtcpRun(p.snapshotSizes().isEmpty() ? 0 : p.snapshotSizes().get(0));
         List<Case> cases = new ArrayList<>();
-        cases.add(runCase("tcp, no degradation", () -> tcpRun(Long.MAX_VALUE)));
+        cases.add(runCase("tcp never degrading", () -> tcpRun(Long.MAX_VALUE)));
         cases.add(runCase("tcp", () -> tcpRun(p.degradeAfter())));
         for (int size : p.snapshotSizes()) {
-            cases.add(runCase("m-tcp, " + Sizes.format(size) + " snapshots", () -> mtcpRun(size)));
+            cases.add(runCase("m-tcp " + Sizes.format(size) + " snapshots", () -> mtcpRun(size)));
         }
         Result r = new Result(cases);
         write(r);
@@ -257,10 +260,11 @@ public final class StreamBench {
             }
         }
         List<Charts.Series> series = new ArrayList<>();
+        int group = 0;
         for (Case c : r.cases()) {
             double[] x = c.trace().stream().mapToDouble(pt -> pt[0] / 1000).toArray();
             double[] y = c.trace().stream().mapToDouble(pt -> pt[1] / 1024).toArray();
-            series.add(new Charts.Series(c.name(), x, y, false));
+            series.add(new Charts.Series(c.name(), x, y, false, group++));
         }
         Charts.lines(p.out().resolve("stream.png"),
                 "Stream from servers degrading after " + Sizes.format(p.degradeAfter()) + " (paper Figure 7)",

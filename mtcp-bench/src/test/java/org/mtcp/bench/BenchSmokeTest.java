@@ -1,0 +1,101 @@
+package org.mtcp.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.mtcp.bench.cli.BenchMain;
+import picocli.CommandLine;
+
+/**
+ * Benchmarks are not tests: this only checks that each command runs end to end with tiny
+ * parameters and leaves its CSV (with the documented columns) and its PNG. No timing is asserted.
+ */
+class BenchSmokeTest {
+
+    @TempDir
+    Path out;
+
+    private int run(String... args) {
+        CommandLine cl = BenchMain.commandLine();
+        StringWriter err = new StringWriter();
+        cl.setErr(new PrintWriter(err));
+        int code = cl.execute(args);
+        assertThat(code).as("exit code; stderr: %s", err).isZero();
+        return code;
+    }
+
+    private void assertCsv(String name, String header) throws IOException {
+        Path f = out.resolve(name);
+        assertThat(f).exists();
+        List<String> lines = Files.readAllLines(f);
+        assertThat(lines.get(0)).isEqualTo(header);
+        assertThat(lines).hasSizeGreaterThan(1);
+        int columns = header.split(",").length;
+        for (String l : lines) {
+            assertThat(l.split(",", -1)).as(l).hasSize(columns);
+        }
+    }
+
+    private void assertPng(String name) throws IOException {
+        Path f = out.resolve(name);
+        assertThat(f).exists();
+        byte[] b = Files.readAllBytes(f);
+        assertThat(b.length).isGreaterThan(1000);
+        assertThat(new String(b, 1, 3, java.nio.charset.StandardCharsets.US_ASCII)).isEqualTo("PNG");
+    }
+
+    @Test
+    void migration() throws IOException {
+        run("migration", "--runs", "3", "--warmup", "2", "--sizes", "0,2k", "--rtt", "0,1ms", "--out", out.toString());
+        assertCsv("migration.csv", "path,rtt_us,size_bytes,run,protocol_us,call_us");
+        assertCsv("migration-summary.csv", "path,rtt_us,measured_rtt_us,lower_bound_us,size_bytes,runs,"
+                + "median_us,p90_us,p99_us,median_rtts,lazy_transfer_us,call_median_us");
+        assertPng("migration.png");
+    }
+
+    @Test
+    void stream() throws IOException {
+        run("stream", "--total", "16k", "--degrade-after", "4k", "--interval", "1ms", "--degrade-max", "4ms",
+                "--snapshot-sizes", "2k", "--runs", "1", "--out", out.toString());
+        assertCsv("stream.csv", "series,t_ms,bytes");
+        assertCsv("stream-summary.csv", "series,runs,completion_median_ms,completion_min_ms,completion_max_ms,"
+                + "ratio_to_ideal,migrations_median");
+        assertThat(out.resolve("stream-migrations.csv")).exists();
+        assertPng("stream.png");
+    }
+
+    @Test
+    void throughput() throws IOException {
+        run("throughput", "--size", "4m", "--runs", "1", "--out", out.toString());
+        assertCsv("throughput.csv", "transport,run,bytes,seconds,mb_per_s,cpu_s,cpu_s_per_gb,gc_ms");
+        assertCsv("throughput-summary.csv", "transport,runs,mb_per_s_median,mb_per_s_min,mb_per_s_max,"
+                + "cpu_s_per_gb_median,gc_ms_per_gb_median,ratio_to_tcp");
+        assertPng("throughput.png");
+    }
+
+    @Test
+    void usageErrorsExitWithTwo() {
+        CommandLine cl = BenchMain.commandLine();
+        cl.setErr(new PrintWriter(new StringWriter()));
+        assertThat(cl.execute("migration", "--sizes", "lots")).isEqualTo(2);
+        assertThat(cl.execute("stream", "--rtt", "5")).isEqualTo(2);
+    }
+
+    @Test
+    void everySubcommandHasHelp() {
+        for (String sub : List.of("migration", "stream", "throughput")) {
+            CommandLine cl = BenchMain.commandLine();
+            StringWriter o = new StringWriter();
+            cl.setOut(new PrintWriter(o));
+            assertThat(cl.execute(sub, "--help")).isZero();
+            assertThat(o.toString()).contains("--out");
+        }
+    }
+}
