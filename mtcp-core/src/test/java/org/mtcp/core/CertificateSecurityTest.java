@@ -154,16 +154,21 @@ class CertificateSecurityTest {
                 Frame.Hello hello = RawClient.migrateHello(s.id(), 0, cert);
                 ExecutorService exec = Executors.newVirtualThreadPerTaskExecutor();
                 List<Callable<Frame>> racers = new ArrayList<>();
+                List<RawClient> raws = new java.util.concurrent.CopyOnWriteArrayList<>();
                 for (String target : List.of("s2", "s3", "s2", "s3")) {
                     racers.add(() -> {
-                        try (RawClient raw = new RawClient(pool.serviceAddress(target))) {
-                            return raw.send(hello).readUntilResetOrWelcome();
-                        }
+                        // Kept open until every racer has its answer: the winner's link stays up.
+                        RawClient raw = new RawClient(pool.serviceAddress(target));
+                        raws.add(raw);
+                        return raw.send(hello).readUntilResetOrWelcome();
                     });
                 }
                 List<Frame> answers = new ArrayList<>();
                 for (Future<Frame> f : exec.invokeAll(racers)) {
                     answers.add(f.get());
+                }
+                for (RawClient raw : raws) {
+                    raw.close();
                 }
                 exec.shutdown();
                 assertThat(answers).filteredOn(f -> f instanceof Frame.Welcome).hasSize(1);

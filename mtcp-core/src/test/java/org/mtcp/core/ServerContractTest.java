@@ -238,9 +238,10 @@ class ServerContractTest {
         s.getOutputStream().write(ascii("bye"));
         s.close();
         assertThat(new String(c.getInputStream().readAllBytes())).isEqualTo("bye");
+        Await.until(Duration.ofSeconds(5), () -> pool.server("s1").stats().open() == 0, "CLOSE processed");
         assertThatThrownBy(() -> c.getOutputStream().write(1)).isInstanceOf(IOException.class)
                 .hasMessageContaining("closed by the client");
-        assertThat(pool.server("s1").stats().open()).isZero();
+        Await.until(Duration.ofSeconds(5), () -> s.connection().isFinished(), "client side finished");
         assertThatThrownBy(() -> s.getInputStream().read()).isInstanceOf(SocketException.class);
         assertThatThrownBy(s::migrate).isInstanceOf(SocketException.class);
     }

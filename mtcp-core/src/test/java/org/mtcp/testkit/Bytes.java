@@ -22,6 +22,20 @@ public final class Bytes {
         return b;
     }
 
+    /**
+     * Asserts two byte arrays are equal, reporting the first difference instead of dumping
+     * both arrays.
+     */
+    public static void assertSameBytes(byte[] actual, byte[] expected) {
+        int n = Math.min(actual.length, expected.length);
+        int diff = java.util.Arrays.mismatch(actual, expected);
+        if (diff >= 0) {
+            throw new AssertionError(diff < n
+                    ? "bytes differ at offset " + diff + " (of " + actual.length + " actual, " + expected.length + " expected)"
+                    : "lengths differ: " + actual.length + " actual, " + expected.length + " expected");
+        }
+    }
+
     public static String readAscii(InputStream in, int n) throws IOException {
         return new String(readExactly(in, n), StandardCharsets.US_ASCII);
     }

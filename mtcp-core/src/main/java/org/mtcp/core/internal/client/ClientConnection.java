@@ -98,10 +98,11 @@ public final class ClientConnection {
     private boolean ackDue;
     private boolean serverClosed;
     private boolean appClosed;
-    private boolean closeDue;
     private IOException failure;
     private ClientLink current;
     private String holderFailure;
+    /** The policies were told of {@link #holderFailure} (by the supervisor, before deciding). */
+    private boolean failureAnnounced;
     /** True while a migration attempt is under way: the old holder ends its link when it freezes. */
     private boolean migrating;
     /** A failure of the current link seen during a migration, acted on only if the migration fails. */
@@ -112,6 +113,7 @@ public final class ClientConnection {
     private long lastPolicyMigrationNanos;
     private long srttNanos = -1;
     private boolean stopped;
+    private long lingerDeadline;
 
     private ClientConnection(ClientOptions options, Handshake h) {
         this.options = options;
@@ -402,54 +404,48 @@ public final class ClientConnection {
     }
 
     /**
-     * Graceful close: the holder receives end-of-stream after the last byte written, then the
-     * connection ends (no migration afterwards). Waits up to the connect timeout for the holder
-     * to acknowledge everything written, so a migration meanwhile does not lose the tail.
+     * Graceful close, asynchronous like TCP's: returns at once; the holder receives end-of-stream
+     * after the last byte written, and the connection lives on in the background (migrating on
+     * holder failure if needed) until the holder has acknowledged everything, then ends with
+     * CLOSE. It gives up after the connect timeout. For a confirmed end, shut the output down and
+     * read to end-of-stream before closing.
      */
-    public void close() throws IOException {
-        long deadline = System.nanoTime() + options.connectTimeout().toNanos();
+    public void close() {
         ClientLink link;
         lock.lock();
         try {
             if (appClosed) {
                 return;
             }
-            if (failure == null && !serverClosed) {
+            appClosed = true;
+            inBuf.trimTo(inBuf.end()); // unread bytes are dropped
+            ackDue = true;
+            if (failure == null && !serverClosed && !stopped) {
                 if (outFin < 0) {
                     outFin = outBuf.end();
-                    changed.signalAll();
                 }
-                while (failure == null && !serverClosed && !finAckedByServer) {
-                    long left = deadline - System.nanoTime();
-                    if (left <= 0) {
-                        break;
-                    }
-                    changed.awaitNanos(left);
-                }
-                closeDue = true;
+                lingerDeadline = System.nanoTime() + options.connectTimeout().toNanos();
                 changed.signalAll();
-                while (failure == null && !serverClosed && current != null && !current.closeSent) {
-                    long left = deadline - System.nanoTime();
-                    if (left <= 0) {
-                        break;
-                    }
-                    changed.awaitNanos(left);
-                }
+                return;
             }
-            appClosed = true;
             stopped = true;
             link = current;
             changed.signalAll();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new InterruptedIOException("interrupted while closing");
         } finally {
             lock.unlock();
         }
         if (link != null) {
-            // The sender half-closed after CLOSE; the holder closes its side, then we do.
-            link.awaitReaderEnd(TimeUnit.MILLISECONDS.toNanos(500));
             link.close();
+        }
+    }
+
+    /** True once the connection is over: closed and delivered, closed by the server, or failed. */
+    public boolean isFinished() {
+        lock.lock();
+        try {
+            return stopped;
+        } finally {
+            lock.unlock();
         }
     }
 
@@ -547,6 +543,13 @@ public final class ClientConnection {
         if (d.end() <= next) {
             return 0; // duplicate (overlap after a migration)
         }
+        if (appClosed) {
+            // Nobody will read it: account for it and let the window move on.
+            inBuf.append(d.payload(), (int) (next - d.offset()), (int) (d.end() - next));
+            inBuf.trimTo(inBuf.end());
+            ackDue = true;
+            return 0;
+        }
         if (d.end() > inBuf.start() + options.receiveBufferSize()) {
             throw new ProtocolException("holder sent up to " + d.end() + ", beyond the window "
                     + (inBuf.start() + options.receiveBufferSize()));
@@ -562,7 +565,7 @@ public final class ClientConnection {
     void linkFailed(ClientLink link, String cause) {
         lock.lock();
         try {
-            if (link.retired || link != current || serverClosed || failure != null || appClosed) {
+            if (link.retired || link != current || serverClosed || failure != null || stopped) {
                 return;
             }
             if (holderFailure != null) {
@@ -576,15 +579,10 @@ public final class ClientConnection {
             }
             holderFailure = cause;
             LOG.debug("connection {}: holder {} failed: {}", id, link.server, cause);
-            changed.signalAll();
+            changed.signalAll(); // the supervisor tells the policies, then decides
         } finally {
             lock.unlock();
         }
-        long now = System.nanoTime();
-        for (MigrationPolicy p : policies) {
-            p.onHolderFailure(cause, now);
-        }
-        wakeSupervisor();
     }
 
     List<byte[]> awaitFrames(ClientLink link) {
@@ -592,7 +590,7 @@ public final class ClientConnection {
         try {
             while (true) {
                 if (link.retired || link != current || failure != null || serverClosed || link.closeSent
-                        || (appClosed && !closeDue)) {
+                        || stopped) {
                     return null;
                 }
                 if (holderFailure != null) {
@@ -623,10 +621,13 @@ public final class ClientConnection {
                     link.finSent = true;
                     frames.add(FrameEncoder.encode(new Frame.Fin(outFin)));
                 }
-                if (closeDue && link.finSent && !link.closeSent) {
+                if (appClosed && finAckedByServer && link.finSent && !link.closeSent) {
+                    // Everything is delivered: say goodbye so the holder frees the connection.
                     link.closeSent = true;
+                    stopped = true;
                     frames.add(FrameEncoder.encode(new Frame.Close()));
                     changed.signalAll();
+                    return frames;
                 }
                 if (!frames.isEmpty()) {
                     return frames;
@@ -710,14 +711,33 @@ public final class ClientConnection {
         String failed;
         String request;
         String requestReason;
+        boolean closing;
+        ClientLink abandoned = null;
         lock.lock();
         try {
+            closing = appClosed;
+            if (closing && !stopped && now - lingerDeadline > 0) {
+                LOG.debug("connection {}: the holder did not acknowledge the end within {} ms; abandoned",
+                        id, options.connectTimeout().toMillis());
+                stopped = true;
+                abandoned = current;
+                changed.signalAll();
+            }
             failed = holderFailure;
             request = serverRequestTarget;
             requestReason = serverRequestReason;
             serverRequestTarget = null;
         } finally {
             lock.unlock();
+        }
+        if (abandoned != null) {
+            abandoned.close();
+            return null;
+        }
+        if (failed != null && announce()) {
+            for (MigrationPolicy p : policies) {
+                p.onHolderFailure(failed, now);
+            }
         }
         Optional<String> reason = Optional.empty();
         for (MigrationPolicy p : policies) {
@@ -734,6 +754,9 @@ public final class ClientConnection {
                     + (options.failover() ? "" : " (failover is off)")));
             return null;
         }
+        if (closing) {
+            return null; // while closing, only failover moves the connection
+        }
         if (request != null) {
             String why = "server-request" + (requestReason == null || requestReason.isEmpty() ? "" : ": " + requestReason);
             return new Decision(request.isEmpty() ? null : request, why, false, null);
@@ -743,6 +766,20 @@ public final class ClientConnection {
             return new Decision(null, reason.get(), false, null);
         }
         return null;
+    }
+
+    /** True the first time it is called for the current failure. */
+    private boolean announce() {
+        lock.lock();
+        try {
+            if (failureAnnounced) {
+                return false;
+            }
+            failureAnnounced = true;
+            return true;
+        } finally {
+            lock.unlock();
+        }
     }
 
     private void fail(IOException e) {
@@ -780,7 +817,7 @@ public final class ClientConnection {
             lock.lock();
             try {
                 checkFailure();
-                if (appClosed) {
+                if (appClosed && !failover) {
                     throw new SocketException("socket is closed");
                 }
                 from = holder;
@@ -844,7 +881,7 @@ public final class ClientConnection {
             deferredFailure = null;
             deferredFailureLink = null;
             if (cause == null || current != failedLink || current.retired || holderFailure != null
-                    || serverClosed || failure != null || appClosed) {
+                    || serverClosed || failure != null || stopped) {
                 return;
             }
             holderFailure = cause;
@@ -852,11 +889,6 @@ public final class ClientConnection {
         } finally {
             lock.unlock();
         }
-        long now = System.nanoTime();
-        for (MigrationPolicy p : policies) {
-            p.onHolderFailure(cause, now);
-        }
-        wakeSupervisor();
     }
 
     private MigrationEvent attemptAll(String from, Deque<String> candidates, String reason) throws IOException {
@@ -973,6 +1005,7 @@ public final class ClientConnection {
             }
             current = link;
             holderFailure = null;
+            failureAnnounced = false;
             srttNanos = -1;
             ackDue = true;
             changed.signalAll();

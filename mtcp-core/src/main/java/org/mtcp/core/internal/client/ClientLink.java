@@ -30,7 +30,6 @@ final class ClientLink {
     boolean closeSent;
     boolean retired;
     long lastPingNanos;
-    private final java.util.concurrent.CountDownLatch readerDone = new java.util.concurrent.CountDownLatch(1);
 
     ClientLink(ClientConnection conn, Handshake h) throws IOException {
         this.conn = conn;
@@ -67,16 +66,6 @@ final class ClientLink {
         }
         conn.linkFailed(this, cause);
         close();
-        readerDone.countDown();
-    }
-
-    /** Waits (bounded) for the reader to see the server's end of the connection. */
-    void awaitReaderEnd(long nanos) {
-        try {
-            readerDone.await(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 
     private void sendLoop() {

@@ -457,13 +457,14 @@ public final class ServerConnection implements MtcpServerConnection {
     }
 
     /**
-     * True when {@code certMac} admitted this connection here and no client has used the
-     * connection since: a client that lost the WELCOME may present its old certificate again.
+     * True when {@code certMac} admitted this connection here, its link is gone and no client
+     * has sent anything on it: the client lost the WELCOME (or gave up waiting) and may present
+     * the same certificate again. While the link lives, the same certificate is stale.
      */
     boolean mayReadmit(byte[] certMac) {
         lock.lock();
         try {
-            return state == State.OPEN && !confirmed && !clientClosed
+            return state == State.OPEN && link == null && !confirmed && !clientClosed
                     && org.mtcp.core.internal.cert.Hmac.equal(admittedBy, certMac);
         } finally {
             lock.unlock();

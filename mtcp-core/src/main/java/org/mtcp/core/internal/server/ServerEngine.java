@@ -517,8 +517,10 @@ public final class ServerEngine implements TransferContext, Closeable {
                     + " is at epoch " + conn.epoch() + " on " + name + ", not yet at " + epoch, "");
         }
         ConnectionState st = conn.freeze(requester);
-        table.remove(id, conn);
+        // Tombstone first: a concurrent request sees either the frozen connection or the
+        // tombstone (both answer MOVED), never neither.
         table.bury(id, new ConnectionTable.Tombstone(epoch, requester, requestId, st, System.nanoTime()));
+        table.remove(id, conn);
         migratedOut.incrementAndGet();
         LOG.debug("{}: handed connection {} epoch {} to {}", name, id, epoch, requester);
         return st;

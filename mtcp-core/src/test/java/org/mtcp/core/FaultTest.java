@@ -1,0 +1,272 @@
+package org.mtcp.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.mtcp.testkit.Bytes.ascii;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.time.Duration;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.mtcp.core.internal.wire.Frame;
+import org.mtcp.testkit.Await;
+import org.mtcp.testkit.Bytes;
+import org.mtcp.testkit.PoolFixture;
+import org.mtcp.testkit.TcpProxy;
+import org.mtcp.testkit.TransformApp;
+
+/**
+ * Failures of servers, paths and peers: the client either carries on transparently (the holder
+ * lives, only a path broke) or gets a clear error in bounded time (the holder is gone); garbage
+ * never takes a server down.
+ */
+@Timeout(60)
+class FaultTest {
+
+    static final ServerOptions FAST = ServerOptions.defaults()
+            .withControlTimeout(Duration.ofMillis(500))
+            .withKeepaliveInterval(Duration.ofMillis(100));
+
+    static final ClientOptions QUICK = ClientOptions.defaults()
+            .withKeepaliveInterval(Duration.ofMillis(100))
+            .withMissedKeepalives(3)
+            .withConnectTimeout(Duration.ofSeconds(2));
+
+    /** Sends {@code input} and checks the transformed reply, exactly once. */
+    static void roundTrip(MtcpSocket s, byte[] input) throws IOException {
+        s.getOutputStream().write(input);
+        s.shutdownOutput();
+        Bytes.assertSameBytes(s.getInputStream().readAllBytes(), TransformApp.expected(input));
+    }
+
+    static byte[] random(int n, long seed) {
+        byte[] b = new byte[n];
+        new Random(seed).nextBytes(b);
+        return b;
+    }
+
+    @Test
+    void garbageOnTheServicePortClosesThatConnectionOnly() throws Exception {
+        try (PoolFixture pool = PoolFixture.start(1, FAST)) {
+            pool.serve(new TransformApp(64));
+            MtcpSocket before = MtcpSocket.connect(pool.serviceAddresses(), QUICK);
+            for (int i = 0; i < 5; i++) {
+                try (Socket junk = new Socket("127.0.0.1", pool.serviceAddress("s1").getPort())) {
+                    junk.setSoTimeout(5000);
+                    junk.getOutputStream().write(random(1000, i));
+                    InputStream in = junk.getInputStream();
+                    while (in.read() >= 0) {
+                        // the server answers (RESET) and closes
+                    }
+                }
+            }
+            try (MtcpSocket after = MtcpSocket.connect(pool.serviceAddresses(), QUICK)) {
+                roundTrip(after, random(10_000, 9));
+            }
+            roundTrip(before, random(10_000, 10));
+            before.close();
+            assertThat(pool.server("s1").stats().rejected()).isEqualTo(5);
+        }
+    }
+
+    @Test
+    void garbageOnTheControlPortClosesThatConnectionOnly() throws Exception {
+        try (PoolFixture pool = PoolFixture.start(2, FAST)) {
+            pool.serve(new TransformApp(64));
+            for (int i = 0; i < 5; i++) {
+                try (Socket junk = new Socket("127.0.0.1", pool.server("s1").controlAddress().getPort())) {
+                    junk.setSoTimeout(5000);
+                    junk.getOutputStream().write(random(500, i));
+                    InputStream in = junk.getInputStream();
+                    while (in.read() >= 0) {
+                        // closed by the server
+                    }
+                }
+            }
+            // A service frame on the control port is garbage too.
+            try (RawClient raw = new RawClient(pool.server("s1").controlAddress())) {
+                raw.send(Frame.Hello.newConnection(1 << 20, 1 << 20, 1000));
+                assertThat(raw.socket.getInputStream().read()).isEqualTo(-1);
+            }
+            try (MtcpSocket s = MtcpSocket.connect(pool.serviceAddresses(), QUICK)) {
+                byte[] input = random(5000, 3);
+                s.getOutputStream().write(input, 0, 100);
+                assertThat(s.migrate("s2").succeeded()).isTrue(); // the control plane still works
+                s.getOutputStream().write(input, 100, 4900);
+                s.shutdownOutput();
+                Bytes.assertSameBytes(s.getInputStream().readAllBytes(), TransformApp.expected(input));
+            }
+        }
+    }
+
+    @Test
+    void originUnreachableDuringALazyFetchIsAClearErrorAndTheConnectionStays() throws Exception {
+        try (PoolFixture pool = PoolFixture.start(2, FAST);
+                TcpProxy control = TcpProxy.start(pool.server("s1").controlAddress())) {
+            pool.serve(new TransformApp(64));
+            pool.routeControlVia("s1", control.address());
+            try (MtcpSocket s = MtcpSocket.connect(pool.serviceAddresses(), QUICK)) {
+                s.getOutputStream().write(ascii("before"));
+                control.setRefuse(true);
+                long t0 = System.nanoTime();
+                MigrationEvent refused = s.migrate("s2");
+                assertThat(refused.succeeded()).isFalse();
+                assertThat(refused.to()).isEqualTo("s1");
+                assertThat(refused.error()).contains("holder-unreachable").contains("s1");
+                // A silent control path: bounded by the control timeout, not a hang.
+                control.setRefuse(false);
+                control.setBlackhole(true);
+                control.resetAll();
+                MigrationEvent silent = s.migrate("s2");
+                assertThat(silent.succeeded()).isFalse();
+                assertThat(silent.error()).contains("unreachable");
+                assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(5));
+                // Still on s1, still exactly once.
+                assertThat(s.currentServer()).isEqualTo("s1");
+                control.setBlackhole(false);
+                control.resetAll();
+                assertThat(s.migrate("s2").succeeded()).isTrue();
+                s.getOutputStream().write(ascii("after"));
+                s.shutdownOutput();
+                assertThat(s.getInputStream().readAllBytes()).isEqualTo(TransformApp.expected(ascii("beforeafter")));
+            }
+        }
+    }
+
+    @Test
+    void aDeadHolderFailsTheClientClearlyAndInBoundedTime() throws Exception {
+        try (PoolFixture pool = PoolFixture.start(3, FAST)) {
+            pool.serve(new TransformApp(64));
+            List<MigrationEvent> events = new CopyOnWriteArrayList<>();
+            MtcpSocket s = MtcpSocket.connect(pool.serviceAddresses(), QUICK);
+            s.addMigrationListener(events::add);
+            s.getOutputStream().write(ascii("hello"));
+            assertThat(s.getInputStream().readNBytes(5)).hasSize(5);
+            long t0 = System.nanoTime();
+            pool.crash("s1");
+            assertThatThrownBy(() -> s.getInputStream().read())
+                    .isInstanceOf(IOException.class)
+                    .hasMessageContaining("holder s1 failed")
+                    .hasMessageContaining("no server could take connection")
+                    .hasMessageContaining("holder-unreachable");
+            assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(10));
+            assertThatThrownBy(() -> s.getOutputStream().write(1)).isInstanceOf(IOException.class);
+            assertThat(events).singleElement().satisfies(e -> {
+                assertThat(e.succeeded()).isFalse();
+                assertThat(e.reason()).startsWith("holder-failed");
+            });
+            s.close();
+        }
+    }
+
+    @Test
+    void aResetPathToALiveHolderIsRepairedByFailover() throws Exception {
+        try (PoolFixture pool = PoolFixture.start(3, FAST);
+                TcpProxy path = TcpProxy.start(pool.serviceAddress("s1"))) {
+            pool.serve(new TransformApp(4096));
+            pool.routeServiceVia("s1", path.address());
+            byte[] input = random(300_000, 5);
+            List<MigrationEvent> events = new CopyOnWriteArrayList<>();
+            try (MtcpSocket s = MtcpSocket.connect(List.of(path.address()), QUICK.withReceiveBufferSize(8192))) {
+                s.addMigrationListener(events::add);
+                Thread writer = Thread.ofVirtual().start(() -> {
+                    try {
+                        s.getOutputStream().write(input);
+                        s.shutdownOutput();
+                    } catch (IOException e) {
+                        throw new RuntimeException(e);
+                    }
+                });
+                InputStream in = s.getInputStream();
+                ByteArrayOutputStream got = new ByteArrayOutputStream();
+                got.write(in.readNBytes(50_000));
+                path.resetAll(); // TCP reset between the client and s1; s1 itself lives
+                got.write(in.readAllBytes());
+                writer.join(10_000);
+                Bytes.assertSameBytes(got.toByteArray(), TransformApp.expected(input));
+                assertThat(s.currentServer()).isNotEqualTo("s1");
+                assertThat(events).anySatisfy(e -> {
+                    assertThat(e.succeeded()).isTrue();
+                    assertThat(e.reason()).startsWith("holder-failed:");
+                });
+            }
+        }
+    }
+
+    @Test
+    void aSilentPathIsDetectedByMissedKeepalivesAndRepaired() throws Exception {
+        try (PoolFixture pool = PoolFixture.start(2, FAST);
+                TcpProxy path = TcpProxy.start(pool.serviceAddress("s1"))) {
+            pool.serve(new TransformApp(4096));
+            pool.routeServiceVia("s1", path.address());
+            List<MigrationEvent> events = new CopyOnWriteArrayList<>();
+            try (MtcpSocket s = MtcpSocket.connect(List.of(path.address()), QUICK)) {
+                s.addMigrationListener(events::add);
+                s.getOutputStream().write(ascii("abc"));
+                assertThat(s.getInputStream().readNBytes(3)).hasSize(3);
+                path.setBlackhole(true);
+                s.getOutputStream().write(ascii("def"));
+                assertThat(s.getInputStream().readNBytes(3)).isEqualTo(
+                        java.util.Arrays.copyOfRange(TransformApp.expected(ascii("abcdef")), 3, 6));
+                assertThat(s.currentServer()).isEqualTo("s2");
+                assertThat(events).singleElement().satisfies(e ->
+                        assertThat(e.reason()).startsWith("holder-failed: missed keepalives"));
+            }
+        }
+    }
+
+    @Test
+    void withoutFailoverABrokenPathFailsTheConnectionAndTheHolderForgetsItAfterTheOrphanTimeout()
+            throws Exception {
+        ServerOptions options = FAST.withOrphanTimeout(Duration.ofMillis(300));
+        try (PoolFixture pool = PoolFixture.start(2, options);
+                TcpProxy path = TcpProxy.start(pool.serviceAddress("s1"))) {
+            BlockingQueue<MtcpServerConnection> q = new LinkedBlockingQueue<>();
+            pool.serve(q::add);
+            MtcpSocket s = MtcpSocket.connect(List.of(path.address()), QUICK.withFailover(false));
+            MtcpServerConnection c = q.poll(10, TimeUnit.SECONDS);
+            path.resetAll();
+            assertThatThrownBy(() -> s.getInputStream().read()).isInstanceOf(IOException.class)
+                    .hasMessageContaining("holder s1 failed").hasMessageContaining("failover is off");
+            assertThatThrownBy(() -> c.getInputStream().read())
+                    .isInstanceOf(ConnectionResetException.class)
+                    .hasMessageContaining("did not come back within 300 ms")
+                    .satisfies(e -> assertThat(((ConnectionResetException) e).reason()).isEqualTo("timeout"));
+            assertThat(pool.server("s1").stats().open()).isZero();
+            s.close();
+        }
+    }
+
+    @Test
+    void aClientThatComesBackToItsHolderAfterAPathFailureIsReattached() throws Exception {
+        // A pool of one: failover can only go back to the same server, at the next epoch.
+        try (PoolFixture pool = PoolFixture.start(1, FAST);
+                TcpProxy path = TcpProxy.start(pool.serviceAddress("s1"))) {
+            pool.serve(new TransformApp(16));
+            pool.routeServiceVia("s1", path.address());
+            try (MtcpSocket s = MtcpSocket.connect(List.of(path.address()), QUICK)) {
+                OutputStream out = s.getOutputStream();
+                out.write(ascii("first"));
+                assertThat(s.getInputStream().readNBytes(5)).hasSize(5);
+                path.resetAll();
+                Await.until(Duration.ofSeconds(10), () -> s.migrations() == 1, "reattached");
+                assertThat(s.currentServer()).isEqualTo("s1");
+                out.write(ascii("second"));
+                s.shutdownOutput();
+                byte[] rest = s.getInputStream().readAllBytes();
+                assertThat(rest).isEqualTo(java.util.Arrays.copyOfRange(
+                        TransformApp.expected(ascii("firstsecond")), 5, 11));
+            }
+        }
+    }
+}
