@@ -190,6 +190,21 @@ SET search_path = pg_catalog, pg_temp
 AS $$ SELECT '0.1'::text $$;
 COMMENT ON FUNCTION mtcp.api_version() IS 'Version of the mtcp SQL API installed (extension or migration)';
 
+-- Strict text-to-xid8: PostgreSQL 15's xid8 input accepts trailing garbage ('12abc' reads as 12).
+CREATE FUNCTION mtcp.tid(text) RETURNS xid8
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  IF $1 !~ '^[0-9]{1,20}$' OR $1::numeric > 18446744073709551615 THEN
+    RAISE EXCEPTION 'malformed transaction id "%": expected the decimal xid8 that mtcp.begin returned', $1
+      USING ERRCODE = 'MT004';
+  END IF;
+  RETURN $1::xid8;
+END
+$$;
+COMMENT ON FUNCTION mtcp.tid(text) IS 'Parses a transaction id strictly (MT004 if malformed); NULL stays NULL';
+
 CREATE FUNCTION mtcp.open_session(OUT session bigint, OUT epoch bigint)
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
@@ -475,7 +490,7 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
   EXECUTE format('GRANT USAGE ON SCHEMA mtcp TO %I', role);
-  EXECUTE format('GRANT EXECUTE ON FUNCTION mtcp.api_version(), mtcp.open_session(), mtcp.begin(bigint, bigint), '
+  EXECUTE format('GRANT EXECUTE ON FUNCTION mtcp.api_version(), mtcp.tid(text), mtcp.open_session(), mtcp.begin(bigint, bigint), '
                  'mtcp.current_tid(), mtcp.reconnect(bigint, xid8, interval), mtcp.outcome(xid8), '
                  'mtcp.close_session(bigint, bigint) TO %I', role);
 END

@@ -2,7 +2,7 @@ package org.mtcp.jdbc;
 
 /**
  * The mtcp SQL API's statements, in one place (like a protocol's messages). Every value travels as
- * a bind parameter; transaction ids as text ({@code xid8} has no JDBC type), timeouts as seconds.
+ * a bind parameter; transaction ids as text through {@code mtcp.tid}, which parses them strictly ({@code xid8} has no JDBC type), timeouts as seconds.
  */
 final class MtcpStatements {
 
@@ -10,8 +10,8 @@ final class MtcpStatements {
     static final String OPEN_SESSION = "SELECT session, epoch FROM mtcp.open_session()";
     static final String BEGIN = "SELECT mtcp.begin(?, ?)::text";
     static final String CURRENT_TID = "SELECT mtcp.current_tid()::text";
-    static final String RECONNECT = "SELECT epoch, outcome FROM mtcp.reconnect(?, ?::text::xid8, make_interval(secs => ?))";
-    static final String OUTCOME = "SELECT mtcp.outcome(?::text::xid8)";
+    static final String RECONNECT = "SELECT epoch, outcome FROM mtcp.reconnect(?, mtcp.tid(?), make_interval(secs => ?))";
+    static final String OUTCOME = "SELECT mtcp.outcome(mtcp.tid(?))";
     static final String CLOSE_SESSION = "SELECT mtcp.close_session(?, ?)";
 
     /** The API version this driver speaks (the extension's {@code default_version}). */

@@ -77,7 +77,7 @@ final class FrontEndLoopTest {
         SplittableRandom random = new SplittableRandom(seed);
         int run = 0;
         for (Point point : Point.values()) {
-            for (int k = 1; k < BATCH; k++) {       // seed for the late commits: -Dmtcp.loop.seed=
+            for (int k = 1; k < BATCH; k++) {
                 migrateOnce(db, "loop" + run++ + "-", point, k, random.nextBoolean());
             }
         }
@@ -92,7 +92,7 @@ final class FrontEndLoopTest {
         AtomicReference<Snapshot> exported = new AtomicReference<>();
         CountDownLatch caught = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
-        String context = batch + " " + point + " at " + k;
+        String context = batch + " " + point + " at " + k + (lateCommit ? ", the old front-end goes on" : "");
 
         try (MigratoryConnection fe1 = FrontEnds.connect(db, fe1Role); MigratoryConnection fe2 = FrontEnds.connect(db, fe2Role)) {
             Session session = fe1.openSession();

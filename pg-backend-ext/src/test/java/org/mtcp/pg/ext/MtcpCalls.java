@@ -67,7 +67,7 @@ public final class MtcpCalls {
     /** {@code mtcp.reconnect} with the timeout in seconds (negative and null allowed, to test refusals). */
     public static Takeover reconnect(Connection c, long session, String tid, Double timeoutSeconds) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(
-                "SELECT epoch, outcome FROM mtcp.reconnect(?, ?::xid8, make_interval(secs => ?))")) {
+                "SELECT epoch, outcome FROM mtcp.reconnect(?, mtcp.tid(?), make_interval(secs => ?))")) {
             ps.setLong(1, session);
             ps.setString(2, tid);
             if (timeoutSeconds == null) {
@@ -83,7 +83,7 @@ public final class MtcpCalls {
     }
 
     public static String outcome(Connection c, String tid) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT mtcp.outcome(?::xid8)")) {
+        try (PreparedStatement ps = c.prepareStatement("SELECT mtcp.outcome(mtcp.tid(?))")) {
             ps.setString(1, tid);
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();

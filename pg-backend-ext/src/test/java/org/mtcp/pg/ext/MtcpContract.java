@@ -450,9 +450,10 @@ public abstract class MtcpContract {
             assertSqlStateAndMessage("MT004", "future", () -> reconnect(fe, s.id(), future, Duration.ZERO));
             assertSqlStateAndMessage("MT004", "not a normal", () -> reconnect(fe, s.id(), "0", Duration.ZERO));
             assertSqlStateAndMessage("MT004", "not a normal", () -> reconnect(fe, s.id(), "4294967296", Duration.ZERO));
-            SQLException malformed = catchThrowableOfType(SQLException.class, () -> reconnect(fe, s.id(), "12abc", Duration.ZERO));
-            assertThat((Throwable) malformed).as("a malformed transaction id").isNotNull();
-            assertThat(malformed.getSQLState()).isIn("22P02", "MT004");
+            for (String malformed : List.of("12abc", "", "-1", "1.5", "18446744073709551616", " 12")) {
+                assertSqlStateAndMessage("MT004", "malformed", () -> reconnect(fe, s.id(), malformed, Duration.ZERO));
+                assertSqlStateAndMessage("MT004", "malformed", () -> outcome(fe, malformed));
+            }
             assertSqlStateAndMessage("22023", "must not be negative", () -> reconnect(fe, s.id(), null, -0.001));
             assertSqlState("22004", () -> reconnect(fe, s.id(), null, (Double) null));
             String foreign = tidOfT;
@@ -679,7 +680,8 @@ public abstract class MtcpContract {
                 functions.add(name);
                 assertThat(rs.getString("config")).as(name).contains("search_path=pg_catalog, pg_temp");
                 assertThat(rs.getBoolean("public_execute")).as(name).isFalse();
-                if (name.startsWith("mtcp._") || name.startsWith("mtcp.grant_frontend") || name.startsWith("mtcp.api_version")) {
+                if (name.startsWith("mtcp._") || name.startsWith("mtcp.grant_frontend") || name.startsWith("mtcp.api_version")
+                        || name.startsWith("mtcp.tid")) {
                     assertThat(rs.getBoolean("prosecdef")).as(name + " runs as its caller").isFalse();
                 } else {
                     assertThat(rs.getBoolean("prosecdef")).as(name + " is the API: SECURITY DEFINER").isTrue();
