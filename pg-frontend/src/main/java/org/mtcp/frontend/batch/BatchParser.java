@@ -53,7 +53,10 @@ public final class BatchParser {
             throw new BadRequestException(400, "malformed_json", "the body is not valid JSON: "
                     + firstLine(e.getMessage()), null);
         }
-        if (root == null || !root.isObject()) {
+        if (root == null || root.isMissingNode()) {
+            throw new BadRequestException(400, "malformed_json", "the body is empty", null);
+        }
+        if (!root.isObject()) {
             throw new BadRequestException(400, "bad_request", "the body must be a JSON object", null);
         }
         Iterator<String> fields = root.fieldNames();

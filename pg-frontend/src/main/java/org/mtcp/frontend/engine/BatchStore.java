@@ -38,7 +38,8 @@ public final class BatchStore {
             try {
                 return call.call();
             } catch (SQLException e) {
-                if (attempt >= 3 || !BatchEngine.isConnectionLost(e)) {
+                // the pool's own timeout means no connection could be made: trying again won't help
+                if (attempt >= 3 || !BatchEngine.isConnectionLost(e) || e instanceof java.sql.SQLTransientConnectionException) {
                     throw e;
                 }
             }

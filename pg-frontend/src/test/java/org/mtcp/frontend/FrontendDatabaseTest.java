@@ -1,0 +1,79 @@
+package org.mtcp.frontend;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.mtcp.core.ClientOptions;
+import org.mtcp.core.MtcpSocket;
+import org.mtcp.frontend.testing.FrontendPool;
+import org.mtcp.frontend.testing.HttpExchange;
+import org.mtcp.frontend.testing.TestOps;
+import org.mtcp.testkit.TcpProxy;
+import org.mtcp.testkit.pg.LivePostgres;
+import org.mtcp.testkit.pg.TestDatabase;
+
+/** A front-end whose database is unreachable, at start-up or later, says so clearly. */
+@LivePostgres(extensions = "mtcp")
+class FrontendDatabaseTest {
+
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    @Test
+    void startUpFailsClearlyWhenTheDatabaseIsUnreachable() throws Exception {
+        int port;
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort();          // nothing listens there once closed
+        }
+        String url = "jdbc:postgresql://127.0.0.1:" + port + "/nowhere";
+        assertThatThrownBy(() -> FrontendPool.start(1, url, new java.util.Properties(), TestOps.operations(),
+                List.of(), c -> c))
+                .isInstanceOf(FrontendServer.StartupException.class)
+                .hasMessageContaining("cannot connect to the database jdbc:postgresql://127.0.0.1:" + port);
+    }
+
+    @Test
+    void aFrontEndThatLosesItsDatabaseReportsIt(TestDatabase db) throws Exception {
+        Matcher m = Pattern.compile("jdbc:postgresql://([^:/]+):(\\d+)/(.*)").matcher(db.jdbcUrl());
+        assertThat(m.matches()).as(db.jdbcUrl()).isTrue();
+        try (TcpProxy proxy = TcpProxy.start(new InetSocketAddress(m.group(1), Integer.parseInt(m.group(2))))) {
+            String viaProxy = "jdbc:postgresql://127.0.0.1:" + proxy.address().getPort() + "/" + m.group(3);
+            try (FrontendPool pool = FrontendPool.start(1, viaProxy, db.adminProperties(), TestOps.operations(),
+                    List.of(TestOps.SCHEMA), c -> c)) {
+                try (MtcpSocket s = MtcpSocket.connect(pool.addresses(), ClientOptions.defaults())) {
+                    HttpExchange.Response ok = HttpExchange.exchange(s.getInputStream(), s.getOutputStream(),
+                            HttpExchange.get("/healthz"), null);
+                    assertThat(ok.status()).isEqualTo(200);
+
+                    proxy.setRefuse(true);
+                    proxy.resetAll();
+
+                    HttpExchange.Response down = HttpExchange.exchange(s.getInputStream(), s.getOutputStream(),
+                            HttpExchange.get("/healthz"), null);
+                    assertThat(down.status()).isEqualTo(503);
+                    JsonNode health = JSON.readTree(down.body());
+                    assertThat(health.get("status").asText()).isEqualTo("unavailable");
+                    assertThat(health.get("database").asText()).startsWith("unreachable");
+
+                    HttpExchange.Response batch = HttpExchange.exchange(s.getInputStream(), s.getOutputStream(),
+                            HttpExchange.post("/v1/batches", "{\"id\":\"while-down\",\"transactions\":[{\"op\":\"fail\"}]}"), null);
+                    assertThat(batch.status()).isEqualTo(503);
+                    assertThat(JSON.readTree(batch.body()).get("error").get("code").asText()).isEqualTo("database_unavailable");
+                    assertThat(pool.frontends().get(0).metrics().databaseErrors.sum()).isPositive();
+
+                    proxy.setRefuse(false);
+                    HttpExchange.Response back = HttpExchange.exchange(s.getInputStream(), s.getOutputStream(),
+                            HttpExchange.get("/healthz"), null);
+                    assertThat(back.status()).isEqualTo(200);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,65 @@
+package org.mtcp.frontend.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+class SnapshotTest {
+
+    static final List<Snapshot> SAMPLES = List.of(
+            new Snapshot.Idle(0),
+            new Snapshot.Idle(Long.MAX_VALUE),
+            new Snapshot.InBatch(3, false, "b-1", 42, 1, null, 0),
+            new Snapshot.InBatch(0, true, "x".repeat(100), Long.MAX_VALUE, 10_000, -2L, 9_999),
+            new Snapshot.InBatch(7, false, "c0123-4", 1, 5, 123456789L, 4),
+            new Snapshot.Ending(2, false, "{\"summary\":true,\"batch\":\"é\"}\n", 200),
+            new Snapshot.Ending(2, true, "{}\n", 0));
+
+    @Test
+    void roundTrips() throws IOException {
+        for (Snapshot s : SAMPLES) {
+            assertThat(Snapshot.decode(Snapshot.encode(s))).isEqualTo(s);
+        }
+        assertThat(Snapshot.decode(new byte[0])).isNull();
+    }
+
+    @Test
+    void everyTruncationAndTrailingByteIsRefused() {
+        for (Snapshot s : SAMPLES) {
+            byte[] bytes = Snapshot.encode(s);
+            for (int n = 1; n < bytes.length; n++) {
+                byte[] cut = java.util.Arrays.copyOf(bytes, n);
+                assertThatThrownBy(() -> Snapshot.decode(cut)).isInstanceOf(IOException.class);
+            }
+            byte[] longer = java.util.Arrays.copyOf(bytes, bytes.length + 1);
+            assertThatThrownBy(() -> Snapshot.decode(longer)).isInstanceOf(IOException.class);
+        }
+    }
+
+    @Test
+    void randomBytesNeverDecodeToGarbageSilently() {
+        Random random = new Random(3);
+        for (int i = 0; i < 10_000; i++) {
+            byte[] b = new byte[random.nextInt(64)];
+            random.nextBytes(b);
+            if (b.length > 3 && random.nextBoolean()) {
+                b[0] = 'M';
+                b[1] = 'F';
+                b[2] = 1;
+                b[3] = (byte) (1 + random.nextInt(3));
+            }
+            try {
+                Snapshot s = Snapshot.decode(b);
+                if (s != null) {
+                    assertThat(Snapshot.encode(s)).isEqualTo(b);
+                }
+            } catch (IOException expected) {
+                // refused
+            }
+        }
+    }
+}
