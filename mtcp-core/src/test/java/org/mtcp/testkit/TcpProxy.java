@@ -40,6 +40,8 @@ public final class TcpProxy implements Closeable {
     private final InetSocketAddress target;
     private final Set<Socket> sockets = ConcurrentHashMap.newKeySet();
     private final AtomicInteger accepted = new AtomicInteger();
+    private final java.util.concurrent.atomic.AtomicLong deliveredUp = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong deliveredDown = new java.util.concurrent.atomic.AtomicLong();
     private volatile long upDelayNanos;
     private volatile long downDelayNanos;
     private volatile boolean blackhole;
@@ -77,6 +79,11 @@ public final class TcpProxy implements Closeable {
     public void setDelay(Duration clientToServer, Duration serverToClient) {
         upDelayNanos = clientToServer.toNanos();
         downDelayNanos = serverToClient.toNanos();
+    }
+
+    /** Bytes delivered so far, over all connections, client to server or back. */
+    public long delivered(boolean clientToServer) {
+        return (clientToServer ? deliveredUp : deliveredDown).get();
     }
 
     /** Delivers at most {@code clientToServer} / {@code serverToClient} bytes per connection. */
@@ -178,6 +185,7 @@ public final class TcpProxy implements Closeable {
                         out.flush();
                         off += n;
                         delivered[0] += n;
+                        (up ? deliveredUp : deliveredDown).addAndGet(n);
                     }
                 }
             } catch (IOException | InterruptedException e) {
