@@ -138,7 +138,7 @@ class FrontendApiTest {
     @Test
     void aRepostContinuesABatchThatStoppedHalfway() throws Exception {
         AtomicBoolean fired = new AtomicBoolean();
-        pool.frontends().get(0).engine().setHooks((point, fe, batch, seq) -> {
+        pool.frontends().get(0).engine().setHooks((point, fe, batch, seq, connection) -> {
             if (point == Hooks.Point.BEFORE_SNAPSHOT && batch.equals("halfway") && seq == 4 && !fired.getAndSet(true)) {
                 throw new IOException("the front-end dies here (test)");
             }

@@ -146,7 +146,7 @@ class FrontendMigrationTest {
         AtomicReference<MtcpSocket> client = new AtomicReference<>();
         AtomicBoolean fired = new AtomicBoolean();
         AtomicReference<String> from = new AtomicReference<>();
-        hooks((p, frontend, batch, s) -> {
+        hooks((p, frontend, batch, s, connection) -> {
             if (p == point && s == seq && batch.equals(id) && !fired.getAndSet(true)) {
                 from.set(frontend);
                 client.get().migrate();           // blocks until the client is welcomed elsewhere
@@ -171,7 +171,7 @@ class FrontendMigrationTest {
         AtomicReference<MtcpSocket> client = new AtomicReference<>();
         AtomicBoolean fired = new AtomicBoolean();
         long abortsBefore = pool.frontends().stream().mapToLong(f -> f.metrics().forcedAborts.sum()).sum();
-        hooks((p, frontend, batch, s) -> {
+        hooks((p, frontend, batch, s, connection) -> {
             if (p == Hooks.Point.BEFORE_COMMIT && s == 2 && batch.equals(id) && !fired.getAndSet(true)) {
                 client.get().migrate();
                 try {

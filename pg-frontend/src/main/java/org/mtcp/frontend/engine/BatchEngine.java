@@ -76,8 +76,9 @@ public final class BatchEngine {
         this.hooks = hooks == null ? Hooks.NONE : hooks;
     }
 
-    public void hook(Hooks.Point point, String batch, int seq) throws IOException {
-        hooks.at(point, frontend, batch, seq);
+    public void hook(Hooks.Point point, String batch, int seq, org.mtcp.core.MtcpServerConnection connection)
+            throws IOException {
+        hooks.at(point, frontend, batch, seq, connection);
     }
 
     public Slowdown slowdown() {
@@ -174,7 +175,7 @@ public final class BatchEngine {
                 }
                 slowdown.pause();
                 sink.line(line.getBytes(StandardCharsets.UTF_8));
-                hook(Hooks.Point.AFTER_LINE, batch.id(), seq);
+                hook(Hooks.Point.AFTER_LINE, batch.id(), seq, exporter.connection());
             }
         } catch (FencedException e) {
             status = "taken-over";
@@ -193,7 +194,7 @@ public final class BatchEngine {
         }
         String summary = Lines.summary(batch.id(), status, n, counts.committed(), counts.aborted());
         exporter.export(new Snapshot.Ending(ordinal, closeAfter, summary, sink.lines()));
-        hook(Hooks.Point.BEFORE_SUMMARY, batch.id(), n + 1);
+        hook(Hooks.Point.BEFORE_SUMMARY, batch.id(), n + 1, exporter.connection());
         slowdown.pause();
         sink.line(summary.getBytes(StandardCharsets.UTF_8));
         sink.finish();
@@ -251,10 +252,10 @@ public final class BatchEngine {
                     line = committed ? Lines.committed(seq, tid, result, frontend)
                             : Lines.aborted(seq, tid, code, message, frontend);
                     BatchStore.record(c, batch.id(), seq, tid, committed ? "committed" : "aborted", frontend, line);
-                    hook(Hooks.Point.BEFORE_SNAPSHOT, batch.id(), seq);
+                    hook(Hooks.Point.BEFORE_SNAPSHOT, batch.id(), seq, exporter.connection());
                     // Figure 9: the snapshot, inside the transaction, just before its final query.
                     exporter.export(new Snapshot.InBatch(ordinal, closeAfter, batch.id(), batch.session(), seq, tid, sink.lines()));
-                    hook(Hooks.Point.BEFORE_COMMIT, batch.id(), seq);
+                    hook(Hooks.Point.BEFORE_COMMIT, batch.id(), seq, exporter.connection());
                 } catch (MigratedException e) {
                     rollbackQuietly(c);
                     metrics.emigrated.increment();
@@ -300,7 +301,7 @@ public final class BatchEngine {
                     continue;
                 }
                 countOutcome(committed, t0);
-                hook(Hooks.Point.AFTER_COMMIT, batch.id(), seq);
+                hook(Hooks.Point.AFTER_COMMIT, batch.id(), seq, exporter.connection());
                 return new Executed(line, epoch);
             } finally {
                 closeQuietly(c);

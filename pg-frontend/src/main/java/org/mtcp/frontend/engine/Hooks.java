@@ -24,8 +24,12 @@ public interface Hooks {
         BEFORE_SUMMARY
     }
 
-    Hooks NONE = (point, frontend, batch, seq) -> { };
+    Hooks NONE = (point, frontend, batch, seq, connection) -> { };
 
-    /** Called on the thread serving the batch; may block. */
-    void at(Point point, String frontend, String batch, int seq) throws java.io.IOException;
+    /**
+     * Called on the thread serving the batch; may block. {@code connection} is the client's
+     * connection (a test can ask the client to move: {@code requestMigration}).
+     */
+    void at(Point point, String frontend, String batch, int seq, org.mtcp.core.MtcpServerConnection connection)
+            throws java.io.IOException;
 }

@@ -190,12 +190,12 @@ public final class FrontendHandler extends Handler.Abstract {
         response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/x-ndjson");
         response.getHeaders().put("Batch-Id", id);
         JettySink sink = new JettySink(response);
-        engine.hook(Hooks.Point.BEFORE_HEAD, id, 0);
+        engine.hook(Hooks.Point.BEFORE_HEAD, id, 0, endPoint.connection());
         // The slow-down knob delays every response, the head included: a client whose
         // response-time policy sees no byte in time moves before anything has run.
         slowdown.pause();
         sink.commitHead();
-        engine.hook(Hooks.Point.AFTER_HEAD, id, 0);
+        engine.hook(Hooks.Point.AFTER_HEAD, id, 0, endPoint.connection());
         // Snapshot #0: the head is out, nothing has run yet; a resuming front-end starts at seq 1.
         state.exporter.export(new Snapshot.InBatch(state.ordinal, closeAfter, id, batch.session(), 1, null, 0));
         try {

@@ -1,0 +1,145 @@
+package org.mtcp.frontend.cli;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.ServiceLoader;
+import java.util.concurrent.Callable;
+import org.mtcp.frontend.FrontendConfig;
+import org.mtcp.frontend.FrontendServer;
+import org.mtcp.frontend.ops.OperationProvider;
+import org.mtcp.frontend.ops.Operations;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code mtcp frontend}: runs one front-end of a pool (docs/frontend.md). Operations come from
+ * {@code --operations} SQL files and from {@link OperationProvider}s on the class path.
+ */
+@Command(
+        name = "frontend",
+        mixinStandardHelpOptions = true,
+        showDefaultValues = true,
+        sortOptions = false,
+        description = {
+            "Runs a migratory PostgreSQL front-end: Jetty serving the batch API (docs/http-api.md) over M-TCP, "
+                    + "as server NAME of the pool in FILE.",
+            "",
+            "Clients POST batches of named transactions; each transaction runs exactly once and its outcome is "
+                    + "reported exactly once, across any number of migrations between the pool's front-ends.",
+            ""})
+public final class FrontendCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--pool", required = true, paramLabel = "FILE", description = "The pool file (docs/pool-file.md).")
+    Path pool;
+
+    @Option(names = "--name", required = true, paramLabel = "NAME", description = "This front-end's name in the pool file.")
+    String name;
+
+    @Option(names = "--db", required = true, paramLabel = "JDBC_URL",
+            description = "The PostgreSQL database, e.g. jdbc:postgresql://127.0.0.1:5432/bank")
+    String db;
+
+    @Option(names = "--db-user", paramLabel = "USER", description = "Database user (default: from the URL or the driver).")
+    String dbUser;
+
+    @Option(names = "--db-password-env", paramLabel = "VAR", defaultValue = "MTCP_DB_PASSWORD",
+            description = "Environment variable holding the database password (never on the command line).")
+    String dbPasswordEnv;
+
+    @Option(names = "--db-pool-size", paramLabel = "N", defaultValue = "8", description = "Database connections (HikariCP).")
+    int dbPoolSize;
+
+    @Option(names = "--no-migrate", description = "Only check the database schemas; do not run Flyway migrations.")
+    boolean noMigrate;
+
+    @Option(names = "--operations", paramLabel = "FILE",
+            description = "SQL operations file (format in docs/frontend.md); repeatable.")
+    List<Path> operationFiles = new ArrayList<>();
+
+    @Option(names = "--admin-token-env", paramLabel = "VAR", defaultValue = "MTCP_ADMIN_TOKEN",
+            description = "Environment variable holding the admin endpoints' bearer token; unset: admin endpoints off.")
+    String adminTokenEnv;
+
+    @Option(names = "--reconnect-timeout", paramLabel = "DURATION", defaultValue = "5s", converter = DurationConverter.class,
+            description = "How long a resuming front-end waits for the old one's transaction before it is aborted.")
+    Duration reconnectTimeout;
+
+    @Option(names = "--max-body", paramLabel = "BYTES", defaultValue = "1048576", description = "Largest batch request body.")
+    int maxBody;
+
+    @Option(names = "--max-transactions", paramLabel = "N", defaultValue = "10000", description = "Most transactions in a batch.")
+    int maxTransactions;
+
+    @Option(names = "--idle-timeout", paramLabel = "DURATION", defaultValue = "30s", converter = DurationConverter.class,
+            description = "Idle HTTP connections are closed after this.")
+    Duration idleTimeout;
+
+    @Override
+    public Integer call() throws Exception {
+        if (dbPoolSize < 1 || maxBody < 1 || maxTransactions < 1) {
+            throw new ParameterException(spec.commandLine(), "--db-pool-size, --max-body and --max-transactions must be positive");
+        }
+        Operations.Builder ops = Operations.builder();
+        List<FrontendConfig.AppSchema> schemas = new ArrayList<>();
+        for (OperationProvider provider : ServiceLoader.load(OperationProvider.class)) {
+            ops.registerAll(provider.operations());
+            if (provider.schema() != null) {
+                schemas.add(provider.schema());
+            }
+        }
+        FrontendConfig config = new FrontendConfig(pool, name, db, dbUser, System.getenv(dbPasswordEnv), dbPoolSize,
+                !noMigrate, operationFiles, schemas, System.getenv(adminTokenEnv), reconnectTimeout, maxBody,
+                maxTransactions, idleTimeout);
+        FrontendServer server;
+        try {
+            server = FrontendServer.start(config, ops.build());
+        } catch (FrontendServer.StartupException e) {
+            spec.commandLine().getErr().println("error: " + e.getMessage());
+            return 1;
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(server::close, "frontend-shutdown"));
+        spec.commandLine().getOut().println("frontend " + name + " listening on " + server.serviceAddress().getHostString()
+                + ":" + server.serviceAddress().getPort() + " database=" + db.replaceAll("(?i)(password=)[^&]*", "$1***")
+                + " admin=" + (config.adminToken() == null ? "off" : "on"));
+        spec.commandLine().getOut().flush();
+        server.join();
+        return 0;
+    }
+
+    /** Durations such as 500ms, 5s, 2m. */
+    public static final class DurationConverter implements ITypeConverter<Duration> {
+        @Override
+        public Duration convert(String value) {
+            String v = value.trim().toLowerCase(Locale.ROOT);
+            try {
+                if (v.endsWith("ms")) {
+                    return Duration.ofMillis(Long.parseLong(v.substring(0, v.length() - 2)));
+                }
+                if (v.endsWith("s")) {
+                    return Duration.ofMillis(Math.round(Double.parseDouble(v.substring(0, v.length() - 1)) * 1000));
+                }
+                if (v.endsWith("m")) {
+                    return Duration.ofSeconds(Long.parseLong(v.substring(0, v.length() - 1)) * 60);
+                }
+            } catch (NumberFormatException e) {
+                // fall through
+            }
+            throw new picocli.CommandLine.TypeConversionException("bad duration '" + value + "' (e.g. 500ms, 5s, 2m)");
+        }
+    }
+
+    /** Runs the command alone (the mtcp launcher wires it as a subcommand). */
+    public static void main(String[] args) {
+        System.exit(new picocli.CommandLine(new FrontendCommand()).execute(args));
+    }
+}
