@@ -20,6 +20,7 @@ import org.mtcp.frontend.batch.BatchParser;
 import org.mtcp.frontend.engine.BatchEngine;
 import org.mtcp.frontend.engine.BatchStore;
 import org.mtcp.frontend.engine.Slowdown;
+import org.mtcp.frontend.http.AppHandler;
 import org.mtcp.frontend.http.DatabaseLoss;
 import org.mtcp.frontend.http.FrontendConnections;
 import org.mtcp.frontend.http.FrontendHandler;
@@ -65,6 +66,15 @@ public final class FrontendServer implements AutoCloseable {
 
     /** Starts a front-end; a clear {@link StartupException} when the database or the pool file is unusable. */
     public static FrontendServer start(FrontendConfig config, Operations operations) throws StartupException {
+        return start(config, operations, (AppHandler) null);
+    }
+
+    /**
+     * Starts a front-end that also serves an application's own resources ({@code app}, may be
+     * null: only the API).
+     */
+    public static FrontendServer start(FrontendConfig config, Operations operations, AppHandler app)
+            throws StartupException {
         if (config.poolFile() == null) {
             throw new StartupException("no pool file", null);
         }
@@ -77,7 +87,7 @@ public final class FrontendServer implements AutoCloseable {
         if (pool.member(config.name()).isEmpty()) {
             throw new StartupException("the pool file " + config.poolFile() + " has no server named '" + config.name() + "'", null);
         }
-        return start(config, operations, () -> MtcpServer.start(pool, config.name(), ServerOptions.defaults()));
+        return start(config, operations, () -> MtcpServer.start(pool, config.name(), ServerOptions.defaults()), app);
     }
 
     /**
@@ -86,15 +96,21 @@ public final class FrontendServer implements AutoCloseable {
      */
     public static FrontendServer start(FrontendConfig config, Operations operations, MtcpServer mtcp)
             throws StartupException {
-        return start(config, operations, () -> mtcp);
+        return start(config, operations, () -> mtcp, null);
+    }
+
+    /** As {@link #start(FrontendConfig, Operations, MtcpServer)}, also serving {@code app} (may be null). */
+    public static FrontendServer start(FrontendConfig config, Operations operations, MtcpServer mtcp, AppHandler app)
+            throws StartupException {
+        return start(config, operations, () -> mtcp, app);
     }
 
     private interface MtcpStarter {
         MtcpServer start() throws IOException;
     }
 
-    private static FrontendServer start(FrontendConfig config, Operations operations, MtcpStarter starter)
-            throws StartupException {
+    private static FrontendServer start(FrontendConfig config, Operations operations, MtcpStarter starter,
+            AppHandler app) throws StartupException {
         Operations.Builder all = Operations.builder().registerAll(operations.all());
         for (var file : config.sqlOperationFiles()) {
             try {
@@ -136,7 +152,7 @@ public final class FrontendServer implements AutoCloseable {
             connector.setAcceptHandler(new FrontendConnections(engine, metrics, loss));
             jetty.addConnector(connector);
             jetty.setHandler(new FrontendHandler(engine, parser, metrics, slowdown, config.adminToken(),
-                    config.maxBodyBytes(), loss));
+                    config.maxBodyBytes(), loss, app));
             jetty.setStopTimeout(2000);
             try {
                 jetty.start();

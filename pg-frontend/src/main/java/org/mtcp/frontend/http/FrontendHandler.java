@@ -49,10 +49,18 @@ public final class FrontendHandler extends Handler.Abstract {
     private final String adminToken;
     private final int maxBodyBytes;
     private final DatabaseLoss databaseLoss;
+    private final AppHandler app;
 
     public FrontendHandler(BatchEngine engine, BatchParser parser, Metrics metrics, Slowdown slowdown,
             String adminToken, int maxBodyBytes, DatabaseLoss databaseLoss) {
+        this(engine, parser, metrics, slowdown, adminToken, maxBodyBytes, databaseLoss, null);
+    }
+
+    /** With {@code app} (may be null) answering the requests the API does not own. */
+    public FrontendHandler(BatchEngine engine, BatchParser parser, Metrics metrics, Slowdown slowdown,
+            String adminToken, int maxBodyBytes, DatabaseLoss databaseLoss, AppHandler app) {
         super(InvocationType.BLOCKING);
+        this.app = app;
         this.engine = engine;
         this.parser = parser;
         this.metrics = metrics;
@@ -121,7 +129,7 @@ public final class FrontendHandler extends Handler.Abstract {
                     metrics.render(engine.frontend()).getBytes(StandardCharsets.UTF_8));
         } else if (path.equals("/admin/slowdown")) {
             admin(request, response);
-        } else {
+        } else if (app == null || !app.handle(request, response)) {
             Http.error(response, 404, "not_found", "no such resource: " + path, null);
         }
     }
