@@ -348,7 +348,8 @@ BEGIN
          AND l.granted AND l.pid IS DISTINCT FROM pg_backend_pid()
     LOOP
       IF v_holder.runs_tid AND clock_timestamp() < v_deadline THEN
-        v_wait_ms := greatest(1, ceil(extract(epoch FROM v_deadline - clock_timestamp()) * 1000));
+        -- (at most a day per round: lock_timeout is an int of milliseconds)
+        v_wait_ms := greatest(1, least(86400000, ceil(extract(epoch FROM v_deadline - clock_timestamp()) * 1000)));
       ELSE
         PERFORM mtcp._terminate_holder(v_holder.pid, v_key);
       END IF;
@@ -405,7 +406,7 @@ COMMENT ON FUNCTION mtcp.reconnect(bigint, xid8, interval) IS
   'reconnectDB: takes the session over (epoch + 1) and returns the definite outcome of tid';
 
 CREATE FUNCTION mtcp.outcome(tid xid8) RETURNS text
-LANGUAGE plpgsql STABLE SECURITY DEFINER
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN

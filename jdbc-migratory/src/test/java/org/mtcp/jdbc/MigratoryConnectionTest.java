@@ -115,6 +115,7 @@ final class MigratoryConnectionTest {
             assertThatThrownBy(() -> fe.reconnect(s.id(), null, Duration.ZERO)).isInstanceOf(NullPointerException.class);
             try (MtcpTransaction tx = fe.begin(s)) {
                 assertSqlState(MtcpSqlState.ALREADY_REGISTERED, () -> fe.begin(s));
+                assertThat(tx.isOpen()).isTrue();
             }
             fe.closeSession(other);
             assertSqlState(MtcpSqlState.SESSION_CLOSED, () -> fe.begin(other));

@@ -195,6 +195,9 @@ public abstract class MtcpContract {
             assertThat(t.epoch()).isEqualTo(s.epoch() + 1);
             assertThat(exists("committed")).isTrue();
             assertThat(queryString(fe1, "SELECT 'alive'")).as("an idle old front-end is left alone").isEqualTo("alive");
+            Takeover again = reconnect(fe2, s.id(), tid, Duration.ofDays(36500));     // any timeout is fine
+            assertThat(again.outcome()).isEqualTo(COMMITTED);
+            assertThat(again.epoch()).isEqualTo(s.epoch() + 2);
         }
     }
 

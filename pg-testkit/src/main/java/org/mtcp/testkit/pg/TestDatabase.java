@@ -48,8 +48,8 @@ public final class TestDatabase implements AutoCloseable {
             server.ensureExtensionAvailable(extension);
         }
         String base = hint.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]+", "_");
-        if (base.length() > 40) {
-            base = base.substring(0, 40);
+        if (base.length() > 30) {            // 2 + 30 + 9, + 22 for a role's suffix: within NAMEDATALEN (63)
+            base = base.substring(0, 30);
         }
         String name = "t_" + base + "_" + randomHex(4);
         try (Connection c = server.connectAdmin(server.maintenanceDatabase()); Statement s = c.createStatement()) {

@@ -87,7 +87,8 @@ final class LivePostgresTest {
     @Test
     void backendsTellWhoWaitsForALock(TestDatabase db) throws Exception {
         db.execute("CREATE TABLE lockme (id int PRIMARY KEY)", "INSERT INTO lockme VALUES (1)");
-        try (Connection observer = db.connect(); Connection holder = db.connect(); Connection waiter = db.connect()) {
+        try (Connection observer = db.connect(); Connection holder = db.connect()) {
+            Connection waiter = db.connect();
             holder.setAutoCommit(false);
             try (Statement s = holder.createStatement()) {
                 s.execute("SELECT * FROM lockme FOR UPDATE");
