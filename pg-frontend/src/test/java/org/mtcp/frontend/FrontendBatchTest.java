@@ -91,6 +91,24 @@ class FrontendBatchTest {
     }
 
     @Test
+    void answersExpect100ContinueBeforeTheBody() throws Exception {
+        String body = "{\"id\":\"expecting\",\"transactions\":[{\"op\":\"add\",\"args\":{\"key\":\"e\",\"delta\":2}}]}";
+        byte[] request = HttpExchange.post("/v1/batches", body, "Expect: 100-continue");
+        int headEnd = new String(request, java.nio.charset.StandardCharsets.ISO_8859_1).indexOf("\r\n\r\n") + 4;
+        try (MtcpSocket s = MtcpSocket.connect(pool.addresses(), ClientOptions.defaults())) {
+            s.getOutputStream().write(request, 0, headEnd);
+            s.getOutputStream().flush();
+            byte[] interim = s.getInputStream().readNBytes(25);
+            assertThat(new String(interim, java.nio.charset.StandardCharsets.ISO_8859_1)).isEqualTo("HTTP/1.1 100 Continue\r\n\r\n");
+            s.getOutputStream().write(request, headEnd, request.length - headEnd);
+            s.getOutputStream().flush();
+            HttpExchange.Response r = HttpExchange.read(s.getInputStream(), null);
+            assertThat(r.status()).isEqualTo(200);
+            assertThat(r.lines()).hasSize(2);
+        }
+    }
+
+    @Test
     void servesSeveralRequestsOnOneConnection() throws Exception {
         try (MtcpSocket s = MtcpSocket.connect(pool.addresses(), ClientOptions.defaults())) {
             for (int i = 0; i < 3; i++) {

@@ -26,6 +26,7 @@ final class InboundGate {
     private static final Logger LOG = LoggerFactory.getLogger(InboundGate.class);
 
     private final InputStream in;
+    private final RequestFramer.Interim interim;
     private final Executor executor;
     private final int maxQueued;
     private final String name;
@@ -39,8 +40,9 @@ final class InboundGate {
     private Runnable readable;
     private Thread reader;
 
-    InboundGate(InputStream in, Executor executor, int maxQueued, String name) {
+    InboundGate(InputStream in, RequestFramer.Interim interim, Executor executor, int maxQueued, String name) {
         this.in = in;
+        this.interim = interim;
         this.executor = executor;
         this.maxQueued = maxQueued;
         this.name = name;
@@ -51,7 +53,7 @@ final class InboundGate {
     }
 
     private void run() {
-        RequestFramer framer = new RequestFramer(in, this::push);
+        RequestFramer framer = new RequestFramer(in, this::push, interim);
         try {
             while (awaitPermit()) {
                 if (!framer.forwardOne()) {

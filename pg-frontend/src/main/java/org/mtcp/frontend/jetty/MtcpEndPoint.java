@@ -47,7 +47,10 @@ public final class MtcpEndPoint extends AbstractEndPoint {
         this.out = connection.getOutputStream();
         this.local = local;
         this.onClosed = onClosed;
-        this.gate = new InboundGate(connection.getInputStream(), executor, maxQueued,
+        this.gate = new InboundGate(connection.getInputStream(), bytes -> {
+            out.write(bytes);
+            out.flush();
+        }, executor, maxQueued,
                 connection.id() + "@" + connection.epoch());
     }
 

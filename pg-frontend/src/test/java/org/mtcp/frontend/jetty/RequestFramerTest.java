@@ -57,7 +57,7 @@ class RequestFramerTest {
             "\r\nGET / HTTP/1.1\nHost: a\n\n",
             "POST /x HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n1;ext=1\r\n!\r\n0\r\nTrailer: x\r\n\r\n",
             "POST /x HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
-            "POST /x HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 4\r\n\r\nbody");
+            "POST /x HTTP/1.1\r\nHost: a\r\nContent-Length: 4\r\n\r\nbody");
 
     static final String NEXT = "GET /next HTTP/1.1\r\nHost: a\r\n\r\n";
 
@@ -85,6 +85,32 @@ class RequestFramerTest {
                 assertThat(out.toString(StandardCharsets.ISO_8859_1)).isEqualTo(NEXT);
                 assertThat(framer.forwardOne()).as("end of stream between requests").isFalse();
             }
+        }
+    }
+
+    @Test
+    void answers100ContinueItselfAndHidesTheExpectation() throws IOException {
+        String request = "POST /x HTTP/1.1\r\nHost: a\r\nexpect:  100-Continue \r\nContent-Length: 4\r\n\r\nbody";
+        for (int split = 1; split <= request.length(); split++) {
+            Fragmented in = new Fragmented((request + NEXT).getBytes(StandardCharsets.ISO_8859_1), new int[] {split, 1000});
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            ByteArrayOutputStream interim = new ByteArrayOutputStream();
+            RequestFramer framer = new RequestFramer(in, out::write, interim::write);
+            assertThat(framer.forwardOne()).isTrue();
+            assertThat(interim.toString(StandardCharsets.ISO_8859_1)).isEqualTo("HTTP/1.1 100 Continue\r\n\r\n");
+            assertThat(out.toString(StandardCharsets.ISO_8859_1))
+                    .isEqualTo("POST /x HTTP/1.1\r\nHost: a\r\nContent-Length: 4\r\n\r\nbody");
+            assertThat(in.position).isEqualTo(request.length());
+        }
+        // no body, or HTTP/1.0: left alone
+        for (String other : List.of("GET / HTTP/1.1\r\nExpect: 100-continue\r\n\r\n",
+                "POST / HTTP/1.0\r\nExpect: 100-continue\r\nContent-Length: 1\r\n\r\nx")) {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            ByteArrayOutputStream interim = new ByteArrayOutputStream();
+            new RequestFramer(new ByteArrayInputStream(other.getBytes(StandardCharsets.ISO_8859_1)), out::write, interim::write)
+                    .forwardOne();
+            assertThat(interim.size()).isZero();
+            assertThat(out.toString(StandardCharsets.ISO_8859_1)).isEqualTo(other);
         }
     }
 

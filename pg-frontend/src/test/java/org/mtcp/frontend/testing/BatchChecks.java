@@ -26,8 +26,14 @@ public final class BatchChecks {
     /** Returns the parsed transaction lines (without the summary). */
     public static List<JsonNode> check(HttpExchange.Response r, DataSource db, String batchId, int transactions)
             throws Exception {
-        assertThat(r.status()).as("status").isEqualTo(200);
-        assertThat(r.lines()).as("one line per transaction plus the summary").hasSize(transactions + 1);
+        return check(r.status(), r.lines(), db, batchId, transactions);
+    }
+
+    /** As above, for a response read by another client: its status and its lines (each ending with LF). */
+    public static List<JsonNode> check(int status, List<String> responseLines, DataSource db, String batchId,
+            int transactions) throws Exception {
+        assertThat(status).as("status").isEqualTo(200);
+        assertThat(responseLines).as("one line per transaction plus the summary").hasSize(transactions + 1);
         List<JsonNode> lines = new ArrayList<>();
         List<String> recorded = new ArrayList<>();
         try (Connection c = db.getConnection();
@@ -43,7 +49,7 @@ public final class BatchChecks {
         assertThat(recorded).as("one outcome record per transaction").hasSize(transactions);
         int committed = 0;
         for (int i = 0; i < transactions; i++) {
-            String line = r.lines().get(i);
+            String line = responseLines.get(i);
             JsonNode node = JSON.readTree(line);
             assertThat(node.get("seq").asInt()).as("line %d in order", i + 1).isEqualTo(i + 1);
             assertThat(line).as("line %d is the recorded outcome", i + 1).isEqualTo(recorded.get(i));
@@ -52,7 +58,7 @@ public final class BatchChecks {
             }
             lines.add(node);
         }
-        JsonNode summary = JSON.readTree(r.lines().get(transactions));
+        JsonNode summary = JSON.readTree(responseLines.get(transactions));
         assertThat(summary.get("summary").asBoolean()).isTrue();
         assertThat(summary.get("batch").asText()).isEqualTo(batchId);
         assertThat(summary.get("status").asText()).isEqualTo("complete");

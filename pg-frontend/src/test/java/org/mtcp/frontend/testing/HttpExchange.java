@@ -68,12 +68,23 @@ public final class HttpExchange {
 
     public static Response read(InputStream in, IntConsumer onLine) throws IOException {
         Recorder r = new Recorder(in);
-        String statusLine = r.line();
-        String[] parts = statusLine.split(" ", 3);
-        if (parts.length < 2 || !parts[0].equals("HTTP/1.1")) {
-            throw new IOException("bad status line: " + statusLine);
+        String statusLine;
+        String[] parts;
+        int status;
+        while (true) {
+            statusLine = r.line();
+            parts = statusLine.split(" ", 3);
+            if (parts.length < 2 || !parts[0].equals("HTTP/1.1")) {
+                throw new IOException("bad status line: " + statusLine);
+            }
+            status = Integer.parseInt(parts[1]);
+            if (status >= 200) {
+                break;
+            }
+            while (!r.line().isEmpty()) {
+                // an interim response (100 Continue): its headers, then the real response
+            }
         }
-        int status = Integer.parseInt(parts[1]);
         Map<String, String> headers = new LinkedHashMap<>();
         String h;
         while (!(h = r.line()).isEmpty()) {
