@@ -202,6 +202,21 @@ public abstract class MtcpContract {
     }
 
     @Test
+    void rolledBackIsAborted() throws SQLException {
+        try (Connection fe1 = db.connect(feA); Connection fe2 = db.connect(feB)) {
+            Session s = openSession(fe1);
+            fe1.setAutoCommit(false);
+            String tid = begin(fe1, s);
+            insert(fe1, "rolled-back");
+            fe1.rollback();                 // the final query is ABORT (Figure 9, transaction 2)
+            Takeover t = reconnect(fe2, s.id(), tid, LONG);
+            assertThat(t.outcome()).isEqualTo(ABORTED);
+            assertThat(exists("rolled-back")).isFalse();
+            assertThat(queryString(fe1, "SELECT 'alive'")).isEqualTo("alive");
+        }
+    }
+
+    @Test
     void aLaterTransactionOfTheOldFrontEndIsAbortedAtOnce() throws Exception {
         try (Connection fe1 = db.connect(feA); Connection fe2 = db.connect(feB)) {
             Session s = openSession(fe1);
