@@ -81,6 +81,14 @@ class BenchSmokeTest {
     }
 
     @Test
+    void frontend() throws IOException {
+        run("frontend", "--duration", "500ms", "--runs", "1", "--clients", "2", "--batch", "3", "--accounts", "100",
+                "--out", out.toString());
+        assertCsv("frontend.csv", "mode,run,clients,batch,seconds,transactions,aborted,tps,batch_ms_median,batch_ms_p99");
+        assertPng("frontend.png");
+    }
+
+    @Test
     void usageErrorsExitWithTwo() {
         CommandLine cl = BenchMain.commandLine();
         cl.setErr(new PrintWriter(new StringWriter()));
@@ -90,7 +98,7 @@ class BenchSmokeTest {
 
     @Test
     void everySubcommandHasHelp() {
-        for (String sub : List.of("migration", "stream", "throughput")) {
+        for (String sub : List.of("migration", "stream", "throughput", "frontend")) {
             CommandLine cl = BenchMain.commandLine();
             StringWriter o = new StringWriter();
             cl.setOut(new PrintWriter(o));

@@ -23,6 +23,7 @@ import picocli.CommandLine.Command;
             MigrationCommand.class,
             StreamCommand.class,
             ThroughputCommand.class,
+            FrontendCommand.class,
             CommandLine.HelpCommand.class})
 public final class BenchCommand implements Runnable {
 

@@ -15,6 +15,8 @@ public final class BenchMain {
     public static void main(String[] args) {
         setIfAbsent("org.slf4j.simpleLogger.defaultLogLevel", level());
         setIfAbsent("org.slf4j.simpleLogger.logFile", "System.err");
+        // Jetty warns about its acceptors being interrupted when a front-end stops: noise here.
+        setIfAbsent("org.slf4j.simpleLogger.log.org.eclipse.jetty", "error");
         System.exit(commandLine().execute(args));
     }
 

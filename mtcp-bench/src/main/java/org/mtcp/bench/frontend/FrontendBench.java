@@ -1,0 +1,293 @@
+package org.mtcp.bench.frontend;
+
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Random;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.mtcp.bench.BenchPool;
+import org.mtcp.bench.Charts;
+import org.mtcp.bench.Csv;
+import org.mtcp.bench.Progress;
+import org.mtcp.bench.Stats;
+import org.mtcp.bench.Table;
+import org.mtcp.core.ClientOptions;
+import org.mtcp.core.MtcpServer;
+import org.mtcp.core.MtcpSocket;
+import org.mtcp.core.ServerOptions;
+import org.mtcp.frontend.FrontendConfig;
+import org.mtcp.frontend.FrontendServer;
+import org.mtcp.frontend.ops.Operations;
+import org.mtcp.testkit.pg.PostgresServer;
+import org.mtcp.testkit.pg.PostgresServers;
+
+/**
+ * Transactions per second through the migratory front-end against the same transactions issued
+ * directly over JDBC: same database, same run, phases alternating. {@code clients} workers each
+ * repeat a batch of {@code batch} transfers between random accounts:
+ *
+ * <ul>
+ * <li>{@code jdbc}: a JDBC connection per worker; each transfer is its own transaction
+ *     ({@code autoCommit=false}, the two UPDATEs, COMMIT).</li>
+ * <li>{@code frontend}: an M-TCP connection per worker to a pool of front-ends in this JVM; each
+ *     batch is one HTTP POST of {@code batch} transfers, answered with one NDJSON line per
+ *     transaction. The front-end runs each transfer in its own transaction with everything that
+ *     makes it migratable: session epoch (fencing), transaction id, snapshot export before COMMIT,
+ *     the outcome recorded in its batch store.</li>
+ * </ul>
+ *
+ * The ratio frontend/jdbc is the price of migratability (no migration happens during the run).
+ */
+public final class FrontendBench {
+
+    public record Params(String dbUrl, int clients, int batch, Duration duration, int runs, int accounts,
+            int frontends, Path out) {}
+
+    public record Phase(String mode, int run, long transactions, long aborted, double seconds, double[] batchMillis) {
+        public double tps() {
+            return transactions / seconds;
+        }
+    }
+
+    public record Result(List<Phase> phases, String database) {
+        public double medianTps(String mode) {
+            return new Stats(phases.stream().filter(p -> p.mode.equals(mode)).mapToDouble(Phase::tps).toArray()).median();
+        }
+
+        public double ratio() {
+            return medianTps("frontend") / medianTps("jdbc");
+        }
+    }
+
+    private static final Pattern SUMMARY = Pattern.compile(
+            "\\{\"summary\":true,.*\"committed\":(\\d+),\"aborted\":(\\d+)\\}\\s*$");
+
+    private final Params p;
+    private final Progress progress;
+
+    public FrontendBench(Params params, Progress progress) {
+        this.p = params;
+        this.progress = progress;
+    }
+
+    private record Db(String url, Properties credentials, String description) {}
+
+    public Result run() throws Exception {
+        Db db = database();
+        progress.say("database: %s", db.description());
+        try (Connection c = DriverManager.getConnection(db.url(), db.credentials()); Statement st = c.createStatement()) {
+            st.execute(String.format(Locale.ROOT, Transfer.SCHEMA_SQL, p.accounts()));
+        }
+        Operations ops = Operations.builder().register(new Transfer()).build();
+        List<FrontendServer> frontends = new ArrayList<>();
+        List<Phase> phases = new ArrayList<>();
+        try (BenchPool pool = BenchPool.start(p.frontends(), ServerOptions.defaults(), Duration.ZERO)) {
+            try {
+                for (MtcpServer server : pool.fixture().servers()) {
+                    FrontendConfig config = FrontendConfig.defaults(null, server.name(), db.url())
+                            .withCredentials(db.credentials().getProperty("user"), db.credentials().getProperty("password"))
+                            .withDbPoolSize(Math.max(2, p.clients() + 2));
+                    frontends.add(FrontendServer.start(config, ops, server));
+                }
+                progress.say("%d front-end(s) up; warm-up", frontends.size());
+                Duration warm = p.duration().compareTo(Duration.ofSeconds(2)) < 0 ? p.duration() : Duration.ofSeconds(2);
+                phase("jdbc", -1, warm, db, pool);
+                phase("frontend", -1, warm, db, pool);
+                for (int run = 0; run < p.runs(); run++) {
+                    for (String mode : run % 2 == 0 ? List.of("jdbc", "frontend") : List.of("frontend", "jdbc")) {
+                        Phase ph = phase(mode, run, p.duration(), db, pool);
+                        phases.add(ph);
+                        progress.say("run %d/%d %s: %.0f transactions/s (%d transactions, %d aborted)", run + 1,
+                                p.runs(), mode, ph.tps(), ph.transactions(), ph.aborted());
+                    }
+                }
+            } finally {
+                for (FrontendServer fe : frontends) {
+                    fe.close();
+                }
+            }
+        }
+        Result r = new Result(phases, db.description());
+        write(r);
+        return r;
+    }
+
+    private Db database() throws SQLException {
+        if (p.dbUrl() != null) {
+            return new Db(p.dbUrl(), new Properties(), "--db " + p.dbUrl().replaceAll("(?i)(password=)[^&]*", "$1***"));
+        }
+        PostgresServer server = PostgresServers.shared();
+        String name = "mtcp_bench_" + HexFormat.of().formatHex(new SecureRandom().generateSeed(4));
+        try (Connection c = server.connectAdmin(server.maintenanceDatabase()); Statement st = c.createStatement()) {
+            st.execute("CREATE DATABASE " + name);
+        }
+        return new Db(server.jdbcUrl(name), server.adminProperties(), server.description() + ", database " + name);
+    }
+
+    /** One timed phase: every worker loops on batches until the deadline. */
+    private Phase phase(String mode, int run, Duration length, Db db, BenchPool pool) throws Exception {
+        AtomicLong committed = new AtomicLong();
+        AtomicLong aborted = new AtomicLong();
+        List<Double> latencies = Collections.synchronizedList(new ArrayList<>());
+        List<Throwable> failures = Collections.synchronizedList(new ArrayList<>());
+        List<Thread> workers = new ArrayList<>();
+        long start = System.nanoTime();
+        long deadline = start + length.toNanos();
+        for (int w = 0; w < p.clients(); w++) {
+            int worker = w;
+            workers.add(Thread.ofPlatform().name("bench-" + mode + "-" + w).start(() -> {
+                try {
+                    if (mode.equals("jdbc")) {
+                        jdbcWorker(db, worker, run, deadline, committed, aborted, latencies);
+                    } else {
+                        frontendWorker(pool, worker, run, deadline, committed, aborted, latencies);
+                    }
+                } catch (Throwable t) {
+                    failures.add(t);
+                }
+            }));
+        }
+        for (Thread t : workers) {
+            t.join();
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        if (!failures.isEmpty()) {
+            Throwable t = failures.get(0);
+            throw new IOException(mode + " worker failed: " + t, t);
+        }
+        return new Phase(mode, run, committed.get(), aborted.get(), seconds,
+                latencies.stream().mapToDouble(Double::doubleValue).toArray());
+    }
+
+    private long[][] transfers(Random random) {
+        long[][] t = new long[p.batch()][3];
+        for (long[] x : t) {
+            x[0] = 1 + random.nextInt(p.accounts());
+            do {
+                x[1] = 1 + random.nextInt(p.accounts());
+            } while (x[1] == x[0] && p.accounts() > 1);
+            x[2] = 1 + random.nextInt(100);
+        }
+        return t;
+    }
+
+    private void jdbcWorker(Db db, int worker, int run, long deadline, AtomicLong committed, AtomicLong aborted,
+            List<Double> latencies) throws SQLException {
+        Random random = new Random(1000L * run + worker);
+        try (Connection c = DriverManager.getConnection(db.url(), db.credentials())) {
+            c.setAutoCommit(false);
+            while (System.nanoTime() < deadline) {
+                long t0 = System.nanoTime();
+                for (long[] t : transfers(random)) {
+                    if (Transfer.apply(c, t[0], t[1], t[2])) {
+                        c.commit();
+                        committed.incrementAndGet();
+                    } else {
+                        c.rollback();
+                        aborted.incrementAndGet();
+                    }
+                }
+                latencies.add((System.nanoTime() - t0) / 1e6);
+            }
+        }
+    }
+
+    private void frontendWorker(BenchPool pool, int worker, int run, long deadline, AtomicLong committed,
+            AtomicLong aborted, List<Double> latencies) throws IOException {
+        Random random = new Random(1000L * run + worker);
+        List<InetSocketAddress> addresses = new ArrayList<>(pool.clientAddresses());
+        Collections.rotate(addresses, -worker); // spread the workers over the front-ends
+        String prefix = "b" + Long.toHexString(System.nanoTime()) + "-" + worker + "-";
+        int n = 0;
+        MtcpSocket s = null;
+        try {
+            InputStream in = null;
+            OutputStream out = null;
+            while (System.nanoTime() < deadline) {
+                if (s == null) {
+                    s = MtcpSocket.connect(addresses, ClientOptions.defaults());
+                    in = new BufferedInputStream(s.getInputStream(), 16 * 1024);
+                    out = s.getOutputStream();
+                }
+                StringBuilder json = new StringBuilder("{\"id\":\"").append(prefix).append(n++).append("\",\"transactions\":[");
+                long[][] ts = transfers(random);
+                for (int i = 0; i < ts.length; i++) {
+                    json.append(i == 0 ? "" : ",").append("{\"op\":\"transfer\",\"args\":{\"from\":").append(ts[i][0])
+                            .append(",\"to\":").append(ts[i][1]).append(",\"amount\":").append(ts[i][2]).append("}}");
+                }
+                json.append("]}");
+                long t0 = System.nanoTime();
+                out.write(HttpLite.post("/v1/batches", json.toString()));
+                out.flush();
+                HttpLite.Response r = HttpLite.read(in);
+                latencies.add((System.nanoTime() - t0) / 1e6);
+                if (r.status() != 200) {
+                    throw new IOException("front-end answered " + r.status() + ": " + r.body());
+                }
+                Matcher m = SUMMARY.matcher(r.body());
+                if (!m.find()) {
+                    throw new IOException("no summary line in the response: " + r.body());
+                }
+                committed.addAndGet(Long.parseLong(m.group(1)));
+                aborted.addAndGet(Long.parseLong(m.group(2)));
+                if (r.close()) {
+                    s.close();
+                    s = null;
+                }
+            }
+        } finally {
+            if (s != null) {
+                s.close();
+            }
+        }
+    }
+
+    private void write(Result r) throws IOException {
+        try (Csv csv = new Csv(p.out().resolve("frontend.csv"), List.of("mode", "run", "clients", "batch", "seconds",
+                "transactions", "aborted", "tps", "batch_ms_median", "batch_ms_p99"))) {
+            for (Phase ph : r.phases()) {
+                Stats lat = new Stats(ph.batchMillis().length == 0 ? new double[] {0} : ph.batchMillis());
+                csv.row(ph.mode(), ph.run(), p.clients(), p.batch(), ph.seconds(), ph.transactions(), ph.aborted(),
+                        ph.tps(), lat.median(), lat.p99());
+            }
+        }
+        Map<String, Double> bars = new LinkedHashMap<>();
+        bars.put("jdbc", r.medianTps("jdbc"));
+        bars.put("frontend", r.medianTps("frontend"));
+        Charts.bars(p.out().resolve("frontend.png"), String.format(Locale.ROOT,
+                "Transfers per second, %d clients, batches of %d (frontend/jdbc = %.2f)", p.clients(), p.batch(), r.ratio()),
+                "transactions/s (median)", bars);
+    }
+
+    public static Table table(Result r) {
+        Table t = new Table("mode", "transactions/s", "batch ms median", "batch ms p99", "x jdbc");
+        for (String mode : List.of("jdbc", "frontend")) {
+            double[] lat = r.phases().stream().filter(ph -> ph.mode().equals(mode))
+                    .flatMapToDouble(ph -> java.util.Arrays.stream(ph.batchMillis())).toArray();
+            Stats s = new Stats(lat.length == 0 ? new double[] {0} : lat);
+            t.row(mode, String.format(Locale.ROOT, "%.0f", r.medianTps(mode)), String.format(Locale.ROOT, "%.1f", s.median()),
+                    String.format(Locale.ROOT, "%.1f", s.p99()),
+                    String.format(Locale.ROOT, "%.2f", r.medianTps(mode) / r.medianTps("jdbc")));
+        }
+        return t;
+    }
+}
