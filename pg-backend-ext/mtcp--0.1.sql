@@ -2,8 +2,8 @@
 --
 -- One file, two installers: this is the extension's install script (CREATE EXTENSION mtcp) and,
 -- byte for byte, the Flyway migration V0.1__mtcp.sql that the project's sql module builds from it
--- for servers where extensions can't be installed. So it holds no psql meta-commands, and the one
--- step that only makes sense inside CREATE EXTENSION is guarded (see the end of the file).
+-- for servers where extensions can't be installed. So it holds no psql meta-commands, and the two
+-- steps where the installers differ are guarded: creating the schema, and pg_extension_config_dump.
 --
 -- The design, the guarantees and the grants are explained in docs/database.md. In short:
 --
@@ -28,7 +28,8 @@
 
 DO $schema$
 BEGIN
-  -- CREATE EXTENSION has created it already (control file: schema = mtcp); Flyway has not.
+  -- CREATE EXTENSION has created it (control file: schema = mtcp), and so has Flyway when told
+  -- schemas=mtcp (MtcpMigrations); a plain migration has not.
   IF NOT EXISTS (SELECT FROM pg_catalog.pg_namespace WHERE nspname = 'mtcp') THEN
     CREATE SCHEMA mtcp;
   END IF;
