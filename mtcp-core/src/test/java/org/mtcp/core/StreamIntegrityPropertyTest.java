@@ -36,7 +36,7 @@ import org.mtcp.testkit.TransformApp;
  * fall at the very start and mid-stream deterministically). Across the tries of one run at
  * least {@value #MIN_TOTAL_MIGRATIONS} migrations happen; the last property checks the count.
  */
-class StreamIntegrityProperties {
+class StreamIntegrityPropertyTest {
 
     static final int TRIES = 40;
     static final int MIN_TOTAL_MIGRATIONS = 1000;

@@ -11,16 +11,20 @@ import java.util.Optional;
  * <p>Rate samples: bytes are counted from arrival to arrival; once a window spans at least
  * {@code sample}, it yields one measured rate {@code M}. A gap of more than {@code idle}
  * between arrivals restarts the window without a sample, so a connection that is merely idle
- * (no request outstanding) does not look slow. Warm-up: nothing fires before {@code minBytes}
- * came from the current server and {@link #WARMUP_SAMPLES} samples were taken, so the first
- * bursts do not set off a migration. Everything restarts with a new holder.
+ * (no request outstanding) does not look slow.
+ *
+ * <p>Warm-up, per holder: the first {@link #WARMUP_SAMPLES} samples are discarded (they hold
+ * the start-up burst, e.g. the retained bytes a new holder sends at once, which would set a
+ * "best" no steady stream reaches and cause a migration storm); the EWMA starts after them, the
+ * best is tracked once the EWMA has {@link #WARMUP_SAMPLES} samples, and nothing fires before
+ * {@code minBytes} came from the current server. Everything restarts with a new holder.
  *
  * <p>Meant for continuous streams; a server that stops sending altogether is caught by
  * {@link SilencePolicy} or by keepalives, not by this one.
  */
 public final class InboundRatePolicy implements MigrationPolicy {
 
-    /** Samples taken from a holder before the policy may fire. */
+    /** Samples discarded after a new holder, then EWMA samples before the best is tracked. */
     public static final int WARMUP_SAMPLES = 4;
 
     private final double alpha;
@@ -37,6 +41,7 @@ public final class InboundRatePolicy implements MigrationPolicy {
     private long windowBytes;
     private long lastArrival;
     private int samples;
+    private int smoothedSamples;
 
     public InboundRatePolicy(double alpha, double drop, long minBytes, Duration sample, Duration idle) {
         if (!(alpha > 0 && alpha <= 1)) {
@@ -78,6 +83,7 @@ public final class InboundRatePolicy implements MigrationPolicy {
         windowBytes = 0;
         lastArrival = nanoTime;
         samples = 0;
+        smoothedSamples = 0;
     }
 
     @Override
@@ -92,10 +98,13 @@ public final class InboundRatePolicy implements MigrationPolicy {
         long elapsed = nanoTime - windowStart;
         if (elapsed >= sampleNanos) {
             double measured = windowBytes * 1e9 / elapsed;
-            smoothed = smoothed < 0 ? measured : alpha * measured + (1 - alpha) * smoothed;
             samples++;
-            if (samples >= WARMUP_SAMPLES) {
-                best = Math.max(best, smoothed);
+            if (samples > WARMUP_SAMPLES) {
+                smoothed = smoothed < 0 ? measured : alpha * measured + (1 - alpha) * smoothed;
+                smoothedSamples++;
+                if (smoothedSamples >= WARMUP_SAMPLES) {
+                    best = Math.max(best, smoothed);
+                }
             }
             windowStart = nanoTime;
             windowBytes = 0;
@@ -104,7 +113,7 @@ public final class InboundRatePolicy implements MigrationPolicy {
 
     @Override
     public synchronized Optional<String> evaluate(long nanoTime) {
-        if (samples <= WARMUP_SAMPLES || bytesFromHolder < minBytes || best <= 0) {
+        if (smoothedSamples <= WARMUP_SAMPLES || bytesFromHolder < minBytes || best <= 0) {
             return Optional.empty();
         }
         if (smoothed < (1 - drop) * best) {
