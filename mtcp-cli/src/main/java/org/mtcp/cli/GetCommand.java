@@ -104,6 +104,6 @@ public final class GetCommand implements Callable<Integer> {
     private static void report(EventLog events, MigrationEvent e) {
         events.log((e.succeeded() ? "migration" : "migration-failed") + " cid=" + e.connectionId()
                 + " from=" + e.from() + (e.succeeded() ? " to=" + e.to() : "") + " micros=" + e.micros()
-                + " reason=" + e.reason());
+                + " reason=" + e.reason() + (e.error().isEmpty() ? "" : " -- " + e.error()));
     }
 }

@@ -86,7 +86,8 @@ final class ProxyConnection {
                     + " micros=" + e.micros() + " reason=" + e.reason());
         } else {
             events.log("migration-failed #" + number + " cid=" + e.connectionId() + " from=" + e.from()
-                    + " micros=" + e.micros() + " reason=" + e.reason());
+                    + " micros=" + e.micros() + " reason=" + e.reason()
+                    + (e.error().isEmpty() ? "" : " -- " + e.error()));
         }
     }
 
