@@ -60,6 +60,7 @@ public abstract class MtcpContract {
     /** Trials of the COMMIT-versus-reconnect race ({@code -Dmtcp.race.trials}). */
     private static final int RACE_TRIALS = Integer.getInteger("mtcp.race.trials", 1000);
     private static final Duration LONG = Duration.ofSeconds(60);
+    private static final long CENTRE_STEP_NANOS = 25_000;
 
     protected TestDatabase db;
     protected TestRole feA;
@@ -361,6 +362,7 @@ public abstract class MtcpContract {
         int committed = 0;
         int aborted = 0;
         int fe1SawCommit = 0;
+        long centreNanos = 1_000_000;
         try (Connection fe2 = db.connect(feB)) {
             Session s = openSession(fe2);
             for (int trial = 0; trial < trials; trial++) {
@@ -381,10 +383,13 @@ public abstract class MtcpContract {
                 String key = "race-" + seed + "-" + trial;
                 String tid = begin(fe1, s);
                 insert(fe1, key);
-                // Spread FE1's COMMIT across the whole span of reconnect's decision: before it
-                // starts, while it waits for tid, around the termination, and after it.
-                long commitDelayNanos = random.nextLong(2_000_000);
-                long reconnectDelayNanos = random.nextLong(500_000);
+                // FE1's COMMIT lands anywhere in a 1.2 ms window around reconnect's decision: before
+                // it starts, while it waits for tid, around the termination, after it. The window's
+                // centre follows the boundary (down 4 steps per abort, up 1 per commit), which keeps
+                // about one trial in five aborted on a fast machine and on a loaded one alike:
+                // every abort costs FE1 its backend, and new backends are slow.
+                long commitDelayNanos = Math.max(0, centreNanos + random.nextLong(-600_000, 600_000));
+                long reconnectDelayNanos = random.nextLong(300_000);
                 double timeoutSeconds = random.nextInt(1_000) / 1e6;
                 CountDownLatch go = new CountDownLatch(1);
                 Connection committing = fe1;
@@ -413,8 +418,10 @@ public abstract class MtcpContract {
                 s = s.at(t.epoch());
                 if (present) {
                     committed++;
+                    centreNanos += CENTRE_STEP_NANOS;
                 } else {
                     aborted++;
+                    centreNanos = Math.max(0, centreNanos - 4 * CENTRE_STEP_NANOS);
                 }
                 if (!feCommitted) {
                     fe1.close();                // terminated (or its COMMIT failed): a new connection
@@ -431,8 +438,8 @@ public abstract class MtcpContract {
             }
             opener.shutdownNow();
         }
-        System.out.printf("race: %d trials, %d committed (%d seen by FE1), %d aborted, seed %d%n",
-                trials, committed, fe1SawCommit, aborted, seed);
+        System.out.printf("race: %d trials, %d committed (%d seen by FE1), %d aborted, commit window centre %d us, seed %d%n",
+                trials, committed, fe1SawCommit, aborted, centreNanos / 1000, seed);
         assertThat(committed).as("the race must go both ways (seed %d)", seed).isGreaterThanOrEqualTo(trials / 20);
         assertThat(aborted).as("the race must go both ways (seed %d)", seed).isGreaterThanOrEqualTo(trials / 20);
     }
