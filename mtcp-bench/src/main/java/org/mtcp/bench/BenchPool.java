@@ -21,21 +21,34 @@ public final class BenchPool implements AutoCloseable {
 
     private final PoolFixture fixture;
     private final List<TcpProxy> proxies = new ArrayList<>();
+    private final List<TcpProxy> controlProxies = new ArrayList<>();
 
     private BenchPool(PoolFixture fixture) {
         this.fixture = fixture;
     }
 
+    /** Which paths a non-zero RTT applies to. */
+    public enum Paths { BOTH, CLIENT, CONTROL }
+
     public static BenchPool start(int servers, ServerOptions options, Duration rtt) throws IOException {
+        return start(servers, options, rtt, Paths.BOTH);
+    }
+
+    public static BenchPool start(int servers, ServerOptions options, Duration rtt, Paths paths) throws IOException {
         BenchPool p = new BenchPool(PoolFixture.start(servers, options));
         try {
             if (!rtt.isZero()) {
                 Duration oneWay = rtt.dividedBy(2);
                 for (MtcpServer s : p.fixture.servers()) {
-                    TcpProxy service = p.proxy(s.serviceAddress(), oneWay);
-                    p.fixture.routeServiceVia(s.name(), service.address());
-                    TcpProxy control = p.proxy(s.controlAddress(), oneWay);
-                    p.fixture.routeControlVia(s.name(), control.address());
+                    if (paths != Paths.CONTROL) {
+                        TcpProxy service = p.proxy(s.serviceAddress(), oneWay);
+                        p.fixture.routeServiceVia(s.name(), service.address());
+                    }
+                    if (paths != Paths.CLIENT) {
+                        TcpProxy control = p.proxy(s.controlAddress(), oneWay);
+                        p.controlProxies.add(control);
+                        p.fixture.routeControlVia(s.name(), control.address());
+                    }
                 }
             }
         } catch (IOException | RuntimeException e) {
@@ -51,6 +64,11 @@ public final class BenchPool implements AutoCloseable {
         t.setDelay(oneWay, oneWay);
         proxies.add(t);
         return t;
+    }
+
+    /** TCP connections opened on the delayed control paths so far (-1 when they are not proxied). */
+    public int controlConnections() {
+        return controlProxies.isEmpty() ? -1 : controlProxies.stream().mapToInt(TcpProxy::accepted).sum();
     }
 
     public void serve(ServerApp app) {

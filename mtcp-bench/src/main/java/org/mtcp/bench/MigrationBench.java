@@ -51,7 +51,8 @@ public final class MigrationBench {
      * @param rtts the paths: {@link Duration#ZERO} is plain loopback, anything else goes through
      *     delay proxies emulating that RTT on the client paths and on the control paths
      */
-    public record Params(List<Integer> sizes, int runs, int warmup, List<Duration> rtts, Path out) {}
+    public record Params(List<Integer> sizes, int runs, int warmup, List<Duration> rtts, BenchPool.Paths delayed,
+            Path out) {}
 
     /** One (path, size) cell of the result, in microseconds. */
     public record Cell(Duration rtt, int size, Stats protocol, Stats call) {}
@@ -88,7 +89,7 @@ public final class MigrationBench {
                         path, ref.pathRtt().median(), ref.lowerBound().median());
                 ServerOptions options = ServerOptions.defaults()
                         .withMaxSnapshotSize(Math.max(ServerOptions.defaults().maxSnapshotSize(), maxSize));
-                try (BenchPool pool = BenchPool.start(2, options, rtt)) {
+                try (BenchPool pool = BenchPool.start(2, options, rtt, params.delayed())) {
                     pool.serve(app());
                     long[][] protocol = new long[params.sizes().size()][params.runs()];
                     long[][] call = new long[params.sizes().size()][params.runs()];
@@ -116,6 +117,10 @@ public final class MigrationBench {
                         out.flush();
                     }
                     pool.checkApp();
+                    if (pool.controlConnections() >= 0) {
+                        progress.say("path %s: %d control connection(s) opened for %d migrations", path,
+                                pool.controlConnections(), params.warmup() + params.runs() * params.sizes().size());
+                    }
                     for (int k = 0; k < params.sizes().size(); k++) {
                         cells.add(new Cell(rtt, params.sizes().get(k), Stats.of(protocol[k]), Stats.of(call[k])));
                     }
@@ -128,8 +133,16 @@ public final class MigrationBench {
         return result;
     }
 
-    static String pathName(Duration rtt) {
-        return rtt.isZero() ? "loopback" : "rtt-" + Durations.format(rtt);
+    private String pathName(Duration rtt) {
+        if (rtt.isZero()) {
+            return "loopback";
+        }
+        String where = switch (params.delayed()) {
+            case BOTH -> "";
+            case CLIENT -> "-client-only";
+            case CONTROL -> "-control-only";
+        };
+        return "rtt-" + Durations.format(rtt) + where;
     }
 
     private PathRef reference(Duration rtt) throws IOException {
@@ -137,7 +150,7 @@ public final class MigrationBench {
         try (PlainNet.Echo echo = new PlainNet.Echo();
                 BenchPool none = BenchPool.start(1, ServerOptions.defaults(), Duration.ZERO)) {
             InetSocketAddress target = echo.address();
-            if (!rtt.isZero()) {
+            if (!rtt.isZero() && params.delayed() != BenchPool.Paths.CONTROL) {
                 target = none.proxy(echo.address(), rtt.dividedBy(2)).address();
             }
             long[] rt = PlainNet.roundTrips(target, n);
@@ -234,7 +247,7 @@ public final class MigrationBench {
     }
 
     /** The short table for stdout. */
-    public static Table table(Result r) {
+    public Table table(Result r) {
         Table t = new Table("path", "snapshot", "median us", "p90 us", "p99 us", "median RTTs", "lazy part us");
         for (Cell c : r.cells()) {
             PathRef p = r.path(c.rtt());

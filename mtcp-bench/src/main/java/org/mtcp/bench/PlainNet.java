@@ -38,7 +38,7 @@ public final class PlainNet {
                 } catch (IOException e) {
                     return;
                 }
-                Thread.ofPlatform().daemon().name("bench-echo").start(() -> {
+                Thread.ofVirtual().name("bench-echo").start(() -> { // as the M-TCP servers do
                     try (s) {
                         s.setTcpNoDelay(true);
                         InputStream in = s.getInputStream();

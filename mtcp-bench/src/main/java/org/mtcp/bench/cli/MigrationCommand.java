@@ -3,6 +3,7 @@ package org.mtcp.bench.cli;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
+import org.mtcp.bench.BenchPool;
 import org.mtcp.bench.MigrationBench;
 import org.mtcp.bench.Progress;
 import picocli.CommandLine.Command;
@@ -23,6 +24,9 @@ import picocli.CommandLine.Option;
             "Writes migration.csv (every run), migration-summary.csv and migration.png under --out."})
 final class MigrationCommand implements Callable<Integer> {
 
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
     @Option(names = "--sizes", split = ",", paramLabel = "SIZE", converter = Converters.IntSize.class,
             defaultValue = "0,1k,2k,4k,8k,12k,16k",
             description = "Snapshot sizes (default: ${DEFAULT-VALUE}).")
@@ -39,20 +43,34 @@ final class MigrationCommand implements Callable<Integer> {
             description = "Paths to measure: 0 is loopback, a duration is an emulated RTT on client and control paths (default: ${DEFAULT-VALUE}).")
     List<Duration> rtts;
 
+    @Option(names = "--delay", defaultValue = "both", paramLabel = "both|client|control",
+            description = "Which paths a non-zero --rtt delays: both (default), only the client paths, only the control "
+                    + "paths (to tell their shares apart). The reference RTT is measured on the client path, or on "
+                    + "plain loopback when only the control path is delayed.")
+    String delay;
+
     @Mixin
     OutputOption output;
 
     @Override
     public Integer call() throws Exception {
         if (runs < 1 || warmup < 0 || sizes.isEmpty()) {
-            throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
                     "--runs must be at least 1 and --warmup at least 0");
         }
+        BenchPool.Paths paths = switch (delay.toLowerCase(java.util.Locale.ROOT)) {
+            case "both" -> BenchPool.Paths.BOTH;
+            case "client" -> BenchPool.Paths.CLIENT;
+            case "control" -> BenchPool.Paths.CONTROL;
+            default -> throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                    "--delay must be both, client or control, not '" + delay + "'");
+        };
         Progress progress = new Progress(System.err, "bench migration");
-        MigrationBench.Result r = new MigrationBench(
-                new MigrationBench.Params(sizes, runs, warmup, rtts, output.out), progress).run();
+        MigrationBench bench = new MigrationBench(
+                new MigrationBench.Params(sizes, runs, warmup, rtts, paths, output.out), progress);
+        MigrationBench.Result r = bench.run();
         progress.say("done; CSV and PNG in %s", output.out.toAbsolutePath());
-        MigrationBench.table(r).print(System.out);
+        bench.table(r).print(System.out);
         return 0;
     }
 }

@@ -24,7 +24,7 @@ import org.openjdk.jmh.infra.Blackhole;
  * The service protocol's codec on its hot path: DATA frames encoded from a buffer slice (what the
  * senders do for every frame), the same through a {@link Frame.Data} record, and decoded from a
  * byte stream that holds {@value #FRAMES} frames back to back, fed in 16 KiB reads as
- * {@code FrameReader} does. Also ACK, the most frequent small frame. Time per frame.
+ * {@code FrameReader} does. Time per frame. ACK frames: {@link AckCodecBenchmark}.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -43,7 +43,6 @@ public class FrameCodecBenchmark {
     private byte[] source;
     private Frame.Data record;
     private byte[] stream;
-    private byte[] ack;
     private long offset;
 
     @Setup
@@ -57,7 +56,6 @@ public class FrameCodecBenchmark {
             byte[] f = FrameEncoder.encodeData((long) i * payload, source, 0, payload);
             System.arraycopy(f, 0, stream, i * one.length, one.length);
         }
-        ack = FrameEncoder.encode(new Frame.Ack(123_456_789L, 123_456_789L, 123_456_789L + (8 << 20), 0));
     }
 
     @Benchmark
@@ -82,18 +80,5 @@ public class FrameCodecBenchmark {
                 bh.consume(f);
             }
         }
-    }
-
-    @Benchmark
-    public byte[] encodeAck() {
-        offset += 1024;
-        return FrameEncoder.encode(new Frame.Ack(offset, offset, offset + (8 << 20), 0));
-    }
-
-    @Benchmark
-    public Frame decodeAck() throws ProtocolException {
-        FrameDecoder d = new FrameDecoder(1 << 20);
-        d.feed(ack, 0, ack.length);
-        return d.poll();
     }
 }
