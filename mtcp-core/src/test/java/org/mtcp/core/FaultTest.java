@@ -269,4 +269,40 @@ class FaultTest {
             }
         }
     }
+
+    @Test
+    void aClientThatGaveUpWaitingForWelcomeIsReadmittedWithTheSameCertificate() throws Exception {
+        // The control path s2 -> s1 is slow (150 ms each way: authenticating and fetching take
+        // about 900 ms); the client waits only 300 ms for WELCOME. By the time s2 has the state,
+        // the client has given up, and s1 (frozen) ends its link: the failover must find the
+        // connection at s2, which readmits the certificate that moved it.
+        try (PoolFixture pool = PoolFixture.start(2, FAST.withControlTimeout(Duration.ofSeconds(3)));
+                TcpProxy control = TcpProxy.start(pool.server("s1").controlAddress())) {
+            pool.serve(new TransformApp(64));
+            pool.routeControlVia("s1", control.address());
+            control.setDelay(Duration.ofMillis(150), Duration.ofMillis(150));
+            ClientOptions impatient = QUICK.withConnectTimeout(Duration.ofMillis(300));
+            List<MigrationEvent> events = new CopyOnWriteArrayList<>();
+            try (MtcpSocket s = MtcpSocket.connect(pool.serviceAddresses(), impatient)) {
+                s.addMigrationListener(events::add);
+                s.getOutputStream().write(ascii("abc"));
+                assertThat(s.getInputStream().readNBytes(3)).hasSize(3);
+                MigrationEvent lost = s.migrate("s2");
+                assertThat(lost.succeeded()).isFalse();
+                assertThat(lost.error()).contains("no WELCOME within 300 ms");
+                // s1 freezes when the delayed fetch reaches it; the client fails over to s2.
+                Await.until(Duration.ofSeconds(10), () -> "s2".equals(s.currentServer()), "readmitted at s2");
+                s.getOutputStream().write(ascii("def"));
+                assertThat(s.getInputStream().readNBytes(3)).isEqualTo(
+                        java.util.Arrays.copyOfRange(TransformApp.expected(ascii("abcdef")), 3, 6));
+                assertThat(s.currentServer()).isEqualTo("s2");
+                assertThat(events).last().satisfies(e -> {
+                    assertThat(e.succeeded()).isTrue();
+                    assertThat(e.reason()).startsWith("holder-failed");
+                    assertThat(e.to()).isEqualTo("s2");
+                });
+                assertThat(pool.server("s2").stats().migratedIn()).isEqualTo(1);
+            }
+        }
+    }
 }

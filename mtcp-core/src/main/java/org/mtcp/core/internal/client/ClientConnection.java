@@ -11,7 +11,6 @@ import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -68,6 +67,18 @@ import org.slf4j.LoggerFactory;
 public final class ClientConnection {
 
     private static final Logger LOG = LoggerFactory.getLogger(ClientConnection.class);
+
+    /** Attempts per server and migration: once, and once more if another server points at it. */
+    private static final int MAX_ATTEMPTS_PER_SERVER = 2;
+
+    /** Pause before asking again a server that is busy taking this connection over. */
+    private static final long BUSY_RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
+
+    /**
+     * How long a busy server is asked again: a takeover in progress ends within the server's
+     * control timeout (3 s by default), one way or the other.
+     */
+    private static final long BUSY_PATIENCE_NANOS = TimeUnit.SECONDS.toNanos(10);
 
     private final ClientOptions options;
     private final List<MigrationPolicy> policies;
@@ -895,13 +906,15 @@ public final class ClientConnection {
         {
             long start = System.nanoTime();
             List<String> errors = new ArrayList<>();
-            Set<String> tried = new HashSet<>();
             if (candidates.isEmpty()) {
                 errors.add("no other server in the pool");
             }
+            java.util.Map<String, Integer> attempts = new java.util.HashMap<>();
+            long busyDeadline = start + BUSY_PATIENCE_NANOS;
             while (!candidates.isEmpty()) {
                 String name = candidates.poll();
-                if (!tried.add(name)) {
+                // A server is tried at most twice: once more when another one points at it.
+                if (attempts.merge(name, 1, Integer::sum) > MAX_ATTEMPTS_PER_SERVER) {
                     continue;
                 }
                 long t0 = System.nanoTime();
@@ -915,10 +928,17 @@ public final class ClientConnection {
                     return e;
                 } catch (RefusedException r) {
                     errors.add(name + ": " + r.getMessage());
-                    if (r.code == ResetCode.STALE_CERTIFICATE && !r.hint.isEmpty() && !tried.contains(r.hint)
-                            && knows(r.hint)) {
-                        // The connection went to r.hint but its WELCOME never reached us: try there.
+                    if (r.code == ResetCode.STALE_CERTIFICATE && !r.hint.isEmpty() && knows(r.hint)
+                            && attempts.getOrDefault(r.hint, 0) < MAX_ATTEMPTS_PER_SERVER) {
+                        // The connection went to r.hint but its WELCOME never reached us (or we
+                        // gave up waiting): that server readmits us with the same certificate.
                         candidates.addFirst(r.hint);
+                    } else if (r.code == ResetCode.BUSY && System.nanoTime() < busyDeadline) {
+                        // A takeover of this connection is under way there (maybe our own
+                        // earlier attempt): ask again shortly.
+                        attempts.merge(name, -1, Integer::sum);
+                        java.util.concurrent.locks.LockSupport.parkNanos(BUSY_RETRY_NANOS);
+                        candidates.addFirst(name);
                     }
                 } catch (IOException e) {
                     errors.add(name + ": " + (e.getMessage() == null ? e.toString() : e.getMessage()));

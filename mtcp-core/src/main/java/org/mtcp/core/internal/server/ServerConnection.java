@@ -456,16 +456,23 @@ public final class ServerConnection implements MtcpServerConnection {
         }
     }
 
+    /** What to do with a HELLO presenting the certificate that brought this connection here. */
+    enum Readmission { READMIT, BUSY, NO }
+
     /**
-     * True when {@code certMac} admitted this connection here, its link is gone and no client
-     * has sent anything on it: the client lost the WELCOME (or gave up waiting) and may present
-     * the same certificate again. While the link lives, the same certificate is stale.
+     * A client that lost the WELCOME (or gave up waiting) presents the same certificate again.
+     * {@code READMIT} when {@code certMac} admitted this connection here, no client has sent
+     * anything on it since and its link is gone; {@code BUSY} when the link still looks alive
+     * (it may be the abandoned one: ask again shortly); {@code NO} otherwise (stale).
      */
-    boolean mayReadmit(byte[] certMac) {
+    Readmission readmission(byte[] certMac) {
         lock.lock();
         try {
-            return state == State.OPEN && link == null && !confirmed && !clientClosed
-                    && org.mtcp.core.internal.cert.Hmac.equal(admittedBy, certMac);
+            if (state != State.OPEN || confirmed || clientClosed
+                    || !org.mtcp.core.internal.cert.Hmac.equal(admittedBy, certMac)) {
+                return Readmission.NO;
+            }
+            return link == null ? Readmission.READMIT : Readmission.BUSY;
         } finally {
             lock.unlock();
         }

@@ -379,8 +379,15 @@ public final class ServerEngine implements TransferContext, Closeable {
         ConnectionId id = h.id();
         ServerConnection existing = table.get(id);
         if (existing != null && existing.epoch() > c.epoch()) {
-            if (existing.epoch() == c.epoch() + 1 && existing.mayReadmit(c.mac())) {
-                return readmit(existing, link, h);
+            if (existing.epoch() == c.epoch() + 1) {
+                switch (existing.readmission(c.mac())) {
+                    case READMIT -> {
+                        return readmit(existing, link, h);
+                    }
+                    case BUSY -> throw new Refusal(ResetCode.BUSY, "connection " + id
+                            + " is being attached here with this certificate; ask again", "");
+                    case NO -> { }
+                }
             }
             throw new Refusal(ResetCode.STALE_CERTIFICATE, "certificate for epoch " + c.epoch()
                     + " is stale: connection " + id + " is at epoch " + existing.epoch() + " on " + name, name);
@@ -430,7 +437,7 @@ public final class ServerEngine implements TransferContext, Closeable {
             try {
                 link.writeNow(FrameEncoder.encode(welcome(conn, next)));
             } catch (IOException e) {
-                // The client may come back with the same certificate (see mayReadmit).
+                // The client may come back with the same certificate (see ServerConnection.readmission).
                 conn.linkEnded(link, "WELCOME could not be sent: " + e);
                 throw e;
             }
