@@ -44,8 +44,8 @@ public final class ControlClient implements Closeable {
             try {
                 return exchange(pooled, holder, id, epoch, requestId);
             } catch (TransferException e) {
-                if (e.reason() != Reason.UNREACHABLE) {
-                    throw e;
+                if (e.reason() != Reason.UNREACHABLE || e.getCause() instanceof SocketTimeoutException) {
+                    throw e; // refused, or the holder is hung: a retry would not help
                 }
                 // Fall through: the pooled channel may simply have been stale.
             }
