@@ -63,6 +63,12 @@ public final class FileServerCommand implements Callable<Integer> {
             description = "Pad every snapshot to at least this size (the paper compares 2k, 10k and 16k).")
     int snapshotPad;
 
+    @Option(names = "--chunk-interval", paramLabel = "DURATION", defaultValue = "0",
+            converter = Converters.DurationConverter.class,
+            description = "Wait this long before each chunk: a stream paced at regular intervals, like the "
+                    + "paper's streaming server (0: as fast as the client takes it).")
+    Duration chunkInterval;
+
     @Option(names = "--degrade-after", paramLabel = "BYTES", converter = Converters.ByteSize.class,
             description = "Slow down after sending this many bytes on a connection (counted afresh on each "
                     + "server that takes it over); default: never.")
@@ -70,7 +76,8 @@ public final class FileServerCommand implements Callable<Integer> {
 
     @Option(names = "--degrade-step", paramLabel = "DURATION", defaultValue = "2ms",
             converter = Converters.DurationConverter.class,
-            description = "Once degraded, the delay before each chunk grows by this much: step, 2*step, ...")
+            description = "Once degraded, the delay before each chunk grows by this much: step, 2*step, ... "
+                    + "(on top of --chunk-interval).")
     Duration degradeStep;
 
     @Option(names = "--degrade-max", paramLabel = "DURATION", defaultValue = "1s",
@@ -107,7 +114,7 @@ public final class FileServerCommand implements Callable<Integer> {
         }
         Degradation degradation = degradeAfter == null ? Degradation.NONE
                 : new Degradation(degradeAfter, degradeStep, degradeMax);
-        FileServerConfig config = new FileServerConfig(dir, chunkSize, snapshotPad, degradation);
+        FileServerConfig config = new FileServerConfig(dir, chunkSize, snapshotPad, chunkInterval, degradation);
 
         ServerOptions defaults = ServerOptions.defaults();
         // A snapshot holds the padding, up to one read buffer of pending bytes, a path from a
@@ -128,7 +135,8 @@ public final class FileServerCommand implements Callable<Integer> {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> shutdown(server, events), "shutdown"));
         events.log("file-server " + name + " ready service=" + PoolTarget.format(transport.serviceAddress())
                 + " control=" + PoolTarget.format(transport.controlAddress()) + " dir=" + dir.toAbsolutePath()
-                + " chunk=" + chunkSize + "B snapshot-pad=" + snapshotPad + "B degrade=" + degradation);
+                + " chunk=" + chunkSize + "B interval=" + chunkInterval.toNanos() / 1000 + "us snapshot-pad="
+                + snapshotPad + "B degrade=" + degradation);
         server.serve();
         return 0;
     }

@@ -224,7 +224,7 @@ final class FileSession {
             }
             long fileOffset = offset;
             while (fileOffset < length) {
-                degrade();
+                pace();
                 int n = (int) Math.min(chunk.length, length - fileOffset);
                 ByteBuffer buf = ByteBuffer.wrap(chunk, 0, n);
                 while (buf.hasRemaining()) {
@@ -255,10 +255,14 @@ final class FileSession {
         return false;
     }
 
-    private void degrade() {
-        long nanos = config.degradation().delayNanos(sentByThisServer, delayedChunks);
-        if (nanos > 0) {
+    /** Waits the chunk interval plus the degradation delay, if any. */
+    private void pace() {
+        long degradation = config.degradation().delayNanos(sentByThisServer, delayedChunks);
+        if (degradation > 0) {
             delayedChunks++;
+        }
+        long nanos = config.chunkInterval().toNanos() + degradation;
+        if (nanos > 0) {
             long deadline = System.nanoTime() + nanos;
             long left;
             while ((left = deadline - System.nanoTime()) > 0) {

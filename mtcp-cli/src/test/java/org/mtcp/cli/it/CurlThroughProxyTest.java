@@ -17,17 +17,26 @@ import org.mtcp.cli.support.PoolFiles;
 import org.mtcp.cli.support.TestFiles;
 import org.mtcp.core.PoolConfig;
 import org.mtcp.core.PoolMember;
+import org.mtcp.testkit.Await;
 
 /**
  * The acceptance test of issue #2: an unmodified client (curl) downloads a large file through
- * {@code mtcp proxy} from two {@code mtcp file-server}s, every one a real process. When the
- * servers degrade (paper section 5) the rate policy moves the connection back and forth and
- * the file still arrives byte-exact; when they do not, nothing moves.
+ * {@code mtcp proxy} from two {@code mtcp file-server}s, every one a real process. As in the
+ * paper's section 5, the servers stream their 1 KiB chunks at regular intervals; when they
+ * degrade (growing delays after some bytes) the rate policy, with the paper's settings, moves the
+ * connection back and forth and the file still arrives byte-exact; when they do not, nothing
+ * moves during a steady multi-second stream.
+ *
+ * <p>Tuning: the rate policy takes its best rate from a new server only after a warm-up of
+ * eight 100 ms samples, so a server streams steadily (about 1.5 MB/s at one chunk per 250 us)
+ * for 768 KiB before it degrades, slowly enough (+20 us per chunk) for the estimate to follow.
+ * A 4 MiB download then takes about five seconds with about four migrations.
  */
 class CurlThroughProxyTest {
 
     static final Duration STARTUP = Duration.ofSeconds(60);
-    static final int FILE_SIZE = 2 * 1024 * 1024;
+    static final int FILE_SIZE = 4 * 1024 * 1024;
+    static final List<String> STREAM = List.of("--chunk-interval", "250us");
     static final Pattern LISTENING = Pattern.compile("proxy listening on 127\\.0\\.0\\.1:(\\d+) ");
     static final Pattern MIGRATION = Pattern.compile(
             " migration #(\\d+) cid=[0-9a-f]{32} from=(s\\d) to=(s\\d) micros=(\\d+) reason=(.+)$");
@@ -108,6 +117,10 @@ class CurlThroughProxyTest {
         return found;
     }
 
+    static long count(List<CliProcess> processes, String text) {
+        return processes.stream().flatMap(p -> p.stdout().stream()).filter(l -> l.contains(text)).count();
+    }
+
     /** The proxy's lines in the test output (surefire keeps them in the -output.txt report). */
     void report(String what) {
         System.out.println("--- " + what + ": proxy output");
@@ -116,7 +129,9 @@ class CurlThroughProxyTest {
 
     @Test
     void curlDownloadsByteExactFromTwoDegradingServersWithSeveralMigrations() throws Exception {
-        startServers(2, List.of("--degrade-after", "192k", "--degrade-step", "1ms", "--degrade-max", "50ms"));
+        List<String> degrading = new ArrayList<>(STREAM);
+        degrading.addAll(List.of("--degrade-after", "768k", "--degrade-step", "20us", "--degrade-max", "20ms"));
+        startServers(2, degrading);
         int port = startProxy("rate");
         Path out = curl(port);
         assertThat(TestFiles.sha256(out)).isEqualTo(TestFiles.sha256(file));
@@ -127,13 +142,13 @@ class CurlThroughProxyTest {
             assertThat(m.group(2)).isNotEqualTo(m.group(3));
             assertThat(m.group(5)).startsWith("rate");
         }
-        // Every server logged the connection coming in: one accept, the rest migrated in.
-        long accepts = processes.subList(0, 2).stream().flatMap(p -> p.stdout().stream())
-                .filter(l -> l.contains(" accept cid=")).count();
-        long migratedIn = processes.subList(0, 2).stream().flatMap(p -> p.stdout().stream())
-                .filter(l -> l.contains(" migrated-in cid=")).count();
-        assertThat(accepts).isEqualTo(1);
-        assertThat(migratedIn).isEqualTo(migrations.size());
+        // Every server logged the connection coming in: one accept, the rest migrated in (a
+        // server logs when its session starts, which may be after curl is done: the transport
+        // first resends what the previous server had sent)
+        List<CliProcess> servers = processes.subList(0, 2);
+        assertThat(count(servers, " accept cid=")).isEqualTo(1);
+        Await.until(Duration.ofSeconds(30), () -> count(servers, " migrated-in cid=") == migrations.size(),
+                "one migrated-in line per migration");
         report("degrading servers");
 
         // the same servers, with mtcp get and the rate policy instead of curl and the proxy
@@ -143,7 +158,7 @@ class CurlThroughProxyTest {
             Matcher json = GetCommandTest.JSON.matcher(get.stdout().get(0));
             assertThat(json.matches()).as(get.output()).isTrue();
             assertThat(json.group(3)).isEqualTo(TestFiles.sha256(file));
-            assertThat(Integer.parseInt(json.group(4))).as(get.output()).isGreaterThanOrEqualTo(3);
+            assertThat(Integer.parseInt(json.group(4))).as(get.output()).isGreaterThanOrEqualTo(2);
             assertThat(get.stderr().stream().filter(l -> l.contains(" migration cid=") && l.contains(" reason=rate")))
                     .hasSize(Integer.parseInt(json.group(4)));
             System.out.println("--- mtcp get --policy rate\n" + get.output());
@@ -152,7 +167,7 @@ class CurlThroughProxyTest {
 
     @Test
     void withoutDegradationNothingMigrates() throws Exception {
-        startServers(2, List.of());
+        startServers(2, STREAM);
         int port = startProxy("rate");
         Path out = curl(port);
         assertThat(TestFiles.sha256(out)).isEqualTo(TestFiles.sha256(file));
