@@ -20,9 +20,12 @@ public record ConnectionId(long high, long low) {
         if (hex == null || hex.length() != 32) {
             throw new IllegalArgumentException("connection id must be 32 hex digits: " + hex);
         }
-        HexFormat format = HexFormat.of();
-        return new ConnectionId(
-                format.fromHexDigitsToLong(hex, 0, 16), format.fromHexDigitsToLong(hex, 16, 32));
+        try {
+            return new ConnectionId(
+                    HexFormat.fromHexDigitsToLong(hex, 0, 16), HexFormat.fromHexDigitsToLong(hex, 16, 32));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("connection id must be 32 hex digits: " + hex, e);
+        }
     }
 
     @Override

@@ -37,10 +37,13 @@ class FaultTest {
             .withControlTimeout(Duration.ofMillis(500))
             .withKeepaliveInterval(Duration.ofMillis(100));
 
-    static final ClientOptions QUICK = ClientOptions.defaults()
+    /** Default keepalives (detection by reset or EOF is immediate), a shorter connect timeout. */
+    static final ClientOptions CLIENT = ClientOptions.defaults().withConnectTimeout(Duration.ofSeconds(2));
+
+    /** Short keepalives, for the tests about silence only (spurious failovers stay transparent). */
+    static final ClientOptions QUICK = CLIENT
             .withKeepaliveInterval(Duration.ofMillis(100))
-            .withMissedKeepalives(3)
-            .withConnectTimeout(Duration.ofSeconds(2));
+            .withMissedKeepalives(3);
 
     /** Sends {@code input} and checks the transformed reply, exactly once. */
     static void roundTrip(MtcpSocket s, byte[] input) throws IOException {
@@ -59,7 +62,7 @@ class FaultTest {
     void garbageOnTheServicePortClosesThatConnectionOnly() throws Exception {
         try (PoolFixture pool = PoolFixture.start(1, FAST)) {
             pool.serve(new TransformApp(64));
-            MtcpSocket before = MtcpSocket.connect(pool.serviceAddresses(), QUICK);
+            MtcpSocket before = MtcpSocket.connect(pool.serviceAddresses(), CLIENT);
             for (int i = 0; i < 5; i++) {
                 try (Socket junk = new Socket("127.0.0.1", pool.serviceAddress("s1").getPort())) {
                     junk.setSoTimeout(5000);
@@ -70,7 +73,7 @@ class FaultTest {
                     }
                 }
             }
-            try (MtcpSocket after = MtcpSocket.connect(pool.serviceAddresses(), QUICK)) {
+            try (MtcpSocket after = MtcpSocket.connect(pool.serviceAddresses(), CLIENT)) {
                 roundTrip(after, random(10_000, 9));
             }
             roundTrip(before, random(10_000, 10));
@@ -98,7 +101,7 @@ class FaultTest {
                 raw.send(Frame.Hello.newConnection(1 << 20, 1 << 20, 1000));
                 assertThat(raw.socket.getInputStream().read()).isEqualTo(-1);
             }
-            try (MtcpSocket s = MtcpSocket.connect(pool.serviceAddresses(), QUICK)) {
+            try (MtcpSocket s = MtcpSocket.connect(pool.serviceAddresses(), CLIENT)) {
                 byte[] input = random(5000, 3);
                 s.getOutputStream().write(input, 0, 100);
                 assertThat(s.migrate("s2").succeeded()).isTrue(); // the control plane still works
@@ -115,7 +118,7 @@ class FaultTest {
                 TcpProxy control = TcpProxy.start(pool.server("s1").controlAddress())) {
             pool.serve(new TransformApp(64));
             pool.routeControlVia("s1", control.address());
-            try (MtcpSocket s = MtcpSocket.connect(pool.serviceAddresses(), QUICK)) {
+            try (MtcpSocket s = MtcpSocket.connect(pool.serviceAddresses(), CLIENT)) {
                 s.getOutputStream().write(ascii("before"));
                 control.setRefuse(true);
                 long t0 = System.nanoTime();
@@ -148,7 +151,7 @@ class FaultTest {
         try (PoolFixture pool = PoolFixture.start(3, FAST)) {
             pool.serve(new TransformApp(64));
             List<MigrationEvent> events = new CopyOnWriteArrayList<>();
-            MtcpSocket s = MtcpSocket.connect(pool.serviceAddresses(), QUICK);
+            MtcpSocket s = MtcpSocket.connect(pool.serviceAddresses(), CLIENT);
             s.addMigrationListener(events::add);
             s.getOutputStream().write(ascii("hello"));
             assertThat(s.getInputStream().readNBytes(5)).hasSize(5);
@@ -177,7 +180,7 @@ class FaultTest {
             pool.routeServiceVia("s1", path.address());
             byte[] input = random(300_000, 5);
             List<MigrationEvent> events = new CopyOnWriteArrayList<>();
-            try (MtcpSocket s = MtcpSocket.connect(List.of(path.address()), QUICK.withReceiveBufferSize(8192))) {
+            try (MtcpSocket s = MtcpSocket.connect(List.of(path.address()), CLIENT.withReceiveBufferSize(8192))) {
                 s.addMigrationListener(events::add);
                 Thread writer = Thread.ofVirtual().start(() -> {
                     try {
@@ -219,7 +222,7 @@ class FaultTest {
                 assertThat(s.getInputStream().readNBytes(3)).isEqualTo(
                         java.util.Arrays.copyOfRange(TransformApp.expected(ascii("abcdef")), 3, 6));
                 assertThat(s.currentServer()).isEqualTo("s2");
-                assertThat(events).singleElement().satisfies(e ->
+                assertThat(events).first().satisfies(e ->
                         assertThat(e.reason()).startsWith("holder-failed: missed keepalives"));
             }
         }
@@ -233,7 +236,7 @@ class FaultTest {
                 TcpProxy path = TcpProxy.start(pool.serviceAddress("s1"))) {
             BlockingQueue<MtcpServerConnection> q = new LinkedBlockingQueue<>();
             pool.serve(q::add);
-            MtcpSocket s = MtcpSocket.connect(List.of(path.address()), QUICK.withFailover(false));
+            MtcpSocket s = MtcpSocket.connect(List.of(path.address()), CLIENT.withFailover(false));
             MtcpServerConnection c = q.poll(10, TimeUnit.SECONDS);
             path.resetAll();
             assertThatThrownBy(() -> s.getInputStream().read()).isInstanceOf(IOException.class)
@@ -254,7 +257,7 @@ class FaultTest {
                 TcpProxy path = TcpProxy.start(pool.serviceAddress("s1"))) {
             pool.serve(new TransformApp(16));
             pool.routeServiceVia("s1", path.address());
-            try (MtcpSocket s = MtcpSocket.connect(List.of(path.address()), QUICK)) {
+            try (MtcpSocket s = MtcpSocket.connect(List.of(path.address()), CLIENT)) {
                 OutputStream out = s.getOutputStream();
                 out.write(ascii("first"));
                 assertThat(s.getInputStream().readNBytes(5)).hasSize(5);
@@ -281,7 +284,7 @@ class FaultTest {
             pool.serve(new TransformApp(64));
             pool.routeControlVia("s1", control.address());
             control.setDelay(Duration.ofMillis(150), Duration.ofMillis(150));
-            ClientOptions impatient = QUICK.withConnectTimeout(Duration.ofMillis(300));
+            ClientOptions impatient = CLIENT.withConnectTimeout(Duration.ofMillis(300));
             List<MigrationEvent> events = new CopyOnWriteArrayList<>();
             try (MtcpSocket s = MtcpSocket.connect(pool.serviceAddresses(), impatient)) {
                 s.addMigrationListener(events::add);

@@ -204,6 +204,7 @@ class LimitsTest {
             pool.serve(c -> { });
             try (MtcpSocket a = MtcpSocket.connect(pool.serviceAddresses(), ClientOptions.defaults());
                     MtcpSocket b = MtcpSocket.connect(pool.serviceAddresses(), ClientOptions.defaults())) {
+                assertThat(a.id()).isNotEqualTo(b.id());
                 assertThatThrownBy(() -> MtcpSocket.connect(pool.serviceAddresses(), ClientOptions.defaults()))
                         .isInstanceOf(IOException.class).hasMessageContaining("maxConnections");
                 assertThat(pool.server("s1").stats().open()).isEqualTo(2);

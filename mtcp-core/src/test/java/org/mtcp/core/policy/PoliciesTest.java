@@ -55,7 +55,7 @@ class PoliciesTest {
         // Steady stream with +-15% jitter: never 25% below the best.
         java.util.Random r = new java.util.Random(1);
         for (int i = 0; i < 2000; i++) {
-            t += (long) ((10 + r.nextInt(3) - 1) * MS);
+            t += (10 + r.nextInt(3) - 1) * MS;
             p.onBytesReceived(1024, t);
             assertThat(p.evaluate(t)).as("sample %d", i).isEmpty();
         }

@@ -186,6 +186,9 @@ public final class ServerConnection implements MtcpServerConnection {
         lock.lock();
         try {
             checkUsable();
+            if (appClosed) {
+                throw new IOException("connection " + id + " is closed");
+            }
             if (snap.length > engine.options().maxSnapshotSize()) {
                 throw new LimitExceededException("snapshot of " + snap.length
                         + " bytes exceeds maxSnapshotSize " + engine.options().maxSnapshotSize()
