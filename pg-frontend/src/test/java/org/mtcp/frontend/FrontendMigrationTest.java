@@ -165,6 +165,44 @@ class FrontendMigrationTest {
         assertThat(lines).isNotEmpty();
     }
 
+    @ParameterizedTest(name = "migration in the middle of GET {0}")
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"/healthz", "/metrics", "/v1/batches/at-after_line-3"})
+    void computedResponsesSurviveAMigration(String path) throws Exception {
+        // make sure the batch of the third case exists, whatever the order the tests run in
+        try (MtcpSocket s = MtcpSocket.connect(pool.addresses(), ClientOptions.defaults())) {
+            HttpExchange.exchange(s.getInputStream(), s.getOutputStream(),
+                    HttpExchange.post("/v1/batches", batch("at-after_line-3", 6)), null);
+        }
+        AtomicReference<MtcpSocket> client = new AtomicReference<>();
+        AtomicBoolean fired = new AtomicBoolean();
+        AtomicReference<String> origin = new AtomicReference<>();
+        hooks((p, frontend, batch, s, connection) -> {
+            if (p == Hooks.Point.BEFORE_REPLAYABLE_RESPONSE && batch.equals(path) && !fired.getAndSet(true)) {
+                origin.set(frontend);
+                client.get().migrate();
+            }
+        });
+        try (MtcpSocket s = MtcpSocket.connect(pool.addresses(), ClientOptions.defaults())) {
+            client.set(s);
+            HttpExchange.Response r = HttpExchange.exchange(s.getInputStream(), s.getOutputStream(), HttpExchange.get(path), null);
+            assertThat(fired).isTrue();
+            assertThat(s.migrations()).isEqualTo(1);
+            assertThat(r.status()).isEqualTo(200);
+            if (path.equals("/healthz")) {
+                assertThat(r.bodyText()).contains("\"frontend\":\"" + origin.get() + "\"");
+            } else if (path.equals("/metrics")) {
+                assertThat(r.bodyText()).contains("mtcp_frontend_snapshots_total{frontend=\"" + origin.get() + "\"}");
+            } else {
+                assertThat(r.bodyText()).contains("\"complete\":true");
+            }
+            // the connection goes on, on the new front-end
+            HttpExchange.Response next = HttpExchange.exchange(s.getInputStream(), s.getOutputStream(),
+                    HttpExchange.get("/healthz"), null);
+            assertThat(next.status()).isEqualTo(200);
+            assertThat(next.bodyText()).doesNotContain("\"frontend\":\"" + origin.get() + "\"");
+        }
+    }
+
     @Test
     void theOldFrontEndStuckBetweenSnapshotAndCommitIsForcedToAbortAndTheTransactionRunsOnce() throws Exception {
         String id = "forced-abort";

@@ -21,7 +21,9 @@ public interface Hooks {
         /** The line is written. */
         AFTER_LINE,
         /** The summary's snapshot is exported, the summary not written yet. */
-        BEFORE_SUMMARY
+        BEFORE_SUMMARY,
+        /** A computed response (health, metrics, batch state) is in its snapshot, not written yet ({@code batch} is the path). */
+        BEFORE_REPLAYABLE_RESPONSE
     }
 
     Hooks NONE = (point, frontend, batch, seq, connection) -> { };

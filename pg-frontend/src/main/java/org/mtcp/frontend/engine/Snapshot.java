@@ -33,7 +33,7 @@ public sealed interface Snapshot {
         return false;
     }
 
-    int MAX_SIZE = 4096;
+    int MAX_SIZE = 256 * 1024 + 4096;
 
     long ordinal();
 
@@ -65,9 +65,37 @@ public sealed interface Snapshot {
         }
     }
 
+    /**
+     * A complete response computed but not yet written ({@code status}, {@code contentType},
+     * {@code body}), to the request {@code request} (its exact bytes, no body): the next front-end
+     * has Jetty read that request again and answers it with this response, so it writes the same
+     * bytes even though the content (health, metrics, a batch's state) changes over time.
+     */
+    record Replay(long ordinal, byte[] request, int status, String contentType, byte[] body) implements Snapshot {
+        public Replay {
+            request = request.clone();
+            body = body.clone();
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Replay r && r.ordinal == ordinal && java.util.Arrays.equals(r.request, request)
+                    && r.status == status && r.contentType.equals(contentType) && java.util.Arrays.equals(r.body, body);
+        }
+
+        @Override
+        public int hashCode() {
+            return java.util.Arrays.hashCode(body);
+        }
+    }
+
+    /** Largest request plus response a {@link Replay} snapshot carries. */
+    int MAX_REPLAY = 256 * 1024;
+
     byte KIND_IDLE = 1;
     byte KIND_BATCH = 2;
     byte KIND_ENDING = 3;
+    byte KIND_REPLAY = 4;
 
     static byte[] encode(Snapshot s) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(64);
@@ -91,6 +119,16 @@ public sealed interface Snapshot {
                     out.writeLong(b.tid() == null ? 0 : b.tid());
                     out.writeInt(b.lines());
                 }
+                case Replay r -> {
+                    out.writeByte(KIND_REPLAY);
+                    out.writeLong(r.ordinal());
+                    out.writeInt(r.request().length);
+                    out.write(r.request());
+                    out.writeShort(r.status());
+                    out.writeUTF(r.contentType());
+                    out.writeInt(r.body().length);
+                    out.write(r.body());
+                }
                 case Ending e -> {
                     out.writeByte(KIND_ENDING);
                     out.writeLong(e.ordinal());
@@ -103,6 +141,14 @@ public sealed interface Snapshot {
             throw new UncheckedIOException(e);
         }
         return bytes.toByteArray();
+    }
+
+    private static byte[] readBytes(DataInputStream in) throws IOException {
+        int n = in.readInt();
+        if (n < 0 || n > MAX_REPLAY || n > in.available()) {
+            throw new IOException("corrupt front-end snapshot: a field of " + n + " bytes");
+        }
+        return in.readNBytes(n);
     }
 
     /** Decodes a snapshot; null for an empty one (a new connection). */
@@ -142,6 +188,17 @@ public sealed interface Snapshot {
                         throw new IOException("corrupt front-end snapshot: ending after " + lines + " lines");
                     }
                     yield new Ending(ordinal, close, line, lines);
+                }
+                case KIND_REPLAY -> {
+                    long ordinal = in.readLong();
+                    byte[] request = readBytes(in);
+                    int status = in.readUnsignedShort();
+                    String type = in.readUTF();
+                    byte[] body = readBytes(in);
+                    if (request.length == 0 || status < 100 || status > 599) {
+                        throw new IOException("corrupt front-end snapshot: replay of " + request.length + " bytes, status " + status);
+                    }
+                    yield new Replay(ordinal, request, status, type, body);
                 }
                 default -> throw new IOException("unknown front-end snapshot kind " + bytes[3]);
             };

@@ -26,7 +26,10 @@ import org.slf4j.LoggerFactory;
  *       {@link Snapshot.Idle} snapshot and give the connection to a fresh Jetty connection
  *       (keep-alive), or close it if the request asked for that;
  *   <li>{@link Snapshot.Ending}: only the summary line and the terminal chunk were left: send
- *       them, then as above.
+ *       them, then as above;
+ *   <li>{@link Snapshot.Replay}: a computed response (health, metrics, a batch's state) was being
+ *       written: Jetty reads the stored request again and the handler answers it with the stored
+ *       response, so the bytes are the same.
  * </ul>
  */
 public final class FrontendConnections implements MtcpConnector.AcceptHandler {
@@ -51,6 +54,8 @@ public final class FrontendConnections implements MtcpConnector.AcceptHandler {
             switch (snapshot) {
                 case null -> connector.open(connection, new ConnectionState(exporter, 0));
                 case Snapshot.Idle idle -> connector.open(connection, new ConnectionState(exporter, idle.ordinal()));
+                case Snapshot.Replay replay -> connector.open(connection,
+                        new ConnectionState(exporter, replay.ordinal(), replay), replay.request());
                 case Snapshot.InBatch batch -> {
                     ChunkedWriter writer = new ChunkedWriter(connection.getOutputStream(), batch.lines(), !batch.closeAfter());
                     BatchEngine.Batch resumed;

@@ -20,6 +20,7 @@ import org.mtcp.core.MigratedException;
 import org.mtcp.frontend.batch.BadRequestException;
 import org.mtcp.frontend.batch.BatchParser;
 import org.mtcp.frontend.batch.BatchRequest;
+import org.mtcp.frontend.batch.Lines;
 import org.mtcp.frontend.engine.BatchEngine;
 import org.mtcp.frontend.engine.BatchStore;
 import org.mtcp.frontend.engine.DatabaseUnavailableException;
@@ -77,8 +78,13 @@ public final class FrontendHandler extends Handler.Abstract {
         if (endPoint != null && state != null) {
             Request.addCompletionListener(request, failure -> completed(endPoint, state, failure));
         }
+        Snapshot.Replay pending = null;
+        if (state != null) {
+            pending = state.pending;
+            state.pending = null;
+        }
         try {
-            route(request, response, endPoint, state);
+            route(request, response, endPoint, state, pending);
             callback.succeeded();
         } catch (Throwable t) {
             MigratedException migrated = Http.migrated(t);
@@ -107,7 +113,42 @@ public final class FrontendHandler extends Handler.Abstract {
         }
     }
 
-    private void route(Request request, Response response, MtcpEndPoint endPoint, ConnectionState state) throws Exception {
+    /** A whole response computed before it is written. */
+    private record Computed(int status, String contentType, byte[] body) {
+        static Computed json(int status, String body) {
+            return new Computed(status, "application/json", body.getBytes(StandardCharsets.UTF_8));
+        }
+    }
+
+    @FunctionalInterface
+    private interface Compute {
+        Computed get() throws IOException;
+    }
+
+    /**
+     * Answers with a response computed now (it changes over time), made replayable first: the
+     * request's bytes and the response go into a {@link Snapshot.Replay}, so a front-end that
+     * takes the connection over in the middle of the response writes the same bytes. On that
+     * front-end, {@code pending} is the stored response and nothing is computed.
+     */
+    private void replayable(Response response, String path, MtcpEndPoint endPoint, ConnectionState state,
+            Snapshot.Replay pending, Compute compute) throws IOException {
+        Computed c;
+        if (pending != null) {
+            c = new Computed(pending.status(), pending.contentType(), pending.body());
+        } else {
+            c = compute.get();
+            byte[] request = endPoint == null ? null : endPoint.currentRequest();
+            if (state != null && request != null && request.length + c.body().length <= Snapshot.MAX_REPLAY) {
+                state.exporter.export(new Snapshot.Replay(state.ordinal, request, c.status(), c.contentType(), c.body()));
+                engine.hook(Hooks.Point.BEFORE_REPLAYABLE_RESPONSE, path, 0, endPoint.connection());
+            }
+        }
+        Http.send(response, c.status(), c.contentType(), c.body());
+    }
+
+    private void route(Request request, Response response, MtcpEndPoint endPoint, ConnectionState state,
+            Snapshot.Replay pending) throws Exception {
         String path = Request.getPathInContext(request);
         String method = request.getMethod();
         if (path.equals("/v1/batches")) {
@@ -121,12 +162,12 @@ public final class FrontendHandler extends Handler.Abstract {
                 methodNotAllowed(response, "GET");
                 return;
             }
-            getBatch(response, path.substring("/v1/batches/".length()));
+            replayable(response, path, endPoint, state, pending, () -> getBatch(path.substring("/v1/batches/".length())));
         } else if (path.equals("/healthz")) {
-            health(response);
+            replayable(response, path, endPoint, state, pending, this::health);
         } else if (path.equals("/metrics")) {
-            Http.send(response, 200, "text/plain; version=0.0.4; charset=utf-8",
-                    metrics.render(engine.frontend()).getBytes(StandardCharsets.UTF_8));
+            replayable(response, path, endPoint, state, pending, () -> new Computed(200,
+                    "text/plain; version=0.0.4; charset=utf-8", metrics.render(engine.frontend()).getBytes(StandardCharsets.UTF_8)));
         } else if (path.equals("/admin/slowdown")) {
             admin(request, response);
         } else if (app == null || !app.handle(request, response)) {
@@ -219,17 +260,15 @@ public final class FrontendHandler extends Handler.Abstract {
         Http.error(response, status, code, message, null);
     }
 
-    private void getBatch(Response response, String id) throws IOException {
+    private Computed getBatch(String id) throws IOException {
         if (!BatchParser.BATCH_ID.matcher(id).matches()) {
-            Http.error(response, 404, "not_found", "no batch " + id, null);
-            return;
+            return Computed.json(404, Lines.error("not_found", "no batch " + id, null));
         }
         BatchStore store = engine.store();
         try {
             Optional<BatchStore.StoredBatch> batch = store.find(id);
             if (batch.isEmpty()) {
-                Http.error(response, 404, "not_found", "no batch " + id, null);
-                return;
+                return Computed.json(404, Lines.error("not_found", "no batch " + id, null));
             }
             var mapper = BatchParser.mapper();
             ObjectNode root = mapper.createObjectNode();
@@ -249,14 +288,14 @@ public final class FrontendHandler extends Handler.Abstract {
                 list.add(mapper.readTree(o.line()));
             }
             root.set("request", mapper.readTree(b.request()).get("transactions"));
-            Http.json(response, 200, mapper.writeValueAsString(root) + "\n");
+            return Computed.json(200, mapper.writeValueAsString(root) + "\n");
         } catch (SQLException e) {
             metrics.databaseErrors.increment();
-            Http.error(response, 503, "database_unavailable", "database unavailable: " + e.getMessage(), null);
+            return Computed.json(503, Lines.error("database_unavailable", "database unavailable: " + e.getMessage(), null));
         }
     }
 
-    private void health(Response response) throws IOException {
+    private Computed health() {
         ObjectNode root = BatchParser.mapper().createObjectNode();
         root.put("frontend", engine.frontend());
         try (Connection c = engine.store().dataSource().getConnection()) {
@@ -265,12 +304,12 @@ public final class FrontendHandler extends Handler.Abstract {
             }
             root.put("status", "ok");
             root.put("database", "ok");
-            Http.json(response, 200, root + "\n");
+            return Computed.json(200, root + "\n");
         } catch (SQLException e) {
             metrics.databaseErrors.increment();
             root.put("status", "unavailable");
             root.put("database", "unreachable: " + e.getMessage());
-            Http.json(response, 503, root + "\n");
+            return Computed.json(503, root + "\n");
         }
     }
 

@@ -39,8 +39,12 @@ final class InboundGate {
     private boolean closed;
     private Runnable readable;
     private Thread reader;
+    private volatile RequestFramer framer;
+    private final byte[] preamble;
 
-    InboundGate(InputStream in, RequestFramer.Interim interim, Executor executor, int maxQueued, String name) {
+    InboundGate(InputStream in, RequestFramer.Interim interim, Executor executor, int maxQueued, String name,
+            byte[] preamble) {
+        this.preamble = preamble;
         this.in = in;
         this.interim = interim;
         this.executor = executor;
@@ -54,7 +58,12 @@ final class InboundGate {
 
     private void run() {
         RequestFramer framer = new RequestFramer(in, this::push, interim);
+        this.framer = framer;
         try {
+            if (preamble != null && awaitPermit()) {
+                // a request replayed from a snapshot, before the transport's next bytes
+                push(preamble, 0, preamble.length);
+            }
             while (awaitPermit()) {
                 if (!framer.forwardOne()) {
                     break;
@@ -94,6 +103,19 @@ final class InboundGate {
         } finally {
             lock.unlock();
         }
+    }
+
+    /** The head of the request being served, as Jetty got it (null if unknown or it had a body). */
+    byte[] currentRequest() {
+        RequestFramer f = framer;
+        if (f == null) {
+            return preamble;
+        }
+        byte[] head = f.lastHead();
+        if (head == null) {
+            return preamble;
+        }
+        return f.lastHasBody() ? null : head;
     }
 
     /** Lets the reader take the next request from the transport. */

@@ -114,9 +114,17 @@ public final class MtcpConnector extends AbstractConnector {
      * Jetty reads its next request from the transport's current read position.
      */
     public MtcpEndPoint open(MtcpServerConnection connection, Object attachment) throws IOException {
+        return open(connection, attachment, null);
+    }
+
+    /**
+     * As {@link #open(MtcpServerConnection, Object)}, but Jetty first reads {@code request} (a
+     * complete request without a body, replayed from a snapshot), then the transport's bytes.
+     */
+    public MtcpEndPoint open(MtcpServerConnection connection, Object attachment, byte[] request) throws IOException {
         MtcpEndPoint[] holder = new MtcpEndPoint[1];
         MtcpEndPoint endPoint = new MtcpEndPoint(getScheduler(), connection, getExecutor(), localAddress(),
-                DEFAULT_MAX_QUEUED, () -> onEndPointClosed(holder[0]));
+                DEFAULT_MAX_QUEUED, () -> onEndPointClosed(holder[0]), request);
         holder[0] = endPoint;
         endPoint.attach(attachment);
         endPoint.setIdleTimeout(getIdleTimeout());

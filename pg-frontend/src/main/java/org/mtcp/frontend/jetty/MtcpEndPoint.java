@@ -41,7 +41,7 @@ public final class MtcpEndPoint extends AbstractEndPoint {
     private volatile Object attachment;
 
     MtcpEndPoint(Scheduler scheduler, MtcpServerConnection connection, Executor executor,
-            InetSocketAddress local, int maxQueued, Runnable onClosed) throws IOException {
+            InetSocketAddress local, int maxQueued, Runnable onClosed, byte[] preamble) throws IOException {
         super(scheduler);
         this.connection = connection;
         this.out = connection.getOutputStream();
@@ -51,7 +51,7 @@ public final class MtcpEndPoint extends AbstractEndPoint {
             out.write(bytes);
             out.flush();
         }, executor, maxQueued,
-                connection.id() + "@" + connection.epoch());
+                connection.id() + "@" + connection.epoch(), preamble);
     }
 
     /** The migratory connection this end point writes to (for snapshots). */
@@ -66,6 +66,15 @@ public final class MtcpEndPoint extends AbstractEndPoint {
 
     public void attach(Object value) {
         this.attachment = value;
+    }
+
+    /**
+     * The bytes of the request being served, exactly as Jetty parsed them, when it has no body
+     * (a GET); null otherwise. A front-end can store them in a snapshot and replay the request
+     * on another front-end ({@link MtcpConnector#open(MtcpServerConnection, Object, byte[])}).
+     */
+    public byte[] currentRequest() {
+        return gate.currentRequest();
     }
 
     /**

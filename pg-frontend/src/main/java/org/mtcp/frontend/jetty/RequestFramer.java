@@ -44,6 +44,8 @@ final class RequestFramer {
     private final Interim interim;
     private final byte[] buffer = new byte[16 * 1024];
     private boolean passThrough;
+    private volatile byte[] lastHead;
+    private volatile boolean lastHasBody;
 
     RequestFramer(InputStream in, Sink sink) {
         this(in, sink, bytes -> { });
@@ -53,6 +55,16 @@ final class RequestFramer {
         this.in = in;
         this.sink = sink;
         this.interim = interim;
+    }
+
+    /** The head of the last request framed, as forwarded (null in pass-through mode). */
+    byte[] lastHead() {
+        return passThrough ? null : lastHead;
+    }
+
+    /** Whether the last request framed had a body. */
+    boolean lastHasBody() {
+        return lastHasBody;
     }
 
     /** True once the input could not be framed: everything is forwarded as it comes. */
@@ -114,6 +126,8 @@ final class RequestFramer {
                 head.writeBytes(stripped.getBytes(StandardCharsets.ISO_8859_1));
             }
         }
+        lastHead = head.toByteArray();
+        lastHasBody = framing.kind != Kind.NONE;
         flush(head);
         switch (framing.kind) {
             case NONE -> { }

@@ -17,7 +17,10 @@ class SnapshotTest {
             new Snapshot.InBatch(0, true, "x".repeat(100), Long.MAX_VALUE, 10_000, -2L, 9_999),
             new Snapshot.InBatch(7, false, "c0123-4", 1, 5, 123456789L, 4),
             new Snapshot.Ending(2, false, "{\"summary\":true,\"batch\":\"é\"}\n", 200),
-            new Snapshot.Ending(2, true, "{}\n", 0));
+            new Snapshot.Ending(2, true, "{}\n", 0),
+            new Snapshot.Replay(4, "GET /healthz HTTP/1.1\r\nHost: a\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII),
+                    200, "application/json", "{\"status\":\"ok\"}\n".getBytes(java.nio.charset.StandardCharsets.UTF_8)),
+            new Snapshot.Replay(0, new byte[] {'G'}, 503, "", new byte[0]));
 
     @Test
     void roundTrips() throws IOException {
@@ -50,7 +53,7 @@ class SnapshotTest {
                 b[0] = 'M';
                 b[1] = 'F';
                 b[2] = 1;
-                b[3] = (byte) (1 + random.nextInt(3));
+                b[3] = (byte) (1 + random.nextInt(4));
             }
             try {
                 Snapshot s = Snapshot.decode(b);
