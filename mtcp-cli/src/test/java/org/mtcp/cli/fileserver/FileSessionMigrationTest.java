@@ -277,4 +277,20 @@ class FileSessionMigrationTest {
         // wait 4 + 8 + 8 + 8 ms at least.
         assertThat(elapsedMillis).isGreaterThanOrEqualTo(28);
     }
+
+    @Test
+    void theChunkIntervalPacesEveryChunkAndAddsToTheDegradation() throws IOException {
+        Degradation slow = new Degradation(2048, Duration.ofMillis(4), Duration.ofMillis(8));
+        long start = System.nanoTime();
+        Run run = serve(ascii("GET /sub/medium.bin HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n"),
+                FileServerConfig.of(root).withChunkInterval(Duration.ofMillis(5)).withDegradation(slow),
+                new long[] {3000}, NONE, 8192);
+        long elapsedMillis = (System.nanoTime() - start) / 1_000_000;
+        assertThat(run.received()).endsWith(medium);
+        assertThat(run.holders()).isEqualTo(2);
+        // The first server sends the head and chunks 1 and 2, then moves away while writing chunk 3
+        // (at stream byte 3000): 5 + 5 + (5 + 4) ms, degraded from its third chunk. The second
+        // resumes at chunk 3 and counts afresh: chunks 3 to 6 wait 5, 5, 5 + 4, 5 + 8 ms.
+        assertThat(elapsedMillis).isGreaterThanOrEqualTo((5 + 5 + 9) + (5 + 5 + 9 + 13));
+    }
 }
