@@ -83,7 +83,7 @@ class BenchSmokeTest {
     @Test
     void frontend() throws IOException {
         run("frontend", "--duration", "500ms", "--runs", "1", "--clients", "2", "--batch", "3", "--accounts", "100",
-                "--out", out.toString());
+                "--frontends", "1", "--out", out.toString());
         assertCsv("frontend.csv", "mode,run,clients,batch,seconds,transactions,aborted,tps,batch_ms_median,batch_ms_p99");
         assertPng("frontend.png");
     }

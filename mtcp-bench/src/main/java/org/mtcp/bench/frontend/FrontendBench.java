@@ -62,7 +62,8 @@ public final class FrontendBench {
     public record Params(String dbUrl, int clients, int batch, Duration duration, int runs, int accounts,
             int frontends, Path out) {}
 
-    public record Phase(String mode, int run, long transactions, long aborted, double seconds, double[] batchMillis) {
+    public record Phase(String mode, int run, long transactions, long aborted, double seconds, double[] batchMillis,
+            Map<String, Long> dbWork) {
         public double tps() {
             return transactions / seconds;
         }
@@ -109,15 +110,16 @@ public final class FrontendBench {
                     frontends.add(FrontendServer.start(config, ops, server));
                 }
                 progress.say("%d front-end(s) up; warm-up", frontends.size());
-                Duration warm = p.duration().compareTo(Duration.ofSeconds(2)) < 0 ? p.duration() : Duration.ofSeconds(2);
+                Duration warm = p.duration().compareTo(Duration.ofSeconds(5)) < 0 ? p.duration() : Duration.ofSeconds(5);
                 phase("jdbc", -1, warm, db, pool);
                 phase("frontend", -1, warm, db, pool);
                 for (int run = 0; run < p.runs(); run++) {
                     for (String mode : run % 2 == 0 ? List.of("jdbc", "frontend") : List.of("frontend", "jdbc")) {
                         Phase ph = phase(mode, run, p.duration(), db, pool);
                         phases.add(ph);
-                        progress.say("run %d/%d %s: %.0f transactions/s (%d transactions, %d aborted)", run + 1,
-                                p.runs(), mode, ph.tps(), ph.transactions(), ph.aborted());
+                        progress.say("run %d/%d %s: %.0f transactions/s (%d transactions, %d aborted); per transaction "
+                                + "the database saw %s", run + 1, p.runs(), mode, ph.tps(), ph.transactions(), ph.aborted(),
+                                perTransaction(ph));
                     }
                 }
             } finally {
@@ -139,6 +141,7 @@ public final class FrontendBench {
         String name = "mtcp_bench_" + HexFormat.of().formatHex(new SecureRandom().generateSeed(4));
         try (Connection c = server.connectAdmin(server.maintenanceDatabase()); Statement st = c.createStatement()) {
             st.execute("CREATE DATABASE " + name);
+            st.execute("ALTER DATABASE " + name + " SET track_functions = 'pl'"); // counts mtcp.* calls
         }
         return new Db(server.jdbcUrl(name), server.adminProperties(), server.description() + ", database " + name);
     }
@@ -150,6 +153,10 @@ public final class FrontendBench {
         List<Double> latencies = Collections.synchronizedList(new ArrayList<>());
         List<Throwable> failures = Collections.synchronizedList(new ArrayList<>());
         List<Thread> workers = new ArrayList<>();
+        Map<String, Long> before = dbCounters(db);
+        com.sun.management.OperatingSystemMXBean os =
+                (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        long cpu0 = os.getProcessCpuTime();
         long start = System.nanoTime();
         long deadline = start + length.toNanos();
         for (int w = 0; w < p.clients(); w++) {
@@ -170,12 +177,54 @@ public final class FrontendBench {
             t.join();
         }
         double seconds = (System.nanoTime() - start) / 1e9;
+        long jvmCpuMicros = (os.getProcessCpuTime() - cpu0) / 1000;
         if (!failures.isEmpty()) {
             Throwable t = failures.get(0);
             throw new IOException(mode + " worker failed: " + t, t);
         }
+        Map<String, Long> after = dbCounters(db);
+        Map<String, Long> work = new LinkedHashMap<>();
+        work.put("jvm_cpu_us", jvmCpuMicros); // this JVM: the clients, and the front-ends in frontend mode
+        for (Map.Entry<String, Long> e : after.entrySet()) {
+            work.put(e.getKey(), e.getValue() - before.getOrDefault(e.getKey(), 0L));
+        }
         return new Phase(mode, run, committed.get(), aborted.get(), seconds,
-                latencies.stream().mapToDouble(Double::doubleValue).toArray());
+                latencies.stream().mapToDouble(Double::doubleValue).toArray(), work);
+    }
+
+    /**
+     * The database's cumulative counters for this database (transactions, rows written) and the
+     * calls of each mtcp function: what a phase cost the database, read before and after it.
+     * PostgreSQL publishes these statistics with a delay of up to a second, hence the wait.
+     */
+    private static Map<String, Long> dbCounters(Db db) {
+        Map<String, Long> m = new LinkedHashMap<>();
+        try (Connection c = DriverManager.getConnection(db.url(), db.credentials()); Statement st = c.createStatement()) {
+            Thread.sleep(1100);
+            st.execute("SELECT pg_stat_clear_snapshot()");
+            try (var rs = st.executeQuery("SELECT xact_commit + xact_rollback, tup_inserted, tup_updated, tup_deleted, "
+                    + "tup_returned + tup_fetched, sessions FROM pg_stat_database WHERE datname = current_database()")) {
+                if (rs.next()) {
+                    m.put("xacts", rs.getLong(1));
+                    m.put("rows_inserted", rs.getLong(2));
+                    m.put("rows_updated", rs.getLong(3));
+                    m.put("rows_deleted", rs.getLong(4));
+                    m.put("rows_read", rs.getLong(5));
+                    m.put("db_sessions_opened", rs.getLong(6));
+                }
+            }
+            try (var rs = st.executeQuery("SELECT schemaname || '.' || funcname, calls FROM pg_stat_user_functions "
+                    + "WHERE schemaname = 'mtcp' ORDER BY 1")) {
+                while (rs.next()) {
+                    m.put("calls " + rs.getString(1), rs.getLong(2));
+                }
+            }
+        } catch (SQLException e) {
+            m.put("unavailable", 0L); // statistics are a diagnostic: never fail the run for them
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return m;
     }
 
     private long[][] transfers(Random random) {
@@ -270,12 +319,31 @@ public final class FrontendBench {
                         ph.tps(), lat.median(), lat.p99());
             }
         }
+        try (Csv csv = new Csv(p.out().resolve("frontend-db.csv"), List.of("mode", "run", "counter", "per_transaction"))) {
+            for (Phase ph : r.phases()) {
+                for (Map.Entry<String, Long> e : ph.dbWork().entrySet()) {
+                    csv.row(ph.mode(), ph.run(), e.getKey().replace(' ', '_'),
+                            ph.transactions() == 0 ? 0.0 : (double) e.getValue() / ph.transactions());
+                }
+            }
+        }
         Map<String, Double> bars = new LinkedHashMap<>();
         bars.put("jdbc", r.medianTps("jdbc"));
         bars.put("frontend", r.medianTps("frontend"));
         Charts.bars(p.out().resolve("frontend.png"), String.format(Locale.ROOT,
                 "Transfers per second, %d clients, batches of %d (frontend/jdbc = %.2f)", p.clients(), p.batch(), r.ratio()),
                 "transactions/s (median)", bars);
+    }
+
+    private static String perTransaction(Phase ph) {
+        StringBuilder b = new StringBuilder();
+        for (Map.Entry<String, Long> e : ph.dbWork().entrySet()) {
+            if (e.getValue() != 0 && ph.transactions() > 0) {
+                b.append(b.isEmpty() ? "" : ", ").append(e.getKey()).append(' ')
+                        .append(String.format(Locale.ROOT, "%.1f", (double) e.getValue() / ph.transactions()));
+            }
+        }
+        return b.toString();
     }
 
     public static Table table(Result r) {
