@@ -68,6 +68,11 @@ public record FrontendConfig(
                 appSchemas, adminToken, reconnectTimeout, maxBodyBytes, maxTransactions, idleTimeout);
     }
 
+    public FrontendConfig withJdbcUrl(String url) {
+        return new FrontendConfig(poolFile, name, url, dbUser, dbPassword, dbPoolSize, migrate, sqlOperationFiles,
+                appSchemas, adminToken, reconnectTimeout, maxBodyBytes, maxTransactions, idleTimeout);
+    }
+
     public FrontendConfig withAdminToken(String token) {
         return new FrontendConfig(poolFile, name, jdbcUrl, dbUser, dbPassword, dbPoolSize, migrate, sqlOperationFiles,
                 appSchemas, token, reconnectTimeout, maxBodyBytes, maxTransactions, idleTimeout);

@@ -40,6 +40,42 @@ class FrontendDatabaseTest {
     }
 
     @Test
+    void aBatchMovesOffAFrontEndThatLosesItsDatabase(TestDatabase db) throws Exception {
+        Matcher m = Pattern.compile("jdbc:postgresql://([^:/]+):(\\d+)/(.*)").matcher(db.jdbcUrl());
+        assertThat(m.matches()).isTrue();
+        try (TcpProxy proxy = TcpProxy.start(new InetSocketAddress(m.group(1), Integer.parseInt(m.group(2))))) {
+            String viaProxy = "jdbc:postgresql://127.0.0.1:" + proxy.address().getPort() + "/" + m.group(3);
+            // s1 reaches the database through the proxy, s2 directly
+            try (FrontendPool pool = FrontendPool.start(2, db.jdbcUrl(), db.adminProperties(), TestOps.operations(),
+                    List.of(TestOps.SCHEMA), c -> c.name().equals("s1") ? c.withJdbcUrl(viaProxy) : c)) {
+                java.util.concurrent.atomic.AtomicBoolean cut = new java.util.concurrent.atomic.AtomicBoolean();
+                pool.frontend("s1").engine().setHooks((point, fe, batch, seq, connection) -> {
+                    if (point == org.mtcp.frontend.engine.Hooks.Point.BEFORE_COMMIT && seq == 3 && !cut.getAndSet(true)) {
+                        proxy.setRefuse(true);
+                        proxy.resetAll();       // the database goes away between the snapshot and COMMIT
+                    }
+                });
+                StringBuilder body = new StringBuilder("{\"id\":\"db-lost\",\"transactions\":[");
+                for (int i = 1; i <= 6; i++) {
+                    body.append(i == 1 ? "" : ",").append("{\"op\":\"add\",\"args\":{\"key\":\"lost\",\"delta\":").append(i).append("}}");
+                }
+                body.append("]}");
+                try (MtcpSocket s = MtcpSocket.connect(pool.addresses(), ClientOptions.defaults())) {
+                    HttpExchange.Response r = HttpExchange.exchange(s.getInputStream(), s.getOutputStream(),
+                            HttpExchange.post("/v1/batches", body.toString()), null);
+                    assertThat(cut).isTrue();
+                    assertThat(s.serversUsed()).containsExactly("s1", "s2");
+                    org.mtcp.frontend.testing.BatchChecks.check(r, FrontendPool.directDataSource(db.jdbcUrl(), db.adminProperties()),
+                            "db-lost", 6);
+                    assertThat(JSON.readTree(r.lines().get(5)).get("result").get("value").asLong()).isEqualTo(21);
+                    assertThat(JSON.readTree(r.lines().get(2)).get("frontend").asText()).isEqualTo("s2");
+                }
+                assertThat(pool.frontend("s1").metrics().databaseErrors.sum()).isPositive();
+            }
+        }
+    }
+
+    @Test
     void aFrontEndThatLosesItsDatabaseReportsIt(TestDatabase db) throws Exception {
         Matcher m = Pattern.compile("jdbc:postgresql://([^:/]+):(\\d+)/(.*)").matcher(db.jdbcUrl());
         assertThat(m.matches()).as(db.jdbcUrl()).isTrue();

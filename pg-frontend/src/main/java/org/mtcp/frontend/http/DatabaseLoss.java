@@ -38,11 +38,21 @@ public final class DatabaseLoss {
             return;
         }
         // Nothing may be written or exported any more (the last snapshot must stay what the next
-        // front-end resumes from), so there is nothing to poll: give the client time to move.
+        // front-end resumes from); an empty flush only asks whether the connection is still here.
+        long deadline = System.nanoTime() + wait.toNanos();
         try {
-            Thread.sleep(wait.toMillis());
-        } catch (InterruptedException x) {
-            Thread.currentThread().interrupt();
+            var out = exporter.connection().getOutputStream();
+            while (System.nanoTime() < deadline) {
+                out.flush();
+                Thread.sleep(20);
+            }
+        } catch (MigratedException moved) {
+            LOG.info("{}: the connection moved to another front-end", frontend);
+            return;
+        } catch (IOException | InterruptedException x) {
+            if (x instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
         }
         LOG.warn("{}: dropping the connection after the database failure", frontend);
     }

@@ -170,8 +170,18 @@ public final class FrontendHandler extends Handler.Abstract {
                     "text/plain; version=0.0.4; charset=utf-8", metrics.render(engine.frontend()).getBytes(StandardCharsets.UTF_8)));
         } else if (path.equals("/admin/slowdown")) {
             admin(request, response);
-        } else if (app == null || !app.handle(request, response)) {
-            Http.error(response, 404, "not_found", "no such resource: " + path, null);
+        } else if (app != null && pending != null) {
+            replayable(response, path, endPoint, state, pending, null);   // an application reply stored before a migration
+        } else {
+            AppHandler.Reply reply = app == null ? null : app.handle(request);
+            if (reply == null) {
+                Http.error(response, 404, "not_found", "no such resource: " + path, null);
+            } else if (reply.fixed()) {
+                Http.send(response, reply.status(), reply.contentType(), reply.body());
+            } else {
+                replayable(response, path, endPoint, state, null,
+                        () -> new Computed(reply.status(), reply.contentType(), reply.body()));
+            }
         }
     }
 

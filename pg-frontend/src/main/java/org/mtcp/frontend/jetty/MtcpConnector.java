@@ -147,8 +147,11 @@ public final class MtcpConnector extends AbstractConnector {
 
     @Override
     protected boolean handleAcceptFailure(Throwable failure) {
-        if (closing) {
-            return false;
+        if (closing || isShutdown() || !isRunning()) {
+            return false;           // stopping: the acceptor was interrupted or the server closed
+        }
+        if (failure instanceof java.io.InterruptedIOException) {
+            return true;
         }
         return super.handleAcceptFailure(failure);
     }
