@@ -111,11 +111,11 @@ public final class FrontendBench {
                 }
                 progress.say("%d front-end(s) up; warm-up", frontends.size());
                 Duration warm = p.duration().compareTo(Duration.ofSeconds(5)) < 0 ? p.duration() : Duration.ofSeconds(5);
-                phase("jdbc", -1, warm, db, pool);
-                phase("frontend", -1, warm, db, pool);
+                phase("jdbc", -1, warm, db, pool, false);
+                phase("frontend", -1, warm, db, pool, false);
                 for (int run = 0; run < p.runs(); run++) {
                     for (String mode : run % 2 == 0 ? List.of("jdbc", "frontend") : List.of("frontend", "jdbc")) {
-                        Phase ph = phase(mode, run, p.duration(), db, pool);
+                        Phase ph = phase(mode, run, p.duration(), db, pool, true);
                         phases.add(ph);
                         progress.say("run %d/%d %s: %.0f transactions/s (%d transactions, %d aborted); per transaction "
                                 + "the database saw %s", run + 1, p.runs(), mode, ph.tps(), ph.transactions(), ph.aborted(),
@@ -147,13 +147,13 @@ public final class FrontendBench {
     }
 
     /** One timed phase: every worker loops on batches until the deadline. */
-    private Phase phase(String mode, int run, Duration length, Db db, BenchPool pool) throws Exception {
+    private Phase phase(String mode, int run, Duration length, Db db, BenchPool pool, boolean counters) throws Exception {
         AtomicLong committed = new AtomicLong();
         AtomicLong aborted = new AtomicLong();
         List<Double> latencies = Collections.synchronizedList(new ArrayList<>());
         List<Throwable> failures = Collections.synchronizedList(new ArrayList<>());
         List<Thread> workers = new ArrayList<>();
-        Map<String, Long> before = dbCounters(db);
+        Map<String, Long> before = counters ? dbCounters(db) : Map.of();
         com.sun.management.OperatingSystemMXBean os =
                 (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
         long cpu0 = os.getProcessCpuTime();
@@ -182,7 +182,7 @@ public final class FrontendBench {
             Throwable t = failures.get(0);
             throw new IOException(mode + " worker failed: " + t, t);
         }
-        Map<String, Long> after = dbCounters(db);
+        Map<String, Long> after = counters ? dbCounters(db) : Map.of();
         Map<String, Long> work = new LinkedHashMap<>();
         work.put("jvm_cpu_us", jvmCpuMicros); // this JVM: the clients, and the front-ends in frontend mode
         for (Map.Entry<String, Long> e : after.entrySet()) {
