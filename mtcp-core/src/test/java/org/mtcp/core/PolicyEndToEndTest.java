@@ -12,6 +12,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.mtcp.core.policy.Policies;
+import org.mtcp.testkit.Await;
 import org.mtcp.testkit.Bytes;
 import org.mtcp.testkit.PoolFixture;
 
@@ -83,6 +84,7 @@ class PolicyEndToEndTest {
                 Bytes.assertSameBytes(got, expected);
             }
             Duration took = Duration.ofNanos(System.nanoTime() - t0);
+            Await.until(Duration.ofSeconds(5), () -> !events.isEmpty(), "a migration event");
             assertThat(events).isNotEmpty().allSatisfy(e -> {
                 assertThat(e.succeeded()).isTrue();
                 assertThat(e.reason()).startsWith("rate: inbound rate from");
@@ -148,6 +150,7 @@ class PolicyEndToEndTest {
                 assertThat(s.getInputStream().read()).isEqualTo(10);
                 assertThat(s.currentServer()).isEqualTo("s2");
             }
+            Await.until(Duration.ofSeconds(5), () -> !events.isEmpty(), "the migration event");
             assertThat(events).singleElement().satisfies(e -> {
                 assertThat(e.reason()).startsWith("response-time: no response from s1");
                 assertThat(e.to()).isEqualTo("s2");

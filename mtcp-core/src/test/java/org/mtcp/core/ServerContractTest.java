@@ -171,7 +171,8 @@ class ServerContractTest {
             c1.requestMigration("s3");
             MtcpServerConnection c2 = next();
             assertThat(c2.epoch()).isEqualTo(1);
-            Await.until(Duration.ofSeconds(5), () -> "s3".equals(s.currentServer()), "client on s3");
+            Await.until(Duration.ofSeconds(5), () -> events.size() == 1, "the migration event");
+            assertThat(s.currentServer()).isEqualTo("s3");
             assertThat(events).singleElement().satisfies(e -> {
                 assertThat(e.reason()).startsWith("server-request");
                 assertThat(e.to()).isEqualTo("s3");

@@ -11,6 +11,7 @@ import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -21,6 +22,7 @@ import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
 import org.mtcp.core.ClientOptions;
@@ -903,60 +905,61 @@ public final class ClientConnection {
     }
 
     private MigrationEvent attemptAll(String from, Deque<String> candidates, String reason) throws IOException {
-        {
-            long start = System.nanoTime();
-            List<String> errors = new ArrayList<>();
-            if (candidates.isEmpty()) {
-                errors.add("no other server in the pool");
-            }
-            java.util.Map<String, Integer> attempts = new java.util.HashMap<>();
-            long busyDeadline = start + BUSY_PATIENCE_NANOS;
-            while (!candidates.isEmpty()) {
-                String name = candidates.poll();
-                // A server is tried at most twice: once more when another one points at it.
-                if (attempts.merge(name, 1, Integer::sum) > MAX_ATTEMPTS_PER_SERVER) {
-                    continue;
-                }
-                long t0 = System.nanoTime();
-                try {
-                    Handshake h = attempt(name);
-                    long micros = TimeUnit.NANOSECONDS.toMicros(h.welcomeNanos() - t0);
-                    switchTo(h);
-                    MigrationEvent e = new MigrationEvent(id, from, name, reason, micros, true, Instant.now(), "");
-                    LOG.debug("connection {} migrated {} -> {} in {} us ({})", id, from, name, micros, reason);
-                    notifyListeners(e);
-                    return e;
-                } catch (RefusedException r) {
-                    errors.add(name + ": " + r.getMessage());
-                    if (r.code == ResetCode.STALE_CERTIFICATE && !r.hint.isEmpty() && knows(r.hint)
-                            && attempts.getOrDefault(r.hint, 0) < MAX_ATTEMPTS_PER_SERVER) {
-                        // The connection went to r.hint but its WELCOME never reached us (or we
-                        // gave up waiting): that server readmits us with the same certificate.
-                        candidates.addFirst(r.hint);
-                    } else if (r.code == ResetCode.BUSY && System.nanoTime() < busyDeadline) {
-                        // A takeover of this connection is under way there (maybe our own
-                        // earlier attempt): ask again shortly.
-                        attempts.merge(name, -1, Integer::sum);
-                        java.util.concurrent.locks.LockSupport.parkNanos(BUSY_RETRY_NANOS);
-                        candidates.addFirst(name);
-                    }
-                } catch (IOException e) {
-                    errors.add(name + ": " + (e.getMessage() == null ? e.toString() : e.getMessage()));
-                }
-                lock.lock();
-                try {
-                    checkFailure();
-                } finally {
-                    lock.unlock();
-                }
-            }
-            String error = String.join("; ", errors);
-            MigrationEvent e = new MigrationEvent(id, from, from, reason,
-                    TimeUnit.NANOSECONDS.toMicros(System.nanoTime() - start), false, Instant.now(), error);
-            LOG.debug("connection {}: migration from {} failed ({}): {}", id, from, reason, error);
-            notifyListeners(e);
-            return e;
+        long start = System.nanoTime();
+        long busyDeadline = start + BUSY_PATIENCE_NANOS;
+        // The last answer of each server tried, for the failed event's error.
+        Map<String, String> errors = new LinkedHashMap<>();
+        Map<String, Integer> attempts = new HashMap<>();
+        if (candidates.isEmpty()) {
+            errors.put(from, "no other server in the pool");
         }
+        while (!candidates.isEmpty()) {
+            String name = candidates.poll();
+            // A server is tried at most twice: once more when another one points at it.
+            if (attempts.merge(name, 1, Integer::sum) > MAX_ATTEMPTS_PER_SERVER) {
+                continue;
+            }
+            long t0 = System.nanoTime();
+            try {
+                Handshake h = attempt(name);
+                long micros = TimeUnit.NANOSECONDS.toMicros(h.welcomeNanos() - t0);
+                switchTo(h);
+                MigrationEvent e = new MigrationEvent(id, from, name, reason, micros, true, Instant.now(), "");
+                LOG.debug("connection {} migrated {} -> {} in {} us ({})", id, from, name, micros, reason);
+                notifyListeners(e);
+                return e;
+            } catch (RefusedException r) {
+                errors.put(name, r.getMessage());
+                if (r.code == ResetCode.STALE_CERTIFICATE && !r.hint.isEmpty() && knows(r.hint)
+                        && attempts.getOrDefault(r.hint, 0) < MAX_ATTEMPTS_PER_SERVER) {
+                    // The connection went to r.hint but its WELCOME never reached us (or we gave
+                    // up waiting): that server readmits us with the same certificate.
+                    candidates.addFirst(r.hint);
+                } else if (r.code == ResetCode.BUSY && System.nanoTime() < busyDeadline) {
+                    // A takeover of this connection is under way there (maybe our own earlier
+                    // attempt): ask again shortly; it ends within the server's control timeout.
+                    attempts.merge(name, -1, Integer::sum);
+                    LockSupport.parkNanos(BUSY_RETRY_NANOS);
+                    candidates.addFirst(name);
+                }
+            } catch (IOException e) {
+                errors.put(name, e.getMessage() == null ? e.toString() : e.getMessage());
+            }
+            lock.lock();
+            try {
+                checkFailure();
+            } finally {
+                lock.unlock();
+            }
+        }
+        StringBuilder error = new StringBuilder();
+        errors.forEach((name, message) -> error.append(error.isEmpty() ? "" : "; ").append(name).append(": ")
+                .append(message));
+        MigrationEvent e = new MigrationEvent(id, from, from, reason,
+                TimeUnit.NANOSECONDS.toMicros(System.nanoTime() - start), false, Instant.now(), error.toString());
+        LOG.debug("connection {}: migration from {} failed ({}): {}", id, from, reason, error);
+        notifyListeners(e);
+        return e;
     }
 
     private boolean knows(String name) {
