@@ -1,0 +1,409 @@
+package org.mtcp.webapp.demo;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.security.SecureRandom;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeSet;
+import java.util.function.Consumer;
+import javax.sql.DataSource;
+import org.mtcp.core.ClientOptions;
+import org.mtcp.core.MtcpServer;
+import org.mtcp.core.PoolConfig;
+import org.mtcp.core.PoolMember;
+import org.mtcp.core.ServerOptions;
+import org.mtcp.frontend.FrontendConfig;
+import org.mtcp.frontend.FrontendServer;
+import org.mtcp.webapp.BankOperations;
+import org.postgresql.ds.PGSimpleDataSource;
+
+/**
+ * The whole system in one process, as {@code ./mtcp demo} runs it: PostgreSQL (embedded, or the
+ * one given), N front-ends of one M-TCP pool on loopback serving the bank and the browser page,
+ * the client-side proxy in front of them with the response-time policy (paper 6.6), and a seeded
+ * bank. {@link #close()} stops the proxy, then the front-ends, then PostgreSQL.
+ *
+ * <p>The browser test starts one in-process with {@code port = 0}.
+ */
+public final class Demo implements AutoCloseable {
+
+    /**
+     * @param dbUrl an external database (JDBC URL), or null for an embedded PostgreSQL
+     * @param dbUser its user, or null; @param dbPassword its password, or null
+     * @param listen the proxy's address: what the browser opens (port 0: a free one)
+     * @param frontends how many front-ends (named fe1, fe2, ...)
+     * @param accounts bank accounts to seed (ids 1..accounts), each with {@code openingBalance}
+     * @param pace the front-ends' normal slow-down, so outcomes arrive at a pace one can follow
+     * @param slow the slow-down the page's "slow down" button sets
+     * @param responseTime the proxy's response-time threshold: a front-end that does not answer
+     *     within it loses the connection
+     */
+    public record Settings(String dbUrl, String dbUser, String dbPassword, InetSocketAddress listen, int frontends,
+            int accounts, long openingBalance, Duration pace, Duration slow, Duration responseTime) {
+
+        public Settings {
+            Objects.requireNonNull(listen, "listen");
+            if (frontends < 2 || frontends > 9) {
+                throw new IllegalArgumentException("--frontends must be 2 to 9 (a pool needs somewhere to migrate to)");
+            }
+            if (accounts < 2 || accounts > 1000) {
+                throw new IllegalArgumentException("--accounts must be 2 to 1000");
+            }
+            if (openingBalance < 1) {
+                throw new IllegalArgumentException("--balance must be positive");
+            }
+            if (pace.isNegative() || pace.compareTo(responseTime) >= 0) {
+                throw new IllegalArgumentException("--pace must be below the response-time threshold (" + millis(responseTime)
+                        + " ms), or every batch would migrate all the time");
+            }
+            if (slow.compareTo(responseTime) <= 0) {
+                throw new IllegalArgumentException("--slow must be above the response-time threshold (" + millis(responseTime)
+                        + " ms), or slowing a front-end down would not move anything");
+            }
+        }
+
+        public static Settings defaults() {
+            return new Settings(null, null, null, new InetSocketAddress("127.0.0.1", 8080), 3, 8, 1000,
+                    Duration.ofMillis(250), Duration.ofSeconds(3), Duration.ofSeconds(1));
+        }
+
+        public Settings withListen(InetSocketAddress v) {
+            return new Settings(dbUrl, dbUser, dbPassword, v, frontends, accounts, openingBalance, pace, slow, responseTime);
+        }
+
+        public Settings withDatabase(String url, String user, String password) {
+            return new Settings(url, user, password, listen, frontends, accounts, openingBalance, pace, slow, responseTime);
+        }
+
+        public Settings withPace(Duration v) {
+            return new Settings(dbUrl, dbUser, dbPassword, listen, frontends, accounts, openingBalance, v, slow, responseTime);
+        }
+    }
+
+    private final Settings settings;
+    private final Consumer<String> events;
+    private volatile DemoDatabase database;
+    private final List<FrontendServer> frontends = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final Map<String, InetSocketAddress> addresses = new LinkedHashMap<>();
+    private volatile DemoProxy proxy;
+    private final String adminToken;
+    private boolean closed;
+
+    private Demo(Settings settings, Consumer<String> events) {
+        this.settings = settings;
+        this.events = events;
+        byte[] token = new byte[24];
+        new SecureRandom().nextBytes(token);
+        this.adminToken = HexFormat.of().formatHex(token);
+    }
+
+    /**
+     * Starts everything, reporting each step on {@code progress} ("starting PostgreSQL... ok (2.1 s)").
+     * {@code events} receives the running system's lines (migrations, slow-down changes).
+     * On failure, what was started is stopped again and the exception says what failed.
+     */
+    public static Demo start(Settings settings, PrintStream progress, Consumer<String> events) throws Exception {
+        Demo demo = create(settings, events);
+        demo.start(progress);
+        return demo;
+    }
+
+    /**
+     * A demo not started yet: a caller that must be able to stop it at any moment (a shutdown
+     * hook) gets hold of it first, then calls {@link #start(PrintStream)}.
+     */
+    public static Demo create(Settings settings, Consumer<String> events) {
+        return new Demo(settings, events);
+    }
+
+    /**
+     * Starts everything (see {@link #start(Settings, PrintStream, Consumer)}). If {@link #close()}
+     * is called meanwhile, what is started is stopped and this throws.
+     */
+    public void start(PrintStream progress) throws Exception {
+        try {
+            startAll(new Progress(progress));
+        } catch (Exception | Error e) {
+            close();
+            throw e;
+        }
+    }
+
+    /** Keeps {@code resource} if the demo is still starting, else stops it at once and throws. */
+    private synchronized <T extends AutoCloseable> T keep(T resource, Consumer<T> field) throws Exception {
+        if (closed) {
+            resource.close();
+            throw new IllegalStateException("the demo was stopped while it was starting");
+        }
+        field.accept(resource);
+        return resource;
+    }
+
+    private void startAll(Progress progress) throws Exception {
+        if (settings.dbUrl() == null) {
+            progress.step("starting PostgreSQL (embedded; the first run unpacks it)",
+                    () -> keep(DemoDatabase.embedded(), d -> database = d), DemoDatabase::description);
+        } else {
+            database = DemoDatabase.external(settings.dbUrl(), settings.dbUser(), settings.dbPassword());
+            progress.step("connecting to " + database.description(), () -> {
+                try (Connection c = dataSource().getConnection()) {
+                    return c.getMetaData().getDatabaseProductVersion();
+                }
+            }, version -> "PostgreSQL " + version);
+        }
+        String names = String.join(", ", frontendNames());
+        progress.step("starting front-ends " + names + " (schemas mtcp, frontend, bank)", () -> {
+            startFrontends();
+            return null;
+        }, x -> addresses.values().stream().map(a -> String.valueOf(a.getPort())).toList().toString()
+                .replace("[", "ports ").replace("]", ""));
+        progress.step("starting the proxy on " + settings.listen().getHostString() + ":" + settings.listen().getPort()
+                + " (policy response-time:" + millis(settings.responseTime()) + "ms)",
+                () -> keep(startProxy(), p -> proxy = p), p -> null);
+        progress.step("seeding the bank (" + settings.accounts() + " accounts x " + settings.openingBalance()
+                + ", through the proxy)", this::seed, s -> s);
+        // The pace only now: the seeding batch runs at full speed.
+        for (FrontendServer fe : frontends) {
+            fe.slowdown().set(millis(settings.pace()));
+        }
+    }
+
+    private List<String> frontendNames() {
+        List<String> names = new ArrayList<>();
+        for (int i = 1; i <= settings.frontends(); i++) {
+            names.add("fe" + i);
+        }
+        return names;
+    }
+
+    private DataSource dataSource() {
+        PGSimpleDataSource ds = new PGSimpleDataSource();
+        ds.setURL(database.jdbcUrl());
+        if (database.user() != null) {
+            ds.setUser(database.user());
+        }
+        if (database.password() != null) {
+            ds.setPassword(database.password());
+        }
+        ds.setApplicationName("mtcp-demo");
+        return ds;
+    }
+
+    /**
+     * The pool: every server binds port 0, then all learn the real ports (no race for free
+     * ports); then a front-end on each, one after the other (the first one migrates the schemas).
+     */
+    private void startFrontends() throws Exception {
+        byte[] secret = new byte[32];
+        new SecureRandom().nextBytes(secret);
+        List<PoolMember> members = new ArrayList<>();
+        for (String name : frontendNames()) {
+            members.add(new PoolMember(name, new InetSocketAddress("127.0.0.1", 0), new InetSocketAddress("127.0.0.1", 0)));
+        }
+        PoolConfig initial = new PoolConfig(secret, members);
+        List<MtcpServer> servers = new ArrayList<>();
+        try {
+            for (PoolMember m : members) {
+                servers.add(MtcpServer.start(initial, m.name(), ServerOptions.defaults()));
+            }
+        } catch (IOException | RuntimeException e) {
+            servers.forEach(MtcpServer::close);
+            throw e;
+        }
+        List<PoolMember> bound = servers.stream().map(MtcpServer::boundMember).toList();
+        PoolConfig pool = new PoolConfig(secret, bound);
+        servers.forEach(s -> s.updatePool(pool));
+        for (MtcpServer s : servers) {
+            addresses.put(s.name(), s.serviceAddress());
+        }
+        Map<String, Object> pageSettings = new LinkedHashMap<>();
+        pageSettings.put("paceMs", millis(settings.pace()));
+        pageSettings.put("slowMs", millis(settings.slow()));
+        pageSettings.put("responseTimeMs", millis(settings.responseTime()));
+        pageSettings.put("accounts", settings.accounts());
+        DemoResources resources = new DemoResources(addresses, dataSource(), adminToken, pageSettings, events);
+        for (int i = 0; i < servers.size(); i++) {
+            MtcpServer server = servers.get(i);
+            FrontendConfig config = FrontendConfig.defaults(null, server.name(), database.jdbcUrl())
+                    .withCredentials(database.user(), database.password())
+                    .withAppSchemas(List.of(BankOperations.SCHEMA))
+                    .withAdminToken(adminToken)
+                    .withReconnectTimeout(Duration.ofSeconds(2))
+                    .withDbPoolSize(6);
+            try {
+                keep(FrontendServer.start(config, BankOperations.registry(), server, resources), frontends::add);
+            } catch (Exception e) {
+                // this one failed; the M-TCP servers not yet handed to a front-end are still ours
+                for (int j = i; j < servers.size(); j++) {
+                    servers.get(j).close();
+                }
+                throw e;
+            }
+        }
+    }
+
+    private DemoProxy startProxy() throws IOException {
+        // Keepalives every 250 ms: the policy is evaluated at least that often.
+        ClientOptions options = ClientOptions.defaults().withKeepaliveInterval(Duration.ofMillis(250));
+        return DemoProxy.start(settings.listen(), List.copyOf(addresses.values()), options, settings.responseTime(), events);
+    }
+
+    /**
+     * Opens the accounts that are missing (all of them on a fresh database) with one batch of
+     * {@code open_account} POSTed through the proxy: the start-up checks the whole path the
+     * browser will use.
+     */
+    private String seed() throws IOException, InterruptedException, SQLException {
+        TreeSet<Long> existing = new TreeSet<>();
+        try (Connection c = dataSource().getConnection(); Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SELECT id FROM bank.accounts")) {
+            while (rs.next()) {
+                existing.add(rs.getLong(1));
+            }
+        }
+        StringBuilder body = new StringBuilder("{\"transactions\":[");
+        int missing = 0;
+        for (long id = 1; id <= settings.accounts(); id++) {
+            if (!existing.contains(id)) {
+                body.append(missing++ == 0 ? "" : ",").append("{\"op\":\"open_account\",\"args\":{\"account\":")
+                        .append(id).append(",\"balance\":").append(settings.openingBalance()).append("}}");
+            }
+        }
+        body.append("]}");
+        if (missing > 0) {
+            HttpResponse<String> r;
+            try (HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                    .connectTimeout(Duration.ofSeconds(5)).build()) {
+                r = http.send(HttpRequest.newBuilder(URI.create(url() + "v1/batches"))
+                        .timeout(Duration.ofSeconds(60))
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString(body.toString())).build(),
+                        HttpResponse.BodyHandlers.ofString());
+            }
+            if (r.statusCode() != 200 || !r.body().contains("\"status\":\"complete\"")
+                    || !r.body().contains("\"committed\":" + missing + ",")) {
+                throw new IOException("seeding the bank failed: HTTP " + r.statusCode() + ": " + r.body().strip());
+            }
+        }
+        long total;
+        int count;
+        try (Connection c = dataSource().getConnection(); Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SELECT count(*), coalesce(sum(balance), 0) FROM bank.accounts")) {
+            rs.next();
+            count = rs.getInt(1);
+            total = rs.getLong(2);
+        }
+        return (missing == 0 ? "already there: " : "") + count + " accounts, total " + total;
+    }
+
+    /** What to open in a browser: {@code http://HOST:PORT/}. */
+    public String url() {
+        InetSocketAddress a = proxy.localAddress();
+        String host = a.getAddress().isAnyLocalAddress() ? "127.0.0.1" : a.getAddress().getHostAddress();
+        if (host.contains(":")) {
+            host = "[" + host + "]";
+        }
+        return "http://" + host + ":" + a.getPort() + "/";
+    }
+
+    public List<String> frontendNamesRunning() {
+        return List.copyOf(addresses.keySet());
+    }
+
+    public FrontendServer frontend(String name) {
+        return frontends.stream().filter(f -> f.name().equals(name)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("no front-end " + name));
+    }
+
+    /** The migrations the proxy saw, as {@code "#N from->to reason"} strings, in order. */
+    public List<String> proxyMigrations() {
+        return proxy.migrations().stream()
+                .map(m -> "#" + m.connection() + " " + m.event().from() + "->" + m.event().to() + " " + m.event().reason())
+                .toList();
+    }
+
+    /** A direct (non-pooled) connection to the demo's database. */
+    public Connection connectDatabase() throws SQLException {
+        return dataSource().getConnection();
+    }
+
+    /** Stops the proxy, then the front-ends, then PostgreSQL (embedded only); idempotent. */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (proxy != null) {
+            proxy.close();
+        }
+        for (int i = frontends.size() - 1; i >= 0; i--) {
+            try {
+                frontends.get(i).close();
+            } catch (RuntimeException e) {
+                events.accept("stopping " + frontends.get(i).name() + ": " + e);
+            }
+        }
+        if (database != null) {
+            try {
+                database.close();
+            } catch (IOException | RuntimeException e) {
+                events.accept("stopping PostgreSQL: " + e);
+            }
+        }
+    }
+
+    static long millis(Duration d) {
+        return d.toMillis();
+    }
+
+    /** "step... ok (1.2 s)" lines on stderr. */
+    static final class Progress {
+        interface Step<T> {
+            T run() throws Exception;
+        }
+
+        interface Detail<T> {
+            String of(T value);
+        }
+
+        private final PrintStream out;
+
+        Progress(PrintStream out) {
+            this.out = out;
+        }
+
+        <T> T step(String what, Step<T> step, Detail<T> detail) throws Exception {
+            out.print(what + "... ");
+            out.flush();
+            long t0 = System.nanoTime();
+            try {
+                T value = step.run();
+                String d = detail.of(value);
+                out.printf(Locale.ROOT, "ok (%.1f s)%s%n", (System.nanoTime() - t0) / 1e9, d == null ? "" : ": " + d);
+                out.flush();
+                return value;
+            } catch (Exception | Error e) {
+                out.println("failed");
+                out.flush();
+                throw e;
+            }
+        }
+    }
+}

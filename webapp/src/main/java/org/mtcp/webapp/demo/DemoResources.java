@@ -1,0 +1,222 @@
+package org.mtcp.webapp.demo;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import javax.sql.DataSource;
+import org.eclipse.jetty.server.Request;
+import org.mtcp.frontend.http.AppHandler;
+
+/**
+ * What the front-ends serve for the demo besides the batch API (every front-end serves the same,
+ * so the page works whichever one holds the browser's connection):
+ *
+ * <ul>
+ *   <li>{@code GET /} and {@code GET /static/NAME}: the page, its script and style sheet, from
+ *       the class path ({@code static/}), byte-identical on every front-end;
+ *   <li>{@code GET /demo/config}: the pool's front-end names and the demo's settings;
+ *   <li>{@code GET /demo/accounts}: the accounts, their balances and the total (read-only SQL);
+ *   <li>{@code GET /demo/frontends}: each front-end's current slow-down, asked of that front-end;
+ *   <li>{@code POST /demo/frontends/NAME/slowdown {"delayMs": N}}: sets front-end NAME's
+ *       slow-down by calling <em>its</em> admin endpoint with the admin token, over an M-TCP
+ *       connection to that front-end alone.
+ * </ul>
+ *
+ * <p>Static files are {@linkplain Reply#fixed fixed} replies (a front-end that takes a connection
+ * over mid-response writes them again); the others change over time and are computed replies,
+ * which the front-end stores for a replay before writing them.
+ *
+ * <p>The last two are a demo-only bridge: the page never sees the admin token, but whoever can
+ * load the page can slow the front-ends down. Only {@code mtcp demo} installs it (on loopback by
+ * default); a production front-end serves none of {@code /demo/*}.
+ */
+final class DemoResources implements AppHandler {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Pattern STATIC = Pattern.compile("/static/([a-z0-9][a-z0-9_-]*\\.(?:html|js|css|svg))");
+    private static final Pattern SLOWDOWN = Pattern.compile("/demo/frontends/([A-Za-z0-9._-]{1,64})/slowdown");
+    private static final long MAX_DELAY_MS = 60_000;
+
+    private final Map<String, InetSocketAddress> frontends;
+    private final DataSource database;
+    private final AdminClient admin;
+    private final byte[] config;
+    private final Consumer<String> events;
+    private final Map<String, Optional<byte[]>> files = new ConcurrentHashMap<>();
+
+    /**
+     * @param frontends the pool's front-ends by name (service addresses), in pool order
+     * @param database read access to the bank (the page's account list)
+     * @param adminToken the front-ends' admin token (never sent to the browser)
+     * @param settings what the page shows and uses: pace, slow-down, policy threshold, ...
+     * @param events where to report the slow-down changes (the demo's terminal)
+     */
+    DemoResources(Map<String, InetSocketAddress> frontends, DataSource database, String adminToken,
+            Map<String, Object> settings, Consumer<String> events) {
+        this.frontends = new LinkedHashMap<>(frontends);
+        this.database = database;
+        this.admin = new AdminClient(adminToken);
+        this.events = events;
+        ObjectNode c = JSON.createObjectNode();
+        c.putPOJO("frontends", frontends.keySet());
+        settings.forEach(c::putPOJO);
+        try {
+            this.config = (JSON.writeValueAsString(c) + "\n").getBytes(StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("settings are not JSON-serializable", e);
+        }
+    }
+
+    @Override
+    public Reply handle(Request request) throws Exception {
+        String path = Request.getPathInContext(request);
+        String method = request.getMethod();
+        if (path.equals("/") || path.equals("/index.html")) {
+            return method.equals("GET") ? file("index.html") : methodNotAllowed("GET");
+        }
+        Matcher m = STATIC.matcher(path);
+        if (m.matches()) {
+            return method.equals("GET") ? file(m.group(1)) : methodNotAllowed("GET");
+        }
+        if (path.equals("/demo/config")) {
+            return method.equals("GET") ? Reply.fixed(200, "application/json", config) : methodNotAllowed("GET");
+        }
+        if (path.equals("/demo/accounts")) {
+            return method.equals("GET") ? accounts() : methodNotAllowed("GET");
+        }
+        if (path.equals("/demo/frontends")) {
+            return method.equals("GET") ? frontendStates() : methodNotAllowed("GET");
+        }
+        m = SLOWDOWN.matcher(path);
+        if (m.matches()) {
+            return method.equals("POST") ? slowdown(request, m.group(1)) : methodNotAllowed("POST");
+        }
+        return null;
+    }
+
+    private static Reply methodNotAllowed(String allowed) throws IOException {
+        return error(405, "method_not_allowed", "use " + allowed);
+    }
+
+    /** A file of {@code static/}: the same bytes on every front-end, or null (404). */
+    private Reply file(String name) {
+        Optional<byte[]> body = files.computeIfAbsent(name, DemoResources::load);
+        return body.map(b -> Reply.fixed(200, contentType(name), b)).orElse(null);
+    }
+
+    private static Optional<byte[]> load(String name) {
+        try (InputStream in = DemoResources.class.getResourceAsStream("/static/" + name)) {
+            return in == null ? Optional.empty() : Optional.of(in.readAllBytes());
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
+    private static String contentType(String name) {
+        if (name.endsWith(".html")) {
+            return "text/html; charset=utf-8";
+        } else if (name.endsWith(".js")) {
+            return "text/javascript; charset=utf-8";
+        } else if (name.endsWith(".css")) {
+            return "text/css; charset=utf-8";
+        }
+        return "image/svg+xml";
+    }
+
+    private Reply accounts() throws IOException {
+        ObjectNode root = JSON.createObjectNode();
+        ArrayNode list = root.putArray("accounts");
+        long total = 0;
+        try (Connection c = database.getConnection(); Statement st = c.createStatement()) {
+            // One statement, one snapshot: the balances and their total are consistent.
+            try (ResultSet rs = st.executeQuery("SELECT id, balance FROM bank.accounts ORDER BY id")) {
+                while (rs.next()) {
+                    list.addObject().put("id", rs.getLong(1)).put("balance", rs.getLong(2));
+                    total += rs.getLong(2);
+                }
+            }
+        } catch (SQLException e) {
+            return error(503, "database_unavailable", "cannot read the accounts: " + e.getMessage());
+        }
+        root.put("total", total);
+        return json(200, root);
+    }
+
+    private Reply frontendStates() throws IOException {
+        ArrayNode list = JSON.createArrayNode();
+        for (var fe : frontends.entrySet()) {
+            ObjectNode node = list.addObject().put("name", fe.getKey());
+            try {
+                AdminClient.Reply reply = admin.getSlowdown(fe.getValue());
+                if (reply.status() == 200) {
+                    node.put("delayMs", JSON.readTree(reply.body()).path("delayMs").asLong());
+                    node.put("up", true);
+                } else {
+                    node.put("up", false).put("error", "admin endpoint answered " + reply.status());
+                }
+            } catch (IOException e) {
+                node.put("up", false).put("error", String.valueOf(e.getMessage()));
+            }
+        }
+        ObjectNode root = JSON.createObjectNode();
+        root.set("frontends", list);
+        return json(200, root);
+    }
+
+    private Reply slowdown(Request request, String name) throws IOException {
+        InetSocketAddress address = frontends.get(name);
+        if (address == null) {
+            return error(404, "not_found", "no front-end named " + name);
+        }
+        JsonNode body;
+        try (InputStream in = Request.asInputStream(request)) {
+            body = JSON.readTree(in.readNBytes(1024));
+        } catch (IOException e) {
+            return error(400, "malformed_json", "the body is not valid JSON");
+        }
+        JsonNode delay = body == null ? null : body.get("delayMs");
+        if (delay == null || !delay.isIntegralNumber() || delay.longValue() < 0 || delay.longValue() > MAX_DELAY_MS) {
+            return error(400, "bad_request", "expected {\"delayMs\": 0 to " + MAX_DELAY_MS + "}");
+        }
+        AdminClient.Reply reply;
+        try {
+            reply = admin.setSlowdown(address, delay.longValue());
+        } catch (IOException e) {
+            return error(502, "frontend_unreachable", name + " did not answer: " + e.getMessage());
+        }
+        if (reply.status() != 200) {
+            return error(502, "admin_refused", name + "'s admin endpoint answered " + reply.status()
+                    + ": " + reply.body().strip());
+        }
+        events.accept("slow-down of " + name + " set to " + delay.longValue() + " ms per response line");
+        ObjectNode root = JSON.createObjectNode().put("frontend", name).put("delayMs", delay.longValue());
+        return json(200, root);
+    }
+
+    /** Computed replies: they change over time, so the front-end stores them for a replay. */
+    private static Reply json(int status, JsonNode body) throws IOException {
+        return Reply.computed(status, "application/json", (JSON.writeValueAsString(body) + "\n").getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static Reply error(int status, String code, String message) throws IOException {
+        ObjectNode root = JSON.createObjectNode();
+        root.putObject("error").put("code", code).put("message", message);
+        return json(status, root);
+    }
+}

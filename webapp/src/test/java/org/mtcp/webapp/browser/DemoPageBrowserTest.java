@@ -1,0 +1,165 @@
+package org.mtcp.webapp.browser;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.PrintStream;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.mtcp.webapp.demo.Demo;
+import org.openqa.selenium.By;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+/**
+ * The issue's acceptance test, in a real browser: the demo (embedded PostgreSQL, three
+ * front-ends, the proxy with the response-time policy) runs in this JVM; headless Chromium opens
+ * the page through the proxy, runs a batch of transfers, slows down the front-end serving it
+ * with the page's own button, and the page must show every outcome exactly once, at least one
+ * migration, and the same total before and after. Checked against the database and the proxy's
+ * log too. Leaves a screenshot in {@code target/demo-page.png}.
+ */
+@Timeout(value = 3, unit = TimeUnit.MINUTES)
+class DemoPageBrowserTest {
+
+    private static final int TRANSFERS = 30;
+    private static final Path TARGET = Path.of("target");
+
+    private static Demo demo;
+    private static ChromeDriver browser;
+    private static final List<String> events = new CopyOnWriteArrayList<>();
+
+    @BeforeAll
+    static void start() throws Exception {
+        // The browser first: without it there is nothing to test (clear message, before the slow part).
+        browser = Chromium.start(Files.createTempDirectory("mtcp-chromium-"), 1400, 2000);
+        Demo.Settings settings = Demo.Settings.defaults()
+                .withListen(new InetSocketAddress("127.0.0.1", 0))
+                .withPace(Duration.ofMillis(200));
+        demo = Demo.start(settings, new PrintStream(System.err, true), line -> {
+            events.add(line);
+            System.out.println(line);
+        });
+    }
+
+    @AfterAll
+    static void stop() {
+        if (browser != null) {
+            browser.quit();
+        }
+        if (demo != null) {
+            demo.close();
+        }
+    }
+
+    @Test
+    void aSlowedFrontEndLosesTheBatchAndThePageShowsEveryOutcomeOnceAndAnUnchangedTotal() throws Exception {
+        WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(30));
+        browser.get(demo.url());
+        wait.until(ExpectedConditions.attributeToBe(By.tagName("body"), "data-ready", "true"));
+        wait.until(ExpectedConditions.numberOfElementsToBe(By.cssSelector("#accounts tr"), 8));
+        assertThat(text("total-now")).isEqualTo("8,000");
+        assertThat(browser.findElements(By.cssSelector(".fe"))).hasSize(3);
+
+        WebElement size = browser.findElement(By.id("batch-size"));
+        size.clear();
+        size.sendKeys(String.valueOf(TRANSFERS));
+        browser.findElement(By.id("run-batch")).click();
+
+        // A few outcomes in, slow down the front-end that runs them, with the page's button.
+        wait.until(ExpectedConditions.numberOfElementsToBeMoreThan(By.cssSelector("#outcomes tr"), 2));
+        String serving = wait.until(d -> {
+            List<WebElement> s = d.findElements(By.cssSelector(".fe[data-serving='true']"));
+            return s.isEmpty() ? null : s.get(0).getDomAttribute("data-fe");
+        });
+        browser.findElement(By.cssSelector("button[data-action='slow'][data-fe='" + serving + "']")).click();
+        wait.until(ExpectedConditions.attributeToBe(By.cssSelector(".fe[data-fe='" + serving + "']"), "data-slow", "true"));
+
+        // The batch moves on by itself and finishes elsewhere.
+        new WebDriverWait(browser, Duration.ofSeconds(90)).until(d -> {
+            String s = d.findElement(By.id("batch-status")).getDomAttribute("data-state");
+            return "complete".equals(s) || "error".equals(s);
+        });
+        wait.until(d -> !"pending".equals(d.findElement(By.id("invariant")).getDomAttribute("data-status")));
+        screenshot("demo-page.png");
+
+        assertThat(browser.findElement(By.id("batch-status")).getDomAttribute("data-state"))
+                .as("batch status: %s", text("batch-status")).isEqualTo("complete");
+
+        // Every outcome exactly once.
+        List<WebElement> rows = browser.findElements(By.cssSelector("#outcomes tr"));
+        List<Integer> seqs = new ArrayList<>();
+        for (WebElement row : rows) {
+            seqs.add(Integer.parseInt(row.getDomAttribute("data-seq")));
+            assertThat(row.getDomAttribute("data-duplicate")).isEqualTo("false");
+        }
+        assertThat(seqs).containsExactlyElementsOf(IntStream.rangeClosed(1, TRANSFERS).boxed().toList());
+        assertThat(text("outcome-count")).isEqualTo(String.valueOf(TRANSFERS));
+
+        // At least one migration, away from the front-end that was slowed down.
+        List<WebElement> migrations = browser.findElements(By.cssSelector("#migrations li"));
+        assertThat(migrations).isNotEmpty();
+        assertThat(migrations.get(0).getDomAttribute("data-from")).isEqualTo(serving);
+        assertThat(migrations.get(0).getDomAttribute("data-to")).isNotEqualTo(serving);
+        assertThat(rows.get(rows.size() - 1).getDomAttribute("data-frontend")).isNotEqualTo(serving);
+        assertThat(browser.findElements(By.cssSelector("#timeline svg circle"))).hasSize(TRANSFERS);
+
+        // The invariant, as the page shows it.
+        assertThat(text("total-before")).isEqualTo("8,000");
+        assertThat(text("total-after")).isEqualTo("8,000");
+        assertThat(browser.findElement(By.id("invariant")).getDomAttribute("data-status")).isEqualTo("ok");
+
+        // What the page showed agrees with the database and with the proxy.
+        String summary = browser.findElement(By.id("batch-status")).getDomAttribute("data-summary");
+        String batchId = summary.replaceAll(".*\"batch\":\"([^\"]+)\".*", "$1");
+        long committedOnPage = rows.stream().filter(r -> "committed".equals(r.getDomAttribute("data-outcome"))).count();
+        try (Connection c = demo.connectDatabase();
+                PreparedStatement st = c.prepareStatement(
+                        "SELECT count(*), count(DISTINCT seq), (SELECT sum(balance) FROM bank.accounts) "
+                                + "FROM bank.transfers WHERE batch = ?")) {
+            st.setString(1, batchId);
+            try (ResultSet rs = st.executeQuery()) {
+                rs.next();
+                assertThat(rs.getLong(1)).as("transfers recorded for %s", batchId).isEqualTo(committedOnPage);
+                assertThat(rs.getLong(2)).as("each seq once").isEqualTo(committedOnPage);
+                assertThat(rs.getLong(3)).isEqualTo(8000);
+            }
+        }
+        assertThat(demo.proxyMigrations())
+                .as("the proxy's log: %s", events)
+                .hasSizeGreaterThanOrEqualTo(migrations.size())
+                .anySatisfy(m -> assertThat(m).contains(serving + "->").contains("response-time"));
+
+        // Back to normal, through the page again.
+        browser.findElement(By.cssSelector("button[data-action='normal'][data-fe='" + serving + "']")).click();
+        wait.until(ExpectedConditions.attributeToBe(By.cssSelector(".fe[data-fe='" + serving + "']"), "data-slow", "false"));
+        assertThat(demo.frontend(serving).slowdown().delayMillis()).isEqualTo(200);
+    }
+
+    private static String text(String id) {
+        return browser.findElement(By.id(id)).getText().trim();
+    }
+
+    private static void screenshot(String name) throws java.io.IOException {
+        Files.createDirectories(TARGET);
+        Path shot = browser.getScreenshotAs(OutputType.FILE).toPath();
+        Files.copy(shot, TARGET.resolve(name), StandardCopyOption.REPLACE_EXISTING);
+    }
+}
