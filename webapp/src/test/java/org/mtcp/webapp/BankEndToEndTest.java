@@ -346,6 +346,33 @@ class BankEndToEndTest {
     }
 
     @Test
+    void concurrentBatchesWithRandomMigrations() throws Exception {
+        // every front-end asks its client to move at about 3% of the COMMITs, whichever batch it is
+        for (FrontendServer fe : pool.frontends()) {
+            MtcpServer server = pool.mtcp().server(fe.name());
+            fe.engine().setHooks((point, frontend, batch, seq, connection) -> {
+                if (point == Hooks.Point.BEFORE_COMMIT && java.util.concurrent.ThreadLocalRandom.current().nextInt(32) == 0) {
+                    moveAway(server, connection, batch + ":" + seq);
+                }
+            });
+        }
+        int clients = 3;
+        List<List<Transfer>> batches = new ArrayList<>();
+        List<java.util.concurrent.Future<Posted>> results = new ArrayList<>();
+        try (var executor = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+            for (int i = 0; i < clients; i++) {
+                List<Transfer> batch = transfers(40 + i);
+                batches.add(batch);
+                String id = "concurrent-" + i;
+                results.add(executor.submit(() -> postWithJavaHttp(plain, body(id, batch))));
+            }
+            for (int i = 0; i < clients; i++) {
+                verify("concurrent-" + i, batches.get(i), results.get(i).get(120, TimeUnit.SECONDS));
+            }
+        }
+    }
+
+    @Test
     void aRepostedBatchIdRunsNothingTwice() throws Exception {
         List<Transfer> batch = transfers(5);
         Posted first = postWithJavaHttp(plain, body("reposted", batch));
