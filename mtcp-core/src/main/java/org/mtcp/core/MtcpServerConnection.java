@@ -11,8 +11,17 @@ import java.io.OutputStream;
  * <p>Contract (DESIGN 3.3): reads first replay the inbound log (bytes the application consumed
  * after the last snapshot on the previous holder), then return new bytes. Writes after an import
  * must regenerate exactly the bytes the previous holder wrote after its snapshot; a mismatch
- * resets the connection with a "non-deterministic replay" error. Once the connection has moved
- * away, every operation throws {@link MigratedException}.
+ * resets the connection with a "non-deterministic replay" error ({@link ConnectionResetException}).
+ * Once the connection has moved away, every operation throws {@link MigratedException} (a read
+ * or write blocked at that moment too), except {@link #close()}, which is then a quiet no-op so
+ * the old server's thread simply ends.
+ *
+ * <p>The streams behave like a socket's: reads block until bytes arrive or the client's stream
+ * ends ({@code -1}); writes block while {@link ServerOptions#maxRetainedBytes()} are
+ * unacknowledged (back-pressure); closing either stream closes the connection. Snapshots larger
+ * than {@link ServerOptions#maxSnapshotSize()} are refused with a {@link LimitExceededException};
+ * so is a read when the inbound log since the last snapshot is full (export to trim it). The
+ * full protocol is in {@code docs/protocol.md}.
  */
 public interface MtcpServerConnection extends Closeable {
 
@@ -43,7 +52,11 @@ public interface MtcpServerConnection extends Closeable {
      */
     void requestMigration(String target) throws IOException;
 
-    /** Graceful end of the connection (the client sees end-of-stream after the last byte). */
+    /**
+     * Graceful end of the connection: the client sees end-of-stream after the last byte. Does not
+     * block; the transport delivers the unacknowledged tail (across migrations too). A no-op on a
+     * connection that has moved away or was reset.
+     */
     @Override
     void close() throws IOException;
 }
