@@ -156,6 +156,8 @@ public final class Demo implements AutoCloseable {
     }
 
     private void startAll(Progress progress) throws Exception {
+        // The proxy's address first: a port in use fails the demo at once, before the slow steps.
+        keep(bindProxy(), p -> proxy = p);
         if (settings.dbUrl() == null) {
             progress.step("starting PostgreSQL (embedded; the first run unpacks it)",
                     () -> keep(DemoDatabase.embedded(), d -> database = d), DemoDatabase::description);
@@ -173,9 +175,12 @@ public final class Demo implements AutoCloseable {
             return null;
         }, x -> addresses.values().stream().map(a -> String.valueOf(a.getPort())).toList().toString()
                 .replace("[", "ports ").replace("]", ""));
-        progress.step("starting the proxy on " + settings.listen().getHostString() + ":" + settings.listen().getPort()
+        progress.step("starting the proxy on " + proxy.localAddress().getHostString() + ":" + proxy.localAddress().getPort()
                 + " (policy response-time:" + millis(settings.responseTime()) + "ms)",
-                () -> keep(startProxy(), p -> proxy = p), p -> null);
+                () -> {
+                    proxy.start(List.copyOf(addresses.values()));
+                    return null;
+                }, p -> null);
         progress.step("seeding the bank (" + settings.accounts() + " accounts x " + settings.openingBalance()
                 + ", through the proxy)", this::seed, s -> s);
         // The pace only now: the seeding batch runs at full speed.
@@ -258,10 +263,10 @@ public final class Demo implements AutoCloseable {
         }
     }
 
-    private DemoProxy startProxy() throws IOException {
+    private DemoProxy bindProxy() throws IOException {
         // Keepalives every 250 ms: the policy is evaluated at least that often.
         ClientOptions options = ClientOptions.defaults().withKeepaliveInterval(Duration.ofMillis(250));
-        return DemoProxy.start(settings.listen(), List.copyOf(addresses.values()), options, settings.responseTime(), events);
+        return DemoProxy.bind(settings.listen(), options, settings.responseTime(), events);
     }
 
     /**

@@ -39,31 +39,30 @@ final class DemoProxy implements Closeable {
     record Migration(long connection, MigrationEvent event) {}
 
     private final ServerSocket listener;
-    private final List<InetSocketAddress> pool;
     private final ClientOptions options;
     private final Duration responseTime;
     private final Consumer<String> events;
     private final AtomicLong counter = new AtomicLong();
     private final Set<Closeable> live = ConcurrentHashMap.newKeySet();
     private final List<Migration> migrations = new CopyOnWriteArrayList<>();
+    private volatile List<InetSocketAddress> pool;
     private volatile boolean closed;
 
-    private DemoProxy(ServerSocket listener, List<InetSocketAddress> pool, ClientOptions options, Duration responseTime,
-            Consumer<String> events) {
+    private DemoProxy(ServerSocket listener, ClientOptions options, Duration responseTime, Consumer<String> events) {
         this.listener = listener;
-        this.pool = List.copyOf(pool);
         this.options = options;
         this.responseTime = responseTime;
         this.events = events;
     }
 
     /**
-     * Binds {@code listen} (port 0: a free port) and starts accepting on a thread of its own.
-     * Every connection gets {@code options} plus its own streaming response-time policy with
-     * threshold {@code responseTime}. A port in use is a {@link BindException} that says so.
+     * Binds {@code listen} (port 0: a free port) before anything else starts, so that a port in
+     * use is reported at once: a {@link BindException} that says so. Every connection will get
+     * {@code options} plus its own streaming response-time policy with threshold {@code responseTime}.
+     * Nothing is accepted before {@link #start}.
      */
-    static DemoProxy start(InetSocketAddress listen, List<InetSocketAddress> pool, ClientOptions options,
-            Duration responseTime, Consumer<String> events) throws IOException {
+    static DemoProxy bind(InetSocketAddress listen, ClientOptions options, Duration responseTime, Consumer<String> events)
+            throws IOException {
         ServerSocket socket = new ServerSocket();
         try {
             socket.setReuseAddress(true);
@@ -75,9 +74,13 @@ final class DemoProxy implements Closeable {
             b.initCause(e);
             throw b;
         }
-        DemoProxy proxy = new DemoProxy(socket, pool, options, responseTime, events);
-        Thread.ofPlatform().name("demo-proxy-accept").daemon().start(proxy::acceptLoop);
-        return proxy;
+        return new DemoProxy(socket, options, responseTime, events);
+    }
+
+    /** Starts relaying the browser's connections to {@code pool} (service addresses, tried in order). */
+    void start(List<InetSocketAddress> pool) {
+        this.pool = List.copyOf(pool);
+        Thread.ofPlatform().name("demo-proxy-accept").daemon().start(this::acceptLoop);
     }
 
     InetSocketAddress localAddress() {
