@@ -681,7 +681,13 @@ public final class ClientConnection {
     private record Decision(String target, String reason, boolean failover, String failedCause) {}
 
     private void supervise() {
-        long tick = Math.max(TimeUnit.MILLISECONDS.toNanos(5), Math.min(TimeUnit.MILLISECONDS.toNanos(100), keepaliveNanos / 4));
+        // Time-based policies (silence, response time, rate) are evaluated every 100 ms at most;
+        // the holder-failure policy reacts to events only, so without others a slow tick will do
+        // (it still bounds the close linger).
+        boolean timeBased = policies.stream().anyMatch(p -> !(p instanceof HolderFailurePolicy));
+        long tick = timeBased
+                ? Math.max(TimeUnit.MILLISECONDS.toNanos(5), Math.min(TimeUnit.MILLISECONDS.toNanos(100), keepaliveNanos / 4))
+                : Math.max(TimeUnit.MILLISECONDS.toNanos(5), Math.min(TimeUnit.SECONDS.toNanos(1), keepaliveNanos));
         while (true) {
             lock.lock();
             try {

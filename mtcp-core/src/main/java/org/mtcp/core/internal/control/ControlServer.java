@@ -24,6 +24,9 @@ public final class ControlServer implements Closeable {
 
     private static final Logger LOG = LoggerFactory.getLogger(ControlServer.class);
 
+    /** An authenticated channel idle this long is closed. */
+    static final int IDLE_TIMEOUT_MILLIS = 120_000;
+
     /** The holder side of a fetch: freeze and hand out, or refuse. */
     @FunctionalInterface
     public interface Handler {
@@ -86,8 +89,11 @@ public final class ControlServer implements Closeable {
             s.setTcpNoDelay(true);
             s.setSoTimeout(handshakeTimeoutMillis);
             ControlChannel channel = ControlChannel.respond(s, controlKey, localName, isMember, maxFrameLength);
-            // Authenticated channels are pooled by the peer and may idle between requests.
-            s.setSoTimeout(0);
+            // Authenticated channels are pooled by the peer and may idle between requests, but
+            // not forever: a peer that died without closing must not hold a channel slot. The
+            // peer retries a request that fails on a channel closed this way.
+            s.setSoTimeout(IDLE_TIMEOUT_MILLIS);
+            s.setKeepAlive(true);
             while (!closed) {
                 ControlMessage m = channel.receive();
                 if (m == null) {
@@ -110,6 +116,8 @@ public final class ControlServer implements Closeable {
                 }
                 channel.send(reply);
             }
+        } catch (java.net.SocketTimeoutException e) {
+            LOG.debug("{}: control connection from {} idle or silent, closed", localName, s.getRemoteSocketAddress());
         } catch (SocketException e) {
             if (!closed) {
                 LOG.debug("{}: control connection from {} ended: {}", localName, s.getRemoteSocketAddress(), e.toString());
