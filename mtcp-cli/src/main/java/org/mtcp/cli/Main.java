@@ -23,8 +23,20 @@ import picocli.CommandLine.Command;
 public final class Main implements Runnable {
 
     public static void main(String[] args) {
+        System.exit(execute(args));
+    }
+
+    /**
+     * Runs the command line with {@code moreCommands} (annotated picocli commands of the modules
+     * above this one: the front-end, the demo, the benchmarks) added; returns the exit code.
+     */
+    public static int execute(String[] args, Object... moreCommands) {
         configureLogging();
-        System.exit(commandLine().execute(args));
+        CommandLine cl = commandLine();
+        for (Object command : moreCommands) {
+            cl.addSubcommand(command);
+        }
+        return cl.execute(args);
     }
 
     /** The command line with the project's error handling (tests run it in-process). */
