@@ -3,10 +3,6 @@ package org.mtcp.webapp.demo;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.security.SecureRandom;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -175,14 +171,14 @@ public final class Demo implements AutoCloseable {
             return null;
         }, x -> addresses.values().stream().map(a -> String.valueOf(a.getPort())).toList().toString()
                 .replace("[", "ports ").replace("]", ""));
+        progress.step("seeding the bank (" + settings.accounts() + " accounts x " + settings.openingBalance() + ")",
+                this::seed, s -> s);
         progress.step("starting the proxy on " + proxy.localAddress().getHostString() + ":" + proxy.localAddress().getPort()
                 + " (policy response-time:" + millis(settings.responseTime()) + "ms)",
                 () -> {
                     proxy.start(List.copyOf(addresses.values()));
                     return null;
                 }, p -> null);
-        progress.step("seeding the bank (" + settings.accounts() + " accounts x " + settings.openingBalance()
-                + ", through the proxy)", this::seed, s -> s);
         // The pace only now: the seeding batch runs at full speed.
         for (FrontendServer fe : frontends) {
             fe.slowdown().set(millis(settings.pace()));
@@ -271,10 +267,10 @@ public final class Demo implements AutoCloseable {
 
     /**
      * Opens the accounts that are missing (all of them on a fresh database) with one batch of
-     * {@code open_account} POSTed through the proxy: the start-up checks the whole path the
-     * browser will use.
+     * {@code open_account}, over an M-TCP connection of the demo's own (not through the proxy:
+     * the first batch of a cold JVM may well be slow, and its migration would only confuse).
      */
-    private String seed() throws IOException, InterruptedException, SQLException {
+    private String seed() throws IOException, SQLException {
         TreeSet<Long> existing = new TreeSet<>();
         try (Connection c = dataSource().getConnection(); Statement st = c.createStatement();
                 ResultSet rs = st.executeQuery("SELECT id FROM bank.accounts")) {
@@ -292,18 +288,10 @@ public final class Demo implements AutoCloseable {
         }
         body.append("]}");
         if (missing > 0) {
-            HttpResponse<String> r;
-            try (HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                    .connectTimeout(Duration.ofSeconds(5)).build()) {
-                r = http.send(HttpRequest.newBuilder(URI.create(url() + "v1/batches"))
-                        .timeout(Duration.ofSeconds(60))
-                        .header("Content-Type", "application/json")
-                        .POST(HttpRequest.BodyPublishers.ofString(body.toString())).build(),
-                        HttpResponse.BodyHandlers.ofString());
-            }
-            if (r.statusCode() != 200 || !r.body().contains("\"status\":\"complete\"")
+            MtcpHttp.Reply r = MtcpHttp.exchange(List.copyOf(addresses.values()), "POST", "/v1/batches", null, body.toString());
+            if (r.status() != 200 || !r.body().contains("\"status\":\"complete\"")
                     || !r.body().contains("\"committed\":" + missing + ",")) {
-                throw new IOException("seeding the bank failed: HTTP " + r.statusCode() + ": " + r.body().strip());
+                throw new IOException("seeding the bank failed: HTTP " + r.status() + ": " + r.body().strip());
             }
         }
         long total;

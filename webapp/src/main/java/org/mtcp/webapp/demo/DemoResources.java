@@ -13,6 +13,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -35,7 +36,7 @@ import org.mtcp.frontend.http.AppHandler;
  *   <li>{@code GET /demo/frontends}: each front-end's current slow-down, asked of that front-end;
  *   <li>{@code POST /demo/frontends/NAME/slowdown {"delayMs": N}}: sets front-end NAME's
  *       slow-down by calling <em>its</em> admin endpoint with the admin token, over an M-TCP
- *       connection to that front-end alone.
+ *       connection to that front-end alone ({@link MtcpHttp}).
  * </ul>
  *
  * <p>Static files are {@linkplain Reply#fixed fixed} replies (a front-end that takes a connection
@@ -55,7 +56,7 @@ final class DemoResources implements AppHandler {
 
     private final Map<String, InetSocketAddress> frontends;
     private final DataSource database;
-    private final AdminClient admin;
+    private final String adminToken;
     private final byte[] config;
     private final Consumer<String> events;
     private final Map<String, Optional<byte[]>> files = new ConcurrentHashMap<>();
@@ -71,7 +72,7 @@ final class DemoResources implements AppHandler {
             Map<String, Object> settings, Consumer<String> events) {
         this.frontends = new LinkedHashMap<>(frontends);
         this.database = database;
-        this.admin = new AdminClient(adminToken);
+        this.adminToken = adminToken;
         this.events = events;
         ObjectNode c = JSON.createObjectNode();
         c.putPOJO("frontends", frontends.keySet());
@@ -163,7 +164,7 @@ final class DemoResources implements AppHandler {
         for (var fe : frontends.entrySet()) {
             ObjectNode node = list.addObject().put("name", fe.getKey());
             try {
-                AdminClient.Reply reply = admin.getSlowdown(fe.getValue());
+                MtcpHttp.Reply reply = MtcpHttp.exchange(List.of(fe.getValue()), "GET", "/admin/slowdown", adminToken, null);
                 if (reply.status() == 200) {
                     node.put("delayMs", JSON.readTree(reply.body()).path("delayMs").asLong());
                     node.put("up", true);
@@ -194,9 +195,10 @@ final class DemoResources implements AppHandler {
         if (delay == null || !delay.isIntegralNumber() || delay.longValue() < 0 || delay.longValue() > MAX_DELAY_MS) {
             return error(400, "bad_request", "expected {\"delayMs\": 0 to " + MAX_DELAY_MS + "}");
         }
-        AdminClient.Reply reply;
+        MtcpHttp.Reply reply;
         try {
-            reply = admin.setSlowdown(address, delay.longValue());
+            reply = MtcpHttp.exchange(List.of(address), "POST", "/admin/slowdown", adminToken,
+                    "{\"delayMs\":" + delay.longValue() + "}");
         } catch (IOException e) {
             return error(502, "frontend_unreachable", name + " did not answer: " + e.getMessage());
         }
