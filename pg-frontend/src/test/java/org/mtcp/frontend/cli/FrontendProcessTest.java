@@ -3,8 +3,6 @@ package org.mtcp.frontend.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
@@ -13,7 +11,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterEach;
@@ -35,6 +32,7 @@ class FrontendProcessTest {
 
     static final ObjectMapper JSON = new ObjectMapper();
     final List<Process> processes = new ArrayList<>();
+    final Map<Process, Path> logs = new java.util.HashMap<>();
 
     @AfterEach
     void stop() throws Exception {
@@ -43,6 +41,9 @@ class FrontendProcessTest {
             if (!p.waitFor(10, TimeUnit.SECONDS)) {
                 p.destroyForcibly();
             }
+            // the processes' output, for the test report
+            System.out.println("---- output of " + p.info().commandLine().orElse("process").replaceAll(".* --name (\\S+).*", "$1"));
+            System.out.println(Files.readString(logs.get(p)));
         }
     }
 
@@ -62,42 +63,42 @@ class FrontendProcessTest {
         env.put("MTCP_DB_PASSWORD", password);
         env.put("MTCP_ADMIN_TOKEN", "process-token");
         pb.redirectErrorStream(true);
+        Path log = Files.createTempFile("frontend-" + name, ".log");
+        pb.redirectOutput(log.toFile());
         Process p = pb.start();
         processes.add(p);
+        logs.put(p, log);
         return p;
     }
 
     /** Waits for the start-up line; returns all output so far. */
-    static String awaitLine(Process p, String prefix) throws Exception {
-        BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
-        StringBuilder seen = new StringBuilder();
-        CompletableFuture<String> found = CompletableFuture.supplyAsync(() -> {
-            try {
-                String line;
-                while ((line = r.readLine()) != null) {
-                    seen.append(line).append('\n');
-                    if (line.startsWith(prefix)) {
-                        Thread.ofVirtual().start(() -> drain(r));
-                        return line;
-                    }
-                }
-                return null;
-            } catch (java.io.IOException e) {
-                return null;
+    String awaitLine(Process p, String prefix) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (true) {
+            String output = Files.readString(logs.get(p));
+            if (output.lines().anyMatch(l -> l.startsWith(prefix))) {
+                return output;
             }
-        });
-        String line = found.get(60, TimeUnit.SECONDS);
-        assertThat(line).as("output: " + seen).isNotNull();
-        return seen.toString();
+            assertThat(p.isAlive()).as("the process ended: " + output).isTrue();
+            assertThat(System.nanoTime()).as("no line '" + prefix + "' within 60 s: " + output).isLessThan(deadline);
+            Thread.sleep(50);
+        }
     }
 
-    static void drain(BufferedReader r) {
-        try {
-            while (r.readLine() != null) {
-                // keep the pipe flowing
+    /** Readiness: the front-end answers /healthz over M-TCP (a cold JVM on a loaded machine may be slow at first). */
+    static void awaitHealthy(int port) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (true) {
+            try (MtcpSocket s = MtcpSocket.connect(List.of(new InetSocketAddress("127.0.0.1", port)), ClientOptions.defaults())) {
+                if (HttpExchange.exchange(s.getInputStream(), s.getOutputStream(), HttpExchange.get("/healthz"), null).status() == 200) {
+                    return;
+                }
+            } catch (java.io.IOException e) {
+                if (System.nanoTime() > deadline) {
+                    throw e;
+                }
             }
-        } catch (java.io.IOException ignored) {
-            // process ended
+            Thread.sleep(100);
         }
     }
 
@@ -126,6 +127,8 @@ class FrontendProcessTest {
         Process p2 = start(pool, "s2", db.jdbcUrl(), user, password, ops);
         assertThat(awaitLine(p1, "frontend s1 listening on 127.0.0.1:" + s1)).contains("admin=on");
         awaitLine(p2, "frontend s2 listening on 127.0.0.1:" + s2);
+        awaitHealthy(s1);
+        awaitHealthy(s2);
 
         StringBuilder body = new StringBuilder("{\"id\":\"procs\",\"transactions\":[");
         for (int i = 0; i < 40; i++) {
@@ -171,7 +174,7 @@ class FrontendProcessTest {
         Path ops = Files.writeString(dir.resolve("ops.sql"), "");
         Process p = start(pool, "s1", "jdbc:postgresql://127.0.0.1:" + port + "/none", "nobody", "x", ops);
         assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        String output = Files.readString(logs.get(p));
         assertThat(p.exitValue()).as(output).isEqualTo(1);
         assertThat(output).contains("error: cannot connect to the database jdbc:postgresql://127.0.0.1:" + port + "/none");
     }
