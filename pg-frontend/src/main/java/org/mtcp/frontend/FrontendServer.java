@@ -7,6 +7,7 @@ import java.net.InetSocketAddress;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.List;
 import javax.sql.DataSource;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
@@ -217,14 +218,17 @@ public final class FrontendServer implements AutoCloseable {
         try {
             Flyway frontend = Flyway.configure().dataSource(ds).schemas("frontend").table("flyway_history")
                     .locations("classpath:db/frontend").load();
+            List<Flyway> all = new java.util.ArrayList<>(List.of(frontend));
             for (var app : config.appSchemas()) {
-                Flyway.configure().dataSource(ds).schemas(app.schema()).table("flyway_history")
-                        .locations(app.location()).load().migrate();
+                all.add(Flyway.configure().dataSource(ds).schemas(app.schema()).table("flyway_history")
+                        .locations(app.location()).load());
             }
-            if (config.migrate()) {
-                frontend.migrate();
-            } else {
-                frontend.validate();
+            for (Flyway flyway : all) {
+                if (config.migrate()) {
+                    flyway.migrate();
+                } else {
+                    flyway.validate();
+                }
             }
         } catch (RuntimeException e) {
             throw new StartupException("database migration failed: " + e.getMessage(), e);

@@ -169,7 +169,7 @@ public final class FrontendHandler extends Handler.Abstract {
             replayable(response, path, endPoint, state, pending, () -> new Computed(200,
                     "text/plain; version=0.0.4; charset=utf-8", metrics.render(engine.frontend()).getBytes(StandardCharsets.UTF_8)));
         } else if (path.equals("/admin/slowdown")) {
-            admin(request, response);
+            admin(request, response, path, endPoint, state, pending);
         } else if (app != null && pending != null) {
             replayable(response, path, endPoint, state, pending, null);   // an application reply stored before a migration
         } else {
@@ -323,7 +323,8 @@ public final class FrontendHandler extends Handler.Abstract {
         }
     }
 
-    private void admin(Request request, Response response) throws Exception {
+    private void admin(Request request, Response response, String path, MtcpEndPoint endPoint, ConnectionState state,
+            Snapshot.Replay pending) throws Exception {
         if (adminToken == null) {
             Http.error(response, 404, "not_found", "the admin endpoints are disabled (no admin token configured)", null);
             return;
@@ -340,7 +341,8 @@ public final class FrontendHandler extends Handler.Abstract {
             return;
         }
         if (request.getMethod().equals("GET")) {
-            Http.json(response, 200, "{\"delayMs\":" + slowdown.delayMillis() + "}\n");
+            replayable(response, path, endPoint, state, pending,
+                    () -> Computed.json(200, "{\"delayMs\":" + slowdown.delayMillis() + "}\n"));
             return;
         }
         if (!request.getMethod().equals("POST")) {
