@@ -61,6 +61,7 @@ class DemoCommandProcessTest {
 
             first.interrupt();
             assertThat(first.process.waitFor(60, TimeUnit.SECONDS)).as("stops on Ctrl-C").isTrue();
+            assertThat(first.process.exitValue()).as("exit status after SIGINT").isEqualTo(130);
             first.drain();
             assertThat(first.stderr()).anyMatch(l -> l.startsWith("stopping the proxy, the front-ends and PostgreSQL... ok"));
             for (ProcessHandle pg : postgres) {
