@@ -165,6 +165,31 @@ class FrontendMigrationTest {
         assertThat(lines).isNotEmpty();
     }
 
+    @ParameterizedTest(name = "Connection: close, migration at {0}")
+    @org.junit.jupiter.params.provider.EnumSource(value = Hooks.Point.class,
+            names = {"AFTER_HEAD", "BEFORE_COMMIT", "AFTER_LINE", "BEFORE_SUMMARY"})
+    void aConnectionCloseResponseIsContinuedWithoutChunks(Hooks.Point point) throws Exception {
+        String id = "close-" + point.name().toLowerCase(java.util.Locale.ROOT);
+        int seq = point == Hooks.Point.AFTER_HEAD ? 0 : point == Hooks.Point.BEFORE_SUMMARY ? 6 : 3;
+        AtomicReference<MtcpSocket> client = new AtomicReference<>();
+        AtomicBoolean fired = new AtomicBoolean();
+        hooks((p, frontend, batch, s, connection) -> {
+            if (p == point && s == seq && batch.equals(id) && !fired.getAndSet(true)) {
+                client.get().migrate();
+            }
+        });
+        try (MtcpSocket s = MtcpSocket.connect(pool.addresses(), ClientOptions.defaults())) {
+            client.set(s);
+            HttpExchange.Response r = HttpExchange.exchange(s.getInputStream(), s.getOutputStream(),
+                    HttpExchange.post("/v1/batches", batch(id, 5), "Connection: close"), null);
+            assertThat(fired).isTrue();
+            assertThat(r.header("transfer-encoding")).isNull();
+            assertThat(r.header("connection")).isEqualTo("close");
+            ranOnce(id, BatchChecks.check(r, ds, id, 5));
+            assertThat(s.getInputStream().read()).as("the server closed the connection").isEqualTo(-1);
+        }
+    }
+
     @ParameterizedTest(name = "migration in the middle of GET {0}")
     @org.junit.jupiter.params.provider.ValueSource(strings = {"/healthz", "/metrics", "/v1/batches/at-after_line-3"})
     void computedResponsesSurviveAMigration(String path) throws Exception {
