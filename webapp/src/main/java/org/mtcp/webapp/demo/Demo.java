@@ -331,6 +331,14 @@ public final class Demo implements AutoCloseable {
                 .toList();
     }
 
+    /**
+     * Cuts every connection the proxy relays (the browser's side and the pool's), as a network
+     * failure between the browser and the pool would: what the page's re-post is for.
+     */
+    public void dropBrowserConnections() {
+        proxy.dropConnections();
+    }
+
     /** A direct (non-pooled) connection to the demo's database. */
     public Connection connectDatabase() throws SQLException {
         return dataSource().getConnection();

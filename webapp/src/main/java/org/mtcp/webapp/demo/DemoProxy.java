@@ -204,6 +204,13 @@ final class DemoProxy implements Closeable {
         }
     }
 
+    /** Ends every relayed connection now, as a network failure would; keeps accepting new ones. */
+    void dropConnections() {
+        for (Closeable c : live) {
+            closeQuietly(c);
+        }
+    }
+
     /** Stops listening and ends every relayed connection. */
     @Override
     public void close() {

@@ -18,6 +18,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.mtcp.webapp.demo.Demo;
@@ -69,6 +70,13 @@ class DemoPageBrowserTest {
         }
     }
 
+    @BeforeEach
+    void normalPace() {
+        for (String fe : demo.frontendNamesRunning()) {           // a test before may have left one slow
+            demo.frontend(fe).slowdown().set(200);
+        }
+    }
+
     @Test
     void aSlowedFrontEndLosesTheBatchAndThePageShowsEveryOutcomeOnceAndAnUnchangedTotal() throws Exception {
         WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(30));
@@ -113,12 +121,14 @@ class DemoPageBrowserTest {
         assertThat(seqs).containsExactlyElementsOf(IntStream.rangeClosed(1, TRANSFERS).boxed().toList());
         assertThat(text("outcome-count")).isEqualTo(String.valueOf(TRANSFERS));
 
-        // At least one migration, away from the front-end that was slowed down.
+        // At least one migration, one of them away from the front-end that was slowed down (a
+        // loaded machine may add others: any second without a byte moves the connection).
         List<WebElement> migrations = browser.findElements(By.cssSelector("#migrations li"));
-        assertThat(migrations).isNotEmpty();
-        assertThat(migrations.get(0).getDomAttribute("data-from")).isEqualTo(serving);
-        assertThat(migrations.get(0).getDomAttribute("data-to")).isNotEqualTo(serving);
-        assertThat(rows.get(rows.size() - 1).getDomAttribute("data-frontend")).isNotEqualTo(serving);
+        assertThat(migrations).isNotEmpty()
+                .anySatisfy(m -> {
+                    assertThat(m.getDomAttribute("data-from")).isEqualTo(serving);
+                    assertThat(m.getDomAttribute("data-to")).isNotEqualTo(serving);
+                });
         assertThat(browser.findElements(By.cssSelector("#timeline svg circle"))).hasSize(TRANSFERS);
 
         // The invariant, as the page shows it.
@@ -151,6 +161,61 @@ class DemoPageBrowserTest {
         browser.findElement(By.cssSelector("button[data-action='normal'][data-fe='" + serving + "']")).click();
         wait.until(ExpectedConditions.attributeToBe(By.cssSelector(".fe[data-fe='" + serving + "']"), "data-slow", "false"));
         assertThat(demo.frontend(serving).slowdown().delayMillis()).isEqualTo(200);
+    }
+
+    @Test
+    void aBatchCutOffByTheNetworkIsRepostedAndContinuesWithoutRunningAnythingTwice() throws Exception {
+        WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(30));
+        browser.get(demo.url());
+        wait.until(ExpectedConditions.attributeToBe(By.tagName("body"), "data-ready", "true"));
+        wait.until(ExpectedConditions.numberOfElementsToBe(By.cssSelector("#accounts tr"), 8));
+        String totalBefore = text("total-now");
+        WebElement size = browser.findElement(By.id("batch-size"));
+        size.clear();
+        size.sendKeys(String.valueOf(TRANSFERS));
+        browser.findElement(By.id("run-batch")).click();
+        wait.until(ExpectedConditions.numberOfElementsToBeMoreThan(By.cssSelector("#outcomes tr"), 4));
+
+        demo.dropBrowserConnections();
+        wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("repost")));
+        assertThat(browser.findElement(By.id("batch-status")).getDomAttribute("data-state")).isEqualTo("error");
+        int before = browser.findElements(By.cssSelector("#outcomes tr")).size();
+        assertThat(before).isLessThan(TRANSFERS);
+        browser.findElement(By.id("repost")).click();
+
+        new WebDriverWait(browser, Duration.ofSeconds(90)).until(d -> {
+            String s = d.findElement(By.id("batch-status")).getDomAttribute("data-state");
+            return "complete".equals(s) || ("error".equals(s) && !d.findElement(By.id("repost")).isDisplayed());
+        });
+        wait.until(d -> !"pending".equals(d.findElement(By.id("invariant")).getDomAttribute("data-status")));
+        assertThat(browser.findElement(By.id("batch-status")).getDomAttribute("data-state"))
+                .as("batch status: %s", text("batch-status")).isEqualTo("complete");
+        assertThat(text("batch-status")).contains("lines re-sent after the re-post");
+
+        List<WebElement> rows = browser.findElements(By.cssSelector("#outcomes tr"));
+        List<Integer> seqs = new ArrayList<>();
+        for (WebElement row : rows) {
+            seqs.add(Integer.parseInt(row.getDomAttribute("data-seq")));
+            assertThat(row.getDomAttribute("data-duplicate")).isEqualTo("false");
+        }
+        assertThat(seqs).containsExactlyElementsOf(IntStream.rangeClosed(1, TRANSFERS).boxed().toList());
+        assertThat(text("total-before")).isEqualTo(totalBefore);
+        assertThat(text("total-after")).isEqualTo(totalBefore);
+        assertThat(browser.findElement(By.id("invariant")).getDomAttribute("data-status")).isEqualTo("ok");
+
+        String summary = browser.findElement(By.id("batch-status")).getDomAttribute("data-summary");
+        String batchId = summary.replaceAll(".*\"batch\":\"([^\"]+)\".*", "$1");
+        long committedOnPage = rows.stream().filter(r -> "committed".equals(r.getDomAttribute("data-outcome"))).count();
+        try (Connection c = demo.connectDatabase();
+                PreparedStatement st = c.prepareStatement(
+                        "SELECT count(*), count(DISTINCT seq) FROM bank.transfers WHERE batch = ?")) {
+            st.setString(1, batchId);
+            try (ResultSet rs = st.executeQuery()) {
+                rs.next();
+                assertThat(rs.getLong(1)).as("transfers recorded for %s", batchId).isEqualTo(committedOnPage);
+                assertThat(rs.getLong(2)).isEqualTo(committedOnPage);
+            }
+        }
     }
 
     private static String text(String id) {
