@@ -64,6 +64,9 @@ public final class Demo implements AutoCloseable {
             if (openingBalance < 1) {
                 throw new IllegalArgumentException("--balance must be positive");
             }
+            if (responseTime.isNegative() || responseTime.isZero() || slow.compareTo(Duration.ofMinutes(1)) > 0) {
+                throw new IllegalArgumentException("--response-time must be positive and --slow at most 1m");
+            }
             if (pace.isNegative() || pace.compareTo(responseTime) >= 0) {
                 throw new IllegalArgumentException("--pace must be below the response-time threshold (" + millis(responseTime)
                         + " ms), or every batch would migrate all the time");

@@ -77,13 +77,13 @@ public final class DemoCommand implements Callable<Integer> {
     Duration pace;
 
     @Option(names = "--slow", paramLabel = "DURATION", defaultValue = "3s", converter = FrontendCommand.DurationConverter.class,
-            description = "The delay the page's \"slow down\" button sets on a front-end. Above --response-time.")
+            description = "The delay the page's \"slow down\" button sets on a front-end. Above --response-time, at most 1m.")
     Duration slow;
 
     @Option(names = "--response-time", paramLabel = "DURATION", defaultValue = "1s",
             converter = FrontendCommand.DurationConverter.class,
-            description = "The proxy's response-time policy (paper 6.6): a connection whose front-end has not answered "
-                    + "a request within this moves to another front-end.")
+            description = "The proxy's response-time policy (paper 6.6): a connection whose front-end leaves a request "
+                    + "without a byte of its (still incomplete) response for this long moves to another front-end.")
     Duration responseTime;
 
     @Override
