@@ -103,6 +103,12 @@ public final class FrontendHandler extends Handler.Abstract {
         if (failure != null) {
             return;
         }
+        if (endPoint.isOutputShutdown()) {
+            // a response that ends the connection (Connection: close): Jetty shut the output down,
+            // which closed the transport after the last byte; there is no next request
+            endPoint.close();
+            return;
+        }
         try {
             long next = state.ordinal + 1;
             state.exporter.export(new Snapshot.Idle(next));

@@ -31,6 +31,8 @@ import org.mtcp.core.MtcpServerConnection;
  */
 public final class MtcpEndPoint extends AbstractEndPoint {
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(MtcpEndPoint.class);
+
     private static final InetSocketAddress REMOTE = InetSocketAddress.createUnresolved("mtcp-client", 0);
 
     private final MtcpServerConnection connection;
@@ -153,10 +155,22 @@ public final class MtcpEndPoint extends AbstractEndPoint {
         // flush() always completes: nothing is ever pending
     }
 
+    /**
+     * Jetty shuts the output down after the last byte of a response that must end the connection
+     * ({@code Connection: close}, HTTP/1.0, a close-delimited body) and expects the client to see
+     * end-of-stream then, as it would after a socket's FIN. The transport has no server-side
+     * half-close: its graceful {@link MtcpServerConnection#close()} is that FIN (the client reads
+     * -1 after the last byte, across migrations too). The end point itself is closed when the
+     * response completes (the front-end's completion listener) or by the idle timeout.
+     */
     @Override
     protected void doShutdownOutput() {
-        // The transport has no half-close on the server side: close() ends the stream after the
-        // last byte written.
+        try {
+            connection.close();
+        } catch (IOException | RuntimeException e) {
+            // moved away (a no-op) or reset: nothing left to end here
+            LOG.debug("{}@{}: closing after the response: {}", connection.id(), connection.epoch(), e.toString());
+        }
     }
 
     @Override
