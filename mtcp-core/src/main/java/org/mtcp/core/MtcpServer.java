@@ -105,7 +105,28 @@ public final class MtcpServer implements Closeable {
         return engine.stats();
     }
 
-    /** Stops listening and drops every connection it holds (as a crash would, without CLOSE). */
+    /**
+     * Zero-downtime shutdown: asks the client of every connection held here to migrate (as
+     * {@link MtcpServerConnection#requestMigration(String) requestMigration(null)}: each client
+     * moves to the next server of the pool), refuses new and migrating clients meanwhile
+     * (RESET {@code shutdown}), waits up to {@code timeout} until every connection has moved away
+     * or ended, then {@link #close()}s, which lets the last hand-outs complete. Returns the number
+     * of connections still held when the wait ended, which the close drops (0: nothing lost).
+     */
+    public int drain(Duration timeout) {
+        Objects.requireNonNull(timeout, "timeout");
+        return engine.drain(timeout);
+    }
+
+    /**
+     * Stops listening and drops every connection it holds, as a crash would (links cut, no
+     * CLOSE), with one exception: a hand-out under way completes first. Once another server has
+     * fetched a connection's state (the application here then sees {@link MigratedException}),
+     * closing is safe: the state reply still goes out, bounded by 4 × the control timeout, and the
+     * migration completes. A migration whose fetch has not reached this server yet fails (the
+     * client sees {@code holder-unreachable}); use {@link #drain(Duration)} to move every client
+     * away first.
+     */
     @Override
     public void close() {
         engine.close();

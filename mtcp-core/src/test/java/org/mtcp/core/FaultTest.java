@@ -311,4 +311,129 @@ class FaultTest {
             }
         }
     }
+
+    /**
+     * Streams 1 KiB chunks forever, chunk {@code n} filled with {@code n % 251}, exporting the
+     * count after each; with {@code moveAtOnce}, on a connection that is not a migrated one, asks
+     * the client to move at once. {@code onMoved} runs (on another thread) when the old holder's application sees
+     * {@link MigratedException}.
+     */
+    static org.mtcp.testkit.ServerApp chunkStreamer(boolean moveAtOnce, Runnable onMoved) {
+        return c -> {
+            byte[] state = c.importState();
+            long n = state.length == 0 ? 0 : Long.parseLong(new String(state, java.nio.charset.StandardCharsets.US_ASCII));
+            OutputStream out = c.getOutputStream();
+            boolean original = !c.migrated();
+            if (original && moveAtOnce) {
+                c.requestMigration(null);
+            }
+            byte[] chunk = new byte[1024];
+            try {
+                while (true) {
+                    java.util.Arrays.fill(chunk, (byte) (n % 251));
+                    out.write(chunk);
+                    n++;
+                    c.exportState(ascii(Long.toString(n)));
+                }
+            } catch (MigratedException e) {
+                if (original) {
+                    Thread.ofVirtual().start(onMoved);
+                }
+                throw e;
+            }
+        };
+    }
+
+    /**
+     * Reads {@code socket} until it is served by {@code to} and {@code more} bytes came after
+     * that, checking every byte against {@link #chunkStreamer}'s pattern (exactly once, in order).
+     */
+    static void readUntilMovedTo(MtcpSocket socket, String to, long more) throws IOException {
+        InputStream in = socket.getInputStream();
+        byte[] buf = new byte[4096];
+        long total = 0;
+        long movedAt = -1;
+        while (movedAt < 0 || total < movedAt + more) {
+            int r = in.read(buf);
+            assertThat(r).as("bytes before end of stream").isPositive();
+            for (int i = 0; i < r; i++) {
+                long pos = total + i;
+                if (buf[i] != (byte) ((pos / 1024) % 251)) {
+                    throw new AssertionError("byte " + pos + " is " + buf[i] + ", expected " + (pos / 1024) % 251);
+                }
+            }
+            total += r;
+            if (movedAt < 0 && socket.currentServer().equals(to)) {
+                movedAt = total;
+            }
+        }
+    }
+
+    /**
+     * Regression: closing the old holder as soon as its application sees {@link
+     * MigratedException} (the new holder has fetched the state) used to cut the STATE reply on
+     * the control channel; the new holder's retry found the control listener gone and the client
+     * failed with "holder s1 unreachable" (every time). Now close() lets the hand-out complete.
+     */
+    @Test
+    void closingTheOldHolderRightAfterItsHandOutDoesNotBreakTheMigration() throws Exception {
+        for (int round = 0; round < 5; round++) {
+            // Default timeouts: the state carries up to a full retention (MiB), slow to go out in
+            // a cold JVM; FAST's 500 ms control timeout would fail the fetch itself.
+            try (PoolFixture pool = PoolFixture.start(2)) {
+                MtcpServer s1 = pool.server("s1");
+                java.util.concurrent.CompletableFuture<Long> closeMillis = new java.util.concurrent.CompletableFuture<>();
+                pool.serve(chunkStreamer(true, () -> {
+                    long t0 = System.nanoTime();
+                    s1.close();
+                    closeMillis.complete(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
+                }));
+                try (MtcpSocket socket = MtcpSocket.connect(pool.serviceAddresses().subList(0, 1), ClientOptions.defaults())) {
+                    readUntilMovedTo(socket, "s2", 256 * 1024);
+                    assertThat(socket.migrations()).as("round " + round).isEqualTo(1);
+                    assertThat(socket.serversUsed()).containsExactly("s1", "s2");
+                }
+                // The hand-out was already written when close() ran or close() waited for it
+                // (bounded by 4 x the control timeout), never cut.
+                assertThat(closeMillis.get(20, TimeUnit.SECONDS)).isLessThan(12_000);
+                assertThat(s1.engine().isClosed()).isTrue();
+            }
+        }
+    }
+
+    /**
+     * {@link MtcpServer#drain}: every client is asked to move, the server waits until it holds
+     * nothing, then closes; no client notices more than a migration (every byte exactly once).
+     */
+    @Test
+    void drainMovesEveryClientAwayThenCloses() throws Exception {
+        // The clients do not read during the drain: each state carries a full retention (8 MiB),
+        // and the last hand-outs are still being written when s1 closes.
+        try (PoolFixture pool = PoolFixture.start(2)) {
+            MtcpServer s1 = pool.server("s1");
+            pool.serve(chunkStreamer(false, () -> { }));
+            List<MtcpSocket> sockets = new CopyOnWriteArrayList<>();
+            try {
+                for (int i = 0; i < 3; i++) {
+                    sockets.add(MtcpSocket.connect(pool.serviceAddresses().subList(0, 1), ClientOptions.defaults()));
+                }
+                Await.until(Duration.ofSeconds(10), () -> s1.stats().open() == 3, "s1 holds the 3 connections");
+                assertThat(s1.drain(Duration.ofSeconds(10))).as("connections left behind").isZero();
+                assertThat(s1.engine().isClosed()).isTrue();
+                assertThat(s1.stats().migratedOut()).isEqualTo(3);
+                for (MtcpSocket socket : sockets) {
+                    readUntilMovedTo(socket, "s2", 64 * 1024);
+                    assertThat(socket.serversUsed()).containsExactly("s1", "s2");
+                }
+                assertThat(pool.server("s2").stats().open()).isEqualTo(3);
+                assertThatThrownBy(() -> MtcpSocket.connect(pool.serviceAddresses().subList(0, 1), ClientOptions.defaults()).close())
+                        .as("s1 no longer listens").isInstanceOf(IOException.class);
+                assertThat(pool.appFailures()).isEmpty();
+            } finally {
+                for (MtcpSocket socket : sockets) {
+                    socket.close();
+                }
+            }
+        }
+    }
 }

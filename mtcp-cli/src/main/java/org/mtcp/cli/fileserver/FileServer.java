@@ -140,51 +140,19 @@ public final class FileServer implements Closeable {
     }
 
     /**
-     * After the last connection has left, how long the server stays up (within the drain
-     * timeout) before {@link #close()}: the application sees {@link MigratedException} as soon
-     * as the new holder has fetched the state, but the migration is not complete yet, and closing
-     * the old holder at that moment makes it fail (the client then sees its holder vanish in the
-     * middle of the migration). The transport gives no signal that the handover is complete, so
-     * this is a bounded grace period.
-     */
-    static final Duration HANDOVER_GRACE = Duration.ofSeconds(2);
-
-    /**
-     * Asks the client of every live connection to move to another server, waits up to
-     * {@code timeout} for them to go, then (still within {@code timeout}) up to
-     * {@link #HANDOVER_GRACE} for the handovers to complete. Returns the number still here.
+     * Zero-downtime shutdown through {@link MtcpServer#drain(Duration)}: asks the client of every
+     * connection to move to another server, waits up to {@code timeout} until every connection
+     * has moved away or ended, then closes the transport, which lets the last handovers (state
+     * already fetched by the new server) complete. Returns the number of connections that were
+     * still here and got dropped. With a zero timeout nothing is asked; {@link #close()} drops
+     * them.
      */
     public int drain(Duration timeout) {
-        if (live.isEmpty() || timeout.isZero()) {
+        if (timeout.isZero()) {
             return live.size();
         }
-        for (MtcpServerConnection connection : live.values()) {
-            try {
-                connection.requestMigration(null);
-            } catch (IOException | RuntimeException e) {
-                LOG.debug("{}: cannot ask {} to migrate: {}", name(), connection.id(), e.toString());
-            }
-        }
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!live.isEmpty() && System.nanoTime() < deadline && pause()) {
-            // waiting for the connections to leave
-        }
-        long graceEnd = Math.min(deadline, System.nanoTime() + HANDOVER_GRACE.toNanos());
-        while (System.nanoTime() < graceEnd && pause()) {
-            // letting the handovers complete
-        }
-        return live.size();
-    }
-
-    /** Sleeps a little; false when interrupted (then the drain stops waiting). */
-    private static boolean pause() {
-        try {
-            Thread.sleep(10); // polling a condition or a deadline, not a timing assumption
-            return true;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
-        }
+        closed = true; // shutting down: connections failing from here on are not warned about
+        return server.drain(timeout);
     }
 
     /** Waits for the accept loop to end after {@link #close()}. */

@@ -7,6 +7,9 @@ import java.net.Socket;
 import java.net.SocketException;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Predicate;
 import org.mtcp.core.ConnectionId;
 import org.mtcp.core.internal.Threads;
@@ -19,6 +22,13 @@ import org.slf4j.LoggerFactory;
  * The control listener of one server: authenticates peers ({@link ControlChannel}) and answers
  * their FETCH requests through a {@link Handler}. Anything that is not a correct, authenticated
  * exchange closes that control connection only; the listener keeps serving.
+ *
+ * <p>{@link #close(long)} does not cut a hand-out under way: from the moment a FETCH is taken on
+ * (the connection may be frozen, and its application told it moved) until the reply is written,
+ * the channel is "busy", and close waits (bounded) for the reply to go out before closing it.
+ * Without this, a server closed right after its application saw {@code MigratedException} cut
+ * the STATE reply, the requester's retry found the listener gone, and the migration failed with
+ * {@code holder-unreachable}.
  */
 public final class ControlServer implements Closeable {
 
@@ -43,6 +53,10 @@ public final class ControlServer implements Closeable {
     private final int maxFrameLength;
     private final int maxChannels;
     private final Set<Socket> open = ConcurrentHashMap.newKeySet();
+    /** Channels between taking a FETCH on and writing its reply; guarded by {@link #busyLock}. */
+    private final Set<Socket> busy = ConcurrentHashMap.newKeySet();
+    private final ReentrantLock busyLock = new ReentrantLock();
+    private final Condition idle = busyLock.newCondition();
     private volatile boolean closed;
 
     public ControlServer(ServerSocket listener, byte[] controlKey, String localName,
@@ -102,6 +116,9 @@ public final class ControlServer implements Closeable {
                 if (!(m instanceof ControlMessage.Fetch f)) {
                     throw new IOException("unexpected control request " + m.type());
                 }
+                if (!begin(s)) {
+                    return; // closing: not taken on, nothing frozen; the requester sees the server gone
+                }
                 ControlMessage reply;
                 try {
                     if (!f.requester().equals(channel.peerName())) {
@@ -114,7 +131,11 @@ public final class ControlServer implements Closeable {
                 } catch (TransferException e) {
                     reply = new ControlMessage.Refuse(f.requestId(), e.reason(), e.getMessage(), e.hint());
                 }
-                channel.send(reply);
+                try {
+                    channel.send(reply);
+                } finally {
+                    end(s);
+                }
             }
         } catch (java.net.SocketTimeoutException e) {
             LOG.debug("{}: control connection from {} idle or silent, closed", localName, s.getRemoteSocketAddress());
@@ -127,14 +148,71 @@ public final class ControlServer implements Closeable {
                 LOG.info("{}: control connection from {} dropped: {}", localName, s.getRemoteSocketAddress(), e.toString());
             }
         } finally {
+            end(s);
             open.remove(s);
         }
     }
 
+    /** Takes a request on unless closing; then close waits for {@link #end}. */
+    private boolean begin(Socket s) {
+        busyLock.lock();
+        try {
+            if (closed) {
+                return false;
+            }
+            busy.add(s);
+            return true;
+        } finally {
+            busyLock.unlock();
+        }
+    }
+
+    private void end(Socket s) {
+        busyLock.lock();
+        try {
+            if (busy.remove(s)) {
+                idle.signalAll();
+            }
+        } finally {
+            busyLock.unlock();
+        }
+    }
+
+    /** Hand-outs whose reply is not written yet (tests, diagnostics). */
+    public int handOutsInProgress() {
+        return busy.size();
+    }
+
+    /** Closes at once, cutting any hand-out under way (as a crash would). */
     @Override
     public void close() {
-        closed = true;
-        closeQuietly(listener);
+        close(0);
+    }
+
+    /**
+     * Stops listening and closes every idle channel at once; a channel with a hand-out under way
+     * is left to write its reply (the serving thread then closes it, gracefully: the peer has
+     * nothing unread there) for up to {@code graceMillis}, then cut.
+     */
+    public void close(long graceMillis) {
+        busyLock.lock();
+        try {
+            closed = true;
+            closeQuietly(listener);
+            for (Socket s : open) {
+                if (!busy.contains(s)) {
+                    closeQuietly(s);
+                }
+            }
+            long remaining = TimeUnit.MILLISECONDS.toNanos(Math.max(0, graceMillis));
+            while (!busy.isEmpty() && remaining > 0) {
+                remaining = idle.awaitNanos(remaining);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            busyLock.unlock();
+        }
         for (Socket s : open) {
             closeQuietly(s);
         }

@@ -7,6 +7,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
 import org.mtcp.core.ConnectionId;
 import org.mtcp.core.transfer.ConnectionState;
 
@@ -30,6 +32,8 @@ final class ConnectionTable {
     private final Set<ConnectionId> takeovers = ConcurrentHashMap.newKeySet();
     private final LinkedHashMap<ConnectionId, Tombstone> tombstones = new LinkedHashMap<>();
     private final int maxTombstones;
+    private final ReentrantLock emptyLock = new ReentrantLock();
+    private final Condition removed = emptyLock.newCondition();
 
     ConnectionTable(int maxTombstones) {
         this.maxTombstones = maxTombstones;
@@ -44,7 +48,37 @@ final class ConnectionTable {
     }
 
     boolean remove(ConnectionId id, ServerConnection c) {
-        return live.remove(id, c);
+        boolean done = live.remove(id, c);
+        if (done) {
+            signalRemoved();
+        }
+        return done;
+    }
+
+    private void signalRemoved() {
+        emptyLock.lock();
+        try {
+            removed.signalAll();
+        } finally {
+            emptyLock.unlock();
+        }
+    }
+
+    /** Waits until no connection is held here or {@code nanos} passed; true when empty. */
+    boolean awaitEmpty(long nanos) throws InterruptedException {
+        emptyLock.lock();
+        try {
+            long remaining = nanos;
+            while (!live.isEmpty()) {
+                if (remaining <= 0) {
+                    return false;
+                }
+                remaining = removed.awaitNanos(remaining);
+            }
+            return true;
+        } finally {
+            emptyLock.unlock();
+        }
     }
 
     int size() {
@@ -95,5 +129,6 @@ final class ConnectionTable {
     synchronized void clear() {
         live.clear();
         tombstones.clear();
+        signalRemoved();
     }
 }

@@ -93,6 +93,8 @@ public final class ServerEngine implements TransferContext, Closeable {
     private final AtomicLong migratedOut = new AtomicLong();
     private final AtomicLong rejected = new AtomicLong();
     private volatile boolean closed;
+    /** Draining: handshakes are refused (shutdown) while the clients move away. */
+    private volatile boolean draining;
 
     private ServerEngine(PoolConfig pool, String name, ServerOptions options, Clock clock,
             ServerSocket service, ServerSocket controlListener) {
@@ -311,7 +313,7 @@ public final class ServerEngine implements TransferContext, Closeable {
                 throw new Refusal(ResetCode.UNSUPPORTED_VERSION, "protocol version " + h.version()
                         + " is not supported (this server speaks " + Wire.VERSION + ")", "");
             }
-            if (closed) {
+            if (closed || draining) {
                 throw new Refusal(ResetCode.SHUTDOWN, "server " + name + " is shutting down", "");
             }
             handedOff = h.kind() == Frame.HelloKind.NEW ? openNew(link, h) : takeOver(link, h);
@@ -565,6 +567,44 @@ public final class ServerEngine implements TransferContext, Closeable {
         }
     }
 
+    /**
+     * Asks the client of every connection held here to move (MIGRATE_REQUEST, the client picks
+     * the next server), refuses new handshakes meanwhile, waits up to {@code timeout} until no
+     * connection is held here (each moved away or ended), then {@link #close()}s. Returns the
+     * number of connections still held when the wait ended (dropped by the close).
+     */
+    public int drain(Duration timeout) {
+        if (closed) {
+            return 0;
+        }
+        draining = true;
+        for (ServerConnection c : table.all()) {
+            try {
+                c.requestMigration(null);
+            } catch (IOException | RuntimeException e) {
+                LOG.debug("{}: cannot ask connection {} to migrate: {}", name, c.id(), e.toString());
+            }
+        }
+        try {
+            table.awaitEmpty(Math.max(0, timeout.toNanos()));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        int left = table.size();
+        if (left > 0) {
+            LOG.info("{}: drain timeout: {} connection(s) still here, dropped", name, left);
+        }
+        close();
+        return left;
+    }
+
+    /**
+     * Stops listening and drops every connection held here, as a crash would, except that a
+     * hand-out under way (a connection frozen for another server, whose STATE reply is not written
+     * yet) completes first, bounded by 4 × the control timeout (the fetcher's timeout applies per
+     * read, so a large state may take longer than one control timeout to go out): a migration
+     * that has fetched its state is not broken by closing the old holder.
+     */
     @Override
     public void close() {
         if (closed) {
@@ -572,7 +612,7 @@ public final class ServerEngine implements TransferContext, Closeable {
         }
         closed = true;
         closeQuietly(service);
-        controlServer.close();
+        controlServer.close(4 * options.controlTimeout().toMillis());
         controlClient.close();
         for (Socket s : handshaking) {
             closeQuietly(s);
