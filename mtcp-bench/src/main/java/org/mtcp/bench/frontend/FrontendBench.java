@@ -93,6 +93,11 @@ public final class FrontendBench {
     private record Db(String url, Properties credentials, String description) {}
 
     public Result run() throws Exception {
+        // Jetty warns about its acceptors being interrupted whenever a front-end stops: noise in a
+        // benchmark's output (read when each logger is created, so before the front-ends start).
+        if (System.getProperty("org.slf4j.simpleLogger.log.org.eclipse.jetty") == null) {
+            System.setProperty("org.slf4j.simpleLogger.log.org.eclipse.jetty", "error");
+        }
         Db db = database();
         progress.say("database: %s", db.description());
         try (Connection c = DriverManager.getConnection(db.url(), db.credentials()); Statement st = c.createStatement()) {
