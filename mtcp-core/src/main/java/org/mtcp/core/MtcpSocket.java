@@ -108,6 +108,15 @@ public final class MtcpSocket implements Closeable {
         return connection.peers();
     }
 
+    /**
+     * Passes what an application-aware observer knows about the responses (where they end) to
+     * the connection's policies: see {@link org.mtcp.core.policy.ResponseSignal}. The
+     * response-time policy then also times the gaps inside a response that is still incomplete.
+     */
+    public void signalResponse(org.mtcp.core.policy.ResponseSignal signal) {
+        connection.signalResponse(Objects.requireNonNull(signal, "signal"));
+    }
+
     public void addMigrationListener(MigrationListener listener) {
         connection.addMigrationListener(listener);
     }

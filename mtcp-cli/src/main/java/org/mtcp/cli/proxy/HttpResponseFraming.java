@@ -1,4 +1,4 @@
-package org.mtcp.webapp.demo;
+package org.mtcp.cli.proxy;
 
 import java.util.Locale;
 
@@ -10,14 +10,22 @@ import java.util.Locale;
  *
  * <p>When a response can't be delimited (no length and not chunked: it ends when the connection
  * does; a {@code 101} upgrade; a malformed head or chunk line), the framing is {@link #lost()}
- * for the rest of the connection. It never changes a byte; responses to {@code HEAD} requests are
- * not recognized (the demo page sends none).
+ * for the rest of the connection, and so is a stream that does not begin as HTTP/1.x responses do
+ * (at its first byte that differs). It never changes a byte. Responses to {@code HEAD} requests
+ * carry a length but no body, which only the requests tell: the proxy gives up the framing of a
+ * connection whose client sends one ({@link HttpRequestWatch}).
+ *
+ * <p>Public for other HTTP clients that must find where a response ends (the demo's own calls
+ * to the front-ends); not thread-safe, one instance per response stream.
  */
-final class HttpResponseFraming {
+public final class HttpResponseFraming {
+
+    public HttpResponseFraming() {}
 
     private enum State { HEAD, BODY, CHUNK_SIZE, CHUNK_DATA, CHUNK_END, TRAILERS, LOST }
 
     private static final int MAX_LINE = 16 * 1024;
+    private static final String STATUS_PREFIX = "HTTP/1.";
 
     private State state = State.HEAD;
     private final StringBuilder line = new StringBuilder();
@@ -28,7 +36,7 @@ final class HttpResponseFraming {
     private boolean headStarted;
 
     /** Consumes {@code n} bytes of the response stream; returns the number of responses completed in them. */
-    int feed(byte[] bytes, int offset, int n) {
+    public int feed(byte[] bytes, int offset, int n) {
         int completed = 0;
         int i = offset;
         int end = offset + n;
@@ -50,7 +58,7 @@ final class HttpResponseFraming {
                 default -> {
                     byte b = bytes[i++];
                     if (b != '\n') {
-                        if (line.length() >= MAX_LINE) {
+                        if (line.length() >= MAX_LINE || notAStatusLine(b)) {
                             state = State.LOST;
                         } else if (b != '\r') {
                             line.append((char) (b & 0xff));
@@ -68,8 +76,17 @@ final class HttpResponseFraming {
         return completed;
     }
 
+    /**
+     * True if {@code b} cannot continue the status line being read: the responses are not HTTP
+     * (a binary protocol may send no line end for a long time; it is recognized at its first byte).
+     */
+    private boolean notAStatusLine(byte b) {
+        return state == State.HEAD && !headStarted && b != '\r' && line.length() < STATUS_PREFIX.length()
+                && b != STATUS_PREFIX.charAt(line.length());
+    }
+
     /** True once the responses can no longer be delimited. */
-    boolean lost() {
+    public boolean lost() {
         return state == State.LOST;
     }
 

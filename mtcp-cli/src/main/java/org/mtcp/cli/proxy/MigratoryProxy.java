@@ -2,14 +2,18 @@ package org.mtcp.cli.proxy;
 
 import java.io.Closeable;
 import java.io.IOException;
+import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicLong;
 import org.mtcp.cli.EventLog;
+import org.mtcp.core.MigrationEvent;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,38 +27,75 @@ import org.slf4j.LoggerFactory;
  * pool secret. One virtual thread per direction and connection; each direction has one bounded
  * buffer, and the transport bounds what it keeps for retransmission, so memory is bounded by the
  * connection limit.
+ *
+ * <p>The relay follows the HTTP/1.x framing of what it relays (see {@link ProxyConnection}) and
+ * tells the policies where each response ends, so that {@code response-time} also moves a
+ * connection whose holder stalls in the middle of a streamed response.
  */
 public final class MigratoryProxy implements Closeable {
 
     private static final Logger LOG = LoggerFactory.getLogger(MigratoryProxy.class);
 
+    /** A migration (or failed one) of relayed connection {@code connection} (numbered from 1). */
+    @FunctionalInterface
+    public interface MigrationListener {
+        void migrated(long connection, MigrationEvent event);
+    }
+
     private final ServerSocket listener;
-    private final ProxySettings settings;
     private final EventLog events;
-    private final Semaphore slots;
+    private final List<MigrationListener> listeners = new CopyOnWriteArrayList<>();
+    private volatile ProxySettings settings;
+    private volatile Semaphore slots;
     private final Set<ProxyConnection> live = ConcurrentHashMap.newKeySet();
     private final AtomicLong counter = new AtomicLong();
     private volatile boolean closed;
 
-    private MigratoryProxy(ServerSocket listener, ProxySettings settings, EventLog events) {
+    private MigratoryProxy(ServerSocket listener, EventLog events) {
         this.listener = listener;
-        this.settings = settings;
         this.events = events;
-        this.slots = new Semaphore(settings.maxConnections());
     }
 
-    /** Binds the local listening address (port 0: any free port). */
+    /** Binds the local listening address (port 0: any free port) and configures the proxy. */
     public static MigratoryProxy bind(InetSocketAddress listen, ProxySettings settings, EventLog events)
             throws IOException {
+        MigratoryProxy proxy = bind(listen, events);
+        proxy.configure(settings);
+        return proxy;
+    }
+
+    /**
+     * Binds the local listening address only, so that an address in use is reported at once
+     * (a {@link BindException} saying so), before the pool exists; {@link #configure} before
+     * {@link #serve()}. Connections wait in the backlog meanwhile.
+     */
+    public static MigratoryProxy bind(InetSocketAddress listen, EventLog events) throws IOException {
         ServerSocket socket = new ServerSocket();
         try {
             socket.setReuseAddress(true);
             socket.bind(listen, 512);
         } catch (IOException e) {
             socket.close();
-            throw new IOException("cannot listen on " + listen + ": " + e.getMessage(), e);
+            BindException b = new BindException("cannot listen on " + listen.getHostString() + ":" + listen.getPort()
+                    + " (" + e.getMessage() + ")");
+            b.initCause(e);
+            throw b;
         }
-        return new MigratoryProxy(socket, settings, events);
+        return new MigratoryProxy(socket, events);
+    }
+
+    /** Sets how the pool is reached; once. */
+    public synchronized void configure(ProxySettings settings) {
+        if (this.settings != null) {
+            throw new IllegalStateException("the proxy is configured already");
+        }
+        this.slots = new Semaphore(settings.maxConnections());
+        this.settings = settings;
+    }
+
+    /** {@code listener} hears of every migration of every relayed connection, after the event line. */
+    public void addMigrationListener(MigrationListener listener) {
+        listeners.add(listener);
     }
 
     /** The bound local address. */
@@ -69,6 +110,11 @@ public final class MigratoryProxy implements Closeable {
 
     /** Accepts and relays connections until {@link #close()}. */
     public void serve() throws IOException {
+        ProxySettings settings = this.settings;
+        Semaphore slots = this.slots;
+        if (settings == null) {
+            throw new IllegalStateException("the proxy is not configured");
+        }
         while (!closed) {
             Socket local;
             try {
@@ -86,7 +132,7 @@ public final class MigratoryProxy implements Closeable {
                 closeQuietly(local);
                 continue;
             }
-            ProxyConnection connection = new ProxyConnection(number, local, settings, events);
+            ProxyConnection connection = new ProxyConnection(number, local, settings, events, listeners);
             live.add(connection);
             Thread.ofVirtual().name("proxy-" + number).start(() -> {
                 try {
@@ -110,6 +156,16 @@ public final class MigratoryProxy implements Closeable {
                 LOG.error("proxy accept loop failed", e);
             }
         });
+    }
+
+    /**
+     * Aborts every connection relayed now, as a network failure would (the demo's "drop"); keeps
+     * accepting new ones.
+     */
+    public void abortConnections() {
+        for (ProxyConnection connection : live) {
+            connection.abort();
+        }
     }
 
     /** Stops listening and aborts every relayed connection. */

@@ -4,11 +4,13 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.mtcp.cli.EventLog;
 import org.mtcp.core.MigrationEvent;
 import org.mtcp.core.MtcpSocket;
+import org.mtcp.core.policy.ResponseSignal;
 
 /**
  * One relayed connection: a local TCP socket and the {@link MtcpSocket} that carries it to the
@@ -17,6 +19,12 @@ import org.mtcp.core.MtcpSocket;
  * is passed on as a half-close in each direction, so request/response protocols that half-close
  * keep working; the connection ends when both directions have ended. An error in either
  * direction aborts both.
+ *
+ * <p>The pumps also follow the HTTP framing ({@link HttpResponseFraming}, {@link HttpRequestWatch})
+ * and tell the M-TCP leg's policies where each response ends ({@link ResponseSignal}), so that
+ * {@code response-time} also times the gaps inside a streamed response. The bytes pass unchanged;
+ * for anything but HTTP/1.x (or once a response cannot be delimited) the framing is given up and
+ * the policies are told so.
  *
  * <p>Event lines: {@code open}, one {@code migration} (or {@code migration-failed}) per migration,
  * {@code close} (formats in {@code docs/cli.md}).
@@ -27,17 +35,23 @@ final class ProxyConnection {
     private final Socket local;
     private final ProxySettings settings;
     private final EventLog events;
+    private final List<MigratoryProxy.MigrationListener> listeners;
+    private final HttpResponseFraming framing = new HttpResponseFraming();
+    private final HttpRequestWatch requests = new HttpRequestWatch();
+    private volatile boolean framed = true;
     private final AtomicLong up = new AtomicLong();
     private final AtomicLong down = new AtomicLong();
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
     private volatile MtcpSocket remote;
     private volatile boolean aborted;
 
-    ProxyConnection(long number, Socket local, ProxySettings settings, EventLog events) {
+    ProxyConnection(long number, Socket local, ProxySettings settings, EventLog events,
+            List<MigratoryProxy.MigrationListener> listeners) {
         this.number = number;
         this.local = local;
         this.settings = settings;
         this.events = events;
+        this.listeners = listeners;
     }
 
     void run() {
@@ -62,6 +76,7 @@ final class ProxyConnection {
         events.log("open #" + number + " client=" + client + " cid=" + socket.id()
                 + " server=" + socket.currentServer());
         socket.addMigrationListener(this::migrated);
+        socket.signalResponse(ResponseSignal.FRAMED);   // before the first byte of a response
         Thread upstream = Thread.ofVirtual().name("proxy-" + number + "-up").start(this::upstream);
         downstream();
         try {
@@ -89,12 +104,15 @@ final class ProxyConnection {
                     + " micros=" + e.micros() + " reason=" + e.reason()
                     + (e.error().isEmpty() ? "" : " -- " + e.error()));
         }
+        for (MigratoryProxy.MigrationListener l : listeners) {
+            l.migrated(number, e);
+        }
     }
 
     /** Local client to pool; the client's half-close becomes a half-close on the M-TCP leg. */
     private void upstream() {
         try {
-            pump(local.getInputStream(), remote.getOutputStream(), up);
+            pump(local.getInputStream(), remote.getOutputStream(), up, true);
             remote.shutdownOutput();
         } catch (IOException | RuntimeException e) {
             fail(e);
@@ -104,23 +122,43 @@ final class ProxyConnection {
     /** Pool to local client; the end of the server's stream half-closes the local socket. */
     private void downstream() {
         try {
-            pump(remote.getInputStream(), local.getOutputStream(), down);
+            pump(remote.getInputStream(), local.getOutputStream(), down, false);
             local.shutdownOutput();
         } catch (IOException | RuntimeException e) {
             fail(e);
         }
     }
 
-    private void pump(InputStream in, OutputStream out, AtomicLong counter) throws IOException {
+    private void pump(InputStream in, OutputStream out, AtomicLong counter, boolean requests) throws IOException {
         byte[] buffer = new byte[settings.bufferSize()];
         int n;
         while ((n = in.read(buffer)) >= 0) {
             if (n > 0) {
+                if (framed) {
+                    // before the bytes go on: the policy knows a response is complete before the
+                    // client can send its next request, and of a HEAD before its response comes
+                    if (requests ? this.requests.feed(buffer, 0, n) : responses(buffer, n)) {
+                        framed = false;
+                        remote.signalResponse(ResponseSignal.LOST);
+                    }
+                }
                 out.write(buffer, 0, n);
                 out.flush();
                 counter.addAndGet(n);
             }
         }
+    }
+
+    /** Feeds the response framing; true if it is lost (signals each completed response). */
+    private boolean responses(byte[] buffer, int n) {
+        int completed = framing.feed(buffer, 0, n);
+        if (framing.lost()) {
+            return true;
+        }
+        if (completed > 0) {
+            remote.signalResponse(ResponseSignal.COMPLETE);
+        }
+        return false;
     }
 
     private void fail(Throwable e) {

@@ -1,4 +1,4 @@
-package org.mtcp.webapp.demo;
+package org.mtcp.cli.proxy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -7,8 +7,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.mtcp.core.policy.MigrationPolicy;
+import org.mtcp.core.policy.ResponseSignal;
+import org.mtcp.core.policy.ResponseTimePolicy;
 
-/** The proxy's view of where HTTP responses end, and the streaming response-time policy on top of it. */
+/** The proxy's view of where HTTP responses end, and the response-time policy fed with it. */
 class HttpResponseFramingTest {
 
     private static final String CHUNKED = "HTTP/1.1 200 OK\r\nContent-Type: application/x-ndjson\r\n"
@@ -46,6 +49,8 @@ class HttpResponseFramingTest {
         for (String s : List.of("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nuntil the end",
                 "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n",
                 "garbage\r\n",
+                "\u0000\u0000\u0000\u0008R",                          // binary (PostgreSQL): at once, no line end
+                "HTTP/2 200\r\n",
                 "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n")) {
             HttpResponseFraming f = new HttpResponseFraming();
             byte[] b = s.getBytes(StandardCharsets.ISO_8859_1);
@@ -55,10 +60,11 @@ class HttpResponseFramingTest {
     }
 
     @Test
-    void thePolicyWaitsUntilTheResponseIsCompleteNotJustItsFirstByte() {
+    void thePolicyFedWithTheFramingWaitsUntilTheResponseIsCompleteNotJustItsFirstByte() {
         long ms = 1_000_000;
-        StreamingResponseTimePolicy p = new StreamingResponseTimePolicy(Duration.ofMillis(1000));
+        MigrationPolicy p = new ResponseTimePolicy(Duration.ofMillis(1000));
         p.onNewHolder("fe1", 0);
+        p.onResponseSignal(ResponseSignal.FRAMED, 0);
         assertThat(p.evaluate(5000 * ms)).isEmpty();                 // idle: nothing asked
         p.onBytesSent(200, 10_000 * ms);                              // the batch request
         p.onBytesReceived(120, 10_200 * ms);                          // head and a first line
@@ -70,14 +76,28 @@ class HttpResponseFramingTest {
         p.onNewHolder("fe2", 12_300 * ms);                            // migrated: a full threshold again
         assertThat(p.evaluate(13_200 * ms)).isEmpty();
         p.onBytesReceived(30, 13_250 * ms);
-        p.responseComplete();
+        p.onResponseSignal(ResponseSignal.COMPLETE, 13_250 * ms);
         assertThat(p.evaluate(60_000 * ms)).isEmpty();                // complete: an idle connection never moves
 
-        StreamingResponseTimePolicy lost = new StreamingResponseTimePolicy(Duration.ofMillis(1000));
-        lost.framingLost();
+        MigrationPolicy lost = new ResponseTimePolicy(Duration.ofMillis(1000));
+        lost.onResponseSignal(ResponseSignal.FRAMED, 0);
+        lost.onResponseSignal(ResponseSignal.LOST, 0);
         lost.onBytesSent(10, 0);
-        lost.onBytesReceived(10, 100 * ms);                           // first byte: as the core policy
+        lost.onBytesReceived(10, 100 * ms);                           // first byte: as without framing
         assertThat(lost.evaluate(60_000 * ms)).isEmpty();
+    }
+
+    @Test
+    void theRequestWatchSeesHeadRequestsAtTheStartOfARequest() {
+        HttpRequestWatch w = new HttpRequestWatch();
+        byte[] get = "GET / HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1);
+        assertThat(w.feed(get, 0, get.length)).isFalse();
+        byte[] head = "HEAD / HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1);
+        assertThat(w.feed(head, 0, 2)).isFalse();
+        assertThat(w.feed(head, 2, head.length - 2)).isTrue();        // split anywhere
+        assertThat(new HttpRequestWatch().feed(head, 0, head.length)).isTrue();
+        byte[] header = "GET / HTTP/1.1\r\nHEAD: no\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1);
+        assertThat(new HttpRequestWatch().feed(header, 0, header.length)).isFalse();
     }
 
     /** The offsets just after each response end, feeding {@code step} bytes at a time. */

@@ -119,6 +119,17 @@ class MigratoryProxyTest {
     }
 
     @Test
+    void anAddressInUseIsReportedAtBindBeforeThePoolIsKnown() throws IOException {
+        InetSocketAddress taken = proxy.localAddress();
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> MigratoryProxy.bind(taken, EventLog.discard()))
+                .isInstanceOf(java.net.BindException.class)
+                .hasMessageStartingWith("cannot listen on 127.0.0.1:" + taken.getPort() + " (");
+        try (MigratoryProxy unconfigured = MigratoryProxy.bind(new InetSocketAddress("127.0.0.1", 0), EventLog.discard())) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(unconfigured::serve).isInstanceOf(IllegalStateException.class);
+        }
+    }
+
+    @Test
     void aPoolThatCannotBeReachedClosesTheLocalConnection() throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try (MigratoryProxy dead = MigratoryProxy.bind(new InetSocketAddress("127.0.0.1", 0),

@@ -38,6 +38,12 @@ public interface MigrationPolicy {
     default void onHolderFailure(String cause, long nanoTime) {}
 
     /**
+     * An observer that understands the application protocol (the proxy following HTTP) reports on
+     * the responses: see {@link ResponseSignal}. Never called by the transport itself.
+     */
+    default void onResponseSignal(ResponseSignal signal, long nanoTime) {}
+
+    /**
      * Called on every event and periodically (at least every keepalive interval). Returns the
      * reason to migrate now, or empty. The reason should start with the policy's name.
      */

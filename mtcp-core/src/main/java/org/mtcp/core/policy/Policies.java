@@ -12,7 +12,9 @@ import java.util.function.Supplier;
  * <pre>
  * rate                                     inbound rate, the paper's settings
  * rate:alpha=0.125,drop=0.25,min-bytes=16k,sample=100ms,idle=1s
- * response-time:500ms                      no first response byte within 500 ms of a request
+ * response-time:500ms                      no first response byte within 500 ms of a request; when
+ *                                          an observer frames the responses (the proxy, for HTTP):
+ *                                          no byte for 500 ms while a response is incomplete
  * silence:2s                               nothing at all from the holder for 2 s
  * rtt:200ms                                smoothed keepalive round trip above 200 ms
  * holder-failure                           reset, EOF without CLOSE, missed keepalives

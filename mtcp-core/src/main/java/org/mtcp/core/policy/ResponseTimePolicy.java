@@ -4,15 +4,29 @@ import java.time.Duration;
 import java.util.Optional;
 
 /**
- * The paper's database policy (section 6.6): response time measured at the client, from the
- * first byte of a request written to the first byte of response received; migrate as soon as
- * an outstanding request has waited longer than the threshold (no need to wait for the slow
- * answer). A new holder gets the full threshold for the request still outstanding.
+ * The paper's database policy (section 6.6): response time measured at the client; migrate as
+ * soon as an outstanding request has waited longer than the threshold (no need to wait for the
+ * slow answer). A new holder gets the full threshold for the request still outstanding.
+ *
+ * <p>What "waited" means depends on what the policy is told:
+ * <ul>
+ * <li>By default the policy sees byte counts only, so it times a request from its first byte
+ *     written to the first byte of response received: a response that has begun is not timed.
+ * <li>Once an application-aware observer signals {@link ResponseSignal#FRAMED} (the client-side
+ *     proxy does so for the HTTP responses it relays), the client is waiting from a request until
+ *     its response is {@link ResponseSignal#COMPLETE complete}, and the holder must deliver a
+ *     byte at least every threshold meanwhile: a front-end slowed down in the middle of a
+ *     streamed response loses the connection too. An idle connection (no response outstanding,
+ *     e.g. HTTP keep-alive) is never moved. {@link ResponseSignal#LOST} returns the policy to the
+ *     first-byte rule.
+ * </ul>
+ * One instance per connection, like every policy; thread-safe.
  */
 public final class ResponseTimePolicy implements MigrationPolicy {
 
     private final long thresholdNanos;
     private String server = "?";
+    private boolean framed;
     private boolean waiting;
     private long since;
 
@@ -38,7 +52,23 @@ public final class ResponseTimePolicy implements MigrationPolicy {
 
     @Override
     public synchronized void onBytesReceived(int bytes, long nanoTime) {
-        waiting = false;
+        if (!framed) {
+            waiting = false;
+        } else if (waiting) {
+            since = nanoTime;
+        }
+    }
+
+    @Override
+    public synchronized void onResponseSignal(ResponseSignal signal, long nanoTime) {
+        switch (signal) {
+            case FRAMED -> framed = true;
+            case COMPLETE -> waiting = false;
+            case LOST -> {
+                framed = false;
+                waiting = false;
+            }
+        }
     }
 
     @Override
@@ -52,9 +82,16 @@ public final class ResponseTimePolicy implements MigrationPolicy {
     @Override
     public synchronized Optional<String> evaluate(long nanoTime) {
         if (waiting && nanoTime - since > thresholdNanos) {
-            return Optional.of("response-time: no response from " + server + " for "
-                    + (nanoTime - since) / 1_000_000 + " ms (threshold " + thresholdNanos / 1_000_000 + " ms)");
+            String what = framed ? "nothing from " + server + " for " + (nanoTime - since) / 1_000_000
+                    + " ms of a response not complete yet"
+                    : "no response from " + server + " for " + (nanoTime - since) / 1_000_000 + " ms";
+            return Optional.of("response-time: " + what + " (threshold " + thresholdNanos / 1_000_000 + " ms)");
         }
         return Optional.empty();
+    }
+
+    @Override
+    public synchronized String toString() {
+        return "response-time(" + thresholdNanos / 1_000_000 + " ms" + (framed ? ", framed" : "") + ")";
     }
 }

@@ -121,6 +121,48 @@ class PoliciesTest {
         assertThat(p.evaluate(1_101 * MS)).hasValueSatisfying(r -> assertThat(r).contains("from s2"));
     }
 
+    @Test
+    void responseTimeWithFramedResponsesTimesTheGapsUntilTheResponseIsComplete() {
+        MigrationPolicy p = new ResponseTimePolicy(Duration.ofMillis(500));
+        p.onNewHolder("s1", 0);
+        p.onResponseSignal(ResponseSignal.FRAMED, 0);
+        p.onBytesSent(100, 100 * MS);
+        p.onBytesReceived(10, 400 * MS); // the head of a streamed response: still waiting
+        assertThat(p.evaluate(850 * MS)).isEmpty();
+        p.onBytesReceived(10, 800 * MS); // one more line, the gap starts afresh
+        assertThat(p.evaluate(1_250 * MS)).isEmpty();
+        assertThat(p.evaluate(1_301 * MS)).hasValueSatisfying(r -> assertThat(r)
+                .startsWith("response-time: nothing from s1 for 501 ms of a response not complete yet (threshold 500 ms)"));
+        p.onNewHolder("s2", 1_301 * MS);
+        assertThat(p.evaluate(1_700 * MS)).isEmpty(); // the new holder gets the full threshold
+        p.onBytesReceived(10, 1_700 * MS);
+        p.onResponseSignal(ResponseSignal.COMPLETE, 1_700 * MS);
+        assertThat(p.evaluate(9_000 * MS)).isEmpty(); // complete: an idle keep-alive connection stays
+    }
+
+    @Test
+    void responseTimeReturnsToTheFirstByteRuleWhenTheFramingIsLost() {
+        MigrationPolicy p = new ResponseTimePolicy(Duration.ofMillis(500));
+        p.onNewHolder("s1", 0);
+        p.onResponseSignal(ResponseSignal.FRAMED, 0);
+        p.onBytesSent(100, 0);
+        p.onBytesReceived(10, 100 * MS);
+        p.onResponseSignal(ResponseSignal.LOST, 100 * MS);
+        assertThat(p.evaluate(5_000 * MS)).isEmpty();
+        p.onBytesSent(100, 6_000 * MS);
+        p.onBytesReceived(10, 6_100 * MS); // the first byte ends the wait again
+        assertThat(p.evaluate(9_000 * MS)).isEmpty();
+    }
+
+    @Test
+    void responseSignalsDoNotConcernTheOtherPolicies() {
+        MigrationPolicy p = new SilencePolicy(Duration.ofSeconds(2));
+        p.onNewHolder("s1", 0);
+        p.onResponseSignal(ResponseSignal.FRAMED, 0);
+        p.onResponseSignal(ResponseSignal.COMPLETE, 100 * MS);
+        assertThat(p.evaluate(2_001 * MS)).isPresent();
+    }
+
     // ------------------------------------------------------------ silence, rtt, holder failure
 
     @Test

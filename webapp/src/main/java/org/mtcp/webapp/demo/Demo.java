@@ -19,7 +19,11 @@ import java.util.Objects;
 import java.util.TreeSet;
 import java.util.function.Consumer;
 import javax.sql.DataSource;
+import org.mtcp.cli.EventLog;
+import org.mtcp.cli.proxy.MigratoryProxy;
+import org.mtcp.cli.proxy.ProxySettings;
 import org.mtcp.core.ClientOptions;
+import org.mtcp.core.policy.Policies;
 import org.mtcp.core.MtcpServer;
 import org.mtcp.core.PoolConfig;
 import org.mtcp.core.PoolMember;
@@ -100,7 +104,9 @@ public final class Demo implements AutoCloseable {
     private volatile DemoDatabase database;
     private final List<FrontendServer> frontends = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final Map<String, InetSocketAddress> addresses = new LinkedHashMap<>();
-    private volatile DemoProxy proxy;
+    private volatile MigratoryProxy proxy;
+    /** The migrations the proxy saw, in order: {@code "#N from->to reason"}. */
+    private final List<String> migrations = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final String adminToken;
     private boolean closed;
 
@@ -179,7 +185,12 @@ public final class Demo implements AutoCloseable {
         progress.step("starting the proxy on " + proxy.localAddress().getHostString() + ":" + proxy.localAddress().getPort()
                 + " (policy response-time:" + millis(settings.responseTime()) + "ms)",
                 () -> {
-                    proxy.start(List.copyOf(addresses.values()));
+                    // Keepalives every 250 ms: the policy is evaluated at least that often.
+                    ClientOptions options = ClientOptions.defaults().withKeepaliveInterval(Duration.ofMillis(250))
+                            .withPolicies(List.of(Policies.responseTime(settings.responseTime())));
+                    proxy.configure(new ProxySettings(List.copyOf(addresses.values()), options,
+                            ProxySettings.DEFAULT_BUFFER_SIZE, ProxySettings.DEFAULT_MAX_CONNECTIONS));
+                    proxy.serveInBackground();
                     return null;
                 }, p -> null);
         // The pace only now: the seeding batch runs at full speed.
@@ -262,10 +273,23 @@ public final class Demo implements AutoCloseable {
         }
     }
 
-    private DemoProxy bindProxy() throws IOException {
-        // Keepalives every 250 ms: the policy is evaluated at least that often.
-        ClientOptions options = ClientOptions.defaults().withKeepaliveInterval(Duration.ofMillis(250));
-        return DemoProxy.bind(settings.listen(), options, settings.responseTime(), events);
+    /**
+     * The relay of {@code ./mtcp proxy}, bound now (a port in use is reported at once), configured
+     * once the front-ends run. Its response-time policy also times streamed responses (a batch
+     * slowed down in the middle moves); the migrations it sees are kept for {@link #proxyMigrations()}.
+     */
+    private MigratoryProxy bindProxy() throws IOException {
+        MigratoryProxy p = MigratoryProxy.bind(settings.listen(), EventLog.to(line -> {
+            if (!line.startsWith("open ") && !line.startsWith("close ")) {   // migrations, refusals
+                events.accept(line);
+            }
+        }));
+        p.addMigrationListener((connection, e) -> {
+            if (e.succeeded()) {
+                migrations.add("#" + connection + " " + e.from() + "->" + e.to() + " " + e.reason());
+            }
+        });
+        return p;
     }
 
     /**
@@ -329,9 +353,7 @@ public final class Demo implements AutoCloseable {
 
     /** The migrations the proxy saw, as {@code "#N from->to reason"} strings, in order. */
     public List<String> proxyMigrations() {
-        return proxy.migrations().stream()
-                .map(m -> "#" + m.connection() + " " + m.event().from() + "->" + m.event().to() + " " + m.event().reason())
-                .toList();
+        return List.copyOf(migrations);
     }
 
     /**
@@ -339,7 +361,7 @@ public final class Demo implements AutoCloseable {
      * failure between the browser and the pool would: what the page's re-post is for.
      */
     public void dropBrowserConnections() {
-        proxy.dropConnections();
+        proxy.abortConnections();
     }
 
     /** A direct (non-pooled) connection to the demo's database. */

@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
+import org.mtcp.cli.proxy.HttpResponseFraming;
 import org.mtcp.core.ClientOptions;
 import org.mtcp.core.MtcpSocket;
 

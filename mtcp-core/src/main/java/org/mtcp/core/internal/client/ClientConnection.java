@@ -1051,6 +1051,14 @@ public final class ClientConnection {
         }
     }
 
+    /** See {@link org.mtcp.core.MtcpSocket#signalResponse}. */
+    public void signalResponse(org.mtcp.core.policy.ResponseSignal signal) {
+        long now = System.nanoTime();
+        for (MigrationPolicy p : policies) {
+            p.onResponseSignal(signal, now);
+        }
+    }
+
     private void notifyListeners(MigrationEvent e) {
         for (MigrationListener l : listeners) {
             try {
