@@ -72,15 +72,14 @@ public final class OffsetBuffer {
     public long mismatch(long from, byte[] b, int off, int len) {
         check(from, len);
         int pos = (int) ((head + (from - start)) % buf.length);
-        for (int i = 0; i < len; i++) {
-            if (buf[pos] != b[off + i]) {
-                return from + i;
-            }
-            if (++pos == buf.length) {
-                pos = 0;
-            }
+        // The ring holds the range in at most two runs; Arrays.mismatch compares each vectorized.
+        int first = Math.min(len, buf.length - pos);
+        int i = Arrays.mismatch(buf, pos, pos + first, b, off, off + first);
+        if (i >= 0) {
+            return from + i;
         }
-        return -1;
+        int j = Arrays.mismatch(buf, 0, len - first, b, off + first, off + len);
+        return j < 0 ? -1 : from + first + j;
     }
 
     /** Drops every byte below {@code newStart} (a no-op when it is at or below the start). */

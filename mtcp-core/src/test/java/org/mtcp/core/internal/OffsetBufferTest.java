@@ -42,6 +42,11 @@ class OffsetBufferTest {
                 byte[] probe = java.util.Arrays.copyOfRange(m, from, from + len);
                 assertThat(b.mismatch(modelStart + from, probe, 0, len)).isEqualTo(-1);
                 if (len > 0) {
+                    // a difference anywhere in the probe, which may span the ring's wrap-around
+                    int at = r.nextInt(len);
+                    probe[at] ^= 1;
+                    assertThat(b.mismatch(modelStart + from, probe, 0, len)).isEqualTo(modelStart + from + at);
+                    probe[at] ^= 1;
                     probe[len - 1] ^= 1;
                     assertThat(b.mismatch(modelStart + from, probe, 0, len)).isEqualTo(modelStart + from + len - 1);
                 }
