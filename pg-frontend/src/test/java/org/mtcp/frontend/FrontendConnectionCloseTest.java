@@ -61,15 +61,7 @@ class FrontendConnectionCloseTest {
 
     @AfterEach
     void noHooks() {
-        for (FrontendServer fe : pool.frontends()) {
-            fe.engine().setHooks(Hooks.NONE);
-        }
-    }
-
-    static void hooks(Hooks hooks) {
-        for (FrontendServer fe : pool.frontends()) {
-            fe.engine().setHooks(hooks);
-        }
+        pool.setHooks(Hooks.NONE);
     }
 
     /** What a client that reads to the end got: the response, then whether the stream ended. */
@@ -169,7 +161,7 @@ class FrontendConnectionCloseTest {
         AtomicReference<MtcpSocket> client = new AtomicReference<>();
         AtomicReference<String> movedFrom = new AtomicReference<>();
         AtomicBoolean fired = new AtomicBoolean();
-        hooks((p, frontend, batch, s, connection) -> {
+        pool.setHooks((p, frontend, batch, s, connection) -> {
             if (p == point && s == seq && batch.equals(id) && !fired.getAndSet(true)) {
                 movedFrom.set(frontend);
                 client.get().migrate();
@@ -195,7 +187,7 @@ class FrontendConnectionCloseTest {
     void healthzWithConnectionCloseEndsAfterAMigration() throws Exception {
         AtomicReference<MtcpSocket> client = new AtomicReference<>();
         AtomicBoolean fired = new AtomicBoolean();
-        hooks((p, frontend, batch, s, connection) -> {
+        pool.setHooks((p, frontend, batch, s, connection) -> {
             if (p == Hooks.Point.BEFORE_REPLAYABLE_RESPONSE && batch.equals("/healthz") && !fired.getAndSet(true)) {
                 client.get().migrate();
             }

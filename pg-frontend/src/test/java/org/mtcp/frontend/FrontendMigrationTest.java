@@ -64,15 +64,7 @@ class FrontendMigrationTest {
 
     @AfterEach
     void noHooks() {
-        for (FrontendServer fe : pool.frontends()) {
-            fe.engine().setHooks(Hooks.NONE);
-        }
-    }
-
-    static void hooks(Hooks hooks) {
-        for (FrontendServer fe : pool.frontends()) {
-            fe.engine().setHooks(hooks);
-        }
+        pool.setHooks(Hooks.NONE);
     }
 
     /** A batch of n adds on distinct keys of this batch, with a failing one at position 4. */
@@ -146,7 +138,7 @@ class FrontendMigrationTest {
         AtomicReference<MtcpSocket> client = new AtomicReference<>();
         AtomicBoolean fired = new AtomicBoolean();
         AtomicReference<String> from = new AtomicReference<>();
-        hooks((p, frontend, batch, s, connection) -> {
+        pool.setHooks((p, frontend, batch, s, connection) -> {
             if (p == point && s == seq && batch.equals(id) && !fired.getAndSet(true)) {
                 from.set(frontend);
                 client.get().migrate();           // blocks until the client is welcomed elsewhere
@@ -173,7 +165,7 @@ class FrontendMigrationTest {
         int seq = point == Hooks.Point.AFTER_HEAD ? 0 : point == Hooks.Point.BEFORE_SUMMARY ? 6 : 3;
         AtomicReference<MtcpSocket> client = new AtomicReference<>();
         AtomicBoolean fired = new AtomicBoolean();
-        hooks((p, frontend, batch, s, connection) -> {
+        pool.setHooks((p, frontend, batch, s, connection) -> {
             if (p == point && s == seq && batch.equals(id) && !fired.getAndSet(true)) {
                 client.get().migrate();
             }
@@ -201,7 +193,7 @@ class FrontendMigrationTest {
         AtomicReference<MtcpSocket> client = new AtomicReference<>();
         AtomicBoolean fired = new AtomicBoolean();
         AtomicReference<String> origin = new AtomicReference<>();
-        hooks((p, frontend, batch, s, connection) -> {
+        pool.setHooks((p, frontend, batch, s, connection) -> {
             if (p == Hooks.Point.BEFORE_REPLAYABLE_RESPONSE && batch.equals(path) && !fired.getAndSet(true)) {
                 origin.set(frontend);
                 client.get().migrate();
@@ -234,7 +226,7 @@ class FrontendMigrationTest {
         AtomicReference<MtcpSocket> client = new AtomicReference<>();
         AtomicBoolean fired = new AtomicBoolean();
         long abortsBefore = pool.frontends().stream().mapToLong(f -> f.metrics().forcedAborts.sum()).sum();
-        hooks((p, frontend, batch, s, connection) -> {
+        pool.setHooks((p, frontend, batch, s, connection) -> {
             if (p == Hooks.Point.BEFORE_COMMIT && s == 2 && batch.equals(id) && !fired.getAndSet(true)) {
                 client.get().migrate();
                 try {

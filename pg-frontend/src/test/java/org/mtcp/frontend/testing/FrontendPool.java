@@ -11,6 +11,7 @@ import java.util.function.UnaryOperator;
 import org.mtcp.core.MtcpServer;
 import org.mtcp.frontend.FrontendConfig;
 import org.mtcp.frontend.FrontendServer;
+import org.mtcp.frontend.engine.Hooks;
 import org.mtcp.frontend.ops.Operations;
 import org.mtcp.testkit.PoolFixture;
 
@@ -76,6 +77,13 @@ public final class FrontendPool implements AutoCloseable {
 
     public List<FrontendServer> frontends() {
         return new ArrayList<>(frontends.values());
+    }
+
+    /** Installs {@code hooks} on every front-end's engine ({@link Hooks#NONE} removes them). */
+    public void setHooks(Hooks hooks) {
+        for (FrontendServer fe : frontends.values()) {
+            fe.engine().setHooks(hooks);
+        }
     }
 
     public List<java.net.InetSocketAddress> addresses() {
