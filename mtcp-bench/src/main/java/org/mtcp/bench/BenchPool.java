@@ -7,23 +7,23 @@ import java.util.ArrayList;
 import java.util.List;
 import org.mtcp.core.MtcpServer;
 import org.mtcp.core.ServerOptions;
-import org.mtcp.testkit.PoolFixture;
-import org.mtcp.testkit.ServerApp;
-import org.mtcp.testkit.TcpProxy;
+import org.mtcp.core.local.LoopbackPool;
+import org.mtcp.core.local.ServerApp;
+import org.mtcp.core.local.TcpProxy;
 
 /**
- * An in-JVM pool of M-TCP servers on loopback (the test kit's {@link PoolFixture}) whose client
+ * An in-JVM pool of M-TCP servers on loopback (the test kit's {@link LoopbackPool}) whose client
  * paths and control paths can each go through a user-space delay proxy (the test kit's
  * {@link TcpProxy}) emulating a round-trip time: half of it in each direction. With a zero RTT
  * nothing is proxied and everything is plain loopback.
  */
 public final class BenchPool implements AutoCloseable {
 
-    private final PoolFixture fixture;
+    private final LoopbackPool fixture;
     private final List<TcpProxy> proxies = new ArrayList<>();
     private final List<TcpProxy> controlProxies = new ArrayList<>();
 
-    private BenchPool(PoolFixture fixture) {
+    private BenchPool(LoopbackPool fixture) {
         this.fixture = fixture;
     }
 
@@ -35,7 +35,7 @@ public final class BenchPool implements AutoCloseable {
     }
 
     public static BenchPool start(int servers, ServerOptions options, Duration rtt, Paths paths) throws IOException {
-        BenchPool p = new BenchPool(PoolFixture.start(servers, options));
+        BenchPool p = new BenchPool(LoopbackPool.start(servers, options));
         try {
             if (!rtt.isZero()) {
                 Duration oneWay = rtt.dividedBy(2);
@@ -80,7 +80,7 @@ public final class BenchPool implements AutoCloseable {
         return fixture.pool().serviceAddresses();
     }
 
-    public PoolFixture fixture() {
+    public LoopbackPool fixture() {
         return fixture;
     }
 

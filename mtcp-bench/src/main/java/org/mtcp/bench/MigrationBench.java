@@ -1,5 +1,6 @@
 package org.mtcp.bench;
 
+import org.mtcp.core.ValueSyntax;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.EOFException;
@@ -18,7 +19,7 @@ import org.mtcp.core.ClientOptions;
 import org.mtcp.core.MigrationEvent;
 import org.mtcp.core.MtcpSocket;
 import org.mtcp.core.ServerOptions;
-import org.mtcp.testkit.ServerApp;
+import org.mtcp.core.local.ServerApp;
 
 /**
  * The paper's Figure 6: the time to complete a migration, measured by the client from its
@@ -142,7 +143,7 @@ public final class MigrationBench {
             case CLIENT -> "-client-only";
             case CONTROL -> "-control-only";
         };
-        return "rtt-" + Durations.format(rtt) + where;
+        return "rtt-" + ValueSyntax.format(rtt) + where;
     }
 
     private PathRef reference(Duration rtt) throws IOException {
@@ -255,7 +256,7 @@ public final class MigrationBench {
         Table t = new Table("path", "snapshot", "median us", "p90 us", "p99 us", "median RTTs", "lazy part us");
         for (Cell c : r.cells()) {
             PathRef p = r.path(c.rtt());
-            t.row(pathName(c.rtt()), Sizes.format(c.size()), f0(c.protocol().median()), f0(c.protocol().p90()),
+            t.row(pathName(c.rtt()), ValueSyntax.formatByteSize(c.size()), f0(c.protocol().median()), f0(c.protocol().p90()),
                     f0(c.protocol().p99()), String.format(Locale.ROOT, "%.1f", c.protocol().median() / p.pathRtt().median()),
                     f0(c.protocol().median() - p.lowerBound().median()));
         }

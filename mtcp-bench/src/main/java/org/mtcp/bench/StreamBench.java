@@ -1,5 +1,6 @@
 package org.mtcp.bench;
 
+import org.mtcp.core.ValueSyntax;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -79,7 +80,7 @@ public final class StreamBench {
         cases.add(runCase("tcp never degrading", () -> tcpRun(Long.MAX_VALUE)));
         cases.add(runCase("tcp", () -> tcpRun(p.degradeAfter())));
         for (int size : p.snapshotSizes()) {
-            cases.add(runCase("m-tcp " + Sizes.format(size) + " snapshots", () -> mtcpRun(size)));
+            cases.add(runCase("m-tcp " + ValueSyntax.formatByteSize(size) + " snapshots", () -> mtcpRun(size)));
         }
         Result r = new Result(cases);
         write(r);
@@ -267,7 +268,7 @@ public final class StreamBench {
             series.add(new Charts.Series(c.name(), x, y, false, group++));
         }
         Charts.lines(p.out().resolve("stream.png"),
-                "Stream from servers degrading after " + Sizes.format(p.degradeAfter()) + " (paper Figure 7)",
+                "Stream from servers degrading after " + ValueSyntax.formatByteSize(p.degradeAfter()) + " (paper Figure 7)",
                 "time (s)", "KB received", series);
     }
 

@@ -1,5 +1,6 @@
 package org.mtcp.bench;
 
+import org.mtcp.core.ValueSyntax;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -201,7 +202,7 @@ public final class ThroughputBench {
         cpu.put("m-tcp", 100 * new Stats(r.mtcp().cpuSecondsPerGb()).median());
         bars.put("CPU per GB (centiseconds)", cpu);
         Charts.bars(p.out().resolve("throughput.png"),
-                "Bulk transfer on loopback, " + Sizes.format(p.size()) + " per run", "", "", bars);
+                "Bulk transfer on loopback, " + ValueSyntax.formatByteSize(p.size()) + " per run", "", "", bars);
     }
 
     public static Table table(Result r) {

@@ -33,7 +33,7 @@ import org.mtcp.core.internal.server.ServerEngine;
  *
  * <p>Ports may be 0 in the pool (tests): {@link #serviceAddress()} and {@link #controlAddress()}
  * report the bound ports, and {@link #updatePool(PoolConfig)} gives every server the real
- * addresses once all are bound (the test kit's {@code PoolFixture} does this).
+ * addresses once all are bound (the test kit's {@code LoopbackPool} does this).
  */
 public final class MtcpServer implements Closeable {
 

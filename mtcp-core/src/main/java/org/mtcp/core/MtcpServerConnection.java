@@ -8,7 +8,7 @@ import java.io.OutputStream;
 /**
  * The server end of one logical connection, as held by this server at one epoch.
  *
- * <p>Contract (DESIGN 3.3): reads first replay the inbound log (bytes the application consumed
+ * <p>Contract (docs/protocol.md, section 5): reads first replay the inbound log (bytes the application consumed
  * after the last snapshot on the previous holder), then return new bytes. Writes after an import
  * must regenerate exactly the bytes the previous holder wrote after its snapshot; a mismatch
  * resets the connection with a "non-deterministic replay" error ({@link ConnectionResetException}).

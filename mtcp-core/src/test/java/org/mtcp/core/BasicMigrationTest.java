@@ -17,17 +17,17 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.mtcp.testkit.PoolFixture;
+import org.mtcp.core.local.LoopbackPool;
 import org.mtcp.testkit.TransformApp;
 
 @Timeout(60)
 class BasicMigrationTest {
 
-    static PoolFixture pool;
+    static LoopbackPool pool;
 
     @BeforeAll
     static void start() throws Exception {
-        pool = PoolFixture.start(3);
+        pool = LoopbackPool.start(3);
         pool.serve(new TransformApp(8192));
     }
 

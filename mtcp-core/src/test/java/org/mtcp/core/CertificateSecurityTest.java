@@ -24,7 +24,7 @@ import org.mtcp.core.internal.cert.Certificate;
 import org.mtcp.core.internal.cert.CertificateAuthority;
 import org.mtcp.core.internal.wire.Frame;
 import org.mtcp.core.internal.wire.ResetCode;
-import org.mtcp.testkit.PoolFixture;
+import org.mtcp.core.local.LoopbackPool;
 import org.mtcp.testkit.TransformApp;
 
 /**
@@ -35,11 +35,11 @@ import org.mtcp.testkit.TransformApp;
 @Timeout(60)
 class CertificateSecurityTest {
 
-    PoolFixture pool;
+    LoopbackPool pool;
 
     @BeforeEach
     void start() throws IOException {
-        pool = PoolFixture.start(3);
+        pool = LoopbackPool.start(3);
         pool.serve(new TransformApp(16));
     }
 

@@ -14,7 +14,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.mtcp.testkit.PoolFixture;
+import org.mtcp.core.local.LoopbackPool;
 
 /**
  * The new holder compares what its application regenerates with the old holder's retained copy;
@@ -24,12 +24,12 @@ import org.mtcp.testkit.PoolFixture;
 @Timeout(60)
 class DeterminismTest {
 
-    PoolFixture pool;
+    LoopbackPool pool;
     final BlockingQueue<MtcpServerConnection> accepted = new LinkedBlockingQueue<>();
 
     @BeforeEach
     void start() throws IOException {
-        pool = PoolFixture.start(2);
+        pool = LoopbackPool.start(2);
         pool.serve(accepted::add);
     }
 

@@ -1,5 +1,7 @@
 package org.mtcp.core;
 
+import static org.awaitility.Awaitility.await;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.mtcp.testkit.Bytes.ascii;
@@ -19,10 +21,9 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.mtcp.core.internal.wire.Frame;
-import org.mtcp.testkit.Await;
 import org.mtcp.testkit.Bytes;
-import org.mtcp.testkit.PoolFixture;
-import org.mtcp.testkit.TcpProxy;
+import org.mtcp.core.local.LoopbackPool;
+import org.mtcp.core.local.TcpProxy;
 import org.mtcp.testkit.TransformApp;
 
 /**
@@ -60,7 +61,7 @@ class FaultTest {
 
     @Test
     void garbageOnTheServicePortClosesThatConnectionOnly() throws Exception {
-        try (PoolFixture pool = PoolFixture.start(1, FAST)) {
+        try (LoopbackPool pool = LoopbackPool.start(1, FAST)) {
             pool.serve(new TransformApp(64));
             MtcpSocket before = MtcpSocket.connect(pool.serviceAddresses(), CLIENT);
             for (int i = 0; i < 5; i++) {
@@ -84,7 +85,7 @@ class FaultTest {
 
     @Test
     void garbageOnTheControlPortClosesThatConnectionOnly() throws Exception {
-        try (PoolFixture pool = PoolFixture.start(2, FAST)) {
+        try (LoopbackPool pool = LoopbackPool.start(2, FAST)) {
             pool.serve(new TransformApp(64));
             for (int i = 0; i < 5; i++) {
                 try (Socket junk = new Socket("127.0.0.1", pool.server("s1").controlAddress().getPort())) {
@@ -114,7 +115,7 @@ class FaultTest {
 
     @Test
     void originUnreachableDuringALazyFetchIsAClearErrorAndTheConnectionStays() throws Exception {
-        try (PoolFixture pool = PoolFixture.start(2, FAST);
+        try (LoopbackPool pool = LoopbackPool.start(2, FAST);
                 TcpProxy control = TcpProxy.start(pool.server("s1").controlAddress())) {
             pool.serve(new TransformApp(64));
             pool.routeControlVia("s1", control.address());
@@ -148,7 +149,7 @@ class FaultTest {
 
     @Test
     void aDeadHolderFailsTheClientClearlyAndInBoundedTime() throws Exception {
-        try (PoolFixture pool = PoolFixture.start(3, FAST)) {
+        try (LoopbackPool pool = LoopbackPool.start(3, FAST)) {
             pool.serve(new TransformApp(64));
             List<MigrationEvent> events = new CopyOnWriteArrayList<>();
             MtcpSocket s = MtcpSocket.connect(pool.serviceAddresses(), CLIENT);
@@ -174,7 +175,7 @@ class FaultTest {
 
     @Test
     void aResetPathToALiveHolderIsRepairedByFailover() throws Exception {
-        try (PoolFixture pool = PoolFixture.start(3, FAST);
+        try (LoopbackPool pool = LoopbackPool.start(3, FAST);
                 TcpProxy path = TcpProxy.start(pool.serviceAddress("s1"))) {
             pool.serve(new TransformApp(4096));
             pool.routeServiceVia("s1", path.address());
@@ -198,7 +199,7 @@ class FaultTest {
                 writer.join(10_000);
                 Bytes.assertSameBytes(got.toByteArray(), TransformApp.expected(input));
                 assertThat(s.currentServer()).isNotEqualTo("s1");
-                Await.until(Duration.ofSeconds(5), () -> !events.isEmpty(), "the failover event");
+                await("the failover event").atMost(Duration.ofSeconds(5)).until(() -> !events.isEmpty());
                 assertThat(events).anySatisfy(e -> {
                     assertThat(e.succeeded()).isTrue();
                     assertThat(e.reason()).startsWith("holder-failed:");
@@ -209,7 +210,7 @@ class FaultTest {
 
     @Test
     void aSilentPathIsDetectedByMissedKeepalivesAndRepaired() throws Exception {
-        try (PoolFixture pool = PoolFixture.start(2, FAST);
+        try (LoopbackPool pool = LoopbackPool.start(2, FAST);
                 TcpProxy path = TcpProxy.start(pool.serviceAddress("s1"))) {
             pool.serve(new TransformApp(4096));
             pool.routeServiceVia("s1", path.address());
@@ -223,7 +224,7 @@ class FaultTest {
                 assertThat(s.getInputStream().readNBytes(3)).isEqualTo(
                         java.util.Arrays.copyOfRange(TransformApp.expected(ascii("abcdef")), 3, 6));
                 assertThat(s.currentServer()).isEqualTo("s2");
-                Await.until(Duration.ofSeconds(5), () -> !events.isEmpty(), "the failover event");
+                await("the failover event").atMost(Duration.ofSeconds(5)).until(() -> !events.isEmpty());
                 assertThat(events).first().satisfies(e ->
                         assertThat(e.reason()).startsWith("holder-failed: missed keepalives"));
             }
@@ -234,7 +235,7 @@ class FaultTest {
     void withoutFailoverABrokenPathFailsTheConnectionAndTheHolderForgetsItAfterTheOrphanTimeout()
             throws Exception {
         ServerOptions options = FAST.withOrphanTimeout(Duration.ofMillis(300));
-        try (PoolFixture pool = PoolFixture.start(2, options);
+        try (LoopbackPool pool = LoopbackPool.start(2, options);
                 TcpProxy path = TcpProxy.start(pool.serviceAddress("s1"))) {
             BlockingQueue<MtcpServerConnection> q = new LinkedBlockingQueue<>();
             pool.serve(q::add);
@@ -255,7 +256,7 @@ class FaultTest {
     @Test
     void aClientThatComesBackToItsHolderAfterAPathFailureIsReattached() throws Exception {
         // A pool of one: failover can only go back to the same server, at the next epoch.
-        try (PoolFixture pool = PoolFixture.start(1, FAST);
+        try (LoopbackPool pool = LoopbackPool.start(1, FAST);
                 TcpProxy path = TcpProxy.start(pool.serviceAddress("s1"))) {
             pool.serve(new TransformApp(16));
             pool.routeServiceVia("s1", path.address());
@@ -264,7 +265,7 @@ class FaultTest {
                 out.write(ascii("first"));
                 assertThat(s.getInputStream().readNBytes(5)).hasSize(5);
                 path.resetAll();
-                Await.until(Duration.ofSeconds(10), () -> s.migrations() == 1, "reattached");
+                await("reattached").atMost(Duration.ofSeconds(10)).until(() -> s.migrations() == 1);
                 assertThat(s.currentServer()).isEqualTo("s1");
                 out.write(ascii("second"));
                 s.shutdownOutput();
@@ -281,7 +282,7 @@ class FaultTest {
         // about 900 ms); the client waits only 300 ms for WELCOME. By the time s2 has the state,
         // the client has given up, and s1 (frozen) ends its link: the failover must find the
         // connection at s2, which readmits the certificate that moved it.
-        try (PoolFixture pool = PoolFixture.start(2, FAST.withControlTimeout(Duration.ofSeconds(3)));
+        try (LoopbackPool pool = LoopbackPool.start(2, FAST.withControlTimeout(Duration.ofSeconds(3)));
                 TcpProxy control = TcpProxy.start(pool.server("s1").controlAddress())) {
             pool.serve(new TransformApp(64));
             pool.routeControlVia("s1", control.address());
@@ -296,8 +297,8 @@ class FaultTest {
                 assertThat(lost.succeeded()).isFalse();
                 assertThat(lost.error()).contains("no WELCOME within 300 ms");
                 // s1 freezes when the delayed fetch reaches it; the client fails over to s2.
-                Await.until(Duration.ofSeconds(10), () -> events.stream().anyMatch(MigrationEvent::succeeded),
-                        "readmitted at s2");
+                await("readmitted at s2").atMost(Duration.ofSeconds(10))
+                        .until(() -> events.stream().anyMatch(MigrationEvent::succeeded));
                 s.getOutputStream().write(ascii("def"));
                 assertThat(s.getInputStream().readNBytes(3)).isEqualTo(
                         java.util.Arrays.copyOfRange(TransformApp.expected(ascii("abcdef")), 3, 6));
@@ -318,7 +319,7 @@ class FaultTest {
      * the client to move at once. {@code onMoved} runs (on another thread) when the old holder's application sees
      * {@link MigratedException}.
      */
-    static org.mtcp.testkit.ServerApp chunkStreamer(boolean moveAtOnce, Runnable onMoved) {
+    static org.mtcp.core.local.ServerApp chunkStreamer(boolean moveAtOnce, Runnable onMoved) {
         return c -> {
             byte[] state = c.importState();
             long n = state.length == 0 ? 0 : Long.parseLong(new String(state, java.nio.charset.StandardCharsets.US_ASCII));
@@ -380,7 +381,7 @@ class FaultTest {
         for (int round = 0; round < 5; round++) {
             // Default timeouts: the state carries up to a full retention (MiB), slow to go out in
             // a cold JVM; FAST's 500 ms control timeout would fail the fetch itself.
-            try (PoolFixture pool = PoolFixture.start(2)) {
+            try (LoopbackPool pool = LoopbackPool.start(2)) {
                 MtcpServer s1 = pool.server("s1");
                 java.util.concurrent.CompletableFuture<Long> closeMillis = new java.util.concurrent.CompletableFuture<>();
                 pool.serve(chunkStreamer(true, () -> {
@@ -409,7 +410,7 @@ class FaultTest {
     void drainMovesEveryClientAwayThenCloses() throws Exception {
         // The clients do not read during the drain: each state carries a full retention (8 MiB),
         // and the last hand-outs are still being written when s1 closes.
-        try (PoolFixture pool = PoolFixture.start(2)) {
+        try (LoopbackPool pool = LoopbackPool.start(2)) {
             MtcpServer s1 = pool.server("s1");
             pool.serve(chunkStreamer(false, () -> { }));
             List<MtcpSocket> sockets = new CopyOnWriteArrayList<>();
@@ -417,7 +418,8 @@ class FaultTest {
                 for (int i = 0; i < 3; i++) {
                     sockets.add(MtcpSocket.connect(pool.serviceAddresses().subList(0, 1), ClientOptions.defaults()));
                 }
-                Await.until(Duration.ofSeconds(10), () -> s1.stats().open() == 3, "s1 holds the 3 connections");
+                await("s1 holds the 3 connections").atMost(Duration.ofSeconds(10))
+                        .until(() -> s1.stats().open() == 3);
                 assertThat(s1.drain(Duration.ofSeconds(10))).as("connections left behind").isZero();
                 assertThat(s1.engine().isClosed()).isTrue();
                 assertThat(s1.stats().migratedOut()).isEqualTo(3);

@@ -1,5 +1,7 @@
 package org.mtcp.core;
 
+import static org.awaitility.Awaitility.await;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.mtcp.testkit.Bytes.ascii;
@@ -17,8 +19,7 @@ import org.mtcp.core.internal.server.ServerConnection;
 import org.mtcp.core.internal.wire.Frame;
 import org.mtcp.core.internal.wire.FrameEncoder;
 import org.mtcp.core.internal.wire.ResetCode;
-import org.mtcp.testkit.Await;
-import org.mtcp.testkit.PoolFixture;
+import org.mtcp.core.local.LoopbackPool;
 
 /**
  * Bounded memory: writers block (back-pressure) instead of buffering without limit, and every
@@ -35,7 +36,7 @@ class LimitsTest {
     @Test
     void aServerWriterBlocksWhenTheClientDoesNotRead() throws Exception {
         ServerOptions options = ServerOptions.defaults().withMaxRetainedBytes(64 * 1024);
-        try (PoolFixture pool = PoolFixture.start(1, options)) {
+        try (LoopbackPool pool = LoopbackPool.start(1, options)) {
             BlockingQueue<MtcpServerConnection> q = new LinkedBlockingQueue<>();
             pool.serve(q::add);
             ClientOptions client = ClientOptions.defaults().withReceiveBufferSize(16 * 1024);
@@ -54,8 +55,8 @@ class LimitsTest {
                         throw new RuntimeException(e);
                     }
                 });
-                Await.until(Duration.ofSeconds(10), () -> blocked(writer) && written.get() >= 64 * 1024,
-                        "the server writer blocks");
+                await("the server writer blocks").atMost(Duration.ofSeconds(10))
+                        .until(() -> blocked(writer) && written.get() >= 64 * 1024);
                 // Bounded: the retention and the client's buffer, not the 4 MB written.
                 assertThat(written.get()).isLessThanOrEqualTo(64 * 1024 + 16 * 1024 + 1024);
                 assertThat(c.outboundRetained()).isLessThanOrEqualTo(64 * 1024);
@@ -73,7 +74,7 @@ class LimitsTest {
     @Test
     void aClientWriterBlocksWhenTheServerDoesNotRead() throws Exception {
         ServerOptions options = ServerOptions.defaults().withMaxRetainedBytes(64 * 1024);
-        try (PoolFixture pool = PoolFixture.start(1, options)) {
+        try (LoopbackPool pool = LoopbackPool.start(1, options)) {
             BlockingQueue<MtcpServerConnection> q = new LinkedBlockingQueue<>();
             pool.serve(q::add);
             ClientOptions client = ClientOptions.defaults().withMaxUnacknowledgedBytes(32 * 1024);
@@ -92,8 +93,8 @@ class LimitsTest {
                         throw new RuntimeException(e);
                     }
                 });
-                Await.until(Duration.ofSeconds(10), () -> blocked(writer) && written.get() >= 32 * 1024,
-                        "the client writer blocks");
+                await("the client writer blocks").atMost(Duration.ofSeconds(10))
+                        .until(() -> blocked(writer) && written.get() >= 32 * 1024);
                 assertThat(written.get()).isLessThanOrEqualTo(64 * 1024 + 32 * 1024 + 1000);
                 assertThat(s.connection().bufferedBytes()).isLessThanOrEqualTo(32 * 1024);
                 assertThat(c.retainedBytes()).isLessThanOrEqualTo(64 * 1024);
@@ -114,7 +115,7 @@ class LimitsTest {
     @Test
     void aTooLargeSnapshotIsRefusedAndThePreviousOneStays() throws Exception {
         ServerOptions options = ServerOptions.defaults().withMaxSnapshotSize(100);
-        try (PoolFixture pool = PoolFixture.start(2, options)) {
+        try (LoopbackPool pool = LoopbackPool.start(2, options)) {
             BlockingQueue<MtcpServerConnection> q = new LinkedBlockingQueue<>();
             pool.serve(q::add);
             try (MtcpSocket s = MtcpSocket.connect(pool.serviceAddresses(), ClientOptions.defaults())) {
@@ -135,7 +136,7 @@ class LimitsTest {
     @Test
     void aFullInboundLogIsAnErrorUntilTheApplicationExports() throws Exception {
         ServerOptions options = ServerOptions.defaults().withMaxRetainedBytes(4096);
-        try (PoolFixture pool = PoolFixture.start(1, options)) {
+        try (LoopbackPool pool = LoopbackPool.start(1, options)) {
             BlockingQueue<MtcpServerConnection> q = new LinkedBlockingQueue<>();
             pool.serve(q::add);
             try (MtcpSocket s = MtcpSocket.connect(pool.serviceAddresses(), ClientOptions.defaults())) {
@@ -154,7 +155,7 @@ class LimitsTest {
     @Test
     void anOversizedFrameResetsThatConnectionOnly() throws Exception {
         ServerOptions options = ServerOptions.defaults().withMaxFrameSize(4096);
-        try (PoolFixture pool = PoolFixture.start(1, options)) {
+        try (LoopbackPool pool = LoopbackPool.start(1, options)) {
             BlockingQueue<MtcpServerConnection> q = new LinkedBlockingQueue<>();
             pool.serve(q::add);
             try (MtcpSocket good = MtcpSocket.connect(pool.serviceAddresses(), ClientOptions.defaults());
@@ -178,7 +179,7 @@ class LimitsTest {
 
     @Test
     void aGapInTheClientStreamIsAProtocolError() throws Exception {
-        try (PoolFixture pool = PoolFixture.start(1)) {
+        try (LoopbackPool pool = LoopbackPool.start(1)) {
             BlockingQueue<MtcpServerConnection> q = new LinkedBlockingQueue<>();
             pool.serve(q::add);
             try (RawClient raw = new RawClient(pool.serviceAddress("s1"))) {
@@ -200,7 +201,7 @@ class LimitsTest {
     @Test
     void connectionsBeyondTheLimitAreRefusedClearly() throws Exception {
         ServerOptions options = ServerOptions.defaults().withMaxConnections(2);
-        try (PoolFixture pool = PoolFixture.start(1, options)) {
+        try (LoopbackPool pool = LoopbackPool.start(1, options)) {
             pool.serve(c -> { });
             try (MtcpSocket a = MtcpSocket.connect(pool.serviceAddresses(), ClientOptions.defaults());
                     MtcpSocket b = MtcpSocket.connect(pool.serviceAddresses(), ClientOptions.defaults())) {
@@ -216,7 +217,7 @@ class LimitsTest {
     @Test
     void aSilentNewConnectionIsDroppedAfterTheHandshakeTimeout() throws Exception {
         ServerOptions options = ServerOptions.defaults().withHandshakeTimeout(Duration.ofMillis(300));
-        try (PoolFixture pool = PoolFixture.start(1, options);
+        try (LoopbackPool pool = LoopbackPool.start(1, options);
                 RawClient raw = new RawClient(pool.serviceAddress("s1"))) {
             long t0 = System.nanoTime();
             Frame f = raw.read();

@@ -1,5 +1,7 @@
 package org.mtcp.core;
 
+import static org.awaitility.Awaitility.await;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.mtcp.testkit.Bytes.ascii;
 
@@ -21,10 +23,9 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.mtcp.core.internal.wire.FrameEncoder;
-import org.mtcp.testkit.Await;
 import org.mtcp.testkit.Bytes;
-import org.mtcp.testkit.PoolFixture;
-import org.mtcp.testkit.TcpProxy;
+import org.mtcp.core.local.LoopbackPool;
+import org.mtcp.core.local.TcpProxy;
 import org.mtcp.testkit.TransformApp;
 
 /**
@@ -43,7 +44,7 @@ class MidStreamMigrationTest {
 
     @Test
     void migrationWhileAClientFrameIsHalfWayToTheServer() throws Exception {
-        try (PoolFixture pool = PoolFixture.start(2);
+        try (LoopbackPool pool = LoopbackPool.start(2);
                 TcpProxy path = TcpProxy.start(pool.serviceAddress("s1"))) {
             pool.serve(new TransformApp(4096));
             pool.routeServiceVia("s1", path.address());
@@ -54,7 +55,8 @@ class MidStreamMigrationTest {
                 long limit = path.delivered(true) + 30_000;
                 path.setForwardLimit(limit, Long.MAX_VALUE);
                 s.getOutputStream().write(input);
-                Await.until(Duration.ofSeconds(5), () -> path.delivered(true) == limit, "half a frame delivered");
+                await("half a frame delivered").atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(1))
+                        .until(() -> path.delivered(true) == limit);
                 MigrationEvent e = s.migrate("s2");
                 assertThat(e.succeeded()).as(e.toString()).isTrue();
                 s.shutdownOutput();
@@ -65,7 +67,7 @@ class MidStreamMigrationTest {
 
     @Test
     void migrationWhileAServerFrameIsHalfWayToTheClient() throws Exception {
-        try (PoolFixture pool = PoolFixture.start(2);
+        try (LoopbackPool pool = LoopbackPool.start(2);
                 TcpProxy path = TcpProxy.start(pool.serviceAddress("s1"))) {
             BlockingQueue<MtcpServerConnection> q = new LinkedBlockingQueue<>();
             pool.serve(q::add);
@@ -77,7 +79,8 @@ class MidStreamMigrationTest {
                 long limit = path.delivered(false) + 20_000;
                 path.setForwardLimit(Long.MAX_VALUE, limit);
                 c1.getOutputStream().write(output); // one DATA frame of 64 KiB, cut at 20,000
-                Await.until(Duration.ofSeconds(5), () -> path.delivered(false) == limit, "half a frame delivered");
+                await("half a frame delivered").atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(1))
+                        .until(() -> path.delivered(false) == limit);
                 MigrationEvent e = s.migrate("s2");
                 assertThat(e.succeeded()).as(e.toString()).isTrue();
                 MtcpServerConnection c2 = q.poll(10, TimeUnit.SECONDS);
@@ -107,7 +110,7 @@ class MidStreamMigrationTest {
 
     @Test
     void migrationInTheMiddleOfARequest() throws Exception {
-        try (PoolFixture pool = PoolFixture.start(3)) {
+        try (LoopbackPool pool = LoopbackPool.start(3)) {
             pool.serve(MidStreamMigrationTest::sumServer);
             try (MtcpSocket s = MtcpSocket.connect(pool.serviceAddresses(), ClientOptions.defaults())) {
                 OutputStream out = s.getOutputStream();
@@ -131,7 +134,7 @@ class MidStreamMigrationTest {
 
     @Test
     void theClientKeepsReadingAndWritingWhileAMigrationIsInProgress() throws Exception {
-        try (PoolFixture pool = PoolFixture.start(2);
+        try (LoopbackPool pool = LoopbackPool.start(2);
                 TcpProxy control = TcpProxy.start(pool.server("s1").controlAddress())) {
             pool.serve(new TransformApp(16));
             pool.routeControlVia("s1", control.address());
@@ -149,7 +152,8 @@ class MidStreamMigrationTest {
                         throw new RuntimeException(e);
                     }
                 }, r -> Thread.ofVirtual().start(r));
-                Await.until(Duration.ofSeconds(5), () -> control.accepted() >= 1, "s2 asks s1 for the state");
+                await("s2 asks s1 for the state").atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(1))
+                        .until(() -> control.accepted() >= 1);
                 // Meanwhile s1 still serves: a request goes out and its answer comes back.
                 byte[] during = random(30_000, 3);
                 out.write(during);

@@ -1,5 +1,7 @@
 package org.mtcp.core;
 
+import static org.awaitility.Awaitility.await;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
@@ -12,9 +14,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.mtcp.core.policy.Policies;
-import org.mtcp.testkit.Await;
 import org.mtcp.testkit.Bytes;
-import org.mtcp.testkit.PoolFixture;
+import org.mtcp.core.local.LoopbackPool;
 
 /**
  * Policies driving real migrations: the paper's section 5 experiment (a streaming server whose
@@ -66,7 +67,7 @@ class PolicyEndToEndTest {
 
     @Test
     void theRatePolicyMovesAStreamAwayFromADegradingServer() throws Exception {
-        try (PoolFixture pool = PoolFixture.start(2)) {
+        try (LoopbackPool pool = LoopbackPool.start(2)) {
             pool.serve(PolicyEndToEndTest::degradingStreamer);
             List<MigrationEvent> events = new CopyOnWriteArrayList<>();
             ClientOptions options = ClientOptions.defaults()
@@ -84,7 +85,7 @@ class PolicyEndToEndTest {
                 Bytes.assertSameBytes(got, expected);
             }
             Duration took = Duration.ofNanos(System.nanoTime() - t0);
-            Await.until(Duration.ofSeconds(5), () -> !events.isEmpty(), "a migration event");
+            await("a migration event").atMost(Duration.ofSeconds(5)).until(() -> !events.isEmpty());
             assertThat(events).isNotEmpty().allSatisfy(e -> {
                 assertThat(e.succeeded()).isTrue();
                 assertThat(e.reason()).startsWith("rate: inbound rate from");
@@ -118,7 +119,7 @@ class PolicyEndToEndTest {
 
     @Test
     void theResponseTimePolicyMovesAClientAwayFromASlowServer() throws Exception {
-        try (PoolFixture pool = PoolFixture.start(2)) {
+        try (LoopbackPool pool = LoopbackPool.start(2)) {
             for (var server : pool.servers()) {
                 // One app per server, so it knows where it runs.
                 Thread.ofVirtual().start(() -> {
@@ -150,7 +151,7 @@ class PolicyEndToEndTest {
                 assertThat(s.getInputStream().read()).isEqualTo(10);
                 assertThat(s.currentServer()).isEqualTo("s2");
             }
-            Await.until(Duration.ofSeconds(5), () -> !events.isEmpty(), "the migration event");
+            await("the migration event").atMost(Duration.ofSeconds(5)).until(() -> !events.isEmpty());
             assertThat(events).singleElement().satisfies(e -> {
                 assertThat(e.reason()).startsWith("response-time: no response from s1");
                 assertThat(e.to()).isEqualTo("s2");

@@ -11,7 +11,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.mtcp.testkit.PoolFixture;
+import org.mtcp.core.local.LoopbackPool;
 
 /** The public surface not covered elsewhere: ids, options, pools, accept and start errors. */
 @Timeout(30)
@@ -59,7 +59,7 @@ class PublicApiTest {
 
     @Test
     void acceptTimesOutThenFailsOnceTheServerIsClosed() throws Exception {
-        try (PoolFixture pool = PoolFixture.start(1)) {
+        try (LoopbackPool pool = LoopbackPool.start(1)) {
             MtcpServer s1 = pool.server("s1");
             assertThat(s1.accept(Duration.ofMillis(50))).isNull();
             CompletableFuture<Throwable> blocked = CompletableFuture.supplyAsync(() -> {
@@ -79,7 +79,7 @@ class PublicApiTest {
 
     @Test
     void startingAnUnknownMemberOrABusyAddressIsAClearError() throws Exception {
-        try (PoolFixture pool = PoolFixture.start(1)) {
+        try (LoopbackPool pool = LoopbackPool.start(1)) {
             assertThatThrownBy(() -> MtcpServer.start(pool.pool(), "nope"))
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("no server named 'nope'")
                     .hasMessageContaining("s1");

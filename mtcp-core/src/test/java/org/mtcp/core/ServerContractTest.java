@@ -1,5 +1,7 @@
 package org.mtcp.core;
 
+import static org.awaitility.Awaitility.await;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.mtcp.testkit.Bytes.ascii;
@@ -18,22 +20,21 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.mtcp.testkit.Await;
-import org.mtcp.testkit.PoolFixture;
+import org.mtcp.core.local.LoopbackPool;
 
 /**
- * The application contract of DESIGN 3.3, driven step by step: the test holds the server-side
+ * The application contract (docs/protocol.md, section 5), driven step by step: the test holds the server-side
  * connections itself (the fixture's app just hands them over) and checks each rule.
  */
 @Timeout(60)
 class ServerContractTest {
 
-    PoolFixture pool;
+    LoopbackPool pool;
     final BlockingQueue<MtcpServerConnection> accepted = new LinkedBlockingQueue<>();
 
     @BeforeEach
     void start() throws IOException {
-        pool = PoolFixture.start(3);
+        pool = LoopbackPool.start(3);
         pool.serve(accepted::add);
     }
 
@@ -133,7 +134,7 @@ class ServerContractTest {
     @Test
     void exportTrimsTheInboundLogAndMovesTheWindow() throws Exception {
         ServerOptions small = ServerOptions.defaults().withMaxRetainedBytes(4096);
-        try (PoolFixture p = PoolFixture.start(2, small)) {
+        try (LoopbackPool p = LoopbackPool.start(2, small)) {
             BlockingQueue<MtcpServerConnection> q = new LinkedBlockingQueue<>();
             p.serve(q::add);
             try (MtcpSocket s = MtcpSocket.connect(p.serviceAddresses(), ClientOptions.defaults())) {
@@ -171,7 +172,7 @@ class ServerContractTest {
             c1.requestMigration("s3");
             MtcpServerConnection c2 = next();
             assertThat(c2.epoch()).isEqualTo(1);
-            Await.until(Duration.ofSeconds(5), () -> events.size() == 1, "the migration event");
+            await("the migration event").atMost(Duration.ofSeconds(5)).until(() -> events.size() == 1);
             assertThat(s.currentServer()).isEqualTo("s3");
             assertThat(events).singleElement().satisfies(e -> {
                 assertThat(e.reason()).startsWith("server-request");
@@ -182,7 +183,7 @@ class ServerContractTest {
             c2.requestMigration(null); // the client picks: the next one after s3 is s1
             MtcpServerConnection c3 = next();
             assertThat(c3.epoch()).isEqualTo(2);
-            Await.until(Duration.ofSeconds(5), () -> s.migrations() == 2, "second migration");
+            await("second migration").atMost(Duration.ofSeconds(5)).until(() -> s.migrations() == 2);
             assertThat(s.currentServer()).isEqualTo("s1");
             assertThatThrownBy(() -> c3.requestMigration("nope")).isInstanceOf(IllegalArgumentException.class);
 
@@ -205,7 +206,8 @@ class ServerContractTest {
         c.close();
         assertThat(new String(s.getInputStream().readAllBytes())).isEqualTo("reply");
         // The server forgets the connection once the client has acknowledged the end.
-        Await.until(Duration.ofSeconds(5), () -> pool.server("s1").stats().open() == 0, "connection released");
+        await("connection released").atMost(Duration.ofSeconds(5))
+                .until(() -> pool.server("s1").stats().open() == 0);
         s.close();
         assertThat(pool.appFailures()).isEmpty();
     }
@@ -221,14 +223,14 @@ class ServerContractTest {
             assertThatThrownBy(() -> c.getOutputStream().write(1)).isInstanceOf(IOException.class)
                     .hasMessageContaining("closed");
             assertThat(s.getInputStream().readAllBytes()).isEqualTo(big);
-            Await.until(Duration.ofSeconds(5), () -> {
+            await("writes fail once the server closed").atMost(Duration.ofSeconds(5)).until(() -> {
                 try {
                     s.getOutputStream().write(1);
                     return false;
                 } catch (IOException e) {
                     return e.getMessage().contains("closed by the server");
                 }
-            }, "writes fail once the server closed");
+            });
         }
     }
 
@@ -239,10 +241,11 @@ class ServerContractTest {
         s.getOutputStream().write(ascii("bye"));
         s.close();
         assertThat(new String(c.getInputStream().readAllBytes())).isEqualTo("bye");
-        Await.until(Duration.ofSeconds(5), () -> pool.server("s1").stats().open() == 0, "CLOSE processed");
+        await("CLOSE processed").atMost(Duration.ofSeconds(5))
+                .until(() -> pool.server("s1").stats().open() == 0);
         assertThatThrownBy(() -> c.getOutputStream().write(1)).isInstanceOf(IOException.class)
                 .hasMessageContaining("closed by the client");
-        Await.until(Duration.ofSeconds(5), () -> s.connection().isFinished(), "client side finished");
+        await("client side finished").atMost(Duration.ofSeconds(5)).until(() -> s.connection().isFinished());
         assertThatThrownBy(() -> s.getInputStream().read()).isInstanceOf(SocketException.class);
         assertThatThrownBy(s::migrate).isInstanceOf(SocketException.class);
     }

@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Timeout;
 import org.mtcp.core.transfer.ConnectionState;
 import org.mtcp.core.transfer.StateTransfer;
 import org.mtcp.core.transfer.TransferContext;
-import org.mtcp.testkit.PoolFixture;
+import org.mtcp.core.local.LoopbackPool;
 
 /**
  * {@link StateTransfer} is a real seam: a strategy sees every export (when it asks to) with the
@@ -56,7 +56,7 @@ class StateTransferSeamTest {
     @Test
     void aStrategySeesEveryExportAndEveryTakeover() throws Exception {
         RecordingTransfer transfer = new RecordingTransfer();
-        try (PoolFixture pool = PoolFixture.start(2, ServerOptions.defaults().withStateTransfer(transfer))) {
+        try (LoopbackPool pool = LoopbackPool.start(2, ServerOptions.defaults().withStateTransfer(transfer))) {
             BlockingQueue<MtcpServerConnection> q = new LinkedBlockingQueue<>();
             pool.serve(q::add);
             try (MtcpSocket s = MtcpSocket.connect(pool.serviceAddresses(), ClientOptions.defaults())) {

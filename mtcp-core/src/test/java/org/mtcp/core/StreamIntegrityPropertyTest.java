@@ -1,5 +1,7 @@
 package org.mtcp.core;
 
+import static org.awaitility.Awaitility.await;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.ByteArrayOutputStream;
@@ -21,8 +23,7 @@ import net.jqwik.api.ShrinkingMode;
 import net.jqwik.api.constraints.IntRange;
 import net.jqwik.api.lifecycle.AfterContainer;
 import net.jqwik.api.lifecycle.BeforeContainer;
-import org.mtcp.testkit.Await;
-import org.mtcp.testkit.PoolFixture;
+import org.mtcp.core.local.LoopbackPool;
 import org.mtcp.testkit.TransformApp;
 
 /**
@@ -41,12 +42,12 @@ class StreamIntegrityPropertyTest {
     static final int TRIES = 40;
     static final int MIN_TOTAL_MIGRATIONS = 1000;
 
-    static PoolFixture pool;
+    static LoopbackPool pool;
     static final AtomicInteger totalMigrations = new AtomicInteger();
 
     @BeforeContainer
     static void startPool() throws IOException {
-        pool = PoolFixture.start(3, ServerOptions.defaults());
+        pool = LoopbackPool.start(3, ServerOptions.defaults());
         pool.serve(new TransformApp(65_536));
     }
 
@@ -95,7 +96,8 @@ class StreamIntegrityPropertyTest {
                     while (next < migrations && points[next] <= off) {
                         int i = next;
                         if (sync[i]) {
-                            Await.until(Duration.ofSeconds(30), () -> done.get() > i, "migration " + i);
+                            await("migration " + i).atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(1))
+                                    .until(() -> done.get() > i);
                         }
                         next++;
                     }
@@ -106,7 +108,8 @@ class StreamIntegrityPropertyTest {
                     written.set(off);
                 }
                 // Keep the stream open until every migration happened.
-                Await.until(Duration.ofSeconds(30), () -> done.get() == migrations, "all migrations");
+                await("all migrations").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(1))
+                        .until(() -> done.get() == migrations);
                 s.shutdownOutput();
                 return null;
             });
@@ -122,7 +125,8 @@ class StreamIntegrityPropertyTest {
             });
             for (int i = 0; i < migrations; i++) {
                 long point = points[i];
-                Await.until(Duration.ofSeconds(30), () -> written.get() >= point, "written " + point);
+                await("written " + point).atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(1))
+                        .until(() -> written.get() >= point);
                 MigrationEvent e = s.migrate();
                 assertThat(e.succeeded()).as("migration %d: %s", i, e).isTrue();
                 done.incrementAndGet();

@@ -6,6 +6,7 @@ import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.util.concurrent.ThreadLocalRandom;
 import org.mtcp.core.MtcpServerConnection;
+import org.mtcp.core.local.ServerApp;
 
 /**
  * A deterministic server application for stream tests: for every byte it reads it writes one

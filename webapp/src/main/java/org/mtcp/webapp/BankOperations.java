@@ -130,57 +130,73 @@ public final class BankOperations implements OperationProvider {
             long from = args.getLong("from");
             long to = args.getLong("to");
             long amount = args.getLong("amount");
-            if (amount <= 0) {
-                throw new OperationFailure("invalid_amount", "a transfer must be positive");
-            }
-            if (from == to) {
-                throw new OperationFailure("same_account", "a transfer needs two accounts");
-            }
-            Connection c = tx.connection();
-            long fromBalance = -1;
-            long toBalance = -1;
-            try (PreparedStatement st = c.prepareStatement(
-                    "SELECT id, balance FROM bank.accounts WHERE id IN (?, ?) ORDER BY id FOR UPDATE")) {
-                st.setLong(1, from);
-                st.setLong(2, to);
-                try (ResultSet rs = st.executeQuery()) {
-                    while (rs.next()) {
-                        if (rs.getLong(1) == from) {
-                            fromBalance = rs.getLong(2);
-                        } else {
-                            toBalance = rs.getLong(2);
-                        }
+            Balances after = transfer(tx.connection(), tx.batchId(), tx.seq(), from, to, amount);
+            return tx.json().objectNode().put("from", from).put("to", to).put("amount", amount)
+                    .put("fromBalance", after.from()).put("toBalance", after.to());
+        }
+    }
+
+    /** The two accounts' balances after a transfer. */
+    public record Balances(long from, long to) {}
+
+    /**
+     * The transfer's statements on {@code c}, inside the caller's transaction (the one place they
+     * are written: the {@code transfer} operation runs them through the front-end, and
+     * {@code ./mtcp bench frontend} runs them over plain JDBC to price the front-end). Records the
+     * transfer with the batch position {@code (batch, seq)} that made it.
+     *
+     * @throws OperationFailure the transfer is refused; the caller rolls back
+     */
+    public static Balances transfer(Connection c, String batch, int seq, long from, long to, long amount)
+            throws SQLException, OperationFailure {
+        if (amount <= 0) {
+            throw new OperationFailure("invalid_amount", "a transfer must be positive");
+        }
+        if (from == to) {
+            throw new OperationFailure("same_account", "a transfer needs two accounts");
+        }
+        long fromBalance = -1;
+        long toBalance = -1;
+        try (PreparedStatement st = c.prepareStatement(
+                "SELECT id, balance FROM bank.accounts WHERE id IN (?, ?) ORDER BY id FOR UPDATE")) {
+            st.setLong(1, from);
+            st.setLong(2, to);
+            try (ResultSet rs = st.executeQuery()) {
+                while (rs.next()) {
+                    if (rs.getLong(1) == from) {
+                        fromBalance = rs.getLong(2);
+                    } else {
+                        toBalance = rs.getLong(2);
                     }
                 }
             }
-            if (fromBalance < 0 || toBalance < 0) {
-                throw new OperationFailure("unknown_account", "no account " + (fromBalance < 0 ? from : to));
-            }
-            if (fromBalance < amount) {
-                throw new OperationFailure("insufficient_funds",
-                        "account " + from + " has " + fromBalance + ", the transfer needs " + amount);
-            }
-            try (PreparedStatement st = c.prepareStatement(
-                    "UPDATE bank.accounts SET balance = balance + CASE WHEN id = ? THEN ? ELSE ? END WHERE id IN (?, ?)")) {
-                st.setLong(1, from);
-                st.setLong(2, -amount);
-                st.setLong(3, amount);
-                st.setLong(4, from);
-                st.setLong(5, to);
-                st.executeUpdate();
-            }
-            try (PreparedStatement st = c.prepareStatement(
-                    "INSERT INTO bank.transfers (batch, seq, from_account, to_account, amount) VALUES (?, ?, ?, ?, ?)")) {
-                st.setString(1, tx.batchId());
-                st.setInt(2, tx.seq());
-                st.setLong(3, from);
-                st.setLong(4, to);
-                st.setLong(5, amount);
-                st.executeUpdate();
-            }
-            return tx.json().objectNode().put("from", from).put("to", to).put("amount", amount)
-                    .put("fromBalance", fromBalance - amount).put("toBalance", toBalance + amount);
         }
+        if (fromBalance < 0 || toBalance < 0) {
+            throw new OperationFailure("unknown_account", "no account " + (fromBalance < 0 ? from : to));
+        }
+        if (fromBalance < amount) {
+            throw new OperationFailure("insufficient_funds",
+                    "account " + from + " has " + fromBalance + ", the transfer needs " + amount);
+        }
+        try (PreparedStatement st = c.prepareStatement(
+                "UPDATE bank.accounts SET balance = balance + CASE WHEN id = ? THEN ? ELSE ? END WHERE id IN (?, ?)")) {
+            st.setLong(1, from);
+            st.setLong(2, -amount);
+            st.setLong(3, amount);
+            st.setLong(4, from);
+            st.setLong(5, to);
+            st.executeUpdate();
+        }
+        try (PreparedStatement st = c.prepareStatement(
+                "INSERT INTO bank.transfers (batch, seq, from_account, to_account, amount) VALUES (?, ?, ?, ?, ?)")) {
+            st.setString(1, batch);
+            st.setInt(2, seq);
+            st.setLong(3, from);
+            st.setLong(4, to);
+            st.setLong(5, amount);
+            st.executeUpdate();
+        }
+        return new Balances(fromBalance - amount, toBalance + amount);
     }
 
     /** balance(account): reads it. */

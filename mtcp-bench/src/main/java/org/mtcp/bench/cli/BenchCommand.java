@@ -23,7 +23,7 @@ import picocli.CommandLine.Command;
             MigrationCommand.class,
             StreamCommand.class,
             ThroughputCommand.class,
-            FrontendCommand.class,
+            FrontendBenchCommand.class,
             CommandLine.HelpCommand.class})
 public final class BenchCommand implements Runnable {
 

@@ -27,7 +27,7 @@ final class MigrationCommand implements Callable<Integer> {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--sizes", split = ",", paramLabel = "SIZE", converter = Converters.IntSize.class,
+    @Option(names = "--sizes", split = ",", paramLabel = "SIZE", converter = BenchConverters.IntSize.class,
             defaultValue = "0,1k,2k,4k,8k,12k,16k",
             description = "Snapshot sizes (default: ${DEFAULT-VALUE}).")
     List<Integer> sizes;
@@ -38,7 +38,7 @@ final class MigrationCommand implements Callable<Integer> {
     @Option(names = "--warmup", defaultValue = "100", description = "Unmeasured migrations per path first (default: ${DEFAULT-VALUE}).")
     int warmup;
 
-    @Option(names = "--rtt", split = ",", paramLabel = "DURATION", converter = Converters.Time.class,
+    @Option(names = "--rtt", split = ",", paramLabel = "DURATION", converter = BenchConverters.Time.class,
             defaultValue = "0,1ms",
             description = "Paths to measure: 0 is loopback, a duration is an emulated RTT on client and control paths (default: ${DEFAULT-VALUE}).")
     List<Duration> rtts;

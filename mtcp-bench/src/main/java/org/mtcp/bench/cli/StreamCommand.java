@@ -22,31 +22,31 @@ import picocli.CommandLine.Option;
                     + "stream-summary.csv and stream.png under --out."})
 final class StreamCommand implements Callable<Integer> {
 
-    @Option(names = "--total", converter = Converters.Size.class, defaultValue = "256k",
+    @Option(names = "--total", converter = BenchConverters.Size.class, defaultValue = "256k",
             description = "Stream length (default: ${DEFAULT-VALUE}, as in the paper).")
     long total;
 
-    @Option(names = "--chunk", converter = Converters.IntSize.class, defaultValue = "1k",
+    @Option(names = "--chunk", converter = BenchConverters.IntSize.class, defaultValue = "1k",
             description = "Chunk size (default: ${DEFAULT-VALUE}, as in the paper).")
     int chunk;
 
-    @Option(names = "--interval", converter = Converters.Time.class, defaultValue = "2ms",
+    @Option(names = "--interval", converter = BenchConverters.Time.class, defaultValue = "2ms",
             description = "Time between two chunks at full speed (default: ${DEFAULT-VALUE}).")
     Duration interval;
 
-    @Option(names = "--degrade-after", converter = Converters.Size.class, defaultValue = "32k",
+    @Option(names = "--degrade-after", converter = BenchConverters.Size.class, defaultValue = "32k",
             description = "Bytes a server sends on a connection before it slows down (default: ${DEFAULT-VALUE}, as in the paper).")
     long degradeAfter;
 
-    @Option(names = "--degrade-step", converter = Converters.Time.class, defaultValue = "1ms",
+    @Option(names = "--degrade-step", converter = BenchConverters.Time.class, defaultValue = "1ms",
             description = "Once slow, each chunk waits this much longer than the previous one (default: ${DEFAULT-VALUE}).")
     Duration step;
 
-    @Option(names = "--degrade-max", converter = Converters.Time.class, defaultValue = "20ms",
+    @Option(names = "--degrade-max", converter = BenchConverters.Time.class, defaultValue = "20ms",
             description = "Longest wait before one chunk (default: ${DEFAULT-VALUE}).")
     Duration max;
 
-    @Option(names = "--snapshot-sizes", split = ",", converter = Converters.IntSize.class, defaultValue = "2k,10k,16k",
+    @Option(names = "--snapshot-sizes", split = ",", converter = BenchConverters.IntSize.class, defaultValue = "2k,10k,16k",
             description = "Snapshot sizes of the M-TCP cases (default: ${DEFAULT-VALUE}, as in the paper).")
     List<Integer> snapshotSizes;
 
@@ -55,11 +55,11 @@ final class StreamCommand implements Callable<Integer> {
                     + "alpha 1/8 and 25%% drop, 10 ms rate samples).")
     String policy;
 
-    @Option(names = "--cooldown", converter = Converters.Time.class, defaultValue = "0",
+    @Option(names = "--cooldown", converter = BenchConverters.Time.class, defaultValue = "0",
             description = "Least time between two policy migrations (default: ${DEFAULT-VALUE}).")
     Duration cooldown;
 
-    @Option(names = "--rtt", converter = Converters.Time.class, defaultValue = "0",
+    @Option(names = "--rtt", converter = BenchConverters.Time.class, defaultValue = "0",
             description = "Emulated RTT on client and control paths, 0 for loopback (default: ${DEFAULT-VALUE}).")
     Duration rtt;
 

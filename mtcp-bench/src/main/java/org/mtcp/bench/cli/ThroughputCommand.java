@@ -17,18 +17,18 @@ import picocli.CommandLine.Option;
             "Writes throughput.csv, throughput-summary.csv and throughput.png under --out."})
 final class ThroughputCommand implements Callable<Integer> {
 
-    @Option(names = "--size", converter = Converters.Size.class, defaultValue = "256m",
+    @Option(names = "--size", converter = BenchConverters.Size.class, defaultValue = "256m",
             description = "Bytes per transfer (default: ${DEFAULT-VALUE}).")
     long size;
 
     @Option(names = "--runs", defaultValue = "5", description = "Transfers per transport (default: ${DEFAULT-VALUE}).")
     int runs;
 
-    @Option(names = "--buffer", converter = Converters.IntSize.class, defaultValue = "64k",
+    @Option(names = "--buffer", converter = BenchConverters.IntSize.class, defaultValue = "64k",
             description = "Application write and read size (default: ${DEFAULT-VALUE}).")
     int buffer;
 
-    @Option(names = "--snapshot-every", converter = Converters.Size.class, defaultValue = "1m",
+    @Option(names = "--snapshot-every", converter = BenchConverters.Size.class, defaultValue = "1m",
             description = "M-TCP server exports its position this often (default: ${DEFAULT-VALUE}).")
     long snapshotEvery;
 

@@ -6,7 +6,6 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
@@ -14,7 +13,6 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -36,18 +34,19 @@ import org.mtcp.core.MtcpSocket;
 import org.mtcp.core.ServerOptions;
 import org.mtcp.frontend.FrontendConfig;
 import org.mtcp.frontend.FrontendServer;
-import org.mtcp.frontend.ops.Operations;
-import org.mtcp.testkit.pg.PostgresServer;
-import org.mtcp.testkit.pg.PostgresServers;
+import org.mtcp.frontend.ops.OperationFailure;
+import org.mtcp.webapp.BankOperations;
+import org.mtcp.webapp.SampleDatabase;
 
 /**
  * Transactions per second through the migratory front-end against the same transactions issued
  * directly over JDBC: same database, same run, phases alternating. {@code clients} workers each
- * repeat a batch of {@code batch} transfers between random accounts:
+ * repeat a batch of {@code batch} transfers between random accounts, the sample bank's
+ * {@code transfer} ({@link BankOperations#transfer}: the same statements both ways):
  *
  * <ul>
  * <li>{@code jdbc}: a JDBC connection per worker; each transfer is its own transaction
- *     ({@code autoCommit=false}, the two UPDATEs, COMMIT).</li>
+ *     ({@code autoCommit=false}, the transfer's statements, COMMIT).</li>
  * <li>{@code frontend}: an M-TCP connection per worker to a pool of front-ends in this JVM; each
  *     batch is one HTTP POST of {@code batch} transfers, answered with one NDJSON line per
  *     transaction. The front-end runs each transfer in its own transaction with everything that
@@ -98,12 +97,21 @@ public final class FrontendBench {
         if (System.getProperty("org.slf4j.simpleLogger.log.org.eclipse.jetty") == null) {
             System.setProperty("org.slf4j.simpleLogger.log.org.eclipse.jetty", "error");
         }
-        Db db = database();
-        progress.say("database: %s", db.description());
-        try (Connection c = DriverManager.getConnection(db.url(), db.credentials()); Statement st = c.createStatement()) {
-            st.execute(String.format(Locale.ROOT, Transfer.SCHEMA_SQL, p.accounts()));
+        try (SampleDatabase embedded = p.dbUrl() == null ? SampleDatabase.embedded(embeddedConnections(), false) : null) {
+            Db db = embedded == null
+                    ? new Db(p.dbUrl(), new Properties(), "--db " + SampleDatabase.redact(p.dbUrl()))
+                    : new Db(embedded.jdbcUrl(), new Properties(), embedded.description());
+            progress.say("database: %s", db.description());
+            return run(db);
         }
-        Operations ops = Operations.builder().register(new Transfer()).build();
+    }
+
+    /** Front-ends' pools, the JDBC workers and the counters' connection, with room to spare. */
+    private int embeddedConnections() {
+        return Math.max(100, p.frontends() * (p.clients() + 2) + p.clients() + 20);
+    }
+
+    private Result run(Db db) throws Exception {
         List<FrontendServer> frontends = new ArrayList<>();
         List<Phase> phases = new ArrayList<>();
         try (BenchPool pool = BenchPool.start(p.frontends(), ServerOptions.defaults(), Duration.ZERO)) {
@@ -111,9 +119,11 @@ public final class FrontendBench {
                 for (MtcpServer server : pool.fixture().servers()) {
                     FrontendConfig config = FrontendConfig.defaults(null, server.name(), db.url())
                             .withCredentials(db.credentials().getProperty("user"), db.credentials().getProperty("password"))
-                            .withDbPoolSize(Math.max(2, p.clients() + 2));
-                    frontends.add(FrontendServer.start(config, ops, server));
+                            .withDbPoolSize(Math.max(2, p.clients() + 2))
+                            .withAppSchemas(List.of(BankOperations.SCHEMA));
+                    frontends.add(FrontendServer.start(config, BankOperations.registry(), server));
                 }
+                seedAccounts(db);
                 progress.say("%d front-end(s) up; warm-up", frontends.size());
                 Duration warm = p.duration().compareTo(Duration.ofSeconds(5)) < 0 ? p.duration() : Duration.ofSeconds(5);
                 phase("jdbc", -1, warm, db, pool, false);
@@ -138,17 +148,19 @@ public final class FrontendBench {
         return r;
     }
 
-    private Db database() throws SQLException {
-        if (p.dbUrl() != null) {
-            return new Db(p.dbUrl(), new Properties(), "--db " + p.dbUrl().replaceAll("(?i)(password=)[^&]*", "$1***"));
+    /**
+     * Fresh accounts for every run (the first front-end migrated the bank schema): {@code accounts}
+     * of them with a balance no run can exhaust, and no transfers yet. Functions are counted
+     * ({@code track_functions}, for sessions opened from now on) so that a phase's mtcp calls
+     * show in its database work.
+     */
+    private void seedAccounts(Db db) throws SQLException {
+        try (Connection c = DriverManager.getConnection(db.url(), db.credentials()); Statement st = c.createStatement()) {
+            st.execute("TRUNCATE bank.transfers, bank.accounts");
+            st.execute(String.format(Locale.ROOT,
+                    "INSERT INTO bank.accounts SELECT g, 1000000000 FROM generate_series(1, %d) g", p.accounts()));
+            st.execute("DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET track_functions = ''pl''', current_database()); END $$");
         }
-        PostgresServer server = PostgresServers.shared();
-        String name = "mtcp_bench_" + HexFormat.of().formatHex(new SecureRandom().generateSeed(4));
-        try (Connection c = server.connectAdmin(server.maintenanceDatabase()); Statement st = c.createStatement()) {
-            st.execute("CREATE DATABASE " + name);
-            st.execute("ALTER DATABASE " + name + " SET track_functions = 'pl'"); // counts mtcp.* calls
-        }
-        return new Db(server.jdbcUrl(name), server.adminProperties(), server.description() + ", database " + name);
     }
 
     /** One timed phase: every worker loops on batches until the deadline. */
@@ -249,14 +261,18 @@ public final class FrontendBench {
         Random random = new Random(1000L * run + worker);
         try (Connection c = DriverManager.getConnection(db.url(), db.credentials())) {
             c.setAutoCommit(false);
+            long batches = 0;
             while (System.nanoTime() < deadline) {
                 long t0 = System.nanoTime();
+                String batch = "jdbc-" + run + "-" + worker + "-" + batches++;
+                int seq = 0;
                 for (long[] t : transfers(random)) {
-                    if (Transfer.apply(c, t[0], t[1], t[2])) {
+                    try {
+                        BankOperations.transfer(c, batch, seq++, t[0], t[1], t[2]);
                         c.commit();
                         committed.incrementAndGet();
-                    } else {
-                        c.rollback();
+                    } catch (OperationFailure refused) {
+                        c.rollback(); // a refused transfer aborts, as the front-end's does
                         aborted.incrementAndGet();
                     }
                 }

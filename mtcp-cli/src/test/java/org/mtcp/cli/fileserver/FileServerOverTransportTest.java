@@ -1,5 +1,7 @@
 package org.mtcp.cli.fileserver;
 
+import static org.awaitility.Awaitility.await;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -24,7 +26,6 @@ import org.mtcp.cli.support.LocalPool;
 import org.mtcp.cli.support.TestFiles;
 import org.mtcp.core.ClientOptions;
 import org.mtcp.core.MtcpSocket;
-import org.mtcp.testkit.Await;
 
 /**
  * The file server over the real transport: in-process {@link org.mtcp.core.MtcpServer}s on
@@ -84,7 +85,8 @@ class FileServerOverTransportTest {
         assertThat(r.migrations()).isEqualTo((int) ((big.length - 1) / every));
         // each server logs the connection coming in (the last ones possibly after the client is done)
         String cid = r.connectionId().toString();
-        Await.until(Duration.ofSeconds(10), () -> migratedIn(cid).size() == r.migrations(), "one line per migration");
+        await("one line per migration").atMost(Duration.ofSeconds(10))
+                .until(() -> migratedIn(cid).size() == r.migrations());
         assertThat(migratedIn(cid)).anyMatch(l -> l.contains(" resume=body request=0 path=/big.bin offset="));
         assertThat(r.servers()).hasSizeGreaterThan(1);
     }

@@ -8,7 +8,7 @@ import org.mtcp.core.MigratedException;
 import org.mtcp.core.MtcpServerConnection;
 
 /**
- * An in-memory model of the transport contract of DESIGN 3.3 for one holder of one connection,
+ * An in-memory model of the transport contract (docs/protocol.md, section 5) for one holder of one connection,
  * driven synchronously: reads start at the previous holder's snapshot mark ({@code in.snap}) and
  * so replay what was consumed after it; writes start at {@code out.snap} and must regenerate,
  * byte for byte, what the client already received (the determinism check); the connection moves

@@ -1,5 +1,7 @@
 package org.mtcp.cli.it;
 
+import static org.awaitility.Awaitility.await;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
@@ -17,7 +19,6 @@ import org.mtcp.cli.support.PoolFiles;
 import org.mtcp.cli.support.TestFiles;
 import org.mtcp.core.PoolConfig;
 import org.mtcp.core.PoolMember;
-import org.mtcp.testkit.Await;
 
 /**
  * The acceptance test of issue #2: an unmodified client (curl) downloads a large file through
@@ -147,8 +148,8 @@ class CurlThroughProxyTest {
         // first resends what the previous server had sent)
         List<CliProcess> servers = processes.subList(0, 2);
         assertThat(count(servers, " accept cid=")).isEqualTo(1);
-        Await.until(Duration.ofSeconds(30), () -> count(servers, " migrated-in cid=") == migrations.size(),
-                "one migrated-in line per migration");
+        await("one migrated-in line per migration").atMost(Duration.ofSeconds(30))
+                .until(() -> count(servers, " migrated-in cid=") == migrations.size());
         report("degrading servers");
 
         // the same servers, with mtcp get and the rate policy instead of curl and the proxy

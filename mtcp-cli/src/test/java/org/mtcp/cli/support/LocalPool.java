@@ -13,21 +13,21 @@ import org.mtcp.core.MtcpServer;
 import org.mtcp.core.PoolConfig;
 import org.mtcp.core.PoolMember;
 import org.mtcp.core.ServerOptions;
-import org.mtcp.testkit.PoolFixture;
+import org.mtcp.core.local.LoopbackPool;
 
 /**
- * In-process file servers s1..sN on loopback: mtcp-core's {@link PoolFixture} (servers bound on
+ * In-process file servers s1..sN on loopback: mtcp-core's {@link LoopbackPool} (servers bound on
  * port 0, then told each other's real ports) with a {@link FileServer} on every member.
  */
 public final class LocalPool implements AutoCloseable {
 
-    private final PoolFixture fixture;
+    private final LoopbackPool fixture;
     private final List<FileServer> servers = new ArrayList<>();
     private final java.io.ByteArrayOutputStream events = new java.io.ByteArrayOutputStream();
     private final java.io.PrintStream eventStream = new java.io.PrintStream(events, true, StandardCharsets.UTF_8);
     private final EventLog log = new EventLog(eventStream);
 
-    private LocalPool(PoolFixture fixture) {
+    private LocalPool(LoopbackPool fixture) {
         this.fixture = fixture;
     }
 
@@ -59,7 +59,7 @@ public final class LocalPool implements AutoCloseable {
 
     /** Starts a pool with one member per config: s1 serves the first, s2 the second... */
     public static LocalPool start(List<FileServerConfig> configs) throws IOException {
-        LocalPool local = new LocalPool(PoolFixture.start(configs.size(), OPTIONS));
+        LocalPool local = new LocalPool(LoopbackPool.start(configs.size(), OPTIONS));
         try {
             List<MtcpServer> transports = local.fixture.servers();
             for (int i = 0; i < configs.size(); i++) {

@@ -13,6 +13,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import org.mtcp.core.PoolConfig;
+import org.mtcp.core.ValueSyntax;
 import org.mtcp.core.PoolMember;
 
 /**
@@ -134,35 +135,13 @@ public final class PoolFileParser {
         return secret;
     }
 
-    /** {@code host:port}, {@code [v6]:port}; port 0 means "any" (tests). */
+    /** {@code host:port}, {@code [v6]:port} ({@link ValueSyntax#hostPort}); port 0 means "any" (tests). */
     static InetSocketAddress address(String s, String source, int lineNo, String what) {
-        String host;
-        String port;
-        if (s.startsWith("[")) {
-            int close = s.indexOf("]:");
-            if (close < 0) {
-                throw error(source, lineNo, what + " address '" + s + "' must be [IPv6]:PORT");
-            }
-            host = s.substring(1, close);
-            port = s.substring(close + 2);
-        } else {
-            int colon = s.lastIndexOf(':');
-            if (colon <= 0 || s.indexOf(':') != colon) {
-                throw error(source, lineNo, what + " address '" + s + "' must be HOST:PORT (IPv6 as [ADDR]:PORT)");
-            }
-            host = s.substring(0, colon);
-            port = s.substring(colon + 1);
-        }
-        int p;
         try {
-            p = Integer.parseInt(port);
-        } catch (NumberFormatException e) {
-            throw error(source, lineNo, what + " port '" + port + "' is not a number");
+            return ValueSyntax.hostPort(s, null);
+        } catch (IllegalArgumentException e) {
+            throw error(source, lineNo, what + " address: " + e.getMessage());
         }
-        if (p < 0 || p > 65535) {
-            throw error(source, lineNo, what + " port " + p + " is out of range 0-65535");
-        }
-        return InetSocketAddress.createUnresolved(host, p);
     }
 
     private static IllegalArgumentException error(String source, int lineNo, String message) {

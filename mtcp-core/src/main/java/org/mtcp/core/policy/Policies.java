@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.Supplier;
+import org.mtcp.core.ValueSyntax;
 
 /**
  * Factories of the ready-made policies and a parser for their textual specs (command lines,
@@ -149,47 +150,27 @@ public final class Policies {
         }
     }
 
-    /** {@code 16384}, {@code 16k}, {@code 1m}. */
+    /** A byte size in {@link ValueSyntax}: {@code 16384}, {@code 16k}, {@code 1m}. */
     static long size(String name, String v) {
-        String t = v.toLowerCase(Locale.ROOT);
-        long factor = 1;
-        if (t.endsWith("k")) {
-            factor = 1024;
-            t = t.substring(0, t.length() - 1);
-        } else if (t.endsWith("m")) {
-            factor = 1024 * 1024;
-            t = t.substring(0, t.length() - 1);
-        }
         try {
-            long n = Long.parseLong(t);
-            if (n < 0) {
-                throw bad(name + " must not be negative: '" + v + "'");
-            }
-            return Math.multiplyExact(n, factor);
-        } catch (NumberFormatException | ArithmeticException e) {
-            throw bad(name + " is not a size: '" + v + "' (e.g. 16384, 16k, 1m)");
+            return ValueSyntax.byteSize(v);
+        } catch (IllegalArgumentException e) {
+            throw bad(name + ": " + e.getMessage());
         }
     }
 
-    /** {@code 250us}, {@code 500ms}, {@code 2s}, {@code 1m}, {@code 1.5s}. */
+    /** A positive duration in {@link ValueSyntax}: {@code 250us}, {@code 500ms}, {@code 1.5s}, {@code 1m}. */
     static Duration duration(String name, String v) {
-        String t = v.strip().toLowerCase(Locale.ROOT);
-        String[][] units = {{"us", "1000"}, {"ms", "1000000"}, {"s", "1000000000"}, {"m", "60000000000"}};
-        for (String[] u : units) {
-            if (t.endsWith(u[0]) && !(u[0].equals("s") && (t.endsWith("ms") || t.endsWith("us")))) {
-                String num = t.substring(0, t.length() - u[0].length());
-                try {
-                    double d = Double.parseDouble(num);
-                    if (!(d > 0) || Double.isInfinite(d)) {
-                        throw bad(name + " must be positive: '" + v + "'");
-                    }
-                    return Duration.ofNanos(Math.round(d * Long.parseLong(u[1])));
-                } catch (NumberFormatException e) {
-                    throw bad(name + " is not a duration: '" + v + "'");
-                }
-            }
+        Duration d;
+        try {
+            d = ValueSyntax.duration(v);
+        } catch (IllegalArgumentException e) {
+            throw bad(name + ": " + e.getMessage());
         }
-        throw bad(name + " is not a duration: '" + v + "' (needs a unit: us, ms, s, m; e.g. 500ms)");
+        if (d.isZero()) {
+            throw bad(name + " must be positive: '" + v + "'");
+        }
+        return d;
     }
 
     private static IllegalArgumentException bad(String what) {

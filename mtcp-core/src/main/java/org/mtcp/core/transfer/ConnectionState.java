@@ -4,7 +4,7 @@ import java.util.Objects;
 import org.mtcp.core.ConnectionId;
 
 /**
- * Everything a new holder needs to take a connection over (DESIGN 3.2, paper 3.2): the last
+ * Everything a new holder needs to take a connection over (docs/protocol.md section 5; paper section 3.2): the last
  * application snapshot and the protocol state around it. Offsets are absolute stream positions.
  *
  * <p>Inbound (client to server): the application had consumed {@code inSnap} bytes when it took

@@ -4,9 +4,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.ServiceLoader;
 import java.util.concurrent.Callable;
+import org.mtcp.core.ValueSyntax;
 import org.mtcp.frontend.FrontendConfig;
 import org.mtcp.frontend.FrontendServer;
 import org.mtcp.frontend.ops.OperationProvider;
@@ -116,25 +116,15 @@ public final class FrontendCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** Durations such as 500ms, 5s, 2m. */
+    /** Durations in {@link ValueSyntax}: 500ms, 5s, 2m. */
     public static final class DurationConverter implements ITypeConverter<Duration> {
         @Override
         public Duration convert(String value) {
-            String v = value.trim().toLowerCase(Locale.ROOT);
             try {
-                if (v.endsWith("ms")) {
-                    return Duration.ofMillis(Long.parseLong(v.substring(0, v.length() - 2)));
-                }
-                if (v.endsWith("s")) {
-                    return Duration.ofMillis(Math.round(Double.parseDouble(v.substring(0, v.length() - 1)) * 1000));
-                }
-                if (v.endsWith("m")) {
-                    return Duration.ofSeconds(Long.parseLong(v.substring(0, v.length() - 1)) * 60);
-                }
-            } catch (NumberFormatException e) {
-                // fall through
+                return ValueSyntax.duration(value);
+            } catch (IllegalArgumentException e) {
+                throw new picocli.CommandLine.TypeConversionException(e.getMessage());
             }
-            throw new picocli.CommandLine.TypeConversionException("bad duration '" + value + "' (e.g. 500ms, 5s, 2m)");
         }
     }
 

@@ -177,7 +177,7 @@ public final class BatchEngine {
                 sink.line(line.getBytes(StandardCharsets.UTF_8));
                 hook(Hooks.Point.AFTER_LINE, batch.id(), seq, exporter.connection());
             }
-        } catch (FencedException e) {
+        } catch (SessionTakenOverException e) {
             status = "taken-over";
             metrics.batchesTakenOver.increment();
             LOG.info("{}: batch {} was taken over by another request", frontend, batch.id());
@@ -206,7 +206,7 @@ public final class BatchEngine {
 
     /** Runs transaction {@code seq}: Figure 9 for one transaction. */
     private Executed execute(Batch batch, long epoch, int seq, ResponseSink sink, SnapshotExporter exporter,
-            long ordinal, boolean closeAfter) throws IOException, FencedException, SQLException, DatabaseUnavailableException {
+            long ordinal, boolean closeAfter) throws IOException, SessionTakenOverException, SQLException, DatabaseUnavailableException {
         Transaction tx = batch.request().transactions().get(seq - 1);
         for (int attempt = 1; ; attempt++) {
             long t0 = System.nanoTime();
@@ -260,7 +260,7 @@ public final class BatchEngine {
                     rollbackQuietly(c);
                     metrics.emigrated.increment();
                     throw e;
-                } catch (FencedException e) {
+                } catch (SessionTakenOverException e) {
                     rollbackQuietly(c);
                     throw e;
                 } catch (SQLException e) {
@@ -270,7 +270,7 @@ public final class BatchEngine {
                     }
                     // Terminated by a takeover, or a dead pooled connection, or the database is down.
                     if (fenced(batch.session(), epoch)) {
-                        throw new FencedException("this front-end's transaction was terminated by a takeover", e);
+                        throw new SessionTakenOverException("this front-end's transaction was terminated by a takeover", e);
                     }
                     if (attempt >= ATTEMPTS) {
                         throw e;
@@ -282,7 +282,7 @@ public final class BatchEngine {
                     mtx.commit();                                         // the final query
                 } catch (SQLException e) {
                     if (MtcpSql.FENCED.equals(e.getSQLState()) || fenced(batch.session(), epoch)) {
-                        throw new FencedException("COMMIT interrupted by a takeover", e);
+                        throw new SessionTakenOverException("COMMIT interrupted by a takeover", e);
                     }
                     // The outcome of COMMIT is unknown here: ask the database, as a resuming front-end would.
                     LOG.warn("{}: COMMIT of batch {} seq {} failed ({}); asking for its outcome", frontend, batch.id(), seq, e.toString());
@@ -318,7 +318,7 @@ public final class BatchEngine {
             try (Connection c = store.dataSource().getConnection()) {
                 try (MtcpTransaction probe = MtcpSql.begin(c, session, epoch)) {
                     return false;                         // closing it rolls back
-                } catch (FencedException f) {
+                } catch (SessionTakenOverException f) {
                     return true;
                 }
             }
@@ -331,13 +331,13 @@ public final class BatchEngine {
     }
 
     private MtcpSql.Reconnected reconnectWithRetries(Batch batch, long tid)
-            throws DatabaseUnavailableException, FencedException {
+            throws DatabaseUnavailableException, SessionTakenOverException {
         SQLException last = null;
         for (int i = 0; i < 5; i++) {
             try {
                 return store.takeOver(batch.id(), batch.session(), tid, batch.cid(), batch.connectionEpoch(), reconnectTimeout);
             } catch (SupersededException e) {
-                throw new FencedException(e.getMessage(), null);
+                throw new SessionTakenOverException(e.getMessage(), null);
             } catch (SQLException e) {
                 last = e;
                 try {

@@ -35,13 +35,13 @@ final class MtcpSql {
 
     /**
      * First statement of every transaction (turns auto-commit off): returns the transaction;
-     * {@link FencedException} when the session moved on.
+     * {@link SessionTakenOverException} when the session moved on.
      */
-    static MtcpTransaction begin(Connection c, long session, long epoch) throws SQLException, FencedException {
+    static MtcpTransaction begin(Connection c, long session, long epoch) throws SQLException, SessionTakenOverException {
         try {
             return MigratoryConnection.of(c).begin(new org.mtcp.jdbc.Session(session, epoch));
         } catch (org.mtcp.jdbc.FencedException e) {
-            throw new FencedException("session " + session + " was taken over", e);
+            throw new SessionTakenOverException("session " + session + " was taken over", e);
         }
     }
 

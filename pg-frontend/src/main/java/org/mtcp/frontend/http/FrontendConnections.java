@@ -52,10 +52,10 @@ public final class FrontendConnections implements MtcpConnector.AcceptHandler {
         Snapshot snapshot = Snapshot.decode(connection.importState());
         try {
             switch (snapshot) {
-                case null -> connector.open(connection, new ConnectionState(exporter, 0));
-                case Snapshot.Idle idle -> connector.open(connection, new ConnectionState(exporter, idle.ordinal()));
+                case null -> connector.open(connection, new HttpConnectionState(exporter, 0));
+                case Snapshot.Idle idle -> connector.open(connection, new HttpConnectionState(exporter, idle.ordinal()));
                 case Snapshot.Replay replay -> connector.open(connection,
-                        new ConnectionState(exporter, replay.ordinal(), replay), replay.request());
+                        new HttpConnectionState(exporter, replay.ordinal(), replay), replay.request());
                 case Snapshot.InBatch batch -> {
                     ChunkedWriter writer = new ChunkedWriter(connection.getOutputStream(), batch.lines(), !batch.closeAfter());
                     BatchEngine.Batch resumed;
@@ -93,6 +93,6 @@ public final class FrontendConnections implements MtcpConnector.AcceptHandler {
             return;
         }
         exporter.export(new Snapshot.Idle(ordinal + 1));
-        connector.open(connection, new ConnectionState(exporter, ordinal + 1));
+        connector.open(connection, new HttpConnectionState(exporter, ordinal + 1));
     }
 }

@@ -74,7 +74,7 @@ public final class FrontendHandler extends Handler.Abstract {
     @Override
     public boolean handle(Request request, Response response, Callback callback) {
         MtcpEndPoint endPoint = request.getConnectionMetaData().getConnection().getEndPoint() instanceof MtcpEndPoint e ? e : null;
-        ConnectionState state = endPoint == null ? null : (ConnectionState) endPoint.attachment();
+        HttpConnectionState state = endPoint == null ? null : (HttpConnectionState) endPoint.attachment();
         if (endPoint != null && state != null) {
             Request.addCompletionListener(request, failure -> completed(endPoint, state, failure));
         }
@@ -99,7 +99,7 @@ public final class FrontendHandler extends Handler.Abstract {
     }
 
     /** After a complete response: record "between requests" in a snapshot, then let the next request in. */
-    private void completed(MtcpEndPoint endPoint, ConnectionState state, Throwable failure) {
+    private void completed(MtcpEndPoint endPoint, HttpConnectionState state, Throwable failure) {
         if (failure != null) {
             return;
         }
@@ -137,7 +137,7 @@ public final class FrontendHandler extends Handler.Abstract {
      * takes the connection over in the middle of the response writes the same bytes. On that
      * front-end, {@code pending} is the stored response and nothing is computed.
      */
-    private void replayable(Response response, String path, MtcpEndPoint endPoint, ConnectionState state,
+    private void replayable(Response response, String path, MtcpEndPoint endPoint, HttpConnectionState state,
             Snapshot.Replay pending, Compute compute) throws IOException {
         Computed c;
         if (pending != null) {
@@ -153,7 +153,7 @@ public final class FrontendHandler extends Handler.Abstract {
         Http.send(response, c.status(), c.contentType(), c.body());
     }
 
-    private void route(Request request, Response response, MtcpEndPoint endPoint, ConnectionState state,
+    private void route(Request request, Response response, MtcpEndPoint endPoint, HttpConnectionState state,
             Snapshot.Replay pending) throws Exception {
         String path = Request.getPathInContext(request);
         String method = request.getMethod();
@@ -196,7 +196,7 @@ public final class FrontendHandler extends Handler.Abstract {
         Http.error(response, 405, "method_not_allowed", "use " + allowed, null);
     }
 
-    private void postBatch(Request request, Response response, MtcpEndPoint endPoint, ConnectionState state) throws Exception {
+    private void postBatch(Request request, Response response, MtcpEndPoint endPoint, HttpConnectionState state) throws Exception {
         if (request.getConnectionMetaData().getHttpVersion() != HttpVersion.HTTP_1_1) {
             refuse(response, 505, "http_version", "batches need HTTP/1.1 (the response is chunked)");
             return;
@@ -329,7 +329,7 @@ public final class FrontendHandler extends Handler.Abstract {
         }
     }
 
-    private void admin(Request request, Response response, String path, MtcpEndPoint endPoint, ConnectionState state,
+    private void admin(Request request, Response response, String path, MtcpEndPoint endPoint, HttpConnectionState state,
             Snapshot.Replay pending) throws Exception {
         if (adminToken == null) {
             Http.error(response, 404, "not_found", "the admin endpoints are disabled (no admin token configured)", null);

@@ -13,26 +13,26 @@ import org.mtcp.frontend.FrontendConfig;
 import org.mtcp.frontend.FrontendServer;
 import org.mtcp.frontend.engine.Hooks;
 import org.mtcp.frontend.ops.Operations;
-import org.mtcp.testkit.PoolFixture;
+import org.mtcp.core.local.LoopbackPool;
 
 /**
  * N front-ends in this JVM on real sockets: an M-TCP pool on free loopback ports (mtcp-core's
- * {@link PoolFixture}), each server carrying a {@link FrontendServer} on the same database.
+ * {@link LoopbackPool}), each server carrying a {@link FrontendServer} on the same database.
  */
 public final class FrontendPool implements AutoCloseable {
 
     public static final String ADMIN_TOKEN = "test-admin-token";
 
-    private final PoolFixture pool;
+    private final LoopbackPool pool;
     private final Map<String, FrontendServer> frontends = new LinkedHashMap<>();
 
-    private FrontendPool(PoolFixture pool) {
+    private FrontendPool(LoopbackPool pool) {
         this.pool = pool;
     }
 
     public static FrontendPool start(int n, String jdbcUrl, Properties credentials, Operations ops,
             List<FrontendConfig.AppSchema> schemas, UnaryOperator<FrontendConfig> customize) throws Exception {
-        PoolFixture pool = PoolFixture.start(n);
+        LoopbackPool pool = LoopbackPool.start(n);
         FrontendPool fp = new FrontendPool(pool);
         try {
             for (MtcpServer server : pool.servers()) {
@@ -63,7 +63,7 @@ public final class FrontendPool implements AutoCloseable {
         return ds;
     }
 
-    public PoolFixture mtcp() {
+    public LoopbackPool mtcp() {
         return pool;
     }
 

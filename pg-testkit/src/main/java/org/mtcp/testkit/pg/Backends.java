@@ -1,5 +1,7 @@
 package org.mtcp.testkit.pg;
 
+import static org.awaitility.Awaitility.await;
+
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -48,11 +50,12 @@ public final class Backends {
 
     /** Waits until backend {@code pid} waits for a lock. */
     public static void awaitWaitingForLock(Connection observer, int pid, Duration timeout) throws Exception {
-        Await.until(timeout, "backend " + pid + " waits for a lock", () -> isWaitingForLock(observer, pid));
+        await("backend " + pid + " waits for a lock").atMost(timeout)
+                .until(() -> isWaitingForLock(observer, pid));
     }
 
     /** Waits until backend {@code pid} has exited. */
     public static void awaitGone(Connection observer, int pid, Duration timeout) throws Exception {
-        Await.until(timeout, "backend " + pid + " has exited", () -> isGone(observer, pid));
+        await("backend " + pid + " has exited").atMost(timeout).until(() -> isGone(observer, pid));
     }
 }

@@ -86,12 +86,6 @@ final class LivePostgresTest {
     }
 
     @Test
-    void awaitFailsWithTheConditionsName() {
-        assertThatThrownBy(() -> Await.until(Duration.ofMillis(30), "pigs fly", () -> false))
-                .isInstanceOf(AssertionError.class).hasMessageContaining("pigs fly");
-    }
-
-    @Test
     void backendsTellWhoWaitsForALock(TestDatabase db) throws Exception {
         db.execute("CREATE TABLE lockme (id int PRIMARY KEY)", "INSERT INTO lockme VALUES (1)");
         try (Connection observer = db.connect(); Connection holder = db.connect()) {

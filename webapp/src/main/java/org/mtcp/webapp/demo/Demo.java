@@ -31,6 +31,7 @@ import org.mtcp.core.ServerOptions;
 import org.mtcp.frontend.FrontendConfig;
 import org.mtcp.frontend.FrontendServer;
 import org.mtcp.webapp.BankOperations;
+import org.mtcp.webapp.SampleDatabase;
 import org.postgresql.ds.PGSimpleDataSource;
 
 /**
@@ -101,7 +102,7 @@ public final class Demo implements AutoCloseable {
 
     private final Settings settings;
     private final Consumer<String> events;
-    private volatile DemoDatabase database;
+    private volatile SampleDatabase database;
     private final List<FrontendServer> frontends = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final Map<String, InetSocketAddress> addresses = new LinkedHashMap<>();
     private volatile MigratoryProxy proxy;
@@ -165,9 +166,9 @@ public final class Demo implements AutoCloseable {
         keep(bindProxy(), p -> proxy = p);
         if (settings.dbUrl() == null) {
             progress.step("starting PostgreSQL (embedded; the first run unpacks it)",
-                    () -> keep(DemoDatabase.embedded(), d -> database = d), DemoDatabase::description);
+                    () -> keep(SampleDatabase.embedded(), d -> database = d), SampleDatabase::description);
         } else {
-            database = DemoDatabase.external(settings.dbUrl(), settings.dbUser(), settings.dbPassword());
+            database = SampleDatabase.external(settings.dbUrl(), settings.dbUser(), settings.dbPassword());
             progress.step("connecting to " + database.description(), () -> {
                 try (Connection c = dataSource().getConnection()) {
                     return c.getMetaData().getDatabaseProductVersion();

@@ -2,15 +2,14 @@ package org.mtcp.webapp.demo;
 
 import java.io.PrintStream;
 import java.net.BindException;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.UnknownHostException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import org.mtcp.core.ValueSyntax;
 import org.mtcp.frontend.FrontendServer;
 import org.mtcp.frontend.cli.FrontendCommand;
 import picocli.CommandLine;
@@ -170,33 +169,14 @@ public final class DemoCommand implements Callable<Integer> {
         }
     }
 
-    /** {@code HOST:PORT}, {@code [IPv6]:PORT} or a bare {@code PORT} (127.0.0.1). */
+    /** {@code HOST:PORT}, {@code [IPv6]:PORT} or a bare {@code PORT} (127.0.0.1), in {@link ValueSyntax}. */
     static final class HostPort implements ITypeConverter<InetSocketAddress> {
         @Override
         public InetSocketAddress convert(String value) {
-            String host = "127.0.0.1";
-            String port = value;
-            int colon = value.lastIndexOf(':');
-            if (colon >= 0) {
-                host = value.substring(0, colon);
-                port = value.substring(colon + 1);
-                if (host.startsWith("[") && host.endsWith("]")) {
-                    host = host.substring(1, host.length() - 1);
-                }
-            }
-            int p;
             try {
-                p = Integer.parseInt(port);
-            } catch (NumberFormatException e) {
-                throw new TypeConversionException("'" + value + "' is not HOST:PORT");
-            }
-            if (p < 0 || p > 65535 || host.isEmpty()) {
-                throw new TypeConversionException("'" + value + "' is not HOST:PORT");
-            }
-            try {
-                return new InetSocketAddress(InetAddress.getByName(host), p);
-            } catch (UnknownHostException e) {
-                throw new TypeConversionException("unknown host '" + host + "'");
+                return ValueSyntax.resolved(ValueSyntax.hostPort(value, "127.0.0.1"));
+            } catch (IllegalArgumentException e) {
+                throw new TypeConversionException(e.getMessage());
             }
         }
     }

@@ -27,8 +27,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The server end of one logical connection at one epoch: the state of DESIGN 3.2 and the
- * application contract of DESIGN 3.3.
+ * The server end of one logical connection at one epoch: the state and the
+ * application contract of docs/protocol.md, section 5.
  *
  * <h2>Inbound (client to server)</h2>
  * {@code inLog} holds {@code [inSnap, received)}: every byte received since the last snapshot,

@@ -50,7 +50,7 @@ import org.slf4j.LoggerFactory;
  * (new connections, takeovers), the control listener (handing connections out), the connection
  * table and the housekeeping (orphans, certificate refresh, tombstones).
  *
- * <p>Takeover, as built (DESIGN 3.4): verify the certificate; refuse a stale one (this server
+ * <p>Takeover, as built (docs/protocol.md, section 6, "Migration"): verify the certificate; refuse a stale one (this server
  * or a tombstone knows a later epoch); fetch the state through the {@link
  * org.mtcp.core.transfer.StateTransfer} (the holder freezes the connection, fencing its epoch);
  * install the connection at epoch + 1; answer WELCOME with a new certificate; queue it for

@@ -17,7 +17,7 @@ import org.mtcp.core.internal.cert.Hmac;
 import org.mtcp.core.internal.control.ControlClient;
 import org.mtcp.core.transfer.ConnectionState;
 import org.mtcp.core.transfer.TransferException;
-import org.mtcp.testkit.PoolFixture;
+import org.mtcp.core.local.LoopbackPool;
 
 /**
  * The holder side of a lazy transfer over the real control plane: the state is handed out once
@@ -28,7 +28,7 @@ class HandOutTest {
 
     @Test
     void stateIsHandedOutOncePerEpoch() throws Exception {
-        try (PoolFixture pool = PoolFixture.start(3)) {
+        try (LoopbackPool pool = LoopbackPool.start(3)) {
             BlockingQueue<MtcpServerConnection> q = new LinkedBlockingQueue<>();
             pool.serve(q::add);
             try (MtcpSocket s = MtcpSocket.connect(pool.serviceAddresses(), ClientOptions.defaults().withFailover(false))) {

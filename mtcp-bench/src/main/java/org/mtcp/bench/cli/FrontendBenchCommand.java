@@ -18,7 +18,7 @@ import picocli.CommandLine.Option;
             "Database: an embedded PostgreSQL 17 (a fresh database in it), or --db URL (a bench schema is created there; "
                     + "the front-end's Flyway migrations run too).",
             "Writes frontend.csv and frontend.png under --out."})
-final class FrontendCommand implements Callable<Integer> {
+final class FrontendBenchCommand implements Callable<Integer> {
 
     @Option(names = "--db", paramLabel = "JDBC_URL",
             description = "PostgreSQL to use, e.g. jdbc:postgresql://localhost/bench?user=u&password=p "
@@ -31,7 +31,7 @@ final class FrontendCommand implements Callable<Integer> {
     @Option(names = "--batch", defaultValue = "10", description = "Transfers per batch (default: ${DEFAULT-VALUE}).")
     int batch;
 
-    @Option(names = "--duration", converter = Converters.Time.class, defaultValue = "10s",
+    @Option(names = "--duration", converter = BenchConverters.Time.class, defaultValue = "10s",
             description = "Length of each measured phase (default: ${DEFAULT-VALUE}).")
     Duration duration;
 

@@ -1,20 +1,19 @@
 package org.mtcp.bench.cli;
 
 import java.time.Duration;
-import org.mtcp.bench.Durations;
-import org.mtcp.bench.Sizes;
+import org.mtcp.core.ValueSyntax;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.TypeConversionException;
 
 /** Picocli converters for sizes ({@code 16k}) and durations ({@code 1ms}, {@code 0}). */
-final class Converters {
-    private Converters() {}
+final class BenchConverters {
+    private BenchConverters() {}
 
     static final class Size implements ITypeConverter<Long> {
         @Override
         public Long convert(String value) {
             try {
-                return Sizes.parse(value);
+                return ValueSyntax.byteSize(value);
             } catch (IllegalArgumentException e) {
                 throw new TypeConversionException(e.getMessage());
             }
@@ -36,7 +35,7 @@ final class Converters {
         @Override
         public Duration convert(String value) {
             try {
-                return Durations.parse(value);
+                return ValueSyntax.duration(value);
             } catch (IllegalArgumentException e) {
                 throw new TypeConversionException(e.getMessage());
             }

@@ -1,4 +1,4 @@
-package org.mtcp.testkit;
+package org.mtcp.core.local;
 
 import java.io.Closeable;
 import java.io.IOException;

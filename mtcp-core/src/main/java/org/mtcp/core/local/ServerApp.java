@@ -1,9 +1,9 @@
-package org.mtcp.testkit;
+package org.mtcp.core.local;
 
 import java.io.IOException;
 import org.mtcp.core.MtcpServerConnection;
 
-/** An application run once per accepted connection by {@link PoolFixture#serve}. */
+/** An application run once per accepted connection by {@link LoopbackPool#serve}. */
 @FunctionalInterface
 public interface ServerApp {
     void serve(MtcpServerConnection connection) throws IOException;

@@ -1,4 +1,4 @@
-package org.mtcp.testkit;
+package org.mtcp.core.local;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -22,26 +22,26 @@ import org.mtcp.core.ServerOptions;
  * An in-JVM pool: N {@link MtcpServer}s named {@code s1..sN} on loopback, on free ports.
  *
  * <p>Binding port 0 and then telling everyone the real ports avoids the race of picking free
- * ports first: each server starts with a pool whose ports are 0, then the fixture builds the
+ * ports first: each server starts with a pool whose ports are 0, then the pool builds the
  * real {@link PoolConfig} from {@link MtcpServer#boundMember()} and gives it to every server with
  * {@link MtcpServer#updatePool}. Clients connect to {@link #serviceAddresses()}.
  *
  * <p>{@link #serve(ServerApp)} runs an application on every server, one virtual thread per
  * accepted connection (new or migrated). A {@link MigratedException} ends that thread quietly,
  * as the paper's old server does; anything else thrown is recorded in {@link #appFailures()}, so
- * a test can assert the application saw no unexpected error.
+ * a caller can check the application saw no unexpected error.
  *
- * <p>{@link #routeControlVia} lets a test put a {@link TcpProxy} in front of a server's control
+ * <p>{@link #routeControlVia} puts a {@link TcpProxy} in front of a server's control
  * port (to cut the control network), and {@link #crash} closes a server as a crash would.
  *
  * <pre>{@code
- * try (PoolFixture pool = PoolFixture.start(3)) {
+ * try (LoopbackPool pool = LoopbackPool.start(3)) {
  *     pool.serve(new TransformApp(1024));
  *     try (MtcpSocket s = MtcpSocket.connect(pool.serviceAddresses(), ClientOptions.defaults())) { ... }
  * }
  * }</pre>
  */
-public final class PoolFixture implements AutoCloseable {
+public final class LoopbackPool implements AutoCloseable {
 
     private final Map<String, MtcpServer> servers = new LinkedHashMap<>();
     private volatile PoolConfig pool;
@@ -50,13 +50,13 @@ public final class PoolFixture implements AutoCloseable {
     private final AtomicInteger sessions = new AtomicInteger();
     private final Map<String, Thread> acceptors = new ConcurrentHashMap<>();
 
-    private PoolFixture() {}
+    private LoopbackPool() {}
 
-    public static PoolFixture start(int n) throws IOException {
+    public static LoopbackPool start(int n) throws IOException {
         return start(n, ServerOptions.defaults());
     }
 
-    public static PoolFixture start(int n, ServerOptions options) throws IOException {
+    public static LoopbackPool start(int n, ServerOptions options) throws IOException {
         byte[] secret = new byte[32];
         new SecureRandom().nextBytes(secret);
         List<PoolMember> members = new ArrayList<>();
@@ -65,7 +65,7 @@ public final class PoolFixture implements AutoCloseable {
                     new InetSocketAddress("127.0.0.1", 0)));
         }
         PoolConfig initial = new PoolConfig(secret, members);
-        PoolFixture f = new PoolFixture();
+        LoopbackPool f = new LoopbackPool();
         try {
             for (PoolMember m : members) {
                 f.servers.put(m.name(), MtcpServer.start(initial, m.name(), options));
@@ -115,11 +115,11 @@ public final class PoolFixture implements AutoCloseable {
     }
 
     /**
-     * Runs {@code app} on every server for every accepted connection. Call once per fixture.
+     * Runs {@code app} on every server for every accepted connection. Call once per pool.
      */
     public void serve(ServerApp app) {
         for (MtcpServer s : servers.values()) {
-            Thread t = Thread.ofVirtual().name("fixture-accept-" + s.name()).start(() -> {
+            Thread t = Thread.ofVirtual().name("loopback-accept-" + s.name()).start(() -> {
                 while (true) {
                     MtcpServerConnection c;
                     try {
@@ -128,7 +128,7 @@ public final class PoolFixture implements AutoCloseable {
                         return; // server closed
                     }
                     sessions.incrementAndGet();
-                    Thread.ofVirtual().name("fixture-app-" + s.name()).start(() -> {
+                    Thread.ofVirtual().name("loopback-app-" + s.name()).start(() -> {
                         try {
                             app.serve(c);
                         } catch (MigratedException e) {
