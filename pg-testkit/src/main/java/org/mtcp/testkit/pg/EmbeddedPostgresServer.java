@@ -34,16 +34,12 @@ final class EmbeddedPostgresServer implements PostgresServer {
 
     private EmbeddedPostgresServer(EmbeddedPostgres postgres) throws SQLException {
         this.postgres = postgres;
-        try (Connection c = connectAdmin(maintenanceDatabase()); Statement s = c.createStatement()) {
-            try (ResultSet rs = s.executeQuery("SELECT current_setting('server_version_num')::int / 10000")) {
-                rs.next();
-                this.majorVersion = rs.getInt(1);
-            }
-            try (ResultSet rs = s.executeQuery("SELECT setting FROM pg_catalog.pg_config WHERE name = 'SHAREDIR'")) {
-                rs.next();
-                this.extensionDir = Path.of(rs.getString(1), "extension");
-            }
+        try (Connection c = connectAdmin(maintenanceDatabase()); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT current_setting('server_version_num')::int / 10000")) {
+            rs.next();
+            this.majorVersion = rs.getInt(1);
         }
+        this.extensionDir = Path.of(ExtensionBundle.extensionDirectoryOf(this));
     }
 
     static EmbeddedPostgresServer start() {
