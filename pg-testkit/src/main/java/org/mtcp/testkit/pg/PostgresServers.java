@@ -66,7 +66,7 @@ public final class PostgresServers {
     /** The server of this JVM, started or connected on first use. */
     public static synchronized PostgresServer shared() {
         if (shared == null) {
-            Source source = choose(PostgresServers::setting, ContainerPostgresServer::dockerReachable);
+            Source source = choose(PostgresServers::setting, PostgresServers::dockerReachable);
             shared = switch (source) {
                 case EMBEDDED -> EmbeddedPostgresServer.start();
                 case EXTERNAL -> new ExternalPostgresServer(setting(URL_VARIABLE));
@@ -109,6 +109,16 @@ public final class PostgresServers {
                     + "=embedded (the default), debian-15 or external");
         }
         return source;
+    }
+
+    /** Whether Testcontainers finds a Docker engine; says so when Testcontainers itself is missing. */
+    private static boolean dockerReachable() {
+        try {
+            return ContainerPostgresServer.dockerReachable();
+        } catch (NoClassDefFoundError e) {
+            throw new IllegalStateException(SOURCE_VARIABLE + "=testcontainers, but Testcontainers is not on this class"
+                    + " path (mtcp.jar leaves it out): run the tests through Maven, where pg-testkit brings it", e);
+        }
     }
 
     /** A setting: the system property, else the environment variable; null when unset or blank. */
