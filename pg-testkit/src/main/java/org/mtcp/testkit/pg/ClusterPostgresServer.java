@@ -10,7 +10,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -29,18 +28,17 @@ import java.util.stream.Stream;
  * class path, so a stale or missing installation fails with that command rather than testing old
  * SQL.
  */
-final class ClusterPostgresServer implements PostgresServer {
+final class ClusterPostgresServer extends DelegatingPostgresServer {
 
     private static final String ADMIN = "postgres";
     private static final long COMMAND_TIMEOUT_SECONDS = 120;
 
     private final Path binDir;
-    private final PostgresServer server;    // the running cluster, seen as any server with a URL
     private final Path extensionDir;
 
     private ClusterPostgresServer(Path binDir, PostgresServer server) {
+        super(server);
         this.binDir = binDir;
-        this.server = server;
         try {
             this.extensionDir = Path.of(ExtensionBundle.extensionDirectoryOf(server));
         } catch (java.sql.SQLException e) {
@@ -69,26 +67,6 @@ final class ClusterPostgresServer implements PostgresServer {
         int port = cluster.start();
         return new ClusterPostgresServer(binDir, new ExternalPostgresServer(
                 "jdbc:postgresql://127.0.0.1:" + port + "/postgres?user=" + ADMIN));
-    }
-
-    @Override
-    public String jdbcUrl(String database) {
-        return server.jdbcUrl(database);
-    }
-
-    @Override
-    public Properties adminProperties() {
-        return server.adminProperties();
-    }
-
-    @Override
-    public String maintenanceDatabase() {
-        return server.maintenanceDatabase();
-    }
-
-    @Override
-    public int majorVersion() {
-        return server.majorVersion();
     }
 
     @Override

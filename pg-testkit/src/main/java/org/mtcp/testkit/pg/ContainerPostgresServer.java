@@ -1,13 +1,8 @@
 package org.mtcp.testkit.pg;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.sql.SQLException;
-import java.util.HashSet;
-import java.util.Properties;
-import java.util.Set;
 import org.testcontainers.DockerClientFactory;
 import org.testcontainers.images.builder.Transferable;
 import org.testcontainers.postgresql.PostgreSQLContainer;
@@ -23,26 +18,27 @@ import org.testcontainers.utility.DockerImageName;
  * copied into the server's {@code SHAREDIR/extension} inside the container (the Docker API writes
  * them as root, so the image's file permissions do not matter).
  */
-final class ContainerPostgresServer implements PostgresServer {
+final class ContainerPostgresServer extends DelegatingPostgresServer {
 
     static final String DEFAULT_IMAGE = "postgres:17";
 
     private final PostgreSQLContainer container;
-    private final PostgresServer server;    // the container's port, seen as any server with a URL
-    private final String extensionDir;
-    private final Set<String> installed = new HashSet<>();
+    private final ExtensionInstaller extensions;
 
     private ContainerPostgresServer(PostgreSQLContainer container) {
-        this.container = container;
-        this.server = new ExternalPostgresServer("jdbc:postgresql://" + container.getHost() + ":"
+        super(new ExternalPostgresServer("jdbc:postgresql://" + container.getHost() + ":"
                 + container.getMappedPort(PostgreSQLContainer.POSTGRESQL_PORT) + "/" + container.getDatabaseName()
                 + "?user=" + URLEncoder.encode(container.getUsername(), StandardCharsets.UTF_8)
-                + "&password=" + URLEncoder.encode(container.getPassword(), StandardCharsets.UTF_8));
+                + "&password=" + URLEncoder.encode(container.getPassword(), StandardCharsets.UTF_8)));
+        this.container = container;
+        String extensionDir;
         try {
-            this.extensionDir = ExtensionBundle.extensionDirectoryOf(server);
+            extensionDir = ExtensionBundle.extensionDirectoryOf(server);
         } catch (SQLException e) {
             throw new IllegalStateException("cannot ask " + server.description() + " for its SHAREDIR", e);
         }
+        this.extensions = new ExtensionInstaller(extensionDir + " of " + container.getDockerImageName(),
+                (file, content) -> container.copyFileToContainer(Transferable.of(content), extensionDir + "/" + file));
     }
 
     /** Whether Testcontainers finds a Docker engine (DOCKER_HOST, the local socket, ~/.testcontainers.properties). */
@@ -59,37 +55,8 @@ final class ContainerPostgresServer implements PostgresServer {
     }
 
     @Override
-    public String jdbcUrl(String database) {
-        return server.jdbcUrl(database);
-    }
-
-    @Override
-    public Properties adminProperties() {
-        return server.adminProperties();
-    }
-
-    @Override
-    public String maintenanceDatabase() {
-        return server.maintenanceDatabase();
-    }
-
-    @Override
-    public int majorVersion() {
-        return server.majorVersion();
-    }
-
-    @Override
-    public synchronized void ensureExtensionAvailable(String name) {
-        if (installed.contains(name)) {
-            return;
-        }
-        ExtensionBundle bundle = ExtensionBundle.find(name);
-        try {
-            bundle.copyTo((file, content) -> container.copyFileToContainer(Transferable.of(content), extensionDir + "/" + file));
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot install " + bundle + " into " + extensionDir + " of " + description(), e);
-        }
-        installed.add(name);
+    public void ensureExtensionAvailable(String name) {
+        extensions.ensureInstalled(name);
     }
 
     @Override

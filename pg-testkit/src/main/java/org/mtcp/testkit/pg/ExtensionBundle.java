@@ -29,8 +29,8 @@ import java.util.stream.Stream;
  *
  * <p>Installing them means copying them into the server's {@code SHAREDIR/extension}, which is
  * exactly what PGXS's {@code make install} does for a pure-SQL extension: into a directory
- * ({@link #installInto}, the embedded server) or through any channel ({@link #copyTo}, a
- * container). {@link #filesDifferingFrom} checks an installation made by PGXS itself.
+ * ({@link #into}, the embedded server) or through any channel (a container), with
+ * {@link #copyTo}. {@link #filesDifferingFrom} checks an installation made by PGXS itself.
  */
 final class ExtensionBundle {
 
@@ -105,10 +105,10 @@ final class ExtensionBundle {
         }
     }
 
-    /** Copies the files into {@code extensionDir}, each atomically (a server may read them meanwhile). */
-    void installInto(Path extensionDir) throws IOException {
-        Files.createDirectories(extensionDir);
-        copyTo((file, content) -> {
+    /** Writes files into {@code extensionDir}, each atomically (a server may read them meanwhile). */
+    static FileSink into(Path extensionDir) {
+        return (file, content) -> {
+            Files.createDirectories(extensionDir);
             Path tmp = Files.createTempFile(extensionDir, "." + file, ".tmp");
             try {
                 Files.write(tmp, content);
@@ -117,7 +117,7 @@ final class ExtensionBundle {
             } finally {
                 Files.deleteIfExists(tmp);
             }
-        });
+        };
     }
 
     /**

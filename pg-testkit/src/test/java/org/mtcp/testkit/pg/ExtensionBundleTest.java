@@ -17,7 +17,7 @@ final class ExtensionBundleTest {
         assertThat(probe.fileNames()).containsExactly("mtcp_testkit_probe--1.0.sql", "mtcp_testkit_probe.control");
         assertThat(probe.filesDifferingFrom(extensionDir)).as("nothing installed yet").isEqualTo(probe.fileNames());
 
-        probe.installInto(extensionDir);
+        probe.copyTo(ExtensionBundle.into(extensionDir));
         assertThat(probe.filesDifferingFrom(extensionDir)).isEmpty();
 
         Files.writeString(extensionDir.resolve("mtcp_testkit_probe--1.0.sql"), "-- an older script\n");
