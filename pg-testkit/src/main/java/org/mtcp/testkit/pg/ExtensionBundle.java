@@ -9,7 +9,12 @@ import java.net.URL;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.Enumeration;
 import java.util.List;
@@ -23,7 +28,9 @@ import java.util.stream.Stream;
  * {@code name--*.sql} scripts under {@value #RESOURCE_DIR}, in a directory or in a jar.
  *
  * <p>Installing them means copying them into the server's {@code SHAREDIR/extension}, which is
- * exactly what PGXS's {@code make install} does for a pure-SQL extension.
+ * exactly what PGXS's {@code make install} does for a pure-SQL extension: into a directory
+ * ({@link #into}, the embedded server) or through any channel (a container), with
+ * {@link #copyTo}. {@link #filesDifferingFrom} checks an installation made by PGXS itself.
  */
 final class ExtensionBundle {
 
@@ -85,22 +92,69 @@ final class ExtensionBundle {
         return files.stream().map(f -> f.substring(f.lastIndexOf('/') + 1)).toList();
     }
 
-    /** Copies the files into {@code extensionDir}, each atomically (a server may read them meanwhile). */
-    void installInto(Path extensionDir) throws IOException {
-        Files.createDirectories(extensionDir);
+    /** Receives an extension's files one by one: PGXS's {@code make install} as a callback. */
+    @FunctionalInterface
+    interface FileSink {
+        void put(String fileName, byte[] content) throws IOException;
+    }
+
+    /** Hands every file (name without directories, and content) to {@code sink}, in name order. */
+    void copyTo(FileSink sink) throws IOException {
         for (String resource : files) {
-            String file = resource.substring(resource.lastIndexOf('/') + 1);
+            sink.put(resource.substring(resource.lastIndexOf('/') + 1), read(resource));
+        }
+    }
+
+    /** Writes files into {@code extensionDir}, each atomically (a server may read them meanwhile). */
+    static FileSink into(Path extensionDir) {
+        return (file, content) -> {
+            Files.createDirectories(extensionDir);
             Path tmp = Files.createTempFile(extensionDir, "." + file, ".tmp");
-            try (InputStream in = loader.getResourceAsStream(resource)) {
-                if (in == null) {
-                    throw new IOException("resource vanished: " + resource);
-                }
-                Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
+            try {
+                Files.write(tmp, content);
                 Files.move(tmp, extensionDir.resolve(file), StandardCopyOption.REPLACE_EXISTING,
                         StandardCopyOption.ATOMIC_MOVE);
             } finally {
                 Files.deleteIfExists(tmp);
             }
+        };
+    }
+
+    /**
+     * The files that {@code extensionDir} lacks or holds with other content: empty when the
+     * extension installed there (by PGXS, say) is exactly this one.
+     */
+    List<String> filesDifferingFrom(Path extensionDir) throws IOException {
+        List<String> differing = new ArrayList<>();
+        copyTo((file, content) -> {
+            Path installed = extensionDir.resolve(file);
+            if (!Files.isRegularFile(installed) || !Arrays.equals(Files.readAllBytes(installed), content)) {
+                differing.add(file);
+            }
+        });
+        return differing;
+    }
+
+    /**
+     * The directory {@code CREATE EXTENSION} reads on {@code server}: {@code SHAREDIR/extension},
+     * as the server reports it ({@code pg_config} view, superusers only).
+     */
+    static String extensionDirectoryOf(PostgresServer server) throws SQLException {
+        try (Connection c = server.connectAdmin(server.maintenanceDatabase()); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT setting FROM pg_catalog.pg_config WHERE name = 'SHAREDIR'")) {
+            if (!rs.next()) {
+                throw new SQLException("the pg_config view has no SHAREDIR on " + server.description());
+            }
+            return rs.getString(1) + "/extension";
+        }
+    }
+
+    private byte[] read(String resource) throws IOException {
+        try (InputStream in = loader.getResourceAsStream(resource)) {
+            if (in == null) {
+                throw new IOException("resource vanished: " + resource);
+            }
+            return in.readAllBytes();
         }
     }
 

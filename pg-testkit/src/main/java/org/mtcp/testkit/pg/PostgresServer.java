@@ -7,9 +7,9 @@ import java.util.Properties;
 /**
  * A running PostgreSQL server that tests may create databases and roles on.
  *
- * <p>Two kinds exist: an embedded one (zonky, started by the test kit) and an external one
- * ({@code MTCP_TEST_PG_URL}); {@link PostgresServers#shared()} picks. Implementations are
- * thread-safe.
+ * <p>Four kinds exist: an embedded one (zonky, started by the test kit), an external one
+ * ({@code MTCP_TEST_PG_URL}), a throwaway cluster of an installed PostgreSQL (Debian's 15) and a
+ * Testcontainers one; {@link PostgresServers#shared()} picks. Implementations are thread-safe.
  */
 public interface PostgresServer {
 
@@ -31,14 +31,15 @@ public interface PostgresServer {
     int majorVersion();
 
     /**
-     * Makes extension {@code name} available to {@code CREATE EXTENSION}: the embedded server
-     * installs its files from the class path; an external one must have it installed already.
+     * Makes extension {@code name} available to {@code CREATE EXTENSION}: the embedded and the
+     * container servers install its files from the class path; the others must have it installed
+     * already (and say how when they do not).
      *
      * @throws IllegalStateException with instructions when that is not possible
      */
     void ensureExtensionAvailable(String name);
 
-    /** Whether {@link #ensureExtensionAvailable} installs files itself (embedded) rather than only checking. */
+    /** Whether {@link #ensureExtensionAvailable} installs files itself (embedded, container) rather than only checking. */
     boolean installsExtensionFiles();
 
     /** A short description for logs and failure messages. */
