@@ -2,6 +2,8 @@ package org.mtcp.frontend;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.jetty12.server.TimedHandler;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.sql.Connection;
@@ -130,10 +132,10 @@ public final class FrontendServer implements AutoCloseable {
             } catch (IOException e) {
                 throw new StartupException("cannot start the M-TCP server '" + config.name() + "': " + e.getMessage(), e);
             }
-            Metrics metrics = new Metrics();
-            MtcpServer server = mtcp;
-            metrics.transport(() -> server.stats().migratedIn(), () -> server.stats().migratedOut(), () -> server.stats().open());
+            Metrics metrics = new Metrics(config.name());
+            metrics.transport(mtcp);
             Slowdown slowdown = new Slowdown();
+            metrics.slowdown(slowdown::delayMillis);
             BatchParser parser = new BatchParser(ops, config.maxTransactions());
             BatchEngine engine = new BatchEngine(new BatchStore(ds), parser, config.name(), config.reconnectTimeout(),
                     metrics, slowdown);
@@ -152,8 +154,12 @@ public final class FrontendServer implements AutoCloseable {
             connector.setIdleTimeout(config.idleTimeout().toMillis());
             connector.setAcceptHandler(new FrontendConnections(engine, metrics, loss));
             jetty.addConnector(connector);
-            jetty.setHandler(new FrontendHandler(engine, parser, metrics, slowdown, config.adminToken(),
+            // Micrometer's Jetty 12 request timer around the API: jetty_server_requests_seconds{method,status,outcome}.
+            TimedHandler timed = new TimedHandler(metrics.registry(), Tags.empty());
+            timed.setHandler(new FrontendHandler(engine, parser, metrics, slowdown, config.adminToken(),
                     config.maxBodyBytes(), loss, app));
+            jetty.setHandler(timed);
+            metrics.jetty(jetty);
             jetty.setStopTimeout(2000);
             try {
                 jetty.start();

@@ -1,21 +1,29 @@
 package org.mtcp.frontend;
 
+import static org.awaitility.Awaitility.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.mtcp.core.ClientOptions;
 import org.mtcp.core.MtcpSocket;
 import org.mtcp.frontend.engine.Hooks;
+import org.awaitility.core.ConditionTimeoutException;
 import org.mtcp.frontend.testing.BatchChecks;
 import org.mtcp.frontend.testing.FrontendPool;
 import org.mtcp.frontend.testing.HttpExchange;
@@ -190,7 +198,53 @@ class FrontendApiTest {
                 .contains("mtcp_frontend_transactions_total{frontend=\"s1\",outcome=\"committed\"}")
                 .contains("mtcp_frontend_batch_duration_seconds_bucket{frontend=\"s1\",le=\"+Inf\"}")
                 .contains("mtcp_frontend_transaction_duration_seconds_count{frontend=\"s1\"}");
-        assertThat(pool.frontends().get(0).metrics().batchesCompleted.sum()).isPositive();
+        assertThat(pool.frontends().get(0).metrics().registry().get("mtcp.frontend.batches.completed").counter().count()).isPositive();
+    }
+
+    /** Every series of docs/http-api.md's /metrics tables, under its documented name, once a batch ran. */
+    @Test
+    void everyDocumentedSeriesIsScraped() throws Exception {
+        List<String> documented = documentedSeries();
+        assertThat(documented).hasSizeGreaterThanOrEqualTo(20);
+        call(HttpExchange.post("/v1/batches", adds("metered-names", 1)));
+        // Jetty's request and connection series appear once the server has ended the request or the
+        // connection, which may come after the client's last byte: scrape until they are there.
+        String[] scrape = {""};
+        try {
+            await("every documented series is scraped").atMost(Duration.ofSeconds(10))
+                    .until(() -> missingSeries(documented, scrape[0] = call(HttpExchange.get("/metrics")).bodyText()).isEmpty());
+        } catch (ConditionTimeoutException timedOut) {
+            // the assertion below names the missing series, which the timeout does not
+        }
+        assertThat(missingSeries(documented, scrape[0])).as("documented series absent from the scrape:%n%s", scrape[0]).isEmpty();
+    }
+
+    static List<String> missingSeries(List<String> series, String scrape) {
+        return series.stream()
+                .filter(name -> !Pattern.compile("(?m)^" + name + "\\{[^}]*frontend=\"s1\"").matcher(scrape).find())
+                .toList();
+    }
+
+    /**
+     * The sample names the /metrics section of docs/http-api.md documents: a table row
+     * {@code | `name{labels}` | type | meaning |}; a histogram has {@code _bucket}, {@code _sum} and
+     * {@code _count} samples, a summary {@code _sum} and {@code _count}.
+     */
+    static List<String> documentedSeries() throws IOException {
+        String doc = Files.readString(Path.of("..", "docs", "http-api.md"));
+        String section = doc.substring(doc.indexOf("## GET /metrics"));
+        section = section.substring(0, section.indexOf("\n## ", 1));
+        List<String> series = new ArrayList<>();
+        Matcher row = Pattern.compile("(?m)^\\| `([a-z_]+)(?:\\{[a-z_, ]+})?` \\| ([a-z]+) \\|").matcher(section);
+        while (row.find()) {
+            String name = row.group(1);
+            switch (row.group(2)) {
+                case "histogram" -> series.addAll(List.of(name + "_bucket", name + "_sum", name + "_count"));
+                case "summary" -> series.addAll(List.of(name + "_sum", name + "_count"));
+                default -> series.add(name);
+            }
+        }
+        return series;
     }
 
     @Test

@@ -111,11 +111,11 @@ public final class BatchEngine {
                 throw new BadRequestException(409, "batch_conflict",
                         "batch " + id + " exists with other transactions; re-post it unchanged or use another id", "id");
             }
-            metrics.batchesReposted.increment();
+            metrics.batchReposted();
             MtcpSql.Reconnected r = store.takeOver(id, created.batch().session(), null, cid, connectionEpoch, reconnectTimeout);
             return new Batch(id, created.batch().session(), r.epoch(), request, cid, connectionEpoch);
         } catch (SQLException e) {
-            metrics.databaseErrors.increment();
+            metrics.databaseError();
             throw new DatabaseUnavailableException("database unavailable: " + e.getMessage(), e);
         }
     }
@@ -126,13 +126,13 @@ public final class BatchEngine {
      */
     public Batch resume(Snapshot.InBatch s, String cid, long connectionEpoch)
             throws DatabaseUnavailableException, IOException, SupersededException {
-        metrics.resumes.increment();
+        metrics.resumed();
         try {
             MtcpSql.Reconnected r = store.takeOver(s.batchId(), s.session(), s.tid(), cid, connectionEpoch, reconnectTimeout);
             if (s.tid() != null) {
-                metrics.outcomeLookups.increment();
+                metrics.outcomeLookedUp();
                 if ("aborted".equals(r.outcome())) {
-                    metrics.forcedAborts.increment();
+                    metrics.forcedAbortFound();
                 }
                 LOG.info("{}: resumed batch {} at seq {}: transaction {} {}", frontend, s.batchId(), s.seq(),
                         Long.toUnsignedString(s.tid()), r.outcome());
@@ -144,7 +144,7 @@ public final class BatchEngine {
             BatchRequest request = parser.parseStored(stored.id(), stored.request());
             return new Batch(stored.id(), stored.session(), r.epoch(), request, cid, connectionEpoch);
         } catch (SQLException e) {
-            metrics.databaseErrors.increment();
+            metrics.databaseError();
             throw new DatabaseUnavailableException("database unavailable on resume: " + e.getMessage(), e);
         } catch (BadRequestException e) {
             throw new IOException(e.getMessage(), e);
@@ -171,7 +171,7 @@ public final class BatchEngine {
                     line = e.line();
                     epoch = e.epoch();
                 } else {
-                    metrics.linesResent.increment();
+                    metrics.lineResent();
                 }
                 slowdown.pause();
                 sink.line(line.getBytes(StandardCharsets.UTF_8));
@@ -179,17 +179,17 @@ public final class BatchEngine {
             }
         } catch (SessionTakenOverException e) {
             status = "taken-over";
-            metrics.batchesTakenOver.increment();
+            metrics.batchTakenOver();
             LOG.info("{}: batch {} was taken over by another request", frontend, batch.id());
         } catch (SQLException e) {
-            metrics.databaseErrors.increment();
+            metrics.databaseError();
             throw new DatabaseUnavailableException("database unavailable: " + e.getMessage(), e);
         }
         BatchStore.Counts counts;
         try {
             counts = store.counts(batch.id());
         } catch (SQLException e) {
-            metrics.databaseErrors.increment();
+            metrics.databaseError();
             throw new DatabaseUnavailableException("database unavailable: " + e.getMessage(), e);
         }
         String summary = Lines.summary(batch.id(), status, n, counts.committed(), counts.aborted());
@@ -198,8 +198,7 @@ public final class BatchEngine {
         slowdown.pause();
         sink.line(summary.getBytes(StandardCharsets.UTF_8));
         sink.finish();
-        metrics.batchesCompleted.increment();
-        metrics.batchSeconds.observeNanos(System.nanoTime() - start);
+        metrics.batchCompleted(System.nanoTime() - start);
     }
 
     private record Executed(String line, long epoch) {}
@@ -239,7 +238,7 @@ public final class BatchEngine {
                             }
                             c.rollback(sp);
                             if (isTransient(e) && retry < ATTEMPTS) {
-                                metrics.transactionsRetried.increment();
+                                metrics.transactionRetried();
                                 sp = c.setSavepoint();
                                 continue;
                             }
@@ -258,7 +257,7 @@ public final class BatchEngine {
                     hook(Hooks.Point.BEFORE_COMMIT, batch.id(), seq, exporter.connection());
                 } catch (MigratedException e) {
                     rollbackQuietly(c);
-                    metrics.emigrated.increment();
+                    metrics.emigrated();
                     throw e;
                 } catch (SessionTakenOverException e) {
                     rollbackQuietly(c);
@@ -275,7 +274,7 @@ public final class BatchEngine {
                     if (attempt >= ATTEMPTS) {
                         throw e;
                     }
-                    metrics.transactionsRetried.increment();
+                    metrics.transactionRetried();
                     continue;
                 }
                 try {
@@ -288,7 +287,7 @@ public final class BatchEngine {
                     LOG.warn("{}: COMMIT of batch {} seq {} failed ({}); asking for its outcome", frontend, batch.id(), seq, e.toString());
                     MtcpSql.Reconnected r = reconnectWithRetries(batch, tid);
                     epoch = r.epoch();
-                    metrics.outcomeLookups.increment();
+                    metrics.outcomeLookedUp();
                     if ("committed".equals(r.outcome())) {
                         countOutcome(committed, t0);
                         return new Executed(line, epoch);
@@ -297,7 +296,7 @@ public final class BatchEngine {
                         throw new DatabaseUnavailableException("COMMIT of batch " + batch.id() + " seq " + seq
                                 + " failed " + attempt + " times: " + e.getMessage(), e);
                     }
-                    metrics.transactionsRetried.increment();
+                    metrics.transactionRetried();
                     continue;
                 }
                 countOutcome(committed, t0);
@@ -326,8 +325,7 @@ public final class BatchEngine {
     }
 
     private void countOutcome(boolean committed, long t0) {
-        (committed ? metrics.transactionsCommitted : metrics.transactionsAborted).increment();
-        metrics.transactionSeconds.observeNanos(System.nanoTime() - t0);
+        metrics.transactionFinished(committed, System.nanoTime() - t0);
     }
 
     private MtcpSql.Reconnected reconnectWithRetries(Batch batch, long tid)
@@ -348,7 +346,7 @@ public final class BatchEngine {
                 }
             }
         }
-        metrics.databaseErrors.increment();
+        metrics.databaseError();
         throw new DatabaseUnavailableException("cannot learn the outcome of transaction " + Long.toUnsignedString(tid)
                 + ": " + (last == null ? "interrupted" : last.getMessage()), last);
     }

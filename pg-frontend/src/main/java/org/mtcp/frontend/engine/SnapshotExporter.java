@@ -20,7 +20,7 @@ public final class SnapshotExporter {
     public void export(Snapshot snapshot) throws IOException {
         connection.exportState(Snapshot.encode(snapshot));
         last = snapshot;
-        metrics.snapshots.increment();
+        metrics.snapshotExported();
     }
 
     public Snapshot last() {

@@ -67,7 +67,7 @@ public final class FrontendConnections implements MtcpConnector.AcceptHandler {
                         throw e;
                     } catch (SupersededException e) {
                         LOG.debug("{}: {}", engine.frontend(), e.getMessage());
-                        metrics.emigrated.increment();
+                        metrics.emigrated();
                         return;
                     }
                     next(connection, connector, exporter, batch.ordinal(), batch.closeAfter());
@@ -80,7 +80,7 @@ public final class FrontendConnections implements MtcpConnector.AcceptHandler {
                 }
             }
         } catch (MigratedException e) {
-            metrics.emigrated.increment();
+            metrics.emigrated();
             throw e;
         }
     }

@@ -173,7 +173,7 @@ public final class FrontendHandler extends Handler.Abstract {
             replayable(response, path, endPoint, state, pending, this::health);
         } else if (path.equals("/metrics")) {
             replayable(response, path, endPoint, state, pending, () -> new Computed(200,
-                    "text/plain; version=0.0.4; charset=utf-8", metrics.render(engine.frontend()).getBytes(StandardCharsets.UTF_8)));
+                    Metrics.CONTENT_TYPE, metrics.scrape().getBytes(StandardCharsets.UTF_8)));
         } else if (path.equals("/admin/slowdown")) {
             admin(request, response, path, endPoint, state, pending);
         } else if (app != null && pending != null) {
@@ -223,7 +223,7 @@ public final class FrontendHandler extends Handler.Abstract {
         try {
             batchRequest = parser.parse(body);
         } catch (BadRequestException e) {
-            metrics.badRequests.increment();
+            metrics.badRequest();
             Http.error(response, e.status(), e.code(), e.getMessage(), e.path());
             return;
         }
@@ -239,7 +239,7 @@ public final class FrontendHandler extends Handler.Abstract {
         try {
             batch = engine.open(id, batchRequest, endPoint.connection().id().toString(), endPoint.connection().epoch());
         } catch (BadRequestException e) {
-            metrics.badRequests.increment();
+            metrics.badRequest();
             Http.error(response, e.status(), e.code(), e.getMessage(), e.path());
             return;
         } catch (DatabaseUnavailableException e) {
@@ -249,7 +249,7 @@ public final class FrontendHandler extends Handler.Abstract {
             // this connection moved on while this front-end was opening the batch: stop here
             throw new org.mtcp.core.MigratedException(endPoint.connection().id(), endPoint.connection().epoch());
         }
-        metrics.batchesStarted.increment();
+        metrics.batchStarted();
         boolean closeAfter = request.getHeaders().contains(HttpHeader.CONNECTION, "close");
         response.setStatus(200);
         response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/x-ndjson");
@@ -272,7 +272,7 @@ public final class FrontendHandler extends Handler.Abstract {
     }
 
     private void refuse(Response response, int status, String code, String message) throws IOException {
-        metrics.badRequests.increment();
+        metrics.badRequest();
         Http.error(response, status, code, message, null);
     }
 
@@ -306,7 +306,7 @@ public final class FrontendHandler extends Handler.Abstract {
             root.set("request", mapper.readTree(b.request()).get("transactions"));
             return Computed.json(200, mapper.writeValueAsString(root) + "\n");
         } catch (SQLException e) {
-            metrics.databaseErrors.increment();
+            metrics.databaseError();
             return Computed.json(503, Lines.error("database_unavailable", "database unavailable: " + e.getMessage(), null));
         }
     }
@@ -322,7 +322,7 @@ public final class FrontendHandler extends Handler.Abstract {
             root.put("database", "ok");
             return Computed.json(200, root + "\n");
         } catch (SQLException e) {
-            metrics.databaseErrors.increment();
+            metrics.databaseError();
             root.put("status", "unavailable");
             root.put("database", "unreachable: " + e.getMessage());
             return Computed.json(503, root + "\n");
@@ -372,7 +372,6 @@ public final class FrontendHandler extends Handler.Abstract {
             return;
         }
         slowdown.set(delay.longValue());
-        metrics.slowdownMillis.set(delay.longValue());
         LOG.info("{}: slow-down set to {} ms before each response line", engine.frontend(), delay.longValue());
         Http.json(response, 200, "{\"delayMs\":" + slowdown.delayMillis() + "}\n");
     }

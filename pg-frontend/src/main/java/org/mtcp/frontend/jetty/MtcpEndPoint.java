@@ -7,6 +7,7 @@ import java.net.SocketAddress;
 import java.nio.ByteBuffer;
 import java.util.concurrent.Executor;
 import org.eclipse.jetty.io.AbstractEndPoint;
+import org.eclipse.jetty.io.Connection;
 import org.eclipse.jetty.util.thread.Scheduler;
 import org.mtcp.core.MigratedException;
 import org.mtcp.core.MtcpServerConnection;
@@ -186,6 +187,12 @@ public final class MtcpEndPoint extends AbstractEndPoint {
     @Override
     public void onClose(Throwable failure) {
         super.onClose(failure);
+        // As Jetty's selector does for its end points: the connection hears that it closed, and so
+        // do its listeners (JettyConnectionMetrics counted every connection as open forever before).
+        Connection http = getConnection();
+        if (http != null) {
+            http.onClose(failure);
+        }
         onClosed.run();
     }
 

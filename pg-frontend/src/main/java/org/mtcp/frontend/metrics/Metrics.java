@@ -1,140 +1,194 @@
 package org.mtcp.frontend.metrics;
 
-import java.util.Locale;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.LongAdder;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.jetty.JettyConnectionMetrics;
+import io.micrometer.core.instrument.config.MeterFilter;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
+import org.eclipse.jetty.server.Server;
+import org.mtcp.core.MtcpServer;
 
 /**
- * The front-end's metrics, exposed at {@code GET /metrics} in the Prometheus text format
- * (version 0.0.4). Counters are monotonic; histograms have fixed buckets in seconds.
+ * The front-end's metrics: Micrometer meters in a Prometheus registry, exposed at
+ * {@code GET /metrics} in the Prometheus text format 0.0.4 ({@link #scrape()}). Every series is
+ * labelled {@code frontend="<name>"}. The meter names are chosen so that Prometheus' naming
+ * (counters get {@code _total}, timers {@code _seconds}, gauges their base unit) yields the series
+ * names documented in docs/http-api.md.
  */
 public final class Metrics {
 
-    public final LongAdder batchesStarted = new LongAdder();
-    public final LongAdder batchesCompleted = new LongAdder();
-    public final LongAdder batchesTakenOver = new LongAdder();
-    public final LongAdder batchesReposted = new LongAdder();
-    public final LongAdder transactionsCommitted = new LongAdder();
-    public final LongAdder transactionsAborted = new LongAdder();
-    public final LongAdder transactionsRetried = new LongAdder();
-    public final LongAdder linesResent = new LongAdder();
-    public final LongAdder resumes = new LongAdder();
-    public final LongAdder outcomeLookups = new LongAdder();
-    public final LongAdder forcedAborts = new LongAdder();
-    public final LongAdder emigrated = new LongAdder();
-    public final LongAdder snapshots = new LongAdder();
-    public final LongAdder badRequests = new LongAdder();
-    public final LongAdder databaseErrors = new LongAdder();
-    public final Histogram transactionSeconds = new Histogram();
-    public final Histogram batchSeconds = new Histogram();
-    public final AtomicLong slowdownMillis = new AtomicLong();
+    /** The Content-Type of {@link #scrape()}. */
+    public static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 
-    private volatile LongSupplier migratedIn = () -> 0;
-    private volatile LongSupplier migratedOut = () -> 0;
-    private volatile LongSupplier openConnections = () -> 0;
+    /** The buckets of the duration histograms, as before Micrometer (dashboards rely on them). */
+    private static final Duration[] DURATION_BUCKETS = seconds(
+            0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30);
 
-    /** Where the transport's counters come from (the M-TCP server's stats). */
-    public void transport(LongSupplier in, LongSupplier out, LongSupplier open) {
-        this.migratedIn = in;
-        this.migratedOut = out;
-        this.openConnections = open;
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final Counter batchesStarted;
+    private final Counter batchesCompleted;
+    private final Counter batchesTakenOver;
+    private final Counter batchesReposted;
+    private final Counter transactionsCommitted;
+    private final Counter transactionsAborted;
+    private final Counter transactionRetries;
+    private final Counter linesResent;
+    private final Counter resumes;
+    private final Counter outcomeLookups;
+    private final Counter forcedAborts;
+    private final Counter emigrated;
+    private final Counter snapshots;
+    private final Counter badRequests;
+    private final Counter databaseErrors;
+    private final Timer transactionDuration;
+    private final Timer batchDuration;
+
+    public Metrics(String frontend) {
+        // Before any meter: common tags apply only to meters registered after them.
+        registry.config().commonTags("frontend", frontend)
+                .meterFilter(MeterFilter.denyNameStartsWith("jetty.connections.bytes"));   // see jetty(Server)
+        emigrated = counter("mtcp.frontend.emigrated", "Requests this front-end stopped serving because their connection moved away");
+        resumes = counter("mtcp.frontend.resumes", "Batch responses resumed from a migrated connection's snapshot");
+        outcomeLookups = counter("mtcp.frontend.outcome.lookups", "reconnect calls that asked the database for a transaction's outcome");
+        forcedAborts = counter("mtcp.frontend.forced.aborts", "Snapshot transactions found aborted on resume (forced abort by the takeover, then re-run)");
+        snapshots = counter("mtcp.frontend.snapshots", "Snapshots exported");
+        batchesStarted = counter("mtcp.frontend.batches.started", "Batch requests accepted (new or re-posted)");
+        batchesReposted = counter("mtcp.frontend.batches.reposted", "Batch requests for a batch id that already existed (continued, not re-run)");
+        batchesCompleted = counter("mtcp.frontend.batches.completed", "Batch responses completed by this front-end");
+        batchesTakenOver = counter("mtcp.frontend.batches.taken.over", "Batch responses ended because another request took the batch over");
+        transactionsCommitted = transactions("committed");
+        transactionsAborted = transactions("aborted");
+        transactionRetries = counter("mtcp.frontend.transaction.retries", "Transactions run again (deadlock, serialization failure, lost commit)");
+        linesResent = counter("mtcp.frontend.lines.resent", "Outcome lines sent from the database record (re-post or resume)");
+        badRequests = counter("mtcp.frontend.bad.requests", "Requests refused with a 4xx before anything ran");
+        databaseErrors = counter("mtcp.frontend.database.errors", "Database errors (unreachable, connection lost)");
+        transactionDuration = duration("mtcp.frontend.transaction.duration", "Time to run one transaction (begin to commit)");
+        batchDuration = duration("mtcp.frontend.batch.duration", "Time to serve one batch response on this front-end");
     }
 
-    public String render(String frontend) {
-        StringBuilder b = new StringBuilder(4096);
-        String l = "{frontend=\"" + frontend.replace("\\", "\\\\").replace("\"", "\\\"") + "\"}";
-        counter(b, "mtcp_frontend_migrations_in_total", "Connections taken over from another front-end", l, safe(migratedIn));
-        counter(b, "mtcp_frontend_migrations_out_total", "Connections handed to another front-end", l, safe(migratedOut));
-        gauge(b, "mtcp_frontend_connections_open", "M-TCP connections held now", l, safe(openConnections));
-        counter(b, "mtcp_frontend_emigrated_total", "Requests this front-end stopped serving because their connection moved away", l, emigrated.sum());
-        counter(b, "mtcp_frontend_resumes_total", "Batch responses resumed from a migrated connection's snapshot", l, resumes.sum());
-        counter(b, "mtcp_frontend_outcome_lookups_total", "reconnect calls that asked the database for a transaction's outcome", l, outcomeLookups.sum());
-        counter(b, "mtcp_frontend_forced_aborts_total", "Snapshot transactions found aborted on resume (forced abort by the takeover, then re-run)", l, forcedAborts.sum());
-        counter(b, "mtcp_frontend_snapshots_total", "Snapshots exported", l, snapshots.sum());
-        counter(b, "mtcp_frontend_batches_started_total", "Batch requests accepted (new or re-posted)", l, batchesStarted.sum());
-        counter(b, "mtcp_frontend_batches_reposted_total", "Batch requests for a batch id that already existed (continued, not re-run)", l, batchesReposted.sum());
-        counter(b, "mtcp_frontend_batches_completed_total", "Batch responses completed by this front-end", l, batchesCompleted.sum());
-        counter(b, "mtcp_frontend_batches_taken_over_total", "Batch responses ended because another request took the batch over", l, batchesTakenOver.sum());
-        b.append("# HELP mtcp_frontend_transactions_total Transactions run by this front-end, by outcome\n");
-        b.append("# TYPE mtcp_frontend_transactions_total counter\n");
-        b.append("mtcp_frontend_transactions_total{frontend=").append(l, l.indexOf('=') + 1, l.length() - 1)
-                .append(",outcome=\"committed\"} ").append(transactionsCommitted.sum()).append('\n');
-        b.append("mtcp_frontend_transactions_total{frontend=").append(l, l.indexOf('=') + 1, l.length() - 1)
-                .append(",outcome=\"aborted\"} ").append(transactionsAborted.sum()).append('\n');
-        counter(b, "mtcp_frontend_transaction_retries_total", "Transactions run again (deadlock, serialization failure, lost commit)", l, transactionsRetried.sum());
-        counter(b, "mtcp_frontend_lines_resent_total", "Outcome lines sent from the database record (re-post or resume)", l, linesResent.sum());
-        counter(b, "mtcp_frontend_bad_requests_total", "Requests refused with a 4xx before anything ran", l, badRequests.sum());
-        counter(b, "mtcp_frontend_database_errors_total", "Database errors (unreachable, connection lost)", l, databaseErrors.sum());
-        gauge(b, "mtcp_frontend_slowdown_milliseconds", "Artificial delay before each response line (admin knob)", l, slowdownMillis.get());
-        transactionSeconds.render(b, "mtcp_frontend_transaction_duration_seconds", "Time to run one transaction (begin to commit)", l);
-        batchSeconds.render(b, "mtcp_frontend_batch_duration_seconds", "Time to serve one batch response on this front-end", l);
-        return b.toString();
+    /** The transport's meters, read from the M-TCP server's stats at each scrape. */
+    public void transport(MtcpServer server) {
+        FunctionCounter.builder("mtcp.frontend.migrations.in", server, s -> s.stats().migratedIn())
+                .description("Connections taken over from another front-end").register(registry);
+        FunctionCounter.builder("mtcp.frontend.migrations.out", server, s -> s.stats().migratedOut())
+                .description("Connections handed to another front-end").register(registry);
+        Gauge.builder("mtcp.frontend.connections.open", server, s -> s.stats().open())
+                .description("M-TCP connections held now").register(registry);
     }
 
-    private static long safe(LongSupplier s) {
-        try {
-            return s.getAsLong();
-        } catch (RuntimeException e) {
-            return 0;
-        }
+    /** The admin delay before each response line, read at each scrape. */
+    public void slowdown(LongSupplier delayMillis) {
+        Gauge.builder("mtcp.frontend.slowdown", delayMillis, LongSupplier::getAsLong).baseUnit("milliseconds")
+                .strongReference(true)          // a lambda would be collected otherwise: nothing else holds it
+                .description("Artificial delay before each response line (admin knob)").register(registry);
     }
 
-    private static void counter(StringBuilder b, String name, String help, String labels, long value) {
-        b.append("# HELP ").append(name).append(' ').append(help).append('\n');
-        b.append("# TYPE ").append(name).append(" counter\n");
-        b.append(name).append(labels).append(' ').append(value).append('\n');
+    /**
+     * Micrometer's Jetty connection binder on {@code jetty}'s connectors (before it starts):
+     * {@code jetty_connections_*}, the HTTP connections over M-TCP. Its byte counts are left out:
+     * they need a NetworkTrafficServerConnector, which the M-TCP connector is not, so they would
+     * stay 0. Nor is there a thread-pool binder: Jetty's VirtualThreadPool has no pool size to
+     * report (JettyServerThreadPoolMetrics reads -1 threads).
+     */
+    public void jetty(Server jetty) {
+        JettyConnectionMetrics.addToAllConnectors(jetty, registry);
     }
 
-    private static void gauge(StringBuilder b, String name, String help, String labels, long value) {
-        b.append("# HELP ").append(name).append(' ').append(help).append('\n');
-        b.append("# TYPE ").append(name).append(" gauge\n");
-        b.append(name).append(labels).append(' ').append(value).append('\n');
+    /** The registry, for meters of an application or a Jetty handler, and for tests. */
+    public MeterRegistry registry() {
+        return registry;
     }
 
-    /** A fixed-bucket histogram of durations. */
-    public static final class Histogram {
-        private static final double[] BOUNDS = {0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30};
-        private final LongAdder[] buckets = new LongAdder[BOUNDS.length];
-        private final LongAdder count = new LongAdder();
-        private final LongAdder sumNanos = new LongAdder();
+    /** Every meter in the Prometheus text format 0.0.4 ({@link #CONTENT_TYPE}). */
+    public String scrape() {
+        return registry.scrape(CONTENT_TYPE);
+    }
 
-        public Histogram() {
-            for (int i = 0; i < buckets.length; i++) {
-                buckets[i] = new LongAdder();
-            }
-        }
+    public void batchStarted() {
+        batchesStarted.increment();
+    }
 
-        public void observeNanos(long nanos) {
-            double seconds = nanos / 1e9;
-            for (int i = 0; i < BOUNDS.length; i++) {
-                if (seconds <= BOUNDS[i]) {
-                    buckets[i].increment();
-                    break;
-                }
-            }
-            count.increment();
-            sumNanos.add(nanos);
-        }
+    public void batchReposted() {
+        batchesReposted.increment();
+    }
 
-        public long count() {
-            return count.sum();
-        }
+    /** A batch response finished here, {@code elapsedNanos} after it started. */
+    public void batchCompleted(long elapsedNanos) {
+        batchesCompleted.increment();
+        batchDuration.record(elapsedNanos, TimeUnit.NANOSECONDS);
+    }
 
-        void render(StringBuilder b, String name, String help, String labels) {
-            b.append("# HELP ").append(name).append(' ').append(help).append('\n');
-            b.append("# TYPE ").append(name).append(" histogram\n");
-            String inner = labels.substring(1, labels.length() - 1);
-            long cumulative = 0;
-            for (int i = 0; i < BOUNDS.length; i++) {
-                cumulative += buckets[i].sum();
-                b.append(name).append("_bucket{").append(inner).append(",le=\"")
-                        .append(String.format(Locale.ROOT, "%s", BOUNDS[i])).append("\"} ").append(cumulative).append('\n');
-            }
-            b.append(name).append("_bucket{").append(inner).append(",le=\"+Inf\"} ").append(count.sum()).append('\n');
-            b.append(name).append("_sum").append(labels).append(' ')
-                    .append(String.format(Locale.ROOT, "%.6f", sumNanos.sum() / 1e9)).append('\n');
-            b.append(name).append("_count").append(labels).append(' ').append(count.sum()).append('\n');
+    public void batchTakenOver() {
+        batchesTakenOver.increment();
+    }
+
+    /** A transaction ran here to its outcome, {@code elapsedNanos} after its begin. */
+    public void transactionFinished(boolean committed, long elapsedNanos) {
+        (committed ? transactionsCommitted : transactionsAborted).increment();
+        transactionDuration.record(elapsedNanos, TimeUnit.NANOSECONDS);
+    }
+
+    public void transactionRetried() {
+        transactionRetries.increment();
+    }
+
+    public void lineResent() {
+        linesResent.increment();
+    }
+
+    public void resumed() {
+        resumes.increment();
+    }
+
+    public void outcomeLookedUp() {
+        outcomeLookups.increment();
+    }
+
+    public void forcedAbortFound() {
+        forcedAborts.increment();
+    }
+
+    public void emigrated() {
+        emigrated.increment();
+    }
+
+    public void snapshotExported() {
+        snapshots.increment();
+    }
+
+    public void badRequest() {
+        badRequests.increment();
+    }
+
+    public void databaseError() {
+        databaseErrors.increment();
+    }
+
+    private Counter counter(String name, String description) {
+        return Counter.builder(name).description(description).register(registry);
+    }
+
+    private Counter transactions(String outcome) {
+        return Counter.builder("mtcp.frontend.transactions").tag("outcome", outcome)
+                .description("Transactions run by this front-end, by outcome").register(registry);
+    }
+
+    private Timer duration(String name, String description) {
+        return Timer.builder(name).description(description).serviceLevelObjectives(DURATION_BUCKETS).register(registry);
+    }
+
+    private static Duration[] seconds(double... bounds) {
+        Duration[] durations = new Duration[bounds.length];
+        for (int i = 0; i < bounds.length; i++) {
+            durations[i] = Duration.ofNanos(Math.round(bounds[i] * 1e9));
         }
+        return durations;
     }
 }
