@@ -6,13 +6,13 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import org.mtcp.cli.EventLog;
 import org.mtcp.cli.fileserver.FileServer;
 import org.mtcp.cli.fileserver.FileServerConfig;
 import org.mtcp.core.MtcpServer;
 import org.mtcp.core.PoolConfig;
 import org.mtcp.core.PoolMember;
 import org.mtcp.core.ServerOptions;
+import org.mtcp.proxy.EventLog;
 import org.mtcp.testkit.PoolFixture;
 
 /**

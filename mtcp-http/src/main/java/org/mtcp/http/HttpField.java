@@ -1,4 +1,4 @@
-package org.mtcp.cli.http;
+package org.mtcp.http;
 
 /** One header field as received: the name keeps its case, the value has no surrounding spaces. */
 public record HttpField(String name, String value) {
