@@ -22,7 +22,7 @@ public record HttpRequest(String method, String target, HttpVersion version, Lis
 
     /** The first value of the named field (case-insensitive), if any. */
     public Optional<String> header(String name) {
-        return fields.stream().filter(f -> f.is(name)).map(HttpField::value).findFirst();
+        return HttpField.first(fields, name);
     }
 
     /** Whether the connection stays open after the response (RFC 9112 section 9.3). */

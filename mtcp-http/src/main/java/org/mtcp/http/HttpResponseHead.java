@@ -20,7 +20,7 @@ public record HttpResponseHead(HttpVersion version, int status, String reason, L
 
     /** The first value of the named field (case-insensitive), if any. */
     public Optional<String> header(String name) {
-        return fields.stream().filter(f -> f.is(name)).map(HttpField::value).findFirst();
+        return HttpField.first(fields, name);
     }
 
     /** An interim response ({@code 100 Continue}, {@code 103}): the final one follows on the stream. */
