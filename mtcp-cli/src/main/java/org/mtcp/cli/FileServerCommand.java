@@ -10,6 +10,7 @@ import org.mtcp.cli.fileserver.FileServerConfig;
 import org.mtcp.core.MtcpServer;
 import org.mtcp.core.PoolConfig;
 import org.mtcp.core.ServerOptions;
+import org.mtcp.proxy.EventLog;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;

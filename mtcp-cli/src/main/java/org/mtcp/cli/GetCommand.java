@@ -14,6 +14,7 @@ import org.mtcp.core.ClientOptions;
 import org.mtcp.core.MigrationEvent;
 import org.mtcp.core.policy.MigrationPolicy;
 import org.mtcp.core.policy.Policies;
+import org.mtcp.proxy.EventLog;
 import picocli.CommandLine;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;

@@ -1,17 +1,22 @@
 package org.mtcp.bench.frontend;
 
 import java.io.ByteArrayOutputStream;
-import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
-import java.util.Locale;
+import org.mtcp.http.HttpMessageParser;
+import org.mtcp.http.HttpMessageReader;
+import org.mtcp.http.HttpParseException;
+import org.mtcp.http.HttpResponseHead;
 
 /**
  * Just enough HTTP/1.1 for the benchmark's client: one POST on a kept-alive connection, the
- * response read by its framing (chunked or Content-Length). Not a general client.
+ * response read by its framing (the project's codec). Not a general client.
  */
 final class HttpLite {
+
+    private static final int MAX_HEAD = 64 * 1024;
+
     private HttpLite() {}
 
     record Response(int status, boolean close, String body) {}
@@ -27,69 +32,19 @@ final class HttpLite {
         return out;
     }
 
+    /** One response, read by the project's codec; {@code in} is buffered, and nothing follows it unasked. */
     static Response read(InputStream in) throws IOException {
-        String status = line(in);
-        String[] parts = status.split(" ", 3);
-        if (parts.length < 2 || !parts[0].startsWith("HTTP/1.")) {
-            throw new IOException("bad status line: " + status);
-        }
-        int code = Integer.parseInt(parts[1]);
-        boolean chunked = false;
-        boolean close = false;
-        long length = -1;
-        String h;
-        while (!(h = line(in)).isEmpty()) {
-            int colon = h.indexOf(':');
-            if (colon < 0) {
-                throw new IOException("bad header: " + h);
-            }
-            String name = h.substring(0, colon).trim().toLowerCase(Locale.ROOT);
-            String value = h.substring(colon + 1).trim();
-            switch (name) {
-                case "transfer-encoding" -> chunked = value.equalsIgnoreCase("chunked");
-                case "content-length" -> length = Long.parseLong(value);
-                case "connection" -> close = value.equalsIgnoreCase("close");
-                default -> { }
-            }
-        }
+        HttpMessageParser parser = HttpMessageParser.forResponses(MAX_HEAD);
         ByteArrayOutputStream body = new ByteArrayOutputStream();
-        if (chunked) {
-            while (true) {
-                String size = line(in);
-                int semi = size.indexOf(';');
-                int n = Integer.parseInt((semi < 0 ? size : size.substring(0, semi)).trim(), 16);
-                if (n == 0) {
-                    while (!line(in).isEmpty()) {
-                        // trailers: none expected, skipped
-                    }
-                    break;
-                }
-                body.write(in.readNBytes(n));
-                if (!line(in).isEmpty()) {
-                    throw new IOException("chunk not followed by CRLF");
-                }
-            }
-        } else if (length >= 0) {
-            body.write(in.readNBytes((int) length));
-        } else {
-            body.write(in.readAllBytes());
-            close = true;
-        }
-        return new Response(code, close, body.toString(StandardCharsets.UTF_8));
-    }
-
-    private static String line(InputStream in) throws IOException {
-        StringBuilder b = new StringBuilder();
-        while (true) {
-            int c = in.read();
-            if (c < 0) {
-                throw new EOFException("connection closed in the middle of a response");
-            }
-            if (c == '\n') {
-                int n = b.length();
-                return n > 0 && b.charAt(n - 1) == '\r' ? b.substring(0, n - 1) : b.toString();
-            }
-            b.append((char) c);
+        parser.setBodySink(body::write);
+        try {
+            HttpResponseHead head = new HttpMessageReader(in, parser, HttpMessageReader.ReadMode.EXACT, null)
+                    .readResponse();
+            boolean close = head.header("Connection").map(v -> v.equalsIgnoreCase("close")).orElse(false)
+                    || parser.endedWithStream();
+            return new Response(head.status(), close, body.toString(StandardCharsets.UTF_8));
+        } catch (HttpParseException e) {
+            throw new IOException("malformed response: " + e.getMessage(), e);
         }
     }
 }

@@ -9,11 +9,11 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import org.mtcp.cli.EventLog;
 import org.mtcp.core.ConnectionId;
 import org.mtcp.core.MigratedException;
 import org.mtcp.core.MtcpServer;
 import org.mtcp.core.MtcpServerConnection;
+import org.mtcp.proxy.EventLog;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

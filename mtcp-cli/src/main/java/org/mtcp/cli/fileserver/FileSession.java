@@ -14,14 +14,14 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.locks.LockSupport;
-import org.mtcp.cli.http.HttpField;
-import org.mtcp.cli.http.HttpParseException;
-import org.mtcp.cli.http.HttpRequest;
-import org.mtcp.cli.http.HttpRequestParser;
 import org.mtcp.cli.http.HttpResponses;
-import org.mtcp.cli.http.HttpVersion;
 import org.mtcp.cli.http.RequestTarget;
 import org.mtcp.core.MtcpServerConnection;
+import org.mtcp.http.HttpField;
+import org.mtcp.http.HttpMessageParser;
+import org.mtcp.http.HttpParseException;
+import org.mtcp.http.HttpRequest;
+import org.mtcp.http.HttpVersion;
 
 /**
  * Serves one connection, new or migrated in: the paper's Figure 4 for HTTP/1.1 keep-alive.
@@ -61,7 +61,10 @@ final class FileSession {
     private InputStream in;
     private OutputStream out;
 
-    private final HttpRequestParser parser = new HttpRequestParser();
+    /** Longest request head served: 8 KiB, as many servers. */
+    static final int MAX_HEAD_SIZE = 8192;
+
+    private final HttpMessageParser parser = HttpMessageParser.forRequests(MAX_HEAD_SIZE);
     private final byte[] buffer = new byte[READ_BUFFER];
     private int pendingOff;
     private int pendingLen;
@@ -163,8 +166,8 @@ final class FileSession {
                 pendingOff += n;
                 pendingLen -= n;
                 position += n;
-                if (parser.isComplete()) {
-                    return parser.request();
+                if (parser.isHeadComplete()) {
+                    return parser.request();      // the body, if any, is never read
                 }
             }
             int r = in.read(buffer, 0, buffer.length);

@@ -2,7 +2,6 @@ package org.mtcp.cli.get;
 
 import java.io.EOFException;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -10,13 +9,13 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.List;
-import org.mtcp.cli.http.ChunkedDecoder;
-import org.mtcp.cli.http.HttpParseException;
-import org.mtcp.cli.http.HttpResponseHead;
-import org.mtcp.cli.http.HttpResponseParser;
 import org.mtcp.core.ClientOptions;
 import org.mtcp.core.MigrationListener;
 import org.mtcp.core.MtcpSocket;
+import org.mtcp.http.HttpMessageParser;
+import org.mtcp.http.HttpMessageReader;
+import org.mtcp.http.HttpParseException;
+import org.mtcp.http.HttpResponseHead;
 
 /**
  * One HTTP/1.1 GET over an {@link MtcpSocket}: sends the request, parses the response head,
@@ -32,6 +31,9 @@ import org.mtcp.core.MtcpSocket;
  * more body bytes have arrived, on top of whatever the policies of the options decide.
  */
 public final class HttpGet {
+
+    /** Longest response head accepted. */
+    private static final int MAX_HEAD_SIZE = 64 * 1024;
 
     private final List<InetSocketAddress> pool;
     private final ClientOptions options;
@@ -81,59 +83,24 @@ public final class HttpGet {
             out.write(request(path, host));
             out.flush();
             Body body = new Body(socket, sha256, copyTo);
-            InputStream in = socket.getInputStream();
-            byte[] buf = new byte[16 * 1024];
-            HttpResponseParser parser = new HttpResponseParser();
-            int off = 0;
-            int len = 0;
-            while (!parser.isComplete()) {
-                int r = in.read(buf);
-                if (r < 0) {
-                    throw new EOFException("connection closed before a complete response head");
-                }
-                int n = parser.feed(buf, 0, r);
-                off = n;
-                len = r - n;
-            }
-            HttpResponseHead head = parser.response();
-            switch (head.framing("GET")) {
-                case NONE -> { }
-                case CONTENT_LENGTH -> {
-                    long remaining = head.contentLength();
-                    long expected = remaining;
-                    body.expected = expected;
-                    int n = (int) Math.min(len, remaining);
-                    body.accept(buf, off, n);
-                    remaining -= n;
-                    while (remaining > 0) {
-                        int r = in.read(buf, 0, (int) Math.min(buf.length, remaining));
-                        if (r < 0) {
-                            throw new EOFException("body truncated: " + (expected - remaining) + " of "
-                                    + expected + " bytes received");
-                        }
-                        body.accept(buf, 0, r);
-                        remaining -= r;
+            HttpMessageParser parser = HttpMessageParser.forResponses(MAX_HEAD_SIZE);
+            parser.setBodySink(body::accept);
+            // the client closes once it has the body: reading ahead of the parser loses nothing
+            HttpMessageReader reader = new HttpMessageReader(socket.getInputStream(), parser,
+                    HttpMessageReader.ReadMode.BUFFERED, null);
+            HttpResponseHead head;
+            try {
+                do {
+                    if (!reader.readHead()) {
+                        throw new EOFException("connection closed before a complete response head");
                     }
-                }
-                case CHUNKED -> {
-                    ChunkedDecoder decoder = new ChunkedDecoder();
-                    decoder.decode(buf, off, len, body::accept);
-                    while (!decoder.isDone()) {
-                        int r = in.read(buf);
-                        if (r < 0) {
-                            throw new EOFException("chunked body truncated after " + body.bytes + " bytes");
-                        }
-                        decoder.decode(buf, 0, r, body::accept);
-                    }
-                }
-                case UNTIL_CLOSE -> {
-                    body.accept(buf, off, len);
-                    int r;
-                    while ((r = in.read(buf)) >= 0) {
-                        body.accept(buf, 0, r);
-                    }
-                }
-                default -> throw new IllegalStateException();
+                    head = parser.response();
+                    // no explicit migration past the announced end (a chunked body has none)
+                    body.expected = head.header("Content-Length").map(Long::parseLong).orElse(-1L);
+                    readBody(reader, body);
+                } while (head.isInterim());
+            } catch (HttpParseException e) {
+                throw new IOException("malformed response: " + e.getMessage(), e);
             }
             if (copyTo != null) {
                 copyTo.flush();
@@ -141,8 +108,16 @@ public final class HttpGet {
             double seconds = (System.nanoTime() - start) / 1e9;
             return new GetResult(head.status(), body.bytes, sha256.digest(), socket.migrations(),
                     new ArrayList<>(socket.serversUsed()), seconds, socket.id());
-        } catch (HttpParseException e) {
-            throw new IOException("malformed response: " + e.getMessage(), e);
+        }
+    }
+
+    /** The body up to its end; one shorter than announced is an error, never a silent success. */
+    private static void readBody(HttpMessageReader reader, Body body) throws IOException, HttpParseException {
+        try {
+            reader.readBody();
+        } catch (EOFException e) {
+            throw new EOFException("body truncated: " + body.bytes + " of "
+                    + (body.expected < 0 ? "a chunked body's" : body.expected) + " bytes received");
         }
     }
 

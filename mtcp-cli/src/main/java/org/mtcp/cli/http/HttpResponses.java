@@ -2,6 +2,8 @@ package org.mtcp.cli.http;
 
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import org.mtcp.http.HttpField;
+import org.mtcp.http.HttpVersion;
 
 /**
  * Writes response heads and small error responses, deterministically: the same arguments give

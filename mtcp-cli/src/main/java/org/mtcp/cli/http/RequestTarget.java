@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import org.mtcp.http.HttpParseException;
 
 /**
  * Turns a request target into a safe relative file path: the path component of an origin-form

@@ -24,11 +24,13 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.mtcp.cli.EventLog;
 import org.mtcp.cli.fileserver.FileServerConfig;
 import org.mtcp.cli.support.LocalPool;
 import org.mtcp.cli.support.TestFiles;
 import org.mtcp.core.ClientOptions;
+import org.mtcp.proxy.EventLog;
+import org.mtcp.proxy.MigratoryProxy;
+import org.mtcp.proxy.ProxySettings;
 
 /** The proxy in-process, in front of in-process file servers, with plain TCP clients. */
 class MigratoryProxyTest {

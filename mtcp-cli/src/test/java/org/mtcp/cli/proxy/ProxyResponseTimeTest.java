@@ -17,7 +17,6 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.mtcp.cli.EventLog;
 import org.mtcp.cli.fileserver.Degradation;
 import org.mtcp.cli.fileserver.FileServerConfig;
 import org.mtcp.cli.support.LocalPool;
@@ -25,6 +24,9 @@ import org.mtcp.cli.support.TestFiles;
 import org.mtcp.core.ClientOptions;
 import org.mtcp.core.MigrationEvent;
 import org.mtcp.core.policy.Policies;
+import org.mtcp.proxy.EventLog;
+import org.mtcp.proxy.MigratoryProxy;
+import org.mtcp.proxy.ProxySettings;
 
 /**
  * {@code --policy response-time} through the proxy, which tells the policy where the HTTP

@@ -6,7 +6,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import org.mtcp.cli.EventLog;
 import org.mtcp.cli.fileserver.FileServer;
 import org.mtcp.cli.fileserver.FileServerConfig;
 import org.mtcp.core.MtcpServer;
@@ -14,6 +13,7 @@ import org.mtcp.core.PoolConfig;
 import org.mtcp.core.PoolMember;
 import org.mtcp.core.ServerOptions;
 import org.mtcp.core.local.LoopbackPool;
+import org.mtcp.proxy.EventLog;
 
 /**
  * In-process file servers s1..sN on loopback: mtcp-core's {@link LoopbackPool} (servers bound on

@@ -1,4 +1,4 @@
-package org.mtcp.cli;
+package org.mtcp.proxy;
 
 import java.io.PrintStream;
 import java.time.Instant;
@@ -7,7 +7,8 @@ import java.time.format.DateTimeFormatter;
 import java.util.function.Consumer;
 
 /**
- * The operational lines of the tools (startup, connections, migrations): one line per event,
+ * The operational lines of the proxy and of the command-line tools (startup, connections,
+ * migrations): one line per event,
  * {@code <UTC timestamp with milliseconds> <text>}, written whole and flushed, so that scripts
  * and tests can follow a process by reading its output. Diagnostics (warnings, the transport's
  * own logging) go through SLF4J to stderr instead. The formats are documented in

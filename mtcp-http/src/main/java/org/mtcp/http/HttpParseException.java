@@ -1,4 +1,4 @@
-package org.mtcp.cli.http;
+package org.mtcp.http;
 
 /**
  * A request or response that does not follow HTTP/1.1 (RFC 9112), or exceeds a limit. Carries

@@ -1,4 +1,4 @@
-package org.mtcp.cli.proxy;
+package org.mtcp.proxy;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -7,10 +7,10 @@ import java.net.Socket;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
-import org.mtcp.cli.EventLog;
 import org.mtcp.core.MigrationEvent;
 import org.mtcp.core.MtcpSocket;
 import org.mtcp.core.policy.ResponseSignal;
+import org.mtcp.http.ResponseStreamFraming;
 
 /**
  * One relayed connection: a local TCP socket and the {@link MtcpSocket} that carries it to the
@@ -20,7 +20,7 @@ import org.mtcp.core.policy.ResponseSignal;
  * keep working; the connection ends when both directions have ended. An error in either
  * direction aborts both.
  *
- * <p>The pumps also follow the HTTP framing ({@link HttpResponseFraming}, {@link HttpRequestWatch})
+ * <p>The pumps also follow the HTTP framing ({@link ResponseStreamFraming}, {@link HttpRequestWatch})
  * and tell the M-TCP leg's policies where each response ends ({@link ResponseSignal}), so that
  * {@code response-time} also times the gaps inside a streamed response. The bytes pass unchanged;
  * for anything but HTTP/1.x (or once a response cannot be delimited) the framing is given up and
@@ -36,7 +36,7 @@ final class ProxyConnection {
     private final ProxySettings settings;
     private final EventLog events;
     private final List<MigratoryProxy.MigrationListener> listeners;
-    private final HttpResponseFraming framing = new HttpResponseFraming();
+    private final ResponseStreamFraming framing = new ResponseStreamFraming();
     private final HttpRequestWatch requests = new HttpRequestWatch();
     private volatile boolean framed = true;
     private final AtomicLong up = new AtomicLong();

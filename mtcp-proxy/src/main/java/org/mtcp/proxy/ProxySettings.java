@@ -1,4 +1,4 @@
-package org.mtcp.cli.proxy;
+package org.mtcp.proxy;
 
 import java.net.InetSocketAddress;
 import java.util.List;

@@ -1,4 +1,4 @@
-package org.mtcp.cli.proxy;
+package org.mtcp.proxy;
 
 import java.io.Closeable;
 import java.io.IOException;
@@ -12,7 +12,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicLong;
-import org.mtcp.cli.EventLog;
 import org.mtcp.core.MigrationEvent;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

@@ -1,4 +1,4 @@
-package org.mtcp.cli.http;
+package org.mtcp.http;
 
 import java.util.List;
 import java.util.Locale;
@@ -22,7 +22,7 @@ public record HttpRequest(String method, String target, HttpVersion version, Lis
 
     /** The first value of the named field (case-insensitive), if any. */
     public Optional<String> header(String name) {
-        return fields.stream().filter(f -> f.is(name)).map(HttpField::value).findFirst();
+        return HttpField.first(fields, name);
     }
 
     /** Whether the connection stays open after the response (RFC 9112 section 9.3). */
@@ -56,7 +56,7 @@ public record HttpRequest(String method, String target, HttpVersion version, Lis
         return length.isPresent() && length.getAsLong() > 0;
     }
 
-    /** The validated Content-Length ({@link HttpRequestParser} rejects invalid ones). */
+    /** The validated Content-Length ({@link HttpMessageParser} rejects invalid ones). */
     public OptionalLong contentLength() {
         return header("Content-Length").map(v -> OptionalLong.of(Long.parseLong(v)))
                 .orElse(OptionalLong.empty());
