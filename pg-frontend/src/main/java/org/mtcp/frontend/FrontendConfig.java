@@ -25,6 +25,8 @@ import java.util.Objects;
  * @param maxBodyBytes largest batch request body
  * @param maxTransactions most transactions in one batch
  * @param idleTimeout idle HTTP connections are closed after this
+ * @param drainTimeout how long a drain (SIGTERM, {@code POST /admin/drain}) waits for the clients to
+ *     move to peers before it stops anyway
  */
 public record FrontendConfig(
         Path poolFile,
@@ -40,7 +42,8 @@ public record FrontendConfig(
         Duration reconnectTimeout,
         int maxBodyBytes,
         int maxTransactions,
-        Duration idleTimeout) {
+        Duration idleTimeout,
+        Duration drainTimeout) {
 
     /** An application schema migrated by Flyway at start-up, with its own history table. */
     public record AppSchema(String schema, String location) {}
@@ -53,6 +56,9 @@ public record FrontendConfig(
         if (dbPoolSize < 1) {
             throw new IllegalArgumentException("database pool size must be positive");
         }
+        if (drainTimeout == null || drainTimeout.isNegative()) {
+            throw new IllegalArgumentException("the drain timeout must not be negative");
+        }
         if (maxBodyBytes < 1 || maxTransactions < 1) {
             throw new IllegalArgumentException("limits must be positive");
         }
@@ -60,51 +66,56 @@ public record FrontendConfig(
 
     public static FrontendConfig defaults(Path poolFile, String name, String jdbcUrl) {
         return new FrontendConfig(poolFile, name, jdbcUrl, null, null, 8, true, List.of(), List.of(), null,
-                Duration.ofSeconds(5), 1 << 20, 10_000, Duration.ofSeconds(30));
+                Duration.ofSeconds(5), 1 << 20, 10_000, Duration.ofSeconds(30), Duration.ofSeconds(10));
     }
 
     public FrontendConfig withCredentials(String user, String password) {
         return new FrontendConfig(poolFile, name, jdbcUrl, user, password, dbPoolSize, migrate, sqlOperationFiles,
-                appSchemas, adminToken, reconnectTimeout, maxBodyBytes, maxTransactions, idleTimeout);
+                appSchemas, adminToken, reconnectTimeout, maxBodyBytes, maxTransactions, idleTimeout, drainTimeout);
     }
 
     public FrontendConfig withJdbcUrl(String url) {
         return new FrontendConfig(poolFile, name, url, dbUser, dbPassword, dbPoolSize, migrate, sqlOperationFiles,
-                appSchemas, adminToken, reconnectTimeout, maxBodyBytes, maxTransactions, idleTimeout);
+                appSchemas, adminToken, reconnectTimeout, maxBodyBytes, maxTransactions, idleTimeout, drainTimeout);
     }
 
     public FrontendConfig withAdminToken(String token) {
         return new FrontendConfig(poolFile, name, jdbcUrl, dbUser, dbPassword, dbPoolSize, migrate, sqlOperationFiles,
-                appSchemas, token, reconnectTimeout, maxBodyBytes, maxTransactions, idleTimeout);
+                appSchemas, token, reconnectTimeout, maxBodyBytes, maxTransactions, idleTimeout, drainTimeout);
     }
 
     public FrontendConfig withReconnectTimeout(Duration timeout) {
         return new FrontendConfig(poolFile, name, jdbcUrl, dbUser, dbPassword, dbPoolSize, migrate, sqlOperationFiles,
-                appSchemas, adminToken, timeout, maxBodyBytes, maxTransactions, idleTimeout);
+                appSchemas, adminToken, timeout, maxBodyBytes, maxTransactions, idleTimeout, drainTimeout);
     }
 
     public FrontendConfig withAppSchemas(List<AppSchema> schemas) {
         return new FrontendConfig(poolFile, name, jdbcUrl, dbUser, dbPassword, dbPoolSize, migrate, sqlOperationFiles,
-                schemas, adminToken, reconnectTimeout, maxBodyBytes, maxTransactions, idleTimeout);
+                schemas, adminToken, reconnectTimeout, maxBodyBytes, maxTransactions, idleTimeout, drainTimeout);
     }
 
     public FrontendConfig withSqlOperationFiles(List<Path> files) {
         return new FrontendConfig(poolFile, name, jdbcUrl, dbUser, dbPassword, dbPoolSize, migrate, files,
-                appSchemas, adminToken, reconnectTimeout, maxBodyBytes, maxTransactions, idleTimeout);
+                appSchemas, adminToken, reconnectTimeout, maxBodyBytes, maxTransactions, idleTimeout, drainTimeout);
     }
 
     public FrontendConfig withLimits(int maxBodyBytes, int maxTransactions) {
         return new FrontendConfig(poolFile, name, jdbcUrl, dbUser, dbPassword, dbPoolSize, migrate, sqlOperationFiles,
-                appSchemas, adminToken, reconnectTimeout, maxBodyBytes, maxTransactions, idleTimeout);
+                appSchemas, adminToken, reconnectTimeout, maxBodyBytes, maxTransactions, idleTimeout, drainTimeout);
     }
 
     public FrontendConfig withMigrate(boolean run) {
         return new FrontendConfig(poolFile, name, jdbcUrl, dbUser, dbPassword, dbPoolSize, run, sqlOperationFiles,
-                appSchemas, adminToken, reconnectTimeout, maxBodyBytes, maxTransactions, idleTimeout);
+                appSchemas, adminToken, reconnectTimeout, maxBodyBytes, maxTransactions, idleTimeout, drainTimeout);
     }
 
     public FrontendConfig withDbPoolSize(int size) {
         return new FrontendConfig(poolFile, name, jdbcUrl, dbUser, dbPassword, size, migrate, sqlOperationFiles,
-                appSchemas, adminToken, reconnectTimeout, maxBodyBytes, maxTransactions, idleTimeout);
+                appSchemas, adminToken, reconnectTimeout, maxBodyBytes, maxTransactions, idleTimeout, drainTimeout);
+    }
+
+    public FrontendConfig withDrainTimeout(Duration timeout) {
+        return new FrontendConfig(poolFile, name, jdbcUrl, dbUser, dbPassword, dbPoolSize, migrate, sqlOperationFiles,
+                appSchemas, adminToken, reconnectTimeout, maxBodyBytes, maxTransactions, idleTimeout, timeout);
     }
 }

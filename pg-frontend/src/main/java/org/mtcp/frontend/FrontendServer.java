@@ -9,7 +9,9 @@ import java.net.InetSocketAddress;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import javax.sql.DataSource;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
@@ -27,6 +29,7 @@ import org.mtcp.frontend.http.AppHandler;
 import org.mtcp.frontend.http.DatabaseLoss;
 import org.mtcp.frontend.http.FrontendConnections;
 import org.mtcp.frontend.http.FrontendHandler;
+import org.mtcp.frontend.http.OperatorControls;
 import org.mtcp.frontend.jetty.MtcpConnector;
 import org.mtcp.frontend.metrics.Metrics;
 import org.mtcp.frontend.ops.Operations;
@@ -44,7 +47,7 @@ import org.slf4j.LoggerFactory;
  * }
  * }</pre>
  */
-public final class FrontendServer implements AutoCloseable {
+public final class FrontendServer implements AutoCloseable, OperatorControls {
 
     private static final Logger LOG = LoggerFactory.getLogger(FrontendServer.class);
 
@@ -55,6 +58,10 @@ public final class FrontendServer implements AutoCloseable {
     private final Metrics metrics;
     private final Slowdown slowdown;
     private final BatchEngine engine;
+    private final Object lifecycle = new Object();
+    private Phase phase = Phase.SERVING;                      // guarded by lifecycle
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private volatile int droppedByClose = -1;                 // set when close() cuts a drain short
 
     private FrontendServer(FrontendConfig config, HikariDataSource dataSource, MtcpServer mtcp, Server jetty,
             Metrics metrics, Slowdown slowdown, BatchEngine engine) {
@@ -158,6 +165,7 @@ public final class FrontendServer implements AutoCloseable {
             TimedHandler timed = new TimedHandler(metrics.registry(), Tags.empty());
             timed.setHandler(new FrontendHandler(engine, parser, metrics, slowdown, config.adminToken(),
                     config.maxBodyBytes(), loss, app));
+            FrontendHandler handler = (FrontendHandler) timed.getHandler();
             jetty.setHandler(timed);
             metrics.jetty(jetty);
             jetty.setStopTimeout(2000);
@@ -168,7 +176,9 @@ public final class FrontendServer implements AutoCloseable {
             }
             LOG.info("front-end {} serving {} on {} (database {})", config.name(), ops.all().size() + " operations",
                     mtcp.serviceAddress(), config.jdbcUrl());
-            return new FrontendServer(config, ds, mtcp, jetty, metrics, slowdown, engine);
+            FrontendServer server = new FrontendServer(config, ds, mtcp, jetty, metrics, slowdown, engine);
+            handler.bind(server);
+            return server;
         } catch (StartupException | RuntimeException e) {
             if (mtcp != null) {
                 mtcp.close();
@@ -266,23 +276,135 @@ public final class FrontendServer implements AutoCloseable {
         return dataSource;
     }
 
+    /** Waits until the front-end has stopped (drained, or closed). */
     public void join() throws InterruptedException {
-        jetty.join();
+        stopped.await();
     }
 
     @Override
+    public Phase phase() {
+        synchronized (lifecycle) {
+            return phase;
+        }
+    }
+
+    /**
+     * What a drain did: the connections held when it began, how many moved to a peer (server-side
+     * migrations counted by the transport), how many were still held when it ended and were
+     * dropped (0 unless the timeout passed or the drain was cut short), and how long it took.
+     * Connections neither moved nor dropped ended on their own meanwhile.
+     */
+    public record DrainReport(int held, long moved, int dropped, Duration took) {}
+
+    /**
+     * Zero-downtime stop: refuses new clients ({@code /healthz} answers {@code draining}), asks
+     * every client held here to move to a peer (a batch in the middle of a transaction moves at its
+     * next snapshot, as in any migration), waits up to {@code timeout} for them to go, then stops
+     * Jetty and closes the database pool. Logs one line with the counts. A second call while one
+     * runs waits for it; {@link #close()} meanwhile cuts it short.
+     */
+    public DrainReport drain(Duration timeout) {
+        synchronized (lifecycle) {
+            if (phase != Phase.SERVING) {
+                awaitStopped();
+                return new DrainReport(0, 0, 0, Duration.ZERO);
+            }
+            phase = Phase.DRAINING;
+        }
+        long t0 = System.nanoTime();
+        int held = mtcp.stats().open();
+        long movedBefore = mtcp.stats().migratedOut();
+        LOG.info("front-end {} draining: asking {} connection(s) to move to a peer (up to {} ms)", config.name(), held,
+                timeout.toMillis());
+        int dropped = mtcp.drain(timeout);
+        if (droppedByClose >= 0) {
+            dropped = droppedByClose;
+        }
+        long moved = mtcp.stats().migratedOut() - movedBefore;
+        stopTheRest();
+        DrainReport report = new DrainReport(held, moved, dropped, Duration.ofNanos(System.nanoTime() - t0));
+        LOG.info("front-end {} drained in {} ms: {} of {} connection(s) moved to peers, {} dropped", config.name(),
+                report.took().toMillis(), report.moved(), report.held(), report.dropped());
+        return report;
+    }
+
+    @Override
+    public void startDrain(String why) {
+        synchronized (lifecycle) {
+            if (phase != Phase.SERVING) {
+                return;
+            }
+        }
+        LOG.info("front-end {}: drain asked ({})", config.name(), why);
+        Thread.ofPlatform().name("fe-" + config.name() + "-drain").start(() -> drain(config.drainTimeout()));
+    }
+
+    @Override
+    public PoolChange reloadPool() throws IOException {
+        PoolConfig next = PoolConfig.load(config.poolFile());
+        List<String> before = mtcp.pool().members().stream().map(m -> m.name()).toList();
+        List<String> after = next.members().stream().map(m -> m.name()).toList();
+        mtcp.updatePool(next);
+        List<String> added = new ArrayList<>(after);
+        added.removeAll(before);
+        List<String> removed = new ArrayList<>(before);
+        removed.removeAll(after);
+        LOG.info("front-end {}: pool reloaded from {}: members {} (added {}, removed {})", config.name(),
+                config.poolFile(), after, added, removed);
+        return new PoolChange(added, removed, after);
+    }
+
+    /** Stops at once: connections still held are dropped, as a crash would (a drain under way ends now). */
+    @Override
     public void close() {
-        try {
-            jetty.stop();
-        } catch (Exception e) {
-            LOG.debug("stopping Jetty", e);
+        int held = mtcp.stats().open();
+        boolean wasDraining;
+        synchronized (lifecycle) {
+            if (phase == Phase.STOPPED) {
+                return;
+            }
+            wasDraining = phase == Phase.DRAINING;
+        }
+        if (wasDraining) {
+            droppedByClose = held;
+            LOG.info("front-end {}: drain cut short, {} connection(s) dropped", config.name(), held);
         }
         try {
             mtcp.close();
         } catch (RuntimeException e) {
             LOG.debug("closing the M-TCP server", e);
         }
+        stopTheRest();
+    }
+
+    /** After the transport: Jetty (its handlers finish, bounded by its stop timeout), then the database pool. */
+    private void stopTheRest() {
+        synchronized (lifecycle) {
+            if (phase == Phase.STOPPED) {
+                return;
+            }
+            phase = Phase.STOPPED;
+        }
+        try {
+            jetty.stop();
+        } catch (Exception e) {
+            LOG.debug("stopping Jetty (the front-end stops anyway)", e);
+        }
+        try {
+            mtcp.close();
+        } catch (RuntimeException e) {
+            LOG.debug("closing the M-TCP server (already closed by a drain)", e);
+        }
         dataSource.close();
+        stopped.countDown();
+    }
+
+    private void awaitStopped() {
+        try {
+            stopped.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** A front-end that could not start, with a message meant for the operator. */

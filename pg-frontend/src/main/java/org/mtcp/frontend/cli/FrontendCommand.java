@@ -1,22 +1,28 @@
 package org.mtcp.frontend.cli;
 
+import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.ServiceLoader;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.mtcp.core.ValueSyntax;
 import org.mtcp.frontend.FrontendConfig;
 import org.mtcp.frontend.FrontendServer;
 import org.mtcp.frontend.ops.OperationProvider;
 import org.mtcp.frontend.ops.Operations;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
+import sun.misc.Signal;
+import sun.misc.SignalHandler;
 
 /**
  * {@code mtcp frontend}: runs one front-end of a pool (docs/frontend.md). Operations come from
@@ -35,6 +41,8 @@ import picocli.CommandLine.Spec;
                     + "reported exactly once, across any number of migrations between the pool's front-ends.",
             ""})
 public final class FrontendCommand implements Callable<Integer> {
+
+    private static final Logger LOG = LoggerFactory.getLogger(FrontendCommand.class);
 
     @Spec
     CommandSpec spec;
@@ -84,6 +92,11 @@ public final class FrontendCommand implements Callable<Integer> {
             description = "Idle HTTP connections are closed after this.")
     Duration idleTimeout;
 
+    @Option(names = "--drain-timeout", paramLabel = "DURATION", defaultValue = "10s", converter = DurationConverter.class,
+            description = "On SIGTERM/SIGINT (or POST /admin/drain): how long to wait for the clients to move to peers "
+                    + "before stopping anyway. A second signal stops at once.")
+    Duration drainTimeout;
+
     @Override
     public Integer call() throws Exception {
         if (dbPoolSize < 1 || maxBody < 1 || maxTransactions < 1) {
@@ -99,7 +112,7 @@ public final class FrontendCommand implements Callable<Integer> {
         }
         FrontendConfig config = new FrontendConfig(pool, name, db, dbUser, System.getenv(dbPasswordEnv), dbPoolSize,
                 !noMigrate, operationFiles, schemas, System.getenv(adminTokenEnv), reconnectTimeout, maxBody,
-                maxTransactions, idleTimeout);
+                maxTransactions, idleTimeout, drainTimeout);
         FrontendServer server;
         try {
             server = FrontendServer.start(config, ops.build());
@@ -108,12 +121,38 @@ public final class FrontendCommand implements Callable<Integer> {
             return 1;
         }
         Runtime.getRuntime().addShutdownHook(new Thread(server::close, "frontend-shutdown"));
+        handleSignals(server);
         spec.commandLine().getOut().println("frontend " + name + " listening on " + server.serviceAddress().getHostString()
                 + ":" + server.serviceAddress().getPort() + " database=" + db.replaceAll("(?i)(password=)[^&]*", "$1***")
-                + " admin=" + (config.adminToken() == null ? "off" : "on"));
+                + " admin=" + (config.adminToken() == null ? "off" : "on") + " drain-timeout=" + ValueSyntax.format(drainTimeout));
         spec.commandLine().getOut().flush();
         server.join();
         return 0;
+    }
+
+    /**
+     * SIGTERM or SIGINT: drain (every client moves to a peer, then the process exits 0); a second
+     * one: stop at once. SIGHUP: reload the pool file (a refused file keeps the old pool).
+     */
+    private static void handleSignals(FrontendServer server) {
+        AtomicInteger stops = new AtomicInteger();
+        SignalHandler stop = signal -> {
+            if (stops.incrementAndGet() == 1) {
+                server.startDrain("SIG" + signal.getName());
+            } else {
+                LOG.info("second SIG{}: stopping at once", signal.getName());
+                server.close();
+            }
+        };
+        Signal.handle(new Signal("TERM"), stop);
+        Signal.handle(new Signal("INT"), stop);
+        Signal.handle(new Signal("HUP"), signal -> {
+            try {
+                server.reloadPool();
+            } catch (IOException | IllegalArgumentException e) {
+                LOG.warn("SIGHUP: the pool file was not reloaded, the old pool stays: {}", e.getMessage());
+            }
+        });
     }
 
     /** Durations in {@link ValueSyntax}: 500ms, 5s, 2m. */

@@ -51,6 +51,7 @@ public final class FrontendHandler extends Handler.Abstract {
     private final int maxBodyBytes;
     private final DatabaseLoss databaseLoss;
     private final AppHandler app;
+    private volatile OperatorControls controls;
 
     public FrontendHandler(BatchEngine engine, BatchParser parser, Metrics metrics, Slowdown slowdown,
             String adminToken, int maxBodyBytes, DatabaseLoss databaseLoss) {
@@ -69,6 +70,16 @@ public final class FrontendHandler extends Handler.Abstract {
         this.adminToken = adminToken == null || adminToken.isEmpty() ? null : adminToken;
         this.maxBodyBytes = maxBodyBytes;
         this.databaseLoss = databaseLoss;
+    }
+
+    /** The running server's controls, for /healthz and the admin endpoints; until bound, only serving is reported. */
+    public void bind(OperatorControls controls) {
+        this.controls = controls;
+    }
+
+    private OperatorControls.Phase phase() {
+        OperatorControls c = controls;
+        return c == null ? OperatorControls.Phase.SERVING : c.phase();
     }
 
     @Override
@@ -174,7 +185,7 @@ public final class FrontendHandler extends Handler.Abstract {
         } else if (path.equals("/metrics")) {
             replayable(response, path, endPoint, state, pending, () -> new Computed(200,
                     Metrics.CONTENT_TYPE, metrics.scrape().getBytes(StandardCharsets.UTF_8)));
-        } else if (path.equals("/admin/slowdown")) {
+        } else if (path.equals("/admin/slowdown") || path.equals("/admin/drain") || path.equals("/admin/pool")) {
             admin(request, response, path, endPoint, state, pending);
         } else if (app != null && pending != null) {
             replayable(response, path, endPoint, state, pending, null);   // an application reply stored before a migration
@@ -314,6 +325,11 @@ public final class FrontendHandler extends Handler.Abstract {
     private Computed health() {
         ObjectNode root = BatchParser.mapper().createObjectNode();
         root.put("frontend", engine.frontend());
+        if (phase() != OperatorControls.Phase.SERVING) {
+            // A load balancer stops sending new clients here; the ones held are moving to peers.
+            root.put("status", "draining");
+            return Computed.json(503, root + "\n");
+        }
         try (Connection c = engine.store().dataSource().getConnection()) {
             if (!c.isValid(2)) {
                 throw new SQLException("connection not valid");
@@ -327,6 +343,42 @@ public final class FrontendHandler extends Handler.Abstract {
             root.put("database", "unreachable: " + e.getMessage());
             return Computed.json(503, root + "\n");
         }
+    }
+
+    /**
+     * POST /admin/drain: starts a drain (202; the server stops once its clients have moved).
+     * POST /admin/pool: reloads the pool file (200 with the members, 400 when the file is refused).
+     * Not replayable: an operator's action is answered by the server that did it.
+     */
+    private void operatorAction(Request request, Response response, String path) throws IOException {
+        if (!request.getMethod().equals("POST")) {
+            methodNotAllowed(response, "POST");
+            return;
+        }
+        OperatorControls c = controls;
+        if (c == null) {
+            Http.error(response, 503, "starting", "the front-end is still starting", null);
+            return;
+        }
+        ObjectNode root = BatchParser.mapper().createObjectNode();
+        root.put("frontend", engine.frontend());
+        if (path.equals("/admin/drain")) {
+            c.startDrain("POST /admin/drain");
+            root.put("status", "draining");
+            Http.json(response, 202, root + "\n");
+            return;
+        }
+        OperatorControls.PoolChange change;
+        try {
+            change = c.reloadPool();
+        } catch (IOException | IllegalArgumentException e) {
+            Http.error(response, 400, "bad_pool_file", "the pool file was not reloaded: " + e.getMessage(), null);
+            return;
+        }
+        root.putPOJO("members", change.members());
+        root.putPOJO("added", change.added());
+        root.putPOJO("removed", change.removed());
+        Http.json(response, 200, root + "\n");
     }
 
     private void admin(Request request, Response response, String path, MtcpEndPoint endPoint, HttpConnectionState state,
@@ -344,6 +396,10 @@ public final class FrontendHandler extends Handler.Abstract {
         if (!MessageDigest.isEqual(auth.substring(7).trim().getBytes(StandardCharsets.UTF_8),
                 adminToken.getBytes(StandardCharsets.UTF_8))) {
             Http.error(response, 403, "forbidden", "wrong admin token", null);
+            return;
+        }
+        if (path.equals("/admin/drain") || path.equals("/admin/pool")) {
+            operatorAction(request, response, path);
             return;
         }
         if (request.getMethod().equals("GET")) {
