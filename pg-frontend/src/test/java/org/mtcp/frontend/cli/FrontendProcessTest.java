@@ -1,5 +1,7 @@
 package org.mtcp.frontend.cli;
 
+import static org.awaitility.Awaitility.await;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -8,6 +10,7 @@ import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -53,12 +56,14 @@ class FrontendProcessTest {
         }
     }
 
-    Process start(Path pool, String name, String url, String user, String password, Path ops) throws Exception {
+    Process start(Path pool, String name, String url, String user, String password, Path ops, String... extraArgs)
+            throws Exception {
         String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
         ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", classpath, FrontendCommand.class.getName(),
                 "--pool", pool.toString(), "--name", name, "--db", url, "--db-user", user,
                 "--operations", ops.toString(), "--reconnect-timeout", "1s");
+        pb.command().addAll(List.of(extraArgs));
         Map<String, String> env = pb.environment();
         env.put("MTCP_DB_PASSWORD", password);
         env.put("MTCP_ADMIN_TOKEN", "process-token");
@@ -104,41 +109,17 @@ class FrontendProcessTest {
 
     @Test
     void twoFrontEndProcessesShareABatch(TestDatabase db, @TempDir Path dir) throws Exception {
-        db.execute("CREATE SCHEMA cli", "CREATE TABLE cli.notes (batch text, seq int, note text)");
-        Path ops = Files.writeString(dir.resolve("ops.sql"), """
-                -- operation: note
-                -- params: text text
-                -- returns: count
-                -- expect: 1
-                INSERT INTO cli.notes (batch, seq, note) VALUES ('x', 0, :text);
-                """);
-        int s1 = freePort();
-        int c1 = freePort();
-        int s2 = freePort();
-        int c2 = freePort();
-        Path pool = Files.writeString(dir.resolve("pool.conf"), """
-                secret hex:000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f
-                server s1 127.0.0.1:%d 127.0.0.1:%d
-                server s2 127.0.0.1:%d 127.0.0.1:%d
-                """.formatted(s1, c1, s2, c2));
-        String user = db.adminProperties().getProperty("user");
-        String password = db.adminProperties().getProperty("password", "");
-        Process p1 = start(pool, "s1", db.jdbcUrl(), user, password, ops);
-        Process p2 = start(pool, "s2", db.jdbcUrl(), user, password, ops);
-        assertThat(awaitLine(p1, "frontend s1 listening on 127.0.0.1:" + s1)).contains("admin=on");
-        awaitLine(p2, "frontend s2 listening on 127.0.0.1:" + s2);
-        awaitHealthy(s1);
-        awaitHealthy(s2);
-
-        StringBuilder body = new StringBuilder("{\"id\":\"procs\",\"transactions\":[");
-        for (int i = 0; i < 40; i++) {
-            body.append(i == 0 ? "" : ",").append("{\"op\":\"note\",\"args\":{\"text\":\"n").append(i).append("\"}}");
-        }
-        body.append("]}");
+        Pair pair = startPair(db, dir);
+        assertThat(Files.readString(logs.get(pair.p1()))).contains("admin=on");
+        int s1 = pair.s1();
+        byte[] body = notesBatch("procs", 40);
         try (MtcpSocket s = MtcpSocket.connect(List.of(new InetSocketAddress("127.0.0.1", s1)), ClientOptions.defaults())) {
+            // s1 waits 200 ms before each line, so it cannot finish the batch before the client has
+            // moved at line 10 (on a loaded machine it otherwise could, and s2 would only resend).
+            slowDown(s, 200);
             AtomicBoolean moved = new AtomicBoolean();
             HttpExchange.Response r = HttpExchange.exchange(s.getInputStream(), s.getOutputStream(),
-                    HttpExchange.post("/v1/batches", body.toString()), line -> {
+                    body, line -> {
                         if (line == 10 && !moved.getAndSet(true)) {
                             try {
                                 s.migrate("s2");
@@ -157,11 +138,106 @@ class FrontendProcessTest {
             assertThat(r.lines().stream().anyMatch(l -> l.contains("\"frontend\":\"s2\""))).isTrue();
         }
         try (var c = db.connect(); var st = c.createStatement();
-                var rs = st.executeQuery("SELECT count(*), count(DISTINCT note) FROM cli.notes")) {
+                var rs = st.executeQuery("SELECT count(*), count(DISTINCT note) FROM cli.notes WHERE note LIKE 'procs-%'")) {
             rs.next();
             assertThat(rs.getInt(1)).isEqualTo(40);
             assertThat(rs.getInt(2)).isEqualTo(40);
         }
+    }
+
+    /** Two front-end processes s1 and s2 of one pool, the note operation, both ready. */
+    record Pair(Process p1, Process p2, int s1, int s2) {}
+
+    Pair startPair(TestDatabase db, Path dir, String... extraArgs) throws Exception {
+        db.execute("CREATE SCHEMA IF NOT EXISTS cli", "CREATE TABLE IF NOT EXISTS cli.notes (batch text, seq int, note text)");
+        Path ops = Files.writeString(dir.resolve("ops.sql"), """
+                -- operation: note
+                -- params: text text
+                -- returns: count
+                -- expect: 1
+                INSERT INTO cli.notes (batch, seq, note) VALUES ('x', 0, :text);
+                """);
+        int s1 = freePort();
+        int s2 = freePort();
+        Path pool = Files.writeString(dir.resolve("pool.conf"), """
+                secret hex:000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f
+                server s1 127.0.0.1:%d 127.0.0.1:%d
+                server s2 127.0.0.1:%d 127.0.0.1:%d
+                """.formatted(s1, freePort(), s2, freePort()));
+        String user = db.adminProperties().getProperty("user");
+        String password = db.adminProperties().getProperty("password", "");
+        Process p1 = start(pool, "s1", db.jdbcUrl(), user, password, ops, extraArgs);
+        Process p2 = start(pool, "s2", db.jdbcUrl(), user, password, ops, extraArgs);
+        awaitLine(p1, "frontend s1 listening on 127.0.0.1:" + s1);
+        awaitLine(p2, "frontend s2 listening on 127.0.0.1:" + s2);
+        awaitHealthy(s1);
+        awaitHealthy(s2);
+        return new Pair(p1, p2, s1, s2);
+    }
+
+    static byte[] notesBatch(String id, int n) {
+        StringBuilder body = new StringBuilder("{\"id\":\"" + id + "\",\"transactions\":[");
+        for (int i = 0; i < n; i++) {
+            body.append(i == 0 ? "" : ",").append("{\"op\":\"note\",\"args\":{\"text\":\"").append(id).append("-n").append(i).append("\"}}");
+        }
+        return HttpExchange.post("/v1/batches", body.append("]}").toString());
+    }
+
+    static void slowDown(MtcpSocket s, int delayMs) throws Exception {
+        HttpExchange.Response r = HttpExchange.exchange(s.getInputStream(), s.getOutputStream(), HttpExchange.post(
+                "/admin/slowdown", "{\"delayMs\":" + delayMs + "}", "Authorization: Bearer process-token"), null);
+        assertThat(r.status()).isEqualTo(200);
+    }
+
+    @Test
+    void sigtermDrainsALiveBatchToThePeerAndExitsZero(TestDatabase db, @TempDir Path dir) throws Exception {
+        Pair pair = startPair(db, dir);
+        try (MtcpSocket s = MtcpSocket.connect(List.of(new InetSocketAddress("127.0.0.1", pair.s1())), ClientOptions.defaults())) {
+            slowDown(s, 100); // the batch lasts 4 s on s1: SIGTERM arrives in the middle of it
+            HttpExchange.Response r = HttpExchange.exchange(s.getInputStream(), s.getOutputStream(), notesBatch("drained", 40),
+                    line -> {
+                        if (line == 5) {
+                            pair.p1().destroy(); // SIGTERM
+                        }
+                    });
+            assertThat(r.status()).isEqualTo(200);
+            assertThat(r.lines()).hasSize(41);
+            for (int i = 0; i < 40; i++) {
+                assertThat(JSON.readTree(r.lines().get(i)).get("seq").asInt()).isEqualTo(i + 1);
+            }
+            assertThat(JSON.readTree(r.lines().get(40)).get("committed").asInt()).isEqualTo(40);
+            assertThat(s.serversUsed()).containsExactly("s1", "s2");
+        }
+        assertThat(pair.p1().waitFor(30, TimeUnit.SECONDS)).as("s1 exits after its drain").isTrue();
+        String output = Files.readString(logs.get(pair.p1()));
+        assertThat(pair.p1().exitValue()).as(output).isZero();
+        assertThat(output).contains("front-end s1 drained in").contains("1 of 1 connection(s) moved to peers, 0 dropped");
+        try (var c = db.connect(); var st = c.createStatement();
+                var rs = st.executeQuery("SELECT count(*), count(DISTINCT note) FROM cli.notes WHERE note LIKE 'drained-%'")) {
+            rs.next();
+            assertThat(rs.getInt(1)).as("every transaction exactly once").isEqualTo(40);
+            assertThat(rs.getInt(2)).isEqualTo(40);
+        }
+    }
+
+    @Test
+    void aSecondSigtermStopsAtOnce(TestDatabase db, @TempDir Path dir) throws Exception {
+        Pair pair = startPair(db, dir, "--drain-timeout", "2m");
+        pair.p2().destroy(); // no peer left: the client of s1 cannot move, the drain would wait 2 minutes
+        assertThat(pair.p2().waitFor(30, TimeUnit.SECONDS)).isTrue();
+        try (MtcpSocket s = MtcpSocket.connect(List.of(new InetSocketAddress("127.0.0.1", pair.s1())), ClientOptions.defaults())) {
+            slowDown(s, 0);
+            pair.p1().destroy();
+            await("s1 logs its drain").atMost(Duration.ofSeconds(30))
+                    .until(() -> Files.readString(logs.get(pair.p1())).contains("front-end s1 draining"));
+            long t0 = System.nanoTime();
+            pair.p1().destroy(); // the second SIGTERM
+            assertThat(pair.p1().waitFor(30, TimeUnit.SECONDS)).isTrue();
+            assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofMinutes(1));
+        }
+        String output = Files.readString(logs.get(pair.p1()));
+        assertThat(pair.p1().exitValue()).as(output).isZero();
+        assertThat(output).contains("second SIGTERM: stopping at once").contains("drain cut short, 1 connection(s) dropped");
     }
 
     @Test
