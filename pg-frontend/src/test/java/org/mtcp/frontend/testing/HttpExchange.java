@@ -1,7 +1,6 @@
 package org.mtcp.frontend.testing;
 
 import java.io.ByteArrayOutputStream;
-import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -12,6 +11,11 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.IntConsumer;
+import org.mtcp.http.HttpField;
+import org.mtcp.http.HttpMessageParser;
+import org.mtcp.http.HttpMessageReader;
+import org.mtcp.http.HttpParseException;
+import org.mtcp.http.HttpResponseHead;
 
 /**
  * A strict HTTP/1.1 client for one request/response over any pair of streams (an M-TCP socket in
@@ -66,63 +70,32 @@ public final class HttpExchange {
         return read(in, onLine);
     }
 
+    /**
+     * Reads one final response (interim ones skipped) with the project's codec (mtcp-http), never
+     * past its end, so that the next exchange on the same stream starts at its first byte;
+     * {@code onLine} is told of each body line as it arrives.
+     */
     public static Response read(InputStream in, IntConsumer onLine) throws IOException {
-        Recorder r = new Recorder(in);
-        String statusLine;
-        String[] parts;
-        int status;
-        while (true) {
-            statusLine = r.line();
-            parts = statusLine.split(" ", 3);
-            if (parts.length < 2 || !parts[0].equals("HTTP/1.1")) {
-                throw new IOException("bad status line: " + statusLine);
-            }
-            status = Integer.parseInt(parts[1]);
-            if (status >= 200) {
-                break;
-            }
-            while (!r.line().isEmpty()) {
-                // an interim response (100 Continue): its headers, then the real response
-            }
-        }
-        Map<String, String> headers = new LinkedHashMap<>();
-        String h;
-        while (!(h = r.line()).isEmpty()) {
-            int colon = h.indexOf(':');
-            headers.put(h.substring(0, colon).trim().toLowerCase(Locale.ROOT), h.substring(colon + 1).trim());
-        }
+        ByteArrayOutputStream raw = new ByteArrayOutputStream();
         ByteArrayOutputStream body = new ByteArrayOutputStream();
         List<String> lines = new ArrayList<>();
         LineSplitter splitter = new LineSplitter(lines, onLine);
-        if ("chunked".equalsIgnoreCase(headers.get("transfer-encoding"))) {
-            while (true) {
-                String size = r.line();
-                int n = Integer.parseInt(size.trim(), 16);
-                if (n == 0) {
-                    if (!r.line().isEmpty()) {
-                        throw new IOException("trailers are not expected");
-                    }
-                    break;
-                }
-                byte[] data = r.exactly(n);
-                body.writeBytes(data);
-                splitter.feed(data);
-                if (!r.line().isEmpty()) {
-                    throw new IOException("chunk not followed by CRLF");
-                }
-            }
-        } else if (headers.containsKey("content-length")) {
-            byte[] data = r.exactly(Integer.parseInt(headers.get("content-length")));
-            body.writeBytes(data);
-            splitter.feed(data);
-        } else {
-            byte[] data;
-            while ((data = r.some()) != null) {
-                body.writeBytes(data);
-                splitter.feed(data);
-            }
+        HttpMessageParser parser = HttpMessageParser.forResponses(64 * 1024);
+        parser.setBodySink((bytes, offset, length) -> {
+            body.write(bytes, offset, length);
+            splitter.feed(bytes, offset, length);
+        });
+        HttpResponseHead head;
+        try {
+            head = new HttpMessageReader(in, parser, HttpMessageReader.ReadMode.EXACT, raw::write).readResponse();
+        } catch (HttpParseException e) {
+            throw new IOException("malformed response: " + e.getMessage(), e);
         }
-        return new Response(status, headers, r.raw.toByteArray(), body.toByteArray(), lines);
+        Map<String, String> headers = new LinkedHashMap<>();
+        for (HttpField f : head.fields()) {
+            headers.putIfAbsent(f.name().toLowerCase(Locale.ROOT), f.value());
+        }
+        return new Response(head.status(), headers, raw.toByteArray(), body.toByteArray(), lines);
     }
 
     private static final class LineSplitter {
@@ -135,8 +108,9 @@ public final class HttpExchange {
             this.onLine = onLine == null ? i -> { } : onLine;
         }
 
-        void feed(byte[] data) {
-            for (byte b : data) {
+        void feed(byte[] data, int offset, int length) {
+            for (int i = offset; i < offset + length; i++) {
+                byte b = data[i];
                 partial.write(b);
                 if (b == '\n') {
                     lines.add(partial.toString(StandardCharsets.UTF_8));
@@ -144,53 +118,6 @@ public final class HttpExchange {
                     onLine.accept(lines.size() - 1);
                 }
             }
-        }
-    }
-
-    private static final class Recorder {
-        final InputStream in;
-        final ByteArrayOutputStream raw = new ByteArrayOutputStream();
-
-        Recorder(InputStream in) {
-            this.in = in;
-        }
-
-        String line() throws IOException {
-            ByteArrayOutputStream b = new ByteArrayOutputStream();
-            while (true) {
-                int c = in.read();
-                if (c < 0) {
-                    throw new EOFException("end of stream inside a line: " + b.toString(StandardCharsets.ISO_8859_1));
-                }
-                raw.write(c);
-                if (c == '\n') {
-                    String s = b.toString(StandardCharsets.ISO_8859_1);
-                    if (!s.endsWith("\r")) {
-                        throw new IOException("line without CR: " + s);
-                    }
-                    return s.substring(0, s.length() - 1);
-                }
-                b.write(c);
-            }
-        }
-
-        byte[] exactly(int n) throws IOException {
-            byte[] b = in.readNBytes(n);
-            if (b.length != n) {
-                throw new EOFException("expected " + n + " bytes, got " + b.length);
-            }
-            raw.writeBytes(b);
-            return b;
-        }
-
-        byte[] some() throws IOException {
-            byte[] b = new byte[4096];
-            int n = in.read(b);
-            if (n < 0) {
-                return null;
-            }
-            raw.write(b, 0, n);
-            return java.util.Arrays.copyOf(b, n);
         }
     }
 }
