@@ -52,11 +52,10 @@ public final class PoolTarget {
     public static PoolConfig loadPool(CommandSpec spec, Path file) {
         try {
             return PoolConfig.load(file);
-        } catch (java.nio.file.NoSuchFileException e) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "pool file not found: " + file);
-        } catch (IOException | RuntimeException e) {
-            throw new CommandLine.ParameterException(spec.commandLine(),
-                    "cannot read pool file " + file + ": " + e.getMessage());
+        } catch (IOException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());   // names the file and why
+        } catch (RuntimeException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "invalid pool file: " + e.getMessage());
         }
     }
 
