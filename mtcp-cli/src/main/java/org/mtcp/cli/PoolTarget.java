@@ -7,9 +7,10 @@ import java.util.ArrayList;
 import java.util.List;
 import org.mtcp.core.PoolConfig;
 import org.mtcp.core.PoolMember;
-import picocli.CommandLine;
+import org.mtcp.core.ValueSyntax;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /**
  * Where a client tool finds the pool: a pool file (only the service addresses are used; the
@@ -60,7 +61,6 @@ public final class PoolTarget {
     }
 
     public static String format(InetSocketAddress a) {
-        String host = a.getAddress() != null ? a.getAddress().getHostAddress() : a.getHostString();
-        return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + a.getPort();
+        return ValueSyntax.format(a);
     }
 }

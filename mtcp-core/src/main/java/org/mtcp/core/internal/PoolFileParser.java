@@ -15,8 +15,8 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import org.mtcp.core.PoolConfig;
-import org.mtcp.core.ValueSyntax;
 import org.mtcp.core.PoolMember;
+import org.mtcp.core.ValueSyntax;
 
 /**
  * Parses the pool file format of {@code docs/pool-file.md}: one directive per line,
@@ -170,7 +170,7 @@ public final class PoolFileParser {
         }
         String previous = taken.putIfAbsent(address, what);
         if (previous != null) {
-            throw error(source, lineNo, address.getHostString() + ":" + address.getPort() + " is " + what + " and also "
+            throw error(source, lineNo, ValueSyntax.format(address) + " is " + what + " and also "
                     + previous + "; every address must be different");
         }
     }

@@ -24,6 +24,7 @@ import org.mtcp.core.PoolConfig;
 import org.mtcp.core.PoolMember;
 import org.mtcp.core.ServerOptions;
 import org.mtcp.core.ServerStats;
+import org.mtcp.core.ValueSyntax;
 import org.mtcp.core.internal.Threads;
 import org.mtcp.core.internal.cert.Certificate;
 import org.mtcp.core.internal.cert.CertificateAuthority;
@@ -148,7 +149,7 @@ public final class ServerEngine implements TransferContext, Closeable {
             return s;
         } catch (IOException e) {
             s.close();
-            throw new IOException(name + ": cannot bind the " + what + " address " + address + ": " + e.getMessage(), e);
+            throw new IOException(name + ": cannot bind the " + what + " address " + ValueSyntax.format(address) + ": " + e.getMessage(), e);
         }
     }
 
