@@ -2,10 +2,13 @@ package org.mtcp.core.internal.server;
 
 import java.io.Closeable;
 import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PushbackInputStream;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
@@ -225,6 +228,37 @@ public final class ServerEngine implements TransferContext, Closeable {
         }
     }
 
+    /**
+     * Whether the stream starts with an ASCII capital: an HTTP request line (or other text), never
+     * an M-TCP frame, whose 4-byte length would then exceed any frame size. Peeks one byte.
+     */
+    private static boolean startsWithText(PushbackInputStream in) throws IOException {
+        int first = in.read();
+        if (first < 0) {
+            return false;
+        }
+        in.unread(first);
+        return first >= 'A' && first <= 'Z';
+    }
+
+    /** A plain HTTP client (curl, a browser) at a service port: an answer it can show, not a binary RESET. */
+    private void answerNotMtcp(Socket s) {
+        byte[] body = ("This is the M-TCP service port of server " + name + ", not HTTP: connect through "
+                + "./mtcp proxy --pool FILE --listen HOST:PORT, or with an MtcpSocket (docs/cli.md).\n")
+                .getBytes(StandardCharsets.UTF_8);
+        String head = "HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: "
+                + body.length + "\r\nConnection: close\r\n\r\n";
+        try {
+            OutputStream out = s.getOutputStream();
+            out.write(head.getBytes(StandardCharsets.US_ASCII));
+            out.write(body);
+            out.flush();
+        } catch (IOException e) {
+            LOG.debug("{}: plain client at {} gone before the answer: {}", name, s.getRemoteSocketAddress(), e.toString());
+        }
+        LOG.debug("{}: plain (non-M-TCP) client at {} told to use the proxy", name, s.getRemoteSocketAddress());
+    }
+
     // ------------------------------------------------------------------ accept
 
     public ServerConnection accept(long timeoutNanos) throws IOException {
@@ -292,10 +326,16 @@ public final class ServerEngine implements TransferContext, Closeable {
         try {
             s.setTcpNoDelay(true);
             s.setSoTimeout(millis(options.handshakeTimeout()));
-            FrameReader<Frame> reader = new FrameReader<>(s.getInputStream(), new FrameDecoder(options.maxFrameSize()));
+            PushbackInputStream in = new PushbackInputStream(s.getInputStream(), 1);
+            FrameReader<Frame> reader = new FrameReader<>(in, new FrameDecoder(options.maxFrameSize()));
             link = new ServerLink(s, reader);
             Frame f;
             try {
+                if (startsWithText(in)) {
+                    rejected.incrementAndGet();
+                    answerNotMtcp(s);
+                    return;
+                }
                 f = reader.read();
             } catch (SocketTimeoutException e) {
                 throw new Refusal(ResetCode.LIMIT_EXCEEDED, "no HELLO within the handshake timeout of "
