@@ -147,7 +147,7 @@ public final class ClientConnection {
         this.serverWindowEnd = w.windowEnd();
         this.serverMaxPayload = Math.min(w.maxFrameSize(), Wire.PREFERRED_DATA_PAYLOAD);
         this.advertisedWindowEnd = options.receiveBufferSize();
-        updatePeers(w);
+        replacePeers(w.peers());
         used.add(holder);
     }
 
@@ -200,12 +200,13 @@ public final class ClientConnection {
         return (int) Math.min(Integer.MAX_VALUE, keepaliveMillis(options) * (long) options.missedKeepalives());
     }
 
-    private void updatePeers(Frame.Welcome w) {
-        if (w.peers().isEmpty()) {
+    /** Replaces the migration targets; an empty list (not carried) keeps the ones known. */
+    private void replacePeers(List<Frame.Peer> announced) {
+        if (announced.isEmpty()) {
             return;
         }
         peers.clear();
-        for (Frame.Peer p : w.peers()) {
+        for (Frame.Peer p : announced) {
             peers.put(p.name(), InetSocketAddress.createUnresolved(p.host(), p.port()));
         }
     }
@@ -260,7 +261,7 @@ public final class ClientConnection {
         }
     }
 
-    /** The pool members the client knows (from the last WELCOME), in order. */
+    /** The pool members the client knows (from the last WELCOME or CERT), in order. */
     public List<String> peers() {
         lock.lock();
         try {
@@ -517,7 +518,12 @@ public final class ClientConnection {
                     serverRequestTarget = m.target();
                     serverRequestReason = m.reason();
                 }
-                case Frame.Cert c -> certificate = c.certificate();
+                case Frame.Cert c -> {
+                    certificate = c.certificate();
+                    // Version 2: the pool as the holder sees it now; members removed from it are
+                    // no longer migration targets, new ones are.
+                    replacePeers(c.peers());
+                }
                 default -> throw new ProtocolException("unexpected " + f.type() + " from the holder");
             }
             changed.signalAll();
@@ -983,7 +989,7 @@ public final class ClientConnection {
         lock.lock();
         try {
             address = peers.get(name);
-            hello = new Frame.Hello(Wire.VERSION, Frame.HelloKind.MIGRATE, options.maxFrameSize(), inBuf.end(),
+            hello = new Frame.Hello(Wire.SERVICE_VERSION, Frame.HelloKind.MIGRATE, options.maxFrameSize(), inBuf.end(),
                     inBuf.start() + options.receiveBufferSize(), keepaliveMillis(options), id, epoch, certificate);
         } finally {
             lock.unlock();
@@ -1022,7 +1028,7 @@ public final class ClientConnection {
             epoch = w.epoch();
             certificate = w.certificate();
             holder = w.server();
-            updatePeers(w);
+            replacePeers(w.peers());
             used.add(holder);
             migrations++;
             serverWindowEnd = w.windowEnd();
