@@ -26,6 +26,7 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
 import org.mtcp.core.ClientOptions;
+import org.mtcp.core.UnavailableServers;
 import org.mtcp.core.ConnectionId;
 import org.mtcp.core.ConnectionResetException;
 import org.mtcp.core.MigrationEvent;
@@ -153,16 +154,44 @@ public final class ClientConnection {
 
     /** Connects to the first address of {@code pool} that answers WELCOME. */
     public static ClientConnection connect(List<InetSocketAddress> pool, ClientOptions options) throws IOException {
+        return connect(pool, options, null);
+    }
+
+    /**
+     * Connects to the first address that answers WELCOME, trying those {@code unavailable}
+     * avoids last (when given) and telling it which refused with {@code shutdown}, could not be
+     * reached, or took the connection.
+     */
+    public static ClientConnection connect(List<InetSocketAddress> pool, ClientOptions options,
+            UnavailableServers unavailable) throws IOException {
         if (pool.isEmpty()) {
             throw new IllegalArgumentException("the pool has no address");
         }
         List<String> errors = new ArrayList<>();
         Frame.Hello hello = Frame.Hello.newConnection(options.maxFrameSize(), options.receiveBufferSize(),
                 keepaliveMillis(options));
-        for (InetSocketAddress address : pool) {
+        for (InetSocketAddress address : unavailable == null ? pool : unavailable.order(pool)) {
+            Handshake h;
             try {
-                Handshake h = Handshake.perform(address, hello, options.connectTimeout().toNanos(),
-                        options.maxFrameSize());
+                h = Handshake.perform(address, hello, options.connectTimeout().toNanos(), options.maxFrameSize());
+            } catch (RefusedException e) {
+                // Draining: it will refuse every new connection until it is gone.
+                if (e.code == ResetCode.SHUTDOWN && unavailable != null) {
+                    unavailable.markUnavailable(address);
+                }
+                errors.add(address + ": " + e.getMessage());
+                continue;
+            } catch (IOException e) {
+                if (unavailable != null) {
+                    unavailable.markUnavailable(address);
+                }
+                errors.add(address + ": " + e.getMessage());
+                continue;
+            }
+            if (unavailable != null) {
+                unavailable.markAvailable(address);
+            }
+            try {
                 ClientConnection c = new ClientConnection(options, h);
                 c.start(h);
                 return c;
