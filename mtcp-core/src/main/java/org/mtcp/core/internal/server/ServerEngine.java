@@ -209,8 +209,10 @@ public final class ServerEngine implements TransferContext, Closeable {
     }
 
     /**
-     * Replaces the view of the pool (members added, real ports after binding port 0). The
-     * secret must not change; this server's own entry must still be there.
+     * Replaces the view of the pool (members added or removed, real ports after binding port 0).
+     * The secret must not change; this server's own entry must still be there. When the members
+     * changed, every connection held here gets a fresh certificate with the new peer list (CERT),
+     * so its client migrates only to current members.
      */
     public void updatePool(PoolConfig next) {
         if (!Arrays.equals(next.secret(), pool.secret())) {
@@ -225,6 +227,15 @@ public final class ServerEngine implements TransferContext, Closeable {
             if (!next.members().contains(m)) {
                 controlClient.forget(m.name());
             }
+        }
+        if (!previous.members().equals(next.members())) {
+            // Clients learn the members only from WELCOME and CERT: send every connection held
+            // here a fresh certificate with the new peer list now, not at its next refresh.
+            for (ServerConnection c : table.all()) {
+                c.refreshCertificate();
+            }
+            LOG.info("{}: pool updated to {}; {} connection(s) told", name,
+                    next.members().stream().map(PoolMember::name).toList(), table.size());
         }
     }
 
@@ -350,10 +361,12 @@ public final class ServerEngine implements TransferContext, Closeable {
             if (!(f instanceof Frame.Hello h)) {
                 throw new Refusal(ResetCode.PROTOCOL_ERROR, "expected HELLO, got " + f.type(), "");
             }
-            if (h.version() != Wire.VERSION) {
+            if (!FrameDecoder.spoken(h.version())) {
                 throw new Refusal(ResetCode.UNSUPPORTED_VERSION, "protocol version " + h.version()
-                        + " is not supported (this server speaks " + Wire.VERSION + ")", "");
+                        + " is not supported (this server speaks " + Wire.VERSION + " to "
+                        + Wire.SERVICE_VERSION + ")", "");
             }
+            link.clientVersion = h.version();
             if (closed || draining) {
                 throw new Refusal(ResetCode.SHUTDOWN, "server " + name + " is shutting down", "");
             }
@@ -396,7 +409,7 @@ public final class ServerEngine implements TransferContext, Closeable {
         conn.setCertificate(cert);
         table.put(conn);
         try {
-            link.writeNow(FrameEncoder.encode(welcome(conn, cert)));
+            link.writeNow(FrameEncoder.encode(welcome(link, conn, cert)));
         } catch (IOException e) {
             table.remove(id, conn);
             throw e;
@@ -478,7 +491,7 @@ public final class ServerEngine implements TransferContext, Closeable {
             }
             enqueue(conn);
             try {
-                link.writeNow(FrameEncoder.encode(welcome(conn, next)));
+                link.writeNow(FrameEncoder.encode(welcome(link, conn, next)));
             } catch (IOException e) {
                 // The client may come back with the same certificate (see ServerConnection.readmission).
                 conn.linkEnded(link, "WELCOME could not be sent: " + e);
@@ -500,7 +513,7 @@ public final class ServerEngine implements TransferContext, Closeable {
         } catch (ProtocolException e) {
             throw new Refusal(ResetCode.PROTOCOL_ERROR, e.getMessage(), "");
         }
-        link.writeNow(FrameEncoder.encode(welcome(conn, conn.certificate())));
+        link.writeNow(FrameEncoder.encode(welcome(link, conn, conn.certificate())));
         link.start(conn, silenceTimeout(h));
         LOG.debug("{}: readmitted connection {} at epoch {}", name, conn.id(), conn.epoch());
         return true;
@@ -513,7 +526,18 @@ public final class ServerEngine implements TransferContext, Closeable {
         }
     }
 
-    private Frame.Welcome welcome(ServerConnection conn, Certificate cert) {
+    /** WELCOME in the version of the client's HELLO on {@code link}. */
+    private Frame.Welcome welcome(ServerLink link, ServerConnection conn, Certificate cert) {
+        return new Frame.Welcome(link.clientVersion, conn.id(), conn.epoch(), name, cert.encode(),
+                conn.receivedOffset(), conn.windowEndOffset(), options.maxFrameSize(),
+                millis(options.keepaliveInterval()), announcedPeers());
+    }
+
+    /**
+     * The pool's members as clients should reach them, in pool order (WELCOME, and CERT from
+     * version 2): members whose service port is not known yet are left out.
+     */
+    List<Frame.Peer> announcedPeers() {
         List<Frame.Peer> peers = new ArrayList<>();
         for (PoolMember m : pool.members()) {
             InetSocketAddress a = m.name().equals(name) && m.service().getPort() == 0
@@ -522,9 +546,7 @@ public final class ServerEngine implements TransferContext, Closeable {
                 peers.add(new Frame.Peer(m.name(), a.getHostString(), a.getPort()));
             }
         }
-        return new Frame.Welcome(Wire.VERSION, conn.id(), conn.epoch(), name, cert.encode(),
-                conn.receivedOffset(), conn.windowEndOffset(), options.maxFrameSize(),
-                millis(options.keepaliveInterval()), peers);
+        return peers;
     }
 
     /** This server's service address as clients should use it: the configured host, the bound port. */
