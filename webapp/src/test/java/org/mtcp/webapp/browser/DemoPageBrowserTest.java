@@ -21,7 +21,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.mtcp.frontend.http.OperatorControls;
 import org.mtcp.webapp.demo.Demo;
+import org.mtcp.webapp.demo.FrontendPhase;
 import org.openqa.selenium.By;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.WebElement;
@@ -202,6 +204,79 @@ class DemoPageBrowserTest {
         assertThat(text("total-before")).isEqualTo(totalBefore);
         assertThat(text("total-after")).isEqualTo(totalBefore);
         assertThat(browser.findElement(By.id("invariant")).getDomAttribute("data-status")).isEqualTo("ok");
+
+        String summary = browser.findElement(By.id("batch-status")).getDomAttribute("data-summary");
+        String batchId = summary.replaceAll(".*\"batch\":\"([^\"]+)\".*", "$1");
+        long committedOnPage = rows.stream().filter(r -> "committed".equals(r.getDomAttribute("data-outcome"))).count();
+        try (Connection c = demo.connectDatabase();
+                PreparedStatement st = c.prepareStatement(
+                        "SELECT count(*), count(DISTINCT seq) FROM bank.transfers WHERE batch = ?")) {
+            st.setString(1, batchId);
+            try (ResultSet rs = st.executeQuery()) {
+                rs.next();
+                assertThat(rs.getLong(1)).as("transfers recorded for %s", batchId).isEqualTo(committedOnPage);
+                assertThat(rs.getLong(2)).isEqualTo(committedOnPage);
+            }
+        }
+    }
+
+    @Test
+    void aRestartedFrontEndHandsItsBatchToAPeerAndComesBack() throws Exception {
+        int transfers = 60;                                    // 12 s at the test's pace: the restart lands mid-batch
+        WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(30));
+        browser.get(demo.url());
+        wait.until(ExpectedConditions.attributeToBe(By.tagName("body"), "data-ready", "true"));
+        wait.until(ExpectedConditions.numberOfElementsToBe(By.cssSelector("#accounts tr"), 8));
+        String totalBefore = text("total-now");
+        WebElement size = browser.findElement(By.id("batch-size"));
+        size.clear();
+        size.sendKeys(String.valueOf(transfers));
+        browser.findElement(By.id("run-batch")).click();
+
+        // A few outcomes in, restart the front-end that runs them, with the page's button.
+        wait.until(ExpectedConditions.numberOfElementsToBeMoreThan(By.cssSelector("#outcomes tr"), 3));
+        String serving = wait.until(d -> {
+            List<WebElement> s = d.findElements(By.cssSelector(".fe[data-serving='true']"));
+            return s.isEmpty() ? null : s.get(0).getDomAttribute("data-fe");
+        });
+        By card = By.cssSelector(".fe[data-fe='" + serving + "']");
+        browser.findElement(By.cssSelector("button[data-action='restart'][data-fe='" + serving + "']")).click();
+        wait.until(d -> events.contains("restart of " + serving + ": draining it (its clients move to its peers; up to 10000 ms)"));
+
+        // The batch goes on elsewhere and completes; the front-end comes back, and the page says so.
+        new WebDriverWait(browser, Duration.ofSeconds(90)).until(d -> {
+            String s = d.findElement(By.id("batch-status")).getDomAttribute("data-state");
+            return "complete".equals(s) || "error".equals(s);
+        });
+        wait.until(d -> !"pending".equals(d.findElement(By.id("invariant")).getDomAttribute("data-status")));
+        assertThat(demo.awaitRestarted(serving, Duration.ofSeconds(30))).as("events: %s", events)
+                .isEqualTo(FrontendPhase.SERVING);
+        wait.until(ExpectedConditions.attributeToBe(card, "data-phase", "serving"));
+        wait.until(ExpectedConditions.attributeToBe(card, "data-health", "ok"));
+        wait.until(ExpectedConditions.attributeToBe(By.cssSelector(".fe[data-fe='" + serving + "'] .message"), "data-kind", "ok"));
+        screenshot("demo-page-restart.png");
+
+        assertThat(browser.findElement(By.id("batch-status")).getDomAttribute("data-state"))
+                .as("batch status: %s", text("batch-status")).isEqualTo("complete");
+        List<WebElement> rows = browser.findElements(By.cssSelector("#outcomes tr"));
+        List<Integer> seqs = new ArrayList<>();
+        for (WebElement row : rows) {
+            seqs.add(Integer.parseInt(row.getDomAttribute("data-seq")));
+            assertThat(row.getDomAttribute("data-duplicate")).isEqualTo("false");
+        }
+        assertThat(seqs).containsExactlyElementsOf(IntStream.rangeClosed(1, transfers).boxed().toList());
+        assertThat(text("total-before")).isEqualTo(totalBefore);
+        assertThat(text("total-after")).isEqualTo(totalBefore);
+        assertThat(browser.findElement(By.id("invariant")).getDomAttribute("data-status")).isEqualTo("ok");
+
+        // The drain moved the batch: on the page, and in the proxy's log as a move the server asked for.
+        assertThat(browser.findElements(By.cssSelector("#migrations li")))
+                .anySatisfy(m -> assertThat(m.getDomAttribute("data-from")).isEqualTo(serving));
+        assertThat(demo.proxyMigrations()).as("the proxy's log: %s", events)
+                .anySatisfy(m -> assertThat(m).contains(serving + "->").contains("server-request"));
+        assertThat(events).anySatisfy(e -> assertThat(e).startsWith(serving + " drained in "))
+                .anySatisfy(e -> assertThat(e).startsWith(serving + " is serving again on service port "));
+        assertThat(demo.frontend(serving).phase()).isEqualTo(OperatorControls.Phase.SERVING);
 
         String summary = browser.findElement(By.id("batch-status")).getDomAttribute("data-summary");
         String batchId = summary.replaceAll(".*\"batch\":\"([^\"]+)\".*", "$1");
