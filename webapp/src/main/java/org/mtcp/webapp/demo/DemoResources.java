@@ -71,7 +71,7 @@ final class DemoResources implements AppHandler {
      * @param database read access to the bank (the page's account list)
      * @param adminToken the front-ends' admin token (never sent to the browser)
      * @param settings what the page shows and uses: pace, slow-down, policy threshold, ...
-     * @param events where to report the slow-down changes (the demo's terminal)
+     * @param events where to report the slow-down changes (the demo's terminal; restarts report their own)
      * @param restarts the restarts of the front-ends, and their phases
      */
     DemoResources(Map<String, InetSocketAddress> frontends, DataSource database, String adminToken,
