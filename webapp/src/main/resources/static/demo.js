@@ -102,6 +102,9 @@ function showPhase(card, name, phase) {
   state.phases.set(name, phase);
   card.dataset.phase = phase;
   const b = state.batch;
+  if (phase === "failed" && before !== "failed") {
+    showMessage(name, "error", "The restart failed (see above); Restart tries the start again.");
+  }
   if (RESTARTING.has(before) && phase === "serving") {
     showMessage(name, "ok", "Restarted: serving again.");
     if (b && b.running) b.events.push({ t: now() - b.start, fe: name, text: `${name} back` });
