@@ -27,6 +27,7 @@ import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
 import org.mtcp.core.ClientOptions;
 import org.mtcp.core.UnavailableServers;
+import org.mtcp.core.ValueSyntax;
 import org.mtcp.core.ConnectionId;
 import org.mtcp.core.ConnectionResetException;
 import org.mtcp.core.MigrationEvent;
@@ -179,13 +180,13 @@ public final class ClientConnection {
                 if (e.code == ResetCode.SHUTDOWN && unavailable != null) {
                     unavailable.markUnavailable(address);
                 }
-                errors.add(address + ": " + e.getMessage());
+                errors.add(ValueSyntax.format(address) + ": " + e.getMessage());
                 continue;
             } catch (IOException e) {
                 if (unavailable != null) {
                     unavailable.markUnavailable(address);
                 }
-                errors.add(address + ": " + e.getMessage());
+                errors.add(ValueSyntax.format(address) + ": " + e.getMessage());
                 continue;
             }
             if (unavailable != null) {
@@ -196,7 +197,7 @@ public final class ClientConnection {
                 c.start(h);
                 return c;
             } catch (IOException e) {
-                errors.add(address + ": " + e.getMessage());
+                errors.add(ValueSyntax.format(address) + ": " + e.getMessage());
             }
         }
         throw new IOException("could not connect to any server of the pool: " + String.join("; ", errors));
