@@ -1116,12 +1116,7 @@ public final class ClientConnection {
     }
 
     private boolean knows(String name) {
-        lock.lock();
-        try {
-            return peers.containsKey(name);
-        } finally {
-            lock.unlock();
-        }
+        return addressOf(name) != null;
     }
 
     private Handshake attempt(String name) throws IOException {
