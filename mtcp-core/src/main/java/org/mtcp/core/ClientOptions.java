@@ -21,8 +21,11 @@ import org.mtcp.core.policy.MigrationPolicy;
  * @param failover migrate when the holder fails (reset, EOF without CLOSE, missed keepalives);
  *     on by default. Equivalent to adding {@link org.mtcp.core.policy.HolderFailurePolicy}.
  *     Without it a holder failure fails the connection.
- * @param migrationCooldown least time between two policy-triggered migrations (explicit,
- *     server-requested and failover migrations are not delayed)
+ * @param migrationCooldown least time between two policy-triggered migrations, and the first
+ *     step of their exponential back-off (explicit, server-requested and failover migrations are
+ *     not delayed)
+ * @param migrationLimits bounds on policy-triggered migrations without progress (no migration
+ *     storms): {@link MigrationLimits#DEFAULTS} unless given
  */
 public record ClientOptions(
         List<Supplier<MigrationPolicy>> policies,
@@ -33,13 +36,15 @@ public record ClientOptions(
         int receiveBufferSize,
         int missedKeepalives,
         boolean failover,
-        Duration migrationCooldown) {
+        Duration migrationCooldown,
+        MigrationLimits migrationLimits) {
 
     public ClientOptions {
         policies = List.copyOf(policies);
         Objects.requireNonNull(connectTimeout, "connectTimeout");
         Objects.requireNonNull(keepaliveInterval, "keepaliveInterval");
         Objects.requireNonNull(migrationCooldown, "migrationCooldown");
+        Objects.requireNonNull(migrationLimits, "migrationLimits");
         check(!connectTimeout.isNegative() && !connectTimeout.isZero(), "connectTimeout " + connectTimeout);
         check(!keepaliveInterval.isNegative() && !keepaliveInterval.isZero(), "keepaliveInterval " + keepaliveInterval);
         check(!migrationCooldown.isNegative(), "migrationCooldown " + migrationCooldown);
@@ -53,7 +58,15 @@ public record ClientOptions(
     public ClientOptions(List<Supplier<MigrationPolicy>> policies, Duration connectTimeout,
             Duration keepaliveInterval, int maxUnacknowledgedBytes, int maxFrameSize) {
         this(policies, connectTimeout, keepaliveInterval, maxUnacknowledgedBytes, maxFrameSize,
-                1 << 20, 4, true, Duration.ofMillis(500));
+                1 << 20, 4, true, Duration.ofMillis(500), MigrationLimits.DEFAULTS);
+    }
+
+    /** The nine-component form of earlier versions; the migration limits take their defaults. */
+    public ClientOptions(List<Supplier<MigrationPolicy>> policies, Duration connectTimeout,
+            Duration keepaliveInterval, int maxUnacknowledgedBytes, int maxFrameSize, int receiveBufferSize,
+            int missedKeepalives, boolean failover, Duration migrationCooldown) {
+        this(policies, connectTimeout, keepaliveInterval, maxUnacknowledgedBytes, maxFrameSize, receiveBufferSize,
+                missedKeepalives, failover, migrationCooldown, MigrationLimits.DEFAULTS);
     }
 
     private static void check(boolean ok, String message) {
@@ -70,46 +83,51 @@ public record ClientOptions(
     public ClientOptions withPolicies(List<Supplier<MigrationPolicy>> policies) {
         return new ClientOptions(List.copyOf(policies), connectTimeout, keepaliveInterval,
                 maxUnacknowledgedBytes, maxFrameSize, receiveBufferSize, missedKeepalives, failover,
-                migrationCooldown);
+                migrationCooldown, migrationLimits);
     }
 
     public ClientOptions withConnectTimeout(Duration v) {
         return new ClientOptions(policies, v, keepaliveInterval, maxUnacknowledgedBytes, maxFrameSize,
-                receiveBufferSize, missedKeepalives, failover, migrationCooldown);
+                receiveBufferSize, missedKeepalives, failover, migrationCooldown, migrationLimits);
     }
 
     public ClientOptions withKeepaliveInterval(Duration v) {
         return new ClientOptions(policies, connectTimeout, v, maxUnacknowledgedBytes, maxFrameSize,
-                receiveBufferSize, missedKeepalives, failover, migrationCooldown);
+                receiveBufferSize, missedKeepalives, failover, migrationCooldown, migrationLimits);
     }
 
     public ClientOptions withMaxUnacknowledgedBytes(int v) {
         return new ClientOptions(policies, connectTimeout, keepaliveInterval, v, maxFrameSize,
-                receiveBufferSize, missedKeepalives, failover, migrationCooldown);
+                receiveBufferSize, missedKeepalives, failover, migrationCooldown, migrationLimits);
     }
 
     public ClientOptions withMaxFrameSize(int v) {
         return new ClientOptions(policies, connectTimeout, keepaliveInterval, maxUnacknowledgedBytes, v,
-                receiveBufferSize, missedKeepalives, failover, migrationCooldown);
+                receiveBufferSize, missedKeepalives, failover, migrationCooldown, migrationLimits);
     }
 
     public ClientOptions withReceiveBufferSize(int v) {
         return new ClientOptions(policies, connectTimeout, keepaliveInterval, maxUnacknowledgedBytes,
-                maxFrameSize, v, missedKeepalives, failover, migrationCooldown);
+                maxFrameSize, v, missedKeepalives, failover, migrationCooldown, migrationLimits);
     }
 
     public ClientOptions withMissedKeepalives(int v) {
         return new ClientOptions(policies, connectTimeout, keepaliveInterval, maxUnacknowledgedBytes,
-                maxFrameSize, receiveBufferSize, v, failover, migrationCooldown);
+                maxFrameSize, receiveBufferSize, v, failover, migrationCooldown, migrationLimits);
     }
 
     public ClientOptions withFailover(boolean v) {
         return new ClientOptions(policies, connectTimeout, keepaliveInterval, maxUnacknowledgedBytes,
-                maxFrameSize, receiveBufferSize, missedKeepalives, v, migrationCooldown);
+                maxFrameSize, receiveBufferSize, missedKeepalives, v, migrationCooldown, migrationLimits);
     }
 
     public ClientOptions withMigrationCooldown(Duration v) {
         return new ClientOptions(policies, connectTimeout, keepaliveInterval, maxUnacknowledgedBytes,
-                maxFrameSize, receiveBufferSize, missedKeepalives, failover, v);
+                maxFrameSize, receiveBufferSize, missedKeepalives, failover, v, migrationLimits);
+    }
+
+    public ClientOptions withMigrationLimits(MigrationLimits v) {
+        return new ClientOptions(policies, connectTimeout, keepaliveInterval, maxUnacknowledgedBytes,
+                maxFrameSize, receiveBufferSize, missedKeepalives, failover, migrationCooldown, v);
     }
 }
