@@ -89,31 +89,28 @@ public final class BatchEngine {
         return store;
     }
 
-    /**
-     * A batch this front-end holds: its session at {@code epoch}, for the connection {@code cid}
-     * at transport epoch {@code connectionEpoch}.
-     */
-    public record Batch(String id, long session, long epoch, BatchRequest request, String cid, long connectionEpoch) {}
+    /** A batch this front-end holds: its session at {@code epoch}, for the request {@code claimant}. */
+    public record Batch(String id, long session, long epoch, BatchRequest request, BatchOwnership.Claimant claimant) {}
 
     /**
      * A batch request that passed validation: creates the batch, or takes an existing one with the
      * same id over (re-post). 409 if the id exists with other transactions.
      */
-    public Batch open(String id, BatchRequest request, String cid, long connectionEpoch)
+    public Batch open(String id, BatchRequest request, BatchOwnership.Claimant claimant)
             throws BadRequestException, DatabaseUnavailableException, SupersededException {
         try {
             BatchStore.Created created = store.createOrFind(id, request.canonical(), request.transactions().size(), frontend,
-                    cid, connectionEpoch);
+                    claimant);
             if (created.created()) {
-                return new Batch(id, created.batch().session(), 0, request, cid, connectionEpoch);
+                return new Batch(id, created.batch().session(), 0, request, claimant);
             }
             if (!created.batch().hash().equals(BatchStore.hash(request.canonical()))) {
                 throw new BadRequestException(409, "batch_conflict",
                         "batch " + id + " exists with other transactions; re-post it unchanged or use another id", "id");
             }
             metrics.batchReposted();
-            MtcpSql.Reconnected r = store.takeOver(id, created.batch().session(), null, cid, connectionEpoch, reconnectTimeout);
-            return new Batch(id, created.batch().session(), r.epoch(), request, cid, connectionEpoch);
+            MtcpSql.Reconnected r = store.takeOver(id, created.batch().session(), null, claimant, reconnectTimeout);
+            return new Batch(id, created.batch().session(), r.epoch(), request, claimant);
         } catch (SQLException e) {
             metrics.databaseError();
             throw new DatabaseUnavailableException("database unavailable: " + e.getMessage(), e);
@@ -122,13 +119,15 @@ public final class BatchEngine {
 
     /**
      * Takes over the batch of an imported snapshot: reconnect (fence the old front-end, definite
-     * outcome of the snapshot's transaction) and reload the batch's transactions.
+     * outcome of the snapshot's transaction) and reload the batch's transactions. Nothing is run
+     * and nobody is fenced when a newer request owns the batch ({@link SupersededException}).
      */
     public Batch resume(Snapshot.InBatch s, String cid, long connectionEpoch)
             throws DatabaseUnavailableException, IOException, SupersededException {
-        metrics.resumed();
+        BatchOwnership.Claimant claimant = new BatchOwnership.Claimant(cid, s.ordinal(), connectionEpoch);
         try {
-            MtcpSql.Reconnected r = store.takeOver(s.batchId(), s.session(), s.tid(), cid, connectionEpoch, reconnectTimeout);
+            MtcpSql.Reconnected r = store.takeOver(s.batchId(), s.session(), s.tid(), claimant, reconnectTimeout);
+            metrics.resumed();
             if (s.tid() != null) {
                 metrics.outcomeLookedUp();
                 if ("aborted".equals(r.outcome())) {
@@ -142,7 +141,7 @@ public final class BatchEngine {
             BatchStore.StoredBatch stored = store.find(s.batchId())
                     .orElseThrow(() -> new IOException("snapshot names batch " + s.batchId() + ", which does not exist"));
             BatchRequest request = parser.parseStored(stored.id(), stored.request());
-            return new Batch(stored.id(), stored.session(), r.epoch(), request, cid, connectionEpoch);
+            return new Batch(stored.id(), stored.session(), r.epoch(), request, claimant);
         } catch (SQLException e) {
             metrics.databaseError();
             throw new DatabaseUnavailableException("database unavailable on resume: " + e.getMessage(), e);
@@ -185,20 +184,44 @@ public final class BatchEngine {
             metrics.databaseError();
             throw new DatabaseUnavailableException("database unavailable: " + e.getMessage(), e);
         }
-        BatchStore.Counts counts;
+        summarize(batch.id(), status, n, sink, exporter, ordinal, closeAfter);
+        metrics.batchCompleted(System.nanoTime() - start);
+    }
+
+    /**
+     * Ends the response of a request that a newer request for the same batch id superseded
+     * before it could take the batch (back) over: the summary {@code taken-over}, and nothing run.
+     */
+    public void endSuperseded(String batchId, SupersededException why, ResponseSink sink, SnapshotExporter exporter,
+            long ordinal, boolean closeAfter) throws IOException, DatabaseUnavailableException {
+        metrics.batchTakenOver();
+        LOG.info("{}: not running batch {} (the response ends as taken-over): {}", frontend, batchId, why.getMessage());
+        int n;
         try {
-            counts = store.counts(batch.id());
+            n = store.find(batchId).map(BatchStore.StoredBatch::transactions).orElse(0);
         } catch (SQLException e) {
             metrics.databaseError();
             throw new DatabaseUnavailableException("database unavailable: " + e.getMessage(), e);
         }
-        String summary = Lines.summary(batch.id(), status, n, counts.committed(), counts.aborted());
+        summarize(batchId, "taken-over", n, sink, exporter, ordinal, closeAfter);
+    }
+
+    /** The summary line (counts as recorded), in an {@link Snapshot.Ending} snapshot first, then the end of the response. */
+    private void summarize(String batchId, String status, int n, ResponseSink sink, SnapshotExporter exporter, long ordinal,
+            boolean closeAfter) throws IOException, DatabaseUnavailableException {
+        BatchStore.Counts counts;
+        try {
+            counts = store.counts(batchId);
+        } catch (SQLException e) {
+            metrics.databaseError();
+            throw new DatabaseUnavailableException("database unavailable: " + e.getMessage(), e);
+        }
+        String summary = Lines.summary(batchId, status, n, counts.committed(), counts.aborted());
         exporter.export(new Snapshot.Ending(ordinal, closeAfter, summary, sink.lines()));
-        hook(Hooks.Point.BEFORE_SUMMARY, batch.id(), n + 1, exporter.connection());
+        hook(Hooks.Point.BEFORE_SUMMARY, batchId, n + 1, exporter.connection());
         slowdown.pause();
         sink.line(summary.getBytes(StandardCharsets.UTF_8));
         sink.finish();
-        metrics.batchCompleted(System.nanoTime() - start);
     }
 
     private record Executed(String line, long epoch) {}
@@ -333,7 +356,7 @@ public final class BatchEngine {
         SQLException last = null;
         for (int i = 0; i < 5; i++) {
             try {
-                return store.takeOver(batch.id(), batch.session(), tid, batch.cid(), batch.connectionEpoch(), reconnectTimeout);
+                return store.takeOver(batch.id(), batch.session(), tid, batch.claimant(), reconnectTimeout);
             } catch (SupersededException e) {
                 throw new SessionTakenOverException(e.getMessage(), null);
             } catch (SQLException e) {

@@ -4,6 +4,7 @@ import java.io.IOException;
 import org.mtcp.core.MigratedException;
 import org.mtcp.core.MtcpServerConnection;
 import org.mtcp.frontend.engine.BatchEngine;
+import org.mtcp.frontend.engine.BatchOwnership;
 import org.mtcp.frontend.engine.ChunkedWriter;
 import org.mtcp.frontend.engine.DatabaseUnavailableException;
 import org.mtcp.frontend.engine.Snapshot;
@@ -66,9 +67,13 @@ public final class FrontendConnections implements MtcpConnector.AcceptHandler {
                         databaseLoss.handle(exporter, e);
                         throw e;
                     } catch (SupersededException e) {
-                        LOG.debug("{}: {}", engine.frontend(), e.getMessage());
-                        metrics.emigrated();
-                        return;
+                        if (e.verdict() == BatchOwnership.Verdict.CONNECTION_MOVED_ON) {
+                            LOG.debug("{}: {}", engine.frontend(), e.getMessage());
+                            metrics.emigrated();
+                            return;
+                        }
+                        // a newer request owns the batch: do not resume; end this response as taken-over
+                        engine.endSuperseded(batch.batchId(), e, writer, exporter, batch.ordinal(), batch.closeAfter());
                     }
                     next(connection, connector, exporter, batch.ordinal(), batch.closeAfter());
                 }

@@ -22,6 +22,7 @@ import org.mtcp.frontend.batch.BatchParser;
 import org.mtcp.frontend.batch.BatchRequest;
 import org.mtcp.frontend.batch.Lines;
 import org.mtcp.frontend.engine.BatchEngine;
+import org.mtcp.frontend.engine.BatchOwnership;
 import org.mtcp.frontend.engine.BatchStore;
 import org.mtcp.frontend.engine.DatabaseUnavailableException;
 import org.mtcp.frontend.engine.Hooks;
@@ -246,9 +247,11 @@ public final class FrontendHandler extends Handler.Abstract {
         // migration before the first snapshot: it is derived from the connection and the request's ordinal.
         String id = batchRequest.id() != null ? batchRequest.id()
                 : "c" + endPoint.connection().id() + "-" + state.ordinal;
-        BatchEngine.Batch batch;
+        BatchEngine.Batch batch = null;
+        SupersededException superseded = null;
         try {
-            batch = engine.open(id, batchRequest, endPoint.connection().id().toString(), endPoint.connection().epoch());
+            batch = engine.open(id, batchRequest, new BatchOwnership.Claimant(endPoint.connection().id().toString(),
+                    state.ordinal, endPoint.connection().epoch()));
         } catch (BadRequestException e) {
             metrics.badRequest();
             Http.error(response, e.status(), e.code(), e.getMessage(), e.path());
@@ -257,10 +260,16 @@ public final class FrontendHandler extends Handler.Abstract {
             Http.error(response, 503, "database_unavailable", e.getMessage(), null);
             return;
         } catch (SupersededException e) {
-            // this connection moved on while this front-end was opening the batch: stop here
-            throw new org.mtcp.core.MigratedException(endPoint.connection().id(), endPoint.connection().epoch());
+            if (e.verdict() == BatchOwnership.Verdict.CONNECTION_MOVED_ON) {
+                // this connection moved on while this front-end was opening the batch: stop here
+                throw new org.mtcp.core.MigratedException(endPoint.connection().id(), endPoint.connection().epoch());
+            }
+            // a replay of a request that a newer one superseded: the same head, then taken-over (below)
+            superseded = e;
         }
-        metrics.batchStarted();
+        if (batch != null) {
+            metrics.batchStarted();
+        }
         boolean closeAfter = request.getHeaders().contains(HttpHeader.CONNECTION, "close");
         response.setStatus(200);
         response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/x-ndjson");
@@ -272,6 +281,10 @@ public final class FrontendHandler extends Handler.Abstract {
         slowdown.pause();
         sink.commitHead();
         engine.hook(Hooks.Point.AFTER_HEAD, id, 0, endPoint.connection());
+        if (superseded != null) {
+            engine.endSuperseded(id, superseded, sink, state.exporter, state.ordinal, closeAfter);
+            return;
+        }
         // Snapshot #0: the head is out, nothing has run yet; a resuming front-end starts at seq 1.
         state.exporter.export(new Snapshot.InBatch(state.ordinal, closeAfter, id, batch.session(), 1, null, 0));
         try {
