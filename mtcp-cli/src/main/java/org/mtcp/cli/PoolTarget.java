@@ -7,9 +7,10 @@ import java.util.ArrayList;
 import java.util.List;
 import org.mtcp.core.PoolConfig;
 import org.mtcp.core.PoolMember;
-import picocli.CommandLine;
+import org.mtcp.core.ValueSyntax;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /**
  * Where a client tool finds the pool: a pool file (only the service addresses are used; the
@@ -52,16 +53,14 @@ public final class PoolTarget {
     public static PoolConfig loadPool(CommandSpec spec, Path file) {
         try {
             return PoolConfig.load(file);
-        } catch (java.nio.file.NoSuchFileException e) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "pool file not found: " + file);
-        } catch (IOException | RuntimeException e) {
-            throw new CommandLine.ParameterException(spec.commandLine(),
-                    "cannot read pool file " + file + ": " + e.getMessage());
+        } catch (IOException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());   // names the file and why
+        } catch (RuntimeException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "invalid pool file: " + e.getMessage());
         }
     }
 
     public static String format(InetSocketAddress a) {
-        String host = a.getAddress() != null ? a.getAddress().getHostAddress() : a.getHostString();
-        return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + a.getPort();
+        return ValueSyntax.format(a);
     }
 }

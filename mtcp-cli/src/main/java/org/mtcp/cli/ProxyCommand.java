@@ -1,6 +1,7 @@
 package org.mtcp.cli;
 
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -35,6 +36,10 @@ import picocli.CommandLine.Spec;
             "",
             "Prints a startup line with the bound address, then one line per connection opened and closed "
                     + "and one per migration (connection, from, to, microseconds, reason).",
+            "",
+            "With --pool, SIGHUP reloads the pool file: new connections use the new member list (one line says "
+                    + "what changed; a bad file keeps the old pool). New connections try servers that are draining "
+                    + "or unreachable last (--avoid-unavailable).",
             ""})
 public final class ProxyCommand implements Callable<Integer> {
 
@@ -65,6 +70,12 @@ public final class ProxyCommand implements Callable<Integer> {
             description = "Connections relayed at once; further ones are closed at once.")
     int maxConnections;
 
+    @Option(names = "--avoid-unavailable", paramLabel = "DURATION", defaultValue = "30s",
+            converter = Converters.DurationConverter.class,
+            description = "How long a server that refused a new connection because it is draining, or could not be "
+                    + "reached, is tried last for new connections (0: always in pool order).")
+    Duration avoidUnavailable;
+
     @Override
     public Integer call() throws Exception {
         if (bufferSize < 1 || bufferSize > 16 << 20) {
@@ -75,13 +86,21 @@ public final class ProxyCommand implements Callable<Integer> {
         }
         PoolTarget.Resolved target = pool.resolve(spec);
         ClientOptions options = ClientOptions.defaults().withPolicies(policies);
-        ProxySettings settings = new ProxySettings(target.addresses(), options, bufferSize, maxConnections);
+        if (avoidUnavailable.isNegative()) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--avoid-unavailable must not be negative");
+        }
+        ProxySettings settings = new ProxySettings(target.addresses(), options, bufferSize, maxConnections,
+                avoidUnavailable);
         EventLog events = new EventLog(System.out);
         MigratoryProxy proxy = MigratoryProxy.bind(listen, settings, events);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             events.log("proxy shutting down, " + proxy.liveConnections() + " connection(s) open");
             proxy.close();
         }, "shutdown"));
+        if (pool.poolFile != null) {
+            // Before the startup line: whoever waits for it may send SIGHUP at once.
+            new ProxyPoolReload(pool.poolFile, target.labels(), proxy, events).onSighup();
+        }
         List<String> policyNames = policySpecs();
         events.log("proxy listening on " + PoolTarget.format(proxy.localAddress()) + " pool=" + target.labels()
                 + " policies=" + policyNames);

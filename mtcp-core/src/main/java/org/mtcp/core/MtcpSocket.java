@@ -46,6 +46,20 @@ public final class MtcpSocket implements Closeable {
         return new MtcpSocket(ClientConnection.connect(pool, options));
     }
 
+    /**
+     * Connects like {@link #connect(List, ClientOptions)}, but tries the servers {@code
+     * unavailable} remembers as draining or unreachable last, and records in it the servers that
+     * refuse with {@code shutdown} or cannot be reached now: share one instance among the
+     * connections a proxy or an application opens to the same pool.
+     */
+    public static MtcpSocket connect(List<InetSocketAddress> pool, ClientOptions options,
+            UnavailableServers unavailable) throws IOException {
+        Objects.requireNonNull(pool, "pool");
+        Objects.requireNonNull(options, "options");
+        Objects.requireNonNull(unavailable, "unavailable");
+        return new MtcpSocket(ClientConnection.connect(pool, options, unavailable));
+    }
+
     public static MtcpSocket connect(List<InetSocketAddress> pool) throws IOException {
         return connect(pool, ClientOptions.defaults());
     }

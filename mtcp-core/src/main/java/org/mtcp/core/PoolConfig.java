@@ -64,6 +64,14 @@ public record PoolConfig(byte[] secret, List<PoolMember> members) {
         return new PoolConfig(secret, next);
     }
 
+    /** This pool without the member named {@code name} (which must be there; one must remain). */
+    public PoolConfig withoutMember(String name) {
+        if (member(name).isEmpty()) {
+            throw new IllegalArgumentException("no server named '" + name + "' in the pool");
+        }
+        return new PoolConfig(secret, members.stream().filter(m -> !m.name().equals(name)).toList());
+    }
+
     /** The service addresses, in pool order: what a client connects to. */
     public List<java.net.InetSocketAddress> serviceAddresses() {
         return members.stream().map(PoolMember::service).toList();

@@ -163,4 +163,14 @@ public final class ValueSyntax {
             throw new IllegalArgumentException("unknown host '" + address.getHostString() + "'");
         }
     }
+
+    /**
+     * {@code host:port} or {@code [v6]:port}, as {@link #hostPort} reads it: the address as written
+     * when unresolved (not Java's {@code host/<unresolved>:port}), the IP when resolved.
+     */
+    public static String format(InetSocketAddress address) {
+        String host = address.isUnresolved() || address.getAddress() == null
+                ? address.getHostString() : address.getAddress().getHostAddress();
+        return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + address.getPort();
+    }
 }

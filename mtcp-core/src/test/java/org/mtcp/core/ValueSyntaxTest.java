@@ -77,6 +77,13 @@ class ValueSyntaxTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("unknown host");
     }
 
+    @Test
+    void addressesPrintAsTheyAreWritten() {
+        assertThat(ValueSyntax.format(InetSocketAddress.createUnresolved("127.0.0.1", 17101))).isEqualTo("127.0.0.1:17101");
+        assertThat(ValueSyntax.format(ValueSyntax.hostPort("[::1]:80", null))).isEqualTo("[::1]:80");
+        assertThat(ValueSyntax.format(new InetSocketAddress("127.0.0.1", 5))).isEqualTo("127.0.0.1:5");
+    }
+
     private static InetSocketAddress hostPort(String text) {
         return ValueSyntax.resolved(ValueSyntax.hostPort(text, "127.0.0.1"));
     }

@@ -13,6 +13,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicLong;
 import org.mtcp.core.MigrationEvent;
+import org.mtcp.core.UnavailableServers;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,6 +47,8 @@ public final class MigratoryProxy implements Closeable {
     private final List<MigrationListener> listeners = new CopyOnWriteArrayList<>();
     private volatile ProxySettings settings;
     private volatile Semaphore slots;
+    /** Servers that refused (draining) or failed a new connection lately: tried last. */
+    private volatile UnavailableServers unavailable;
     private final Set<ProxyConnection> live = ConcurrentHashMap.newKeySet();
     private final AtomicLong counter = new AtomicLong();
     private volatile boolean closed;
@@ -89,7 +92,30 @@ public final class MigratoryProxy implements Closeable {
             throw new IllegalStateException("the proxy is configured already");
         }
         this.slots = new Semaphore(settings.maxConnections());
+        this.unavailable = new UnavailableServers(settings.avoidUnavailableFor());
         this.settings = settings;
+    }
+
+    /**
+     * Replaces the pool's service addresses (a reloaded pool file): new connections use
+     * {@code addresses}; relayed ones keep their server and learn the pool from it.
+     */
+    public synchronized void updatePool(List<InetSocketAddress> addresses) {
+        if (settings == null) {
+            throw new IllegalStateException("the proxy is not configured");
+        }
+        settings = settings.withPool(addresses);
+    }
+
+    /** The pool's service addresses new connections use. */
+    public List<InetSocketAddress> pool() {
+        ProxySettings current = settings;
+        return current == null ? List.of() : current.pool();
+    }
+
+    /** The servers new connections try last now (draining or unreachable lately). */
+    public UnavailableServers unavailableServers() {
+        return unavailable;
     }
 
     /** {@code listener} hears of every migration of every relayed connection, after the event line. */
@@ -109,7 +135,6 @@ public final class MigratoryProxy implements Closeable {
 
     /** Accepts and relays connections until {@link #close()}. */
     public void serve() throws IOException {
-        ProxySettings settings = this.settings;
         Semaphore slots = this.slots;
         if (settings == null) {
             throw new IllegalStateException("the proxy is not configured");
@@ -125,13 +150,14 @@ public final class MigratoryProxy implements Closeable {
                 throw e;
             }
             long number = counter.incrementAndGet();
+            ProxySettings settings = this.settings; // the pool may be updated meanwhile
             if (!slots.tryAcquire()) {
                 events.log("reject #" + number + " client=" + address(local)
                         + " reason=more than " + settings.maxConnections() + " connections");
                 closeQuietly(local);
                 continue;
             }
-            ProxyConnection connection = new ProxyConnection(number, local, settings, events, listeners);
+            ProxyConnection connection = new ProxyConnection(number, local, settings, unavailable, events, listeners);
             live.add(connection);
             Thread.ofVirtual().name("proxy-" + number).start(() -> {
                 try {

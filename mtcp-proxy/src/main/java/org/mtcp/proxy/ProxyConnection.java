@@ -9,6 +9,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.mtcp.core.MigrationEvent;
 import org.mtcp.core.MtcpSocket;
+import org.mtcp.core.UnavailableServers;
 import org.mtcp.core.policy.ResponseSignal;
 import org.mtcp.http.ResponseStreamFraming;
 
@@ -42,12 +43,14 @@ final class ProxyConnection {
     private final AtomicLong up = new AtomicLong();
     private final AtomicLong down = new AtomicLong();
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
+    private final UnavailableServers unavailable;
     private volatile MtcpSocket remote;
     private volatile boolean aborted;
 
-    ProxyConnection(long number, Socket local, ProxySettings settings, EventLog events,
-            List<MigratoryProxy.MigrationListener> listeners) {
+    ProxyConnection(long number, Socket local, ProxySettings settings, UnavailableServers unavailable,
+            EventLog events, List<MigratoryProxy.MigrationListener> listeners) {
         this.number = number;
+        this.unavailable = unavailable;
         this.local = local;
         this.settings = settings;
         this.events = events;
@@ -60,7 +63,7 @@ final class ProxyConnection {
         MtcpSocket socket;
         try {
             local.setTcpNoDelay(true);
-            socket = MtcpSocket.connect(settings.pool(), settings.options());
+            socket = MtcpSocket.connect(settings.pool(), settings.options(), unavailable);
         } catch (IOException e) {
             events.log("refuse #" + number + " client=" + client + " reason=cannot reach the pool: "
                     + e.getMessage());

@@ -1,8 +1,11 @@
 package org.mtcp.proxy;
 
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.List;
+import java.util.Objects;
 import org.mtcp.core.ClientOptions;
+import org.mtcp.core.UnavailableServers;
 
 /**
  * How the proxy reaches the pool.
@@ -11,9 +14,12 @@ import org.mtcp.core.ClientOptions;
  * @param options client options (policies, timeouts) of every {@link org.mtcp.core.MtcpSocket}
  * @param bufferSize relay buffer per direction and connection
  * @param maxConnections local connections relayed at once; more are closed at once
+ * @param avoidUnavailableFor how long a server that refused a new connection with {@code
+ *     shutdown} (draining) or could not be reached is tried last for new connections
+ *     ({@link UnavailableServers})
  */
 public record ProxySettings(List<InetSocketAddress> pool, ClientOptions options, int bufferSize,
-        int maxConnections) {
+        int maxConnections, Duration avoidUnavailableFor) {
 
     public static final int DEFAULT_BUFFER_SIZE = 16 * 1024;
     public static final int DEFAULT_MAX_CONNECTIONS = 1024;
@@ -29,5 +35,19 @@ public record ProxySettings(List<InetSocketAddress> pool, ClientOptions options,
         if (maxConnections < 1) {
             throw new IllegalArgumentException("max connections must be positive");
         }
+        Objects.requireNonNull(avoidUnavailableFor, "avoidUnavailableFor");
+        if (avoidUnavailableFor.isNegative()) {
+            throw new IllegalArgumentException("avoid-unavailable time must not be negative");
+        }
+    }
+
+    /** Unavailable servers are tried last for {@link UnavailableServers#DEFAULT_AVOID_FOR}. */
+    public ProxySettings(List<InetSocketAddress> pool, ClientOptions options, int bufferSize, int maxConnections) {
+        this(pool, options, bufferSize, maxConnections, UnavailableServers.DEFAULT_AVOID_FOR);
+    }
+
+    /** These settings with another pool (a reloaded pool file). */
+    public ProxySettings withPool(List<InetSocketAddress> next) {
+        return new ProxySettings(next, options, bufferSize, maxConnections, avoidUnavailableFor);
     }
 }

@@ -29,6 +29,7 @@ import org.mtcp.frontend.http.AppHandler;
 import org.mtcp.frontend.http.DatabaseLoss;
 import org.mtcp.frontend.http.FrontendConnections;
 import org.mtcp.frontend.http.FrontendHandler;
+import org.mtcp.frontend.http.JsonErrorHandler;
 import org.mtcp.frontend.http.OperatorControls;
 import org.mtcp.frontend.jetty.MtcpConnector;
 import org.mtcp.frontend.metrics.Metrics;
@@ -91,8 +92,10 @@ public final class FrontendServer implements AutoCloseable, OperatorControls {
         PoolConfig pool;
         try {
             pool = PoolConfig.load(config.poolFile());
-        } catch (IOException | IllegalArgumentException e) {
-            throw new StartupException("cannot read the pool file " + config.poolFile() + ": " + e.getMessage(), e);
+        } catch (IOException e) {
+            throw new StartupException(e.getMessage(), e);      // names the file and the reason
+        } catch (IllegalArgumentException e) {
+            throw new StartupException("invalid pool file: " + e.getMessage(), e);   // names the file and line
         }
         if (pool.member(config.name()).isEmpty()) {
             throw new StartupException("the pool file " + config.poolFile() + " has no server named '" + config.name() + "'", null);
@@ -168,6 +171,7 @@ public final class FrontendServer implements AutoCloseable, OperatorControls {
             FrontendHandler handler = (FrontendHandler) timed.getHandler();
             jetty.setHandler(timed);
             metrics.jetty(jetty);
+            jetty.setErrorHandler(new JsonErrorHandler());   // Jetty's own 400/431/... as the API's JSON errors
             jetty.setStopTimeout(2000);
             try {
                 jetty.start();

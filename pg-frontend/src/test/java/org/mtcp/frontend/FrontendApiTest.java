@@ -103,7 +103,12 @@ class FrontendApiTest {
                         "unsupported_media_type"),
                 new Case(HttpExchange.get("/v1/batches"), 405, "method_not_allowed"),
                 new Case(HttpExchange.get("/nowhere"), 404, "not_found"),
-                new Case(HttpExchange.get("/v1/batches/never-posted"), 404, "not_found"));
+                new Case(HttpExchange.get("/v1/batches/never-posted"), 404, "not_found"),
+                // answered by Jetty itself, in the API's JSON format too
+                new Case(HttpExchange.get("/healthz", "X-Big: " + "b".repeat(20_000)), 431, "header_too_large"),
+                new Case(("POST /v1/batches HTTP/1.1\r\nHost: mtcp\r\nContent-Type: application/json\r\n"
+                        + "Content-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n")
+                        .getBytes(java.nio.charset.StandardCharsets.US_ASCII), 400, "bad_request"));
         for (Case c : cases) {
             HttpExchange.Response r = call(c.request());
             assertThat(r.status()).as(new String(c.request(), 0, Math.min(200, c.request().length))).isEqualTo(c.status());

@@ -3,7 +3,9 @@ package org.mtcp.core.internal;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -13,8 +15,8 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import org.mtcp.core.PoolConfig;
-import org.mtcp.core.ValueSyntax;
 import org.mtcp.core.PoolMember;
+import org.mtcp.core.ValueSyntax;
 
 /**
  * Parses the pool file format of {@code docs/pool-file.md}: one directive per line,
@@ -28,8 +30,18 @@ import org.mtcp.core.PoolMember;
 public final class PoolFileParser {
     private PoolFileParser() {}
 
+    /** Reads and parses {@code file}; an unreadable file is an {@link IOException} saying which and why, once. */
     public static PoolConfig parse(Path file) throws IOException {
-        List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+        List<String> lines;
+        try {
+            lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+        } catch (NoSuchFileException e) {
+            throw new IOException("no pool file " + file, e);
+        } catch (AccessDeniedException e) {
+            throw new IOException("cannot read the pool file " + file + ": permission denied", e);
+        } catch (IOException e) {
+            throw new IOException("cannot read the pool file " + file + ": " + e, e);
+        }
         return parse(lines, file.toString(), file.toAbsolutePath().getParent());
     }
 
@@ -39,6 +51,7 @@ public final class PoolFileParser {
         int secretLine = 0;
         List<PoolMember> members = new ArrayList<>();
         Map<String, Integer> names = new HashMap<>();
+        Map<InetSocketAddress, String> addresses = new HashMap<>();   // each address once: "service of s1 (line 2)"
         for (int i = 0; i < lines.size(); i++) {
             int lineNo = i + 1;
             String line = lines.get(i);
@@ -74,6 +87,8 @@ public final class PoolFileParser {
                     }
                     InetSocketAddress service = address(words[2], source, lineNo, "service");
                     InetSocketAddress control = address(words[3], source, lineNo, "control");
+                    claim(addresses, service, "the service address of '" + name + "' (line " + lineNo + ")", source, lineNo);
+                    claim(addresses, control, "the control address of '" + name + "' (line " + lineNo + ")", source, lineNo);
                     try {
                         members.add(new PoolMember(name, service, control));
                     } catch (IllegalArgumentException e) {
@@ -141,6 +156,22 @@ public final class PoolFileParser {
             return ValueSyntax.hostPort(s, null);
         } catch (IllegalArgumentException e) {
             throw error(source, lineNo, what + " address: " + e.getMessage());
+        }
+    }
+
+    /**
+     * Two servers (or one server's two ports) on one address would each take the other's
+     * connections. Port 0 ("any free port", tests) is exempt: the real ports differ.
+     */
+    private static void claim(Map<InetSocketAddress, String> taken, InetSocketAddress address, String what, String source,
+            int lineNo) {
+        if (address.getPort() == 0) {
+            return;
+        }
+        String previous = taken.putIfAbsent(address, what);
+        if (previous != null) {
+            throw error(source, lineNo, ValueSyntax.format(address) + " is " + what + " and also "
+                    + previous + "; every address must be different");
         }
     }
 

@@ -33,6 +33,7 @@ import org.mtcp.core.ServerOptions;
  *
  * <p>{@link #routeControlVia} puts a {@link TcpProxy} in front of a server's control
  * port (to cut the control network), and {@link #crash} closes a server as a crash would.
+ * {@link #addServer} and {@link #removeMember} change the pool while it runs.
  *
  * <pre>{@code
  * try (LoopbackPool pool = LoopbackPool.start(3)) {
@@ -49,8 +50,13 @@ public final class LoopbackPool implements AutoCloseable {
     private final AtomicInteger emigrated = new AtomicInteger();
     private final AtomicInteger sessions = new AtomicInteger();
     private final Map<String, Thread> acceptors = new ConcurrentHashMap<>();
+    private final ServerOptions options;
+    /** The application of {@link #serve}, also run on servers added later; null until then. */
+    private volatile ServerApp app;
 
-    private LoopbackPool() {}
+    private LoopbackPool(ServerOptions options) {
+        this.options = options;
+    }
 
     public static LoopbackPool start(int n) throws IOException {
         return start(n, ServerOptions.defaults());
@@ -65,7 +71,7 @@ public final class LoopbackPool implements AutoCloseable {
                     new InetSocketAddress("127.0.0.1", 0)));
         }
         PoolConfig initial = new PoolConfig(secret, members);
-        LoopbackPool f = new LoopbackPool();
+        LoopbackPool f = new LoopbackPool(options);
         try {
             for (PoolMember m : members) {
                 f.servers.put(m.name(), MtcpServer.start(initial, m.name(), options));
@@ -89,7 +95,7 @@ public final class LoopbackPool implements AutoCloseable {
         return pool;
     }
 
-    public MtcpServer server(String name) {
+    public synchronized MtcpServer server(String name) {
         MtcpServer s = servers.get(name);
         if (s == null) {
             throw new IllegalArgumentException("no server " + name);
@@ -97,11 +103,11 @@ public final class LoopbackPool implements AutoCloseable {
         return s;
     }
 
-    public List<MtcpServer> servers() {
+    public synchronized List<MtcpServer> servers() {
         return List.copyOf(servers.values());
     }
 
-    public List<InetSocketAddress> serviceAddresses() {
+    public synchronized List<InetSocketAddress> serviceAddresses() {
         return servers.values().stream().map(MtcpServer::serviceAddress).toList();
     }
 
@@ -118,28 +124,70 @@ public final class LoopbackPool implements AutoCloseable {
      * Runs {@code app} on every server for every accepted connection. Call once per pool.
      */
     public void serve(ServerApp app) {
+        this.app = app;
         for (MtcpServer s : servers.values()) {
-            Thread t = Thread.ofVirtual().name("loopback-accept-" + s.name()).start(() -> {
-                while (true) {
-                    MtcpServerConnection c;
-                    try {
-                        c = s.accept();
-                    } catch (IOException e) {
-                        return; // server closed
-                    }
-                    sessions.incrementAndGet();
-                    Thread.ofVirtual().name("loopback-app-" + s.name()).start(() -> {
-                        try {
-                            app.serve(c);
-                        } catch (MigratedException e) {
-                            emigrated.incrementAndGet();
-                        } catch (Throwable e) {
-                            appFailures.add(e);
-                        }
-                    });
+            startAcceptor(s, app);
+        }
+    }
+
+    private void startAcceptor(MtcpServer s, ServerApp app) {
+        Thread t = Thread.ofVirtual().name("loopback-accept-" + s.name()).start(() -> {
+            while (true) {
+                MtcpServerConnection c;
+                try {
+                    c = s.accept();
+                } catch (IOException e) {
+                    return; // server closed
                 }
-            });
-            acceptors.put(s.name(), t);
+                sessions.incrementAndGet();
+                Thread.ofVirtual().name("loopback-app-" + s.name()).start(() -> {
+                    try {
+                        app.serve(c);
+                    } catch (MigratedException e) {
+                        emigrated.incrementAndGet();
+                    } catch (Throwable e) {
+                        appFailures.add(e);
+                    }
+                });
+            }
+        });
+        acceptors.put(s.name(), t);
+    }
+
+    /**
+     * A front-end joins the running pool: starts server {@code name} on free loopback ports,
+     * adds it to the pool and gives the new pool to every server ({@link MtcpServer#updatePool}),
+     * whose clients then learn it from a CERT. Runs the {@link #serve} application on it.
+     */
+    public synchronized MtcpServer addServer(String name) throws IOException {
+        if (servers.containsKey(name)) {
+            throw new IllegalArgumentException("server " + name + " is in the pool already");
+        }
+        InetSocketAddress any = new InetSocketAddress("127.0.0.1", 0);
+        MtcpServer added = MtcpServer.start(pool.withMember(new PoolMember(name, any, any)), name, options);
+        servers.put(name, added);
+        pool = pool.withMember(added.boundMember());
+        for (MtcpServer s : servers.values()) {
+            s.updatePool(pool);
+        }
+        ServerApp current = app;
+        if (current != null) {
+            startAcceptor(added, current);
+        }
+        return added;
+    }
+
+    /**
+     * A front-end leaves the pool: every other server gets the pool without {@code name} (their
+     * clients learn it from a CERT and stop choosing it). The server itself keeps running: drain
+     * or close it as the test needs (a deploy drains it first).
+     */
+    public synchronized void removeMember(String name) {
+        pool = pool.withoutMember(name);
+        for (MtcpServer s : servers.values()) {
+            if (!s.name().equals(name)) {
+                s.updatePool(pool);
+            }
         }
     }
 
@@ -188,7 +236,7 @@ public final class LoopbackPool implements AutoCloseable {
     }
 
     @Override
-    public void close() {
+    public synchronized void close() {
         for (MtcpServer s : servers.values()) {
             s.close();
         }

@@ -49,6 +49,13 @@ class PoolFileParserTest {
     }
 
     @Test
+    void aMissingFileIsSaidOnce(@TempDir Path dir) {
+        Path missing = dir.resolve("nope.conf");
+        assertThatThrownBy(() -> PoolFileParser.parse(missing)).isInstanceOf(java.io.IOException.class)
+                .hasMessage("no pool file " + missing);
+    }
+
+    @Test
     void malformedFilesNameTheLine(@TempDir Path dir) {
         String ok = "server a 127.0.0.1:1 127.0.0.1:2";
         String secret = "secret hex:" + HEX;
@@ -59,6 +66,9 @@ class PoolFileParserTest {
                 {List.of(secret, "server a 127.0.0.1 127.0.0.1:2"), "line 2", "is not HOST:PORT"},
                 {List.of(secret, "server a 127.0.0.1:x 127.0.0.1:2"), "line 2", "bad port 'x'"},
                 {List.of(secret, "servers a b c"), "line 2", "unknown directive 'servers'"},
+                {List.of(secret, ok, "server b 127.0.0.1:1 127.0.0.1:4"), "line 3",
+                        "is the service address of 'b' (line 3) and also the service address of 'a' (line 2)"},
+                {List.of(secret, "server a 127.0.0.1:1 127.0.0.1:1"), "line 2", "every address must be different"},
                 {List.of("secret hex:abc", ok), "line 1", "not valid hex"},
                 {List.of("secret hex:0011", ok), "line 1", "at least 16"},
                 {List.of("secret plain", ok), "line 1", "must start with hex:"},

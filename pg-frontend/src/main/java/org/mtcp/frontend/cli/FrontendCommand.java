@@ -82,7 +82,8 @@ public final class FrontendCommand implements Callable<Integer> {
             description = "How long a resuming front-end waits for the old one's transaction before it is aborted.")
     Duration reconnectTimeout;
 
-    @Option(names = "--max-body", paramLabel = "BYTES", defaultValue = "1048576", description = "Largest batch request body.")
+    @Option(names = "--max-body", paramLabel = "BYTES", defaultValue = "1m", converter = SizeConverter.class,
+            description = "Largest batch request body (e.g. 512k, 2m).")
     int maxBody;
 
     @Option(names = "--max-transactions", paramLabel = "N", defaultValue = "10000", description = "Most transactions in a batch.")
@@ -102,6 +103,7 @@ public final class FrontendCommand implements Callable<Integer> {
         if (dbPoolSize < 1 || maxBody < 1 || maxTransactions < 1) {
             throw new ParameterException(spec.commandLine(), "--db-pool-size, --max-body and --max-transactions must be positive");
         }
+        checkJdbcUrl(db);
         Operations.Builder ops = Operations.builder();
         List<FrontendConfig.AppSchema> schemas = new ArrayList<>();
         for (OperationProvider provider : ServiceLoader.load(OperationProvider.class)) {
@@ -153,6 +155,36 @@ public final class FrontendCommand implements Callable<Integer> {
                 LOG.warn("SIGHUP: the pool file was not reloaded, the old pool stays: {}", e.getMessage());
             }
         });
+    }
+
+    /** pgjdbc's URL only ("No suitable driver" says nothing); the libpq form gets its JDBC equivalent. */
+    private void checkJdbcUrl(String url) {
+        java.util.regex.Matcher libpq = java.util.regex.Pattern.compile("postgres(?:ql)?://(?:[^@/]*@)?(.*)").matcher(url);
+        if (libpq.matches()) {
+            throw new ParameterException(spec.commandLine(), "--db takes a JDBC URL: jdbc:postgresql://" + libpq.group(1)
+                    + " (not " + url + "); the user goes in --db-user, the password in $" + dbPasswordEnv);
+        }
+        if (!url.startsWith("jdbc:postgresql:")) {
+            throw new ParameterException(spec.commandLine(),
+                    "--db must be a PostgreSQL JDBC URL (jdbc:postgresql://HOST:PORT/DATABASE), got " + url);
+        }
+    }
+
+    /** Byte sizes in {@link ValueSyntax} that fit an int: 1048576, 512k, 2m. */
+    public static final class SizeConverter implements ITypeConverter<Integer> {
+        @Override
+        public Integer convert(String value) {
+            long bytes;
+            try {
+                bytes = ValueSyntax.byteSize(value);
+            } catch (IllegalArgumentException e) {
+                throw new picocli.CommandLine.TypeConversionException(e.getMessage());
+            }
+            if (bytes > Integer.MAX_VALUE) {
+                throw new picocli.CommandLine.TypeConversionException("'" + value + "' is too large (at most 2047m)");
+            }
+            return (int) bytes;
+        }
     }
 
     /** Durations in {@link ValueSyntax}: 500ms, 5s, 2m. */

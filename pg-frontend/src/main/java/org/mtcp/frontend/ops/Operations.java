@@ -72,16 +72,11 @@ public final class Operations {
                 continue;
             }
             if (!p.type().accepts(value)) {
-                throw new InvalidArgumentsException("args." + p.name(),
-                        "must be " + article(p.type().jsonName()) + ", got " + value.getNodeType().name().toLowerCase(java.util.Locale.ROOT));
+                throw new InvalidArgumentsException("args." + p.name(), p.type().refusal(value));
             }
             values.put(p.name(), p.type().toJava(value));
         }
         return new Arguments(values);
-    }
-
-    private static String article(String type) {
-        return (type.startsWith("i") ? "an " : "a ") + type;
     }
 
     /** Arguments that don't match an operation's declaration. */

@@ -25,6 +25,16 @@ public enum ParamType {
         };
     }
 
+    /** Why {@code value} is refused for this type (it is not {@link #accepts accepted}), for the 400 error. */
+    String refusal(JsonNode value) {
+        if (this == INTEGER && value.isIntegralNumber()) {
+            return "must be an integer from " + Long.MIN_VALUE + " to " + Long.MAX_VALUE + ", got " + value.asText();
+        }
+        String type = jsonName();
+        return "must be " + (type.startsWith("i") ? "an " : "a ") + type + ", got "
+                + value.getNodeType().name().toLowerCase(Locale.ROOT);
+    }
+
     Object toJava(JsonNode value) {
         return switch (this) {
             case INTEGER -> value.longValue();

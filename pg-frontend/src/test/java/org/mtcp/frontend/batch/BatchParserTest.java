@@ -49,6 +49,15 @@ class BatchParserTest {
     }
 
     @Test
+    void anIntegerTooLargeForLongSaysSo() {
+        assertThatThrownBy(() -> parse("{\"transactions\":[{\"op\":\"add\",\"args\":{\"key\":\"k\",\"delta\":99999999999999999999}}]}"))
+                .isInstanceOf(BadRequestException.class)
+                .hasMessageContaining("must be an integer from -9223372036854775808 to 9223372036854775807, got 99999999999999999999");
+        assertThatThrownBy(() -> parse("{\"transactions\":[{\"op\":\"add\",\"args\":{\"key\":\"k\",\"delta\":\"5\"}}]}"))
+                .isInstanceOf(BadRequestException.class).hasMessageContaining("must be an integer, got string");
+    }
+
+    @Test
     void linesHaveAFixedShape() {
         assertThat(Lines.aborted(2, 77, "negative", "k \"q\"", "fe1"))
                 .isEqualTo("{\"seq\":2,\"outcome\":\"aborted\",\"tid\":\"77\",\"error\":{\"code\":\"negative\",\"message\":\"k \\\"q\\\"\"},\"frontend\":\"fe1\"}\n");

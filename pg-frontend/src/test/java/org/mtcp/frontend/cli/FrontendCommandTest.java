@@ -43,11 +43,25 @@ class FrontendCommandTest {
     void anUnreadablePoolFileIsAClearError(@TempDir Path dir) throws Exception {
         Run r = run("--pool", dir.resolve("missing.pool").toString(), "--name", "fe1", "--db", "jdbc:postgresql://127.0.0.1:1/x");
         assertThat(r.exit()).isEqualTo(1);
-        assertThat(r.err()).startsWith("error: cannot read the pool file");
+        assertThat(r.err().strip()).isEqualTo("error: no pool file " + dir.resolve("missing.pool"));
         Path pool = Files.writeString(dir.resolve("p.pool"), "garbage\n");
         Run bad = run("--pool", pool.toString(), "--name", "fe1", "--db", "jdbc:postgresql://127.0.0.1:1/x");
         assertThat(bad.exit()).isEqualTo(1);
-        assertThat(bad.err()).startsWith("error: cannot read the pool file");
+        assertThat(bad.err()).startsWith("error: invalid pool file: " + pool + " line 1: unknown directive 'garbage'");
+    }
+
+    @Test
+    void sizesTakeUnitsAndTheDatabaseUrlMustBeJdbc(@TempDir Path dir) {
+        Run sizes = run("--pool", dir.resolve("missing.pool").toString(), "--name", "fe1",
+                "--db", "jdbc:postgresql://127.0.0.1:1/x", "--max-body", "2m");
+        assertThat(sizes.err()).doesNotContain("--max-body");     // accepted: the run fails later, on the pool file
+        assertThat(sizes.exit()).isEqualTo(1);
+        Run url = run("--pool", "p", "--name", "fe1", "--db", "postgres://u@db:5432/bank");
+        assertThat(url.exit()).isEqualTo(2);
+        assertThat(url.err()).contains("--db takes a JDBC URL: jdbc:postgresql://db:5432/bank (not postgres://u@db:5432/bank)");
+        Run other = run("--pool", "p", "--name", "fe1", "--db", "jdbc:mysql://db/bank");
+        assertThat(other.exit()).isEqualTo(2);
+        assertThat(other.err()).contains("--db must be a PostgreSQL JDBC URL (jdbc:postgresql://HOST:PORT/DATABASE)");
     }
 
     @Test

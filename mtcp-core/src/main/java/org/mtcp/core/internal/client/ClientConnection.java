@@ -26,6 +26,7 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
 import org.mtcp.core.ClientOptions;
+import org.mtcp.core.UnavailableServers;
 import org.mtcp.core.ConnectionId;
 import org.mtcp.core.ConnectionResetException;
 import org.mtcp.core.MigrationEvent;
@@ -147,22 +148,50 @@ public final class ClientConnection {
         this.serverWindowEnd = w.windowEnd();
         this.serverMaxPayload = Math.min(w.maxFrameSize(), Wire.PREFERRED_DATA_PAYLOAD);
         this.advertisedWindowEnd = options.receiveBufferSize();
-        updatePeers(w);
+        replacePeers(w.peers());
         used.add(holder);
     }
 
     /** Connects to the first address of {@code pool} that answers WELCOME. */
     public static ClientConnection connect(List<InetSocketAddress> pool, ClientOptions options) throws IOException {
+        return connect(pool, options, null);
+    }
+
+    /**
+     * Connects to the first address that answers WELCOME, trying those {@code unavailable}
+     * avoids last (when given) and telling it which refused with {@code shutdown}, could not be
+     * reached, or took the connection.
+     */
+    public static ClientConnection connect(List<InetSocketAddress> pool, ClientOptions options,
+            UnavailableServers unavailable) throws IOException {
         if (pool.isEmpty()) {
             throw new IllegalArgumentException("the pool has no address");
         }
         List<String> errors = new ArrayList<>();
         Frame.Hello hello = Frame.Hello.newConnection(options.maxFrameSize(), options.receiveBufferSize(),
                 keepaliveMillis(options));
-        for (InetSocketAddress address : pool) {
+        for (InetSocketAddress address : unavailable == null ? pool : unavailable.order(pool)) {
+            Handshake h;
             try {
-                Handshake h = Handshake.perform(address, hello, options.connectTimeout().toNanos(),
-                        options.maxFrameSize());
+                h = Handshake.perform(address, hello, options.connectTimeout().toNanos(), options.maxFrameSize());
+            } catch (RefusedException e) {
+                // Draining: it will refuse every new connection until it is gone.
+                if (e.code == ResetCode.SHUTDOWN && unavailable != null) {
+                    unavailable.markUnavailable(address);
+                }
+                errors.add(address + ": " + e.getMessage());
+                continue;
+            } catch (IOException e) {
+                if (unavailable != null) {
+                    unavailable.markUnavailable(address);
+                }
+                errors.add(address + ": " + e.getMessage());
+                continue;
+            }
+            if (unavailable != null) {
+                unavailable.markAvailable(address);
+            }
+            try {
                 ClientConnection c = new ClientConnection(options, h);
                 c.start(h);
                 return c;
@@ -200,12 +229,13 @@ public final class ClientConnection {
         return (int) Math.min(Integer.MAX_VALUE, keepaliveMillis(options) * (long) options.missedKeepalives());
     }
 
-    private void updatePeers(Frame.Welcome w) {
-        if (w.peers().isEmpty()) {
+    /** Replaces the migration targets; an empty list (not carried) keeps the ones known. */
+    private void replacePeers(List<Frame.Peer> announced) {
+        if (announced.isEmpty()) {
             return;
         }
         peers.clear();
-        for (Frame.Peer p : w.peers()) {
+        for (Frame.Peer p : announced) {
             peers.put(p.name(), InetSocketAddress.createUnresolved(p.host(), p.port()));
         }
     }
@@ -260,7 +290,7 @@ public final class ClientConnection {
         }
     }
 
-    /** The pool members the client knows (from the last WELCOME), in order. */
+    /** The pool members the client knows (from the last WELCOME or CERT), in order. */
     public List<String> peers() {
         lock.lock();
         try {
@@ -517,7 +547,12 @@ public final class ClientConnection {
                     serverRequestTarget = m.target();
                     serverRequestReason = m.reason();
                 }
-                case Frame.Cert c -> certificate = c.certificate();
+                case Frame.Cert c -> {
+                    certificate = c.certificate();
+                    // Version 2: the pool as the holder sees it now; members removed from it are
+                    // no longer migration targets, new ones are.
+                    replacePeers(c.peers());
+                }
                 default -> throw new ProtocolException("unexpected " + f.type() + " from the holder");
             }
             changed.signalAll();
@@ -983,7 +1018,7 @@ public final class ClientConnection {
         lock.lock();
         try {
             address = peers.get(name);
-            hello = new Frame.Hello(Wire.VERSION, Frame.HelloKind.MIGRATE, options.maxFrameSize(), inBuf.end(),
+            hello = new Frame.Hello(Wire.SERVICE_VERSION, Frame.HelloKind.MIGRATE, options.maxFrameSize(), inBuf.end(),
                     inBuf.start() + options.receiveBufferSize(), keepaliveMillis(options), id, epoch, certificate);
         } finally {
             lock.unlock();
@@ -1022,7 +1057,7 @@ public final class ClientConnection {
             epoch = w.epoch();
             certificate = w.certificate();
             holder = w.server();
-            updatePeers(w);
+            replacePeers(w.peers());
             used.add(holder);
             migrations++;
             serverWindowEnd = w.windowEnd();

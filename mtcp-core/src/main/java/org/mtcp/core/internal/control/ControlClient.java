@@ -10,9 +10,10 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import org.mtcp.core.ConnectionId;
 import org.mtcp.core.PoolMember;
+import org.mtcp.core.ValueSyntax;
 import org.mtcp.core.transfer.ConnectionState;
-import org.mtcp.core.transfer.TransferException;
 import org.mtcp.core.transfer.TransferException.Reason;
+import org.mtcp.core.transfer.TransferException;
 
 /**
  * The requesting side of the control plane: fetches connection state from other members over
@@ -130,7 +131,7 @@ public final class ControlClient implements Closeable {
     private static TransferException unreachable(PoolMember holder, IOException e) {
         String why = e instanceof SocketTimeoutException ? "no answer in time" : e.toString();
         return new TransferException(Reason.UNREACHABLE, "holder " + holder.name() + " unreachable at "
-                + holder.control() + ": " + why, e);
+                + ValueSyntax.format(holder.control()) + ": " + why, e);
     }
 
     /** Drops pooled channels to {@code name} (the member changed address or restarted). */

@@ -629,7 +629,9 @@ public final class ServerConnection implements MtcpServerConnection {
                 }
                 if (certDue && certificate != null) {
                     certDue = false;
-                    frames.add(FrameEncoder.encode(new Frame.Cert(certificate.encode())));
+                    List<Frame.Peer> peers = l.clientVersion >= Wire.CERT_PEERS_VERSION
+                            ? engine.announcedPeers() : List.of();
+                    frames.add(FrameEncoder.encode(new Frame.Cert(certificate.encode(), peers)));
                 }
                 if (migrateTarget != null) {
                     frames.add(FrameEncoder.encode(new Frame.MigrateRequest(migrateTarget, migrateReason)));
@@ -817,14 +819,33 @@ public final class ServerConnection implements MtcpServerConnection {
             if (c != null && link != null) {
                 long halfLife = engine.certificates().lifetime().toMillis() / 2;
                 if (engine.clock().millis() >= c.expiresAtMillis() - halfLife) {
-                    certificate = engine.certificates().issue(id, epoch, engine.name());
-                    certDue = true;
-                    changed.signalAll();
+                    issueCertificateLocked();
                 }
             }
         } finally {
             lock.unlock();
         }
+    }
+
+    /**
+     * The pool changed: send the client a fresh certificate now, with the current peer list
+     * (CERT). An orphan gets the peers in the WELCOME when its client comes back.
+     */
+    void refreshCertificate() {
+        lock.lock();
+        try {
+            if (state == State.OPEN && certificate != null) {
+                issueCertificateLocked();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void issueCertificateLocked() {
+        certificate = engine.certificates().issue(id, epoch, engine.name());
+        certDue = true;
+        changed.signalAll();
     }
 
     // ------------------------------------------------------------------ introspection (tests, stats)

@@ -2,10 +2,13 @@ package org.mtcp.core.internal.server;
 
 import java.io.Closeable;
 import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PushbackInputStream;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
@@ -24,6 +27,7 @@ import org.mtcp.core.PoolConfig;
 import org.mtcp.core.PoolMember;
 import org.mtcp.core.ServerOptions;
 import org.mtcp.core.ServerStats;
+import org.mtcp.core.ValueSyntax;
 import org.mtcp.core.internal.Threads;
 import org.mtcp.core.internal.cert.Certificate;
 import org.mtcp.core.internal.cert.CertificateAuthority;
@@ -148,7 +152,7 @@ public final class ServerEngine implements TransferContext, Closeable {
             return s;
         } catch (IOException e) {
             s.close();
-            throw new IOException(name + ": cannot bind the " + what + " address " + address + ": " + e.getMessage(), e);
+            throw new IOException(name + ": cannot bind the " + what + " address " + ValueSyntax.format(address) + ": " + e.getMessage(), e);
         }
     }
 
@@ -205,8 +209,10 @@ public final class ServerEngine implements TransferContext, Closeable {
     }
 
     /**
-     * Replaces the view of the pool (members added, real ports after binding port 0). The
-     * secret must not change; this server's own entry must still be there.
+     * Replaces the view of the pool (members added or removed, real ports after binding port 0).
+     * The secret must not change; this server's own entry must still be there. When the members
+     * changed, every connection held here gets a fresh certificate with the new peer list (CERT),
+     * so its client migrates only to current members.
      */
     public void updatePool(PoolConfig next) {
         if (!Arrays.equals(next.secret(), pool.secret())) {
@@ -222,6 +228,46 @@ public final class ServerEngine implements TransferContext, Closeable {
                 controlClient.forget(m.name());
             }
         }
+        if (!previous.members().equals(next.members())) {
+            // Clients learn the members only from WELCOME and CERT: send every connection held
+            // here a fresh certificate with the new peer list now, not at its next refresh.
+            for (ServerConnection c : table.all()) {
+                c.refreshCertificate();
+            }
+            LOG.info("{}: pool updated to {}; {} connection(s) told", name,
+                    next.members().stream().map(PoolMember::name).toList(), table.size());
+        }
+    }
+
+    /**
+     * Whether the stream starts with an ASCII capital: an HTTP request line (or other text), never
+     * an M-TCP frame, whose 4-byte length would then exceed any frame size. Peeks one byte.
+     */
+    private static boolean startsWithText(PushbackInputStream in) throws IOException {
+        int first = in.read();
+        if (first < 0) {
+            return false;
+        }
+        in.unread(first);
+        return first >= 'A' && first <= 'Z';
+    }
+
+    /** A plain HTTP client (curl, a browser) at a service port: an answer it can show, not a binary RESET. */
+    private void answerNotMtcp(Socket s) {
+        byte[] body = ("This is the M-TCP service port of server " + name + ", not HTTP: connect through "
+                + "./mtcp proxy --pool FILE --listen HOST:PORT, or with an MtcpSocket (docs/cli.md).\n")
+                .getBytes(StandardCharsets.UTF_8);
+        String head = "HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: "
+                + body.length + "\r\nConnection: close\r\n\r\n";
+        try {
+            OutputStream out = s.getOutputStream();
+            out.write(head.getBytes(StandardCharsets.US_ASCII));
+            out.write(body);
+            out.flush();
+        } catch (IOException e) {
+            LOG.debug("{}: plain client at {} gone before the answer: {}", name, s.getRemoteSocketAddress(), e.toString());
+        }
+        LOG.debug("{}: plain (non-M-TCP) client at {} told to use the proxy", name, s.getRemoteSocketAddress());
     }
 
     // ------------------------------------------------------------------ accept
@@ -291,10 +337,16 @@ public final class ServerEngine implements TransferContext, Closeable {
         try {
             s.setTcpNoDelay(true);
             s.setSoTimeout(millis(options.handshakeTimeout()));
-            FrameReader<Frame> reader = new FrameReader<>(s.getInputStream(), new FrameDecoder(options.maxFrameSize()));
+            PushbackInputStream in = new PushbackInputStream(s.getInputStream(), 1);
+            FrameReader<Frame> reader = new FrameReader<>(in, new FrameDecoder(options.maxFrameSize()));
             link = new ServerLink(s, reader);
             Frame f;
             try {
+                if (startsWithText(in)) {
+                    rejected.incrementAndGet();
+                    answerNotMtcp(s);
+                    return;
+                }
                 f = reader.read();
             } catch (SocketTimeoutException e) {
                 throw new Refusal(ResetCode.LIMIT_EXCEEDED, "no HELLO within the handshake timeout of "
@@ -309,10 +361,12 @@ public final class ServerEngine implements TransferContext, Closeable {
             if (!(f instanceof Frame.Hello h)) {
                 throw new Refusal(ResetCode.PROTOCOL_ERROR, "expected HELLO, got " + f.type(), "");
             }
-            if (h.version() != Wire.VERSION) {
+            if (!FrameDecoder.spoken(h.version())) {
                 throw new Refusal(ResetCode.UNSUPPORTED_VERSION, "protocol version " + h.version()
-                        + " is not supported (this server speaks " + Wire.VERSION + ")", "");
+                        + " is not supported (this server speaks " + Wire.VERSION + " to "
+                        + Wire.SERVICE_VERSION + ")", "");
             }
+            link.clientVersion = h.version();
             if (closed || draining) {
                 throw new Refusal(ResetCode.SHUTDOWN, "server " + name + " is shutting down", "");
             }
@@ -355,7 +409,7 @@ public final class ServerEngine implements TransferContext, Closeable {
         conn.setCertificate(cert);
         table.put(conn);
         try {
-            link.writeNow(FrameEncoder.encode(welcome(conn, cert)));
+            link.writeNow(FrameEncoder.encode(welcome(link, conn, cert)));
         } catch (IOException e) {
             table.remove(id, conn);
             throw e;
@@ -437,7 +491,7 @@ public final class ServerEngine implements TransferContext, Closeable {
             }
             enqueue(conn);
             try {
-                link.writeNow(FrameEncoder.encode(welcome(conn, next)));
+                link.writeNow(FrameEncoder.encode(welcome(link, conn, next)));
             } catch (IOException e) {
                 // The client may come back with the same certificate (see ServerConnection.readmission).
                 conn.linkEnded(link, "WELCOME could not be sent: " + e);
@@ -459,7 +513,7 @@ public final class ServerEngine implements TransferContext, Closeable {
         } catch (ProtocolException e) {
             throw new Refusal(ResetCode.PROTOCOL_ERROR, e.getMessage(), "");
         }
-        link.writeNow(FrameEncoder.encode(welcome(conn, conn.certificate())));
+        link.writeNow(FrameEncoder.encode(welcome(link, conn, conn.certificate())));
         link.start(conn, silenceTimeout(h));
         LOG.debug("{}: readmitted connection {} at epoch {}", name, conn.id(), conn.epoch());
         return true;
@@ -472,7 +526,18 @@ public final class ServerEngine implements TransferContext, Closeable {
         }
     }
 
-    private Frame.Welcome welcome(ServerConnection conn, Certificate cert) {
+    /** WELCOME in the version of the client's HELLO on {@code link}. */
+    private Frame.Welcome welcome(ServerLink link, ServerConnection conn, Certificate cert) {
+        return new Frame.Welcome(link.clientVersion, conn.id(), conn.epoch(), name, cert.encode(),
+                conn.receivedOffset(), conn.windowEndOffset(), options.maxFrameSize(),
+                millis(options.keepaliveInterval()), announcedPeers());
+    }
+
+    /**
+     * The pool's members as clients should reach them, in pool order (WELCOME, and CERT from
+     * version 2): members whose service port is not known yet are left out.
+     */
+    List<Frame.Peer> announcedPeers() {
         List<Frame.Peer> peers = new ArrayList<>();
         for (PoolMember m : pool.members()) {
             InetSocketAddress a = m.name().equals(name) && m.service().getPort() == 0
@@ -481,9 +546,7 @@ public final class ServerEngine implements TransferContext, Closeable {
                 peers.add(new Frame.Peer(m.name(), a.getHostString(), a.getPort()));
             }
         }
-        return new Frame.Welcome(Wire.VERSION, conn.id(), conn.epoch(), name, cert.encode(),
-                conn.receivedOffset(), conn.windowEndOffset(), options.maxFrameSize(),
-                millis(options.keepaliveInterval()), peers);
+        return peers;
     }
 
     /** This server's service address as clients should use it: the configured host, the bound port. */

@@ -9,6 +9,7 @@ import java.util.ArrayDeque;
 import java.util.List;
 import org.mtcp.core.internal.Threads;
 import org.mtcp.core.internal.wire.Frame;
+import org.mtcp.core.internal.wire.Wire;
 import org.mtcp.core.internal.wire.FrameReader;
 import org.mtcp.core.internal.wire.ProtocolException;
 
@@ -28,6 +29,9 @@ final class ServerLink {
     final OutputStream out;
     final String remote;
     private ServerConnection conn;
+
+    /** The service protocol version of the client's HELLO on this link (CERT peers from 2). */
+    volatile int clientVersion = Wire.VERSION;
 
     // Guarded by conn.lock:
     long sendCursor;

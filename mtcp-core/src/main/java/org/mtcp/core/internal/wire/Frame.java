@@ -43,7 +43,7 @@ public sealed interface Frame {
         }
 
         public static Hello newConnection(int maxFrameSize, long windowEnd, int keepaliveMillis) {
-            return new Hello(Wire.VERSION, HelloKind.NEW, maxFrameSize, 0, windowEnd,
+            return new Hello(Wire.SERVICE_VERSION, HelloKind.NEW, maxFrameSize, 0, windowEnd,
                     keepaliveMillis, null, 0, new byte[0]);
         }
 
@@ -217,8 +217,23 @@ public sealed interface Frame {
         }
     }
 
-    /** A refreshed certificate for the current epoch. */
-    record Cert(byte[] certificate) implements Frame {
+    /**
+     * A refreshed certificate for the current epoch. From protocol version 2 it also carries the
+     * pool's current peer list (the client's migration targets), so a pool change reaches
+     * connected clients; an empty list means "not carried" (a version-1 CERT): the client keeps
+     * the peers it knows. A carried list is never empty (the holder is always a member).
+     */
+    record Cert(byte[] certificate, List<Peer> peers) implements Frame {
+        public Cert {
+            Objects.requireNonNull(certificate);
+            peers = List.copyOf(peers);
+        }
+
+        /** A version-1 CERT: the certificate alone. */
+        public Cert(byte[] certificate) {
+            this(certificate, List.of());
+        }
+
         @Override
         public FrameType type() {
             return FrameType.CERT;
@@ -226,17 +241,17 @@ public sealed interface Frame {
 
         @Override
         public boolean equals(Object o) {
-            return o instanceof Cert c && Arrays.equals(certificate, c.certificate);
+            return o instanceof Cert c && Arrays.equals(certificate, c.certificate) && peers.equals(c.peers);
         }
 
         @Override
         public int hashCode() {
-            return Arrays.hashCode(certificate);
+            return Arrays.hashCode(certificate) * 31 + peers.hashCode();
         }
 
         @Override
         public String toString() {
-            return "CERT{" + certificate.length + " bytes}";
+            return "CERT{" + certificate.length + " bytes, peers=" + peers.size() + "}";
         }
     }
 }

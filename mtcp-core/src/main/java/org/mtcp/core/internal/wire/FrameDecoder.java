@@ -9,7 +9,8 @@ import org.mtcp.core.internal.wire.Frame.HelloKind;
  * Decoder of the service protocol (see {@code docs/protocol.md}): the framing state machine of
  * {@link LengthPrefixedDecoder} plus one bounds-checked parser per {@link FrameType}.
  *
- * <p>A HELLO whose version byte is not {@link Wire#VERSION} decodes to a HELLO carrying only that
+ * <p>A HELLO whose version byte is not one this code speaks ({@link Wire#VERSION} to {@link
+ * Wire#SERVICE_VERSION}) decodes to a HELLO carrying only that
  * version (the rest of its body is not interpreted), so the server can answer with a clear
  * "unsupported version" RESET instead of a parse error.
  */
@@ -81,15 +82,20 @@ public final class FrameDecoder extends LengthPrefixedDecoder<Frame> {
             case MIGRATE_REQUEST -> new Frame.MigrateRequest(
                     r.string("MIGRATE_REQUEST target", Wire.MAX_NAME_BYTES),
                     r.string("MIGRATE_REQUEST reason", Wire.MAX_MESSAGE_BYTES));
-            case CERT -> new Frame.Cert(r.blob16("CERT certificate", Wire.MAX_CERTIFICATE_BYTES));
+            case CERT -> cert(r);
         };
         r.end(type.toString());
         return f;
     }
 
+    /** Versions 1 and 2 of the service protocol share the HELLO and WELCOME layouts. */
+    public static boolean spoken(int version) {
+        return version >= Wire.VERSION && version <= Wire.SERVICE_VERSION;
+    }
+
     private static Frame.Hello hello(WireReader r) throws ProtocolException {
         int version = r.u8("HELLO version");
-        if (version != Wire.VERSION) {
+        if (!spoken(version)) {
             r.rest();
             return new Frame.Hello(version, HelloKind.NEW, 0, 0, 0, 0, null, 0, new byte[0]);
         }
@@ -117,7 +123,7 @@ public final class FrameDecoder extends LengthPrefixedDecoder<Frame> {
 
     private static Frame.Welcome welcome(WireReader r) throws ProtocolException {
         int version = r.u8("WELCOME version");
-        if (version != Wire.VERSION) {
+        if (!spoken(version)) {
             throw new ProtocolException("WELCOME has unsupported version " + version);
         }
         ConnectionId id = connectionId(r, "WELCOME");
@@ -128,22 +134,40 @@ public final class FrameDecoder extends LengthPrefixedDecoder<Frame> {
         long window = r.offset("WELCOME window");
         int maxFrame = frameSize(r.u32("WELCOME max frame size"), "WELCOME");
         int keepalive = keepalive(r.u32("WELCOME keepalive"), "WELCOME");
-        int count = r.u16("WELCOME peer count");
+        List<Frame.Peer> peers = peers(r, "WELCOME");
+        return new Frame.Welcome(version, id, epoch, server, cert, received, window, maxFrame,
+                keepalive, peers);
+    }
+
+    /** A CERT: the certificate, then (version 2) a non-empty peer list when any bytes follow. */
+    private static Frame.Cert cert(WireReader r) throws ProtocolException {
+        byte[] cert = r.blob16("CERT certificate", Wire.MAX_CERTIFICATE_BYTES);
+        if (r.remaining() == 0) {
+            return new Frame.Cert(cert);
+        }
+        List<Frame.Peer> peers = peers(r, "CERT");
+        if (peers.isEmpty()) {
+            throw new ProtocolException("CERT carries an empty peer list");
+        }
+        return new Frame.Cert(cert, peers);
+    }
+
+    private static List<Frame.Peer> peers(WireReader r, String frame) throws ProtocolException {
+        int count = r.u16(frame + " peer count");
         if (count > Wire.MAX_PEERS) {
-            throw new ProtocolException("WELCOME lists " + count + " peers, more than " + Wire.MAX_PEERS);
+            throw new ProtocolException(frame + " lists " + count + " peers, more than " + Wire.MAX_PEERS);
         }
         List<Frame.Peer> peers = new ArrayList<>(count);
         for (int i = 0; i < count; i++) {
-            String name = name(r, "WELCOME peer name");
-            String host = name(r, "WELCOME peer host");
-            int port = r.u16("WELCOME peer port");
+            String name = name(r, frame + " peer name");
+            String host = name(r, frame + " peer host");
+            int port = r.u16(frame + " peer port");
             if (port == 0) {
-                throw new ProtocolException("WELCOME peer " + name + " has port 0");
+                throw new ProtocolException(frame + " peer " + name + " has port 0");
             }
             peers.add(new Frame.Peer(name, host, port));
         }
-        return new Frame.Welcome(version, id, epoch, server, cert, received, window, maxFrame,
-                keepalive, peers);
+        return peers;
     }
 
     static ConnectionId connectionId(WireReader r, String what) throws ProtocolException {

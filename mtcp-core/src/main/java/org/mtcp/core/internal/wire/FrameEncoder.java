@@ -25,11 +25,8 @@ public final class FrameEncoder {
                 w.u8(m.version());
                 id(w, m.id());
                 w.i64(m.epoch()).string(m.server()).blob16(m.certificate()).i64(m.received())
-                        .i64(m.windowEnd()).u32(m.maxFrameSize()).u32(m.keepaliveMillis())
-                        .u16(m.peers().size());
-                for (Frame.Peer p : m.peers()) {
-                    w.string(p.name()).string(p.host()).u16(p.port());
-                }
+                        .i64(m.windowEnd()).u32(m.maxFrameSize()).u32(m.keepaliveMillis());
+                peers(w, m.peers());
             }
             case Frame.Data d -> w.i64(d.offset()).raw(d.payload());
             case Frame.Ack a -> w.i64(a.received()).i64(a.stable()).i64(a.windowEnd()).u8(a.flags());
@@ -41,7 +38,12 @@ public final class FrameEncoder {
                     .string(r.hint());
             case Frame.MigrateRequest m -> w.string(m.target())
                     .string(truncate(m.reason(), Wire.MAX_MESSAGE_BYTES));
-            case Frame.Cert c -> w.blob16(c.certificate());
+            case Frame.Cert c -> {
+                w.blob16(c.certificate());
+                if (!c.peers().isEmpty()) {
+                    peers(w, c.peers());
+                }
+            }
         }
         w.patchU32(0, w.size() - Wire.LENGTH_BYTES);
         return w.toByteArray();
@@ -64,6 +66,14 @@ public final class FrameEncoder {
         w.u32(1 + 8 + len).u8(FrameType.DATA.code).i64(offset);
         System.arraycopy(w.toByteArray(), 0, frame, 0, DATA_HEADER_BYTES);
         return frame;
+    }
+
+    /** A peer list: {@code u16 n}, n × (name, host, port); in WELCOME and (version 2) CERT. */
+    private static void peers(WireWriter w, java.util.List<Frame.Peer> peers) {
+        w.u16(peers.size());
+        for (Frame.Peer p : peers) {
+            w.string(p.name()).string(p.host()).u16(p.port());
+        }
     }
 
     static void id(WireWriter w, ConnectionId id) {

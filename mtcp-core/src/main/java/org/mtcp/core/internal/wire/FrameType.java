@@ -26,8 +26,11 @@ public enum FrameType {
     RESET(0x09, 2 + 2 + 2, 2 + 2 + Wire.MAX_MESSAGE_BYTES + 2 + Wire.MAX_NAME_BYTES),
     /** Server to client: please migrate (to the named server, or any if empty). */
     MIGRATE_REQUEST(0x0A, 2 + 2, 2 + Wire.MAX_NAME_BYTES + 2 + Wire.MAX_MESSAGE_BYTES),
-    /** Server to client: a fresh certificate for the current epoch (before the old one expires). */
-    CERT(0x0B, 2, 2 + Wire.MAX_CERTIFICATE_BYTES);
+    /**
+     * Server to client: a fresh certificate for the current epoch (before the old one expires, or
+     * when the pool changed); from protocol version 2 followed by the current peer list.
+     */
+    CERT(0x0B, 2, 2 + Wire.MAX_CERTIFICATE_BYTES + 2 + Wire.MAX_PEERS * Wire.MAX_PEER_BYTES);
 
     private static final FrameType[] BY_CODE = new FrameType[256];
 

@@ -4,8 +4,21 @@ package org.mtcp.core.internal.wire;
 public final class Wire {
     private Wire() {}
 
-    /** The protocol version carried in HELLO and WELCOME (and the control-plane hello). */
+    /**
+     * The control plane's version, and the oldest service protocol version a server still speaks
+     * (HELLO and WELCOME of version 1 have the same layout as version 2).
+     */
     public static final int VERSION = 1;
+
+    /**
+     * The service protocol version this code speaks: what a client sends in HELLO. Version 2 adds
+     * the peer list to CERT; a server answers each client in the version of its HELLO and sends
+     * the peer list in CERT only to version-2 clients, so version-1 clients keep working.
+     */
+    public static final int SERVICE_VERSION = 2;
+
+    /** The first service version whose CERT frames may carry the pool's peer list. */
+    public static final int CERT_PEERS_VERSION = 2;
 
     /** Bytes of the length prefix that starts every frame. */
     public static final int LENGTH_BYTES = 4;
@@ -22,8 +35,11 @@ public final class Wire {
     /** Largest certificate accepted anywhere. */
     public static final int MAX_CERTIFICATE_BYTES = 1024;
 
-    /** Most peers a WELCOME may list. */
+    /** Most peers a WELCOME or CERT may list. */
     public static final int MAX_PEERS = 256;
+
+    /** Largest encoded peer in a peer list: name and host strings, port. */
+    public static final int MAX_PEER_BYTES = 2 + MAX_NAME_BYTES + 2 + MAX_NAME_BYTES + 2;
 
     /** Smallest frame size limit anyone may configure: a frame must fit a useful handshake. */
     public static final int MIN_MAX_FRAME_SIZE = 1024;

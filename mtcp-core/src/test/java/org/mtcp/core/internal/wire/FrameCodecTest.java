@@ -151,6 +151,43 @@ class FrameCodecTest {
     }
 
     @Test
+    void aCertOfVersionOneCarriesNoPeersAndAnEmptyCarriedListIsAnError() throws Exception {
+        byte[] certOnly = withBody(FrameType.CERT, new byte[] {0, 2, 7, 8});
+        FrameDecoder d = new FrameDecoder(4096);
+        d.feed(certOnly, 0, certOnly.length);
+        assertThat(d.poll()).isEqualTo(new Frame.Cert(new byte[] {7, 8}));
+        // The peer list, when present, names at least the holder; trailing bytes stay errors.
+        for (byte[] bad : List.of(withBody(FrameType.CERT, new byte[] {0, 0, 0, 0}),
+                withBody(FrameType.CERT, new byte[] {0, 0, 0}),
+                concatCertWithTrailingByte())) {
+            FrameDecoder e = new FrameDecoder(4096);
+            assertThatThrownBy(() -> e.feed(bad, 0, bad.length)).as(Arrays.toString(bad))
+                    .isInstanceOf(ProtocolException.class);
+        }
+    }
+
+    private static byte[] concatCertWithTrailingByte() {
+        byte[] good = FrameEncoder.encode(new Frame.Cert(new byte[0], List.of(new Frame.Peer("s1", "h", 1))));
+        byte[] body = concat(Arrays.copyOfRange(good, 5, good.length), new byte[] {0});
+        return withBody(FrameType.CERT, body);
+    }
+
+    @Test
+    void versionsOneAndTwoAreSpokenAndOthersDecodeToTheirVersionOnly() throws Exception {
+        for (int version : new int[] {Wire.VERSION, Wire.SERVICE_VERSION}) {
+            Frame.Hello sent = new Frame.Hello(version, Frame.HelloKind.NEW, 4096, 0, 10, 5, null, 0, new byte[0]);
+            byte[] frame = FrameEncoder.encode(sent);
+            FrameDecoder d = new FrameDecoder(4096);
+            d.feed(frame, 0, frame.length);
+            assertThat(d.poll()).isEqualTo(sent);
+        }
+        byte[] frame = withBody(FrameType.HELLO, concat(new byte[] {(byte) (Wire.SERVICE_VERSION + 1)}, new byte[40]));
+        FrameDecoder d = new FrameDecoder(4096);
+        d.feed(frame, 0, frame.length);
+        assertThat(((Frame.Hello) d.poll()).version()).isEqualTo(Wire.SERVICE_VERSION + 1);
+    }
+
+    @Test
     void helloOfAnotherVersionDecodesToItsVersionOnly() throws Exception {
         byte[] frame = withBody(FrameType.HELLO, concat(new byte[] {9}, new byte[40]));
         FrameDecoder d = new FrameDecoder(4096);

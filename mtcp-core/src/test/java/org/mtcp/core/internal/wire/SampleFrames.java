@@ -40,6 +40,10 @@ final class SampleFrames {
         frames.add(new Frame.MigrateRequest("", "drain"));
         frames.add(new Frame.MigrateRequest("s2", ""));
         frames.add(new Frame.Cert(cert));
+        frames.add(new Frame.Cert(cert, List.of(new Frame.Peer("s1", "127.0.0.1", 7001),
+                new Frame.Peer("s3-new", "fe3.example", 65535))));
+        frames.add(new Frame.Cert(new byte[0], List.of(new Frame.Peer("ünïcode", "::1", 1))));
+        frames.add(new Frame.Hello(Wire.VERSION, Frame.HelloKind.NEW, 1024, 0, 1, 1, null, 0, new byte[0]));
         return frames;
     }
 }

@@ -1,0 +1,58 @@
+package org.mtcp.cli.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.condition.DisabledOnOs;
+import org.junit.jupiter.api.condition.OS;
+import org.junit.jupiter.api.io.TempDir;
+import org.mtcp.cli.support.PoolFiles;
+import org.mtcp.core.PoolConfig;
+import org.mtcp.core.PoolMember;
+
+/** A real {@code mtcp proxy --pool FILE} process reloads its pool file on SIGHUP. */
+@Timeout(120)
+@DisabledOnOs(value = OS.WINDOWS, disabledReason = "no SIGHUP on Windows")
+class ProxyReloadProcessTest {
+
+    private static final Duration WAIT = Duration.ofSeconds(60);
+
+    @TempDir
+    Path work;
+
+    private static PoolMember member(String name, int port) {
+        return new PoolMember(name, new InetSocketAddress("127.0.0.1", port), new InetSocketAddress("127.0.0.1", port + 100));
+    }
+
+    private static void hangUp(CliProcess p) throws Exception {
+        Process kill = new ProcessBuilder("kill", "-HUP", Long.toString(p.process().pid())).inheritIO().start();
+        assertThat(kill.waitFor()).isZero();
+    }
+
+    @Test
+    void sighupReloadsThePoolFileAndABadFileKeepsTheOldPool() throws Exception {
+        PoolConfig pool = new PoolConfig(new byte[32], List.of(member("s1", 7001)));
+        Path file = PoolFiles.write(work.resolve("pool.conf"), pool);
+        try (CliProcess proxy = CliProcess.mtcp("proxy", List.of("proxy", "--pool", file.toString(),
+                "--listen", "127.0.0.1:0"))) {
+            proxy.awaitLine(l -> l.contains("proxy listening on "), WAIT);
+
+            PoolFiles.write(file, pool.withMember(member("s2", 7002)));
+            hangUp(proxy);
+            assertThat(proxy.awaitLine(l -> l.contains("pool reloaded from "), WAIT))
+                    .contains("added=[s2@127.0.0.1:7002] removed=[]");
+
+            Files.writeString(file, "garbage\n");
+            hangUp(proxy);
+            assertThat(proxy.awaitLine(l -> l.contains("pool reload failed"), WAIT))
+                    .contains("keeping [s1@127.0.0.1:7001, s2@127.0.0.1:7002]");
+            assertThat(proxy.process().isAlive()).isTrue();
+        }
+    }
+}
