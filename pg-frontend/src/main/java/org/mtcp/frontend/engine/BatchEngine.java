@@ -113,7 +113,7 @@ public final class BatchEngine {
             return new Batch(id, created.batch().session(), r.epoch(), request, claimant);
         } catch (SQLException e) {
             metrics.databaseError();
-            throw new DatabaseUnavailableException("database unavailable: " + e.getMessage(), e);
+            throw new DatabaseUnavailableException("database unavailable: " + DatabaseGate.cause(e), e);
         }
     }
 
@@ -144,7 +144,7 @@ public final class BatchEngine {
             return new Batch(stored.id(), stored.session(), r.epoch(), request, claimant);
         } catch (SQLException e) {
             metrics.databaseError();
-            throw new DatabaseUnavailableException("database unavailable on resume: " + e.getMessage(), e);
+            throw new DatabaseUnavailableException("database unavailable on resume: " + DatabaseGate.cause(e), e);
         } catch (BadRequestException e) {
             throw new IOException(e.getMessage(), e);
         }
@@ -161,11 +161,13 @@ public final class BatchEngine {
         long epoch = batch.epoch();
         int n = batch.request().transactions().size();
         String status = "complete";
+        int seq = from;
         try {
             TreeMap<Integer, String> recorded = store.lines(batch.id(), from);
-            for (int seq = from; seq <= n; seq++) {
+            for (; seq <= n; seq++) {
                 String line = recorded.get(seq);
                 if (line == null) {
+                    ClientGate.awaitClient(exporter.connection(), frontend, batch.id(), seq);
                     Executed e = execute(batch, epoch, seq, sink, exporter, ordinal, closeAfter);
                     line = e.line();
                     epoch = e.epoch();
@@ -182,9 +184,15 @@ public final class BatchEngine {
             LOG.info("{}: batch {} was taken over by another request", frontend, batch.id());
         } catch (SQLException e) {
             metrics.databaseError();
-            throw new DatabaseUnavailableException("database unavailable: " + e.getMessage(), e);
+            throw new DatabaseUnavailableException("database unavailable: " + DatabaseGate.cause(e), e).at(seq);
+        } catch (DatabaseUnavailableException e) {
+            throw e.at(seq);
         }
-        summarize(batch.id(), status, n, sink, exporter, ordinal, closeAfter);
+        try {
+            summarize(batch.id(), status, n, sink, exporter, ordinal, closeAfter);
+        } catch (DatabaseUnavailableException e) {
+            throw e.at(n + 1);
+        }
         metrics.batchCompleted(System.nanoTime() - start);
     }
 
@@ -192,18 +200,44 @@ public final class BatchEngine {
      * Ends the response of a request that a newer request for the same batch id superseded
      * before it could take the batch (back) over: the summary {@code taken-over}, and nothing run.
      */
-    public void endSuperseded(String batchId, SupersededException why, ResponseSink sink, SnapshotExporter exporter,
-            long ordinal, boolean closeAfter) throws IOException, DatabaseUnavailableException {
+    public void endSuperseded(String batchId, SupersededException why, Snapshot.InBatch resumedFrom, ResponseSink sink,
+            SnapshotExporter exporter, long ordinal, boolean closeAfter) throws IOException, DatabaseUnavailableException {
         metrics.batchTakenOver();
         LOG.info("{}: not running batch {} (the response ends as taken-over): {}", frontend, batchId, why.getMessage());
         int n;
         try {
             n = store.find(batchId).map(BatchStore.StoredBatch::transactions).orElse(0);
+            if (resumedFrom != null && resumedFrom.tid() != null) {
+                // After its snapshot the previous holder may have written one thing: the line of the
+                // snapshot's transaction, if it committed. The continuation must be those same bytes.
+                String line = store.line(batchId, resumedFrom.seq(), resumedFrom.tid()).orElse(null);
+                if (line != null) {
+                    sink.line(line.getBytes(StandardCharsets.UTF_8));
+                }
+            }
         } catch (SQLException e) {
             metrics.databaseError();
-            throw new DatabaseUnavailableException("database unavailable: " + e.getMessage(), e);
+            throw new DatabaseUnavailableException("database unavailable: " + DatabaseGate.cause(e), e);
         }
         summarize(batchId, "taken-over", n, sink, exporter, ordinal, closeAfter);
+    }
+
+    /**
+     * Ends a batch response that cannot go on for want of the database, within the clients'
+     * response-time threshold: the error line and the {@code database_unavailable} summary
+     * ({@link Lines#unavailable}), as one chunk, in an {@link Snapshot.Ending} snapshot first so
+     * that a migration in the middle delivers the same bytes. {@code seq} is where the batch
+     * stopped when {@code e} does not say.
+     */
+    public void endUnavailable(String batchId, DatabaseUnavailableException e, int seq, ResponseSink sink,
+            SnapshotExporter exporter, long ordinal, boolean closeAfter) throws IOException {
+        int next = e.seq() > 0 ? e.seq() : seq;
+        LOG.warn("{}: batch {} stops before seq {}: {}; the client gets the error and may re-post", frontend, batchId, next,
+                e.getMessage());
+        String text = Lines.unavailable(batchId, next, e.getMessage(), frontend);
+        exporter.export(new Snapshot.Ending(ordinal, closeAfter, text, sink.lines()));
+        sink.line(text.getBytes(StandardCharsets.UTF_8));
+        sink.finish();
     }
 
     /** The summary line (counts as recorded), in an {@link Snapshot.Ending} snapshot first, then the end of the response. */
@@ -214,7 +248,7 @@ public final class BatchEngine {
             counts = store.counts(batchId);
         } catch (SQLException e) {
             metrics.databaseError();
-            throw new DatabaseUnavailableException("database unavailable: " + e.getMessage(), e);
+            throw new DatabaseUnavailableException("database unavailable: " + DatabaseGate.cause(e), e);
         }
         String summary = Lines.summary(batchId, status, n, counts.committed(), counts.aborted());
         exporter.export(new Snapshot.Ending(ordinal, closeAfter, summary, sink.lines()));
@@ -361,6 +395,9 @@ public final class BatchEngine {
                 throw new SessionTakenOverException(e.getMessage(), null);
             } catch (SQLException e) {
                 last = e;
+                if (store.dataSource() instanceof DatabaseGate gate && gate.status().state() == DatabaseGate.State.DOWN) {
+                    break;   // the database is down: waiting here would only keep the client from an answer
+                }
                 try {
                     Thread.sleep(200L << i);
                 } catch (InterruptedException ie) {

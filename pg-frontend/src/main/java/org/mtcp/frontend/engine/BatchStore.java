@@ -253,6 +253,22 @@ public final class BatchStore {
         });
     }
 
+    /** The line recorded for {@code seq} if transaction {@code tid} recorded it (i.e. committed it). */
+    Optional<String> line(String batch, int seq, long tid) throws SQLException {
+        return retrying(() -> {
+            try (Connection c = ds.getConnection();
+                    PreparedStatement st = c.prepareStatement(
+                            "SELECT line FROM frontend.outcome WHERE batch = ? AND seq = ? AND tid = ?::text::xid8")) {
+                st.setString(1, batch);
+                st.setInt(2, seq);
+                st.setString(3, Long.toUnsignedString(tid));
+                try (ResultSet rs = st.executeQuery()) {
+                    return rs.next() ? Optional.of(rs.getString(1)) : Optional.empty();
+                }
+            }
+        });
+    }
+
     Counts counts(String batch) throws SQLException {
         return retrying(() -> {
             try (Connection c = ds.getConnection();
