@@ -18,10 +18,8 @@ import org.mtcp.core.local.TcpProxy;
 @Timeout(60)
 class ClientPresenceTest {
 
-    static final ServerOptions FAST = ServerOptions.defaults()
-            .withControlTimeout(Duration.ofMillis(500))
-            .withKeepaliveInterval(Duration.ofMillis(100));
-    static final ClientOptions CLIENT = ClientOptions.defaults().withConnectTimeout(Duration.ofSeconds(2));
+    static final ServerOptions FAST = FaultTest.FAST;
+    static final ClientOptions CLIENT = FaultTest.CLIENT;
 
     @Test
     void aBrokenPathMakesAnOrphanUntilTheOrphanTimeoutEndsIt() throws Exception {
