@@ -46,11 +46,8 @@ final class ProxyPoolReload {
         PoolConfig pool;
         try {
             pool = PoolConfig.load(file);
-        } catch (java.nio.file.NoSuchFileException e) {
-            events.log("pool reload failed, keeping " + labels + ": pool file not found: " + file);
-            return false;
         } catch (java.io.IOException | RuntimeException e) {
-            // A malformed file is an IllegalArgumentException naming the line.
+            // Both name the file: an unreadable one says why, a malformed one the line.
             events.log("pool reload failed, keeping " + labels + ": " + e.getMessage());
             return false;
         }

@@ -54,7 +54,7 @@ class ProxyPoolReloadTest {
             assertThat(log.toString(StandardCharsets.UTF_8))
                     .contains("pool reload failed, keeping [s1@127.0.0.1:7001, s3@127.0.0.1:7003]: ")
                     .contains("line 1")
-                    .contains("pool file not found: " + file);
+                    .contains("no pool file " + file);
         }
     }
 }

@@ -382,15 +382,10 @@ public final class FrontendServer implements AutoCloseable, OperatorControls {
             droppedByClose = held;
             LOG.info("front-end {}: drain cut short, {} connection(s) dropped", config.name(), held);
         }
-        try {
-            mtcp.close();
-        } catch (RuntimeException e) {
-            LOG.debug("closing the M-TCP server", e);
-        }
-        stopTheRest();
+        stopTheRest();   // closing the transport also wakes a drain under way
     }
 
-    /** After the transport: Jetty (its handlers finish, bounded by its stop timeout), then the database pool. */
+    /** Jetty (its connector closes the transport; handlers finish within its stop timeout), then the database pool. */
     private void stopTheRest() {
         synchronized (lifecycle) {
             if (phase == Phase.STOPPED) {
