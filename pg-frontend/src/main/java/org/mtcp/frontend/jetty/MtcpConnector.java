@@ -105,6 +105,9 @@ public final class MtcpConnector extends AbstractConnector {
             } catch (Throwable e) {
                 if (e instanceof org.mtcp.core.MigratedException) {
                     LOG.debug("connection {} moved away while being accepted", connection.id());
+                } else if (e instanceof IOException) {
+                    // the connection broke or was reset, the database is gone...: the message says it all
+                    LOG.warn("connection {} epoch {}: dropped: {}", connection.id(), connection.epoch(), e.toString());
                 } else {
                     LOG.warn("connection {} epoch {}: dropped: {}", connection.id(), connection.epoch(), e.toString(), e);
                 }
