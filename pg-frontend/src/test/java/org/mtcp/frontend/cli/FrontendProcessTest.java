@@ -5,12 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterEach;
@@ -18,6 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.mtcp.core.ClientOptions;
 import org.mtcp.core.MtcpSocket;
+import org.mtcp.frontend.testing.FrontendProcess;
 import org.mtcp.frontend.testing.HttpExchange;
 import org.mtcp.testkit.pg.LivePostgres;
 import org.mtcp.testkit.pg.TestDatabase;
@@ -31,19 +31,15 @@ import org.mtcp.testkit.pg.TestDatabase;
 class FrontendProcessTest {
 
     static final ObjectMapper JSON = new ObjectMapper();
-    final List<Process> processes = new ArrayList<>();
-    final Map<Process, Path> logs = new java.util.HashMap<>();
+    final List<FrontendProcess> processes = new ArrayList<>();
 
     @AfterEach
     void stop() throws Exception {
-        for (Process p : processes) {
-            p.destroy();
-            if (!p.waitFor(10, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-            }
+        for (FrontendProcess p : processes) {
+            p.stop();
             // the processes' output, for the test report
-            System.out.println("---- output of " + p.info().commandLine().orElse("process").replaceAll(".* --name (\\S+).*", "$1"));
-            System.out.println(Files.readString(logs.get(p)));
+            System.out.println("---- output of " + p.name());
+            System.out.println(p.output());
         }
     }
 
@@ -53,53 +49,11 @@ class FrontendProcessTest {
         }
     }
 
-    Process start(Path pool, String name, String url, String user, String password, Path ops) throws Exception {
-        String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", classpath, FrontendCommand.class.getName(),
-                "--pool", pool.toString(), "--name", name, "--db", url, "--db-user", user,
-                "--operations", ops.toString(), "--reconnect-timeout", "1s");
-        Map<String, String> env = pb.environment();
-        env.put("MTCP_DB_PASSWORD", password);
-        env.put("MTCP_ADMIN_TOKEN", "process-token");
-        pb.redirectErrorStream(true);
-        Path log = Files.createTempFile("frontend-" + name, ".log");
-        pb.redirectOutput(log.toFile());
-        Process p = pb.start();
+    FrontendProcess start(Path pool, String name, String url, String user, String password, Path ops) throws Exception {
+        FrontendProcess p = FrontendProcess.start(pool, name, url, user, password,
+                List.of("--operations", ops.toString(), "--reconnect-timeout", "1s"));
         processes.add(p);
-        logs.put(p, log);
         return p;
-    }
-
-    /** Waits for the start-up line; returns all output so far. */
-    String awaitLine(Process p, String prefix) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (true) {
-            String output = Files.readString(logs.get(p));
-            if (output.lines().anyMatch(l -> l.startsWith(prefix))) {
-                return output;
-            }
-            assertThat(p.isAlive()).as("the process ended: " + output).isTrue();
-            assertThat(System.nanoTime()).as("no line '" + prefix + "' within 60 s: " + output).isLessThan(deadline);
-            Thread.sleep(50);
-        }
-    }
-
-    /** Readiness: the front-end answers /healthz over M-TCP (a cold JVM on a loaded machine may be slow at first). */
-    static void awaitHealthy(int port) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (true) {
-            try (MtcpSocket s = MtcpSocket.connect(List.of(new InetSocketAddress("127.0.0.1", port)), ClientOptions.defaults())) {
-                if (HttpExchange.exchange(s.getInputStream(), s.getOutputStream(), HttpExchange.get("/healthz"), null).status() == 200) {
-                    return;
-                }
-            } catch (java.io.IOException e) {
-                if (System.nanoTime() > deadline) {
-                    throw e;
-                }
-            }
-            Thread.sleep(100);
-        }
     }
 
     @Test
@@ -123,12 +77,12 @@ class FrontendProcessTest {
                 """.formatted(s1, c1, s2, c2));
         String user = db.adminProperties().getProperty("user");
         String password = db.adminProperties().getProperty("password", "");
-        Process p1 = start(pool, "s1", db.jdbcUrl(), user, password, ops);
-        Process p2 = start(pool, "s2", db.jdbcUrl(), user, password, ops);
-        assertThat(awaitLine(p1, "frontend s1 listening on 127.0.0.1:" + s1)).contains("admin=on");
-        awaitLine(p2, "frontend s2 listening on 127.0.0.1:" + s2);
-        awaitHealthy(s1);
-        awaitHealthy(s2);
+        FrontendProcess p1 = start(pool, "s1", db.jdbcUrl(), user, password, ops);
+        FrontendProcess p2 = start(pool, "s2", db.jdbcUrl(), user, password, ops);
+        assertThat(p1.awaitLine("frontend s1 listening on 127.0.0.1:" + s1)).contains("admin=on");
+        p2.awaitLine("frontend s2 listening on 127.0.0.1:" + s2);
+        FrontendProcess.awaitHealthy(s1, Duration.ofSeconds(60));
+        FrontendProcess.awaitHealthy(s2, Duration.ofSeconds(60));
 
         StringBuilder body = new StringBuilder("{\"id\":\"procs\",\"transactions\":[");
         for (int i = 0; i < 40; i++) {
@@ -172,10 +126,10 @@ class FrontendProcessTest {
                 server s1 127.0.0.1:%d 127.0.0.1:%d
                 """.formatted(freePort(), freePort()));
         Path ops = Files.writeString(dir.resolve("ops.sql"), "");
-        Process p = start(pool, "s1", "jdbc:postgresql://127.0.0.1:" + port + "/none", "nobody", "x", ops);
-        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        String output = Files.readString(logs.get(p));
-        assertThat(p.exitValue()).as(output).isEqualTo(1);
+        FrontendProcess p = start(pool, "s1", "jdbc:postgresql://127.0.0.1:" + port + "/none", "nobody", "x", ops);
+        assertThat(p.process().waitFor(60, TimeUnit.SECONDS)).isTrue();
+        String output = p.output();
+        assertThat(p.process().exitValue()).as(output).isEqualTo(1);
         assertThat(output).contains("error: cannot connect to the database jdbc:postgresql://127.0.0.1:" + port + "/none");
     }
 }
