@@ -2,6 +2,7 @@ package org.mtcp.webapp;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
+import static org.mtcp.webapp.BankTestData.body;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.BufferedInputStream;
@@ -33,6 +34,7 @@ import javax.sql.DataSource;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.mtcp.webapp.BankTestData.Transfer;
 import org.mtcp.core.ClientOptions;
 import org.mtcp.core.MigrationEvent;
 import org.mtcp.frontend.testing.BatchChecks;
@@ -72,8 +74,6 @@ class RollingRestartTest {
     final List<FrontendProcess> running = new CopyOnWriteArrayList<>();
     final List<FrontendProcess> all = new CopyOnWriteArrayList<>();
     MigratoryProxy proxy;
-
-    record Transfer(long from, long to, long amount) {}
 
     /** A batch a client posted, and what it got back (null: the request failed, {@code failure} says how). */
     record Posted(String id, List<Transfer> transfers, HttpExchange.Response response, String failure) {}
@@ -180,7 +180,7 @@ class RollingRestartTest {
         assertThat(migrations).as("server-initiated").allMatch(e -> e.reason().startsWith("server-request"));
 
         assertEveryOutcomeExactlyOnce(ds, posted);
-        assertMoneyIsConserved(ds);
+        BankTestData.assertMoneyIsConserved(ds, ACCOUNTS, INITIAL);
     }
 
     // ------------------------------------------------------------------------------------------
@@ -219,28 +219,6 @@ class RollingRestartTest {
         }
     }
 
-    static List<Transfer> transfers(Random random) {
-        List<Transfer> list = new ArrayList<>();
-        for (int i = 0; i < TRANSFERS; i++) {
-            long from = 1 + random.nextInt(ACCOUNTS);
-            long to = random.nextInt(25) == 0 ? from : 1 + random.nextInt(ACCOUNTS);
-            // mostly affordable, some not (insufficient funds aborts only that transfer)
-            long amount = random.nextInt(10) == 0 ? 20_000 + random.nextInt(5000) : 1 + random.nextInt(3000);
-            list.add(new Transfer(from, to, amount));
-        }
-        return list;
-    }
-
-    static String body(String id, List<Transfer> transfers) {
-        StringBuilder b = new StringBuilder("{\"id\":\"").append(id).append("\",\"transactions\":[");
-        for (int i = 0; i < transfers.size(); i++) {
-            Transfer t = transfers.get(i);
-            b.append(i == 0 ? "" : ",").append("{\"op\":\"transfer\",\"args\":{\"from\":").append(t.from())
-                    .append(",\"to\":").append(t.to()).append(",\"amount\":").append(t.amount()).append("}}");
-        }
-        return b.append("]}").toString();
-    }
-
     /**
      * One client: one kept-alive connection to the proxy, batches posted one after the other until
      * {@code stop}; a failed request is recorded and ends the client.
@@ -254,7 +232,7 @@ class RollingRestartTest {
             OutputStream out = socket.getOutputStream();
             for (int n = 1; !stop.get(); n++) {
                 String id = "rr-c" + client + "-b" + n;
-                List<Transfer> transfers = transfers(random);
+                List<Transfer> transfers = BankTestData.transfers(random, TRANSFERS, ACCOUNTS);
                 try {
                     HttpExchange.Response r = HttpExchange.exchange(in, out,
                             HttpExchange.post("/v1/batches", body(id, transfers)), null);
@@ -316,23 +294,6 @@ class RollingRestartTest {
             assertThat(recorded.values()).as(e.getKey() + ": every transfer recorded once").allMatch(n -> n == 1);
             assertThat(recorded.keySet()).as(e.getKey() + ": the recorded transfers are the committed lines")
                     .isEqualTo(e.getValue());
-        }
-    }
-
-    static void assertMoneyIsConserved(DataSource ds) throws Exception {
-        try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
-            try (ResultSet rs = st.executeQuery("SELECT sum(balance) FROM bank.accounts")) {
-                rs.next();
-                assertThat(rs.getLong(1)).as("money is conserved").isEqualTo(ACCOUNTS * INITIAL);
-            }
-            try (ResultSet rs = st.executeQuery("""
-                    SELECT count(*) FROM bank.accounts a
-                     WHERE a.balance <> %d + coalesce((SELECT sum(amount) FROM bank.transfers WHERE to_account = a.id), 0)
-                                           - coalesce((SELECT sum(amount) FROM bank.transfers WHERE from_account = a.id), 0)
-                    """.formatted(INITIAL))) {
-                rs.next();
-                assertThat(rs.getLong(1)).as("accounts whose balance disagrees with the transfers").isZero();
-            }
         }
     }
 }
