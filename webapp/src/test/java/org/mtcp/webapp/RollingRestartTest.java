@@ -151,11 +151,16 @@ class RollingRestartTest {
                 assertThat(failures(posted)).as("failed requests").isEmpty();
 
                 FrontendProcess old = running.get(i);
+                long t0 = System.nanoTime();
                 assertThat(old.terminate(Duration.ofSeconds(40))).as(names.get(i) + "'s exit code after SIGTERM\n"
                         + old.output()).isZero();
                 drains.add(drainOf(old));
+                long t1 = System.nanoTime();
                 running.set(i, startFrontend(pool, names.get(i), db.jdbcUrl(), user, password, args));
                 awaitReady(running.get(i), servicePorts.get(i));
+                System.out.printf("restart of %s: %s; exited %d ms after SIGTERM, ready again %d ms later; %d batches so far%n",
+                        names.get(i), drains.getLast(), (t1 - t0) / 1_000_000, (System.nanoTime() - t1) / 1_000_000,
+                        completed.get());
             }
         }
         int before = completed.get();
