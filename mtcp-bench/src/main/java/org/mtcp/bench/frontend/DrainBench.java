@@ -154,7 +154,9 @@ public final class DrainBench {
                 }
 
                 Instant start = Instant.now();
+                progress.say("drain starts at %s (for a profile's time window)", start);
                 FrontendServer.DrainReport report = draining.drain(p.timeout());
+                awaitClientsMoved(moves, report.moved());
                 Map<String, Integer> movedTo = new ConcurrentHashMap<>();
                 for (MigrationEvent e : moves) {
                     if (e.succeeded()) {
@@ -244,6 +246,17 @@ public final class DrainBench {
                 }
                 Thread.sleep(20); // polling the database for a condition
             }
+        }
+    }
+
+    /**
+     * The drain ends when the last state has been handed out; the client hears WELCOME a moment
+     * later: waits (up to 10 s) until the clients have reported {@code moved} migrations.
+     */
+    private static void awaitClientsMoved(List<MigrationEvent> moves, long moved) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (moves.stream().filter(MigrationEvent::succeeded).count() < moved && System.nanoTime() < deadline) {
+            Thread.sleep(5); // polling the clients' events for a condition
         }
     }
 
