@@ -45,6 +45,11 @@ public final class MtcpConnector extends AbstractConnector {
 
         void close();
 
+        /** Closed: nothing more will be accepted (a drain closes the transport before Jetty stops). */
+        default boolean isClosed() {
+            return false;
+        }
+
         static ConnectionSource of(MtcpServer server) {
             return new ConnectionSource() {
                 @Override
@@ -60,6 +65,11 @@ public final class MtcpConnector extends AbstractConnector {
                 @Override
                 public void close() {
                     server.close();
+                }
+
+                @Override
+                public boolean isClosed() {
+                    return server.engine().isClosed();
                 }
             };
         }
@@ -147,8 +157,8 @@ public final class MtcpConnector extends AbstractConnector {
 
     @Override
     protected boolean handleAcceptFailure(Throwable failure) {
-        if (closing || isShutdown() || !isRunning()) {
-            return false;           // stopping: the acceptor was interrupted or the server closed
+        if (closing || isShutdown() || !isRunning() || mtcp.isClosed()) {
+            return false;           // stopping (or drained): the acceptor was interrupted or the transport closed
         }
         if (failure instanceof java.io.InterruptedIOException) {
             return true;
