@@ -48,6 +48,11 @@ final class DrainCommand implements Callable<Integer> {
                     + "batches are still under way when the drain starts (default: ${DEFAULT-VALUE}).")
     Duration lineDelay;
 
+    @Option(names = "--slow-peers",
+            description = "The peers get the same --line-delay: the batches they take over run slowly, so the drain "
+                    + "competes less with running them (everything shares this machine's cores).")
+    boolean slowPeers;
+
     @Option(names = "--accounts", defaultValue = "10000", description = "Accounts transfers pick from (default: ${DEFAULT-VALUE}).")
     int accounts;
 
@@ -67,7 +72,7 @@ final class DrainCommand implements Callable<Integer> {
         }
         Progress progress = new Progress(System.err, "bench drain");
         DrainBench.Result r = new DrainBench(new DrainBench.Params(db, connections, midBatch, batch, runs, warmup,
-                accounts, lineDelay, timeout, output.out), progress).run();
+                accounts, lineDelay, slowPeers, timeout, output.out), progress).run();
         progress.say("done; CSV and PNG in %s", output.out.toAbsolutePath());
         DrainBench.table(r).print(System.out);
         return 0;

@@ -47,7 +47,9 @@ import org.mtcp.webapp.SampleDatabase;
  * {@link FrontendServer#drain(Duration)}: every client is asked to move to one of the two peers.
  * The draining front-end writes each response line {@code lineDelay} late (its slow-down knob,
  * which waits after the COMMIT, holding no database connection), so that every batch is still
- * under way when the drain starts; the peers run at full speed.
+ * under way when the drain starts; the peers run at full speed (with {@code slowPeers}, at the
+ * same pace: the batches they take over then cost little CPU during the drain, which separates
+ * moving the connections from running the moved batches on this one machine).
  *
  * <p>Measured per run: the drain's own time ({@link FrontendServer.DrainReport#took()}: from the
  * start until nothing is held, then Jetty and the database pool stopped), the time until the
@@ -59,7 +61,7 @@ import org.mtcp.webapp.SampleDatabase;
 public final class DrainBench {
 
     public record Params(String dbUrl, int connections, int midBatch, int batch, int runs, int warmup, int accounts,
-            Duration lineDelay, Duration timeout, Path out) {}
+            Duration lineDelay, boolean slowPeers, Duration timeout, Path out) {}
 
     /** One run. */
     public record Run(int run, int connections, int midBatch, int midBatchAtDrain, int held, long moved, int dropped,
@@ -137,7 +139,9 @@ public final class DrainBench {
                     idle.add(idleConnection(addresses, moves));
                     progress.count("run " + run + ": idle keep-alive connections", i + 1, idleCount);
                 }
-                draining.slowdown().set(p.lineDelay().toMillis());
+                for (FrontendServer fe : p.slowPeers() ? frontends : List.of(draining)) {
+                    fe.slowdown().set(p.lineDelay().toMillis());
+                }
                 String prefix = "drain-" + run + "-" + Long.toHexString(System.nanoTime()) + "-";
                 AtomicInteger ok = new AtomicInteger();
                 List<String> failures = new CopyOnWriteArrayList<>();
