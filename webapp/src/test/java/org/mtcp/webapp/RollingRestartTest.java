@@ -111,6 +111,9 @@ class RollingRestartTest {
         }
         Path pool = Files.writeString(dir.resolve("pool.conf"), poolFile);
         List<String> args = List.of("--reconnect-timeout", "1s", "--drain-timeout", "20s");
+        // a restarted front-end finds the schemas migrated: it only checks them (a faster start)
+        List<String> restartArgs = java.util.stream.Stream.concat(args.stream(), java.util.stream.Stream.of("--no-migrate"))
+                .toList();
 
         // the first front-end creates the schemas (Flyway), the others then start together
         for (int i = 0; i < FRONTENDS; i++) {
@@ -156,7 +159,7 @@ class RollingRestartTest {
                         + old.output()).isZero();
                 drains.add(drainOf(old));
                 long t1 = System.nanoTime();
-                running.set(i, startFrontend(pool, names.get(i), db.jdbcUrl(), user, password, args));
+                running.set(i, startFrontend(pool, names.get(i), db.jdbcUrl(), user, password, restartArgs));
                 awaitReady(running.get(i), servicePorts.get(i));
                 System.out.printf("restart of %s: %s; exited %d ms after SIGTERM, ready again %d ms later; %d batches so far%n",
                         names.get(i), drains.getLast(), (t1 - t0) / 1_000_000, (System.nanoTime() - t1) / 1_000_000,
