@@ -128,7 +128,7 @@ class RollingRestartTest {
         for (int i = 1; i < FRONTENDS; i++) {
             awaitReady(running.get(i), servicePorts.get(i));
         }
-        openAccounts(ds);
+        openAccounts(ds, ACCOUNTS, INITIAL);
 
         List<InetSocketAddress> addresses = servicePorts.stream().map(p -> new InetSocketAddress("127.0.0.1", p)).toList();
         proxy = MigratoryProxy.bind(new InetSocketAddress("127.0.0.1", 0),
@@ -190,7 +190,7 @@ class RollingRestartTest {
         assertThat(migrations).as("every migration succeeded").allMatch(MigrationEvent::succeeded);
         assertThat(migrations).as("server-initiated").allMatch(e -> e.reason().startsWith("server-request"));
 
-        assertEveryOutcomeExactlyOnce(ds, posted);
+        assertEveryOutcomeExactlyOnce(ds, posted, TRANSFERS);
         BankTestData.assertMoneyIsConserved(ds, ACCOUNTS, INITIAL);
     }
 
@@ -221,11 +221,11 @@ class RollingRestartTest {
                 Long.parseLong(m.group(5)));
     }
 
-    static void openAccounts(DataSource ds) throws Exception {
+    static void openAccounts(DataSource ds, int accounts, long initial) throws Exception {
         try (Connection c = ds.getConnection(); PreparedStatement st = c.prepareStatement(
                 "INSERT INTO bank.accounts (id, balance) SELECT g, ? FROM generate_series(1, ?) g")) {
-            st.setLong(1, INITIAL);
-            st.setInt(2, ACCOUNTS);
+            st.setLong(1, initial);
+            st.setInt(2, accounts);
             st.executeUpdate();
         }
     }
@@ -272,11 +272,11 @@ class RollingRestartTest {
      * {@code bank.transfers} holds exactly one row per committed (batch, seq), with the transfer
      * asked for, and nothing else.
      */
-    static void assertEveryOutcomeExactlyOnce(DataSource ds, List<Posted> posted) throws Exception {
+    static void assertEveryOutcomeExactlyOnce(DataSource ds, List<Posted> posted, int transactions) throws Exception {
         Map<String, Set<Integer>> committedByBatch = new HashMap<>();
         Map<String, List<Transfer>> requested = new HashMap<>();
         for (Posted p : posted) {
-            List<JsonNode> lines = BatchChecks.check(p.response(), ds, p.id(), TRANSFERS);
+            List<JsonNode> lines = BatchChecks.check(p.response(), ds, p.id(), transactions);
             Set<Integer> committed = new HashSet<>();
             for (JsonNode line : lines) {
                 if (line.get("outcome").asText().equals("committed")) {

@@ -260,8 +260,29 @@ public final class BatchEngine {
 
     private record Executed(String line, long epoch) {}
 
-    /** Runs transaction {@code seq}: Figure 9 for one transaction. */
+    /**
+     * Runs transaction {@code seq}. When the database fails before the transaction's own snapshot
+     * (nothing of it can have committed), a snapshot "before seq" goes out first: the last one
+     * would otherwise be the previous transaction's, after which its line was written, and a front-end
+     * resuming without the database could not regenerate that line. From "before seq" it has
+     * nothing to regenerate, and ends the response with the batch's error line when the database
+     * is still down.
+     */
     private Executed execute(Batch batch, long epoch, int seq, ResponseSink sink, SnapshotExporter exporter,
+            long ordinal, boolean closeAfter) throws IOException, SessionTakenOverException, SQLException, DatabaseUnavailableException {
+        try {
+            return attempt(batch, epoch, seq, sink, exporter, ordinal, closeAfter);
+        } catch (SQLException | DatabaseUnavailableException e) {
+            if (!(exporter.last() instanceof Snapshot.InBatch b && b.seq() == seq && b.tid() != null)) {
+                exporter.export(new Snapshot.InBatch(ordinal, closeAfter, batch.id(), batch.session(), seq, null,
+                        sink.lines()));
+            }
+            throw e;
+        }
+    }
+
+    /** Figure 9 for one transaction, retried on a lost connection or a failed COMMIT. */
+    private Executed attempt(Batch batch, long epoch, int seq, ResponseSink sink, SnapshotExporter exporter,
             long ordinal, boolean closeAfter) throws IOException, SessionTakenOverException, SQLException, DatabaseUnavailableException {
         Transaction tx = batch.request().transactions().get(seq - 1);
         for (int attempt = 1; ; attempt++) {
