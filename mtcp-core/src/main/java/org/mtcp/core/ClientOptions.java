@@ -23,6 +23,10 @@ import org.mtcp.core.policy.MigrationPolicy;
  *     Without it a holder failure fails the connection.
  * @param migrationCooldown least time between two policy-triggered migrations (explicit,
  *     server-requested and failover migrations are not delayed)
+ * @param maxIdleKeepaliveInterval while nothing flows, the keepalive interval doubles after
+ *     each keepalive up to this (30 s by default); data or a pending request returns it to
+ *     {@code keepaliveInterval} at once. Sent to the server in HELLO (its silence bound for an
+ *     idle client). Equal to {@code keepaliveInterval}: no back-off
  */
 public record ClientOptions(
         List<Supplier<MigrationPolicy>> policies,
@@ -33,13 +37,15 @@ public record ClientOptions(
         int receiveBufferSize,
         int missedKeepalives,
         boolean failover,
-        Duration migrationCooldown) {
+        Duration migrationCooldown,
+        Duration maxIdleKeepaliveInterval) {
 
     public ClientOptions {
         policies = List.copyOf(policies);
         Objects.requireNonNull(connectTimeout, "connectTimeout");
         Objects.requireNonNull(keepaliveInterval, "keepaliveInterval");
         Objects.requireNonNull(migrationCooldown, "migrationCooldown");
+        Objects.requireNonNull(maxIdleKeepaliveInterval, "maxIdleKeepaliveInterval");
         check(!connectTimeout.isNegative() && !connectTimeout.isZero(), "connectTimeout " + connectTimeout);
         check(!keepaliveInterval.isNegative() && !keepaliveInterval.isZero(), "keepaliveInterval " + keepaliveInterval);
         check(!migrationCooldown.isNegative(), "migrationCooldown " + migrationCooldown);
@@ -47,6 +53,24 @@ public record ClientOptions(
         check(maxFrameSize >= 1024, "maxFrameSize must be at least 1024: " + maxFrameSize);
         check(receiveBufferSize >= 1, "receiveBufferSize " + receiveBufferSize);
         check(missedKeepalives >= 1, "missedKeepalives " + missedKeepalives);
+        check(maxIdleKeepaliveInterval.compareTo(keepaliveInterval) >= 0,
+                "maxIdleKeepaliveInterval " + maxIdleKeepaliveInterval + " is below keepaliveInterval " + keepaliveInterval);
+    }
+
+    /** The idle keepalive ceiling when none is given. */
+    public static final Duration DEFAULT_MAX_IDLE_KEEPALIVE = Duration.ofSeconds(30);
+
+    /** The nine-component form of before the idle back-off; the ceiling is 30 s (at least the interval). */
+    public ClientOptions(List<Supplier<MigrationPolicy>> policies, Duration connectTimeout, Duration keepaliveInterval,
+            int maxUnacknowledgedBytes, int maxFrameSize, int receiveBufferSize, int missedKeepalives, boolean failover,
+            Duration migrationCooldown) {
+        this(policies, connectTimeout, keepaliveInterval, maxUnacknowledgedBytes, maxFrameSize, receiveBufferSize,
+                missedKeepalives, failover, migrationCooldown, idleCeiling(keepaliveInterval));
+    }
+
+    private static Duration idleCeiling(Duration keepaliveInterval) {
+        return keepaliveInterval == null || keepaliveInterval.compareTo(DEFAULT_MAX_IDLE_KEEPALIVE) > 0
+                ? keepaliveInterval : DEFAULT_MAX_IDLE_KEEPALIVE;
     }
 
     /** The original five-component form; the rest take their defaults. */
@@ -70,46 +94,59 @@ public record ClientOptions(
     public ClientOptions withPolicies(List<Supplier<MigrationPolicy>> policies) {
         return new ClientOptions(List.copyOf(policies), connectTimeout, keepaliveInterval,
                 maxUnacknowledgedBytes, maxFrameSize, receiveBufferSize, missedKeepalives, failover,
-                migrationCooldown);
+                migrationCooldown, maxIdleKeepaliveInterval);
     }
 
     public ClientOptions withConnectTimeout(Duration v) {
         return new ClientOptions(policies, v, keepaliveInterval, maxUnacknowledgedBytes, maxFrameSize,
-                receiveBufferSize, missedKeepalives, failover, migrationCooldown);
+                receiveBufferSize, missedKeepalives, failover, migrationCooldown, maxIdleKeepaliveInterval);
     }
 
+    /** The base keepalive interval; the idle ceiling stays, raised to {@code v} if below it. */
     public ClientOptions withKeepaliveInterval(Duration v) {
         return new ClientOptions(policies, connectTimeout, v, maxUnacknowledgedBytes, maxFrameSize,
-                receiveBufferSize, missedKeepalives, failover, migrationCooldown);
+                receiveBufferSize, missedKeepalives, failover, migrationCooldown,
+                v != null && maxIdleKeepaliveInterval.compareTo(v) < 0 ? v : maxIdleKeepaliveInterval);
     }
 
     public ClientOptions withMaxUnacknowledgedBytes(int v) {
         return new ClientOptions(policies, connectTimeout, keepaliveInterval, v, maxFrameSize,
-                receiveBufferSize, missedKeepalives, failover, migrationCooldown);
+                receiveBufferSize, missedKeepalives, failover, migrationCooldown, maxIdleKeepaliveInterval);
     }
 
     public ClientOptions withMaxFrameSize(int v) {
         return new ClientOptions(policies, connectTimeout, keepaliveInterval, maxUnacknowledgedBytes, v,
-                receiveBufferSize, missedKeepalives, failover, migrationCooldown);
+                receiveBufferSize, missedKeepalives, failover, migrationCooldown, maxIdleKeepaliveInterval);
     }
 
     public ClientOptions withReceiveBufferSize(int v) {
         return new ClientOptions(policies, connectTimeout, keepaliveInterval, maxUnacknowledgedBytes,
-                maxFrameSize, v, missedKeepalives, failover, migrationCooldown);
+                maxFrameSize, v, missedKeepalives, failover, migrationCooldown, maxIdleKeepaliveInterval);
     }
 
     public ClientOptions withMissedKeepalives(int v) {
         return new ClientOptions(policies, connectTimeout, keepaliveInterval, maxUnacknowledgedBytes,
-                maxFrameSize, receiveBufferSize, v, failover, migrationCooldown);
+                maxFrameSize, receiveBufferSize, v, failover, migrationCooldown, maxIdleKeepaliveInterval);
     }
 
     public ClientOptions withFailover(boolean v) {
         return new ClientOptions(policies, connectTimeout, keepaliveInterval, maxUnacknowledgedBytes,
-                maxFrameSize, receiveBufferSize, missedKeepalives, v, migrationCooldown);
+                maxFrameSize, receiveBufferSize, missedKeepalives, v, migrationCooldown, maxIdleKeepaliveInterval);
     }
 
     public ClientOptions withMigrationCooldown(Duration v) {
         return new ClientOptions(policies, connectTimeout, keepaliveInterval, maxUnacknowledgedBytes,
-                maxFrameSize, receiveBufferSize, missedKeepalives, failover, v);
+                maxFrameSize, receiveBufferSize, missedKeepalives, failover, v, maxIdleKeepaliveInterval);
+    }
+
+    /** Keepalive interval and idle ceiling together (the ceiling is at least the interval). */
+    public ClientOptions withKeepaliveInterval(Duration v, Duration maxIdle) {
+        return new ClientOptions(policies, connectTimeout, v, maxUnacknowledgedBytes, maxFrameSize,
+                receiveBufferSize, missedKeepalives, failover, migrationCooldown, maxIdle);
+    }
+
+    public ClientOptions withMaxIdleKeepaliveInterval(Duration v) {
+        return new ClientOptions(policies, connectTimeout, keepaliveInterval, maxUnacknowledgedBytes, maxFrameSize,
+                receiveBufferSize, missedKeepalives, failover, migrationCooldown, v);
     }
 }

@@ -114,6 +114,11 @@ public record FrontendConfig(
                 appSchemas, adminToken, reconnectTimeout, maxBodyBytes, maxTransactions, idleTimeout, drainTimeout);
     }
 
+    public FrontendConfig withIdleTimeout(Duration timeout) {
+        return new FrontendConfig(poolFile, name, jdbcUrl, dbUser, dbPassword, dbPoolSize, migrate, sqlOperationFiles,
+                appSchemas, adminToken, reconnectTimeout, maxBodyBytes, maxTransactions, timeout, drainTimeout);
+    }
+
     public FrontendConfig withDrainTimeout(Duration timeout) {
         return new FrontendConfig(poolFile, name, jdbcUrl, dbUser, dbPassword, dbPoolSize, migrate, sqlOperationFiles,
                 appSchemas, adminToken, reconnectTimeout, maxBodyBytes, maxTransactions, idleTimeout, timeout);

@@ -99,6 +99,12 @@ public final class ServerConnection implements MtcpServerConnection {
 
     private ServerLink link;
     private long orphanSinceNanos = -1;
+    /**
+     * Until then {@link #tick} has nothing to do (no orphan deadline, no certificate refresh due),
+     * so the housekeeping sweep passes an idle connection with one read, without its lock; 0 makes
+     * the next tick look (set whenever the link, the orphan state or the certificate changes).
+     */
+    private volatile long quietUntilNanos;
     private boolean ackDue;
     private boolean certDue;
     private String migrateTarget;
@@ -434,6 +440,7 @@ public final class ServerConnection implements MtcpServerConnection {
             link = newLink;
             confirmed = false;
             orphanSinceNanos = -1;
+            quietUntilNanos = 0;
             ackDue = true;
             changed.signalAll();
         } finally {
@@ -445,6 +452,7 @@ public final class ServerConnection implements MtcpServerConnection {
         lock.lock();
         try {
             certificate = c;
+            quietUntilNanos = 0;
         } finally {
             lock.unlock();
         }
@@ -654,6 +662,7 @@ public final class ServerConnection implements MtcpServerConnection {
             link = null;
             if (state == State.OPEN && !clientClosed && !finished) {
                 orphanSinceNanos = System.nanoTime();
+                quietUntilNanos = 0;
                 LOG.debug("{}: connection {} lost its client link ({}); keeping it for the client to return",
                         engine.name(), id, cause);
             }
@@ -763,9 +772,13 @@ public final class ServerConnection implements MtcpServerConnection {
 
     /** Periodic work: orphan timeout, certificate refresh. */
     void tick(long nowNanos, long orphanTimeoutNanos) {
+        if (nowNanos - quietUntilNanos < 0) {
+            return; // nothing due yet: no lock taken
+        }
         lock.lock();
         try {
             if (state != State.OPEN) {
+                quietUntilNanos = Long.MAX_VALUE;
                 return;
             }
             if (link == null && orphanSinceNanos >= 0 && nowNanos - orphanSinceNanos > orphanTimeoutNanos) {
@@ -776,12 +789,23 @@ public final class ServerConnection implements MtcpServerConnection {
                 return;
             }
             Certificate c = certificate;
+            long quiet = Long.MAX_VALUE;
             if (c != null && link != null) {
                 long halfLife = engine.certificates().lifetime().toMillis() / 2;
-                if (engine.clock().millis() >= c.expiresAtMillis() - halfLife) {
+                long untilRefresh = c.expiresAtMillis() - halfLife - engine.clock().millis();
+                if (untilRefresh <= 0) {
                     issueCertificateLocked();
+                    untilRefresh = engine.certificates().lifetime().toMillis() - halfLife;
                 }
+                // A clock other than the system's (a test's) may jump: look again every second then.
+                boolean systemClock = engine.clock().equals(java.time.Clock.systemUTC())
+                        || engine.clock().equals(java.time.Clock.systemDefaultZone());
+                quiet = nowNanos + TimeUnit.MILLISECONDS.toNanos(systemClock ? untilRefresh : Math.min(untilRefresh, 1000));
             }
+            if (link == null && orphanSinceNanos >= 0) {
+                quiet = Math.min(quiet, orphanSinceNanos + orphanTimeoutNanos);
+            }
+            quietUntilNanos = quiet;
         } finally {
             lock.unlock();
         }
