@@ -28,6 +28,11 @@ final class IdleCommand implements Callable<Integer> {
             description = "Idle connections per path (default: ${DEFAULT-VALUE}).")
     int connections;
 
+    @Option(names = "--settle", converter = BenchConverters.Time.class, defaultValue = "40s",
+            description = "Wait after opening, before measuring: the keepalives back off to their 30 s ceiling in "
+                    + "31 s (default: ${DEFAULT-VALUE}).")
+    Duration settle;
+
     @Option(names = "--window", converter = BenchConverters.Time.class, defaultValue = "60s",
             description = "Idle window over which CPU is measured (default: ${DEFAULT-VALUE}).")
     Duration window;
@@ -45,11 +50,11 @@ final class IdleCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (connections < 1 || window.isNegative() || window.isZero()) {
-            throw new IllegalArgumentException("--connections and --window must be positive");
+        if (connections < 1 || window.isNegative() || window.isZero() || settle.isNegative()) {
+            throw new IllegalArgumentException("--connections and --window must be positive, --settle not negative");
         }
         Progress progress = new Progress(System.err, "bench idle");
-        List<IdleBench.Row> rows = new IdleBench(new IdleBench.Params(db, connections, window, paths, output.out),
+        List<IdleBench.Row> rows = new IdleBench(new IdleBench.Params(db, connections, settle, window, paths, output.out),
                 progress).run();
         progress.say("done; CSV in %s", output.out.toAbsolutePath());
         IdleBench.table(rows).print(System.out);

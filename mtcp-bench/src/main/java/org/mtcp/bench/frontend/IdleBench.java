@@ -42,7 +42,7 @@ import org.mtcp.webapp.SampleDatabase;
 public final class IdleBench {
 
     /** What to run: {@code paths} from {@code direct} and {@code proxy}. */
-    public record Params(String dbUrl, int connections, Duration window, List<String> paths, Path out) {}
+    public record Params(String dbUrl, int connections, Duration settle, Duration window, List<String> paths, Path out) {}
 
     /** One measured process of one path. */
     public record Row(String path, String process, int connections, long heapBeforeBytes, long heapAfterBytes,
@@ -95,6 +95,7 @@ public final class IdleBench {
             Measure feBefore = fe.measure();
             Measure meBefore = Measure.self();
             List<Closeable> held = open(n, "direct", () -> mtcp(address));
+            settle();
             Measure feAfter = fe.measure();
             Measure meAfter = Measure.self();
             long cpu0 = fe.cpu();
@@ -127,6 +128,7 @@ public final class IdleBench {
             Measure feBefore = fe.measure();
             Measure pxBefore = proxy.measure();
             List<Closeable> held = open(n, "proxy", () -> plain(address));
+            settle();
             Measure feAfter = fe.measure();
             Measure pxAfter = proxy.measure();
             long fe0 = fe.cpu();
@@ -155,14 +157,23 @@ public final class IdleBench {
         return r;
     }
 
+    /** Lets the keepalives back off to their ceiling before anything is measured. */
+    private void settle() throws InterruptedException {
+        wait("settling (keepalives back off)", p.settle());
+    }
+
     private void idle() throws InterruptedException {
-        progress.say("idle for %d s", p.window().toSeconds());
-        long end = System.nanoTime() + p.window().toNanos();
+        wait("idle window", p.window());
+    }
+
+    private void wait(String what, Duration length) throws InterruptedException {
+        progress.say("%s: %d s", what, length.toSeconds());
+        long end = System.nanoTime() + length.toNanos();
         while (System.nanoTime() < end) {
             TimeUnit.NANOSECONDS.sleep(Math.min(end - System.nanoTime(), TimeUnit.SECONDS.toNanos(5)));
-            progress.count("idle seconds", Math.min(p.window().toSeconds(),
-                    p.window().toSeconds() - TimeUnit.NANOSECONDS.toSeconds(Math.max(0, end - System.nanoTime()))),
-                    p.window().toSeconds());
+            progress.count(what + " seconds", Math.min(length.toSeconds(),
+                    length.toSeconds() - TimeUnit.NANOSECONDS.toSeconds(Math.max(0, end - System.nanoTime()))),
+                    length.toSeconds());
         }
     }
 
@@ -291,7 +302,7 @@ public final class IdleBench {
         Path pool = dir.resolve("idle-pool.conf");
         Files.writeString(pool, "secret hex:" + "0123456789abcdef".repeat(4) + "\n"
                 + "server fe1 127.0.0.1:0 127.0.0.1:0\n");
-        long idleTimeout = p.window().toSeconds() + 600; // Jetty must not close them while measured
+        long idleTimeout = p.settle().toSeconds() + p.window().toSeconds() + 600; // Jetty must not close them while measured
         Child fe = child(List.of("frontend", pool.toString(), "fe1", url, Long.toString(idleTimeout),
                 Integer.toString(maxConnections + 16)), "frontend");
         // One request first, so the baseline includes what the first request loads (classes, pools).
