@@ -92,26 +92,7 @@ public final class IdleBench {
         }
         try (Child fe = frontend(url, n)) {
             InetSocketAddress address = new InetSocketAddress("127.0.0.1", fe.port);
-            Measure feBefore = fe.measure();
-            Measure meBefore = Measure.self();
-            List<Closeable> held = open(n, "direct", () -> mtcp(address));
-            settle();
-            Measure feAfter = fe.measure();
-            Measure meAfter = Measure.self();
-            long cpu0 = fe.cpu();
-            long me0 = Measure.cpuSelf();
-            long t0 = System.nanoTime();
-            idle();
-            double seconds = (System.nanoTime() - t0) / 1e9;
-            long cpu1 = fe.cpu();
-            long me1 = Measure.cpuSelf();
-            double newMs = timed(() -> mtcp(address));
-            double idleMs = timed(() -> request(held.get(0)));
-            closeAll(held);
-            return List.of(
-                    row("direct", "frontend", n, feBefore, feAfter, cpu1 - cpu0, seconds, newMs, idleMs, fdLimit),
-                    row("direct", "clients (bench JVM, MtcpSocket)", n, meBefore, meAfter, me1 - me0, seconds, newMs,
-                            idleMs, fdLimit));
+            return measureIdle("direct", n, List.of(fe, SELF), () -> mtcp(address), fdLimit);
         }
     }
 
@@ -125,26 +106,46 @@ public final class IdleBench {
         try (Child fe = frontend(url, n); Child proxy = child(List.of("proxy", "127.0.0.1:" + fe.port,
                 Integer.toString(n + 16)), "proxy")) {
             InetSocketAddress address = new InetSocketAddress("127.0.0.1", proxy.port);
-            Measure feBefore = fe.measure();
-            Measure pxBefore = proxy.measure();
-            List<Closeable> held = open(n, "proxy", () -> plain(address));
-            settle();
-            Measure feAfter = fe.measure();
-            Measure pxAfter = proxy.measure();
-            long fe0 = fe.cpu();
-            long px0 = proxy.cpu();
-            long t0 = System.nanoTime();
-            idle();
-            double seconds = (System.nanoTime() - t0) / 1e9;
-            long fe1 = fe.cpu();
-            long px1 = proxy.cpu();
-            double newMs = timed(() -> plain(address));
-            double idleMs = timed(() -> request(held.get(0)));
-            closeAll(held);
-            return List.of(
-                    row("proxy", "proxy", n, pxBefore, pxAfter, px1 - px0, seconds, newMs, idleMs, fdLimit),
-                    row("proxy", "frontend", n, feBefore, feAfter, fe1 - fe0, seconds, newMs, idleMs, fdLimit));
+            return measureIdle("proxy", n, List.of(proxy, fe), () -> plain(address), fdLimit);
         }
+    }
+
+    /**
+     * Heap of each side after a full GC before and after {@code n} connections (opened with
+     * {@code opener}, then settled), CPU of each over the idle window, then a request on a new
+     * connection and on an idle one.
+     */
+    private List<Row> measureIdle(String path, int n, List<Side> sides, Opener opener, long fdLimit) throws Exception {
+        List<Measure> before = new ArrayList<>();
+        for (Side side : sides) {
+            before.add(side.measure());
+        }
+        List<Closeable> held = open(n, path, opener);
+        settle();
+        List<Measure> after = new ArrayList<>();
+        List<Long> cpu0 = new ArrayList<>();
+        for (Side side : sides) {
+            after.add(side.measure());
+        }
+        for (Side side : sides) {
+            cpu0.add(side.cpu());
+        }
+        long t0 = System.nanoTime();
+        idle();
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        List<Long> cpu1 = new ArrayList<>();
+        for (Side side : sides) {
+            cpu1.add(side.cpu());
+        }
+        double newMs = timed(opener);
+        double idleMs = timed(() -> request(held.get(0)));
+        closeAll(held);
+        List<Row> rows = new ArrayList<>();
+        for (int i = 0; i < sides.size(); i++) {
+            rows.add(row(path, sides.get(i).name(), n, before.get(i), after.get(i), cpu1.get(i) - cpu0.get(i), seconds,
+                    newMs, idleMs, fdLimit));
+        }
+        return rows;
     }
 
     private Row row(String path, String process, int n, Measure before, Measure after, long cpuNanos, double seconds,
@@ -283,18 +284,37 @@ public final class IdleBench {
 
     // ------------------------------------------------------------------ the measured processes
 
-    private record Measure(long heap, int threads) {
-        static Measure self() {
+    private record Measure(long heap, int threads) {}
+
+    /** A measured process: heap after a full GC, and CPU time. */
+    private interface Side {
+        String name();
+
+        Measure measure() throws IOException;
+
+        long cpu() throws IOException;
+    }
+
+    /** This JVM: the clients of the direct path (MtcpSockets), and the harness. */
+    private static final Side SELF = new Side() {
+        @Override
+        public String name() {
+            return "clients (bench JVM; MtcpSocket)";
+        }
+
+        @Override
+        public Measure measure() {
             System.gc();
             return new Measure(ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed(),
                     ManagementFactory.getThreadMXBean().getThreadCount());
         }
 
-        static long cpuSelf() {
+        @Override
+        public long cpu() {
             return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
                     .getProcessCpuTime();
         }
-    }
+    };
 
     private Child frontend(String url, int maxConnections) throws IOException, InterruptedException {
         Path dir = p.out().toAbsolutePath();
@@ -330,7 +350,7 @@ public final class IdleBench {
         return c;
     }
 
-    private static final class Child implements AutoCloseable {
+    private static final class Child implements AutoCloseable, Side {
         final Process process;
         final String name;
         final BufferedReader out;
@@ -348,13 +368,20 @@ public final class IdleBench {
             return out.readLine();
         }
 
-        Measure measure() throws IOException {
+        @Override
+        public String name() {
+            return name;
+        }
+
+        @Override
+        public Measure measure() throws IOException {
             in.println("measure");
             String[] f = expect("MEASURE");
             return new Measure(Long.parseLong(f[1]), Integer.parseInt(f[3]));
         }
 
-        long cpu() throws IOException {
+        @Override
+        public long cpu() throws IOException {
             in.println("cpu");
             return Long.parseLong(expect("CPU")[1]);
         }
@@ -394,7 +421,7 @@ public final class IdleBench {
     private void write(List<Row> rows) throws IOException {
         try (Csv csv = new Csv(p.out().resolve("idle.csv"), List.of(HEADER.split(",")))) {
             for (Row r : rows) {
-                csv.row(r.path(), r.process().replace(',', ';'), r.connections(), r.heapBeforeBytes(), r.heapAfterBytes(),
+                csv.row(r.path(), r.process(), r.connections(), r.heapBeforeBytes(), r.heapAfterBytes(),
                         r.heapPerConnectionKib(), r.cpuPercent(), r.windowSeconds(), r.threads(), r.newRequestMillis(),
                         r.idleRequestMillis(), r.fdLimit());
             }
