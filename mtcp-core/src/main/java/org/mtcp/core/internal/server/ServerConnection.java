@@ -105,6 +105,14 @@ public final class ServerConnection implements MtcpServerConnection {
      * the next tick look (set whenever the link, the orphan state or the certificate changes).
      */
     private volatile long quietUntilNanos;
+    /**
+     * Since when the client owes an acknowledgement (DATA sent on the link and not all
+     * acknowledged; -1: nothing owed). Clients acknowledge on receipt, so
+     * {@code missedKeepalives x keepaliveInterval} of this means the client or its path is gone,
+     * whatever its idle keepalive ceiling (the link reader's timeout): a response in progress does
+     * not wait minutes to see its client vanish.
+     */
+    private long ackOwedSince = -1;
     private boolean ackDue;
     private boolean certDue;
     private String migrateTarget;
@@ -440,6 +448,7 @@ public final class ServerConnection implements MtcpServerConnection {
             link = newLink;
             confirmed = false;
             orphanSinceNanos = -1;
+            ackOwedSince = -1;
             quietUntilNanos = 0;
             ackDue = true;
             changed.signalAll();
@@ -553,6 +562,8 @@ public final class ServerConnection implements MtcpServerConnection {
         if (a.received() > acked) {
             acked = a.received();
             retrim();
+            // progress: the clock restarts for what is still owed
+            ackOwedSince = link != null && link.sendCursor > acked ? System.nanoTime() : -1;
         }
         clientWindowEnd = Math.max(clientWindowEnd, a.windowEnd());
         long fin = finOffset();
@@ -613,6 +624,10 @@ public final class ServerConnection implements MtcpServerConnection {
                     out.copy(cursor, frame, FrameEncoder.DATA_HEADER_BYTES, n);
                     l.sendCursor = cursor + n;
                     frames.add(frame);
+                    if (ackOwedSince < 0) {
+                        ackOwedSince = System.nanoTime();
+                        quietUntilNanos = 0; // the housekeeping sweep now watches this connection
+                    }
                 }
                 if (ackDue) {
                     ackDue = false;
@@ -801,6 +816,17 @@ public final class ServerConnection implements MtcpServerConnection {
                 boolean systemClock = engine.clock().equals(java.time.Clock.systemUTC())
                         || engine.clock().equals(java.time.Clock.systemDefaultZone());
                 quiet = nowNanos + TimeUnit.MILLISECONDS.toNanos(systemClock ? untilRefresh : Math.min(untilRefresh, 1000));
+            }
+            if (link != null && ackOwedSince >= 0) {
+                long silenceNanos = engine.options().keepaliveInterval().toNanos() * engine.options().missedKeepalives();
+                if (nowNanos - ackOwedSince >= silenceNanos) {
+                    ServerLink silent = link;
+                    linkEnded(silent, "client silent: no acknowledgement for "
+                            + TimeUnit.NANOSECONDS.toMillis(nowNanos - ackOwedSince) + " ms");
+                    silent.closeSocket();
+                } else {
+                    quiet = Math.min(quiet, ackOwedSince + silenceNanos);
+                }
             }
             if (link == null && orphanSinceNanos >= 0) {
                 quiet = Math.min(quiet, orphanSinceNanos + orphanTimeoutNanos);
