@@ -8,6 +8,7 @@ const state = {
   config: null,
   frontends: [],            // names, in pool order
   serving: null,            // the front-end that ran the latest outcome
+  phases: new Map(),        // front-end -> its restart phase as last seen: serving, draining, starting, failed
   accounts: new Map(),      // id -> balance (last seen)
   batch: null,              // the batch being shown (see newBatch)
 };
@@ -65,12 +66,15 @@ function renderFrontendCards() {
         el("span", { class: "name" }, name),
         el("span", { class: "badge" }, "serving the batch")),
       el("div", { class: "state" }, "…"),
+      el("div", { class: "message", "data-kind": "none" }),
     );
     const buttons = el("div", { class: "buttons" },
       el("button", { type: "button", class: "danger", "data-action": "slow", "data-fe": name,
         onclick: () => setDelay(name, state.config.slowMs) }, `Slow down (${state.config.slowMs} ms)`),
       el("button", { type: "button", "data-action": "normal", "data-fe": name,
         onclick: () => setDelay(name, state.config.paceMs) }, "Back to normal"),
+      el("button", { type: "button", class: "restart", "data-action": "restart", "data-fe": name,
+        onclick: () => restart(name) }, "Restart"),
     );
     card.append(buttons);
     box.append(card);
@@ -84,6 +88,29 @@ function markServing(name) {
   }
 }
 
+const RESTARTING = new Set(["draining", "starting"]);
+
+function phaseText(fe) {
+  if (fe.phase === "draining") return "restarting: draining (its clients move to the others)…";
+  if (fe.phase === "starting") return "restarting: starting again on the same ports…";
+  return `stopped: its restart failed (${fe.error || "no reason given"})`;
+}
+
+// A restart phase seen: on the card; on the timeline when it changes during a batch.
+function showPhase(card, name, phase) {
+  const before = state.phases.get(name);
+  state.phases.set(name, phase);
+  card.dataset.phase = phase;
+  const b = state.batch;
+  if (phase === "failed" && before !== "failed") {
+    showMessage(name, "error", "The restart failed (see above); Restart tries the start again.");
+  }
+  if (RESTARTING.has(before) && phase === "serving") {
+    showMessage(name, "ok", "Restarted: serving again.");
+    if (b && b.running) b.events.push({ t: now() - b.start, fe: name, text: `${name} back` });
+  }
+}
+
 async function refreshFrontends() {
   const data = await getJson("/demo/frontends");
   for (const fe of data.frontends) {
@@ -91,6 +118,13 @@ async function refreshFrontends() {
     if (!card) continue;
     const st = card.querySelector(".state");
     card.dataset.up = String(fe.up);
+    card.dataset.health = fe.health || "none";
+    showPhase(card, fe.name, fe.phase);
+    if (fe.phase !== "serving") {
+      st.textContent = phaseText(fe);
+      card.dataset.slow = "false";
+      continue;
+    }
     if (!fe.up) {
       st.textContent = "not answering";
       card.dataset.slow = "false";
@@ -118,6 +152,34 @@ async function setDelay(name, delayMs) {
     setBatchStatus("error", `Could not change ${name}: ${e.message}`);
   } finally {
     buttons.forEach((b) => (b.disabled = false));
+  }
+}
+
+function showMessage(name, kind, text) {
+  const m = document.querySelector(`.fe[data-fe="${name}"] .message`);
+  m.dataset.kind = kind;
+  m.textContent = text;
+}
+
+// A rolling-deploy step: the demo drains the front-end (its clients, a running batch too, move to
+// the others), then starts it again. The button stays enabled: a second click while it restarts is
+// answered (409) and the answer shown. The id lets the demo recognize this request if it is run
+// twice (its connection may be the one the drain moves).
+async function restart(name) {
+  const request = `r-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+  try {
+    const answer = await postJson(`/demo/frontends/${encodeURIComponent(name)}/restart`, { request });
+    const card = document.querySelector(`.fe[data-fe="${name}"]`);
+    showPhase(card, name, answer.phase);
+    card.querySelector(".state").textContent = phaseText(answer);
+    card.dataset.up = "false";
+    showMessage(name, "info", "Restart asked: watch it come back.");
+    if (state.batch && state.batch.running) {
+      state.batch.events.push({ t: now() - state.batch.start, fe: name, text: `${name} restart` });
+      renderTimeline();
+    }
+  } catch (e) {
+    showMessage(name, "error", `Not restarted: ${e.message}`);
   }
 }
 
@@ -438,7 +500,9 @@ async function init() {
   $("policy").textContent = `response-time policy, ${state.config.responseTimeMs} ms`;
   $("pace-hint").textContent = `Normally each front-end waits ${state.config.paceMs} ms before each outcome line, `
     + `so the outcomes arrive at a pace you can follow. "Slow down" makes it ${state.config.slowMs} ms: longer than `
-    + `the proxy's ${state.config.responseTimeMs} ms threshold, so the connection moves to another front-end.`;
+    + `the proxy's ${state.config.responseTimeMs} ms threshold, so the connection moves to another front-end. `
+    + `"Restart" is a rolling-deploy step: the front-end is drained (its connections, a running batch too, move `
+    + `to the others), then started again on the same ports.`;
   renderFrontendCards();
   $("batch-form").addEventListener("submit", runBatch);
   $("repost").addEventListener("click", repost);

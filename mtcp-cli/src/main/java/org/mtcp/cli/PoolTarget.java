@@ -13,8 +13,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine;
 
 /**
- * Where a client tool finds the pool: a pool file (only the service addresses are used; the
- * secret, if the file has one, is ignored) or service addresses on the command line. Used as an
+ * Where a client tool finds the pool: a pool file read as a client reads it (only the service
+ * addresses: the file needs no {@code secret} line, and one it has is not read) or service
+ * addresses on the command line. Used as an
  * exclusive argument group: exactly one of {@code --pool} and {@code --server}.
  */
 public final class PoolTarget {
@@ -36,10 +37,10 @@ public final class PoolTarget {
         if (servers != null && !servers.isEmpty()) {
             return new Resolved(List.copyOf(servers), servers.stream().map(PoolTarget::format).toList());
         }
-        PoolConfig pool = loadPool(spec, poolFile);
+        List<PoolMember> members = loadMembers(spec, poolFile);
         List<InetSocketAddress> addresses = new ArrayList<>();
         List<String> labels = new ArrayList<>();
-        for (PoolMember m : pool.members()) {
+        for (PoolMember m : members) {
             addresses.add(m.service());
             labels.add(m.name() + "@" + format(m.service()));
         }
@@ -49,10 +50,23 @@ public final class PoolTarget {
         return new Resolved(addresses, labels);
     }
 
-    /** Loads a pool file, turning any problem into a one-line usage error. */
+    /** Loads a pool file for a server (the secret is required), turning any problem into a one-line usage error. */
     public static PoolConfig loadPool(CommandSpec spec, Path file) {
+        return usageErrorOnFailure(spec, () -> PoolConfig.load(file));
+    }
+
+    /** Loads a pool file's members for a client (no secret needed), turning any problem into a one-line usage error. */
+    public static List<PoolMember> loadMembers(CommandSpec spec, Path file) {
+        return usageErrorOnFailure(spec, () -> PoolConfig.loadMembers(file));
+    }
+
+    private interface Load<T> {
+        T load() throws IOException;
+    }
+
+    private static <T> T usageErrorOnFailure(CommandSpec spec, Load<T> load) {
         try {
-            return PoolConfig.load(file);
+            return load.load();
         } catch (IOException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());   // names the file and why
         } catch (RuntimeException e) {

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.function.Supplier;
 import org.mtcp.core.ClientOptions;
+import org.mtcp.core.MigrationLimits;
 import org.mtcp.core.policy.MigrationPolicy;
 import org.mtcp.core.policy.Policies;
 import org.mtcp.proxy.EventLog;
@@ -77,6 +78,22 @@ public final class ProxyCommand implements Callable<Integer> {
                     + "reached, is tried last for new connections (0: always in pool order).")
     Duration avoidUnavailable;
 
+    @Option(names = "--policy-migrations", paramLabel = "N", defaultValue = "3",
+            description = "Policy migrations of one connection without progress (no new byte from the new server, no "
+                    + "response complete) per request, or per --policy-window: then it stays where it is.")
+    int policyMigrations;
+
+    @Option(names = "--policy-backoff-max", paramLabel = "DURATION", defaultValue = "30s",
+            converter = Converters.DurationConverter.class,
+            description = "Upper bound of the back-off between two policy migrations of one connection (500ms, "
+                    + "doubled per migration without progress).")
+    Duration policyBackoffMax;
+
+    @Option(names = "--policy-window", paramLabel = "DURATION", defaultValue = "60s",
+            converter = Converters.DurationConverter.class,
+            description = "The count of policy migrations without progress starts afresh this long after its first.")
+    Duration policyWindow;
+
     @Override
     public Integer call() throws Exception {
         if (bufferSize < 1 || bufferSize > 16 << 20) {
@@ -86,7 +103,15 @@ public final class ProxyCommand implements Callable<Integer> {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--max-connections must be positive");
         }
         PoolTarget.Resolved target = pool.resolve(spec);
-        ClientOptions options = ClientOptions.defaults().withPolicies(policies);
+        if (policyMigrations < 1) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--policy-migrations must be positive");
+        }
+        if (policyBackoffMax.isNegative() || policyWindow.isNegative() || policyWindow.isZero()) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                    "--policy-backoff-max must not be negative and --policy-window must be positive");
+        }
+        ClientOptions options = ClientOptions.defaults().withPolicies(policies)
+                .withMigrationLimits(new MigrationLimits(policyMigrations, policyBackoffMax, policyWindow));
         if (avoidUnavailable.isNegative()) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--avoid-unavailable must not be negative");
         }

@@ -43,20 +43,18 @@ final class ProxyPoolReload {
 
     /** Reads the file again; returns whether the proxy now uses it. */
     synchronized boolean reload() {
-        PoolConfig pool;
+        List<PoolMember> members;
         try {
-            pool = PoolConfig.load(file);
-        } catch (java.nio.file.NoSuchFileException e) {
-            events.log("pool reload failed, keeping " + labels + ": pool file not found: " + file);
-            return false;
+            members = PoolConfig.loadMembers(file);   // a client: no secret needed
         } catch (java.io.IOException | RuntimeException e) {
-            // A malformed file is an IllegalArgumentException naming the line.
+            // A missing file is an IOException saying so ("no pool file X"), a malformed one an
+            // IllegalArgumentException naming the line.
             events.log("pool reload failed, keeping " + labels + ": " + e.getMessage());
             return false;
         }
         List<InetSocketAddress> addresses = new ArrayList<>();
         List<String> next = new ArrayList<>();
-        for (PoolMember m : pool.members()) {
+        for (PoolMember m : members) {
             addresses.add(m.service());
             next.add(m.name() + "@" + PoolTarget.format(m.service()));
         }

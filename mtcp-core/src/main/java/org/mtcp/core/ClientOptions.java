@@ -21,8 +21,11 @@ import org.mtcp.core.policy.MigrationPolicy;
  * @param failover migrate when the holder fails (reset, EOF without CLOSE, missed keepalives);
  *     on by default. Equivalent to adding {@link org.mtcp.core.policy.HolderFailurePolicy}.
  *     Without it a holder failure fails the connection.
- * @param migrationCooldown least time between two policy-triggered migrations (explicit,
- *     server-requested and failover migrations are not delayed)
+ * @param migrationCooldown least time between two policy-triggered migrations, and the first
+ *     step of their exponential back-off (explicit, server-requested and failover migrations are
+ *     not delayed)
+ * @param migrationLimits bounds on policy-triggered migrations without progress (no migration
+ *     storms): {@link MigrationLimits#DEFAULTS} unless given
  * @param maxIdleKeepaliveInterval while nothing flows, the keepalive interval doubles after
  *     each keepalive up to this (30 s by default); data or a pending request returns it to
  *     {@code keepaliveInterval} at once. Sent to the server in HELLO (its silence bound for an
@@ -38,6 +41,7 @@ public record ClientOptions(
         int missedKeepalives,
         boolean failover,
         Duration migrationCooldown,
+        MigrationLimits migrationLimits,
         Duration maxIdleKeepaliveInterval) {
 
     public ClientOptions {
@@ -45,6 +49,7 @@ public record ClientOptions(
         Objects.requireNonNull(connectTimeout, "connectTimeout");
         Objects.requireNonNull(keepaliveInterval, "keepaliveInterval");
         Objects.requireNonNull(migrationCooldown, "migrationCooldown");
+        Objects.requireNonNull(migrationLimits, "migrationLimits");
         Objects.requireNonNull(maxIdleKeepaliveInterval, "maxIdleKeepaliveInterval");
         check(!connectTimeout.isNegative() && !connectTimeout.isZero(), "connectTimeout " + connectTimeout);
         check(!keepaliveInterval.isNegative() && !keepaliveInterval.isZero(), "keepaliveInterval " + keepaliveInterval);
@@ -60,12 +65,12 @@ public record ClientOptions(
     /** The idle keepalive ceiling when none is given. */
     public static final Duration DEFAULT_MAX_IDLE_KEEPALIVE = Duration.ofSeconds(30);
 
-    /** The nine-component form of before the idle back-off; the ceiling is 30 s (at least the interval). */
+    /** The ten-component form of before the idle back-off; the ceiling is 30 s (at least the interval). */
     public ClientOptions(List<Supplier<MigrationPolicy>> policies, Duration connectTimeout, Duration keepaliveInterval,
             int maxUnacknowledgedBytes, int maxFrameSize, int receiveBufferSize, int missedKeepalives, boolean failover,
-            Duration migrationCooldown) {
+            Duration migrationCooldown, MigrationLimits migrationLimits) {
         this(policies, connectTimeout, keepaliveInterval, maxUnacknowledgedBytes, maxFrameSize, receiveBufferSize,
-                missedKeepalives, failover, migrationCooldown, idleCeiling(keepaliveInterval));
+                missedKeepalives, failover, migrationCooldown, migrationLimits, idleCeiling(keepaliveInterval));
     }
 
     private static Duration idleCeiling(Duration keepaliveInterval) {
@@ -77,7 +82,15 @@ public record ClientOptions(
     public ClientOptions(List<Supplier<MigrationPolicy>> policies, Duration connectTimeout,
             Duration keepaliveInterval, int maxUnacknowledgedBytes, int maxFrameSize) {
         this(policies, connectTimeout, keepaliveInterval, maxUnacknowledgedBytes, maxFrameSize,
-                1 << 20, 4, true, Duration.ofMillis(500));
+                1 << 20, 4, true, Duration.ofMillis(500), MigrationLimits.DEFAULTS);
+    }
+
+    /** The nine-component form of earlier versions; the migration limits take their defaults. */
+    public ClientOptions(List<Supplier<MigrationPolicy>> policies, Duration connectTimeout,
+            Duration keepaliveInterval, int maxUnacknowledgedBytes, int maxFrameSize, int receiveBufferSize,
+            int missedKeepalives, boolean failover, Duration migrationCooldown) {
+        this(policies, connectTimeout, keepaliveInterval, maxUnacknowledgedBytes, maxFrameSize, receiveBufferSize,
+                missedKeepalives, failover, migrationCooldown, MigrationLimits.DEFAULTS);
     }
 
     private static void check(boolean ok, String message) {
@@ -94,59 +107,64 @@ public record ClientOptions(
     public ClientOptions withPolicies(List<Supplier<MigrationPolicy>> policies) {
         return new ClientOptions(List.copyOf(policies), connectTimeout, keepaliveInterval,
                 maxUnacknowledgedBytes, maxFrameSize, receiveBufferSize, missedKeepalives, failover,
-                migrationCooldown, maxIdleKeepaliveInterval);
+                migrationCooldown, migrationLimits, maxIdleKeepaliveInterval);
     }
 
     public ClientOptions withConnectTimeout(Duration v) {
         return new ClientOptions(policies, v, keepaliveInterval, maxUnacknowledgedBytes, maxFrameSize,
-                receiveBufferSize, missedKeepalives, failover, migrationCooldown, maxIdleKeepaliveInterval);
+                receiveBufferSize, missedKeepalives, failover, migrationCooldown, migrationLimits, maxIdleKeepaliveInterval);
     }
 
     /** The base keepalive interval; the idle ceiling stays, raised to {@code v} if below it. */
     public ClientOptions withKeepaliveInterval(Duration v) {
         return new ClientOptions(policies, connectTimeout, v, maxUnacknowledgedBytes, maxFrameSize,
-                receiveBufferSize, missedKeepalives, failover, migrationCooldown,
+                receiveBufferSize, missedKeepalives, failover, migrationCooldown, migrationLimits,
                 v != null && maxIdleKeepaliveInterval.compareTo(v) < 0 ? v : maxIdleKeepaliveInterval);
     }
 
     public ClientOptions withMaxUnacknowledgedBytes(int v) {
         return new ClientOptions(policies, connectTimeout, keepaliveInterval, v, maxFrameSize,
-                receiveBufferSize, missedKeepalives, failover, migrationCooldown, maxIdleKeepaliveInterval);
+                receiveBufferSize, missedKeepalives, failover, migrationCooldown, migrationLimits, maxIdleKeepaliveInterval);
     }
 
     public ClientOptions withMaxFrameSize(int v) {
         return new ClientOptions(policies, connectTimeout, keepaliveInterval, maxUnacknowledgedBytes, v,
-                receiveBufferSize, missedKeepalives, failover, migrationCooldown, maxIdleKeepaliveInterval);
+                receiveBufferSize, missedKeepalives, failover, migrationCooldown, migrationLimits, maxIdleKeepaliveInterval);
     }
 
     public ClientOptions withReceiveBufferSize(int v) {
         return new ClientOptions(policies, connectTimeout, keepaliveInterval, maxUnacknowledgedBytes,
-                maxFrameSize, v, missedKeepalives, failover, migrationCooldown, maxIdleKeepaliveInterval);
+                maxFrameSize, v, missedKeepalives, failover, migrationCooldown, migrationLimits, maxIdleKeepaliveInterval);
     }
 
     public ClientOptions withMissedKeepalives(int v) {
         return new ClientOptions(policies, connectTimeout, keepaliveInterval, maxUnacknowledgedBytes,
-                maxFrameSize, receiveBufferSize, v, failover, migrationCooldown, maxIdleKeepaliveInterval);
+                maxFrameSize, receiveBufferSize, v, failover, migrationCooldown, migrationLimits, maxIdleKeepaliveInterval);
     }
 
     public ClientOptions withFailover(boolean v) {
         return new ClientOptions(policies, connectTimeout, keepaliveInterval, maxUnacknowledgedBytes,
-                maxFrameSize, receiveBufferSize, missedKeepalives, v, migrationCooldown, maxIdleKeepaliveInterval);
+                maxFrameSize, receiveBufferSize, missedKeepalives, v, migrationCooldown, migrationLimits, maxIdleKeepaliveInterval);
     }
 
     public ClientOptions withMigrationCooldown(Duration v) {
         return new ClientOptions(policies, connectTimeout, keepaliveInterval, maxUnacknowledgedBytes,
-                maxFrameSize, receiveBufferSize, missedKeepalives, failover, v, maxIdleKeepaliveInterval);
+                maxFrameSize, receiveBufferSize, missedKeepalives, failover, v, migrationLimits, maxIdleKeepaliveInterval);
+    }
+
+    public ClientOptions withMigrationLimits(MigrationLimits v) {
+        return new ClientOptions(policies, connectTimeout, keepaliveInterval, maxUnacknowledgedBytes,
+                maxFrameSize, receiveBufferSize, missedKeepalives, failover, migrationCooldown, v, maxIdleKeepaliveInterval);
     }
 
     /** Keepalive interval and idle ceiling together (the ceiling is at least the interval). */
     public ClientOptions withKeepaliveInterval(Duration v, Duration maxIdle) {
         return new ClientOptions(policies, connectTimeout, v, maxUnacknowledgedBytes, maxFrameSize,
-                receiveBufferSize, missedKeepalives, failover, migrationCooldown, maxIdle);
+                receiveBufferSize, missedKeepalives, failover, migrationCooldown, migrationLimits, maxIdle);
     }
 
     public ClientOptions withMaxIdleKeepaliveInterval(Duration v) {
         return new ClientOptions(policies, connectTimeout, keepaliveInterval, maxUnacknowledgedBytes, maxFrameSize,
-                receiveBufferSize, missedKeepalives, failover, migrationCooldown, v);
+                receiveBufferSize, missedKeepalives, failover, migrationCooldown, migrationLimits, v);
     }
 }

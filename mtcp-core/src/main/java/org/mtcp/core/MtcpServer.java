@@ -132,6 +132,11 @@ public final class MtcpServer implements Closeable {
         engine.close();
     }
 
+    /** Whether it has stopped (closed, or drained): {@link #accept()} then fails at once. */
+    public boolean isClosed() {
+        return engine.isClosed();
+    }
+
     /** The engine, for the test kit and diagnostics (not a stable API). */
     public ServerEngine engine() {
         return engine;

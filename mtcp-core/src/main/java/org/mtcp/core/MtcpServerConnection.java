@@ -47,6 +47,25 @@ public interface MtcpServerConnection extends Closeable {
     OutputStream getOutputStream() throws IOException;
 
     /**
+     * Whether the client can be reached now. An application that would start work whose result
+     * only the client can use (a database transaction for a batch) checks this first: an orphan's
+     * client may never come back. Implementations that cannot tell report {@link ClientPresence#LINKED}.
+     */
+    default ClientPresence clientPresence() {
+        return ClientPresence.LINKED;
+    }
+
+    /**
+     * Waits while the connection is an {@link ClientPresence#ORPHANED orphan}, at most
+     * {@code timeout}: returns {@link ClientPresence#LINKED} as soon as the client is back, or
+     * {@link ClientPresence#GONE} as soon as it never will be here (closed, moved away, reset), or
+     * {@code ORPHANED} when the time is up.
+     */
+    default ClientPresence awaitClient(java.time.Duration timeout) throws IOException {
+        return clientPresence();
+    }
+
+    /**
      * Asks the client to move to another server of the pool (load shedding, draining before a
      * deploy); {@code target} may be null to let the client choose.
      */

@@ -42,6 +42,15 @@ public record PoolConfig(byte[] secret, List<PoolMember> members) {
         return org.mtcp.core.internal.PoolFileParser.parse(file);
     }
 
+    /**
+     * The members of a pool file as a client (proxy, {@code get}) reads it: the service addresses
+     * are what it needs; the file may have no {@code secret} line, and one it has is not read.
+     * Errors as {@link #load(Path)}.
+     */
+    public static List<PoolMember> loadMembers(Path file) throws IOException {
+        return org.mtcp.core.internal.PoolFileParser.members(file);
+    }
+
     public Optional<PoolMember> member(String name) {
         return members.stream().filter(m -> m.name().equals(name)).findFirst();
     }

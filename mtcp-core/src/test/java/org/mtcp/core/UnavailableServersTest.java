@@ -65,4 +65,32 @@ class UnavailableServersTest {
                 .isInstanceOf(IllegalArgumentException.class);
         assertThat(new UnavailableServers(UnavailableServers.DEFAULT_AVOID_FOR).avoidFor()).isEqualTo(Duration.ofSeconds(30));
     }
+
+    @Test
+    void marksSayWhyAndAServerAPolicyLeftIsNotBackByAnsweringAHandshake() {
+        UnavailableServers m = memory(8);
+        m.markUnavailable(a, UnavailableServers.Why.TIMED_OUT);
+        m.markUnavailable(b, UnavailableServers.Why.LEFT_BY_POLICY);
+        assertThat(m.why(a)).contains(UnavailableServers.Why.TIMED_OUT);
+        assertThat(m.why(b)).contains(UnavailableServers.Why.LEFT_BY_POLICY);
+        assertThat(m.why(c)).isEmpty();
+        assertThat(m.allAvoided(List.of(a, b))).isTrue();
+        assertThat(m.allAvoided(List.of(a, b, c))).isFalse();
+        m.markAvailable(a);
+        m.markAvailable(b);                 // a handshake says nothing about its response times
+        assertThat(m.why(a)).isEmpty();
+        assertThat(m.why(b)).contains(UnavailableServers.Why.LEFT_BY_POLICY);
+        assertThat(m.toString()).isEqualTo("UnavailableServers[" + b.getHostString() + ":" + b.getPort()
+                + " LEFT_BY_POLICY]");
+        now.addAndGet(100);                 // the quarantine expires
+        assertThat(m.allAvoided(List.of(b))).isFalse();
+    }
+
+    @Test
+    void anythingWithAnAddressIsOrderedLikeItsAddress() {
+        UnavailableServers m = memory(8);
+        m.markUnavailable(a, UnavailableServers.Why.FAILED);
+        java.util.Map<String, InetSocketAddress> names = java.util.Map.of("s1", a, "s2", b, "s3", c);
+        assertThat(m.order(List.of("s1", "s2", "s3"), names::get)).containsExactly("s2", "s3", "s1");
+    }
 }

@@ -14,6 +14,7 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicLong;
 import org.mtcp.core.MigrationEvent;
 import org.mtcp.core.UnavailableServers;
+import org.mtcp.core.ValueSyntax;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -78,7 +79,7 @@ public final class MigratoryProxy implements Closeable {
             socket.bind(listen, 512);
         } catch (IOException e) {
             socket.close();
-            BindException b = new BindException("cannot listen on " + listen.getHostString() + ":" + listen.getPort()
+            BindException b = new BindException("cannot listen on " + ValueSyntax.format(listen)
                     + " (" + e.getMessage() + ")");
             b.initCause(e);
             throw b;
@@ -205,7 +206,7 @@ public final class MigratoryProxy implements Closeable {
 
     static String address(Socket socket) {
         InetSocketAddress a = (InetSocketAddress) socket.getRemoteSocketAddress();
-        return a == null ? "?" : a.getAddress().getHostAddress() + ":" + a.getPort();
+        return a == null ? "?" : ValueSyntax.format(a);
     }
 
     static void closeQuietly(Closeable c) {

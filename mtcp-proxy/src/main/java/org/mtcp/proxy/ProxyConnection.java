@@ -81,7 +81,7 @@ final class ProxyConnection {
         events.log("open #" + number + " client=" + client + " cid=" + socket.id()
                 + " server=" + socket.currentServer());
         socket.addMigrationListener(this::migrated);
-        socket.signalResponse(ResponseSignal.FRAMED);   // before the first byte of a response
+        socket.signalResponse(ResponseSignal.FRAMED);   // before the first byte of a request or response
         Thread upstream = Thread.ofVirtual().name("proxy-" + number + "-up").start(this::upstream);
         downstream();
         try {
@@ -140,10 +140,14 @@ final class ProxyConnection {
         while ((n = reads.readFrom(in)) >= 0) {
             byte[] buffer = reads.array();
             if (n > 0) {
+                int requestsEnded = 0;
                 if (framed) {
                     // before the bytes go on: the policy knows a response is complete before the
                     // client can send its next request, and of a HEAD before its response comes
-                    if (requests ? this.requests.feed(buffer, 0, n) : responses(buffer, n)) {
+                    if (requests) {
+                        requestsEnded = this.requests.feed(buffer, 0, n);
+                    }
+                    if (requests ? this.requests.givenUp() : responses(buffer, n)) {
                         framed = false;
                         remote.signalResponse(ResponseSignal.LOST);
                     }
@@ -151,6 +155,11 @@ final class ProxyConnection {
                 out.write(buffer, 0, n);
                 out.flush();
                 counter.addAndGet(n);
+                // after them: a request is awaited from its last byte on, never while the client
+                // is still sending it
+                for (int i = 0; i < requestsEnded && framed; i++) {
+                    remote.signalResponse(ResponseSignal.REQUEST_SENT);
+                }
             }
         }
     }

@@ -27,6 +27,8 @@ import java.util.Objects;
  * @param idleTimeout idle HTTP connections are closed after this
  * @param drainTimeout how long a drain (SIGTERM, {@code POST /admin/drain}) waits for the clients to
  *     move to peers before it stops anyway
+ * @param database how long the front-end waits for its database, and the clients' response-time
+ *     threshold that this must stay below (docs/frontend.md, "Database outages")
  */
 public record FrontendConfig(
         Path poolFile,
@@ -43,7 +45,36 @@ public record FrontendConfig(
         int maxBodyBytes,
         int maxTransactions,
         Duration idleTimeout,
-        Duration drainTimeout) {
+        Duration drainTimeout,
+        DatabaseTimeouts database) {
+
+    /**
+     * {@code acquire}: the longest wait for a database connection (HikariCP's connection and
+     * validation timeouts, {@code --db-timeout}); {@code clientThreshold}: the response-time
+     * threshold of the clients' policy ({@code --client-threshold}), or null when not known. A
+     * front-end that waits for its database as long as its clients wait for a byte is never heard:
+     * the client moves first. So {@code acquire} must be below the threshold.
+     */
+    public record DatabaseTimeouts(Duration acquire, Duration clientThreshold) {
+
+        /** HikariCP's smallest connection timeout. */
+        public static final Duration MIN_ACQUIRE = Duration.ofMillis(250);
+
+        public static final DatabaseTimeouts DEFAULT = new DatabaseTimeouts(Duration.ofMillis(500), null);
+
+        public DatabaseTimeouts {
+            Objects.requireNonNull(acquire, "acquire");
+            if (acquire.compareTo(MIN_ACQUIRE) < 0) {
+                throw new IllegalArgumentException("the database timeout must be at least 250ms (HikariCP's minimum), not "
+                        + org.mtcp.core.ValueSyntax.format(acquire));
+            }
+            if (clientThreshold != null && acquire.compareTo(clientThreshold) >= 0) {
+                throw new IllegalArgumentException("the database timeout " + org.mtcp.core.ValueSyntax.format(acquire)
+                        + " must be below the clients' response-time threshold " + org.mtcp.core.ValueSyntax.format(clientThreshold)
+                        + ": a client would move before the front-end could answer 503");
+            }
+        }
+    }
 
     /** An application schema migrated by Flyway at start-up, with its own history table. */
     public record AppSchema(String schema, String location) {}
@@ -59,6 +90,7 @@ public record FrontendConfig(
         if (drainTimeout == null || drainTimeout.isNegative()) {
             throw new IllegalArgumentException("the drain timeout must not be negative");
         }
+        Objects.requireNonNull(database, "database timeouts");
         if (maxBodyBytes < 1 || maxTransactions < 1) {
             throw new IllegalArgumentException("limits must be positive");
         }
@@ -66,61 +98,66 @@ public record FrontendConfig(
 
     public static FrontendConfig defaults(Path poolFile, String name, String jdbcUrl) {
         return new FrontendConfig(poolFile, name, jdbcUrl, null, null, 8, true, List.of(), List.of(), null,
-                Duration.ofSeconds(5), 1 << 20, 10_000, Duration.ofSeconds(30), Duration.ofSeconds(10));
+                Duration.ofSeconds(5), 1 << 20, 10_000, Duration.ofSeconds(30), Duration.ofSeconds(10), DatabaseTimeouts.DEFAULT);
     }
 
     public FrontendConfig withCredentials(String user, String password) {
         return new FrontendConfig(poolFile, name, jdbcUrl, user, password, dbPoolSize, migrate, sqlOperationFiles,
-                appSchemas, adminToken, reconnectTimeout, maxBodyBytes, maxTransactions, idleTimeout, drainTimeout);
+                appSchemas, adminToken, reconnectTimeout, maxBodyBytes, maxTransactions, idleTimeout, drainTimeout, database);
     }
 
     public FrontendConfig withJdbcUrl(String url) {
         return new FrontendConfig(poolFile, name, url, dbUser, dbPassword, dbPoolSize, migrate, sqlOperationFiles,
-                appSchemas, adminToken, reconnectTimeout, maxBodyBytes, maxTransactions, idleTimeout, drainTimeout);
+                appSchemas, adminToken, reconnectTimeout, maxBodyBytes, maxTransactions, idleTimeout, drainTimeout, database);
     }
 
     public FrontendConfig withAdminToken(String token) {
         return new FrontendConfig(poolFile, name, jdbcUrl, dbUser, dbPassword, dbPoolSize, migrate, sqlOperationFiles,
-                appSchemas, token, reconnectTimeout, maxBodyBytes, maxTransactions, idleTimeout, drainTimeout);
+                appSchemas, token, reconnectTimeout, maxBodyBytes, maxTransactions, idleTimeout, drainTimeout, database);
     }
 
     public FrontendConfig withReconnectTimeout(Duration timeout) {
         return new FrontendConfig(poolFile, name, jdbcUrl, dbUser, dbPassword, dbPoolSize, migrate, sqlOperationFiles,
-                appSchemas, adminToken, timeout, maxBodyBytes, maxTransactions, idleTimeout, drainTimeout);
+                appSchemas, adminToken, timeout, maxBodyBytes, maxTransactions, idleTimeout, drainTimeout, database);
     }
 
     public FrontendConfig withAppSchemas(List<AppSchema> schemas) {
         return new FrontendConfig(poolFile, name, jdbcUrl, dbUser, dbPassword, dbPoolSize, migrate, sqlOperationFiles,
-                schemas, adminToken, reconnectTimeout, maxBodyBytes, maxTransactions, idleTimeout, drainTimeout);
+                schemas, adminToken, reconnectTimeout, maxBodyBytes, maxTransactions, idleTimeout, drainTimeout, database);
     }
 
     public FrontendConfig withSqlOperationFiles(List<Path> files) {
         return new FrontendConfig(poolFile, name, jdbcUrl, dbUser, dbPassword, dbPoolSize, migrate, files,
-                appSchemas, adminToken, reconnectTimeout, maxBodyBytes, maxTransactions, idleTimeout, drainTimeout);
+                appSchemas, adminToken, reconnectTimeout, maxBodyBytes, maxTransactions, idleTimeout, drainTimeout, database);
     }
 
     public FrontendConfig withLimits(int maxBodyBytes, int maxTransactions) {
         return new FrontendConfig(poolFile, name, jdbcUrl, dbUser, dbPassword, dbPoolSize, migrate, sqlOperationFiles,
-                appSchemas, adminToken, reconnectTimeout, maxBodyBytes, maxTransactions, idleTimeout, drainTimeout);
+                appSchemas, adminToken, reconnectTimeout, maxBodyBytes, maxTransactions, idleTimeout, drainTimeout, database);
     }
 
     public FrontendConfig withMigrate(boolean run) {
         return new FrontendConfig(poolFile, name, jdbcUrl, dbUser, dbPassword, dbPoolSize, run, sqlOperationFiles,
-                appSchemas, adminToken, reconnectTimeout, maxBodyBytes, maxTransactions, idleTimeout, drainTimeout);
+                appSchemas, adminToken, reconnectTimeout, maxBodyBytes, maxTransactions, idleTimeout, drainTimeout, database);
     }
 
     public FrontendConfig withDbPoolSize(int size) {
         return new FrontendConfig(poolFile, name, jdbcUrl, dbUser, dbPassword, size, migrate, sqlOperationFiles,
-                appSchemas, adminToken, reconnectTimeout, maxBodyBytes, maxTransactions, idleTimeout, drainTimeout);
+                appSchemas, adminToken, reconnectTimeout, maxBodyBytes, maxTransactions, idleTimeout, drainTimeout, database);
     }
 
     public FrontendConfig withIdleTimeout(Duration timeout) {
         return new FrontendConfig(poolFile, name, jdbcUrl, dbUser, dbPassword, dbPoolSize, migrate, sqlOperationFiles,
-                appSchemas, adminToken, reconnectTimeout, maxBodyBytes, maxTransactions, timeout, drainTimeout);
+                appSchemas, adminToken, reconnectTimeout, maxBodyBytes, maxTransactions, timeout, drainTimeout, database);
     }
 
     public FrontendConfig withDrainTimeout(Duration timeout) {
         return new FrontendConfig(poolFile, name, jdbcUrl, dbUser, dbPassword, dbPoolSize, migrate, sqlOperationFiles,
-                appSchemas, adminToken, reconnectTimeout, maxBodyBytes, maxTransactions, idleTimeout, timeout);
+                appSchemas, adminToken, reconnectTimeout, maxBodyBytes, maxTransactions, idleTimeout, timeout, database);
+    }
+
+    public FrontendConfig withDatabaseTimeouts(DatabaseTimeouts timeouts) {
+        return new FrontendConfig(poolFile, name, jdbcUrl, dbUser, dbPassword, dbPoolSize, migrate, sqlOperationFiles,
+                appSchemas, adminToken, reconnectTimeout, maxBodyBytes, maxTransactions, idleTimeout, drainTimeout, timeouts);
     }
 }

@@ -24,6 +24,7 @@ import org.mtcp.core.ServerOptions;
 import org.mtcp.frontend.batch.BatchParser;
 import org.mtcp.frontend.engine.BatchEngine;
 import org.mtcp.frontend.engine.BatchStore;
+import org.mtcp.frontend.engine.DatabaseGate;
 import org.mtcp.frontend.engine.Slowdown;
 import org.mtcp.frontend.http.AppHandler;
 import org.mtcp.frontend.http.DatabaseLoss;
@@ -147,9 +148,13 @@ public final class FrontendServer implements AutoCloseable, OperatorControls {
             Slowdown slowdown = new Slowdown();
             metrics.slowdown(slowdown::delayMillis);
             BatchParser parser = new BatchParser(ops, config.maxTransactions());
-            BatchEngine engine = new BatchEngine(new BatchStore(ds), parser, config.name(), config.reconnectTimeout(),
+            DatabaseGate gate = new DatabaseGate(ds, config.name(), config.database().acquire());
+            BatchEngine engine = new BatchEngine(new BatchStore(gate), parser, config.name(), config.reconnectTimeout(),
                     metrics, slowdown);
-            DatabaseLoss loss = new DatabaseLoss(config.name(), Duration.ofSeconds(10));
+            // how long the first front-end of a response waits for its client to move after a database failure
+            Duration moveWait = Duration.ofSeconds(1).compareTo(config.database().acquire().multipliedBy(2)) > 0
+                    ? Duration.ofSeconds(1) : config.database().acquire().multipliedBy(2);
+            DatabaseLoss loss = new DatabaseLoss(config.name(), moveWait);
 
             VirtualThreadPool threads = new VirtualThreadPool();
             threads.setName("fe-" + config.name());
@@ -162,7 +167,7 @@ public final class FrontendServer implements AutoCloseable, OperatorControls {
             MtcpConnector connector = new MtcpConnector(jetty, mtcp, new HttpConnectionFactory(http));
             connector.setName(config.name());
             connector.setIdleTimeout(config.idleTimeout().toMillis());
-            connector.setAcceptHandler(new FrontendConnections(engine, metrics, loss));
+            connector.setAcceptHandler(new FrontendConnections(engine, metrics));
             jetty.addConnector(connector);
             // Micrometer's Jetty 12 request timer around the API: jetty_server_requests_seconds{method,status,outcome}.
             TimedHandler timed = new TimedHandler(metrics.registry(), Tags.empty());
@@ -204,8 +209,12 @@ public final class FrontendServer implements AutoCloseable, OperatorControls {
         }
         hc.setMaximumPoolSize(config.dbPoolSize());
         hc.setMinimumIdle(Math.min(2, config.dbPoolSize()));
-        hc.setConnectionTimeout(5_000);
-        hc.setValidationTimeout(2_000);
+        // Short, so that a front-end answers 503 before its clients' response-time policy moves them
+        // (docs/frontend.md, "Database outages"); pgjdbc's connect timeout is in whole seconds.
+        long acquire = config.database().acquire().toMillis();
+        hc.setConnectionTimeout(acquire);
+        hc.setValidationTimeout(acquire);
+        hc.addDataSourceProperty("connectTimeout", String.valueOf(Math.max(1, (acquire + 999) / 1000)));
         hc.setInitializationFailTimeout(5_000);
         hc.addDataSourceProperty("tcpKeepAlive", "true");
         hc.addDataSourceProperty("ApplicationName", "mtcp-frontend-" + config.name());
@@ -373,15 +382,10 @@ public final class FrontendServer implements AutoCloseable, OperatorControls {
             droppedByClose = held;
             LOG.info("front-end {}: drain cut short, {} connection(s) dropped", config.name(), held);
         }
-        try {
-            mtcp.close();
-        } catch (RuntimeException e) {
-            LOG.debug("closing the M-TCP server", e);
-        }
-        stopTheRest();
+        stopTheRest();   // closing the transport also wakes a drain under way
     }
 
-    /** After the transport: Jetty (its handlers finish, bounded by its stop timeout), then the database pool. */
+    /** Jetty (its connector closes the transport; handlers finish within its stop timeout), then the database pool. */
     private void stopTheRest() {
         synchronized (lifecycle) {
             if (phase == Phase.STOPPED) {

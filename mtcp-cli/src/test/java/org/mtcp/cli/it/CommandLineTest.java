@@ -42,7 +42,8 @@ class CommandLineTest {
                 .contains("--pool=FILE", "--name=NAME", "--dir=DIR", "--degrade-after=BYTES",
                         "--degrade-step=DURATION", "Default: 2ms", "--snapshot-pad=BYTES", "Default: 1024");
         assertThat(run("proxy", "--help").out()).contains("--listen=HOST:PORT", "Default: 127.0.0.1:8080",
-                "--policy=SPEC", "--pool=FILE", "--server=HOST:PORT");
+                "--policy=SPEC", "--pool=FILE", "--server=HOST:PORT", "--policy-migrations=N", "Default: 3",
+                "--policy-backoff-max=DURATION", "Default: 30s", "--policy-window=DURATION", "Default: 60s");
         assertThat(run("get", "--help").out()).contains("PATH", "--output=FILE", "--migrate-every=BYTES",
                 "\"sha256\"", "Exit codes");
         assertThat(run("--help").out()).contains("file-server", "proxy", "get");
@@ -69,6 +70,9 @@ class CommandLineTest {
                 List.of("proxy", "--server", "127.0.0.1:1", "--listen", "nohost:"),
                 List.of("proxy", "--pool", "/nonexistent/pool.conf"),
                 List.of("proxy", "--server", "127.0.0.1:1", "--unknown-option"),
+                List.of("proxy", "--server", "127.0.0.1:1", "--policy-migrations", "0"),
+                List.of("proxy", "--server", "127.0.0.1:1", "--policy-window", "0"),
+                List.of("proxy", "--server", "127.0.0.1:1", "--policy-backoff-max", "ten"),
                 List.of("get", "--server", "127.0.0.1:1"),
                 List.of("get", "/x", "/y", "--server", "127.0.0.1:1"),
                 List.of("get", "/x"),

@@ -26,15 +26,48 @@ import org.mtcp.core.ValueSyntax;
  * server &lt;name&gt; &lt;service host:port&gt; &lt;control host:port&gt;
  * </pre>
  * Errors are {@link IllegalArgumentException}s naming the file and line.
+ *
+ * <p>Servers read the whole file ({@link Reader#SERVER}: the secret is required). Clients (the
+ * proxy, {@code get}) read it as {@link Reader#CLIENT}: only the members are needed; a
+ * {@code secret} line may be absent, and when present it is not decoded (a {@code file:} secret
+ * the client may not read is never opened), only checked to appear at most once.
  */
 public final class PoolFileParser {
     private PoolFileParser() {}
 
+    /** Who reads the file, and so whether the secret is needed. */
+    public enum Reader {
+        /** A pool member: the secret is required and checked. */
+        SERVER,
+        /** A client of the pool: the service addresses only; the secret is neither needed nor read. */
+        CLIENT
+    }
+
+    /** What a file says; {@code secret} is null when read as {@link Reader#CLIENT}. */
+    private record Parsed(byte[] secret, List<PoolMember> members) {}
+
     /** Reads and parses {@code file}; an unreadable file is an {@link IOException} saying which and why, once. */
     public static PoolConfig parse(Path file) throws IOException {
-        List<String> lines;
+        Parsed p = parse(read(file), file.toString(), file.toAbsolutePath().getParent(), Reader.SERVER);
+        return new PoolConfig(p.secret(), p.members());
+    }
+
+    /**
+     * The members of a pool file as a client reads it ({@link Reader#CLIENT}): no secret needed.
+     * Errors as {@link #parse(Path)}.
+     */
+    public static List<PoolMember> members(Path file) throws IOException {
+        return parse(read(file), file.toString(), file.toAbsolutePath().getParent(), Reader.CLIENT).members();
+    }
+
+    /** {@link #members(Path)} of {@code lines}; {@code source} names them in errors. */
+    public static List<PoolMember> members(List<String> lines, String source) throws IOException {
+        return parse(lines, source, null, Reader.CLIENT).members();
+    }
+
+    private static List<String> read(Path file) throws IOException {
         try {
-            lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+            return Files.readAllLines(file, StandardCharsets.UTF_8);
         } catch (NoSuchFileException e) {
             throw new IOException("no pool file " + file, e);
         } catch (AccessDeniedException e) {
@@ -42,11 +75,15 @@ public final class PoolFileParser {
         } catch (IOException e) {
             throw new IOException("cannot read the pool file " + file + ": " + e, e);
         }
-        return parse(lines, file.toString(), file.toAbsolutePath().getParent());
     }
 
     /** Parses {@code lines}; {@code source} names them in errors; secret files resolve against {@code dir}. */
     public static PoolConfig parse(List<String> lines, String source, Path dir) throws IOException {
+        Parsed p = parse(lines, source, dir, Reader.SERVER);
+        return new PoolConfig(p.secret(), p.members());
+    }
+
+    private static Parsed parse(List<String> lines, String source, Path dir, Reader reader) throws IOException {
         byte[] secret = null;
         int secretLine = 0;
         List<PoolMember> members = new ArrayList<>();
@@ -66,13 +103,15 @@ public final class PoolFileParser {
             String[] words = line.split("\\s+");
             switch (words[0]) {
                 case "secret" -> {
-                    if (secret != null) {
+                    if (secretLine != 0) {
                         throw error(source, lineNo, "a second 'secret' (the first is on line " + secretLine + ")");
                     }
                     if (words.length != 2) {
                         throw error(source, lineNo, "expected 'secret hex:...', 'secret base64:...' or 'secret file:PATH'");
                     }
-                    secret = secret(words[1], source, lineNo, dir);
+                    if (reader == Reader.SERVER) {
+                        secret = secret(words[1], source, lineNo, dir);
+                    }
                     secretLine = lineNo;
                 }
                 case "server" -> {
@@ -99,13 +138,13 @@ public final class PoolFileParser {
                         + "' (expected 'secret' or 'server')");
             }
         }
-        if (secret == null) {
+        if (secret == null && reader == Reader.SERVER) {
             throw new IllegalArgumentException(source + ": no 'secret' line");
         }
         if (members.isEmpty()) {
             throw new IllegalArgumentException(source + ": no 'server' line");
         }
-        return new PoolConfig(secret, members);
+        return new Parsed(secret, List.copyOf(members));
     }
 
     private static byte[] secret(String value, String source, int lineNo, Path dir) throws IOException {

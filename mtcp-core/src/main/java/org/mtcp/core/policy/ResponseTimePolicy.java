@@ -13,8 +13,10 @@ import java.util.Optional;
  * <li>By default the policy sees byte counts only, so it times a request from its first byte
  *     written to the first byte of response received: a response that has begun is not timed.
  * <li>Once an application-aware observer signals {@link ResponseSignal#FRAMED} (the client-side
- *     proxy does so for the HTTP responses it relays), the client is waiting from a request until
- *     its response is {@link ResponseSignal#COMPLETE complete}, and the holder must deliver a
+ *     proxy does so for the HTTP it relays), the client is waiting from the <em>end</em> of a
+ *     request ({@link ResponseSignal#REQUEST_SENT}: a client still sending its request, however
+ *     slowly, is not the server's delay) until its response is
+ *     {@link ResponseSignal#COMPLETE complete}, and the holder must deliver a
  *     byte at least every threshold meanwhile: a front-end slowed down in the middle of a
  *     streamed response loses the connection too. An idle connection (no response outstanding,
  *     e.g. HTTP keep-alive) is never moved. {@link ResponseSignal#LOST} returns the policy to the
@@ -29,6 +31,9 @@ public final class ResponseTimePolicy implements MigrationPolicy {
     private boolean framed;
     private boolean waiting;
     private long since;
+    /** While framed: requests sent whole, and final responses complete (a response may end before its request). */
+    private long requestsSent;
+    private long responsesComplete;
 
     public ResponseTimePolicy(Duration threshold) {
         if (threshold.isNegative() || threshold.isZero()) {
@@ -44,7 +49,7 @@ public final class ResponseTimePolicy implements MigrationPolicy {
 
     @Override
     public synchronized void onBytesSent(int bytes, long nanoTime) {
-        if (!waiting) {
+        if (!framed && !waiting) {
             waiting = true;
             since = nanoTime;
         }
@@ -62,12 +67,39 @@ public final class ResponseTimePolicy implements MigrationPolicy {
     @Override
     public synchronized void onResponseSignal(ResponseSignal signal, long nanoTime) {
         switch (signal) {
-            case FRAMED -> framed = true;
-            case COMPLETE -> waiting = false;
+            case FRAMED -> {
+                framed = true;
+                waiting = false;
+                requestsSent = 0;
+                responsesComplete = 0;
+            }
+            case REQUEST_SENT -> {
+                if (framed) {
+                    requestsSent++;
+                    awaitOutstanding(nanoTime);
+                }
+            }
+            case COMPLETE -> {
+                if (framed) {
+                    responsesComplete++;
+                    waiting = false;
+                    awaitOutstanding(nanoTime); // pipelined: the next response is due from now
+                } else {
+                    waiting = false;
+                }
+            }
             case LOST -> {
                 framed = false;
                 waiting = false;
             }
+        }
+    }
+
+    /** Waiting from {@code nanoTime} if a request sent whole has no complete response yet. */
+    private void awaitOutstanding(long nanoTime) {
+        if (!waiting && requestsSent > responsesComplete) {
+            waiting = true;
+            since = nanoTime;
         }
     }
 

@@ -49,6 +49,31 @@ class PoolFileParserTest {
     }
 
     @Test
+    void aClientReadsTheMembersWithoutASecretAndNeverOpensASecretFile(@TempDir Path dir) throws Exception {
+        Path noSecret = dir.resolve("clients.conf");
+        Files.writeString(noSecret, "server fe1 127.0.0.1:7001 127.0.0.1:7101\nserver fe2 [::1]:7002 [::1]:7102\n");
+        assertThat(PoolConfig.loadMembers(noSecret)).extracting(PoolMember::name).containsExactly("fe1", "fe2");
+        assertThat(PoolConfig.loadMembers(noSecret).get(1).service().getHostString()).isEqualTo("::1");
+        // the server reader of the same file still demands the secret
+        assertThatThrownBy(() -> PoolConfig.load(noSecret)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage(noSecret + ": no 'secret' line");
+
+        // a secret file the client may not read (here: absent) is not opened, nor a bad value decoded
+        List<PoolMember> members = PoolFileParser.members(List.of("secret file:/nonexistent/secret",
+                "server a 127.0.0.1:1 127.0.0.1:2"), "p");
+        assertThat(members).extracting(PoolMember::name).containsExactly("a");
+        assertThat(PoolFileParser.members(List.of("secret hex:00", "server a 127.0.0.1:1 127.0.0.1:2"), "p"))
+                .hasSize(1);
+
+        // the rest of the format is checked as for servers
+        assertThatThrownBy(() -> PoolFileParser.members(List.of("secret hex:00", "secret hex:00",
+                "server a 127.0.0.1:1 127.0.0.1:2"), "p")).hasMessage("p line 2: a second 'secret' (the first is on line 1)");
+        assertThatThrownBy(() -> PoolFileParser.members(List.of("server a 127.0.0.1:1"), "p"))
+                .hasMessageContaining("p line 1: expected 'server NAME");
+        assertThatThrownBy(() -> PoolFileParser.members(List.of("# nothing"), "p")).hasMessage("p: no 'server' line");
+    }
+
+    @Test
     void aMissingFileIsSaidOnce(@TempDir Path dir) {
         Path missing = dir.resolve("nope.conf");
         assertThatThrownBy(() -> PoolFileParser.parse(missing)).isInstanceOf(java.io.IOException.class)

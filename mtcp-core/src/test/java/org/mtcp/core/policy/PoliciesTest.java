@@ -127,6 +127,7 @@ class PoliciesTest {
         p.onNewHolder("s1", 0);
         p.onResponseSignal(ResponseSignal.FRAMED, 0);
         p.onBytesSent(100, 100 * MS);
+        p.onResponseSignal(ResponseSignal.REQUEST_SENT, 100 * MS);
         p.onBytesReceived(10, 400 * MS); // the head of a streamed response: still waiting
         assertThat(p.evaluate(850 * MS)).isEmpty();
         p.onBytesReceived(10, 800 * MS); // one more line, the gap starts afresh
@@ -138,6 +139,43 @@ class PoliciesTest {
         p.onBytesReceived(10, 1_700 * MS);
         p.onResponseSignal(ResponseSignal.COMPLETE, 1_700 * MS);
         assertThat(p.evaluate(9_000 * MS)).isEmpty(); // complete: an idle keep-alive connection stays
+    }
+
+    @Test
+    void responseTimeWithFramedRequestsTimesFromTheEndOfARequestNotItsFirstByte() {
+        MigrationPolicy p = new ResponseTimePolicy(Duration.ofMillis(1000));
+        p.onNewHolder("s1", 0);
+        p.onResponseSignal(ResponseSignal.FRAMED, 0);
+        for (long s = 0; s < 30; s++) {               // slowloris: a request head at one byte a second
+            p.onBytesSent(1, s * 1_000 * MS);
+            assertThat(p.evaluate(s * 1_000 * MS + 999 * MS)).as("second %d", s).isEmpty();
+        }
+        assertThat(p.evaluate(60_000 * MS)).isEmpty();
+        p.onResponseSignal(ResponseSignal.REQUEST_SENT, 60_000 * MS); // the blank line, at last
+        assertThat(p.evaluate(61_000 * MS)).isEmpty();
+        assertThat(p.evaluate(61_001 * MS)).hasValueSatisfying(r -> assertThat(r).contains("from s1 for 1001 ms"));
+        p.onResponseSignal(ResponseSignal.COMPLETE, 61_100 * MS);
+        assertThat(p.evaluate(99_000 * MS)).isEmpty();
+    }
+
+    @Test
+    void responseTimeWithFramedRequestsCountsEarlyAndPipelinedResponses() {
+        MigrationPolicy p = new ResponseTimePolicy(Duration.ofMillis(500));
+        p.onNewHolder("s1", 0);
+        p.onResponseSignal(ResponseSignal.FRAMED, 0);
+        // a server that answers (413) before the upload has ended: nothing is awaited after it
+        p.onBytesSent(100, 0);
+        p.onResponseSignal(ResponseSignal.COMPLETE, 100 * MS);
+        p.onResponseSignal(ResponseSignal.REQUEST_SENT, 200 * MS);
+        assertThat(p.evaluate(5_000 * MS)).isEmpty();
+        // two pipelined requests: the second response is due from the end of the first
+        p.onResponseSignal(ResponseSignal.REQUEST_SENT, 6_000 * MS);
+        p.onResponseSignal(ResponseSignal.REQUEST_SENT, 6_000 * MS);
+        p.onResponseSignal(ResponseSignal.COMPLETE, 6_400 * MS);
+        assertThat(p.evaluate(6_800 * MS)).isEmpty();
+        assertThat(p.evaluate(6_901 * MS)).isPresent();
+        p.onResponseSignal(ResponseSignal.COMPLETE, 6_950 * MS);
+        assertThat(p.evaluate(20_000 * MS)).isEmpty();
     }
 
     @Test

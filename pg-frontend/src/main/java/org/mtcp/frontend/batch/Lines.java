@@ -65,6 +65,29 @@ public final class Lines {
         });
     }
 
+    /**
+     * The end of a batch response that cannot go on because the database is unreachable: an error
+     * line for the first transaction not reported ({@code seq}: it did not run here, or its outcome
+     * is recorded and a re-post reports it), then the summary with status
+     * {@code database_unavailable} and {@code next} instead of counts (the database can't be asked).
+     * Re-posting the batch id continues it once the database is back.
+     */
+    public static String unavailable(String batch, int seq, String message, String frontend) {
+        return write(g -> {
+            g.writeNumberField("seq", seq);
+            g.writeObjectFieldStart("error");
+            g.writeStringField("code", "database_unavailable");
+            g.writeStringField("message", message == null ? "" : message);
+            g.writeEndObject();
+            g.writeStringField("frontend", frontend);
+        }) + write(g -> {
+            g.writeBooleanField("summary", true);
+            g.writeStringField("batch", batch);
+            g.writeStringField("status", "database_unavailable");
+            g.writeNumberField("next", seq);
+        });
+    }
+
     /** An error body (4xx/5xx, not NDJSON): {"error":{"code":..,"message":..,"path":..}}. */
     public static String error(String code, String message, String path) {
         return write(g -> {

@@ -98,6 +98,16 @@ public final class FrontendCommand implements Callable<Integer> {
                     + "before stopping anyway. A second signal stops at once.")
     Duration drainTimeout;
 
+    @Option(names = "--db-timeout", paramLabel = "DURATION", defaultValue = "500ms", converter = DurationConverter.class,
+            description = "Longest wait for a database connection (at least 250ms); keep it below the clients' "
+                    + "response-time threshold so that they get a 503, not silence.")
+    Duration dbTimeout;
+
+    @Option(names = "--client-threshold", paramLabel = "DURATION", converter = DurationConverter.class,
+            description = "The response-time threshold of the clients' policy (./mtcp proxy --policy response-time:T); "
+                    + "when given, a --db-timeout that is not below it is refused.")
+    Duration clientThreshold;
+
     @Override
     public Integer call() throws Exception {
         if (dbPoolSize < 1 || maxBody < 1 || maxTransactions < 1) {
@@ -114,7 +124,7 @@ public final class FrontendCommand implements Callable<Integer> {
         }
         FrontendConfig config = new FrontendConfig(pool, name, db, dbUser, System.getenv(dbPasswordEnv), dbPoolSize,
                 !noMigrate, operationFiles, schemas, System.getenv(adminTokenEnv), reconnectTimeout, maxBody,
-                maxTransactions, idleTimeout, drainTimeout);
+                maxTransactions, idleTimeout, drainTimeout, databaseTimeouts());
         // One descriptor per M-TCP connection (the transport's limit, 10,000) plus the database pool.
         org.mtcp.core.FileDescriptors.shortfall(org.mtcp.core.FileDescriptors.limit(),
                 org.mtcp.core.ServerOptions.defaults().maxConnections() + dbPoolSize, 1,
@@ -136,6 +146,14 @@ public final class FrontendCommand implements Callable<Integer> {
         spec.commandLine().getOut().flush();
         server.join();
         return 0;
+    }
+
+    private FrontendConfig.DatabaseTimeouts databaseTimeouts() {
+        try {
+            return new FrontendConfig.DatabaseTimeouts(dbTimeout, clientThreshold);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), "--db-timeout: " + e.getMessage());
+        }
     }
 
     /**

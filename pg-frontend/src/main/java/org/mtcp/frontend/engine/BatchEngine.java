@@ -89,46 +89,45 @@ public final class BatchEngine {
         return store;
     }
 
-    /**
-     * A batch this front-end holds: its session at {@code epoch}, for the connection {@code cid}
-     * at transport epoch {@code connectionEpoch}.
-     */
-    public record Batch(String id, long session, long epoch, BatchRequest request, String cid, long connectionEpoch) {}
+    /** A batch this front-end holds: its session at {@code epoch}, for the request {@code claimant}. */
+    public record Batch(String id, long session, long epoch, BatchRequest request, BatchOwnership.Claimant claimant) {}
 
     /**
      * A batch request that passed validation: creates the batch, or takes an existing one with the
      * same id over (re-post). 409 if the id exists with other transactions.
      */
-    public Batch open(String id, BatchRequest request, String cid, long connectionEpoch)
+    public Batch open(String id, BatchRequest request, BatchOwnership.Claimant claimant)
             throws BadRequestException, DatabaseUnavailableException, SupersededException {
         try {
             BatchStore.Created created = store.createOrFind(id, request.canonical(), request.transactions().size(), frontend,
-                    cid, connectionEpoch);
+                    claimant);
             if (created.created()) {
-                return new Batch(id, created.batch().session(), 0, request, cid, connectionEpoch);
+                return new Batch(id, created.batch().session(), 0, request, claimant);
             }
             if (!created.batch().hash().equals(BatchStore.hash(request.canonical()))) {
                 throw new BadRequestException(409, "batch_conflict",
                         "batch " + id + " exists with other transactions; re-post it unchanged or use another id", "id");
             }
             metrics.batchReposted();
-            MtcpSql.Reconnected r = store.takeOver(id, created.batch().session(), null, cid, connectionEpoch, reconnectTimeout);
-            return new Batch(id, created.batch().session(), r.epoch(), request, cid, connectionEpoch);
+            MtcpSql.Reconnected r = store.takeOver(id, created.batch().session(), null, claimant, reconnectTimeout);
+            return new Batch(id, created.batch().session(), r.epoch(), request, claimant);
         } catch (SQLException e) {
             metrics.databaseError();
-            throw new DatabaseUnavailableException("database unavailable: " + e.getMessage(), e);
+            throw new DatabaseUnavailableException("database unavailable: " + DatabaseGate.cause(e), e);
         }
     }
 
     /**
      * Takes over the batch of an imported snapshot: reconnect (fence the old front-end, definite
-     * outcome of the snapshot's transaction) and reload the batch's transactions.
+     * outcome of the snapshot's transaction) and reload the batch's transactions. Nothing is run
+     * and nobody is fenced when a newer request owns the batch ({@link SupersededException}).
      */
     public Batch resume(Snapshot.InBatch s, String cid, long connectionEpoch)
             throws DatabaseUnavailableException, IOException, SupersededException {
-        metrics.resumed();
+        BatchOwnership.Claimant claimant = new BatchOwnership.Claimant(cid, s.ordinal(), connectionEpoch);
         try {
-            MtcpSql.Reconnected r = store.takeOver(s.batchId(), s.session(), s.tid(), cid, connectionEpoch, reconnectTimeout);
+            MtcpSql.Reconnected r = store.takeOver(s.batchId(), s.session(), s.tid(), claimant, reconnectTimeout);
+            metrics.resumed();
             if (s.tid() != null) {
                 metrics.outcomeLookedUp();
                 if ("aborted".equals(r.outcome())) {
@@ -142,10 +141,10 @@ public final class BatchEngine {
             BatchStore.StoredBatch stored = store.find(s.batchId())
                     .orElseThrow(() -> new IOException("snapshot names batch " + s.batchId() + ", which does not exist"));
             BatchRequest request = parser.parseStored(stored.id(), stored.request());
-            return new Batch(stored.id(), stored.session(), r.epoch(), request, cid, connectionEpoch);
+            return new Batch(stored.id(), stored.session(), r.epoch(), request, claimant);
         } catch (SQLException e) {
             metrics.databaseError();
-            throw new DatabaseUnavailableException("database unavailable on resume: " + e.getMessage(), e);
+            throw new DatabaseUnavailableException("database unavailable on resume: " + DatabaseGate.cause(e), e);
         } catch (BadRequestException e) {
             throw new IOException(e.getMessage(), e);
         }
@@ -162,11 +161,13 @@ public final class BatchEngine {
         long epoch = batch.epoch();
         int n = batch.request().transactions().size();
         String status = "complete";
+        int seq = from;
         try {
             TreeMap<Integer, String> recorded = store.lines(batch.id(), from);
-            for (int seq = from; seq <= n; seq++) {
+            for (; seq <= n; seq++) {
                 String line = recorded.get(seq);
                 if (line == null) {
+                    ClientGate.awaitClient(exporter.connection(), frontend, batch.id(), seq);
                     Executed e = execute(batch, epoch, seq, sink, exporter, ordinal, closeAfter);
                     line = e.line();
                     epoch = e.epoch();
@@ -183,22 +184,78 @@ public final class BatchEngine {
             LOG.info("{}: batch {} was taken over by another request", frontend, batch.id());
         } catch (SQLException e) {
             metrics.databaseError();
-            throw new DatabaseUnavailableException("database unavailable: " + e.getMessage(), e);
+            throw new DatabaseUnavailableException("database unavailable: " + DatabaseGate.cause(e), e).at(seq);
+        } catch (DatabaseUnavailableException e) {
+            throw e.at(seq);
         }
-        BatchStore.Counts counts;
         try {
-            counts = store.counts(batch.id());
+            summarize(batch.id(), status, n, sink, exporter, ordinal, closeAfter);
+        } catch (DatabaseUnavailableException e) {
+            throw e.at(n + 1);
+        }
+        metrics.batchCompleted(System.nanoTime() - start);
+    }
+
+    /**
+     * Ends the response of a request that a newer request for the same batch id superseded
+     * before it could take the batch (back) over: the summary {@code taken-over}, and nothing run.
+     */
+    public void endSuperseded(String batchId, SupersededException why, Snapshot.InBatch resumedFrom, ResponseSink sink,
+            SnapshotExporter exporter, long ordinal, boolean closeAfter) throws IOException, DatabaseUnavailableException {
+        metrics.batchTakenOver();
+        LOG.info("{}: not running batch {} (the response ends as taken-over): {}", frontend, batchId, why.getMessage());
+        int n;
+        try {
+            n = store.find(batchId).map(BatchStore.StoredBatch::transactions).orElse(0);
+            if (resumedFrom != null && resumedFrom.tid() != null) {
+                // After its snapshot the previous holder may have written one thing: the line of the
+                // snapshot's transaction, if it committed. The continuation must be those same bytes.
+                String line = store.line(batchId, resumedFrom.seq(), resumedFrom.tid()).orElse(null);
+                if (line != null) {
+                    sink.line(line.getBytes(StandardCharsets.UTF_8));
+                }
+            }
         } catch (SQLException e) {
             metrics.databaseError();
-            throw new DatabaseUnavailableException("database unavailable: " + e.getMessage(), e);
+            throw new DatabaseUnavailableException("database unavailable: " + DatabaseGate.cause(e), e);
         }
-        String summary = Lines.summary(batch.id(), status, n, counts.committed(), counts.aborted());
+        summarize(batchId, "taken-over", n, sink, exporter, ordinal, closeAfter);
+    }
+
+    /**
+     * Ends a batch response that cannot go on for want of the database, within the clients'
+     * response-time threshold: the error line and the {@code database_unavailable} summary
+     * ({@link Lines#unavailable}), as one chunk, in an {@link Snapshot.Ending} snapshot first so
+     * that a migration in the middle delivers the same bytes. {@code seq} is where the batch
+     * stopped when {@code e} does not say.
+     */
+    public void endUnavailable(String batchId, DatabaseUnavailableException e, int seq, ResponseSink sink,
+            SnapshotExporter exporter, long ordinal, boolean closeAfter) throws IOException {
+        int next = e.seq() > 0 ? e.seq() : seq;
+        LOG.warn("{}: batch {} stops before seq {}: {}; the client gets the error and may re-post", frontend, batchId, next,
+                e.getMessage());
+        String text = Lines.unavailable(batchId, next, e.getMessage(), frontend);
+        exporter.export(new Snapshot.Ending(ordinal, closeAfter, text, sink.lines()));
+        sink.line(text.getBytes(StandardCharsets.UTF_8));
+        sink.finish();
+    }
+
+    /** The summary line (counts as recorded), in an {@link Snapshot.Ending} snapshot first, then the end of the response. */
+    private void summarize(String batchId, String status, int n, ResponseSink sink, SnapshotExporter exporter, long ordinal,
+            boolean closeAfter) throws IOException, DatabaseUnavailableException {
+        BatchStore.Counts counts;
+        try {
+            counts = store.counts(batchId);
+        } catch (SQLException e) {
+            metrics.databaseError();
+            throw new DatabaseUnavailableException("database unavailable: " + DatabaseGate.cause(e), e);
+        }
+        String summary = Lines.summary(batchId, status, n, counts.committed(), counts.aborted());
         exporter.export(new Snapshot.Ending(ordinal, closeAfter, summary, sink.lines()));
-        hook(Hooks.Point.BEFORE_SUMMARY, batch.id(), n + 1, exporter.connection());
+        hook(Hooks.Point.BEFORE_SUMMARY, batchId, n + 1, exporter.connection());
         slowdown.pause();
         sink.line(summary.getBytes(StandardCharsets.UTF_8));
         sink.finish();
-        metrics.batchCompleted(System.nanoTime() - start);
     }
 
     private record Executed(String line, long epoch) {}
@@ -333,11 +390,14 @@ public final class BatchEngine {
         SQLException last = null;
         for (int i = 0; i < 5; i++) {
             try {
-                return store.takeOver(batch.id(), batch.session(), tid, batch.cid(), batch.connectionEpoch(), reconnectTimeout);
+                return store.takeOver(batch.id(), batch.session(), tid, batch.claimant(), reconnectTimeout);
             } catch (SupersededException e) {
                 throw new SessionTakenOverException(e.getMessage(), null);
             } catch (SQLException e) {
                 last = e;
+                if (store.dataSource() instanceof DatabaseGate gate && gate.status().state() == DatabaseGate.State.DOWN) {
+                    break;   // the database is down: waiting here would only keep the client from an answer
+                }
                 try {
                     Thread.sleep(200L << i);
                 } catch (InterruptedException ie) {

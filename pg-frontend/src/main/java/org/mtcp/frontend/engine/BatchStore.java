@@ -94,13 +94,13 @@ public final class BatchStore {
      */
     record Created(StoredBatch batch, boolean created) {}
 
-    Created createOrFind(String id, String canonical, int transactions, String frontend, String cid, long epoch)
+    Created createOrFind(String id, String canonical, int transactions, String frontend, BatchOwnership.Claimant claimant)
             throws SQLException {
-        return retrying(() -> createOrFindOnce(id, canonical, transactions, frontend, cid, epoch));
+        return retrying(() -> createOrFindOnce(id, canonical, transactions, frontend, claimant));
     }
 
-    private Created createOrFindOnce(String id, String canonical, int transactions, String frontend, String cid, long epoch)
-            throws SQLException {
+    private Created createOrFindOnce(String id, String canonical, int transactions, String frontend,
+            BatchOwnership.Claimant claimant) throws SQLException {
         String hash = hash(canonical);
         try (Connection c = ds.getConnection()) {
             c.setAutoCommit(true);
@@ -112,16 +112,17 @@ public final class BatchStore {
             try {
                 MtcpSql.Session session = MtcpSql.openSession(c);
                 try (PreparedStatement st = c.prepareStatement(
-                        "INSERT INTO frontend.batch (id, session, request, request_hash, transactions, created_by, owner_cid, owner_epoch) "
-                                + "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING")) {
+                        "INSERT INTO frontend.batch (id, session, request, request_hash, transactions, created_by, "
+                                + "owner_cid, owner_request, owner_epoch) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING")) {
                     st.setString(1, id);
                     st.setLong(2, session.id());
                     st.setString(3, canonical);
                     st.setString(4, hash);
                     st.setInt(5, transactions);
                     st.setString(6, frontend);
-                    st.setString(7, cid);
-                    st.setLong(8, epoch);
+                    st.setString(7, claimant.cid());
+                    st.setLong(8, claimant.request());
+                    st.setLong(9, claimant.epoch());
                     int n = st.executeUpdate();
                     if (n == 0) {
                         c.rollback();
@@ -129,6 +130,7 @@ public final class BatchStore {
                         return new Created(find(c, id).orElseThrow(), false);
                     }
                 }
+                recordClaim(c, id, claimant);
                 c.commit();
                 return new Created(find(c, id).orElseThrow(), true);
             } catch (SQLException e) {
@@ -141,18 +143,19 @@ public final class BatchStore {
     }
 
     /**
-     * Takes the batch over for connection {@code cid} at transport epoch {@code epoch}: refuses if
-     * the same connection at a later epoch owns it (a front-end that lost the connection while it
-     * was resuming must not fence the one that holds it now); otherwise records the new owner and
-     * calls {@code mtcp.reconnect} in the same transaction, under the batch row's lock, so two
-     * takeovers of one batch are serialized and the later epoch always wins.
+     * Takes the batch over for {@code claimant}, if {@link BatchOwnership#decide} lets it: under
+     * the batch row's lock, reads the owner and whether the claimant's request held the batch
+     * before; refuses with {@link SupersededException} (touching nothing, fencing nobody) when the
+     * same request is held at a later epoch or a newer request owns the batch; otherwise records
+     * the claimant as the owner and calls {@code mtcp.reconnect} in the same transaction, so
+     * takeovers of one batch are serialized and the decision holds until the fence is in place.
      */
-    MtcpSql.Reconnected takeOver(String id, long session, Long tid, String cid, long epoch, java.time.Duration timeout)
+    MtcpSql.Reconnected takeOver(String id, long session, Long tid, BatchOwnership.Claimant claimant, java.time.Duration timeout)
             throws SQLException, SupersededException {
         SupersededException[] superseded = new SupersededException[1];
         MtcpSql.Reconnected r = retrying(() -> {
             try {
-                return takeOverOnce(id, session, tid, cid, epoch, timeout);
+                return takeOverOnce(id, session, tid, claimant, timeout);
             } catch (SupersededException e) {
                 superseded[0] = e;
                 return null;
@@ -164,32 +167,43 @@ public final class BatchStore {
         return r;
     }
 
-    private MtcpSql.Reconnected takeOverOnce(String id, long session, Long tid, String cid, long epoch,
+    private MtcpSql.Reconnected takeOverOnce(String id, long session, Long tid, BatchOwnership.Claimant claimant,
             java.time.Duration timeout) throws SQLException, SupersededException {
         try (Connection c = ds.getConnection()) {
             c.setAutoCommit(false);
             try {
+                BatchOwnership.Verdict verdict;
+                String owner;
                 try (PreparedStatement st = c.prepareStatement(
-                        "SELECT owner_cid, owner_epoch FROM frontend.batch WHERE id = ? FOR NO KEY UPDATE")) {
-                    st.setString(1, id);
+                        "SELECT b.owner_cid, b.owner_request, b.owner_epoch, EXISTS (SELECT 1 FROM frontend.batch_claim k "
+                                + "WHERE k.batch = b.id AND k.cid = ? AND k.request = ?) "
+                                + "FROM frontend.batch b WHERE b.id = ? FOR NO KEY UPDATE OF b")) {
+                    st.setString(1, claimant.cid());
+                    st.setLong(2, claimant.request());
+                    st.setString(3, id);
                     try (ResultSet rs = st.executeQuery()) {
                         if (!rs.next()) {
                             throw new SQLException("no batch " + id);
                         }
-                        if (rs.getString(1).equals(cid) && rs.getLong(2) > epoch) {
-                            c.rollback();
-                            throw new SupersededException("batch " + id + " is held by epoch " + rs.getLong(2)
-                                    + " of this connection; this front-end has epoch " + epoch);
-                        }
+                        verdict = BatchOwnership.decide(rs.getString(1), rs.getLong(2), rs.getLong(3), claimant, rs.getBoolean(4));
+                        owner = new BatchOwnership.Claimant(rs.getString(1), rs.getLong(2), rs.getLong(3)).toString();
                     }
                 }
+                if (verdict != BatchOwnership.Verdict.TAKE_OVER) {
+                    c.rollback();
+                    throw new SupersededException(verdict, "batch " + id + " is held by " + owner + "; " + claimant
+                            + (verdict == BatchOwnership.Verdict.NEWER_REQUEST ? " was superseded by that newer request"
+                                    : " is an older holder of the same request"));
+                }
                 try (PreparedStatement st = c.prepareStatement(
-                        "UPDATE frontend.batch SET owner_cid = ?, owner_epoch = ? WHERE id = ?")) {
-                    st.setString(1, cid);
-                    st.setLong(2, epoch);
-                    st.setString(3, id);
+                        "UPDATE frontend.batch SET owner_cid = ?, owner_request = ?, owner_epoch = ? WHERE id = ?")) {
+                    st.setString(1, claimant.cid());
+                    st.setLong(2, claimant.request());
+                    st.setLong(3, claimant.epoch());
+                    st.setString(4, id);
                     st.executeUpdate();
                 }
+                recordClaim(c, id, claimant);
                 MtcpSql.Reconnected r = MtcpSql.reconnect(c, session, tid, timeout);
                 c.commit();
                 return r;
@@ -210,6 +224,16 @@ public final class BatchStore {
         }
     }
 
+    private static void recordClaim(Connection c, String id, BatchOwnership.Claimant claimant) throws SQLException {
+        try (PreparedStatement st = c.prepareStatement(
+                "INSERT INTO frontend.batch_claim (batch, cid, request) VALUES (?, ?, ?) ON CONFLICT DO NOTHING")) {
+            st.setString(1, id);
+            st.setString(2, claimant.cid());
+            st.setLong(3, claimant.request());
+            st.executeUpdate();
+        }
+    }
+
     /** The lines recorded for seq >= from, by seq. */
     TreeMap<Integer, String> lines(String batch, int from) throws SQLException {
         return retrying(() -> {
@@ -226,6 +250,22 @@ public final class BatchStore {
                 }
             }
             return lines;
+        });
+    }
+
+    /** The line recorded for {@code seq} if transaction {@code tid} recorded it (i.e. committed it). */
+    Optional<String> line(String batch, int seq, long tid) throws SQLException {
+        return retrying(() -> {
+            try (Connection c = ds.getConnection();
+                    PreparedStatement st = c.prepareStatement(
+                            "SELECT line FROM frontend.outcome WHERE batch = ? AND seq = ? AND tid = ?::text::xid8")) {
+                st.setString(1, batch);
+                st.setInt(2, seq);
+                st.setString(3, Long.toUnsignedString(tid));
+                try (ResultSet rs = st.executeQuery()) {
+                    return rs.next() ? Optional.of(rs.getString(1)) : Optional.empty();
+                }
+            }
         });
     }
 

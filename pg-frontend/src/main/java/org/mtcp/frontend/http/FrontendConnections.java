@@ -1,10 +1,14 @@
 package org.mtcp.frontend.http;
 
 import java.io.IOException;
+import org.mtcp.core.ConnectionResetException;
 import org.mtcp.core.MigratedException;
 import org.mtcp.core.MtcpServerConnection;
 import org.mtcp.frontend.engine.BatchEngine;
+import org.mtcp.frontend.engine.BatchOwnership;
 import org.mtcp.frontend.engine.ChunkedWriter;
+import org.mtcp.frontend.engine.ClientGate;
+import org.mtcp.frontend.engine.ClientGoneException;
 import org.mtcp.frontend.engine.DatabaseUnavailableException;
 import org.mtcp.frontend.engine.Snapshot;
 import org.mtcp.frontend.engine.SnapshotExporter;
@@ -38,12 +42,10 @@ public final class FrontendConnections implements MtcpConnector.AcceptHandler {
 
     private final BatchEngine engine;
     private final Metrics metrics;
-    private final DatabaseLoss databaseLoss;
 
-    public FrontendConnections(BatchEngine engine, Metrics metrics, DatabaseLoss databaseLoss) {
+    public FrontendConnections(BatchEngine engine, Metrics metrics) {
         this.engine = engine;
         this.metrics = metrics;
-        this.databaseLoss = databaseLoss;
     }
 
     @Override
@@ -60,15 +62,20 @@ public final class FrontendConnections implements MtcpConnector.AcceptHandler {
                     ChunkedWriter writer = new ChunkedWriter(connection.getOutputStream(), batch.lines(), !batch.closeAfter());
                     BatchEngine.Batch resumed;
                     try {
+                        ClientGate.awaitClient(connection, engine.frontend(), batch.batchId(), batch.seq());
                         resumed = engine.resume(batch, connection.id().toString(), connection.epoch());
                         engine.run(resumed, batch.seq(), writer, exporter, batch.ordinal(), batch.closeAfter());
                     } catch (DatabaseUnavailableException e) {
-                        databaseLoss.handle(exporter, e);
-                        throw e;
+                        // a resumed response does not move again for a database failure (DatabaseLoss)
+                        engine.endUnavailable(batch.batchId(), e, batch.seq(), writer, exporter, batch.ordinal(), batch.closeAfter());
                     } catch (SupersededException e) {
-                        LOG.debug("{}: {}", engine.frontend(), e.getMessage());
-                        metrics.emigrated();
-                        return;
+                        if (e.verdict() == BatchOwnership.Verdict.CONNECTION_MOVED_ON) {
+                            LOG.debug("{}: {}", engine.frontend(), e.getMessage());
+                            metrics.emigrated();
+                            return;
+                        }
+                        // a newer request owns the batch: do not resume; end this response as taken-over
+                        engine.endSuperseded(batch.batchId(), e, batch, writer, exporter, batch.ordinal(), batch.closeAfter());
                     }
                     next(connection, connector, exporter, batch.ordinal(), batch.closeAfter());
                 }
@@ -82,6 +89,8 @@ public final class FrontendConnections implements MtcpConnector.AcceptHandler {
         } catch (MigratedException e) {
             metrics.emigrated();
             throw e;
+        } catch (ClientGoneException | ConnectionResetException e) {
+            LOG.info("{}: connection {} epoch {} ends: {}", engine.frontend(), connection.id(), connection.epoch(), e.getMessage());
         }
     }
 

@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.Optional;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpVersion;
@@ -22,7 +23,10 @@ import org.mtcp.frontend.batch.BatchParser;
 import org.mtcp.frontend.batch.BatchRequest;
 import org.mtcp.frontend.batch.Lines;
 import org.mtcp.frontend.engine.BatchEngine;
+import org.mtcp.frontend.engine.BatchOwnership;
 import org.mtcp.frontend.engine.BatchStore;
+import org.mtcp.frontend.engine.ClientGate;
+import org.mtcp.frontend.engine.DatabaseGate;
 import org.mtcp.frontend.engine.DatabaseUnavailableException;
 import org.mtcp.frontend.engine.Hooks;
 import org.mtcp.frontend.engine.Slowdown;
@@ -101,6 +105,8 @@ public final class FrontendHandler extends Handler.Abstract {
             MigratedException migrated = Http.migrated(t);
             if (migrated != null) {
                 LOG.debug("{}: connection moved away during {} {}", engine.frontend(), request.getMethod(), request.getHttpURI().getPath());
+            } else if (Http.expected(t)) {
+                LOG.warn("{}: {} {} stopped: {}", engine.frontend(), request.getMethod(), request.getHttpURI().getPath(), t.toString());
             } else {
                 LOG.warn("{}: {} {} failed: {}", engine.frontend(), request.getMethod(), request.getHttpURI().getPath(), t.toString(), t);
             }
@@ -246,9 +252,13 @@ public final class FrontendHandler extends Handler.Abstract {
         // migration before the first snapshot: it is derived from the connection and the request's ordinal.
         String id = batchRequest.id() != null ? batchRequest.id()
                 : "c" + endPoint.connection().id() + "-" + state.ordinal;
-        BatchEngine.Batch batch;
+        // a request whose client has gone starts nothing (the batch is created or taken over in a transaction)
+        ClientGate.awaitClient(endPoint.connection(), engine.frontend(), id, 0);
+        BatchEngine.Batch batch = null;
+        SupersededException superseded = null;
         try {
-            batch = engine.open(id, batchRequest, endPoint.connection().id().toString(), endPoint.connection().epoch());
+            batch = engine.open(id, batchRequest, new BatchOwnership.Claimant(endPoint.connection().id().toString(),
+                    state.ordinal, endPoint.connection().epoch()));
         } catch (BadRequestException e) {
             metrics.badRequest();
             Http.error(response, e.status(), e.code(), e.getMessage(), e.path());
@@ -257,10 +267,16 @@ public final class FrontendHandler extends Handler.Abstract {
             Http.error(response, 503, "database_unavailable", e.getMessage(), null);
             return;
         } catch (SupersededException e) {
-            // this connection moved on while this front-end was opening the batch: stop here
-            throw new org.mtcp.core.MigratedException(endPoint.connection().id(), endPoint.connection().epoch());
+            if (e.verdict() == BatchOwnership.Verdict.CONNECTION_MOVED_ON) {
+                // this connection moved on while this front-end was opening the batch: stop here
+                throw new org.mtcp.core.MigratedException(endPoint.connection().id(), endPoint.connection().epoch());
+            }
+            // a replay of a request that a newer one superseded: the same head, then taken-over (below)
+            superseded = e;
         }
-        metrics.batchStarted();
+        if (batch != null) {
+            metrics.batchStarted();
+        }
         boolean closeAfter = request.getHeaders().contains(HttpHeader.CONNECTION, "close");
         response.setStatus(200);
         response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/x-ndjson");
@@ -272,13 +288,19 @@ public final class FrontendHandler extends Handler.Abstract {
         slowdown.pause();
         sink.commitHead();
         engine.hook(Hooks.Point.AFTER_HEAD, id, 0, endPoint.connection());
+        if (superseded != null) {
+            engine.endSuperseded(id, superseded, null, sink, state.exporter, state.ordinal, closeAfter);
+            return;
+        }
         // Snapshot #0: the head is out, nothing has run yet; a resuming front-end starts at seq 1.
         state.exporter.export(new Snapshot.InBatch(state.ordinal, closeAfter, id, batch.session(), 1, null, 0));
         try {
             engine.run(batch, 1, sink, state.exporter, state.ordinal, closeAfter);
         } catch (DatabaseUnavailableException e) {
-            databaseLoss.handle(state.exporter, e);
-            throw e;
+            if (databaseLoss.handle(state.exporter, e) == DatabaseLoss.Outcome.MOVED) {
+                throw new MigratedException(endPoint.connection().id(), endPoint.connection().epoch());
+            }
+            engine.endUnavailable(id, e, 1, sink, state.exporter, state.ordinal, closeAfter);
         }
     }
 
@@ -318,7 +340,7 @@ public final class FrontendHandler extends Handler.Abstract {
             return Computed.json(200, mapper.writeValueAsString(root) + "\n");
         } catch (SQLException e) {
             metrics.databaseError();
-            return Computed.json(503, Lines.error("database_unavailable", "database unavailable: " + e.getMessage(), null));
+            return Computed.json(503, Lines.error("database_unavailable", "database unavailable: " + DatabaseGate.cause(e), null));
         }
     }
 
@@ -330,17 +352,17 @@ public final class FrontendHandler extends Handler.Abstract {
             root.put("status", "draining");
             return Computed.json(503, root + "\n");
         }
-        try (Connection c = engine.store().dataSource().getConnection()) {
-            if (!c.isValid(2)) {
-                throw new SQLException("connection not valid");
-            }
+        // The database gate answers at once while the database is known down; otherwise this waits
+        // at most --db-timeout for a connection (validated by the pool) and one round trip.
+        try (Connection c = engine.store().dataSource().getConnection(); Statement st = c.createStatement()) {
+            st.execute("SELECT 1");
             root.put("status", "ok");
             root.put("database", "ok");
             return Computed.json(200, root + "\n");
         } catch (SQLException e) {
             metrics.databaseError();
             root.put("status", "unavailable");
-            root.put("database", "unreachable: " + e.getMessage());
+            root.put("database", "unreachable: " + DatabaseGate.cause(e));
             return Computed.json(503, root + "\n");
         }
     }

@@ -47,6 +47,16 @@ final class Http {
         return t instanceof IOException io ? io : new IOException(t);
     }
 
+    /**
+     * A failure the front-end expects and explains in one line (no stack trace): the database is
+     * unreachable, the client closed its connection, or the transport reset it.
+     */
+    static boolean expected(Throwable t) {
+        return t instanceof org.mtcp.frontend.engine.DatabaseUnavailableException
+                || t instanceof org.mtcp.frontend.engine.ClientGoneException
+                || t instanceof org.mtcp.core.ConnectionResetException;
+    }
+
     /** The MigratedException in {@code t}'s causes, or null. */
     static MigratedException migrated(Throwable t) {
         for (Throwable x = t; x != null; x = x.getCause()) {

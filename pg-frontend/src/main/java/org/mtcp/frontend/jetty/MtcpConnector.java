@@ -45,6 +45,9 @@ public final class MtcpConnector extends AbstractConnector {
 
         void close();
 
+        /** Whether it was closed (a drain ends by closing it before Jetty stops). */
+        boolean isClosed();
+
         static ConnectionSource of(MtcpServer server) {
             return new ConnectionSource() {
                 @Override
@@ -60,6 +63,11 @@ public final class MtcpConnector extends AbstractConnector {
                 @Override
                 public void close() {
                     server.close();
+                }
+
+                @Override
+                public boolean isClosed() {
+                    return server.isClosed();
                 }
             };
         }
@@ -97,6 +105,9 @@ public final class MtcpConnector extends AbstractConnector {
             } catch (Throwable e) {
                 if (e instanceof org.mtcp.core.MigratedException) {
                     LOG.debug("connection {} moved away while being accepted", connection.id());
+                } else if (e instanceof IOException) {
+                    // the connection broke or was reset, the database is gone...: the message says it all
+                    LOG.warn("connection {} epoch {}: dropped: {}", connection.id(), connection.epoch(), e.toString());
                 } else {
                     LOG.warn("connection {} epoch {}: dropped: {}", connection.id(), connection.epoch(), e.toString(), e);
                 }
@@ -147,8 +158,10 @@ public final class MtcpConnector extends AbstractConnector {
 
     @Override
     protected boolean handleAcceptFailure(Throwable failure) {
-        if (closing || isShutdown() || !isRunning()) {
-            return false;           // stopping: the acceptor was interrupted or the server closed
+        if (closing || isShutdown() || !isRunning() || mtcp.isClosed()) {
+            // stopping, or the transport was closed first (a drain ends so): the acceptor ends
+            // quietly instead of Jetty's "Accept Failure" warning once a second until it stops
+            return false;
         }
         if (failure instanceof java.io.InterruptedIOException) {
             return true;

@@ -51,6 +51,18 @@ class FrontendCommandTest {
     }
 
     @Test
+    void aDatabaseTimeoutNotBelowTheClientsThresholdIsRefused(@TempDir Path dir) {
+        Run refused = run("--pool", dir.resolve("missing.pool").toString(), "--name", "fe1",
+                "--db", "jdbc:postgresql://127.0.0.1:1/x", "--db-timeout", "1s", "--client-threshold", "1s");
+        assertThat(refused.exit()).isEqualTo(2);
+        assertThat(refused.err()).contains("--db-timeout: the database timeout 1s must be below the clients' response-time threshold 1s");
+        Run accepted = run("--pool", dir.resolve("missing.pool").toString(), "--name", "fe1",
+                "--db", "jdbc:postgresql://127.0.0.1:1/x", "--db-timeout", "400ms", "--client-threshold", "1s");
+        assertThat(accepted.err()).doesNotContain("--db-timeout");   // accepted: the run fails later, on the pool file
+        assertThat(accepted.exit()).isEqualTo(1);
+    }
+
+    @Test
     void sizesTakeUnitsAndTheDatabaseUrlMustBeJdbc(@TempDir Path dir) {
         Run sizes = run("--pool", dir.resolve("missing.pool").toString(), "--name", "fe1",
                 "--db", "jdbc:postgresql://127.0.0.1:1/x", "--max-body", "2m");

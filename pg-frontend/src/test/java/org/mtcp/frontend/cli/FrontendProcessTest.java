@@ -240,6 +240,102 @@ class FrontendProcessTest {
         assertThat(output).contains("second SIGTERM: stopping at once").contains("drain cut short, 1 connection(s) dropped");
     }
 
+    /** {@code kill -SIG pid}: the real signal, as an operator (or a hung machine) would deliver it. */
+    static void signal(Process p, String sig) throws Exception {
+        Process kill = new ProcessBuilder("kill", "-" + sig, Long.toString(p.pid())).inheritIO().start();
+        assertThat(kill.waitFor(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(kill.exitValue()).as("kill -" + sig).isZero();
+    }
+
+    /**
+     * Issue 11, point 3: s1 is stopped (SIGSTOP) in the middle of a batch; the client re-posts the
+     * batch id on s2; then the old connection moves to s2 with its snapshot while s1 is continued
+     * (SIGCONT). The newest request wins: the re-post completes with every outcome exactly once,
+     * the old request neither resumes nor fences it (it ends as taken-over), and the database
+     * holds each transaction once.
+     */
+    @Test
+    void theNewestRequestWinsOverAHolderWokenFromSigstop(TestDatabase db, @TempDir Path dir) throws Exception {
+        Pair pair = startPair(db, dir);
+        int n = 40;
+        ClientOptions patient = ClientOptions.defaults().withFailover(false).withKeepaliveInterval(Duration.ofSeconds(30));
+        try (MtcpSocket s = MtcpSocket.connect(List.of(new InetSocketAddress("127.0.0.1", pair.s1())), patient);
+                MtcpSocket admin2 = MtcpSocket.connect(List.of(new InetSocketAddress("127.0.0.1", pair.s2())), ClientOptions.defaults())) {
+            slowDown(s, 100);        // s1 is in the middle of the batch when it is stopped
+            slowDown(admin2, 50);    // s2's re-post is still running when s1 wakes up
+            var old = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                try {
+                    return HttpExchange.exchange(s.getInputStream(), s.getOutputStream(), notesBatch("stopped", n), line -> {
+                        if (line == 5) {
+                            try {
+                                signal(pair.p1(), "STOP");
+                            } catch (Exception e) {
+                                throw new IllegalStateException(e);
+                            }
+                        }
+                    });
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }, java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor());
+            await("s1 stopped mid-batch").atMost(Duration.ofSeconds(30)).until(() -> stopped(pair.p1()));
+
+            try (MtcpSocket repost = MtcpSocket.connect(List.of(new InetSocketAddress("127.0.0.1", pair.s2())), ClientOptions.defaults())) {
+                java.util.concurrent.atomic.AtomicInteger seen = new java.util.concurrent.atomic.AtomicInteger();
+                var fresh = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                    try {
+                        return HttpExchange.exchange(repost.getInputStream(), repost.getOutputStream(), notesBatch("stopped", n),
+                                seen::set);
+                    } catch (java.io.IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                }, java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor());
+                // the re-post has taken the batch over (its first lines are out) and is still running
+                await("the re-post runs on s2").atMost(Duration.ofSeconds(30)).until(() -> seen.get() >= 8);
+                assertThat(fresh).isNotDone();
+                // the old connection moves to s2 with its snapshot; s1 wakes up and answers the state transfer
+                var moved = java.util.concurrent.CompletableFuture.runAsync(() -> {
+                    try {
+                        s.migrate("s2");
+                    } catch (java.io.IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                }, java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor());
+                signal(pair.p1(), "CONT");
+
+                HttpExchange.Response r = fresh.get(60, TimeUnit.SECONDS);
+                assertThat(r.status()).isEqualTo(200);
+                assertThat(r.lines()).hasSize(n + 1);
+                for (int i = 0; i < n; i++) {
+                    assertThat(JSON.readTree(r.lines().get(i)).get("seq").asInt()).isEqualTo(i + 1);
+                }
+                var summary = JSON.readTree(r.lines().get(n));
+                assertThat(summary.get("status").asText()).as("the re-post is not taken over by the old holder").isEqualTo("complete");
+                assertThat(summary.get("committed").asInt()).isEqualTo(n);
+
+                moved.get(30, TimeUnit.SECONDS);
+                HttpExchange.Response o = old.get(60, TimeUnit.SECONDS);
+                assertThat(JSON.readTree(o.lines().get(o.lines().size() - 1)).get("status").asText())
+                        .as("the old request ends without running anything more").isEqualTo("taken-over");
+            }
+        }
+        try (var c = db.connect(); var st = c.createStatement();
+                var rs = st.executeQuery("SELECT count(*), count(DISTINCT note) FROM cli.notes WHERE note LIKE 'stopped-%'")) {
+            rs.next();
+            assertThat(rs.getInt(1)).as("every transaction exactly once").isEqualTo(n);
+            assertThat(rs.getInt(2)).isEqualTo(n);
+        }
+        String out1 = Files.readString(logs.get(pair.p1()));
+        String out2 = Files.readString(logs.get(pair.p2()));
+        assertThat(out1 + out2).as("nobody resumed the old request").doesNotContain("resumed batch stopped");
+    }
+
+    /** Whether the process is stopped (state T in /proc/PID/stat). */
+    static boolean stopped(Process p) throws java.io.IOException {
+        String stat = Files.readString(Path.of("/proc", Long.toString(p.pid()), "stat"));
+        return stat.substring(stat.lastIndexOf(')') + 2).startsWith("T");
+    }
+
     @Test
     void anUnreachableDatabaseIsAClearStartUpError(@TempDir Path dir) throws Exception {
         int port = freePort();

@@ -64,6 +64,11 @@ class JettyBytesTest {
 
             @Override
             public void close() {}
+
+            @Override
+            public boolean isClosed() {
+                return false;
+            }
         }, new HttpConnectionFactory(config));
         server.addConnector(connector);
         server.setHandler(new Handler.Abstract() {

@@ -109,6 +109,12 @@ public final class Demo implements AutoCloseable {
     /** The migrations the proxy saw, in order: {@code "#N from->to reason"}. */
     private final List<String> migrations = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final String adminToken;
+    /** The page's Restart button: drains a front-end, then starts it again here ({@link #restartSteps()}). */
+    private final FrontendRestarts restarts;
+    /** The pool with its bound addresses: a restarted front-end's M-TCP server starts from it. */
+    private volatile PoolConfig pool;
+    /** What every front-end serves besides the API (the page, /demo/*): the same for a restarted one. */
+    private volatile DemoResources resources;
     private boolean closed;
 
     private Demo(Settings settings, Consumer<String> events) {
@@ -117,11 +123,15 @@ public final class Demo implements AutoCloseable {
         byte[] token = new byte[24];
         new SecureRandom().nextBytes(token);
         this.adminToken = HexFormat.of().formatHex(token);
+        this.restarts = new FrontendRestarts(frontendNames(), restartSteps(), DRAIN_TIMEOUT, adminToken, events);
     }
+
+    /** How long a restart's drain waits for the front-end's clients to move before it drops them. */
+    static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(10);
 
     /**
      * Starts everything, reporting each step on {@code progress} ("starting PostgreSQL... ok (2.1 s)").
-     * {@code events} receives the running system's lines (migrations, slow-down changes).
+     * {@code events} receives the running system's lines (migrations, slow-down changes, restarts).
      * On failure, what was started is stopped again and the exception says what failed.
      */
     public static Demo start(Settings settings, PrintStream progress, Consumer<String> events) throws Exception {
@@ -236,14 +246,14 @@ public final class Demo implements AutoCloseable {
         List<MtcpServer> servers = new ArrayList<>();
         try {
             for (PoolMember m : members) {
-                servers.add(MtcpServer.start(initial, m.name(), ServerOptions.defaults()));
+                servers.add(startServer(initial, m.name()));
             }
         } catch (IOException | RuntimeException e) {
             servers.forEach(MtcpServer::close);
             throw e;
         }
         List<PoolMember> bound = servers.stream().map(MtcpServer::boundMember).toList();
-        PoolConfig pool = new PoolConfig(secret, bound);
+        pool = new PoolConfig(secret, bound);
         servers.forEach(s -> s.updatePool(pool));
         for (MtcpServer s : servers) {
             addresses.put(s.name(), s.serviceAddress());
@@ -253,17 +263,10 @@ public final class Demo implements AutoCloseable {
         pageSettings.put("slowMs", millis(settings.slow()));
         pageSettings.put("responseTimeMs", millis(settings.responseTime()));
         pageSettings.put("accounts", settings.accounts());
-        DemoResources resources = new DemoResources(addresses, dataSource(), adminToken, pageSettings, events);
+        resources = new DemoResources(addresses, dataSource(), adminToken, pageSettings, events, restarts);
         for (int i = 0; i < servers.size(); i++) {
-            MtcpServer server = servers.get(i);
-            FrontendConfig config = FrontendConfig.defaults(null, server.name(), database.jdbcUrl())
-                    .withCredentials(database.user(), database.password())
-                    .withAppSchemas(List.of(BankOperations.SCHEMA))
-                    .withAdminToken(adminToken)
-                    .withReconnectTimeout(Duration.ofSeconds(2))
-                    .withDbPoolSize(6);
             try {
-                keep(FrontendServer.start(config, BankOperations.registry(), server, resources), frontends::add);
+                keep(startFrontend(servers.get(i)), frontends::add);
             } catch (Exception e) {
                 // this one failed; the M-TCP servers not yet handed to a front-end are still ours
                 for (int j = i; j < servers.size(); j++) {
@@ -272,6 +275,61 @@ public final class Demo implements AutoCloseable {
                 throw e;
             }
         }
+    }
+
+    private static MtcpServer startServer(PoolConfig view, String name) throws IOException {
+        return MtcpServer.start(view, name, ServerOptions.defaults());
+    }
+
+    /**
+     * A front-end on {@code server} (which it owns from now on), serving the bank and the page:
+     * what start-up does for each one, and a restart for one.
+     */
+    private FrontendServer startFrontend(MtcpServer server) throws FrontendServer.StartupException {
+        FrontendConfig config = FrontendConfig.defaults(null, server.name(), database.jdbcUrl())
+                .withCredentials(database.user(), database.password())
+                .withAppSchemas(List.of(BankOperations.SCHEMA))
+                .withAdminToken(adminToken)
+                .withReconnectTimeout(Duration.ofSeconds(2))
+                .withDbPoolSize(6);
+        try {
+            return FrontendServer.start(config, BankOperations.registry(), server, resources);
+        } catch (FrontendServer.StartupException | RuntimeException e) {
+            server.close();      // a failed start does not always close it (a database failure comes first)
+            throw e;
+        }
+    }
+
+    /**
+     * A restart's two halves: drain the running front-end (until it has stopped), then start a new
+     * one with the same name on the same ports (a new M-TCP server from the pool's bound view,
+     * then the front-end, as at start-up), at the normal pace. The peers' view of the pool does not
+     * change: the name and the addresses are the same.
+     */
+    private FrontendRestarts.Steps restartSteps() {
+        return new FrontendRestarts.Steps() {
+            @Override
+            public FrontendServer.DrainReport drain(String name, Duration timeout) {
+                return frontend(name).drain(timeout);
+            }
+
+            @Override
+            public String start(String name) throws Exception {
+                PoolMember member = pool.member(name).orElseThrow();
+                String ports = "service port " + member.service().getPort() + ", control port " + member.control().getPort();
+                MtcpServer server;
+                try {
+                    server = startServer(pool, name);
+                } catch (IOException e) {
+                    throw new IOException("cannot listen on " + name + "'s ports again (" + ports + "): "
+                            + FrontendRestarts.describe(e), e);
+                }
+                FrontendServer fe = startFrontend(server);
+                fe.slowdown().set(millis(settings.pace()));
+                keep(fe, f -> frontends.replaceAll(old -> old.name().equals(name) ? f : old));
+                return ports;
+            }
+        };
     }
 
     /**
@@ -347,9 +405,23 @@ public final class Demo implements AutoCloseable {
         return List.copyOf(addresses.keySet());
     }
 
+    /** The front-end {@code name} now: after a restart, the new one (the old one while it restarts). */
     public FrontendServer frontend(String name) {
         return frontends.stream().filter(f -> f.name().equals(name)).findFirst()
                 .orElseThrow(() -> new IllegalArgumentException("no front-end " + name));
+    }
+
+    /** Where front-end {@code name} is in the page's restart cycle. */
+    public FrontendPhase phase(String name) {
+        return restarts.status(name).phase();
+    }
+
+    /**
+     * Waits until front-end {@code name} is not restarting any more, at most {@code timeout};
+     * returns its phase then ({@link FrontendPhase#SERVING} once it is back).
+     */
+    public FrontendPhase awaitRestarted(String name, Duration timeout) throws InterruptedException {
+        return restarts.awaitSettled(name, timeout);
     }
 
     /** The migrations the proxy saw, as {@code "#N from->to reason"} strings, in order. */
@@ -377,6 +449,7 @@ public final class Demo implements AutoCloseable {
             return;
         }
         closed = true;
+        restarts.close();
         if (proxy != null) {
             proxy.close();
         }

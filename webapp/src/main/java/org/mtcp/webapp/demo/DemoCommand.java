@@ -23,7 +23,7 @@ import picocli.CommandLine.TypeConversionException;
 /**
  * {@code mtcp demo}: the whole system in one command (docs/demo.md): PostgreSQL, three
  * front-ends, the proxy, a seeded bank and the browser page. Progress on stderr, then the URL
- * and the running system's events (migrations, slow-down changes) on stdout. Ctrl-C stops the
+ * and the running system's events (migrations, slow-down changes, restarts) on stdout. Ctrl-C stops the
  * proxy, the front-ends and PostgreSQL, in that order.
  */
 @Command(

@@ -33,10 +33,14 @@ import org.mtcp.frontend.http.AppHandler;
  *       the class path ({@code static/}), byte-identical on every front-end;
  *   <li>{@code GET /demo/config}: the pool's front-end names and the demo's settings;
  *   <li>{@code GET /demo/accounts}: the accounts, their balances and the total (read-only SQL);
- *   <li>{@code GET /demo/frontends}: each front-end's current slow-down, asked of that front-end;
+ *   <li>{@code GET /demo/frontends}: each front-end's restart phase, and, when it is serving, its
+ *       slow-down and health, asked of that front-end;
  *   <li>{@code POST /demo/frontends/NAME/slowdown {"delayMs": N}}: sets front-end NAME's
  *       slow-down by calling <em>its</em> admin endpoint with the admin token, over an M-TCP
- *       connection to that front-end alone ({@link MtcpHttp}).
+ *       connection to that front-end alone ({@link MtcpHttp});
+ *   <li>{@code POST /demo/frontends/NAME/restart {"request": ID}}: drains front-end NAME and starts
+ *       it again ({@link FrontendRestarts}, asked with the admin token); 202 at once, the page
+ *       follows the phase in {@code /demo/frontends}.
  * </ul>
  *
  * <p>Static files are {@linkplain Reply#fixed fixed} replies (a front-end that takes a connection
@@ -51,7 +55,7 @@ final class DemoResources implements AppHandler {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Pattern STATIC = Pattern.compile("/static/([a-z0-9][a-z0-9_-]*\\.(?:html|js|css|svg))");
-    private static final Pattern SLOWDOWN = Pattern.compile("/demo/frontends/([A-Za-z0-9._-]{1,64})/slowdown");
+    private static final Pattern ACTION = Pattern.compile("/demo/frontends/([A-Za-z0-9._-]{1,64})/(slowdown|restart)");
     private static final long MAX_DELAY_MS = 60_000;
 
     private final Map<String, InetSocketAddress> frontends;
@@ -59,6 +63,7 @@ final class DemoResources implements AppHandler {
     private final String adminToken;
     private final byte[] config;
     private final Consumer<String> events;
+    private final FrontendRestarts restarts;
     private final Map<String, Optional<byte[]>> files = new ConcurrentHashMap<>();
 
     /**
@@ -66,14 +71,16 @@ final class DemoResources implements AppHandler {
      * @param database read access to the bank (the page's account list)
      * @param adminToken the front-ends' admin token (never sent to the browser)
      * @param settings what the page shows and uses: pace, slow-down, policy threshold, ...
-     * @param events where to report the slow-down changes (the demo's terminal)
+     * @param events where to report the slow-down changes (the demo's terminal; restarts report their own)
+     * @param restarts the restarts of the front-ends, and their phases
      */
     DemoResources(Map<String, InetSocketAddress> frontends, DataSource database, String adminToken,
-            Map<String, Object> settings, Consumer<String> events) {
+            Map<String, Object> settings, Consumer<String> events, FrontendRestarts restarts) {
         this.frontends = new LinkedHashMap<>(frontends);
         this.database = database;
         this.adminToken = adminToken;
         this.events = events;
+        this.restarts = restarts;
         ObjectNode c = JSON.createObjectNode();
         c.putPOJO("frontends", frontends.keySet());
         settings.forEach(c::putPOJO);
@@ -104,9 +111,12 @@ final class DemoResources implements AppHandler {
         if (path.equals("/demo/frontends")) {
             return method.equals("GET") ? frontendStates() : methodNotAllowed("GET");
         }
-        m = SLOWDOWN.matcher(path);
+        m = ACTION.matcher(path);
+        if (m.matches() && !method.equals("POST")) {
+            return methodNotAllowed("POST");
+        }
         if (m.matches()) {
-            return method.equals("POST") ? slowdown(request, m.group(1)) : methodNotAllowed("POST");
+            return m.group(2).equals("slowdown") ? slowdown(request, m.group(1)) : restart(request, m.group(1));
         }
         return null;
     }
@@ -162,7 +172,16 @@ final class DemoResources implements AppHandler {
     private Reply frontendStates() throws IOException {
         ArrayNode list = JSON.createArrayNode();
         for (var fe : frontends.entrySet()) {
-            ObjectNode node = list.addObject().put("name", fe.getKey());
+            FrontendRestarts.Status status = restarts.status(fe.getKey());
+            ObjectNode node = list.addObject().put("name", fe.getKey()).put("phase", status.phase().label());
+            if (status.phase() != FrontendPhase.SERVING) {
+                // Restarting (refusing clients, or not running at all) or stopped: nothing to ask it.
+                node.put("up", false);
+                if (status.error() != null) {
+                    node.put("error", status.error());
+                }
+                continue;
+            }
             try {
                 MtcpHttp.Reply reply = MtcpHttp.exchange(List.of(fe.getValue()), "GET", "/admin/slowdown", adminToken, null);
                 if (reply.status() == 200) {
@@ -171,8 +190,10 @@ final class DemoResources implements AppHandler {
                 } else {
                     node.put("up", false).put("error", "admin endpoint answered " + reply.status());
                 }
+                MtcpHttp.Reply health = MtcpHttp.exchange(List.of(fe.getValue()), "GET", "/healthz", null, null);
+                node.put("health", JSON.readTree(health.body()).path("status").asText("unknown"));
             } catch (IOException e) {
-                node.put("up", false).put("error", String.valueOf(e.getMessage()));
+                node.put("up", false).put("error", FrontendRestarts.describe(e));
             }
         }
         ObjectNode root = JSON.createObjectNode();
@@ -185,13 +206,15 @@ final class DemoResources implements AppHandler {
         if (address == null) {
             return error(404, "not_found", "no front-end named " + name);
         }
-        JsonNode body;
-        try (InputStream in = Request.asInputStream(request)) {
-            body = JSON.readTree(in.readNBytes(1024));
-        } catch (IOException e) {
+        FrontendPhase phase = restarts.status(name).phase();
+        if (phase != FrontendPhase.SERVING) {
+            return error(409, "not_serving", name + " is not serving (" + phase.label() + "): set its slow-down once it is back");
+        }
+        JsonNode body = readJson(request);
+        if (body == null) {
             return error(400, "malformed_json", "the body is not valid JSON");
         }
-        JsonNode delay = body == null ? null : body.get("delayMs");
+        JsonNode delay = body.get("delayMs");
         if (delay == null || !delay.isIntegralNumber() || delay.longValue() < 0 || delay.longValue() > MAX_DELAY_MS) {
             return error(400, "bad_request", "expected {\"delayMs\": 0 to " + MAX_DELAY_MS + "}");
         }
@@ -209,6 +232,41 @@ final class DemoResources implements AppHandler {
         events.accept("slow-down of " + name + " set to " + delay.longValue() + " ms per response line");
         ObjectNode root = JSON.createObjectNode().put("frontend", name).put("delayMs", delay.longValue());
         return json(200, root);
+    }
+
+    /**
+     * Asks for a restart of {@code name} (with the admin token, as the slow-down relay calls an admin
+     * endpoint) and answers at once: 202 with the phase it entered, 409 while another one runs.
+     * The body's optional {@code "request"} id makes a request run twice (see
+     * {@link FrontendRestarts#request}) get the same answer.
+     */
+    private Reply restart(Request request, String name) throws IOException {
+        if (!frontends.containsKey(name)) {
+            return error(404, "not_found", "no front-end named " + name);
+        }
+        JsonNode body = readJson(request);
+        JsonNode id = body == null ? null : body.get("request");
+        if (body == null || (id != null && (!id.isTextual() || id.asText().length() > 64))) {
+            return error(400, "bad_request", "expected {\"request\": \"an id of up to 64 characters\"} or no body");
+        }
+        FrontendRestarts.Answer answer = restarts.request(name, id == null ? null : id.asText(), adminToken);
+        return switch (answer.verdict()) {
+            case ACCEPTED -> json(202, JSON.createObjectNode().put("frontend", name)
+                    .put("phase", answer.phase().label()).put("message", answer.message()));
+            case BUSY -> error(409, "busy", answer.message());
+            case UNKNOWN -> error(404, "not_found", answer.message());
+            case FORBIDDEN -> error(502, "admin_refused", answer.message());
+        };
+    }
+
+    /** The request's JSON body (an empty one is {@code {}}), or null when it is not JSON. */
+    private static JsonNode readJson(Request request) {
+        try (InputStream in = Request.asInputStream(request)) {
+            JsonNode node = JSON.readTree(in.readNBytes(1024));
+            return node == null || node.isMissingNode() ? JSON.createObjectNode() : node;
+        } catch (IOException e) {
+            return null;    // not JSON (or the body could not be read): the caller answers 400
+        }
     }
 
     /** Computed replies: they change over time, so the front-end stores them for a replay. */

@@ -21,7 +21,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.mtcp.frontend.http.OperatorControls;
 import org.mtcp.webapp.demo.Demo;
+import org.mtcp.webapp.demo.FrontendPhase;
 import org.openqa.selenium.By;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.WebElement;
@@ -79,46 +81,27 @@ class DemoPageBrowserTest {
 
     @Test
     void aSlowedFrontEndLosesTheBatchAndThePageShowsEveryOutcomeOnceAndAnUnchangedTotal() throws Exception {
-        WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(30));
-        browser.get(demo.url());
-        wait.until(ExpectedConditions.attributeToBe(By.tagName("body"), "data-ready", "true"));
-        wait.until(ExpectedConditions.numberOfElementsToBe(By.cssSelector("#accounts tr"), 8));
+        WebDriverWait wait = openPage();
         assertThat(text("total-now")).isEqualTo("8,000");
         assertThat(browser.findElements(By.cssSelector(".fe"))).hasSize(3);
 
-        WebElement size = browser.findElement(By.id("batch-size"));
-        size.clear();
-        size.sendKeys(String.valueOf(TRANSFERS));
-        browser.findElement(By.id("run-batch")).click();
+        runBatch(TRANSFERS);
 
         // A few outcomes in, slow down the front-end that runs them, with the page's button.
         wait.until(ExpectedConditions.numberOfElementsToBeMoreThan(By.cssSelector("#outcomes tr"), 2));
-        String serving = wait.until(d -> {
-            List<WebElement> s = d.findElements(By.cssSelector(".fe[data-serving='true']"));
-            return s.isEmpty() ? null : s.get(0).getDomAttribute("data-fe");
-        });
+        String serving = servingFrontend(wait);
         browser.findElement(By.cssSelector("button[data-action='slow'][data-fe='" + serving + "']")).click();
         wait.until(ExpectedConditions.attributeToBe(By.cssSelector(".fe[data-fe='" + serving + "']"), "data-slow", "true"));
 
         // The batch moves on by itself and finishes elsewhere.
-        new WebDriverWait(browser, Duration.ofSeconds(90)).until(d -> {
-            String s = d.findElement(By.id("batch-status")).getDomAttribute("data-state");
-            return "complete".equals(s) || "error".equals(s);
-        });
-        wait.until(d -> !"pending".equals(d.findElement(By.id("invariant")).getDomAttribute("data-status")));
+        awaitBatchEnd(wait);
         screenshot("demo-page.png");
 
         assertThat(browser.findElement(By.id("batch-status")).getDomAttribute("data-state"))
                 .as("batch status: %s", text("batch-status")).isEqualTo("complete");
 
         // Every outcome exactly once.
-        List<WebElement> rows = browser.findElements(By.cssSelector("#outcomes tr"));
-        List<Integer> seqs = new ArrayList<>();
-        for (WebElement row : rows) {
-            seqs.add(Integer.parseInt(row.getDomAttribute("data-seq")));
-            assertThat(row.getDomAttribute("data-duplicate")).isEqualTo("false");
-        }
-        assertThat(seqs).containsExactlyElementsOf(IntStream.rangeClosed(1, TRANSFERS).boxed().toList());
+        List<WebElement> rows = everyOutcomeOnce(TRANSFERS);
         assertThat(text("outcome-count")).isEqualTo(String.valueOf(TRANSFERS));
 
         // At least one migration, one of them away from the front-end that was slowed down (a
@@ -165,15 +148,9 @@ class DemoPageBrowserTest {
 
     @Test
     void aBatchCutOffByTheNetworkIsRepostedAndContinuesWithoutRunningAnythingTwice() throws Exception {
-        WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(30));
-        browser.get(demo.url());
-        wait.until(ExpectedConditions.attributeToBe(By.tagName("body"), "data-ready", "true"));
-        wait.until(ExpectedConditions.numberOfElementsToBe(By.cssSelector("#accounts tr"), 8));
+        WebDriverWait wait = openPage();
         String totalBefore = text("total-now");
-        WebElement size = browser.findElement(By.id("batch-size"));
-        size.clear();
-        size.sendKeys(String.valueOf(TRANSFERS));
-        browser.findElement(By.id("run-batch")).click();
+        runBatch(TRANSFERS);
         wait.until(ExpectedConditions.numberOfElementsToBeMoreThan(By.cssSelector("#outcomes tr"), 4));
 
         demo.dropBrowserConnections();
@@ -192,17 +169,103 @@ class DemoPageBrowserTest {
                 .as("batch status: %s", text("batch-status")).isEqualTo("complete");
         assertThat(text("batch-status")).contains("lines re-sent after the re-post");
 
+        List<WebElement> rows = everyOutcomeOnce(TRANSFERS);
+        assertThat(text("total-before")).isEqualTo(totalBefore);
+        assertThat(text("total-after")).isEqualTo(totalBefore);
+        assertThat(browser.findElement(By.id("invariant")).getDomAttribute("data-status")).isEqualTo("ok");
+
+        oneTransferRowPerCommittedOutcome(rows);
+    }
+
+    @Test
+    void aRestartedFrontEndHandsItsBatchToAPeerAndComesBack() throws Exception {
+        int transfers = 60;                                    // 12 s at the test's pace: the restart lands mid-batch
+        WebDriverWait wait = openPage();
+        String totalBefore = text("total-now");
+        runBatch(transfers);
+
+        // A few outcomes in, restart the front-end that runs them, with the page's button.
+        wait.until(ExpectedConditions.numberOfElementsToBeMoreThan(By.cssSelector("#outcomes tr"), 3));
+        String serving = servingFrontend(wait);
+        By card = By.cssSelector(".fe[data-fe='" + serving + "']");
+        browser.findElement(By.cssSelector("button[data-action='restart'][data-fe='" + serving + "']")).click();
+        wait.until(d -> events.contains("restart of " + serving + ": draining it (its clients move to its peers; up to 10000 ms)"));
+
+        // The batch goes on elsewhere and completes; the front-end comes back, and the page says so.
+        awaitBatchEnd(wait);
+        assertThat(demo.awaitRestarted(serving, Duration.ofSeconds(30))).as("events: %s", events)
+                .isEqualTo(FrontendPhase.SERVING);
+        wait.until(ExpectedConditions.attributeToBe(card, "data-phase", "serving"));
+        wait.until(ExpectedConditions.attributeToBe(card, "data-health", "ok"));
+        wait.until(ExpectedConditions.attributeToBe(By.cssSelector(".fe[data-fe='" + serving + "'] .message"), "data-kind", "ok"));
+        screenshot("demo-page-restart.png");
+
+        assertThat(browser.findElement(By.id("batch-status")).getDomAttribute("data-state"))
+                .as("batch status: %s", text("batch-status")).isEqualTo("complete");
+        List<WebElement> rows = everyOutcomeOnce(transfers);
+        assertThat(text("total-before")).isEqualTo(totalBefore);
+        assertThat(text("total-after")).isEqualTo(totalBefore);
+        assertThat(browser.findElement(By.id("invariant")).getDomAttribute("data-status")).isEqualTo("ok");
+
+        // The drain moved the batch: on the page, and in the proxy's log as a move the server asked for.
+        assertThat(browser.findElements(By.cssSelector("#migrations li")))
+                .anySatisfy(m -> assertThat(m.getDomAttribute("data-from")).isEqualTo(serving));
+        assertThat(demo.proxyMigrations()).as("the proxy's log: %s", events)
+                .anySatisfy(m -> assertThat(m).contains(serving + "->").contains("server-request"));
+        assertThat(events).anySatisfy(e -> assertThat(e).startsWith(serving + " drained in "))
+                .anySatisfy(e -> assertThat(e).startsWith(serving + " is serving again on service port "));
+        assertThat(demo.frontend(serving).phase()).isEqualTo(OperatorControls.Phase.SERVING);
+
+        oneTransferRowPerCommittedOutcome(rows);
+    }
+
+    /** Opens the page and waits until it has loaded its settings and the accounts. */
+    private static WebDriverWait openPage() {
+        WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(30));
+        browser.get(demo.url());
+        wait.until(ExpectedConditions.attributeToBe(By.tagName("body"), "data-ready", "true"));
+        wait.until(ExpectedConditions.numberOfElementsToBe(By.cssSelector("#accounts tr"), 8));
+        return wait;
+    }
+
+    private static void runBatch(int transfers) {
+        WebElement size = browser.findElement(By.id("batch-size"));
+        size.clear();
+        size.sendKeys(String.valueOf(transfers));
+        browser.findElement(By.id("run-batch")).click();
+    }
+
+    /** The front-end whose card says it serves the batch. */
+    private static String servingFrontend(WebDriverWait wait) {
+        return wait.until(d -> {
+            List<WebElement> s = d.findElements(By.cssSelector(".fe[data-serving='true']"));
+            return s.isEmpty() ? null : s.get(0).getDomAttribute("data-fe");
+        });
+    }
+
+    /** Until the batch has completed or failed, and the invariant panel has its verdict. */
+    private static void awaitBatchEnd(WebDriverWait wait) {
+        new WebDriverWait(browser, Duration.ofSeconds(90)).until(d -> {
+            String s = d.findElement(By.id("batch-status")).getDomAttribute("data-state");
+            return "complete".equals(s) || "error".equals(s);
+        });
+        wait.until(d -> !"pending".equals(d.findElement(By.id("invariant")).getDomAttribute("data-status")));
+    }
+
+    /** The outcome rows: seq 1..transfers, each once, none flagged duplicate. */
+    private static List<WebElement> everyOutcomeOnce(int transfers) {
         List<WebElement> rows = browser.findElements(By.cssSelector("#outcomes tr"));
         List<Integer> seqs = new ArrayList<>();
         for (WebElement row : rows) {
             seqs.add(Integer.parseInt(row.getDomAttribute("data-seq")));
             assertThat(row.getDomAttribute("data-duplicate")).isEqualTo("false");
         }
-        assertThat(seqs).containsExactlyElementsOf(IntStream.rangeClosed(1, TRANSFERS).boxed().toList());
-        assertThat(text("total-before")).isEqualTo(totalBefore);
-        assertThat(text("total-after")).isEqualTo(totalBefore);
-        assertThat(browser.findElement(By.id("invariant")).getDomAttribute("data-status")).isEqualTo("ok");
+        assertThat(seqs).containsExactlyElementsOf(IntStream.rangeClosed(1, transfers).boxed().toList());
+        return rows;
+    }
 
+    /** The batch shown has one {@code bank.transfers} row per committed outcome on the page, each seq once. */
+    private static void oneTransferRowPerCommittedOutcome(List<WebElement> rows) throws java.sql.SQLException {
         String summary = browser.findElement(By.id("batch-status")).getDomAttribute("data-summary");
         String batchId = summary.replaceAll(".*\"batch\":\"([^\"]+)\".*", "$1");
         long committedOnPage = rows.stream().filter(r -> "committed".equals(r.getDomAttribute("data-outcome"))).count();
@@ -213,7 +276,7 @@ class DemoPageBrowserTest {
             try (ResultSet rs = st.executeQuery()) {
                 rs.next();
                 assertThat(rs.getLong(1)).as("transfers recorded for %s", batchId).isEqualTo(committedOnPage);
-                assertThat(rs.getLong(2)).isEqualTo(committedOnPage);
+                assertThat(rs.getLong(2)).as("each seq once").isEqualTo(committedOnPage);
             }
         }
     }

@@ -27,6 +27,7 @@ import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
 import org.mtcp.core.ClientOptions;
 import org.mtcp.core.UnavailableServers;
+import org.mtcp.core.ValueSyntax;
 import org.mtcp.core.ConnectionId;
 import org.mtcp.core.ConnectionResetException;
 import org.mtcp.core.MigrationEvent;
@@ -94,6 +95,8 @@ public final class ClientConnection {
     private final long keepaliveNanos;
     /** PINGs and the silence bound (guarded by lock). */
     private final KeepaliveSchedule keepalive;
+    /** Servers found bad lately: shared with the client's other connections, or this connection's own. */
+    private final UnavailableServers quarantine;
 
     // Guarded by lock.
     private final ConnectionId id;
@@ -126,15 +129,18 @@ public final class ClientConnection {
     private ClientLink deferredFailureLink;
     private String serverRequestTarget;
     private String serverRequestReason;
-    private long lastPolicyMigrationNanos;
+    /** Whether a policy migration may happen now (bounds, back-off). */
+    private final PolicyMigrationGovernor governor;
     private long srttNanos = -1;
     private boolean stopped;
     private long lingerDeadline;
     /** An observer reports where responses end ({@link org.mtcp.core.policy.ResponseSignal#FRAMED}). */
     private boolean responsesFramed;
 
-    private ClientConnection(ClientOptions options, Handshake h) {
+    private ClientConnection(ClientOptions options, Handshake h, UnavailableServers quarantine) {
         this.options = options;
+        this.quarantine = quarantine;
+        this.governor = new PolicyMigrationGovernor(options.migrationCooldown(), options.migrationLimits());
         this.keepaliveNanos = options.keepaliveInterval().toNanos();
         List<MigrationPolicy> ps = new ArrayList<>();
         for (Supplier<MigrationPolicy> s : options.policies()) {
@@ -182,32 +188,44 @@ public final class ClientConnection {
             Handshake h;
             try {
                 h = Handshake.perform(address, hello, options.connectTimeout().toNanos(), options.maxFrameSize());
-            } catch (RefusedException e) {
-                // Draining: it will refuse every new connection until it is gone.
-                if (e.code == ResetCode.SHUTDOWN && unavailable != null) {
-                    unavailable.markUnavailable(address);
-                }
-                errors.add(address + ": " + e.getMessage());
-                continue;
             } catch (IOException e) {
                 if (unavailable != null) {
-                    unavailable.markUnavailable(address);
+                    markFailedAttempt(unavailable, address, e);
                 }
-                errors.add(address + ": " + e.getMessage());
+                errors.add(ValueSyntax.format(address) + ": " + e.getMessage());
                 continue;
             }
             if (unavailable != null) {
                 unavailable.markAvailable(address);
             }
             try {
-                ClientConnection c = new ClientConnection(options, h);
+                ClientConnection c = new ClientConnection(options, h,
+                        unavailable != null ? unavailable : new UnavailableServers(UnavailableServers.DEFAULT_AVOID_FOR));
                 c.start(h);
                 return c;
             } catch (IOException e) {
-                errors.add(address + ": " + e.getMessage());
+                errors.add(ValueSyntax.format(address) + ": " + e.getMessage());
             }
         }
         throw new IOException("could not connect to any server of the pool: " + String.join("; ", errors));
+    }
+
+    /**
+     * Records in {@code quarantine} why a handshake with {@code address} failed: draining (RESET
+     * {@code shutdown}), no answer within the connect timeout, or unreachable. Other refusals
+     * ({@code busy}, {@code limit-exceeded}, a stale certificate) say nothing about the server
+     * going away and mark nothing.
+     */
+    private static void markFailedAttempt(UnavailableServers quarantine, InetSocketAddress address, IOException e) {
+        if (e instanceof RefusedException r) {
+            if (r.code == ResetCode.SHUTDOWN) {
+                quarantine.markUnavailable(address, UnavailableServers.Why.DRAINING);
+            }
+        } else if (e instanceof java.net.SocketTimeoutException) {
+            quarantine.markUnavailable(address, UnavailableServers.Why.TIMED_OUT);
+        } else {
+            quarantine.markUnavailable(address, UnavailableServers.Why.UNREACHABLE);
+        }
     }
 
     /**
@@ -524,7 +542,12 @@ public final class ClientConnection {
             }
             keepalive.heard();
             switch (f) {
-                case Frame.Data d -> newBytes = onData(d);
+                case Frame.Data d -> {
+                    newBytes = onData(d);
+                    if (newBytes > 0) {
+                        governor.progressed(); // the holder delivers: the policy migrations so far helped
+                    }
+                }
                 case Frame.Ack a -> {
                     if (a.received() > outBuf.end()) {
                         throw new ProtocolException("holder acknowledges " + a.received()
@@ -740,8 +763,24 @@ public final class ClientConnection {
         }
     }
 
-    /** A migration to decide on: where (null: the client picks), why, and whether it is failover. */
-    private record Decision(String target, String reason, boolean failover, String failedCause) {}
+    /** What started a migration. */
+    private enum Cause {
+        /** The application ({@code migrate()}). */
+        EXPLICIT,
+        /** A migration policy: bounded, backed off, and marks the server it leaves. */
+        POLICY,
+        /** The holder asked (MIGRATE_REQUEST, e.g. draining). */
+        SERVER_REQUEST,
+        /** The holder failed. */
+        FAILOVER
+    }
+
+    /** A migration to decide on: where (null: the client picks), why, and what started it. */
+    private record Decision(String target, String reason, Cause cause, String failedCause) {
+        boolean failover() {
+            return cause == Cause.FAILOVER;
+        }
+    }
 
     private void supervise() {
         // Time-based policies (silence, response time, rate) are evaluated every 100 ms at most;
@@ -778,13 +817,13 @@ public final class ClientConnection {
                 continue;
             }
             try {
-                MigrationEvent e = migrate(d.target, d.reason, d.failover);
-                if (e != null && d.failover && !e.succeeded()) {
+                MigrationEvent e = migrate(d.target, d.reason, d.cause);
+                if (e != null && d.failover() && !e.succeeded()) {
                     fail(new IOException("holder " + e.from() + " failed (" + d.failedCause
                             + ") and no server could take connection " + id + " over: " + e.error()));
                 }
             } catch (IOException | RuntimeException e) {
-                if (d.failover) {
+                if (d.failover()) {
                     fail(new IOException("holder failed (" + d.failedCause + ") and migration failed: "
                             + e.getMessage(), e));
                 } else {
@@ -853,7 +892,7 @@ public final class ClientConnection {
         }
         if (failed != null) {
             if (reason.isPresent()) {
-                return new Decision(null, reason.get(), true, failed);
+                return new Decision(null, reason.get(), Cause.FAILOVER, failed);
             }
             fail(new IOException("holder " + currentServer() + " failed: " + failed
                     + (options.failover() ? "" : " (failover is off)")));
@@ -864,13 +903,47 @@ public final class ClientConnection {
         }
         if (request != null) {
             String why = "server-request" + (requestReason == null || requestReason.isEmpty() ? "" : ": " + requestReason);
-            return new Decision(request.isEmpty() ? null : request, why, false, null);
+            return new Decision(request.isEmpty() ? null : request, why, Cause.SERVER_REQUEST, null);
         }
-        if (reason.isPresent() && now - lastPolicyMigrationNanos >= options.migrationCooldown().toNanos()) {
-            lastPolicyMigrationNanos = now;
-            return new Decision(null, reason.get(), false, null);
+        if (reason.isPresent()) {
+            return policyDecision(reason.get(), now);
         }
         return null;
+    }
+
+    /**
+     * A policy asks to migrate: whether it may now (bounds and back-off, {@link
+     * PolicyMigrationGovernor}), and whether any server is worth it: after a policy migration that
+     * brought no progress, when every other server was found bad lately too, the connection stays.
+     */
+    private Decision policyDecision(String reason, long now) {
+        lock.lock();
+        try {
+            PolicyMigrationGovernor.State state = governor.state(now);
+            if (state != PolicyMigrationGovernor.State.READY) {
+                return null;
+            }
+            if (governor.count() > 0 && quarantine.allAvoided(otherServers())) {
+                LOG.debug("connection {}: {} but every other server was found bad lately: staying with {}",
+                        id, reason, holder);
+                return null;
+            }
+            governor.migrated(now);
+        } finally {
+            lock.unlock();
+        }
+        return new Decision(null, reason, Cause.POLICY, null);
+    }
+
+    /** The addresses of the servers other than the holder. Under lock. */
+    private List<InetSocketAddress> otherServers() {
+        List<InetSocketAddress> others = new ArrayList<>();
+        peers.forEach((name, address) -> {
+            if (!name.equals(holder)) {
+                others.add(address);
+            }
+        });
+        return others;
     }
 
     /** True the first time it is called for the current failure. */
@@ -915,6 +988,11 @@ public final class ClientConnection {
      * when another thread already recovered from the failure.
      */
     public MigrationEvent migrate(String target, String reason, boolean failover) throws IOException {
+        return migrate(target, reason, failover ? Cause.FAILOVER : Cause.EXPLICIT);
+    }
+
+    private MigrationEvent migrate(String target, String reason, Cause cause) throws IOException {
+        boolean failover = cause == Cause.FAILOVER;
         migrationLock.lock();
         try {
             String from;
@@ -944,13 +1022,20 @@ public final class ClientConnection {
                 } else {
                     List<String> names = new ArrayList<>(peers.keySet());
                     int at = names.indexOf(from);
+                    List<String> next = new ArrayList<>();
                     for (int i = 1; i <= names.size(); i++) {
                         String n = names.get(((at < 0 ? -1 : at) + i + names.size()) % names.size());
                         if (!n.equals(from)) {
-                            candidates.add(n);
+                            next.add(n);
                         }
                     }
+                    // the next in pool order among those not found bad lately, then the others
+                    candidates.addAll(quarantine.order(next, peers::get));
                     if (failover) {
+                        InetSocketAddress failed = peers.get(from);
+                        if (failed != null) {
+                            quarantine.markUnavailable(failed, UnavailableServers.Why.FAILED);
+                        }
                         candidates.add(from);
                     }
                 }
@@ -966,7 +1051,14 @@ public final class ClientConnection {
                 lock.unlock();
             }
             try {
-                return attemptAll(from, candidates, reason);
+                MigrationEvent e = attemptAll(from, candidates, reason);
+                if (cause == Cause.POLICY && e.succeeded()) {
+                    InetSocketAddress left = addressOf(from);
+                    if (left != null) {
+                        quarantine.markUnavailable(left, UnavailableServers.Why.LEFT_BY_POLICY);
+                    }
+                }
+                return e;
             } finally {
                 endMigrating();
             }
@@ -1012,8 +1104,12 @@ public final class ClientConnection {
                 continue;
             }
             long t0 = System.nanoTime();
+            InetSocketAddress address = addressOf(name);
             try {
                 Handshake h = attempt(name);
+                if (address != null) {
+                    quarantine.markAvailable(address);
+                }
                 long micros = TimeUnit.NANOSECONDS.toMicros(h.welcomeNanos() - t0);
                 switchTo(h);
                 MigrationEvent e = new MigrationEvent(id, from, name, reason, micros, true, Instant.now(), "");
@@ -1022,6 +1118,9 @@ public final class ClientConnection {
                 return e;
             } catch (RefusedException r) {
                 errors.put(name, r.getMessage());
+                if (address != null) {
+                    markFailedAttempt(quarantine, address, r);
+                }
                 if (r.code == ResetCode.STALE_CERTIFICATE && !r.hint.isEmpty() && knows(r.hint)
                         && attempts.getOrDefault(r.hint, 0) < MAX_ATTEMPTS_PER_SERVER) {
                     // The connection went to r.hint but its WELCOME never reached us (or we gave
@@ -1036,6 +1135,9 @@ public final class ClientConnection {
                 }
             } catch (IOException e) {
                 errors.put(name, e.getMessage() == null ? e.toString() : e.getMessage());
+                if (address != null && !(e instanceof ProtocolException)) {
+                    markFailedAttempt(quarantine, address, e);
+                }
             }
             lock.lock();
             try {
@@ -1054,13 +1156,18 @@ public final class ClientConnection {
         return e;
     }
 
-    private boolean knows(String name) {
+    /** The service address of pool member {@code name}, or null if it is not one (any more). */
+    private InetSocketAddress addressOf(String name) {
         lock.lock();
         try {
-            return peers.containsKey(name);
+            return peers.get(name);
         } finally {
             lock.unlock();
         }
+    }
+
+    private boolean knows(String name) {
+        return addressOf(name) != null;
     }
 
     private Handshake attempt(String name) throws IOException {
@@ -1144,6 +1251,7 @@ public final class ClientConnection {
         try {
             switch (signal) {
                 case FRAMED -> responsesFramed = true;
+                case REQUEST_SENT -> keepalive.requestPending(true);
                 case COMPLETE -> keepalive.requestPending(false);
                 case LOST -> responsesFramed = false;
             }
@@ -1151,6 +1259,14 @@ public final class ClientConnection {
             lock.unlock();
         }
         long now = System.nanoTime();
+        if (signal == org.mtcp.core.policy.ResponseSignal.COMPLETE) {
+            lock.lock();
+            try {
+                governor.progressed(); // a response ended: the next request has its own budget
+            } finally {
+                lock.unlock();
+            }
+        }
         for (MigrationPolicy p : policies) {
             p.onResponseSignal(signal, now);
         }

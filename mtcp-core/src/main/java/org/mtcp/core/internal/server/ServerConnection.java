@@ -9,6 +9,7 @@ import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import org.mtcp.core.ClientPresence;
 import org.mtcp.core.ConnectionId;
 import org.mtcp.core.ConnectionResetException;
 import org.mtcp.core.LimitExceededException;
@@ -232,6 +233,45 @@ public final class ServerConnection implements MtcpServerConnection {
     @Override
     public OutputStream getOutputStream() {
         return output;
+    }
+
+    @Override
+    public ClientPresence clientPresence() {
+        lock.lock();
+        try {
+            return presenceLocked();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public ClientPresence awaitClient(java.time.Duration timeout) throws IOException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        lock.lock();
+        try {
+            ClientPresence p;
+            while ((p = presenceLocked()) == ClientPresence.ORPHANED) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return p;
+                }
+                changed.awaitNanos(left);
+            }
+            return p;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("interrupted while waiting for the client of " + id);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private ClientPresence presenceLocked() {
+        if (state != State.OPEN || clientClosed || finished) {
+            return ClientPresence.GONE;
+        }
+        return link == null ? ClientPresence.ORPHANED : ClientPresence.LINKED;
     }
 
     @Override

@@ -1,0 +1,151 @@
+package org.mtcp.frontend.engine;
+
+import java.io.PrintWriter;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.SQLFeatureNotSupportedException;
+import java.sql.SQLTransientConnectionException;
+import java.time.Duration;
+import java.util.logging.Logger;
+import javax.sql.DataSource;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The front-end's database-loss detector, in front of its connection pool: a front-end must answer
+ * within its clients' response-time threshold even when it cannot serve (docs/frontend.md,
+ * "Database outages").
+ *
+ * <p>A connection attempt that fails to reach the database (the pool's timeout with a connection
+ * failure as its cause, or SQLSTATE 08xxx) marks the database {@link State#DOWN}, with the cause
+ * ("Connection refused"). While it is down, {@link #getConnection()} fails at once with that cause,
+ * except for one caller per probe interval, which tries the pool (bounded by the pool's
+ * connection timeout, {@code --db-timeout}); its success marks the database {@link State#UP}
+ * again. A pool that is merely busy (every connection in use, no failure) is not an outage.
+ */
+public final class DatabaseGate implements DataSource {
+
+    private static final org.slf4j.Logger LOG = LoggerFactory.getLogger(DatabaseGate.class);
+
+    /** What the front-end knows of its database. */
+    public enum State { UP, DOWN }
+
+    /** The state and, when down, why. */
+    public record Status(State state, String cause) {}
+
+    private final DataSource pool;
+    private final String frontend;
+    private final long probeIntervalNanos;
+    private final Object lock = new Object();
+    private Status status = new Status(State.UP, null);   // guarded by lock
+    private long nextProbeNanos;                           // guarded by lock
+
+    public DatabaseGate(DataSource pool, String frontend, Duration probeInterval) {
+        this.pool = pool;
+        this.frontend = frontend;
+        this.probeIntervalNanos = probeInterval.toNanos();
+    }
+
+    public Status status() {
+        synchronized (lock) {
+            return status;
+        }
+    }
+
+    @Override
+    public Connection getConnection() throws SQLException {
+        synchronized (lock) {
+            if (status.state() == State.DOWN) {
+                long now = System.nanoTime();
+                if (now - nextProbeNanos < 0) {
+                    throw new SQLTransientConnectionException(status.cause(), "08001");
+                }
+                nextProbeNanos = now + probeIntervalNanos;   // this caller probes; the others answer at once
+            }
+        }
+        try {
+            Connection c = pool.getConnection();
+            up();
+            return c;
+        } catch (SQLException e) {
+            if (isOutage(e)) {
+                down(cause(e));
+            }
+            throw e;
+        }
+    }
+
+    private void up() {
+        synchronized (lock) {
+            if (status.state() == State.DOWN) {
+                LOG.info("{}: the database is reachable again", frontend);
+            }
+            status = new Status(State.UP, null);
+        }
+    }
+
+    private void down(String cause) {
+        synchronized (lock) {
+            if (status.state() == State.UP) {
+                LOG.warn("{}: the database is unreachable: {}; answering 503 at once until it is back", frontend, cause);
+                nextProbeNanos = System.nanoTime() + probeIntervalNanos;
+            }
+            status = new Status(State.DOWN, cause);
+        }
+    }
+
+    /** A failed connection attempt, as opposed to a pool whose connections are all in use. */
+    static boolean isOutage(SQLException e) {
+        String state = e.getSQLState();
+        return e.getCause() != null || (state != null && state.startsWith("08"));
+    }
+
+    /** The innermost cause's message: "Connection refused", not the pool's bookkeeping. */
+    public static String cause(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        String m = t.getMessage();
+        return m == null || m.isBlank() ? t.getClass().getSimpleName() : m;
+    }
+
+    @Override
+    public Connection getConnection(String username, String password) throws SQLException {
+        throw new SQLFeatureNotSupportedException("the front-end's pool has one set of credentials");
+    }
+
+    @Override
+    public PrintWriter getLogWriter() throws SQLException {
+        return pool.getLogWriter();
+    }
+
+    @Override
+    public void setLogWriter(PrintWriter out) throws SQLException {
+        pool.setLogWriter(out);
+    }
+
+    @Override
+    public void setLoginTimeout(int seconds) throws SQLException {
+        pool.setLoginTimeout(seconds);
+    }
+
+    @Override
+    public int getLoginTimeout() throws SQLException {
+        return pool.getLoginTimeout();
+    }
+
+    @Override
+    public Logger getParentLogger() throws SQLFeatureNotSupportedException {
+        return pool.getParentLogger();
+    }
+
+    @Override
+    public <T> T unwrap(Class<T> iface) throws SQLException {
+        return iface.isInstance(this) ? iface.cast(this) : pool.unwrap(iface);
+    }
+
+    @Override
+    public boolean isWrapperFor(Class<?> iface) throws SQLException {
+        return iface.isInstance(this) || pool.isWrapperFor(iface);
+    }
+}

@@ -1,0 +1,210 @@
+package org.mtcp.webapp.demo;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.Consumer;
+import org.mtcp.frontend.FrontendServer.DrainReport;
+
+/**
+ * The page's <em>Restart</em> button: a rolling-deploy step on one front-end. The front-end is
+ * drained (it refuses new clients, its clients move to its peers, it stops), then started again
+ * on the same ports with the same name; its {@link FrontendPhase} says where it is, for the page.
+ * One restart at a time per front-end: asking again while one runs is answered
+ * {@link Verdict#BUSY} (unless it is the same request again, see {@link #request}).
+ *
+ * <p>Like a front-end's admin endpoint, a restart needs the admin token: the demo's relay
+ * ({@link DemoResources}) holds it and presents it; the page never sees it.
+ *
+ * <p>Each restart runs on a thread of its own, never on the thread of the request that asked for
+ * it (that request may well be served by the front-end being drained). What it does goes to the
+ * demo's events, one line per step; a failure is one line too (no stack trace) and leaves the
+ * front-end {@link FrontendPhase#FAILED}: the next <em>Restart</em> tries the start again.
+ */
+final class FrontendRestarts {
+
+    /** The two halves of a restart, done by the demo, which owns the front-ends. */
+    interface Steps {
+        /** Drains the running front-end {@code name} (up to {@code timeout}) until it has stopped. */
+        DrainReport drain(String name, Duration timeout);
+
+        /** Starts {@code name} again on its own ports; returns where, for the events ("service port ..."). */
+        String start(String name) throws Exception;
+    }
+
+    /** What became of a request. */
+    enum Verdict {
+        /** The restart runs (or, for a repeated request, is the one that runs). */
+        ACCEPTED,
+        /** Another restart of that front-end is under way, or the demo is stopping. */
+        BUSY,
+        /** No front-end by that name. */
+        UNKNOWN,
+        /** The admin token is missing or wrong. */
+        FORBIDDEN
+    }
+
+    /** The answer to a request: the verdict, the front-end's phase now, and a sentence for the page. */
+    record Answer(Verdict verdict, String frontend, FrontendPhase phase, String message) {}
+
+    /** A front-end's phase and, when {@link FrontendPhase#FAILED}, why. */
+    record Status(FrontendPhase phase, String error) {}
+
+    /** One front-end's restart state; guarded by the {@link FrontendRestarts} it belongs to. */
+    private static final class Slot {
+        FrontendPhase phase = FrontendPhase.SERVING;
+        String error;
+        String request;          // the id of the request that started the restart under way, or null
+    }
+
+    private final Steps steps;
+    private final Duration drainTimeout;
+    private final byte[] adminToken;
+    private final Consumer<String> events;
+    private final Map<String, Slot> slots = new LinkedHashMap<>();   // guarded by this
+    private boolean closed;                                          // guarded by this
+
+    /**
+     * @param names the front-ends, all serving
+     * @param drainTimeout how long a drain waits for the clients to move before it drops them
+     * @param adminToken what a request must present
+     * @param events the demo's output (one line per step)
+     */
+    FrontendRestarts(List<String> names, Steps steps, Duration drainTimeout, String adminToken, Consumer<String> events) {
+        this.steps = Objects.requireNonNull(steps, "steps");
+        this.drainTimeout = Objects.requireNonNull(drainTimeout, "drainTimeout");
+        this.adminToken = adminToken.getBytes(StandardCharsets.UTF_8);
+        this.events = Objects.requireNonNull(events, "events");
+        for (String name : names) {
+            slots.put(name, new Slot());
+        }
+    }
+
+    /**
+     * Starts a restart of {@code name}: a drain, then a start; or only the start when the last one
+     * failed (the front-end is stopped already). Returns at once.
+     *
+     * @param requestId the asker's id for this request, or null: the same id again while that
+     *     restart runs is answered {@link Verdict#ACCEPTED} as the first time. The page sends one per
+     *     click, because its request may be run twice: when the drain moves the request's connection
+     *     before the front-end has stored its answer, the peer that takes the connection over runs it
+     *     again.
+     * @param token the admin token
+     */
+    synchronized Answer request(String name, String requestId, String token) {
+        if (token == null || !MessageDigest.isEqual(token.getBytes(StandardCharsets.UTF_8), adminToken)) {
+            return new Answer(Verdict.FORBIDDEN, name, null, "an admin token is required to restart a front-end");
+        }
+        Slot slot = slots.get(name);
+        if (slot == null) {
+            return new Answer(Verdict.UNKNOWN, name, null, "no front-end named " + name);
+        }
+        if (closed) {
+            return new Answer(Verdict.BUSY, name, slot.phase, "the demo is stopping");
+        }
+        if (slot.phase.restarting()) {
+            if (requestId != null && requestId.equals(slot.request)) {
+                return new Answer(Verdict.ACCEPTED, name, slot.phase, name + " is restarting (" + slot.phase.label() + ")");
+            }
+            return new Answer(Verdict.BUSY, name, slot.phase, name + " is already restarting (" + slot.phase.label()
+                    + "): one restart at a time per front-end; it is back in a few seconds");
+        }
+        boolean drainFirst = slot.phase == FrontendPhase.SERVING;
+        slot.phase = drainFirst ? FrontendPhase.DRAINING : FrontendPhase.STARTING;
+        slot.error = null;
+        slot.request = requestId;
+        events.accept(drainFirst
+                ? "restart of " + name + ": draining it (its clients move to its peers; up to " + drainTimeout.toMillis() + " ms)"
+                : "restart of " + name + ": starting it again (it was stopped)");
+        Thread.ofPlatform().name("demo-restart-" + name).daemon(true).start(() -> run(name, drainFirst));
+        return new Answer(Verdict.ACCEPTED, name, slot.phase, name + " is restarting (" + slot.phase.label() + ")");
+    }
+
+    synchronized Status status(String name) {
+        Slot slot = slots.get(name);
+        if (slot == null) {
+            throw new IllegalArgumentException("no front-end " + name);
+        }
+        return new Status(slot.phase, slot.error);
+    }
+
+    /** Waits until {@code name} is not restarting any more (at most {@code timeout}); its phase then. */
+    synchronized FrontendPhase awaitSettled(String name, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (status(name).phase().restarting()) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                break;
+            }
+            wait(Math.max(1, left / 1_000_000));
+        }
+        return status(name).phase();
+    }
+
+    /** The demo is stopping: no new restarts; one under way ends quietly (its start fails). */
+    synchronized void close() {
+        closed = true;
+    }
+
+    private void run(String name, boolean drainFirst) {
+        long t0 = System.nanoTime();
+        if (drainFirst) {
+            DrainReport r;
+            try {
+                r = steps.drain(name, drainTimeout);
+            } catch (RuntimeException e) {
+                fail(name, "the drain failed: " + describe(e));
+                return;
+            }
+            report(String.format(Locale.ROOT, "%s drained in %d ms: %d of %d connection(s) moved to peers, %d dropped",
+                    name, r.took().toMillis(), r.moved(), r.held(), r.dropped()));
+            enter(name, FrontendPhase.STARTING);
+        }
+        String where;
+        try {
+            where = steps.start(name);
+        } catch (Exception e) {
+            fail(name, describe(e));
+            return;
+        }
+        enter(name, FrontendPhase.SERVING);
+        report(String.format(Locale.ROOT, "%s is serving again on %s (restart took %.1f s)", name, where,
+                (System.nanoTime() - t0) / 1e9));
+    }
+
+    private synchronized void enter(String name, FrontendPhase phase) {
+        Slot slot = slots.get(name);
+        slot.phase = phase;
+        if (!phase.restarting()) {
+            slot.request = null;
+        }
+        notifyAll();
+    }
+
+    private synchronized void fail(String name, String why) {
+        Slot slot = slots.get(name);
+        slot.phase = FrontendPhase.FAILED;
+        slot.error = why;
+        slot.request = null;
+        notifyAll();
+        // A start cut short by the demo stopping is no news: the demo says it is stopping.
+        report("restart of " + name + " failed: " + why + "; " + name + " stays stopped (Restart tries the start again)");
+    }
+
+    private synchronized void report(String line) {
+        if (!closed) {
+            events.accept(line);
+        }
+    }
+
+    /** A sentence for the page and the terminal: the exception's message, never its stack trace. */
+    static String describe(Throwable e) {
+        String message = e.getMessage();
+        return message == null || message.isBlank() ? e.getClass().getSimpleName() : message;
+    }
+}
