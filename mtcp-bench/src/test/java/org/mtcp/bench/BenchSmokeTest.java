@@ -97,6 +97,23 @@ class BenchSmokeTest {
     }
 
     @Test
+    void drain() throws IOException {
+        run("drain", "--connections", "12", "--mid-batch", "3", "--batch", "4", "--runs", "1", "--warmup", "0",
+                "--accounts", "100",
+                "--out", out.toString());
+        assertCsv("drain.csv", "run,connections,mid_batch,mid_batch_at_drain,held,moved,dropped,drain_ms,last_move_ms,"
+                + "move_us_median,move_us_p99,moved_to,batches_ok,batches_failed");
+        // not a timing: every idle connection moved (a batch may end, and its connection close, first),
+        // none was dropped, every batch in flight completed
+        String[] row = Files.readAllLines(out.resolve("drain.csv")).get(1).split(",");
+        assertThat(row[4]).as("held").isEqualTo("12");
+        assertThat(Integer.parseInt(row[5])).as("moved").isBetween(9, 12);
+        assertThat(row[6]).as("dropped").isEqualTo("0");
+        assertThat(row[12]).as("batches ok").isEqualTo("3");
+        assertPng("drain.png");
+    }
+
+    @Test
     void usageErrorsExitWithTwo() {
         CommandLine cl = BenchMain.commandLine();
         cl.setErr(new PrintWriter(new StringWriter()));
@@ -106,7 +123,7 @@ class BenchSmokeTest {
 
     @Test
     void everySubcommandHasHelp() {
-        for (String sub : List.of("migration", "stream", "throughput", "frontend")) {
+        for (String sub : List.of("migration", "stream", "throughput", "frontend", "drain")) {
             CommandLine cl = BenchMain.commandLine();
             StringWriter o = new StringWriter();
             cl.setOut(new PrintWriter(o));

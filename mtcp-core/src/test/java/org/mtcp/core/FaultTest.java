@@ -438,4 +438,37 @@ class FaultTest {
             }
         }
     }
+
+    /**
+     * A drain of many connections at once: every client's new server fetches its state from the
+     * draining one, all at the same moment. The fetches queue for a bounded number of control
+     * channels instead of opening one each, which the holder's cap on open control connections
+     * (64 per member) refused, failing those migrations and leaving the connections behind.
+     */
+    @Test
+    void drainOfFourHundredConnectionsMovesThemAll() throws Exception {
+        int n = 400;
+        try (LoopbackPool pool = LoopbackPool.start(2)) {
+            MtcpServer s1 = pool.server("s1");
+            pool.serve(new TransformApp(64));
+            List<MtcpSocket> sockets = new CopyOnWriteArrayList<>();
+            try {
+                for (int i = 0; i < n; i++) {
+                    sockets.add(MtcpSocket.connect(pool.serviceAddresses().subList(0, 1), ClientOptions.defaults()));
+                }
+                await("s1 holds the connections").atMost(Duration.ofSeconds(20)).until(() -> s1.stats().open() == n);
+                assertThat(s1.drain(Duration.ofSeconds(30))).as("connections left behind").isZero();
+                assertThat(s1.stats().migratedOut()).isEqualTo(n);
+                await("s2 holds them all").atMost(Duration.ofSeconds(20))
+                        .until(() -> pool.server("s2").stats().open() == n);
+                for (MtcpSocket socket : sockets) {
+                    assertThat(socket.serversUsed()).containsExactly("s1", "s2");
+                }
+            } finally {
+                for (MtcpSocket socket : sockets) {
+                    socket.close();
+                }
+            }
+        }
+    }
 }

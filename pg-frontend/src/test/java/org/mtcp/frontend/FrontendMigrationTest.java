@@ -6,8 +6,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
-import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Random;
 import java.util.Set;
@@ -86,24 +84,7 @@ class FrontendMigrationTest {
 
     /** Every committed add of the batch ran exactly once. */
     static void ranOnce(String id, List<JsonNode> lines) throws Exception {
-        Set<Integer> committed = new HashSet<>();
-        for (JsonNode l : lines) {
-            if (l.get("outcome").asText().equals("committed")) {
-                committed.add(l.get("seq").asInt());
-            }
-        }
-        List<Integer> runs = new ArrayList<>();
-        try (Connection c = db.connect();
-                PreparedStatement st = c.prepareStatement("SELECT seq FROM fetest.runs WHERE batch = ? ORDER BY seq")) {
-            st.setString(1, id);
-            try (ResultSet rs = st.executeQuery()) {
-                while (rs.next()) {
-                    runs.add(rs.getInt(1));
-                }
-            }
-        }
-        assertThat(runs).as("executions of committed transactions").doesNotHaveDuplicates();
-        assertThat(new HashSet<>(runs)).isEqualTo(committed);
+        Set<Integer> committed = TestOps.assertCommittedAddsRanOnce(ds, id, lines);
         // the key values are the sums of the committed deltas
         try (Connection c = db.connect();
                 PreparedStatement st = c.prepareStatement("SELECT coalesce(sum(value), 0) FROM fetest.kv WHERE key LIKE ?")) {

@@ -1,6 +1,7 @@
 package org.mtcp.webapp;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.mtcp.webapp.BankTestData.body;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -17,7 +18,6 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -35,6 +35,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.mtcp.webapp.BankTestData.Transfer;
 import org.mtcp.core.ClientOptions;
 import org.mtcp.core.MtcpServer;
 import org.mtcp.core.MtcpServerConnection;
@@ -127,29 +128,8 @@ class BankEndToEndTest {
 
     // ---------------------------------------------------------------------------------------------
 
-    record Transfer(long from, long to, long amount) {}
-
     static List<Transfer> transfers(long seed) {
-        Random random = new Random(seed);
-        List<Transfer> list = new ArrayList<>();
-        for (int i = 0; i < TRANSFERS; i++) {
-            long from = 1 + random.nextInt(ACCOUNTS);
-            long to = random.nextInt(25) == 0 ? from : 1 + random.nextInt(ACCOUNTS);
-            // mostly affordable, some not (insufficient funds aborts only that transfer)
-            long amount = random.nextInt(10) == 0 ? 20_000 + random.nextInt(5000) : 1 + random.nextInt(3000);
-            list.add(new Transfer(from, to, amount));
-        }
-        return list;
-    }
-
-    static String body(String id, List<Transfer> transfers) {
-        StringBuilder b = new StringBuilder("{\"id\":\"").append(id).append("\",\"transactions\":[");
-        for (int i = 0; i < transfers.size(); i++) {
-            Transfer t = transfers.get(i);
-            b.append(i == 0 ? "" : ",").append("{\"op\":\"transfer\",\"args\":{\"from\":").append(t.from())
-                    .append(",\"to\":").append(t.to()).append(",\"amount\":").append(t.amount()).append("}}");
-        }
-        return b.append("]}").toString();
+        return BankTestData.transfers(new Random(seed), TRANSFERS, ACCOUNTS);
     }
 
     record Posted(int status, List<String> lines) {}
@@ -217,21 +197,7 @@ class BankEndToEndTest {
     }
 
     static void assertMoneyIsConserved() throws Exception {
-        try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
-            try (ResultSet rs = st.executeQuery("SELECT sum(balance) FROM bank.accounts")) {
-                rs.next();
-                assertThat(rs.getLong(1)).as("money is conserved").isEqualTo(ACCOUNTS * INITIAL);
-            }
-            // every balance is the initial one plus the recorded transfers
-            try (ResultSet rs = st.executeQuery("""
-                    SELECT count(*) FROM bank.accounts a
-                     WHERE a.balance <> ? + coalesce((SELECT sum(amount) FROM bank.transfers WHERE to_account = a.id), 0)
-                                          - coalesce((SELECT sum(amount) FROM bank.transfers WHERE from_account = a.id), 0)
-                    """.replace("?", Long.toString(INITIAL)))) {
-                rs.next();
-                assertThat(rs.getLong(1)).as("accounts whose balance disagrees with the transfers").isZero();
-            }
-        }
+        BankTestData.assertMoneyIsConserved(ds, ACCOUNTS, INITIAL);
     }
 
     /**

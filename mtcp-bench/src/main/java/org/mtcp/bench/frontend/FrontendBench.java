@@ -245,15 +245,30 @@ public final class FrontendBench {
     }
 
     private long[][] transfers(Random random) {
-        long[][] t = new long[p.batch()][3];
+        return transfers(random, p.batch(), p.accounts());
+    }
+
+    /** {@code n} transfers {from, to, amount} between distinct random accounts 1..accounts, amounts 1 to 100. */
+    static long[][] transfers(Random random, int n, int accounts) {
+        long[][] t = new long[n][3];
         for (long[] x : t) {
-            x[0] = 1 + random.nextInt(p.accounts());
+            x[0] = 1 + random.nextInt(accounts);
             do {
-                x[1] = 1 + random.nextInt(p.accounts());
-            } while (x[1] == x[0] && p.accounts() > 1);
+                x[1] = 1 + random.nextInt(accounts);
+            } while (x[1] == x[0] && accounts > 1);
             x[2] = 1 + random.nextInt(100);
         }
         return t;
+    }
+
+    /** The POST body of batch {@code id}: one bank {@code transfer} per row of {@code ts}. */
+    static String batchJson(String id, long[][] ts) {
+        StringBuilder json = new StringBuilder("{\"id\":\"").append(id).append("\",\"transactions\":[");
+        for (int i = 0; i < ts.length; i++) {
+            json.append(i == 0 ? "" : ",").append("{\"op\":\"transfer\",\"args\":{\"from\":").append(ts[i][0])
+                    .append(",\"to\":").append(ts[i][1]).append(",\"amount\":").append(ts[i][2]).append("}}");
+        }
+        return json.append("]}").toString();
     }
 
     private void jdbcWorker(Db db, int worker, int run, long deadline, AtomicLong committed, AtomicLong aborted,
@@ -298,15 +313,9 @@ public final class FrontendBench {
                     in = new BufferedInputStream(s.getInputStream(), 16 * 1024);
                     out = s.getOutputStream();
                 }
-                StringBuilder json = new StringBuilder("{\"id\":\"").append(prefix).append(n++).append("\",\"transactions\":[");
-                long[][] ts = transfers(random);
-                for (int i = 0; i < ts.length; i++) {
-                    json.append(i == 0 ? "" : ",").append("{\"op\":\"transfer\",\"args\":{\"from\":").append(ts[i][0])
-                            .append(",\"to\":").append(ts[i][1]).append(",\"amount\":").append(ts[i][2]).append("}}");
-                }
-                json.append("]}");
+                String json = batchJson(prefix + n++, transfers(random));
                 long t0 = System.nanoTime();
-                out.write(HttpLite.post("/v1/batches", json.toString()));
+                out.write(HttpLite.post("/v1/batches", json));
                 out.flush();
                 HttpLite.Response r = HttpLite.read(in);
                 latencies.add((System.nanoTime() - t0) / 1e6);

@@ -10,7 +10,7 @@ import org.mtcp.http.HttpParseException;
 import org.mtcp.http.HttpResponseHead;
 
 /**
- * Just enough HTTP/1.1 for the benchmark's client: one POST on a kept-alive connection, the
+ * Just enough HTTP/1.1 for the benchmark's client: a POST or a GET on a kept-alive connection, the
  * response read by its framing (the project's codec). Not a general client.
  */
 final class HttpLite {
@@ -30,6 +30,10 @@ final class HttpLite {
         System.arraycopy(h, 0, out, 0, h.length);
         System.arraycopy(body, 0, out, h.length, body.length);
         return out;
+    }
+
+    static byte[] get(String path) {
+        return ("GET " + path + " HTTP/1.1\r\nHost: mtcp\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
     }
 
     /** One response, read by the project's codec; {@code in} is buffered, and nothing follows it unasked. */

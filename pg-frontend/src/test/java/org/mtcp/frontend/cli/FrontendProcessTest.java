@@ -13,7 +13,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterEach;
@@ -21,6 +20,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.mtcp.core.ClientOptions;
 import org.mtcp.core.MtcpSocket;
+import org.mtcp.frontend.testing.FrontendProcess;
 import org.mtcp.frontend.testing.HttpExchange;
 import org.mtcp.testkit.pg.LivePostgres;
 import org.mtcp.testkit.pg.TestDatabase;
@@ -34,19 +34,15 @@ import org.mtcp.testkit.pg.TestDatabase;
 class FrontendProcessTest {
 
     static final ObjectMapper JSON = new ObjectMapper();
-    final List<Process> processes = new ArrayList<>();
-    final Map<Process, Path> logs = new java.util.HashMap<>();
+    final List<FrontendProcess> processes = new ArrayList<>();
 
     @AfterEach
     void stop() throws Exception {
-        for (Process p : processes) {
-            p.destroy();
-            if (!p.waitFor(10, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-            }
+        for (FrontendProcess p : processes) {
+            p.stop();
             // the processes' output, for the test report
-            System.out.println("---- output of " + p.info().commandLine().orElse("process").replaceAll(".* --name (\\S+).*", "$1"));
-            System.out.println(Files.readString(logs.get(p)));
+            System.out.println("---- output of " + p.name());
+            System.out.println(p.output());
         }
     }
 
@@ -56,61 +52,19 @@ class FrontendProcessTest {
         }
     }
 
-    Process start(Path pool, String name, String url, String user, String password, Path ops, String... extraArgs)
+    FrontendProcess start(Path pool, String name, String url, String user, String password, Path ops, String... extraArgs)
             throws Exception {
-        String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", classpath, FrontendCommand.class.getName(),
-                "--pool", pool.toString(), "--name", name, "--db", url, "--db-user", user,
-                "--operations", ops.toString(), "--reconnect-timeout", "1s");
-        pb.command().addAll(List.of(extraArgs));
-        Map<String, String> env = pb.environment();
-        env.put("MTCP_DB_PASSWORD", password);
-        env.put("MTCP_ADMIN_TOKEN", "process-token");
-        pb.redirectErrorStream(true);
-        Path log = Files.createTempFile("frontend-" + name, ".log");
-        pb.redirectOutput(log.toFile());
-        Process p = pb.start();
+        List<String> args = new ArrayList<>(List.of("--operations", ops.toString(), "--reconnect-timeout", "1s"));
+        args.addAll(List.of(extraArgs));
+        FrontendProcess p = FrontendProcess.start(pool, name, url, user, password, args);
         processes.add(p);
-        logs.put(p, log);
         return p;
-    }
-
-    /** Waits for the start-up line; returns all output so far. */
-    String awaitLine(Process p, String prefix) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (true) {
-            String output = Files.readString(logs.get(p));
-            if (output.lines().anyMatch(l -> l.startsWith(prefix))) {
-                return output;
-            }
-            assertThat(p.isAlive()).as("the process ended: " + output).isTrue();
-            assertThat(System.nanoTime()).as("no line '" + prefix + "' within 60 s: " + output).isLessThan(deadline);
-            Thread.sleep(50);
-        }
-    }
-
-    /** Readiness: the front-end answers /healthz over M-TCP (a cold JVM on a loaded machine may be slow at first). */
-    static void awaitHealthy(int port) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (true) {
-            try (MtcpSocket s = MtcpSocket.connect(List.of(new InetSocketAddress("127.0.0.1", port)), ClientOptions.defaults())) {
-                if (HttpExchange.exchange(s.getInputStream(), s.getOutputStream(), HttpExchange.get("/healthz"), null).status() == 200) {
-                    return;
-                }
-            } catch (java.io.IOException e) {
-                if (System.nanoTime() > deadline) {
-                    throw e;
-                }
-            }
-            Thread.sleep(100);
-        }
     }
 
     @Test
     void twoFrontEndProcessesShareABatch(TestDatabase db, @TempDir Path dir) throws Exception {
         Pair pair = startPair(db, dir);
-        assertThat(Files.readString(logs.get(pair.p1()))).contains("admin=on");
+        assertThat(pair.p1().output()).contains("admin=on");
         int s1 = pair.s1();
         byte[] body = notesBatch("procs", 40);
         try (MtcpSocket s = MtcpSocket.connect(List.of(new InetSocketAddress("127.0.0.1", s1)), ClientOptions.defaults())) {
@@ -146,7 +100,7 @@ class FrontendProcessTest {
     }
 
     /** Two front-end processes s1 and s2 of one pool, the note operation, both ready. */
-    record Pair(Process p1, Process p2, int s1, int s2) {}
+    record Pair(FrontendProcess p1, FrontendProcess p2, int s1, int s2) {}
 
     Pair startPair(TestDatabase db, Path dir, String... extraArgs) throws Exception {
         db.execute("CREATE SCHEMA IF NOT EXISTS cli", "CREATE TABLE IF NOT EXISTS cli.notes (batch text, seq int, note text)");
@@ -166,12 +120,12 @@ class FrontendProcessTest {
                 """.formatted(s1, freePort(), s2, freePort()));
         String user = db.adminProperties().getProperty("user");
         String password = db.adminProperties().getProperty("password", "");
-        Process p1 = start(pool, "s1", db.jdbcUrl(), user, password, ops, extraArgs);
-        Process p2 = start(pool, "s2", db.jdbcUrl(), user, password, ops, extraArgs);
-        awaitLine(p1, "frontend s1 listening on 127.0.0.1:" + s1);
-        awaitLine(p2, "frontend s2 listening on 127.0.0.1:" + s2);
-        awaitHealthy(s1);
-        awaitHealthy(s2);
+        FrontendProcess p1 = start(pool, "s1", db.jdbcUrl(), user, password, ops, extraArgs);
+        FrontendProcess p2 = start(pool, "s2", db.jdbcUrl(), user, password, ops, extraArgs);
+        p1.awaitLine("frontend s1 listening on 127.0.0.1:" + s1);
+        p2.awaitLine("frontend s2 listening on 127.0.0.1:" + s2);
+        FrontendProcess.awaitHealthy(s1, Duration.ofSeconds(60));
+        FrontendProcess.awaitHealthy(s2, Duration.ofSeconds(60));
         return new Pair(p1, p2, s1, s2);
     }
 
@@ -185,7 +139,7 @@ class FrontendProcessTest {
 
     static void slowDown(MtcpSocket s, int delayMs) throws Exception {
         HttpExchange.Response r = HttpExchange.exchange(s.getInputStream(), s.getOutputStream(), HttpExchange.post(
-                "/admin/slowdown", "{\"delayMs\":" + delayMs + "}", "Authorization: Bearer process-token"), null);
+                "/admin/slowdown", "{\"delayMs\":" + delayMs + "}", "Authorization: Bearer " + FrontendProcess.ADMIN_TOKEN), null);
         assertThat(r.status()).isEqualTo(200);
     }
 
@@ -197,7 +151,7 @@ class FrontendProcessTest {
             HttpExchange.Response r = HttpExchange.exchange(s.getInputStream(), s.getOutputStream(), notesBatch("drained", 40),
                     line -> {
                         if (line == 5) {
-                            pair.p1().destroy(); // SIGTERM
+                            pair.p1().process().destroy(); // SIGTERM
                         }
                     });
             assertThat(r.status()).isEqualTo(200);
@@ -208,9 +162,9 @@ class FrontendProcessTest {
             assertThat(JSON.readTree(r.lines().get(40)).get("committed").asInt()).isEqualTo(40);
             assertThat(s.serversUsed()).containsExactly("s1", "s2");
         }
-        assertThat(pair.p1().waitFor(30, TimeUnit.SECONDS)).as("s1 exits after its drain").isTrue();
-        String output = Files.readString(logs.get(pair.p1()));
-        assertThat(pair.p1().exitValue()).as(output).isZero();
+        assertThat(pair.p1().process().waitFor(30, TimeUnit.SECONDS)).as("s1 exits after its drain").isTrue();
+        String output = pair.p1().output();
+        assertThat(pair.p1().process().exitValue()).as(output).isZero();
         assertThat(output).contains("front-end s1 drained in").contains("1 of 1 connection(s) moved to peers, 0 dropped");
         try (var c = db.connect(); var st = c.createStatement();
                 var rs = st.executeQuery("SELECT count(*), count(DISTINCT note) FROM cli.notes WHERE note LIKE 'drained-%'")) {
@@ -223,26 +177,26 @@ class FrontendProcessTest {
     @Test
     void aSecondSigtermStopsAtOnce(TestDatabase db, @TempDir Path dir) throws Exception {
         Pair pair = startPair(db, dir, "--drain-timeout", "2m");
-        pair.p2().destroy(); // no peer left: the client of s1 cannot move, the drain would wait 2 minutes
-        assertThat(pair.p2().waitFor(30, TimeUnit.SECONDS)).isTrue();
+        pair.p2().process().destroy(); // no peer left: the client of s1 cannot move, the drain would wait 2 minutes
+        assertThat(pair.p2().process().waitFor(30, TimeUnit.SECONDS)).isTrue();
         try (MtcpSocket s = MtcpSocket.connect(List.of(new InetSocketAddress("127.0.0.1", pair.s1())), ClientOptions.defaults())) {
             slowDown(s, 0);
-            pair.p1().destroy();
+            pair.p1().process().destroy();
             await("s1 logs its drain").atMost(Duration.ofSeconds(30))
-                    .until(() -> Files.readString(logs.get(pair.p1())).contains("front-end s1 draining"));
+                    .until(() -> pair.p1().output().contains("front-end s1 draining"));
             long t0 = System.nanoTime();
-            pair.p1().destroy(); // the second SIGTERM
-            assertThat(pair.p1().waitFor(30, TimeUnit.SECONDS)).isTrue();
+            pair.p1().process().destroy(); // the second SIGTERM
+            assertThat(pair.p1().process().waitFor(30, TimeUnit.SECONDS)).isTrue();
             assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofMinutes(1));
         }
-        String output = Files.readString(logs.get(pair.p1()));
-        assertThat(pair.p1().exitValue()).as(output).isZero();
+        String output = pair.p1().output();
+        assertThat(pair.p1().process().exitValue()).as(output).isZero();
         assertThat(output).contains("second SIGTERM: stopping at once").contains("drain cut short, 1 connection(s) dropped");
     }
 
     /** {@code kill -SIG pid}: the real signal, as an operator (or a hung machine) would deliver it. */
-    static void signal(Process p, String sig) throws Exception {
-        Process kill = new ProcessBuilder("kill", "-" + sig, Long.toString(p.pid())).inheritIO().start();
+    static void signal(FrontendProcess p, String sig) throws Exception {
+        Process kill = new ProcessBuilder("kill", "-" + sig, Long.toString(p.process().pid())).inheritIO().start();
         assertThat(kill.waitFor(10, TimeUnit.SECONDS)).isTrue();
         assertThat(kill.exitValue()).as("kill -" + sig).isZero();
     }
@@ -325,14 +279,14 @@ class FrontendProcessTest {
             assertThat(rs.getInt(1)).as("every transaction exactly once").isEqualTo(n);
             assertThat(rs.getInt(2)).isEqualTo(n);
         }
-        String out1 = Files.readString(logs.get(pair.p1()));
-        String out2 = Files.readString(logs.get(pair.p2()));
+        String out1 = pair.p1().output();
+        String out2 = pair.p2().output();
         assertThat(out1 + out2).as("nobody resumed the old request").doesNotContain("resumed batch stopped");
     }
 
     /** Whether the process is stopped (state T in /proc/PID/stat). */
-    static boolean stopped(Process p) throws java.io.IOException {
-        String stat = Files.readString(Path.of("/proc", Long.toString(p.pid()), "stat"));
+    static boolean stopped(FrontendProcess p) throws java.io.IOException {
+        String stat = Files.readString(Path.of("/proc", Long.toString(p.process().pid()), "stat"));
         return stat.substring(stat.lastIndexOf(')') + 2).startsWith("T");
     }
 
@@ -344,10 +298,10 @@ class FrontendProcessTest {
                 server s1 127.0.0.1:%d 127.0.0.1:%d
                 """.formatted(freePort(), freePort()));
         Path ops = Files.writeString(dir.resolve("ops.sql"), "");
-        Process p = start(pool, "s1", "jdbc:postgresql://127.0.0.1:" + port + "/none", "nobody", "x", ops);
-        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        String output = Files.readString(logs.get(p));
-        assertThat(p.exitValue()).as(output).isEqualTo(1);
+        FrontendProcess p = start(pool, "s1", "jdbc:postgresql://127.0.0.1:" + port + "/none", "nobody", "x", ops);
+        assertThat(p.process().waitFor(60, TimeUnit.SECONDS)).isTrue();
+        String output = p.output();
+        assertThat(p.process().exitValue()).as(output).isEqualTo(1);
         assertThat(output).contains("error: cannot connect to the database jdbc:postgresql://127.0.0.1:" + port + "/none");
     }
 }

@@ -95,4 +95,31 @@ public final class TestOps {
             throw new OperationFailure("refused", args.has("reason") ? args.getString("reason") : "refused");
         }
     }
+
+    /**
+     * Every committed {@code add} of {@code batch} (the committed lines of its response) ran exactly
+     * once, by its log in {@code fetest.runs}, and no other ran; returns the committed seqs.
+     */
+    public static java.util.Set<Integer> assertCommittedAddsRanOnce(javax.sql.DataSource db, String batch,
+            List<JsonNode> lines) throws SQLException {
+        java.util.Set<Integer> committed = new java.util.HashSet<>();
+        for (JsonNode l : lines) {
+            if (l.get("outcome").asText().equals("committed")) {
+                committed.add(l.get("seq").asInt());
+            }
+        }
+        List<Integer> runs = new java.util.ArrayList<>();
+        try (java.sql.Connection c = db.getConnection();
+                PreparedStatement st = c.prepareStatement("SELECT seq FROM fetest.runs WHERE batch = ? ORDER BY seq")) {
+            st.setString(1, batch);
+            try (ResultSet rs = st.executeQuery()) {
+                while (rs.next()) {
+                    runs.add(rs.getInt(1));
+                }
+            }
+        }
+        org.assertj.core.api.Assertions.assertThat(runs).as("executions of committed transactions").doesNotHaveDuplicates();
+        org.assertj.core.api.Assertions.assertThat(new java.util.HashSet<>(runs)).isEqualTo(committed);
+        return committed;
+    }
 }
