@@ -66,6 +66,25 @@ public interface MtcpServerConnection extends Closeable {
     }
 
     /**
+     * How many bytes the previous holder wrote after its last snapshot that this server's
+     * application has not regenerated yet: 0 on a new connection and once it has caught up. An
+     * application that cannot regenerate them (the data it needs is out of reach) must not write
+     * different bytes, which the client may already have: it {@link #reset}s the connection.
+     */
+    default long bytesToRegenerate() {
+        return 0;
+    }
+
+    /**
+     * Ends the connection at once: the client's next read fails with a reset carrying {@code why}
+     * (the application cannot complete what it was sending). A no-op on a connection that moved
+     * away or was reset already.
+     */
+    default void reset(String why) throws IOException {
+        close();
+    }
+
+    /**
      * Asks the client to move to another server of the pool (load shedding, draining before a
      * deploy); {@code target} may be null to let the client choose.
      */

@@ -88,6 +88,9 @@ class RollingRestartTest {
         }
         for (FrontendProcess p : all) {
             p.stop();
+            // the processes' output, for the test report
+            System.out.println("---- output of " + p.name());
+            System.out.println(p.output());
         }
     }
 

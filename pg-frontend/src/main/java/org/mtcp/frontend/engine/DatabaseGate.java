@@ -62,17 +62,28 @@ public final class DatabaseGate implements DataSource {
                 nextProbeNanos = now + probeIntervalNanos;   // this caller probes; the others answer at once
             }
         }
-        try {
-            Connection c = pool.getConnection();
-            up();
-            return c;
-        } catch (SQLException e) {
-            if (isOutage(e)) {
-                down(cause(e));
+        long busySince = System.nanoTime();
+        while (true) {
+            try {
+                Connection c = pool.getConnection();
+                up();
+                return c;
+            } catch (SQLException e) {
+                if (isOutage(e)) {
+                    down(cause(e));
+                    throw e;
+                }
+                // Every connection is in use: back-pressure, not an outage. The request waits for
+                // one (the pool's timeout again), as a busy server is slow, up to BUSY_WAIT.
+                if (System.nanoTime() - busySince > BUSY_WAIT.toNanos()) {
+                    throw e;
+                }
             }
-            throw e;
         }
     }
+
+    /** How long a caller waits for a connection while the database is up but every connection is in use. */
+    static final Duration BUSY_WAIT = Duration.ofSeconds(30);
 
     private void up() {
         synchronized (lock) {

@@ -66,6 +66,19 @@ public final class FrontendConnections implements MtcpConnector.AcceptHandler {
                         resumed = engine.resume(batch, connection.id().toString(), connection.epoch());
                         engine.run(resumed, batch.seq(), writer, exporter, batch.ordinal(), batch.closeAfter());
                     } catch (DatabaseUnavailableException e) {
+                        long owed = connection.bytesToRegenerate();
+                        if (owed > 0) {
+                            // The previous holder wrote past its snapshot (the line of the transaction
+                            // it was committing): without the database those bytes can't be
+                            // regenerated, and different ones would corrupt what the client has.
+                            // A reset is honest: the client re-posts the batch id, the database decides.
+                            LOG.warn("{}: batch {}: the database is unavailable and the {} byte(s) the previous holder wrote "
+                                    + "after its snapshot can't be regenerated; resetting the connection (the client "
+                                    + "re-posts): {}", engine.frontend(), batch.batchId(), owed, e.getMessage());
+                            connection.reset("database unavailable while resuming batch " + batch.batchId()
+                                    + ": re-post it");
+                            return;
+                        }
                         // a resumed response does not move again for a database failure (DatabaseLoss)
                         engine.endUnavailable(batch.batchId(), e, batch.seq(), writer, exporter, batch.ordinal(), batch.closeAfter());
                     } catch (SupersededException e) {

@@ -766,6 +766,21 @@ public final class ServerConnection implements MtcpServerConnection {
         changed.signalAll();
     }
 
+    @Override
+    public long bytesToRegenerate() {
+        lock.lock();
+        try {
+            return Math.max(0, replayEnd - appWritten);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public void reset(String why) {
+        reset(ResetCode.OTHER, why);
+    }
+
     /** A crash-like stop (server closing): no frame is sent, the link is cut. */
     void abort(String message) {
         lock.lock();
