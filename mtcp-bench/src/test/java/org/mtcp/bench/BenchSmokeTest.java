@@ -89,6 +89,14 @@ class BenchSmokeTest {
     }
 
     @Test
+    void idle() throws IOException {
+        run("idle", "--connections", "5", "--settle", "0s", "--window", "1s", "--out", out.toString());
+        assertCsv("idle.csv", org.mtcp.bench.frontend.IdleBench.HEADER);
+        assertThat(Files.readAllLines(out.resolve("idle.csv"))).as("direct: front-end and clients; proxy: proxy and "
+                + "front-end").hasSize(5).allSatisfy(l -> assertThat(l).doesNotContain("NaN"));
+    }
+
+    @Test
     void drain() throws IOException {
         run("drain", "--connections", "12", "--mid-batch", "3", "--batch", "4", "--runs", "1", "--warmup", "0",
                 "--accounts", "100",

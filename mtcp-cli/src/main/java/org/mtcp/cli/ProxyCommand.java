@@ -67,8 +67,9 @@ public final class ProxyCommand implements Callable<Integer> {
             description = "Relay buffer per direction and connection.")
     int bufferSize;
 
-    @Option(names = "--max-connections", paramLabel = "N", defaultValue = "1024",
-            description = "Connections relayed at once; further ones are closed at once.")
+    @Option(names = "--max-connections", paramLabel = "N", defaultValue = "10000",
+            description = "Connections relayed at once (default: ${DEFAULT-VALUE}, a server's limit in docs/protocol.md); "
+                    + "further ones are closed at once. Each takes 2 file descriptors: a lower limit is said at start-up.")
     int maxConnections;
 
     @Option(names = "--avoid-unavailable", paramLabel = "DURATION", defaultValue = "30s",
@@ -117,6 +118,8 @@ public final class ProxyCommand implements Callable<Integer> {
         ProxySettings settings = new ProxySettings(target.addresses(), options, bufferSize, maxConnections,
                 avoidUnavailable);
         EventLog events = new EventLog(System.out);
+        org.mtcp.core.FileDescriptors.shortfall(org.mtcp.core.FileDescriptors.limit(), maxConnections, 2,
+                "--max-connections " + maxConnections, "lower --max-connections").ifPresent(spec.commandLine().getErr()::println);
         MigratoryProxy proxy = MigratoryProxy.bind(listen, settings, events);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             events.log("proxy shutting down, " + proxy.liveConnections() + " connection(s) open");

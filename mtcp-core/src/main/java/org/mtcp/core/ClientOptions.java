@@ -26,6 +26,10 @@ import org.mtcp.core.policy.MigrationPolicy;
  *     not delayed)
  * @param migrationLimits bounds on policy-triggered migrations without progress (no migration
  *     storms): {@link MigrationLimits#DEFAULTS} unless given
+ * @param maxIdleKeepaliveInterval while nothing flows, the keepalive interval doubles after
+ *     each keepalive up to this (30 s by default); data or a pending request returns it to
+ *     {@code keepaliveInterval} at once. Sent to the server in HELLO (its silence bound for an
+ *     idle client). Equal to {@code keepaliveInterval}: no back-off
  */
 public record ClientOptions(
         List<Supplier<MigrationPolicy>> policies,
@@ -37,7 +41,8 @@ public record ClientOptions(
         int missedKeepalives,
         boolean failover,
         Duration migrationCooldown,
-        MigrationLimits migrationLimits) {
+        MigrationLimits migrationLimits,
+        Duration maxIdleKeepaliveInterval) {
 
     public ClientOptions {
         policies = List.copyOf(policies);
@@ -45,6 +50,7 @@ public record ClientOptions(
         Objects.requireNonNull(keepaliveInterval, "keepaliveInterval");
         Objects.requireNonNull(migrationCooldown, "migrationCooldown");
         Objects.requireNonNull(migrationLimits, "migrationLimits");
+        Objects.requireNonNull(maxIdleKeepaliveInterval, "maxIdleKeepaliveInterval");
         check(!connectTimeout.isNegative() && !connectTimeout.isZero(), "connectTimeout " + connectTimeout);
         check(!keepaliveInterval.isNegative() && !keepaliveInterval.isZero(), "keepaliveInterval " + keepaliveInterval);
         check(!migrationCooldown.isNegative(), "migrationCooldown " + migrationCooldown);
@@ -52,6 +58,24 @@ public record ClientOptions(
         check(maxFrameSize >= 1024, "maxFrameSize must be at least 1024: " + maxFrameSize);
         check(receiveBufferSize >= 1, "receiveBufferSize " + receiveBufferSize);
         check(missedKeepalives >= 1, "missedKeepalives " + missedKeepalives);
+        check(maxIdleKeepaliveInterval.compareTo(keepaliveInterval) >= 0,
+                "maxIdleKeepaliveInterval " + maxIdleKeepaliveInterval + " is below keepaliveInterval " + keepaliveInterval);
+    }
+
+    /** The idle keepalive ceiling when none is given. */
+    public static final Duration DEFAULT_MAX_IDLE_KEEPALIVE = Duration.ofSeconds(30);
+
+    /** The ten-component form of before the idle back-off; the ceiling is 30 s (at least the interval). */
+    public ClientOptions(List<Supplier<MigrationPolicy>> policies, Duration connectTimeout, Duration keepaliveInterval,
+            int maxUnacknowledgedBytes, int maxFrameSize, int receiveBufferSize, int missedKeepalives, boolean failover,
+            Duration migrationCooldown, MigrationLimits migrationLimits) {
+        this(policies, connectTimeout, keepaliveInterval, maxUnacknowledgedBytes, maxFrameSize, receiveBufferSize,
+                missedKeepalives, failover, migrationCooldown, migrationLimits, idleCeiling(keepaliveInterval));
+    }
+
+    private static Duration idleCeiling(Duration keepaliveInterval) {
+        return keepaliveInterval == null || keepaliveInterval.compareTo(DEFAULT_MAX_IDLE_KEEPALIVE) > 0
+                ? keepaliveInterval : DEFAULT_MAX_IDLE_KEEPALIVE;
     }
 
     /** The original five-component form; the rest take their defaults. */
@@ -83,51 +107,64 @@ public record ClientOptions(
     public ClientOptions withPolicies(List<Supplier<MigrationPolicy>> policies) {
         return new ClientOptions(List.copyOf(policies), connectTimeout, keepaliveInterval,
                 maxUnacknowledgedBytes, maxFrameSize, receiveBufferSize, missedKeepalives, failover,
-                migrationCooldown, migrationLimits);
+                migrationCooldown, migrationLimits, maxIdleKeepaliveInterval);
     }
 
     public ClientOptions withConnectTimeout(Duration v) {
         return new ClientOptions(policies, v, keepaliveInterval, maxUnacknowledgedBytes, maxFrameSize,
-                receiveBufferSize, missedKeepalives, failover, migrationCooldown, migrationLimits);
+                receiveBufferSize, missedKeepalives, failover, migrationCooldown, migrationLimits, maxIdleKeepaliveInterval);
     }
 
+    /** The base keepalive interval; the idle ceiling stays, raised to {@code v} if below it. */
     public ClientOptions withKeepaliveInterval(Duration v) {
         return new ClientOptions(policies, connectTimeout, v, maxUnacknowledgedBytes, maxFrameSize,
-                receiveBufferSize, missedKeepalives, failover, migrationCooldown, migrationLimits);
+                receiveBufferSize, missedKeepalives, failover, migrationCooldown, migrationLimits,
+                v != null && maxIdleKeepaliveInterval.compareTo(v) < 0 ? v : maxIdleKeepaliveInterval);
     }
 
     public ClientOptions withMaxUnacknowledgedBytes(int v) {
         return new ClientOptions(policies, connectTimeout, keepaliveInterval, v, maxFrameSize,
-                receiveBufferSize, missedKeepalives, failover, migrationCooldown, migrationLimits);
+                receiveBufferSize, missedKeepalives, failover, migrationCooldown, migrationLimits, maxIdleKeepaliveInterval);
     }
 
     public ClientOptions withMaxFrameSize(int v) {
         return new ClientOptions(policies, connectTimeout, keepaliveInterval, maxUnacknowledgedBytes, v,
-                receiveBufferSize, missedKeepalives, failover, migrationCooldown, migrationLimits);
+                receiveBufferSize, missedKeepalives, failover, migrationCooldown, migrationLimits, maxIdleKeepaliveInterval);
     }
 
     public ClientOptions withReceiveBufferSize(int v) {
         return new ClientOptions(policies, connectTimeout, keepaliveInterval, maxUnacknowledgedBytes,
-                maxFrameSize, v, missedKeepalives, failover, migrationCooldown, migrationLimits);
+                maxFrameSize, v, missedKeepalives, failover, migrationCooldown, migrationLimits, maxIdleKeepaliveInterval);
     }
 
     public ClientOptions withMissedKeepalives(int v) {
         return new ClientOptions(policies, connectTimeout, keepaliveInterval, maxUnacknowledgedBytes,
-                maxFrameSize, receiveBufferSize, v, failover, migrationCooldown, migrationLimits);
+                maxFrameSize, receiveBufferSize, v, failover, migrationCooldown, migrationLimits, maxIdleKeepaliveInterval);
     }
 
     public ClientOptions withFailover(boolean v) {
         return new ClientOptions(policies, connectTimeout, keepaliveInterval, maxUnacknowledgedBytes,
-                maxFrameSize, receiveBufferSize, missedKeepalives, v, migrationCooldown, migrationLimits);
+                maxFrameSize, receiveBufferSize, missedKeepalives, v, migrationCooldown, migrationLimits, maxIdleKeepaliveInterval);
     }
 
     public ClientOptions withMigrationCooldown(Duration v) {
         return new ClientOptions(policies, connectTimeout, keepaliveInterval, maxUnacknowledgedBytes,
-                maxFrameSize, receiveBufferSize, missedKeepalives, failover, v, migrationLimits);
+                maxFrameSize, receiveBufferSize, missedKeepalives, failover, v, migrationLimits, maxIdleKeepaliveInterval);
     }
 
     public ClientOptions withMigrationLimits(MigrationLimits v) {
         return new ClientOptions(policies, connectTimeout, keepaliveInterval, maxUnacknowledgedBytes,
-                maxFrameSize, receiveBufferSize, missedKeepalives, failover, migrationCooldown, v);
+                maxFrameSize, receiveBufferSize, missedKeepalives, failover, migrationCooldown, v, maxIdleKeepaliveInterval);
+    }
+
+    /** Keepalive interval and idle ceiling together (the ceiling is at least the interval). */
+    public ClientOptions withKeepaliveInterval(Duration v, Duration maxIdle) {
+        return new ClientOptions(policies, connectTimeout, v, maxUnacknowledgedBytes, maxFrameSize,
+                receiveBufferSize, missedKeepalives, failover, migrationCooldown, migrationLimits, maxIdle);
+    }
+
+    public ClientOptions withMaxIdleKeepaliveInterval(Duration v) {
+        return new ClientOptions(policies, connectTimeout, keepaliveInterval, maxUnacknowledgedBytes, maxFrameSize,
+                receiveBufferSize, missedKeepalives, failover, migrationCooldown, migrationLimits, v);
     }
 }

@@ -26,12 +26,15 @@ public final class HttpMessageReader {
     }
 
     private static final int BUFFER_SIZE = 16 * 1024;
+    /** What a reader waiting for the next request on an idle keep-alive connection holds. */
+    private static final int IDLE_BUFFER_SIZE = 512;
 
     private final InputStream in;
     private final HttpMessageParser parser;
     private final ReadMode mode;
     private final RawBytes raw;
-    private final byte[] buffer = new byte[BUFFER_SIZE];
+    /** Sized to the traffic: {@link #IDLE_BUFFER_SIZE} after a short read, doubled after a full one. */
+    private byte[] buffer = new byte[IDLE_BUFFER_SIZE];
     private int pendingOffset;
     private int pendingLength;
 
@@ -105,6 +108,7 @@ public final class HttpMessageReader {
             }
             int limit = mode == ReadMode.EXACT ? parser.safeReadLength(buffer.length) : buffer.length;
             int r = in.read(buffer, 0, limit);
+            resizeAfter(r, limit);
             if (r < 0) {
                 if (!parser.isStarted()) {
                     return false;
@@ -120,6 +124,21 @@ public final class HttpMessageReader {
             }
             pendingOffset = 0;
             pendingLength = r;
+        }
+    }
+
+    /**
+     * Before the bytes just read are parsed: the next buffer. A read that filled its limit
+     * doubles it (up to 16 KiB; the bytes are copied over); a short one lets a large buffer go
+     * once they are consumed, at the next read.
+     */
+    private void resizeAfter(int read, int limit) {
+        if (read == limit && limit == buffer.length && buffer.length < BUFFER_SIZE) {
+            buffer = java.util.Arrays.copyOf(buffer, Math.min(BUFFER_SIZE, 2 * buffer.length));
+        } else if (read >= 0 && read < IDLE_BUFFER_SIZE && buffer.length > IDLE_BUFFER_SIZE) {
+            byte[] small = new byte[IDLE_BUFFER_SIZE];
+            System.arraycopy(buffer, 0, small, 0, read);
+            buffer = small;
         }
     }
 }

@@ -124,4 +124,40 @@ class HttpMessageReaderTest {
         assertThatThrownBy(reader::readBody).isInstanceOf(EOFException.class);
         assertThat(raw.toString(StandardCharsets.ISO_8859_1)).endsWith("abc");
     }
+
+    /**
+     * The read buffer grows under a large body and shrinks between messages (it holds 512 bytes
+     * while a connection is idle): across those changes every byte reaches the body and the raw
+     * copy once, in order, whatever the read sizes.
+     */
+    @Test
+    void bodiesLargerThanTheBufferBetweenSmallMessagesArriveWholeWhateverTheReadSizes() throws Exception {
+        byte[] big = new byte[100_000];
+        new Random(7).nextBytes(big);
+        ByteArrayOutputStream stream = new ByteArrayOutputStream();
+        for (int i = 0; i < 3; i++) {
+            stream.writeBytes(("POST /big HTTP/1.1\r\nHost: a\r\nContent-Length: " + big.length + "\r\n\r\n")
+                    .getBytes(StandardCharsets.ISO_8859_1));
+            stream.writeBytes(big);
+            stream.writeBytes("GET /small HTTP/1.1\r\nHost: a\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+        }
+        byte[] all = stream.toByteArray();
+        for (int[] sizes : List.of(new int[] {1 << 20}, new int[] {100, 70_000, 3, 20_000}, new int[] {511, 512, 513})) {
+            HttpMessageParser parser = HttpMessageParser.forRequests(8192);
+            ByteArrayOutputStream body = new ByteArrayOutputStream();
+            ByteArrayOutputStream raw = new ByteArrayOutputStream();
+            parser.setBodySink(body::write);
+            HttpMessageReader reader = new HttpMessageReader(new Fragmented(all, sizes), parser,
+                    HttpMessageReader.ReadMode.EXACT, raw::write);
+            for (int i = 0; i < 6; i++) {
+                assertThat(reader.readHead()).isTrue();
+                reader.readBody();
+                assertThat(parser.request().target()).isEqualTo(i % 2 == 0 ? "/big" : "/small");
+                assertThat(body.toByteArray()).isEqualTo(i % 2 == 0 ? big : new byte[0]);
+                body.reset();
+            }
+            assertThat(reader.readHead()).isFalse();
+            assertThat(raw.toByteArray()).isEqualTo(all);
+        }
+    }
 }

@@ -10,13 +10,15 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.mtcp.core.MigrationEvent;
 import org.mtcp.core.MtcpSocket;
 import org.mtcp.core.UnavailableServers;
+import org.mtcp.core.internal.ReadBuffer;
 import org.mtcp.core.policy.ResponseSignal;
 import org.mtcp.http.ResponseStreamFraming;
 
 /**
  * One relayed connection: a local TCP socket and the {@link MtcpSocket} that carries it to the
  * pool. Two pumps copy bytes, each through one bounded buffer: upstream (local to pool) on a
- * virtual thread of its own, downstream (pool to local) on the connection's thread. End of stream
+ * virtual thread of its own, downstream (pool to local) on the connection's thread (each buffer
+ * is 512 bytes while the connection is idle and grows with the traffic). End of stream
  * is passed on as a half-close in each direction, so request/response protocols that half-close
  * keep working; the connection ends when both directions have ended. An error in either
  * direction aborts both.
@@ -133,9 +135,10 @@ final class ProxyConnection {
     }
 
     private void pump(InputStream in, OutputStream out, AtomicLong counter, boolean requests) throws IOException {
-        byte[] buffer = new byte[settings.bufferSize()];
+        ReadBuffer reads = new ReadBuffer(settings.bufferSize()); // small while the connection is idle
         int n;
-        while ((n = in.read(buffer)) >= 0) {
+        while ((n = reads.readFrom(in)) >= 0) {
+            byte[] buffer = reads.array();
             if (n > 0) {
                 int requestsEnded = 0;
                 if (framed) {

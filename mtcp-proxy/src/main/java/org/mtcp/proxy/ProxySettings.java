@@ -22,7 +22,8 @@ public record ProxySettings(List<InetSocketAddress> pool, ClientOptions options,
         int maxConnections, Duration avoidUnavailableFor) {
 
     public static final int DEFAULT_BUFFER_SIZE = 16 * 1024;
-    public static final int DEFAULT_MAX_CONNECTIONS = 1024;
+    /** As a server's {@code maxConnections} (docs/protocol.md, section 8). */
+    public static final int DEFAULT_MAX_CONNECTIONS = 10_000;
 
     public ProxySettings {
         pool = List.copyOf(pool);

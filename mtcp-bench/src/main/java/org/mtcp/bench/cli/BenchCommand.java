@@ -24,6 +24,7 @@ import picocli.CommandLine.Command;
             StreamCommand.class,
             ThroughputCommand.class,
             FrontendBenchCommand.class,
+            IdleCommand.class,
             DrainCommand.class,
             CommandLine.HelpCommand.class})
 public final class BenchCommand implements Runnable {

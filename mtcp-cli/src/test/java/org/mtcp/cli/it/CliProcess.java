@@ -35,12 +35,23 @@ final class CliProcess implements AutoCloseable {
 
     /** Starts {@code mtcp args...} in a new JVM. */
     static CliProcess mtcp(String label, List<String> args) throws IOException {
+        return start(label, mtcpCommand(args));
+    }
+
+    /** Starts {@code mtcp args...} in a new JVM whose file descriptor limit is {@code limit} (sh's ulimit -n). */
+    static CliProcess mtcpWithFileLimit(String label, int limit, List<String> args) throws IOException {
+        List<String> command = new ArrayList<>(List.of("sh", "-c", "ulimit -n " + limit + " && exec \"$@\"", "sh"));
+        command.addAll(mtcpCommand(args));
+        return start(label, command);
+    }
+
+    private static List<String> mtcpCommand(List<String> args) {
         String java = ProcessHandle.current().info().command().orElse(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString());
         List<String> command = new ArrayList<>(List.of(java, "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
                 "-cp", System.getProperty("java.class.path"), "org.mtcp.cli.Main"));
         command.addAll(args);
-        return start(label, command);
+        return command;
     }
 
     /** Starts any command. */

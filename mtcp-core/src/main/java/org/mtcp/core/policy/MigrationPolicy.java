@@ -44,6 +44,15 @@ public interface MigrationPolicy {
     default void onResponseSignal(ResponseSignal signal, long nanoTime) {}
 
     /**
+     * True if the policy needs to hear from the holder at every keepalive interval even while the
+     * connection is idle (it judges silence): the client then does not back its keepalives off.
+     * False by default: policies are evaluated periodically only while a connection is active.
+     */
+    default boolean needsKeepalivesWhileIdle() {
+        return false;
+    }
+
+    /**
      * Called on every event and periodically (at least every keepalive interval). Returns the
      * reason to migrate now, or empty. The reason should start with the policy's name.
      */

@@ -23,6 +23,11 @@ public final class SilencePolicy implements MigrationPolicy {
     }
 
     @Override
+    public boolean needsKeepalivesWhileIdle() {
+        return true; // idle silence is what it judges
+    }
+
+    @Override
     public String name() {
         return "silence";
     }

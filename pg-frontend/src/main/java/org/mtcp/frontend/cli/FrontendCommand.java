@@ -125,6 +125,12 @@ public final class FrontendCommand implements Callable<Integer> {
         FrontendConfig config = new FrontendConfig(pool, name, db, dbUser, System.getenv(dbPasswordEnv), dbPoolSize,
                 !noMigrate, operationFiles, schemas, System.getenv(adminTokenEnv), reconnectTimeout, maxBody,
                 maxTransactions, idleTimeout, drainTimeout, databaseTimeouts());
+        // One descriptor per M-TCP connection (the transport's limit, 10,000) plus the database pool.
+        org.mtcp.core.FileDescriptors.shortfall(org.mtcp.core.FileDescriptors.limit(),
+                org.mtcp.core.ServerOptions.defaults().maxConnections() + dbPoolSize, 1,
+                "the transport's maxConnections " + org.mtcp.core.ServerOptions.defaults().maxConnections()
+                        + " and --db-pool-size " + dbPoolSize, "")
+                .ifPresent(spec.commandLine().getErr()::println);
         FrontendServer server;
         try {
             server = FrontendServer.start(config, ops.build());

@@ -93,6 +93,8 @@ public final class ClientConnection {
     private final InputStream input = new In();
     private final OutputStream output = new Out();
     private final long keepaliveNanos;
+    /** PINGs and the silence bound (guarded by lock). */
+    private final KeepaliveSchedule keepalive;
     /** Servers found bad lately: shared with the client's other connections, or this connection's own. */
     private final UnavailableServers quarantine;
 
@@ -132,6 +134,8 @@ public final class ClientConnection {
     private long srttNanos = -1;
     private boolean stopped;
     private long lingerDeadline;
+    /** An observer reports where responses end ({@link org.mtcp.core.policy.ResponseSignal#FRAMED}). */
+    private boolean responsesFramed;
 
     private ClientConnection(ClientOptions options, Handshake h, UnavailableServers quarantine) {
         this.options = options;
@@ -146,6 +150,10 @@ public final class ClientConnection {
             ps.add(0, new HolderFailurePolicy());
         }
         this.policies = List.copyOf(ps);
+        // A policy that watches idle silence needs the holder to speak every base interval.
+        long idleCeiling = policies.stream().anyMatch(MigrationPolicy::needsKeepalivesWhileIdle)
+                ? keepaliveNanos : options.maxIdleKeepaliveInterval().toNanos();
+        this.keepalive = new KeepaliveSchedule(keepaliveNanos, idleCeiling, options.missedKeepalives());
         Frame.Welcome w = h.welcome();
         this.id = w.id();
         this.epoch = w.epoch();
@@ -220,8 +228,12 @@ public final class ClientConnection {
         }
     }
 
+    /**
+     * HELLO's keepalive field: the longest the client stays silent, i.e. its idle ceiling (the
+     * server's silence bound for an idle client is this times its missed keepalives).
+     */
     private static int keepaliveMillis(ClientOptions o) {
-        return (int) Math.max(1, Math.min(Integer.MAX_VALUE, o.keepaliveInterval().toMillis()));
+        return (int) Math.max(1, Math.min(Integer.MAX_VALUE, o.maxIdleKeepaliveInterval().toMillis()));
     }
 
     private void start(Handshake h) throws IOException {
@@ -231,6 +243,7 @@ public final class ClientConnection {
         try {
             current = link;
             ackDue = true;
+            keepalive.restart(System.nanoTime());
         } finally {
             lock.unlock();
         }
@@ -243,8 +256,13 @@ public final class ClientConnection {
         LOG.debug("connection {} opened with {}", id, holder);
     }
 
+    /**
+     * The link reader's backstop only: the sender detects a silent holder ({@link KeepaliveSchedule})
+     * within the missed keepalives at the base interval; nothing at all arrives for this long only
+     * if the holder ignores PINGs at the idle ceiling too.
+     */
     private int silenceTimeoutMillis() {
-        return (int) Math.min(Integer.MAX_VALUE, keepaliveMillis(options) * (long) options.missedKeepalives());
+        return (int) Math.min(Integer.MAX_VALUE, keepaliveMillis(options) * (long) (options.missedKeepalives() + 1));
     }
 
     /** Replaces the migration targets; an empty list (not carried) keeps the ones known. */
@@ -448,6 +466,7 @@ public final class ClientConnection {
                 off += n;
                 len -= n;
                 total += n;
+                keepalive.requestPending(true); // until its response arrives: keep the base interval
                 changed.signalAll();
             }
         } catch (InterruptedException e) {
@@ -521,6 +540,7 @@ public final class ClientConnection {
             if (link.retired || link != current) {
                 return;
             }
+            keepalive.heard();
             switch (f) {
                 case Frame.Data d -> {
                     newBytes = onData(d);
@@ -629,6 +649,10 @@ public final class ClientConnection {
         int n = d.payload().length - skip;
         inBuf.append(d.payload(), skip, n);
         ackDue = true;
+        keepalive.dataReceived();
+        if (!responsesFramed) {
+            keepalive.requestPending(false); // first-byte rule: the answer has begun
+        }
         return n;
     }
 
@@ -668,9 +692,15 @@ public final class ClientConnection {
                     return null;
                 }
                 long now = System.nanoTime();
+                if (keepalive.silent(now)) {
+                    // The holder owed a PONG or an ACK for the missed keepalives: it or the path is gone.
+                    linkFailed(link, "missed keepalives: nothing from " + link.server + " for "
+                            + keepalive.silenceMillis() + " ms");
+                    return null;
+                }
                 List<byte[]> frames = new ArrayList<>(4);
-                if (now - link.lastPingNanos >= keepaliveNanos) {
-                    link.lastPingNanos = now;
+                if (keepalive.pingDue(now)) {
+                    keepalive.pingSent(now);
                     frames.add(FrameEncoder.encode(new Frame.Ping(now)));
                 }
                 long cursor = Math.max(link.sendCursor, outBuf.start());
@@ -681,6 +711,7 @@ public final class ClientConnection {
                     outBuf.copy(cursor, frame, FrameEncoder.DATA_HEADER_BYTES, n);
                     link.sendCursor = cursor + n;
                     frames.add(frame);
+                    keepalive.dataSent(now);
                 }
                 if (ackDue) {
                     ackDue = false;
@@ -703,10 +734,7 @@ public final class ClientConnection {
                 if (!frames.isEmpty()) {
                     return frames;
                 }
-                long wait = link.lastPingNanos + keepaliveNanos - now;
-                if (wait > 0) {
-                    changed.awaitNanos(wait);
-                }
+                changed.awaitNanos(keepalive.nanosToNextEvent(now));
             }
         } catch (InterruptedException e) {
             return null;
@@ -769,7 +797,12 @@ public final class ClientConnection {
                     return;
                 }
                 if (holderFailure == null && serverRequestTarget == null) {
-                    changed.awaitNanos(tick);
+                    long wait = supervisorWaitNanos(timeBased, tick);
+                    if (wait == Long.MAX_VALUE) {
+                        changed.await(); // nothing is timed now: an event (or a write) wakes it
+                    } else {
+                        changed.awaitNanos(wait);
+                    }
                 }
                 if (stopped || failure != null) {
                     return;
@@ -798,6 +831,24 @@ public final class ClientConnection {
                 }
             }
         }
+    }
+
+    /**
+     * How long the supervisor may sleep (guarded by lock): time-based policies are evaluated every
+     * {@code tick} while the connection is active (data flowing, a request pending) or a policy
+     * watches idle silence; an idle connection is not ticked at all (no timer per idle
+     * connection); while closing, until the linger deadline.
+     */
+    private long supervisorWaitNanos(boolean timeBased, long tick) {
+        long wait = Long.MAX_VALUE;
+        if (timeBased && (keepalive.mode() == KeepaliveSchedule.Mode.ACTIVE || keepalive.isRequestPending()
+                || policies.stream().anyMatch(MigrationPolicy::needsKeepalivesWhileIdle))) {
+            wait = tick;
+        }
+        if (appClosed && !stopped) {
+            wait = Math.min(wait, Math.max(TimeUnit.MILLISECONDS.toNanos(1), lingerDeadline - System.nanoTime()));
+        }
+        return wait;
     }
 
     private Decision decide(long now) {
@@ -1175,6 +1226,7 @@ public final class ClientConnection {
                 old.retired = true;
             }
             current = link;
+            keepalive.restart(System.nanoTime());
             holderFailure = null;
             failureAnnounced = false;
             srttNanos = -1;
@@ -1195,6 +1247,17 @@ public final class ClientConnection {
 
     /** See {@link org.mtcp.core.MtcpSocket#signalResponse}. */
     public void signalResponse(org.mtcp.core.policy.ResponseSignal signal) {
+        lock.lock();
+        try {
+            switch (signal) {
+                case FRAMED -> responsesFramed = true;
+                case REQUEST_SENT -> keepalive.requestPending(true);
+                case COMPLETE -> keepalive.requestPending(false);
+                case LOST -> responsesFramed = false;
+            }
+        } finally {
+            lock.unlock();
+        }
         long now = System.nanoTime();
         if (signal == org.mtcp.core.policy.ResponseSignal.COMPLETE) {
             lock.lock();
@@ -1220,6 +1283,16 @@ public final class ClientConnection {
     }
 
     // ------------------------------------------------------------------ introspection for tests
+
+    /** The keepalive interval now: the base one while active, longer while idle (back-off). */
+    public Duration keepaliveInterval() {
+        lock.lock();
+        try {
+            return Duration.ofNanos(keepalive.intervalNanos());
+        } finally {
+            lock.unlock();
+        }
+    }
 
     /** Bytes buffered inbound (received, unread) plus outbound (unacknowledged). */
     public long bufferedBytes() {

@@ -1,6 +1,5 @@
 package org.mtcp.core.internal.client;
 
-import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.Socket;
@@ -9,6 +8,7 @@ import java.util.List;
 import org.mtcp.core.internal.Threads;
 import org.mtcp.core.internal.wire.Frame;
 import org.mtcp.core.internal.wire.FrameReader;
+import org.mtcp.core.internal.wire.FrameWriter;
 import org.mtcp.core.internal.wire.ProtocolException;
 
 /**
@@ -29,13 +29,12 @@ final class ClientLink {
     boolean finSent;
     boolean closeSent;
     boolean retired;
-    long lastPingNanos;
 
     ClientLink(ClientConnection conn, Handshake h) throws IOException {
         this.conn = conn;
         this.socket = h.socket();
         this.reader = h.reader();
-        this.out = new BufferedOutputStream(socket.getOutputStream(), 64 * 1024);
+        this.out = socket.getOutputStream(); // unbuffered: each batch is one write (FrameWriter)
         this.server = h.welcome().server();
     }
 
@@ -75,10 +74,7 @@ final class ClientLink {
                 if (frames == null) {
                     break;
                 }
-                for (byte[] frame : frames) {
-                    out.write(frame);
-                }
-                out.flush();
+                FrameWriter.write(out, frames);
             }
             if (conn.closeSentOn(this)) {
                 // Half-close after CLOSE; the reader ends when the server closes its side.

@@ -100,6 +100,20 @@ public final class ServerConnection implements MtcpServerConnection {
 
     private ServerLink link;
     private long orphanSinceNanos = -1;
+    /**
+     * Until then {@link #tick} has nothing to do (no orphan deadline, no certificate refresh due),
+     * so the housekeeping sweep passes an idle connection with one read, without its lock; 0 makes
+     * the next tick look (set whenever the link, the orphan state or the certificate changes).
+     */
+    private volatile long quietUntilNanos;
+    /**
+     * Since when the client owes an acknowledgement (DATA sent on the link and not all
+     * acknowledged; -1: nothing owed). Clients acknowledge on receipt, so
+     * {@code missedKeepalives x keepaliveInterval} of this means the client or its path is gone,
+     * whatever its idle keepalive ceiling (the link reader's timeout): a response in progress does
+     * not wait minutes to see its client vanish.
+     */
+    private long ackOwedSince = -1;
     private boolean ackDue;
     private boolean certDue;
     private String migrateTarget;
@@ -474,6 +488,8 @@ public final class ServerConnection implements MtcpServerConnection {
             link = newLink;
             confirmed = false;
             orphanSinceNanos = -1;
+            ackOwedSince = -1;
+            quietUntilNanos = 0;
             ackDue = true;
             changed.signalAll();
         } finally {
@@ -485,6 +501,7 @@ public final class ServerConnection implements MtcpServerConnection {
         lock.lock();
         try {
             certificate = c;
+            quietUntilNanos = 0;
         } finally {
             lock.unlock();
         }
@@ -585,6 +602,8 @@ public final class ServerConnection implements MtcpServerConnection {
         if (a.received() > acked) {
             acked = a.received();
             retrim();
+            // progress: the clock restarts for what is still owed
+            ackOwedSince = link != null && link.sendCursor > acked ? System.nanoTime() : -1;
         }
         clientWindowEnd = Math.max(clientWindowEnd, a.windowEnd());
         long fin = finOffset();
@@ -645,6 +664,10 @@ public final class ServerConnection implements MtcpServerConnection {
                     out.copy(cursor, frame, FrameEncoder.DATA_HEADER_BYTES, n);
                     l.sendCursor = cursor + n;
                     frames.add(frame);
+                    if (ackOwedSince < 0) {
+                        ackOwedSince = System.nanoTime();
+                        quietUntilNanos = 0; // the housekeeping sweep now watches this connection
+                    }
                 }
                 if (ackDue) {
                     ackDue = false;
@@ -694,6 +717,7 @@ public final class ServerConnection implements MtcpServerConnection {
             link = null;
             if (state == State.OPEN && !clientClosed && !finished) {
                 orphanSinceNanos = System.nanoTime();
+                quietUntilNanos = 0;
                 LOG.debug("{}: connection {} lost its client link ({}); keeping it for the client to return",
                         engine.name(), id, cause);
             }
@@ -818,9 +842,13 @@ public final class ServerConnection implements MtcpServerConnection {
 
     /** Periodic work: orphan timeout, certificate refresh. */
     void tick(long nowNanos, long orphanTimeoutNanos) {
+        if (nowNanos - quietUntilNanos < 0) {
+            return; // nothing due yet: no lock taken
+        }
         lock.lock();
         try {
             if (state != State.OPEN) {
+                quietUntilNanos = Long.MAX_VALUE;
                 return;
             }
             if (link == null && orphanSinceNanos >= 0 && nowNanos - orphanSinceNanos > orphanTimeoutNanos) {
@@ -831,12 +859,34 @@ public final class ServerConnection implements MtcpServerConnection {
                 return;
             }
             Certificate c = certificate;
+            long quiet = Long.MAX_VALUE;
             if (c != null && link != null) {
                 long halfLife = engine.certificates().lifetime().toMillis() / 2;
-                if (engine.clock().millis() >= c.expiresAtMillis() - halfLife) {
+                long untilRefresh = c.expiresAtMillis() - halfLife - engine.clock().millis();
+                if (untilRefresh <= 0) {
                     issueCertificateLocked();
+                    untilRefresh = engine.certificates().lifetime().toMillis() - halfLife;
+                }
+                // A clock other than the system's (a test's) may jump: look again every second then.
+                boolean systemClock = engine.clock().equals(java.time.Clock.systemUTC())
+                        || engine.clock().equals(java.time.Clock.systemDefaultZone());
+                quiet = nowNanos + TimeUnit.MILLISECONDS.toNanos(systemClock ? untilRefresh : Math.min(untilRefresh, 1000));
+            }
+            if (link != null && ackOwedSince >= 0) {
+                long silenceNanos = engine.options().keepaliveInterval().toNanos() * engine.options().missedKeepalives();
+                if (nowNanos - ackOwedSince >= silenceNanos) {
+                    ServerLink silent = link;
+                    linkEnded(silent, "client silent: no acknowledgement for "
+                            + TimeUnit.NANOSECONDS.toMillis(nowNanos - ackOwedSince) + " ms");
+                    silent.closeSocket();
+                } else {
+                    quiet = Math.min(quiet, ackOwedSince + silenceNanos);
                 }
             }
+            if (link == null && orphanSinceNanos >= 0) {
+                quiet = Math.min(quiet, orphanSinceNanos + orphanTimeoutNanos);
+            }
+            quietUntilNanos = quiet;
         } finally {
             lock.unlock();
         }

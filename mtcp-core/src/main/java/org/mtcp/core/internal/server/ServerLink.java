@@ -1,6 +1,5 @@
 package org.mtcp.core.internal.server;
 
-import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.Socket;
@@ -11,6 +10,7 @@ import org.mtcp.core.internal.Threads;
 import org.mtcp.core.internal.wire.Frame;
 import org.mtcp.core.internal.wire.Wire;
 import org.mtcp.core.internal.wire.FrameReader;
+import org.mtcp.core.internal.wire.FrameWriter;
 import org.mtcp.core.internal.wire.ProtocolException;
 
 /**
@@ -48,7 +48,7 @@ final class ServerLink {
     ServerLink(Socket socket, FrameReader<Frame> reader) throws IOException {
         this.socket = socket;
         this.reader = reader;
-        this.out = new BufferedOutputStream(socket.getOutputStream(), 64 * 1024);
+        this.out = socket.getOutputStream(); // unbuffered: each batch is one write (FrameWriter)
         this.remote = String.valueOf(socket.getRemoteSocketAddress());
     }
 
@@ -119,10 +119,7 @@ final class ServerLink {
                 if (frames == null) {
                     break;
                 }
-                for (byte[] frame : frames) {
-                    out.write(frame);
-                }
-                out.flush();
+                FrameWriter.write(out, frames);
             }
             if (conn.endingOf(this) == Ending.GRACEFUL) {
                 // Let everything sent so far arrive; the reader drains until the client closes.

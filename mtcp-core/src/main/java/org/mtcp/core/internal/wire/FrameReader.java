@@ -3,11 +3,13 @@ package org.mtcp.core.internal.wire;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
+import org.mtcp.core.internal.ReadBuffer;
 
 /**
  * Blocking reader of decoded messages from a stream: reads whatever the socket has, feeds the
  * decoder, returns messages one by one. Messages decoded before a protocol error are still
- * returned; the error is thrown after them.
+ * returned; the error is thrown after them. The read buffer follows the traffic ({@link ReadBuffer}):
+ * a quiet stream's reader holds 512 bytes, a busy one up to 16 KiB.
  *
  * @param <T> the message type of the decoder
  */
@@ -17,7 +19,7 @@ public final class FrameReader<T> {
 
     private final InputStream in;
     private final LengthPrefixedDecoder<T> decoder;
-    private final byte[] buf = new byte[READ_BUFFER];
+    private final ReadBuffer buf = new ReadBuffer(READ_BUFFER);
     private ProtocolException pending;
 
     public FrameReader(InputStream in, LengthPrefixedDecoder<T> decoder) {
@@ -35,7 +37,7 @@ public final class FrameReader<T> {
             if (pending != null) {
                 throw pending;
             }
-            int n = in.read(buf);
+            int n = buf.readFrom(in);
             if (n < 0) {
                 if (decoder.atFrameBoundary()) {
                     return null;
@@ -43,7 +45,7 @@ public final class FrameReader<T> {
                 throw new EOFException("connection closed in the middle of a frame");
             }
             try {
-                decoder.feed(buf, 0, n);
+                decoder.feed(buf.array(), 0, n);
             } catch (ProtocolException e) {
                 pending = e;
             }
