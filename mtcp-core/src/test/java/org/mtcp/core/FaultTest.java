@@ -471,4 +471,31 @@ class FaultTest {
             }
         }
     }
+
+    @Test
+    void aDrainSpreadsItsClientsOverThePeers() throws Exception {
+        int n = 40;
+        try (LoopbackPool pool = LoopbackPool.start(3)) {
+            MtcpServer s1 = pool.server("s1");
+            pool.serve(new TransformApp(64));
+            List<MtcpSocket> sockets = new CopyOnWriteArrayList<>();
+            try {
+                for (int i = 0; i < n; i++) {
+                    sockets.add(MtcpSocket.connect(pool.serviceAddresses().subList(0, 1), ClientOptions.defaults()));
+                }
+                await("s1 holds the connections").atMost(Duration.ofSeconds(20)).until(() -> s1.stats().open() == n);
+                assertThat(s1.drain(Duration.ofSeconds(30))).as("connections left behind").isZero();
+                await("the peers hold them all").atMost(Duration.ofSeconds(20)).until(
+                        () -> pool.server("s2").stats().open() + pool.server("s3").stats().open() == n);
+                // each client starts at a peer chosen by its (random) id: both get some
+                // (all 40 on one peer: a chance of 2 in 2^40)
+                assertThat(pool.server("s2").stats().open()).as("clients on s2").isPositive();
+                assertThat(pool.server("s3").stats().open()).as("clients on s3").isPositive();
+            } finally {
+                for (MtcpSocket socket : sockets) {
+                    socket.close();
+                }
+            }
+        }
+    }
 }

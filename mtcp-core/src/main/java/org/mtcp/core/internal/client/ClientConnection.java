@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -1028,6 +1029,12 @@ public final class ClientConnection {
                         if (!n.equals(from)) {
                             next.add(n);
                         }
+                    }
+                    if (cause == Cause.SERVER_REQUEST && next.size() > 1) {
+                        // A draining server asks all its clients at once: each starts at a peer of
+                        // its own (by connection id) so that they spread over the peers instead of
+                        // all taking the next one in pool order.
+                        Collections.rotate(next, -Math.floorMod(id.hashCode(), next.size()));
                     }
                     // the next in pool order among those not found bad lately, then the others
                     candidates.addAll(quarantine.order(next, peers::get));
