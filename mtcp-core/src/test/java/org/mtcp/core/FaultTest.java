@@ -448,34 +448,36 @@ class FaultTest {
     @Test
     void drainOfFourHundredConnectionsMovesThemAll() throws Exception {
         int n = 400;
-        try (LoopbackPool pool = LoopbackPool.start(2)) {
-            MtcpServer s1 = pool.server("s1");
-            pool.serve(new TransformApp(64));
-            List<MtcpSocket> sockets = new CopyOnWriteArrayList<>();
-            try {
-                for (int i = 0; i < n; i++) {
-                    sockets.add(MtcpSocket.connect(pool.serviceAddresses().subList(0, 1), ClientOptions.defaults()));
-                }
-                await("s1 holds the connections").atMost(Duration.ofSeconds(20)).until(() -> s1.stats().open() == n);
-                assertThat(s1.drain(Duration.ofSeconds(30))).as("connections left behind").isZero();
-                assertThat(s1.stats().migratedOut()).isEqualTo(n);
-                await("s2 holds them all").atMost(Duration.ofSeconds(20))
-                        .until(() -> pool.server("s2").stats().open() == n);
-                for (MtcpSocket socket : sockets) {
-                    assertThat(socket.serversUsed()).containsExactly("s1", "s2");
-                }
-            } finally {
-                for (MtcpSocket socket : sockets) {
-                    socket.close();
-                }
+        drainFirstOf(2, n, (pool, sockets) -> {
+            assertThat(pool.server("s1").stats().migratedOut()).isEqualTo(n);
+            await("s2 holds them all").atMost(Duration.ofSeconds(20))
+                    .until(() -> pool.server("s2").stats().open() == n);
+            for (MtcpSocket socket : sockets) {
+                assertThat(socket.serversUsed()).containsExactly("s1", "s2");
             }
-        }
+        });
     }
 
     @Test
     void aDrainSpreadsItsClientsOverThePeers() throws Exception {
         int n = 40;
-        try (LoopbackPool pool = LoopbackPool.start(3)) {
+        drainFirstOf(3, n, (pool, sockets) -> {
+            await("the peers hold them all").atMost(Duration.ofSeconds(20)).until(
+                    () -> pool.server("s2").stats().open() + pool.server("s3").stats().open() == n);
+            // each client starts at a peer chosen by its (random) id: both get some
+            // (all 40 on one peer: a chance of 2 in 2^40)
+            assertThat(pool.server("s2").stats().open()).as("clients on s2").isPositive();
+            assertThat(pool.server("s3").stats().open()).as("clients on s3").isPositive();
+        });
+    }
+
+    interface AfterDrain {
+        void check(LoopbackPool pool, List<MtcpSocket> sockets) throws Exception;
+    }
+
+    /** {@code n} clients on s1 of a pool of {@code servers}, s1 drained with none left behind, then {@code check}. */
+    static void drainFirstOf(int servers, int n, AfterDrain check) throws Exception {
+        try (LoopbackPool pool = LoopbackPool.start(servers)) {
             MtcpServer s1 = pool.server("s1");
             pool.serve(new TransformApp(64));
             List<MtcpSocket> sockets = new CopyOnWriteArrayList<>();
@@ -485,12 +487,7 @@ class FaultTest {
                 }
                 await("s1 holds the connections").atMost(Duration.ofSeconds(20)).until(() -> s1.stats().open() == n);
                 assertThat(s1.drain(Duration.ofSeconds(30))).as("connections left behind").isZero();
-                await("the peers hold them all").atMost(Duration.ofSeconds(20)).until(
-                        () -> pool.server("s2").stats().open() + pool.server("s3").stats().open() == n);
-                // each client starts at a peer chosen by its (random) id: both get some
-                // (all 40 on one peer: a chance of 2 in 2^40)
-                assertThat(pool.server("s2").stats().open()).as("clients on s2").isPositive();
-                assertThat(pool.server("s3").stats().open()).as("clients on s3").isPositive();
+                check.check(pool, sockets);
             } finally {
                 for (MtcpSocket socket : sockets) {
                     socket.close();
