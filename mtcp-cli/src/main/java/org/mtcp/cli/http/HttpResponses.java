@@ -8,7 +8,7 @@ import org.mtcp.http.HttpVersion;
 /**
  * Writes response heads and small error responses, deterministically: the same arguments give
  * the same bytes on every server, with no {@code Date} or {@code Server} field, which is what lets
- * a new holder regenerate a response byte-exact after a migration (DESIGN 4.3). Responses are
+ * a new holder regenerate a response byte-exact after a migration (docs/protocol.md, section 5). Responses are
  * always {@code HTTP/1.1}; bodies are framed by Content-Length.
  */
 public final class HttpResponses {
