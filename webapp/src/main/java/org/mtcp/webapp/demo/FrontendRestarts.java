@@ -172,9 +172,10 @@ final class FrontendRestarts {
             fail(name, describe(e));
             return;
         }
-        enter(name, FrontendPhase.SERVING);
+        // the line first: whoever sees the front-end serving again finds it said (as fail() does)
         report(String.format(Locale.ROOT, "%s is serving again on %s (restart took %.1f s)", name, where,
                 (System.nanoTime() - t0) / 1e9));
+        enter(name, FrontendPhase.SERVING);
     }
 
     private synchronized void enter(String name, FrontendPhase phase) {
