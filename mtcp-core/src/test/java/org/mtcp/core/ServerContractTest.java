@@ -180,11 +180,11 @@ class ServerContractTest {
             });
             assertThatThrownBy(() -> c1.getOutputStream().write(1)).isInstanceOf(MigratedException.class);
 
-            c2.requestMigration(null); // the client picks: the next one after s3 is s1
+            c2.requestMigration(null); // the client picks one of the others (by its id: a drain's clients spread)
             MtcpServerConnection c3 = next();
             assertThat(c3.epoch()).isEqualTo(2);
             await("second migration").atMost(Duration.ofSeconds(5)).until(() -> s.migrations() == 2);
-            assertThat(s.currentServer()).isEqualTo("s1");
+            assertThat(s.currentServer()).isIn("s1", "s2");
             assertThatThrownBy(() -> c3.requestMigration("nope")).isInstanceOf(IllegalArgumentException.class);
 
             c3.getOutputStream().write(ascii("still here"));
