@@ -208,7 +208,9 @@ public final class FrontendServer implements AutoCloseable, OperatorControls {
             hc.setPassword(config.dbPassword());
         }
         hc.setMaximumPoolSize(config.dbPoolSize());
-        hc.setMinimumIdle(Math.min(2, config.dbPoolSize()));
+        // A fixed-size pool (HikariCP's own advice): fewer connections than the maximum then means
+        // they could not be made, which DatabaseGate reads as an outage, not as a busy pool.
+        hc.setMinimumIdle(config.dbPoolSize());
         // Short, so that a front-end answers 503 before its clients' response-time policy moves them
         // (docs/frontend.md, "Database outages"); pgjdbc's connect timeout is in whole seconds.
         long acquire = config.database().acquire().toMillis();

@@ -90,6 +90,9 @@ class DatabaseOutageTest {
         }
         for (FrontendProcess p : processes) {
             p.stop();
+            // the processes' output, for the test report
+            System.out.println("---- output of " + p.name());
+            System.out.println(p.output());
         }
         if (database != null) {
             database.close();

@@ -1,5 +1,6 @@
 package org.mtcp.frontend.engine;
 
+import com.zaxxer.hikari.HikariDataSource;
 import java.io.PrintWriter;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -73,6 +74,10 @@ public final class DatabaseGate implements DataSource {
                     down(cause(e));
                     throw e;
                 }
+                if (!poolIsFull()) {
+                    down("the database cannot be reached: no connection could be made within the timeout");
+                    throw e;
+                }
                 // Every connection is in use: back-pressure, not an outage. The request waits for
                 // one (the pool's timeout again), as a busy server is slow, up to BUSY_WAIT.
                 if (System.nanoTime() - busySince > BUSY_WAIT.toNanos()) {
@@ -102,6 +107,19 @@ public final class DatabaseGate implements DataSource {
             }
             status = new Status(State.DOWN, cause);
         }
+    }
+
+    /**
+     * Whether the pool holds as many connections as it may: a timeout then means they are all in
+     * use (back-pressure). With fewer, it could not make one in time: the database is out of
+     * reach, even when the timeout carries no cause (HikariCP reports the last failed attempt
+     * only when one has happened within the wait). Not a HikariCP pool: trust the exception.
+     */
+    private boolean poolIsFull() {
+        if (pool instanceof HikariDataSource h && h.getHikariPoolMXBean() != null) {
+            return h.getHikariPoolMXBean().getTotalConnections() >= h.getMaximumPoolSize();
+        }
+        return true;
     }
 
     /** A failed connection attempt, as opposed to a pool whose connections are all in use. */
