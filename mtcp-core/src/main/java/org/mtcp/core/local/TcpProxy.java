@@ -146,6 +146,13 @@ public final class TcpProxy implements Closeable {
         }
         sockets.add(client);
         sockets.add(server);
+        if (refuse) {
+            // accepted just before setRefuse, connected after resetAll went over the sockets: a
+            // cut path lets nothing through, so this connection is reset like the others
+            reset(client);
+            reset(server);
+            return;
+        }
         Thread.ofVirtual().name("proxy-up").start(() -> pump(client, server, true));
         Thread.ofVirtual().name("proxy-down").start(() -> pump(server, client, false));
     }
