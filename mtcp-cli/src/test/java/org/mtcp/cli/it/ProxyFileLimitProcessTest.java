@@ -7,12 +7,9 @@ import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.condition.DisabledOnOs;
-import org.junit.jupiter.api.condition.OS;
 
 /** {@code mtcp proxy} says at start-up when its file descriptor limit is below what --max-connections needs. */
 @Timeout(120)
-@DisabledOnOs(OS.WINDOWS) // sh's ulimit
 class ProxyFileLimitProcessTest {
 
     private static final Duration WAIT = Duration.ofSeconds(60);

@@ -9,8 +9,6 @@ import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.condition.DisabledOnOs;
-import org.junit.jupiter.api.condition.OS;
 import org.junit.jupiter.api.io.TempDir;
 import org.mtcp.cli.support.PoolFiles;
 import org.mtcp.core.PoolConfig;
@@ -18,7 +16,6 @@ import org.mtcp.core.PoolMember;
 
 /** A real {@code mtcp proxy --pool FILE} process reloads its pool file on SIGHUP. */
 @Timeout(120)
-@DisabledOnOs(value = OS.WINDOWS, disabledReason = "no SIGHUP on Windows")
 class ProxyReloadProcessTest {
 
     private static final Duration WAIT = Duration.ofSeconds(60);
