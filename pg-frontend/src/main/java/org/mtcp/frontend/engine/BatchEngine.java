@@ -55,6 +55,7 @@ public final class BatchEngine {
     private final Metrics metrics;
     private final Slowdown slowdown;
     private volatile Hooks hooks = Hooks.NONE;
+    private volatile TransactionThreads transactionThreads;
 
     public BatchEngine(BatchStore store, BatchParser parser, String frontend, Duration reconnectTimeout,
             Metrics metrics, Slowdown slowdown) {
@@ -68,6 +69,24 @@ public final class BatchEngine {
 
     public String frontend() {
         return frontend;
+    }
+
+    /**
+     * Runs transactions on {@code count} platform threads from now on ({@link TransactionThreads}:
+     * pgjdbc's round trips cost less there than on the request's virtual thread); 0: on the
+     * request's thread.
+     */
+    public void useTransactionThreads(int count) {
+        TransactionThreads old = transactionThreads;
+        transactionThreads = count > 0 ? new TransactionThreads(frontend, count) : null;
+        if (old != null) {
+            old.close();
+        }
+    }
+
+    /** Stops the transaction threads, if any (they end once their current transaction does). */
+    public void close() {
+        useTransactionThreads(0);
     }
 
     /** Installs test points (fault injection); production leaves {@link Hooks#NONE}. */
@@ -300,13 +319,35 @@ public final class BatchEngine {
     private Executed execute(Batch batch, long epoch, int seq, ResponseSink sink, SnapshotExporter exporter,
             long ordinal, boolean closeAfter) throws IOException, SessionTakenOverException, SQLException, DatabaseUnavailableException {
         try {
-            return attempt(batch, epoch, seq, sink, exporter, ordinal, closeAfter);
+            return onTransactionThread(() -> attempt(batch, epoch, seq, sink, exporter, ordinal, closeAfter));
         } catch (SQLException | DatabaseUnavailableException e) {
             if (!(exporter.last() instanceof Snapshot.InBatch b && b.seq() == seq && b.tid() != null)) {
                 exporter.export(new Snapshot.InBatch(ordinal, closeAfter, batch.id(), batch.session(), seq, null,
                         sink.lines()));
             }
             throw e;
+        }
+    }
+
+    /** Runs {@code attempt} on a {@link TransactionThreads} thread when there are some, here otherwise. */
+    private Executed onTransactionThread(java.util.concurrent.Callable<Executed> attempt)
+            throws IOException, SessionTakenOverException, SQLException, DatabaseUnavailableException {
+        TransactionThreads threads = transactionThreads;
+        if (threads == null) {
+            try {
+                return attempt.call();
+            } catch (IOException | SessionTakenOverException | SQLException | DatabaseUnavailableException | RuntimeException e) {
+                throw e;
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }
+        try {
+            return threads.run(attempt);
+        } catch (IOException | SessionTakenOverException | SQLException | DatabaseUnavailableException | RuntimeException e) {
+            throw e;   // MigratedException (a RuntimeException) among them, as on the request's own thread
+        } catch (Exception e) {
+            throw new IllegalStateException("unexpected failure of a transaction", e);
         }
     }
 
