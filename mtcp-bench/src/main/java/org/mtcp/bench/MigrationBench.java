@@ -105,7 +105,7 @@ public final class MigrationBench {
                         DataOutputStream out = new DataOutputStream(s.getOutputStream());
                         InputStream in = s.getInputStream();
                         for (int i = 0; i < params.warmup(); i++) {
-                            migrateOnce(s, out, in, params.sizes().get(i % params.sizes().size()), standby ? pool : null);
+                            migrateOnce(s, out, in, params.sizes().get(i % params.sizes().size()), standby);
                             progress.count("path " + path + " " + link + ": warm-up", i + 1, params.warmup());
                         }
                         long total = (long) params.runs() * params.sizes().size();
@@ -113,7 +113,7 @@ public final class MigrationBench {
                         for (int run = 0; run < params.runs(); run++) {
                             for (int k = 0; k < params.sizes().size(); k++) {
                                 int size = params.sizes().get(k);
-                                long[] r = migrateOnce(s, out, in, size, standby ? pool : null);
+                                long[] r = migrateOnce(s, out, in, size, standby);
                                 protocol[k][run] = r[0];
                                 call[k][run] = r[1];
                                 raw.row(path, rtt.toNanos() / 1000, link, size, run, r[0], r[1]);
@@ -172,21 +172,21 @@ public final class MigrationBench {
     }
 
     /**
-     * One request/answer, then one migration: {protocol us, call us}. With {@code standbyPool},
-     * waits first (unmeasured) until the standby link to the other server is open: it is renewed
-     * after each migration, and a migration before that would measure a cold one.
+     * One request/answer, then one migration: {protocol us, call us}. With {@code standby},
+     * waits first (unmeasured) until the client has its standby link to the other server open:
+     * it is renewed after each migration, and a migration before that would measure a cold one.
      */
     private static long[] migrateOnce(MtcpSocket s, DataOutputStream out, InputStream in, int size,
-            BenchPool standbyPool) throws IOException {
+            boolean standby) throws IOException {
         out.writeInt(size);
         out.flush();
         int b = in.read();
         if (b != 'k') {
             throw new IOException("unexpected answer " + b + " from " + s.currentServer());
         }
-        if (standbyPool != null) {
+        if (standby) {
             long deadline = System.nanoTime() + 5_000_000_000L;
-            while (standbyPool.fixture().servers().stream().mapToInt(m -> m.stats().standbyLinks()).sum() < 1) {
+            while (s.standbyServer().isEmpty()) {
                 if (System.nanoTime() > deadline) {
                     throw new IOException("no standby link open within 5 s");
                 }

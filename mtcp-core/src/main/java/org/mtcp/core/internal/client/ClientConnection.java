@@ -268,6 +268,11 @@ public final class ClientConnection {
         }
     }
 
+    /** The server the standby link is open to now, or null (none, or the option is off). */
+    public String standbyServer() {
+        return supervisor.standbyServer();
+    }
+
     public Set<String> serversUsed() {
         lock.lock();
         try {

@@ -586,9 +586,9 @@ final class MigrationSupervisor {
         return conn.handshake(name, null);
     }
 
-    /** The standby keeper (tests), or null when the option is off. */
-    StandbyLink.Keeper standby() {
-        return standby;
+    /** The server the standby link is open to now, or null. */
+    String standbyServer() {
+        return standby == null ? null : standby.target();
     }
 
     void notifyListeners(MigrationEvent e) {
