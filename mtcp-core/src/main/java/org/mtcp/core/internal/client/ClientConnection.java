@@ -49,9 +49,11 @@ import org.slf4j.LoggerFactory;
  * DATA frame starting beyond {@code next} is a protocol error.
  *
  * <h2>Migration</h2>
- * The migrating thread (the caller of {@code migrate()}, or the supervisor for policies,
- * server requests and failover) opens the new TCP connection and does HELLO/WELCOME while the
- * old link keeps working in both directions (overlap). On WELCOME it switches, under the lock:
+ * Decided and run by the {@link MigrationSupervisor} (policies, server requests, failover; its
+ * phase is guarded by this connection's lock). The migrating thread (the caller of {@code
+ * migrate()}, or the supervisor thread) does HELLO/WELCOME ({@link #handshake}: on a new TCP
+ * connection, or on the {@link StandbyLink}) while the old link keeps working in both directions
+ * (overlap). On WELCOME it switches, under the lock:
  * the new link's sender restarts at the holder's {@code received}, the old link is retired, and
  * bytes below {@code received} are freed (they are in the state the new holder fetched).
  *

@@ -7,8 +7,6 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Deque;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -16,14 +14,11 @@ import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
-import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 import org.mtcp.core.ClientOptions;
 import org.mtcp.core.MigrationEvent;
 import org.mtcp.core.MigrationListener;
 import org.mtcp.core.UnavailableServers;
-import org.mtcp.core.internal.wire.ProtocolException;
-import org.mtcp.core.internal.wire.ResetCode;
 import org.mtcp.core.policy.HolderFailurePolicy;
 import org.mtcp.core.policy.MigrationPolicy;
 import org.slf4j.Logger;
@@ -40,18 +35,6 @@ import org.slf4j.LoggerFactory;
 final class MigrationSupervisor {
 
     private static final Logger LOG = LoggerFactory.getLogger(MigrationSupervisor.class);
-
-    /** Attempts per server and migration: once, and once more if another server points at it. */
-    private static final int MAX_ATTEMPTS_PER_SERVER = 2;
-
-    /** Pause before asking again a server that is busy taking this connection over. */
-    private static final long BUSY_RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
-
-    /**
-     * How long a busy server is asked again: a takeover in progress ends within the server's
-     * control timeout (3 s by default), one way or the other.
-     */
-    private static final long BUSY_PATIENCE_NANOS = TimeUnit.SECONDS.toNanos(10);
 
     /**
      * Where the connection stands with its holder. Transitions ({@link #moveTo}):
@@ -107,6 +90,7 @@ final class MigrationSupervisor {
     private final long keepaliveNanos;
     /** The standby link to the next target, when {@link ClientOptions#standby()}; else null. */
     private final StandbyLink.Keeper standby;
+    private final MigrationAttempts attempts;
 
     // Guarded by lock.
     private Phase phase = Phase.STEADY;
@@ -133,6 +117,7 @@ final class MigrationSupervisor {
         this.keepaliveNanos = options.keepaliveInterval().toNanos();
         this.governor = new PolicyMigrationGovernor(options.migrationCooldown(), options.migrationLimits());
         this.standby = options.standby() ? new StandbyLink.Keeper(conn, options, this::nextTarget) : null;
+        this.attempts = new MigrationAttempts(conn, quarantine, standby);
     }
 
     void addListener(MigrationListener listener) {
@@ -438,7 +423,8 @@ final class MigrationSupervisor {
                 lock.unlock();
             }
             try {
-                MigrationEvent e = attemptAll(from, candidates, reason);
+                MigrationEvent e = attempts.run(from, candidates, reason);
+                notifyListeners(e);
                 if (cause == Cause.POLICY && e.succeeded()) {
                     InetSocketAddress left = peers.get(from);
                     if (left != null) {
@@ -500,90 +486,6 @@ final class MigrationSupervisor {
         } finally {
             lock.unlock();
         }
-    }
-
-    private MigrationEvent attemptAll(String from, Deque<String> candidates, String reason) throws IOException {
-        long start = System.nanoTime();
-        long busyDeadline = start + BUSY_PATIENCE_NANOS;
-        // The last answer of each server tried, for the failed event's error.
-        Map<String, String> errors = new LinkedHashMap<>();
-        Map<String, Integer> attempts = new HashMap<>();
-        if (candidates.isEmpty()) {
-            errors.put(from, "no other server in the pool");
-        }
-        while (!candidates.isEmpty()) {
-            String name = candidates.poll();
-            // A server is tried at most twice: once more when another one points at it.
-            if (attempts.merge(name, 1, Integer::sum) > MAX_ATTEMPTS_PER_SERVER) {
-                continue;
-            }
-            long t0 = System.nanoTime();
-            InetSocketAddress address = conn.addressOf(name);
-            try {
-                Handshake h = attempt(name);
-                if (address != null) {
-                    quarantine.markAvailable(address);
-                }
-                long micros = TimeUnit.NANOSECONDS.toMicros(h.welcomeNanos() - t0);
-                conn.switchTo(h);
-                MigrationEvent e = new MigrationEvent(conn.id(), from, name, reason, micros, true, Instant.now(), "");
-                LOG.debug("connection {} migrated {} -> {} in {} us ({}{})", conn.id(), from, name, micros, reason,
-                        h.standby() ? ", standby link" : "");
-                notifyListeners(e);
-                return e;
-            } catch (RefusedException r) {
-                errors.put(name, r.getMessage());
-                if (address != null) {
-                    ClientConnection.markFailedAttempt(quarantine, address, r);
-                }
-                if (r.code == ResetCode.STALE_CERTIFICATE && !r.hint.isEmpty() && conn.addressOf(r.hint) != null
-                        && attempts.getOrDefault(r.hint, 0) < MAX_ATTEMPTS_PER_SERVER) {
-                    // The connection went to r.hint but its WELCOME never reached us (or we gave
-                    // up waiting): that server readmits us with the same certificate.
-                    candidates.addFirst(r.hint);
-                } else if (r.code == ResetCode.BUSY && System.nanoTime() < busyDeadline) {
-                    // A takeover of this connection is under way there (maybe our own earlier
-                    // attempt): ask again shortly; it ends within the server's control timeout.
-                    attempts.merge(name, -1, Integer::sum);
-                    LockSupport.parkNanos(BUSY_RETRY_NANOS);
-                    candidates.addFirst(name);
-                }
-            } catch (IOException e) {
-                errors.put(name, e.getMessage() == null ? e.toString() : e.getMessage());
-                if (address != null && !(e instanceof ProtocolException)) {
-                    ClientConnection.markFailedAttempt(quarantine, address, e);
-                }
-            }
-            conn.throwIfFailed();
-        }
-        StringBuilder error = new StringBuilder();
-        errors.forEach((name, message) -> error.append(error.isEmpty() ? "" : "; ").append(name).append(": ")
-                .append(message));
-        MigrationEvent e = new MigrationEvent(conn.id(), from, from, reason,
-                TimeUnit.NANOSECONDS.toMicros(System.nanoTime() - start), false, Instant.now(), error.toString());
-        LOG.debug("connection {}: migration from {} failed ({}): {}", conn.id(), from, reason, error);
-        notifyListeners(e);
-        return e;
-    }
-
-    /**
-     * One handshake with {@code name}: on the standby link when there is one to it (no TCP
-     * handshake), else on a new connection. A standby link that turns out dead (its server gone,
-     * the path cut since its last keepalive) costs the attempt nothing: the cold handshake follows.
-     * A refusal on it is the server's answer, as on a new connection.
-     */
-    private Handshake attempt(String name) throws IOException {
-        StandbyLink link = standby == null ? null : standby.take(name);
-        if (link != null) {
-            try {
-                return conn.handshake(name, link);
-            } catch (RefusedException | ProtocolException e) {
-                throw e;
-            } catch (IOException e) {
-                LOG.debug("connection {}: standby link to {} dead ({}); connecting", conn.id(), name, e.toString());
-            }
-        }
-        return conn.handshake(name, null);
     }
 
     /** The server the standby link is open to now, or null. */
