@@ -7,9 +7,9 @@ import java.util.ArrayList;
 import java.util.List;
 import org.mtcp.core.MtcpServer;
 import org.mtcp.core.ServerOptions;
-import org.mtcp.core.local.LoopbackPool;
-import org.mtcp.core.local.ServerApp;
-import org.mtcp.core.local.TcpProxy;
+import org.mtcp.testkit.LoopbackPool;
+import org.mtcp.testkit.ServerApp;
+import org.mtcp.testkit.TcpProxy;
 
 /**
  * An in-JVM pool of M-TCP servers on loopback (the test kit's {@link LoopbackPool}) whose client

@@ -1,6 +1,5 @@
 package org.mtcp.bench;
 
-import org.mtcp.core.ValueSyntax;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.EOFException;
@@ -19,7 +18,8 @@ import org.mtcp.core.ClientOptions;
 import org.mtcp.core.MigrationEvent;
 import org.mtcp.core.MtcpSocket;
 import org.mtcp.core.ServerOptions;
-import org.mtcp.core.local.ServerApp;
+import org.mtcp.core.ValueSyntax;
+import org.mtcp.testkit.ServerApp;
 
 /**
  * The paper's Figure 6: the time to complete a migration, measured by the client from its

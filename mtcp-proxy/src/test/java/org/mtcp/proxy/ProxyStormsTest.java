@@ -22,9 +22,9 @@ import org.mtcp.core.ClientOptions;
 import org.mtcp.core.MigrationEvent;
 import org.mtcp.core.MtcpServerConnection;
 import org.mtcp.core.UnavailableServers;
-import org.mtcp.core.local.LoopbackPool;
-import org.mtcp.core.local.TcpProxy;
 import org.mtcp.core.policy.Policies;
+import org.mtcp.testkit.LoopbackPool;
+import org.mtcp.testkit.TcpProxy;
 
 /**
  * Issue 11 through the policy proxy with real servers: a slow client (slowloris heads, a slow
