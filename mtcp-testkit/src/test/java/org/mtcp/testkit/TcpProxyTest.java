@@ -1,4 +1,4 @@
-package org.mtcp.core.local;
+package org.mtcp.testkit;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;

@@ -13,8 +13,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.mtcp.core.local.LoopbackPool;
-import org.mtcp.core.local.TcpProxy;
+import org.mtcp.testkit.LoopbackPool;
+import org.mtcp.testkit.TcpProxy;
 import org.mtcp.testkit.TransformApp;
 
 /**
