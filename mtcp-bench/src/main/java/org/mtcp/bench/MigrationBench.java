@@ -83,7 +83,7 @@ public final class MigrationBench {
         List<Cell> cells = new ArrayList<>();
         List<PathRef> paths = new ArrayList<>();
         try (Csv raw = new Csv(params.out().resolve("migration.csv"),
-                List.of("path", "rtt_us", "link", "size_bytes", "run", "protocol_us", "call_us"))) {
+                List.of("path", "rtt_us", "size_bytes", "run", "protocol_us", "call_us"))) {
             for (Duration rtt : params.rtts()) {
                 String path = pathName(rtt);
                 progress.say("path %s: reference round trips and lower bound", path);
@@ -116,7 +116,7 @@ public final class MigrationBench {
                                 long[] r = migrateOnce(s, out, in, size, standby);
                                 protocol[k][run] = r[0];
                                 call[k][run] = r[1];
-                                raw.row(path, rtt.toNanos() / 1000, link, size, run, r[0], r[1]);
+                                raw.row(path + (standby ? "+standby" : ""), rtt.toNanos() / 1000, size, run, r[0], r[1]);
                                 progress.count("path " + path + " " + link + ": migrations", ++done, total);
                             }
                         }
@@ -235,11 +235,11 @@ public final class MigrationBench {
 
     private void writeSummary(Result r) throws IOException {
         try (Csv csv = new Csv(params.out().resolve("migration-summary.csv"),
-                List.of("path", "rtt_us", "link", "measured_rtt_us", "lower_bound_us", "size_bytes", "runs",
+                List.of("path", "rtt_us", "measured_rtt_us", "lower_bound_us", "size_bytes", "runs",
                         "median_us", "p90_us", "p99_us", "median_rtts", "lazy_transfer_us", "call_median_us"))) {
             for (Cell c : r.cells()) {
                 PathRef p = r.path(c.rtt());
-                csv.row(pathName(c.rtt()), c.rtt().toNanos() / 1000, c.standby() ? "standby" : "cold",
+                csv.row(pathName(c.rtt()) + (c.standby() ? "+standby" : ""), c.rtt().toNanos() / 1000,
                         p.pathRtt().median(), p.lowerBound().median(),
                         c.size(), c.protocol().count(), c.protocol().median(), c.protocol().p90(), c.protocol().p99(),
                         c.protocol().median() / p.pathRtt().median(),
