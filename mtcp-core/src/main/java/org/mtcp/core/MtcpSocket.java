@@ -153,8 +153,13 @@ public final class MtcpSocket implements Closeable {
         connection.close();
     }
 
-    /** The implementation, for the test kit and diagnostics (not a stable API). */
-    public ClientConnection connection() {
+    /** True once the connection is over: closed and delivered, closed by the server, or failed. */
+    public boolean isFinished() {
+        return connection.isFinished();
+    }
+
+    /** The implementation, for tests in this package that look inside (not API). */
+    ClientConnection connection() {
         return connection;
     }
 }

@@ -133,7 +133,8 @@ class ProxyStormsTest {
                     s.close();
                 }
                 assertThat(run.migrations()).as("migrations for slow clients").isEmpty();
-                assertThat(run.log().toString(StandardCharsets.UTF_8)).doesNotContain("migration");
+                // no migration event; a close line (migrations=0) may already be there
+                assertThat(run.log().toString(StandardCharsets.UTF_8)).doesNotContainPattern(" migration(-failed)? #");
             }
         }
     }

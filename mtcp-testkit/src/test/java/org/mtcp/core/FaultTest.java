@@ -397,7 +397,7 @@ class FaultTest {
                 // The hand-out was already written when close() ran or close() waited for it
                 // (bounded by 4 x the control timeout), never cut.
                 assertThat(closeMillis.get(20, TimeUnit.SECONDS)).isLessThan(12_000);
-                assertThat(s1.engine().isClosed()).isTrue();
+                assertThat(s1.isClosed()).isTrue();
             }
         }
     }
@@ -421,7 +421,7 @@ class FaultTest {
                 await("s1 holds the 3 connections").atMost(Duration.ofSeconds(10))
                         .until(() -> s1.stats().open() == 3);
                 assertThat(s1.drain(Duration.ofSeconds(10))).as("connections left behind").isZero();
-                assertThat(s1.engine().isClosed()).isTrue();
+                assertThat(s1.isClosed()).isTrue();
                 assertThat(s1.stats().migratedOut()).isEqualTo(3);
                 for (MtcpSocket socket : sockets) {
                     readUntilMovedTo(socket, "s2", 64 * 1024);

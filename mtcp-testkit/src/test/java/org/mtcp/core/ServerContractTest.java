@@ -245,7 +245,7 @@ class ServerContractTest {
                 .until(() -> pool.server("s1").stats().open() == 0);
         assertThatThrownBy(() -> c.getOutputStream().write(1)).isInstanceOf(IOException.class)
                 .hasMessageContaining("closed by the client");
-        await("client side finished").atMost(Duration.ofSeconds(5)).until(() -> s.connection().isFinished());
+        await("client side finished").atMost(Duration.ofSeconds(5)).until(s::isFinished);
         assertThatThrownBy(() -> s.getInputStream().read()).isInstanceOf(SocketException.class);
         assertThatThrownBy(s::migrate).isInstanceOf(SocketException.class);
     }
