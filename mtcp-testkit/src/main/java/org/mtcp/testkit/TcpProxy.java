@@ -9,11 +9,13 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -46,10 +48,12 @@ public final class TcpProxy implements Closeable {
     private final InetSocketAddress target;
     private final Set<Socket> sockets = ConcurrentHashMap.newKeySet();
     private final AtomicInteger accepted = new AtomicInteger();
-    private final java.util.concurrent.atomic.AtomicLong deliveredUp = new java.util.concurrent.atomic.AtomicLong();
-    private final java.util.concurrent.atomic.AtomicLong deliveredDown = new java.util.concurrent.atomic.AtomicLong();
-    private final java.util.concurrent.atomic.AtomicLong readUp = new java.util.concurrent.atomic.AtomicLong();
-    private final java.util.concurrent.CopyOnWriteArrayList<Trace> traces = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final AtomicLong deliveredUp = new AtomicLong();
+    private final AtomicLong deliveredDown = new AtomicLong();
+    private final AtomicLong readUp = new AtomicLong();
+    /** The last {@link #MAX_TRACES} connections' schedules (a long-running relay keeps no more). */
+    private final ArrayDeque<Trace> traces = new ArrayDeque<>();
+    private static final int MAX_TRACES = 256;
     private volatile long upDelayNanos;
     private volatile long downDelayNanos;
     private volatile boolean chargeHandshake;
@@ -121,9 +125,11 @@ public final class TcpProxy implements Closeable {
         }
     }
 
-    /** The connections relayed so far, in accept order. */
+    /** The connections relayed lately (the last 256), in accept order. */
     public List<Trace> traces() {
-        return List.copyOf(traces);
+        synchronized (traces) {
+            return List.copyOf(traces);
+        }
     }
 
     /** Bytes read from connecting clients so far (forwarded or still held). */
@@ -185,7 +191,12 @@ public final class TcpProxy implements Closeable {
             // The client's connect returns after one RTT, its ACK (and first data) reach the
             // target half an RTT later: only then may either side's bytes move.
             Trace trace = new Trace(at, at + rtt, at + (chargeHandshake ? rtt + up : 0));
-            traces.add(trace);
+            synchronized (traces) {
+                if (traces.size() == MAX_TRACES) {
+                    traces.removeFirst();
+                }
+                traces.addLast(trace);
+            }
             Thread.ofVirtual().name("proxy-connect").start(() -> relay(client, trace));
         }
     }
