@@ -61,7 +61,7 @@ public final class BenchPool implements AutoCloseable {
     /** A delay proxy in front of {@code target}, {@code oneWay} each direction; closed with the pool. */
     public TcpProxy proxy(InetSocketAddress target, Duration oneWay) throws IOException {
         TcpProxy t = TcpProxy.start(target);
-        t.setDelay(oneWay, oneWay);
+        t.setDelay(oneWay, oneWay, true); // the connect pays its round trip, as on a real path
         proxies.add(t);
         return t;
     }

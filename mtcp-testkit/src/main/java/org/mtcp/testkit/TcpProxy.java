@@ -9,10 +9,13 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -22,7 +25,12 @@ import java.util.concurrent.locks.LockSupport;
  * <ul>
  * <li>{@link #setDelay}: a fixed one-way delay per direction. Each chunk read is stamped and
  *     written when its time comes, so the delay adds latency without limiting throughput
- *     (a queue per direction, no reordering).</li>
+ *     (a queue per direction, no reordering). With {@code chargeHandshake}, a new connection
+ *     also pays TCP's handshake: the loopback connect completes at once, so the client's first
+ *     bytes are held until one RTT after the accept (when a real connect would return), then
+ *     delayed one way: the first byte reaches the target 1.5 RTT after the connect began, as
+ *     with real TCP. The target's bytes leave no earlier than when the handshake's last ACK
+ *     would reach it (1.5 RTT). Without it the connect is free.</li>
  * <li>{@link #resetAll()}: aborts every relayed connection with a TCP reset on both sides.</li>
  * <li>{@link #closeAll()}: ends every relayed connection with a normal FIN on both sides
  *     (an "EOF without CLOSE" for an M-TCP peer).</li>
@@ -40,10 +48,15 @@ public final class TcpProxy implements Closeable {
     private final InetSocketAddress target;
     private final Set<Socket> sockets = ConcurrentHashMap.newKeySet();
     private final AtomicInteger accepted = new AtomicInteger();
-    private final java.util.concurrent.atomic.AtomicLong deliveredUp = new java.util.concurrent.atomic.AtomicLong();
-    private final java.util.concurrent.atomic.AtomicLong deliveredDown = new java.util.concurrent.atomic.AtomicLong();
+    private final AtomicLong deliveredUp = new AtomicLong();
+    private final AtomicLong deliveredDown = new AtomicLong();
+    private final AtomicLong readUp = new AtomicLong();
+    /** The last {@link #MAX_TRACES} connections' schedules (a long-running relay keeps no more). */
+    private final ArrayDeque<Trace> traces = new ArrayDeque<>();
+    private static final int MAX_TRACES = 256;
     private volatile long upDelayNanos;
     private volatile long downDelayNanos;
+    private volatile boolean chargeHandshake;
     private volatile boolean blackhole;
     private volatile boolean refuse;
     private volatile boolean closed;
@@ -77,8 +90,51 @@ public final class TcpProxy implements Closeable {
      * @param serverToClient delay of every byte from the target back
      */
     public void setDelay(Duration clientToServer, Duration serverToClient) {
+        setDelay(clientToServer, serverToClient, false);
+    }
+
+    /**
+     * @param chargeHandshake whether connections accepted from now on pay the TCP handshake's
+     *     round trip ({@code clientToServer + serverToClient}) before their first byte moves
+     */
+    public void setDelay(Duration clientToServer, Duration serverToClient, boolean chargeHandshake) {
         upDelayNanos = clientToServer.toNanos();
         downDelayNanos = serverToClient.toNanos();
+        this.chargeHandshake = chargeHandshake;
+    }
+
+    /**
+     * One relayed connection's schedule, in {@link System#nanoTime()}: when it was accepted,
+     * until when its bytes are held for the handshake each way, and when its first byte was
+     * written to the target (0 while none was).
+     */
+    public static final class Trace {
+        public final long acceptedAt;
+        public final long upHeldUntil;
+        public final long downHeldUntil;
+        private volatile long firstUpForwardedAt;
+
+        Trace(long acceptedAt, long upHeldUntil, long downHeldUntil) {
+            this.acceptedAt = acceptedAt;
+            this.upHeldUntil = upHeldUntil;
+            this.downHeldUntil = downHeldUntil;
+        }
+
+        public long firstUpForwardedAt() {
+            return firstUpForwardedAt;
+        }
+    }
+
+    /** The connections relayed lately (the last 256), in accept order. */
+    public List<Trace> traces() {
+        synchronized (traces) {
+            return List.copyOf(traces);
+        }
+    }
+
+    /** Bytes read from connecting clients so far (forwarded or still held). */
+    public long readFromClients() {
+        return readUp.get();
     }
 
     /** Bytes delivered so far, over all connections, client to server or back. */
@@ -124,16 +180,28 @@ public final class TcpProxy implements Closeable {
             } catch (IOException e) {
                 return;
             }
+            long at = System.nanoTime();
             accepted.incrementAndGet();
             if (refuse) {
                 reset(client);
                 continue;
             }
-            Thread.ofVirtual().name("proxy-connect").start(() -> relay(client));
+            long up = upDelayNanos;
+            long rtt = chargeHandshake ? up + downDelayNanos : 0;
+            // The client's connect returns after one RTT, its ACK (and first data) reach the
+            // target half an RTT later: only then may either side's bytes move.
+            Trace trace = new Trace(at, at + rtt, at + (chargeHandshake ? rtt + up : 0));
+            synchronized (traces) {
+                if (traces.size() == MAX_TRACES) {
+                    traces.removeFirst();
+                }
+                traces.addLast(trace);
+            }
+            Thread.ofVirtual().name("proxy-connect").start(() -> relay(client, trace));
         }
     }
 
-    private void relay(Socket client) {
+    private void relay(Socket client, Trace trace) {
         Socket server = new Socket();
         try {
             server.setTcpNoDelay(true);
@@ -153,15 +221,16 @@ public final class TcpProxy implements Closeable {
             reset(server);
             return;
         }
-        Thread.ofVirtual().name("proxy-up").start(() -> pump(client, server, true));
-        Thread.ofVirtual().name("proxy-down").start(() -> pump(server, client, false));
+        Thread.ofVirtual().name("proxy-up").start(() -> pump(client, server, true, trace));
+        Thread.ofVirtual().name("proxy-down").start(() -> pump(server, client, false, trace));
     }
 
     private record Chunk(long due, byte[] bytes, int len) {}
 
     private static final Chunk EOF = new Chunk(0, null, -1);
 
-    private void pump(Socket from, Socket to, boolean up) {
+    private void pump(Socket from, Socket to, boolean up, Trace trace) {
+        long heldUntil = up ? trace.upHeldUntil : trace.downHeldUntil;
         LinkedBlockingQueue<Chunk> queue = new LinkedBlockingQueue<>();
         long[] delivered = {0};
         Thread writer = Thread.ofVirtual().name("proxy-write").start(() -> {
@@ -190,6 +259,9 @@ public final class TcpProxy implements Closeable {
                         int n = (int) Math.min(allowed, c.len - off);
                         out.write(c.bytes, off, n);
                         out.flush();
+                        if (up && trace.firstUpForwardedAt == 0) {
+                            trace.firstUpForwardedAt = System.nanoTime();
+                        }
                         off += n;
                         delivered[0] += n;
                         (up ? deliveredUp : deliveredDown).addAndGet(n);
@@ -209,10 +281,14 @@ public final class TcpProxy implements Closeable {
                     queue.add(EOF);
                     break;
                 }
+                if (up) {
+                    readUp.addAndGet(n);
+                }
                 if (blackhole) {
                     continue;
                 }
-                queue.add(new Chunk(System.nanoTime() + (up ? upDelayNanos : downDelayNanos), buf, n));
+                long sent = Math.max(System.nanoTime(), heldUntil); // not before the handshake is done
+                queue.add(new Chunk(sent + (up ? upDelayNanos : downDelayNanos), buf, n));
             }
         } catch (IOException e) {
             writer.interrupt();

@@ -826,8 +826,22 @@ public final class ServerConnection implements MtcpServerConnection {
             ConnectionState st = captureState();
             state = State.MOVED;
             movedTo = newHolder;
-            changed.signalAll();
+            // Fenced: every application call and the link's sender see MOVED under this lock from
+            // now on. Waking the waiting ones is left to wakeFrozen(), after the STATE reply left.
             return st;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * After {@link #freeze}'s state went out (issue 12): wakes the application's blocked calls
+     * (they throw {@link MigratedException}) and the link's sender (it ends the link).
+     */
+    void wakeFrozen() {
+        lock.lock();
+        try {
+            changed.signalAll();
         } finally {
             lock.unlock();
         }
