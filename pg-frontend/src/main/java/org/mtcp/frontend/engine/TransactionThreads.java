@@ -1,5 +1,7 @@
 package org.mtcp.frontend.engine;
 
+import java.sql.SQLTransientConnectionException;
+import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -20,19 +22,36 @@ import java.util.concurrent.Future;
  * more could only wait for a connection. A caller waits for its transaction uninterruptibly: once
  * handed over, a transaction runs to its end (its database calls are bounded by the pool's and the
  * database's timeouts), so the request thread never leaves a transaction running behind its back.
+ *
+ * <p>A transaction waiting for a thread is waiting for a connection: it waits as long as {@link
+ * DatabaseGate} lets a caller wait for a busy pool ({@link DatabaseGate#BUSY_WAIT}), then fails the
+ * same way, so the queue holds only what the busy limit allows and nothing waits forever.
  */
 final class TransactionThreads implements AutoCloseable {
 
     private final ExecutorService threads;
+    private final Duration maxWait;
 
     TransactionThreads(String frontend, int count) {
+        this(frontend, count, DatabaseGate.BUSY_WAIT);
+    }
+
+    TransactionThreads(String frontend, int count, Duration maxWait) {
+        this.maxWait = maxWait;
         this.threads = Executors.newFixedThreadPool(count,
                 Thread.ofPlatform().daemon().name("fe-" + frontend + "-tx-", 0).factory());
     }
 
     /** Runs {@code task} on one of the threads and returns its result; its exception is rethrown as is. */
     <T> T run(Callable<T> task) throws Exception {
-        Future<T> result = threads.submit(task);
+        long queuedAt = System.nanoTime();
+        Future<T> result = threads.submit(() -> {
+            if (System.nanoTime() - queuedAt > maxWait.toNanos()) {
+                throw new SQLTransientConnectionException("every database connection was in use for "
+                        + maxWait.toSeconds() + " s: the front-end is at its database pool's capacity");
+            }
+            return task.call();
+        });
         boolean interrupted = false;
         try {
             while (true) {
