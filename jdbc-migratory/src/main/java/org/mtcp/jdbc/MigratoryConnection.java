@@ -63,6 +63,16 @@ public interface MigratoryConnection extends Connection {
      */
     MtcpTransaction begin(Session session) throws SQLException;
 
+    /**
+     * As {@link #begin(Session)}, and runs {@code alsoRun} right after {@code mtcp.begin}, in the
+     * same round trip to the server (pgjdbc sends both, with the BEGIN, as one message):
+     * a statement without parameters whose result is not needed, typically a {@code SAVEPOINT}.
+     * If {@code mtcp.begin} fails, {@code alsoRun} does not run.
+     *
+     * @throws FencedException if the session was taken over
+     */
+    MtcpTransaction begin(Session session, String alsoRun) throws SQLException;
+
     /** gettxnID: the id {@code mtcp.begin} gave the current transaction; empty when it was not called. */
     Optional<TxId> gettxnID() throws SQLException;
 

@@ -56,7 +56,12 @@ final class MigratoryConnectionImpl implements MigratoryConnection {
 
     @Override
     public MtcpTransaction begin(Session session) throws SQLException {
-        return MtcpApi.begin(delegate, session);
+        return MtcpApi.begin(delegate, session, null);
+    }
+
+    @Override
+    public MtcpTransaction begin(Session session, String alsoRun) throws SQLException {
+        return MtcpApi.begin(delegate, session, java.util.Objects.requireNonNull(alsoRun, "alsoRun"));
     }
 
     @Override

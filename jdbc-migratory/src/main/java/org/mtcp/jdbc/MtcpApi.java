@@ -28,16 +28,20 @@ final class MtcpApi {
         }
     }
 
-    static MtcpTransaction begin(Connection c, Session session) throws SQLException {
+    /** mtcp.begin, then {@code alsoRun} (may be null) in the same round trip. */
+    static MtcpTransaction begin(Connection c, Session session, String alsoRun) throws SQLException {
         Objects.requireNonNull(session, "session");
         boolean wasAutoCommit = c.getAutoCommit();
         if (wasAutoCommit) {
             c.setAutoCommit(false);
         }
-        try (PreparedStatement ps = c.prepareStatement(MtcpStatements.BEGIN)) {
+        try (PreparedStatement ps = c.prepareStatement(alsoRun == null ? MtcpStatements.BEGIN
+                : MtcpStatements.BEGIN + ";\n" + alsoRun)) {
             ps.setLong(1, session.id());
             ps.setLong(2, session.epoch());
-            try (ResultSet rs = ps.executeQuery()) {
+            // execute, not executeQuery: with alsoRun there are two results, mtcp.begin's row first
+            ps.execute();
+            try (ResultSet rs = ps.getResultSet()) {
                 rs.next();
                 return new MtcpTransaction(c, session, TxId.parse(rs.getString(1)), wasAutoCommit);
             }

@@ -1,7 +1,9 @@
 package org.mtcp.jdbc;
 
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.SQLException;
+import org.postgresql.core.TransactionState;
 
 /**
  * A transaction of a session, begun by {@link MigratoryConnection#begin}: its id ({@link #id()},
@@ -59,6 +61,53 @@ public final class MtcpTransaction implements AutoCloseable {
             Transactions.commitOrFail(connection);
         } catch (SQLException e) {
             failure = e;
+        }
+        restore(failure);
+    }
+
+    /** Sets the parameters of a statement. */
+    @FunctionalInterface
+    public interface Parameters {
+        void set(PreparedStatement statement) throws SQLException;
+    }
+
+    /**
+     * Runs {@code lastStatement} (with {@code parameters}) and commits, in one round trip to the
+     * server: pgjdbc sends {@code lastStatement; COMMIT} as one message, so the transaction's last
+     * write costs no round trip of its own. If {@code lastStatement} fails, COMMIT does not run and
+     * the transaction is rolled back; as {@link #commit()}, a transaction in which a statement
+     * failed earlier is rolled back instead of committed. Either way the failure is thrown, with
+     * the SQLSTATE of the statement or of COMMIT; which of the two failed is not told apart, so
+     * treat a failure like a failed COMMIT (the outcome may be unknown when the connection broke).
+     */
+    public void commitAfter(String lastStatement, Parameters parameters) throws SQLException {
+        requireOpen();
+        open = false;
+        SQLException failure = null;
+        try {
+            if (Transactions.state(connection) == TransactionState.FAILED) {
+                connection.rollback();
+                throw new SQLException("the transaction failed earlier and was rolled back: it cannot commit",
+                        Transactions.IN_FAILED_TRANSACTION);
+            }
+            try (PreparedStatement ps = connection.prepareStatement(lastStatement + ";\nCOMMIT")) {
+                parameters.set(ps);
+                ps.execute();
+            }
+            if (Transactions.state(connection) != TransactionState.IDLE) {
+                // lastStatement itself ended the transaction's block in some other way: do not guess
+                connection.rollback();
+                throw new SQLException("the transaction is still open after " + lastStatement + "; COMMIT", "25000");
+            }
+        } catch (SQLException e) {
+            failure = e;
+            try {
+                if (!connection.isClosed() && Transactions.state(connection) != TransactionState.IDLE) {
+                    connection.rollback();
+                }
+            } catch (SQLException rollback) {
+                failure.addSuppressed(rollback);
+            }
         }
         restore(failure);
     }

@@ -159,4 +159,45 @@ final class MigratoryConnectionTest {
         assertThatThrownBy(call).isInstanceOf(SQLException.class)
                 .satisfies(e -> assertThat(((SQLException) e).getSQLState()).as(e.getMessage()).isEqualTo(state));
     }
+    @Test
+    void beginWithASavepointAndCommitAfterTheLastWrite(TestDatabase db) throws SQLException {
+        try (MigratoryConnection fe1 = FrontEnds.connect(db, fe1Role)) {
+            Session s = fe1.openSession();
+            MtcpTransaction tx = fe1.begin(s, "SAVEPOINT op");
+            assertThat(fe1.gettxnID()).contains(tx.id());
+            insert(tx.connection(), "api-rolled-back-to-savepoint");
+            try (Statement st = fe1.createStatement()) {
+                st.execute("ROLLBACK TO SAVEPOINT op");   // the savepoint exists: it ran with mtcp.begin
+            }
+            tx.commitAfter("INSERT INTO app_data (key) VALUES (?)", ps -> ps.setString(1, "api-last-write"));
+            assertThat(tx.isOpen()).isFalse();
+            assertThat(fe1.getAutoCommit()).isTrue();
+            assertThat(fe1.outcome(tx.id())).isEqualTo(Outcome.COMMITTED);
+            assertThat(exists(db, "api-last-write")).isTrue();
+            assertThat(exists(db, "api-rolled-back-to-savepoint")).isFalse();
+
+            MtcpTransaction failing = fe1.begin(s, "SAVEPOINT op");
+            insert(failing.connection(), "api-not-committed");
+            assertThatThrownBy(() -> failing.commitAfter("INSERT INTO app_data (key) VALUES (?)",
+                    ps -> ps.setString(1, "api-last-write")))
+                    .as("the last write fails (duplicate key): COMMIT does not run")
+                    .isInstanceOf(SQLException.class)
+                    .satisfies(e -> assertThat(((SQLException) e).getSQLState()).isEqualTo("23505"));
+            assertThat(fe1.getAutoCommit()).isTrue();
+            assertThat(fe1.outcome(failing.id())).isEqualTo(Outcome.ABORTED);
+            assertThat(exists(db, "api-not-committed")).isFalse();
+        }
+    }
+
+    @Test
+    void aFencedBeginDoesNotRunWhatWasToFollowIt(TestDatabase db) throws SQLException {
+        try (MigratoryConnection fe1 = FrontEnds.connect(db, fe1Role); MigratoryConnection fe2 = FrontEnds.connect(db, fe2Role)) {
+            Session s = fe1.openSession();
+            fe2.takeOver(s.id());
+            assertThatThrownBy(() -> fe1.begin(s, "INSERT INTO app_data (key) VALUES ('api-after-fenced-begin')"))
+                    .isInstanceOf(FencedException.class);
+            assertThat(fe1.getAutoCommit()).isTrue();
+            assertThat(exists(db, "api-after-fenced-begin")).isFalse();
+        }
+    }
 }

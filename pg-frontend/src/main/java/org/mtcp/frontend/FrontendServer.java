@@ -151,6 +151,8 @@ public final class FrontendServer implements AutoCloseable, OperatorControls {
             DatabaseGate gate = new DatabaseGate(ds, config.name(), config.database().acquire());
             BatchEngine engine = new BatchEngine(new BatchStore(gate), parser, config.name(), config.reconnectTimeout(),
                     metrics, slowdown);
+            // one platform thread per pooled connection runs the transactions (TransactionThreads: why)
+            engine.useTransactionThreads(config.dbPoolSize());
             // how long the first front-end of a response waits for its client to move after a database failure
             Duration moveWait = Duration.ofSeconds(1).compareTo(config.database().acquire().multipliedBy(2)) > 0
                     ? Duration.ofSeconds(1) : config.database().acquire().multipliedBy(2);
@@ -405,6 +407,7 @@ public final class FrontendServer implements AutoCloseable, OperatorControls {
         } catch (RuntimeException e) {
             LOG.debug("closing the M-TCP server (already closed by a drain)", e);
         }
+        engine.close();
         dataSource.close();
         stopped.countDown();
     }

@@ -5,7 +5,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.sql.Savepoint;
 import java.time.Duration;
 import java.util.TreeMap;
 import org.mtcp.core.MigratedException;
@@ -56,6 +55,7 @@ public final class BatchEngine {
     private final Metrics metrics;
     private final Slowdown slowdown;
     private volatile Hooks hooks = Hooks.NONE;
+    private volatile TransactionThreads transactionThreads;
 
     public BatchEngine(BatchStore store, BatchParser parser, String frontend, Duration reconnectTimeout,
             Metrics metrics, Slowdown slowdown) {
@@ -69,6 +69,24 @@ public final class BatchEngine {
 
     public String frontend() {
         return frontend;
+    }
+
+    /**
+     * Runs transactions on {@code count} platform threads from now on ({@link TransactionThreads}:
+     * pgjdbc's round trips cost less there than on the request's virtual thread); 0: on the
+     * request's thread.
+     */
+    public void useTransactionThreads(int count) {
+        TransactionThreads old = transactionThreads;
+        transactionThreads = count > 0 ? new TransactionThreads(frontend, count) : null;
+        if (old != null) {
+            old.close();
+        }
+    }
+
+    /** Stops the transaction threads, if any (they end once their current transaction does). */
+    public void close() {
+        useTransactionThreads(0);
     }
 
     /** Installs test points (fault injection); production leaves {@link Hooks#NONE}. */
@@ -89,8 +107,12 @@ public final class BatchEngine {
         return store;
     }
 
-    /** A batch this front-end holds: its session at {@code epoch}, for the request {@code claimant}. */
-    public record Batch(String id, long session, long epoch, BatchRequest request, BatchOwnership.Claimant claimant) {}
+    /**
+     * A batch this front-end holds: its session at {@code epoch}, for the request {@code claimant}.
+     * {@code created}: this request created it, so no transaction of it has an outcome yet.
+     */
+    public record Batch(String id, long session, long epoch, BatchRequest request, BatchOwnership.Claimant claimant,
+            boolean created) {}
 
     /**
      * A batch request that passed validation: creates the batch, or takes an existing one with the
@@ -102,15 +124,15 @@ public final class BatchEngine {
             BatchStore.Created created = store.createOrFind(id, request.canonical(), request.transactions().size(), frontend,
                     claimant);
             if (created.created()) {
-                return new Batch(id, created.batch().session(), 0, request, claimant);
+                return new Batch(id, created.session(), 0, request, claimant, true);
             }
-            if (!created.batch().hash().equals(BatchStore.hash(request.canonical()))) {
+            if (!created.hash().equals(BatchStore.hash(request.canonical()))) {
                 throw new BadRequestException(409, "batch_conflict",
                         "batch " + id + " exists with other transactions; re-post it unchanged or use another id", "id");
             }
             metrics.batchReposted();
-            MtcpSql.Reconnected r = store.takeOver(id, created.batch().session(), null, claimant, reconnectTimeout);
-            return new Batch(id, created.batch().session(), r.epoch(), request, claimant);
+            MtcpSql.Reconnected r = store.takeOver(id, created.session(), null, claimant, reconnectTimeout);
+            return new Batch(id, created.session(), r.epoch(), request, claimant, false);
         } catch (SQLException e) {
             metrics.databaseError();
             throw new DatabaseUnavailableException("database unavailable: " + DatabaseGate.cause(e), e);
@@ -141,7 +163,7 @@ public final class BatchEngine {
             BatchStore.StoredBatch stored = store.find(s.batchId())
                     .orElseThrow(() -> new IOException("snapshot names batch " + s.batchId() + ", which does not exist"));
             BatchRequest request = parser.parseStored(stored.id(), stored.request());
-            return new Batch(stored.id(), stored.session(), r.epoch(), request, claimant);
+            return new Batch(stored.id(), stored.session(), r.epoch(), request, claimant, false);
         } catch (SQLException e) {
             metrics.databaseError();
             throw new DatabaseUnavailableException("database unavailable on resume: " + DatabaseGate.cause(e), e);
@@ -162,17 +184,35 @@ public final class BatchEngine {
         int n = batch.request().transactions().size();
         String status = "complete";
         int seq = from;
+        // Outcomes of the lines sent from `from` on: the summary's counts when `from` is 1 (no
+        // need to ask the database for what this loop has seen).
+        int committedHere = 0;
+        int abortedHere = 0;
         try {
-            TreeMap<Integer, String> recorded = store.lines(batch.id(), from);
+            // A batch this request just created has no outcome recorded: nothing to look up.
+            TreeMap<Integer, BatchStore.Recorded> recorded = batch.created() && from == 1 ? new TreeMap<>()
+                    : store.lines(batch.id(), from);
             for (; seq <= n; seq++) {
-                String line = recorded.get(seq);
-                if (line == null) {
+                BatchStore.Recorded r = recorded.get(seq);
+                String line;
+                if (r == null) {
                     ClientGate.awaitClient(exporter.connection(), frontend, batch.id(), seq);
                     Executed e = execute(batch, epoch, seq, sink, exporter, ordinal, closeAfter);
                     line = e.line();
                     epoch = e.epoch();
+                    if (e.committed()) {
+                        committedHere++;
+                    } else {
+                        abortedHere++;
+                    }
                 } else {
                     metrics.lineResent();
+                    line = r.line();
+                    if (r.committed()) {
+                        committedHere++;
+                    } else {
+                        abortedHere++;
+                    }
                 }
                 slowdown.pause();
                 sink.line(line.getBytes(StandardCharsets.UTF_8));
@@ -189,7 +229,10 @@ public final class BatchEngine {
             throw e.at(seq);
         }
         try {
-            summarize(batch.id(), status, n, sink, exporter, ordinal, closeAfter);
+            // Every outcome from 1 to n passed through the loop: its counts are the recorded ones.
+            BatchStore.Counts counts = from == 1 && status.equals("complete") ? new BatchStore.Counts(committedHere, abortedHere)
+                    : null;
+            summarize(batch.id(), status, n, counts, sink, exporter, ordinal, closeAfter);
         } catch (DatabaseUnavailableException e) {
             throw e.at(n + 1);
         }
@@ -219,7 +262,7 @@ public final class BatchEngine {
             metrics.databaseError();
             throw new DatabaseUnavailableException("database unavailable: " + DatabaseGate.cause(e), e);
         }
-        summarize(batchId, "taken-over", n, sink, exporter, ordinal, closeAfter);
+        summarize(batchId, "taken-over", n, null, sink, exporter, ordinal, closeAfter);
     }
 
     /**
@@ -240,15 +283,20 @@ public final class BatchEngine {
         sink.finish();
     }
 
-    /** The summary line (counts as recorded), in an {@link Snapshot.Ending} snapshot first, then the end of the response. */
-    private void summarize(String batchId, String status, int n, ResponseSink sink, SnapshotExporter exporter, long ordinal,
-            boolean closeAfter) throws IOException, DatabaseUnavailableException {
-        BatchStore.Counts counts;
-        try {
-            counts = store.counts(batchId);
-        } catch (SQLException e) {
-            metrics.databaseError();
-            throw new DatabaseUnavailableException("database unavailable: " + DatabaseGate.cause(e), e);
+    /**
+     * The summary line (counts as recorded: {@code known}, or read from the database when null), in
+     * an {@link Snapshot.Ending} snapshot first, then the end of the response.
+     */
+    private void summarize(String batchId, String status, int n, BatchStore.Counts known, ResponseSink sink,
+            SnapshotExporter exporter, long ordinal, boolean closeAfter) throws IOException, DatabaseUnavailableException {
+        BatchStore.Counts counts = known;
+        if (counts == null) {
+            try {
+                counts = store.counts(batchId);
+            } catch (SQLException e) {
+                metrics.databaseError();
+                throw new DatabaseUnavailableException("database unavailable: " + DatabaseGate.cause(e), e);
+            }
         }
         String summary = Lines.summary(batchId, status, n, counts.committed(), counts.aborted());
         exporter.export(new Snapshot.Ending(ordinal, closeAfter, summary, sink.lines()));
@@ -258,7 +306,7 @@ public final class BatchEngine {
         sink.finish();
     }
 
-    private record Executed(String line, long epoch) {}
+    private record Executed(String line, long epoch, boolean committed) {}
 
     /**
      * Runs transaction {@code seq}. When the database fails before the transaction's own snapshot
@@ -271,13 +319,35 @@ public final class BatchEngine {
     private Executed execute(Batch batch, long epoch, int seq, ResponseSink sink, SnapshotExporter exporter,
             long ordinal, boolean closeAfter) throws IOException, SessionTakenOverException, SQLException, DatabaseUnavailableException {
         try {
-            return attempt(batch, epoch, seq, sink, exporter, ordinal, closeAfter);
+            return onTransactionThread(() -> attempt(batch, epoch, seq, sink, exporter, ordinal, closeAfter));
         } catch (SQLException | DatabaseUnavailableException e) {
             if (!(exporter.last() instanceof Snapshot.InBatch b && b.seq() == seq && b.tid() != null)) {
                 exporter.export(new Snapshot.InBatch(ordinal, closeAfter, batch.id(), batch.session(), seq, null,
                         sink.lines()));
             }
             throw e;
+        }
+    }
+
+    /** Runs {@code attempt} on a {@link TransactionThreads} thread when there are some, here otherwise. */
+    private Executed onTransactionThread(java.util.concurrent.Callable<Executed> attempt)
+            throws IOException, SessionTakenOverException, SQLException, DatabaseUnavailableException {
+        TransactionThreads threads = transactionThreads;
+        if (threads == null) {
+            try {
+                return attempt.call();
+            } catch (IOException | SessionTakenOverException | SQLException | DatabaseUnavailableException | RuntimeException e) {
+                throw e;
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }
+        try {
+            return threads.run(attempt);
+        } catch (IOException | SessionTakenOverException | SQLException | DatabaseUnavailableException | RuntimeException e) {
+            throw e;   // MigratedException (a RuntimeException) among them, as on the request's own thread
+        } catch (Exception e) {
+            throw new IllegalStateException("unexpected failure of a transaction", e);
         }
     }
 
@@ -294,19 +364,18 @@ public final class BatchEngine {
             MtcpTransaction mtx = null;
             try {
                 try {
-                    mtx = MtcpSql.begin(c, batch.session(), epoch);   // txnBEGIN; gettxnID
+                    // txnBEGIN; gettxnID; and the operation's savepoint: one round trip
+                    mtx = MtcpSql.begin(c, batch.session(), epoch, "SAVEPOINT " + SAVEPOINT);
                     tid = mtx.id().value();
-                    Savepoint sp = c.setSavepoint();
                     JsonNode result = null;
                     String code = null;
                     String message = null;
                     for (int retry = 0; ; retry++) {
                         try {
                             result = tx.op().execute(context(c, batch.id(), seq), tx.args());
-                            c.releaseSavepoint(sp);
-                            break;
+                            break;   // the savepoint stays: COMMIT ends it with the transaction, no RELEASE needed
                         } catch (OperationFailure f) {
-                            c.rollback(sp);
+                            rollbackToSavepoint(c);
                             code = f.code();
                             message = f.getMessage();
                             break;
@@ -314,10 +383,9 @@ public final class BatchEngine {
                             if (isConnectionLost(e)) {
                                 throw e;
                             }
-                            c.rollback(sp);
+                            rollbackToSavepoint(c);
                             if (isTransient(e) && retry < ATTEMPTS) {
                                 metrics.transactionRetried();
-                                sp = c.setSavepoint();
                                 continue;
                             }
                             code = e.getSQLState() == null ? "sql_error" : e.getSQLState();
@@ -328,7 +396,6 @@ public final class BatchEngine {
                     committed = code == null;
                     line = committed ? Lines.committed(seq, tid, result, frontend)
                             : Lines.aborted(seq, tid, code, message, frontend);
-                    BatchStore.record(c, batch.id(), seq, tid, committed ? "committed" : "aborted", frontend, line);
                     hook(Hooks.Point.BEFORE_SNAPSHOT, batch.id(), seq, exporter.connection());
                     // Figure 9: the snapshot, inside the transaction, just before its final query.
                     exporter.export(new Snapshot.InBatch(ordinal, closeAfter, batch.id(), batch.session(), seq, tid, sink.lines()));
@@ -356,7 +423,13 @@ public final class BatchEngine {
                     continue;
                 }
                 try {
-                    mtx.commit();                                         // the final query
+                    // The final query: the outcome record (its line included) and COMMIT, in one
+                    // round trip, so the record commits iff the transaction does.
+                    String outcome = committed ? "committed" : "aborted";
+                    long recordTid = tid;
+                    String recordLine = line;
+                    mtx.commitAfter(BatchStore.RECORD,
+                            st -> BatchStore.bindRecord(st, batch.id(), seq, recordTid, outcome, frontend, recordLine));
                 } catch (SQLException e) {
                     if (MtcpSql.FENCED.equals(e.getSQLState()) || fenced(batch.session(), epoch)) {
                         throw new SessionTakenOverException("COMMIT interrupted by a takeover", e);
@@ -368,7 +441,7 @@ public final class BatchEngine {
                     metrics.outcomeLookedUp();
                     if ("committed".equals(r.outcome())) {
                         countOutcome(committed, t0);
-                        return new Executed(line, epoch);
+                        return new Executed(line, epoch, committed);
                     }
                     if (attempt >= ATTEMPTS) {
                         throw new DatabaseUnavailableException("COMMIT of batch " + batch.id() + " seq " + seq
@@ -379,7 +452,7 @@ public final class BatchEngine {
                 }
                 countOutcome(committed, t0);
                 hook(Hooks.Point.AFTER_COMMIT, batch.id(), seq, exporter.connection());
-                return new Executed(line, epoch);
+                return new Executed(line, epoch, committed);
             } finally {
                 closeQuietly(c);
             }
@@ -465,6 +538,15 @@ public final class BatchEngine {
     static boolean isConnectionLost(SQLException e) {
         String s = e.getSQLState();
         return s == null || s.startsWith("08") || s.startsWith("57P");
+    }
+
+    /** The savepoint every operation runs under (a failure rolls back to it; the transaction goes on). */
+    private static final String SAVEPOINT = "mtcp_op";
+
+    private static void rollbackToSavepoint(Connection c) throws SQLException {
+        try (java.sql.Statement st = c.createStatement()) {
+            st.execute("ROLLBACK TO SAVEPOINT " + SAVEPOINT);
+        }
     }
 
     private static void rollbackQuietly(Connection c) {

@@ -89,55 +89,50 @@ public final class BatchStore {
     }
 
     /**
-     * Creates the batch with a new session, or finds the existing one. Returns the batch and
-     * whether this call created it (then its session's epoch is 0).
+     * The batch of an id, created or found by {@link #createOrFind}: its session, the hash of its
+     * request, and whether this call created it (then its session's epoch is 0 and it has no
+     * outcome yet).
      */
-    record Created(StoredBatch batch, boolean created) {}
+    record Created(long session, String hash, boolean created) {}
 
+    private static final String UNIQUE_VIOLATION = "23505";
+
+    /**
+     * Creates the batch with a new session, owned by {@code claimant}, or finds the existing one:
+     * one statement, one database transaction ({@code frontend.create_batch}, migration V3).
+     */
     Created createOrFind(String id, String canonical, int transactions, String frontend, BatchOwnership.Claimant claimant)
             throws SQLException {
-        return retrying(() -> createOrFindOnce(id, canonical, transactions, frontend, claimant));
+        String hash = hash(canonical);
+        return retrying(() -> {
+            try {
+                return createOrFindOnce(id, canonical, hash, transactions, frontend, claimant);
+            } catch (SQLException e) {
+                if (!UNIQUE_VIOLATION.equals(e.getSQLState())) {
+                    throw e;
+                }
+                // another request created the same id at the same time: its batch is there now
+                return createOrFindOnce(id, canonical, hash, transactions, frontend, claimant);
+            }
+        });
     }
 
-    private Created createOrFindOnce(String id, String canonical, int transactions, String frontend,
+    private Created createOrFindOnce(String id, String canonical, String hash, int transactions, String frontend,
             BatchOwnership.Claimant claimant) throws SQLException {
-        String hash = hash(canonical);
-        try (Connection c = ds.getConnection()) {
-            c.setAutoCommit(true);
-            Optional<StoredBatch> existing = find(c, id);
-            if (existing.isPresent()) {
-                return new Created(existing.get(), false);
-            }
-            c.setAutoCommit(false);
-            try {
-                MtcpSql.Session session = MtcpSql.openSession(c);
-                try (PreparedStatement st = c.prepareStatement(
-                        "INSERT INTO frontend.batch (id, session, request, request_hash, transactions, created_by, "
-                                + "owner_cid, owner_request, owner_epoch) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING")) {
-                    st.setString(1, id);
-                    st.setLong(2, session.id());
-                    st.setString(3, canonical);
-                    st.setString(4, hash);
-                    st.setInt(5, transactions);
-                    st.setString(6, frontend);
-                    st.setString(7, claimant.cid());
-                    st.setLong(8, claimant.request());
-                    st.setLong(9, claimant.epoch());
-                    int n = st.executeUpdate();
-                    if (n == 0) {
-                        c.rollback();
-                        c.setAutoCommit(true);
-                        return new Created(find(c, id).orElseThrow(), false);
-                    }
-                }
-                recordClaim(c, id, claimant);
-                c.commit();
-                return new Created(find(c, id).orElseThrow(), true);
-            } catch (SQLException e) {
-                c.rollback();
-                throw e;
-            } finally {
-                c.setAutoCommit(true);
+        try (Connection c = ds.getConnection();
+                PreparedStatement st = c.prepareStatement(
+                        "SELECT created, batch_session, batch_request_hash FROM frontend.create_batch(?, ?, ?, ?, ?, ?, ?, ?)")) {
+            st.setString(1, id);
+            st.setString(2, canonical);
+            st.setString(3, hash);
+            st.setInt(4, transactions);
+            st.setString(5, frontend);
+            st.setString(6, claimant.cid());
+            st.setLong(7, claimant.request());
+            st.setLong(8, claimant.epoch());
+            try (ResultSet rs = st.executeQuery()) {
+                rs.next();
+                return new Created(rs.getLong(2), rs.getString(3), rs.getBoolean(1));
             }
         }
     }
@@ -234,18 +229,21 @@ public final class BatchStore {
         }
     }
 
+    /** A recorded outcome's line, and whether the transaction's operation committed. */
+    record Recorded(String line, boolean committed) {}
+
     /** The lines recorded for seq >= from, by seq. */
-    TreeMap<Integer, String> lines(String batch, int from) throws SQLException {
+    TreeMap<Integer, Recorded> lines(String batch, int from) throws SQLException {
         return retrying(() -> {
-            TreeMap<Integer, String> lines = new TreeMap<>();
+            TreeMap<Integer, Recorded> lines = new TreeMap<>();
             try (Connection c = ds.getConnection();
                     PreparedStatement st = c.prepareStatement(
-                            "SELECT seq, line FROM frontend.outcome WHERE batch = ? AND seq >= ? ORDER BY seq")) {
+                            "SELECT seq, line, outcome = 'committed' FROM frontend.outcome WHERE batch = ? AND seq >= ? ORDER BY seq")) {
                 st.setString(1, batch);
                 st.setInt(2, from);
                 try (ResultSet rs = st.executeQuery()) {
                     while (rs.next()) {
-                        lines.put(rs.getInt(1), rs.getString(2));
+                        lines.put(rs.getInt(1), new Recorded(rs.getString(2), rs.getBoolean(3)));
                     }
                 }
             }
@@ -301,17 +299,20 @@ public final class BatchStore {
         });
     }
 
-    static void record(Connection c, String batch, int seq, long tid, String outcome, String frontend, String line)
+    /**
+     * The outcome record's INSERT, for {@link org.mtcp.jdbc.MtcpTransaction#commitAfter}: it
+     * goes to the server with the COMMIT, in one round trip.
+     */
+    static final String RECORD =
+            "INSERT INTO frontend.outcome (batch, seq, tid, outcome, frontend, line) VALUES (?, ?, ?::text::xid8, ?, ?, ?)";
+
+    static void bindRecord(PreparedStatement st, String batch, int seq, long tid, String outcome, String frontend, String line)
             throws SQLException {
-        try (PreparedStatement st = c.prepareStatement(
-                "INSERT INTO frontend.outcome (batch, seq, tid, outcome, frontend, line) VALUES (?, ?, ?::text::xid8, ?, ?, ?)")) {
-            st.setString(1, batch);
-            st.setInt(2, seq);
-            st.setString(3, Long.toUnsignedString(tid));
-            st.setString(4, outcome);
-            st.setString(5, frontend);
-            st.setString(6, line);
-            st.executeUpdate();
-        }
+        st.setString(1, batch);
+        st.setInt(2, seq);
+        st.setString(3, Long.toUnsignedString(tid));
+        st.setString(4, outcome);
+        st.setString(5, frontend);
+        st.setString(6, line);
     }
 }

@@ -12,9 +12,9 @@ public interface Hooks {
         BEFORE_HEAD,
         /** The head is written, snapshot #0 not exported yet. */
         AFTER_HEAD,
-        /** The transaction's work and record are done, its snapshot not exported yet. */
+        /** The transaction's work is done and its line made, its snapshot not exported yet (the record goes with COMMIT). */
         BEFORE_SNAPSHOT,
-        /** The snapshot is exported, COMMIT not sent yet (the paper's race). */
+        /** The snapshot is exported, the outcome record and COMMIT not sent yet (the paper's race). */
         BEFORE_COMMIT,
         /** COMMIT is done, the line not written yet. */
         AFTER_COMMIT,

@@ -38,8 +38,16 @@ final class MtcpSql {
      * {@link SessionTakenOverException} when the session moved on.
      */
     static MtcpTransaction begin(Connection c, long session, long epoch) throws SQLException, SessionTakenOverException {
+        return begin(c, session, epoch, null);
+    }
+
+    /** As above, with {@code alsoRun} (e.g. a SAVEPOINT) in the same round trip; null for none. */
+    static MtcpTransaction begin(Connection c, long session, long epoch, String alsoRun)
+            throws SQLException, SessionTakenOverException {
         try {
-            return MigratoryConnection.of(c).begin(new org.mtcp.jdbc.Session(session, epoch));
+            org.mtcp.jdbc.Session s = new org.mtcp.jdbc.Session(session, epoch);
+            MigratoryConnection m = MigratoryConnection.of(c);
+            return alsoRun == null ? m.begin(s) : m.begin(s, alsoRun);
         } catch (org.mtcp.jdbc.FencedException e) {
             throw new SessionTakenOverException("session " + session + " was taken over", e);
         }

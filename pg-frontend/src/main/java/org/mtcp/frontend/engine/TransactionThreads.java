@@ -1,0 +1,83 @@
+package org.mtcp.frontend.engine;
+
+import java.sql.SQLTransientConnectionException;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+/**
+ * Platform threads that run the engine's transactions, one per pooled database connection.
+ *
+ * <p>Why not the virtual thread that serves the request: pgjdbc blocks on its socket for every
+ * round trip, and a virtual thread that blocks on a socket parks, is registered with the JDK's
+ * poller, and is scheduled again when the answer arrives; with five round trips per transaction
+ * that machinery cost the front-end a fifth of its CPU (issue 13, docs/benchmarks.md). A platform
+ * thread simply sleeps in {@code read}. The request's virtual thread hands the whole transaction
+ * over and parks once.
+ *
+ * <p>At most as many transactions run at once as there are threads, which is the pool's size:
+ * more could only wait for a connection. A caller waits for its transaction uninterruptibly: once
+ * handed over, a transaction runs to its end (its database calls are bounded by the pool's and the
+ * database's timeouts), so the request thread never leaves a transaction running behind its back.
+ *
+ * <p>A transaction waiting for a thread is waiting for a connection: it waits as long as {@link
+ * DatabaseGate} lets a caller wait for a busy pool ({@link DatabaseGate#BUSY_WAIT}), then fails the
+ * same way, so the queue holds only what the busy limit allows and nothing waits forever.
+ */
+final class TransactionThreads implements AutoCloseable {
+
+    private final ExecutorService threads;
+    private final Duration maxWait;
+
+    TransactionThreads(String frontend, int count) {
+        this(frontend, count, DatabaseGate.BUSY_WAIT);
+    }
+
+    TransactionThreads(String frontend, int count, Duration maxWait) {
+        this.maxWait = maxWait;
+        this.threads = Executors.newFixedThreadPool(count,
+                Thread.ofPlatform().daemon().name("fe-" + frontend + "-tx-", 0).factory());
+    }
+
+    /** Runs {@code task} on one of the threads and returns its result; its exception is rethrown as is. */
+    <T> T run(Callable<T> task) throws Exception {
+        long queuedAt = System.nanoTime();
+        Future<T> result = threads.submit(() -> {
+            if (System.nanoTime() - queuedAt > maxWait.toNanos()) {
+                throw new SQLTransientConnectionException("every database connection was in use for "
+                        + maxWait.toSeconds() + " s: the front-end is at its database pool's capacity");
+            }
+            return task.call();
+        });
+        boolean interrupted = false;
+        try {
+            while (true) {
+                try {
+                    return result.get();
+                } catch (InterruptedException e) {
+                    interrupted = true;   // see the class comment: the transaction runs to its end first
+                } catch (ExecutionException e) {
+                    if (e.getCause() instanceof Exception cause) {
+                        throw cause;
+                    }
+                    if (e.getCause() instanceof Error error) {
+                        throw error;
+                    }
+                    throw e;
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        threads.shutdown();
+    }
+}
