@@ -536,7 +536,10 @@ public final class ServerConnection extends ReliableStream implements MtcpServer
                     idleSince = Long.MAX_VALUE / 2; // once per idle period
                 }
                 try {
-                    guard.awaitNanos(sendable, Math.min(ackDueInNanos(now), IDLE_RELEASE_NANOS));
+                    // Timed only when an ACK is pending or the link went idle (memory to give back):
+                    // a timer per wait costs the bulk path.
+                    guard.awaitNanos(sendable, Math.min(ackDueInNanos(now),
+                            idle() && idleSince != Long.MAX_VALUE / 2 ? IDLE_RELEASE_NANOS : Long.MAX_VALUE));
                 } catch (InterruptedIOException e) {
                     Thread.currentThread().interrupt();
                     return false;

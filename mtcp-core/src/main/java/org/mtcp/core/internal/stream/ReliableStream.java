@@ -281,13 +281,27 @@ public abstract class ReliableStream {
 
     // ------------------------------------------------------------------ link side: sending
 
-    /** Appends the next DATA frame for {@code c} to {@code w}; returns its payload length (0: none). */
+    /**
+     * Appends the next DATA frames for {@code c} to {@code w}, up to about {@link #SEND_BATCH}
+     * bytes (one socket write for several frames when the application is ahead); returns the
+     * payload bytes appended (0: none).
+     */
     protected final int writeData(SendCursor c, WireWriter w) {
-        int n = outbound.writeData(c, w);
-        if (n > 0) {
+        int total = 0;
+        int n;
+        while (w.size() < SEND_BATCH && (n = outbound.writeData(c, w)) > 0) {
             counters.sent(FrameType.DATA);
+            total += n;
         }
-        return n;
+        return total;
+    }
+
+    /** Bytes a sender gathers into one socket write when there is that much to send. */
+    protected static final int SEND_BATCH = 256 * 1024;
+
+    /** True when nothing is in flight or waiting to be sent: the sender may sleep long. */
+    protected final boolean idle() {
+        return outbound.sentEnd() <= outbound.acked() && outbound.end() <= outbound.acked();
     }
 
     protected final boolean hasDataFor(SendCursor c) {

@@ -16,7 +16,7 @@ import org.mtcp.core.internal.ReadBuffer;
 public final class FrameReader<T> {
 
     /** Largest read: one DATA frame of the preferred size and its header fit in one. */
-    private static final int READ_BUFFER = Wire.PREFERRED_DATA_PAYLOAD + 64;
+    public static final int READ_BUFFER = Wire.PREFERRED_DATA_PAYLOAD + 64;
 
     private final InputStream in;
     private final LengthPrefixedDecoder<T> decoder;
