@@ -2,11 +2,13 @@ package org.mtcp.bench.jmh;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.mtcp.core.internal.ReadBuffer;
 import org.mtcp.core.internal.stream.FrameCounters;
 import org.mtcp.core.internal.stream.ReliableStream;
+import org.mtcp.core.internal.stream.SendBatch;
 import org.mtcp.core.internal.stream.SendCursor;
 import org.mtcp.core.internal.wire.FrameDecoder;
 import org.mtcp.core.internal.wire.FrameEncoder;
@@ -32,8 +34,8 @@ import org.openjdk.jmh.annotations.Warmup;
  *
  * <ul>
  * <li>{@code send}: the application writes {@code payload} bytes ({@code OutputStream.write}
- *     into the retention ring), the sender appends the DATA frame to its send buffer (header,
- *     then the payload copied from the ring: what goes to the socket), the peer's acknowledgement
+ *     into the retention ring), the sender builds its batch (the DATA header in its send buffer,
+ *     the payload left in the ring) and writes it to a (null) socket, the peer's acknowledgement
  *     frees the ring.</li>
  * <li>{@code receive}: a {@link FrameReader} reads the frame from a stream (as from the socket)
  *     and its decoder puts the payload straight into the inbound ring ({@code acceptData}), the
@@ -117,7 +119,8 @@ public class DataPathBenchmark {
     /** The sending end: application writes, the sender thread's send buffer, the peer's ACKs. */
     static final class Sender extends Open {
         private final SendCursor cursor = new SendCursor(0);
-        private final WireWriter sendBuffer = new WireWriter(256);
+        private final SendBatch sendBuffer = new SendBatch();
+        private final OutputStream socket = OutputStream.nullOutputStream();
 
         Sender(int window) {
             super(window);
@@ -129,11 +132,18 @@ public class DataPathBenchmark {
             try {
                 sendBuffer.clear();
                 writeData(cursor, sendBuffer);
+            } finally {
+                guard.unlock();
+            }
+            int n = sendBuffer.size();
+            sendBuffer.writeTo(socket); // header, then the payload straight from the ring
+            guard.lock();
+            try {
                 outbound.acknowledged(cursor.position()); // what the peer's ACK does
             } finally {
                 guard.unlock();
             }
-            return sendBuffer.size();
+            return n;
         }
     }
 
@@ -141,7 +151,7 @@ public class DataPathBenchmark {
     static final class Receiver extends Open {
         private final FrameDecoder decoder;
         private final ReadBuffer readBuffer = new ReadBuffer(FrameReader.READ_BUFFER);
-        private final WireWriter sendBuffer = new WireWriter(256);
+        private final SendBatch sendBuffer = new SendBatch();
         private final byte[] frame;
         private long offset;
         private final InputStream socket;

@@ -78,6 +78,17 @@ public final class OffsetBuffer {
         return buf[(int) ((head + (at - start)) % buf.length)] & 0xFF;
     }
 
+    /** The backing array (for a writer that sends from it in place: see {@link #indexOf}). */
+    public byte[] array() {
+        return buf;
+    }
+
+    /** Where absolute offset {@code at} is in {@link #array()}; the bytes run to its end, then from 0. */
+    public int indexOf(long at) {
+        check(at, 0);
+        return (int) ((head + (at - start)) % buf.length);
+    }
+
     /** Copies {@code len} bytes starting at absolute offset {@code from} into {@code dst}. */
     public void copy(long from, byte[] dst, int dstOff, int len) {
         check(from, len);

@@ -37,7 +37,7 @@ import org.mtcp.core.internal.wire.Frame;
 import org.mtcp.core.internal.wire.ProtocolException;
 import org.mtcp.core.internal.wire.ResetCode;
 import org.mtcp.core.internal.wire.Wire;
-import org.mtcp.core.internal.wire.WireWriter;
+import org.mtcp.core.internal.stream.SendBatch;
 import org.mtcp.core.policy.HolderFailurePolicy;
 import org.mtcp.core.policy.MigrationPolicy;
 import org.slf4j.Logger;
@@ -554,7 +554,7 @@ public final class ClientConnection extends ReliableStream {
      * Blocks until there is something to send on {@code link} and appends it to {@code w} (the
      * link's send buffer); false when the link must stop.
      */
-    boolean awaitFrames(ClientLink link, SendCursor c, WireWriter w) {
+    boolean awaitFrames(ClientLink link, SendCursor c, SendBatch w) {
         guard.lock(); // the data path: no lambda per frame
         try {
             long idleSince = System.nanoTime();
@@ -586,7 +586,7 @@ public final class ClientConnection extends ReliableStream {
                     signalEveryone();
                     return true;
                 }
-                if (w.size() > 0) {
+                if (!w.isEmpty()) {
                     return true;
                 }
                 if (now - idleSince >= IDLE_RELEASE_NANOS) {

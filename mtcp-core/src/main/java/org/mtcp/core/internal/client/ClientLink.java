@@ -10,7 +10,7 @@ import org.mtcp.core.internal.wire.Frame;
 import org.mtcp.core.internal.wire.FrameDecoder;
 import org.mtcp.core.internal.wire.FrameReader;
 import org.mtcp.core.internal.wire.ProtocolException;
-import org.mtcp.core.internal.wire.WireWriter;
+import org.mtcp.core.internal.stream.SendBatch;
 
 /**
  * One TCP connection from the client to one server (one holder at one epoch). A reader thread
@@ -26,7 +26,7 @@ final class ClientLink {
     final String server;
     private final ClientConnection conn;
     private final SendCursor cursor;
-    private final WireWriter sendBuffer = new WireWriter(256);
+    private final SendBatch sendBuffer = new SendBatch();
 
     /** Set when a migration replaced this link: its frames no longer count, its sender stops. */
     volatile boolean retired;
@@ -78,7 +78,7 @@ final class ClientLink {
                 if (!conn.awaitFrames(this, cursor, sendBuffer)) {
                     break;
                 }
-                out.write(sendBuffer.array(), 0, sendBuffer.size());
+                sendBuffer.writeTo(out);
             }
             if (cursor.closeSent()) {
                 // Half-close after CLOSE; the reader ends when the server closes its side.

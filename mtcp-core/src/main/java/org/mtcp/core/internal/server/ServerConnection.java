@@ -20,7 +20,7 @@ import org.mtcp.core.internal.wire.Frame;
 import org.mtcp.core.internal.wire.ProtocolException;
 import org.mtcp.core.internal.wire.ResetCode;
 import org.mtcp.core.internal.wire.Wire;
-import org.mtcp.core.internal.wire.WireWriter;
+import org.mtcp.core.internal.stream.SendBatch;
 import org.mtcp.core.transfer.ConnectionState;
 import org.mtcp.core.transfer.TransferException;
 import org.slf4j.Logger;
@@ -466,7 +466,7 @@ public final class ServerConnection extends ReliableStream implements MtcpServer
      * Blocks until there is something to send on {@code l} and appends it to {@code w}; false
      * when the link must stop ({@link ServerLink#ending()} says how).
      */
-    boolean awaitFrames(ServerLink l, SendCursor c, WireWriter w) {
+    boolean awaitFrames(ServerLink l, SendCursor c, SendBatch w) {
         guard.lock(); // the data path: no lambda per frame
         try {
             long idleSince = System.nanoTime();
@@ -507,7 +507,7 @@ public final class ServerConnection extends ReliableStream implements MtcpServer
                     l.end(ServerLink.Ending.GRACEFUL);
                     return true;
                 }
-                if (w.size() > 0) {
+                if (!w.isEmpty()) {
                     return true;
                 }
                 if (now - idleSince >= IDLE_RELEASE_NANOS) {
@@ -531,7 +531,7 @@ public final class ServerConnection extends ReliableStream implements MtcpServer
     }
 
     /** PONGs, a new certificate, a migration request: control frames first. */
-    private void writeControl(ServerLink l, WireWriter w) {
+    private void writeControl(ServerLink l, SendBatch w) {
         Long nonce;
         while ((nonce = l.nextPong()) != null) {
             writeFrame(w, new Frame.Pong(nonce));

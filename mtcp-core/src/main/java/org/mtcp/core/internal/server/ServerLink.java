@@ -15,7 +15,7 @@ import org.mtcp.core.internal.wire.FrameDecoder;
 import org.mtcp.core.internal.wire.FrameReader;
 import org.mtcp.core.internal.wire.ProtocolException;
 import org.mtcp.core.internal.wire.Wire;
-import org.mtcp.core.internal.wire.WireWriter;
+import org.mtcp.core.internal.stream.SendBatch;
 
 /**
  * One TCP connection from a client to this server, carrying one logical connection at one epoch.
@@ -46,7 +46,7 @@ final class ServerLink {
     private final CountDownLatch senderDone = new CountDownLatch(1);
     // The sender thread's own (set in attach, before the thread starts):
     private SendCursor cursor;
-    private final WireWriter sendBuffer = new WireWriter(256);
+    private final SendBatch sendBuffer = new SendBatch();
     private boolean resetSent;
 
     ServerLink(Socket socket, FrameReader<Frame> reader) throws IOException {
@@ -163,7 +163,7 @@ final class ServerLink {
                 if (!conn.awaitFrames(this, cursor, sendBuffer)) {
                     break;
                 }
-                out.write(sendBuffer.array(), 0, sendBuffer.size());
+                sendBuffer.writeTo(out);
             }
             if (ending.get() == Ending.GRACEFUL) {
                 // Let everything sent so far arrive; the reader drains until the client closes.

@@ -4,7 +4,6 @@ import org.mtcp.core.internal.OffsetBuffer;
 import org.mtcp.core.internal.wire.FrameEncoder;
 import org.mtcp.core.internal.wire.ProtocolException;
 import org.mtcp.core.internal.wire.Wire;
-import org.mtcp.core.internal.wire.WireWriter;
 
 /**
  * The sending half of a stream: the retention ring holds every byte from the peer's
@@ -14,6 +13,12 @@ import org.mtcp.core.internal.wire.WireWriter;
  * comparison). Guarded by the stream's lock.
  */
 public final class Outbound {
+
+    /**
+     * The largest DATA payload sent (when the peer accepts it): large frames cost fewer headers,
+     * wake-ups and writes; the receiver streams them into its buffer piece by piece.
+     */
+    static final int MAX_PAYLOAD = 256 * 1024;
 
     private final OffsetBuffer ring;
     private long acked;
@@ -70,7 +75,7 @@ public final class Outbound {
 
     /** A new link: the peer accepts frames of {@code maxFrameSize} bytes and bytes below {@code windowEnd}. */
     public void peer(int maxFrameSize, long windowEnd, boolean raiseOnly) {
-        maxPayload = Math.min(maxFrameSize, Wire.PREFERRED_DATA_PAYLOAD);
+        maxPayload = Math.min(maxFrameSize, MAX_PAYLOAD);
         peerWindowEnd = raiseOnly ? Math.max(peerWindowEnd, windowEnd) : windowEnd;
         sentEnd = acked;
     }
@@ -131,18 +136,27 @@ public final class Outbound {
     }
 
     /**
-     * Appends to {@code w} the next DATA frame from {@code c} (header, then the payload copied
-     * straight from the ring); returns its payload length, 0 when nothing may be sent.
+     * Adds to {@code b} the next DATA frame from {@code c}; returns its payload length, 0 when
+     * nothing may be sent or the batch has a large payload already. A small payload is copied
+     * behind its header; a large one stays in the ring and goes to the socket from there.
      */
-    int writeData(SendCursor c, WireWriter w) {
+    int writeData(SendCursor c, SendBatch b) {
         long cursor = Math.max(c.position, acked);
         long limit = Math.min(end(), peerWindowEnd);
-        if (cursor >= limit) {
+        if (cursor >= limit || b.hasPayload()) {
             return 0;
         }
         int n = (int) Math.min(limit - cursor, maxPayload);
-        int at = FrameEncoder.dataInto(w, cursor, n);
-        ring.copy(cursor, w.array(), at, n);
+        if (n < SendBatch.COPY_BELOW) {
+            int at = FrameEncoder.dataInto(b.frames(), cursor, n);
+            ring.copy(cursor, b.frames().array(), at, n);
+        } else {
+            FrameEncoder.dataHeaderInto(b.frames(), cursor, n);
+            byte[] array = ring.array();
+            int pos = ring.indexOf(cursor);
+            int first = Math.min(n, array.length - pos);
+            b.payload(array, pos, first, 0, n - first);
+        }
         c.position = cursor + n;
         sentEnd = Math.max(sentEnd, c.position);
         return n;

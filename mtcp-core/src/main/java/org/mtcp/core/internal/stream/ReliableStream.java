@@ -28,9 +28,10 @@ import org.mtcp.core.internal.wire.WireWriter;
  *
  * <h2>Data path</h2>
  * Nothing is allocated per frame or per byte: a DATA payload is copied once into the retention
- * ring by {@code write}, once from the ring into the link's reusable send buffer behind its
- * header, and on the receiving side once from the socket's read buffer into the inbound ring
- * ({@link #dataSink}); single-byte reads and writes go straight to the rings.
+ * ring by {@code write} and written to the socket from there ({@link SendBatch}; a small one is
+ * copied behind its header into the link's reusable send buffer, for one write); on the
+ * receiving side the decoder puts it straight from the socket's read buffer into the inbound
+ * ring ({@link #acceptData}); single-byte reads and writes go straight to the rings.
  */
 public abstract class ReliableStream {
 
@@ -282,11 +283,11 @@ public abstract class ReliableStream {
     // ------------------------------------------------------------------ link side: sending
 
     /**
-     * Appends the next DATA frames for {@code c} to {@code w}, up to about {@link #SEND_BATCH}
-     * bytes (one socket write for several frames when the application is ahead); returns the
-     * payload bytes appended (0: none).
+     * Adds the next DATA frames for {@code c} to {@code w}, up to about {@link #SEND_BATCH} bytes
+     * (several small frames in one socket write, or one large frame sent from the ring); returns
+     * the payload bytes added (0: none).
      */
-    protected final int writeData(SendCursor c, WireWriter w) {
+    protected final int writeData(SendCursor c, SendBatch w) {
         int total = 0;
         int n;
         while (w.size() < SEND_BATCH && (n = outbound.writeData(c, w)) > 0) {
@@ -309,7 +310,8 @@ public abstract class ReliableStream {
     }
 
     /** Appends an ACK to {@code w} if one is due; says whether it did. */
-    protected final boolean writeAck(WireWriter w, long nowNanos) {
+    protected final boolean writeAck(SendBatch b, long nowNanos) {
+        WireWriter w = b.frames();
         if (!ack.shouldSend(nowNanos)) {
             return false;
         }
@@ -322,19 +324,19 @@ public abstract class ReliableStream {
     }
 
     /** Appends FIN to {@code w} if it is due on {@code c}; says whether it did. */
-    protected final boolean writeFin(SendCursor c, WireWriter w) {
+    protected final boolean writeFin(SendCursor c, SendBatch b) {
         if (!outbound.finDue(c)) {
             return false;
         }
         c.finSent = true;
-        FrameEncoder.encodeInto(w, new Frame.Fin(outbound.fin()));
+        FrameEncoder.encodeInto(b.frames(), new Frame.Fin(outbound.fin()));
         counters.sent(FrameType.FIN);
         return true;
     }
 
     /** Appends a control frame to {@code w}, counted. */
-    protected final void writeFrame(WireWriter w, Frame f) {
-        FrameEncoder.encodeInto(w, f);
+    protected final void writeFrame(SendBatch b, Frame f) {
+        FrameEncoder.encodeInto(b.frames(), f);
         counters.sent(f.type());
     }
 

@@ -64,6 +64,11 @@ public final class FrameEncoder {
         return w.reserve(len);
     }
 
+    /** Appends a DATA frame's header only: its {@code len} payload bytes follow on the wire. */
+    public static void dataHeaderInto(WireWriter w, long offset, int len) {
+        w.u32(1 + 8 + (long) len).u8(FrameType.DATA.code).i64(offset);
+    }
+
     /** Appends an ACK frame without a {@link Frame.Ack} record (the hot path's other frame). */
     public static void ackInto(WireWriter w, long received, long stable, long windowEnd, int flags) {
         w.u32(1 + 8 + 8 + 8 + 1).u8(FrameType.ACK.code).i64(received).i64(stable).i64(windowEnd).u8(flags);
