@@ -7,9 +7,9 @@ import java.util.ArrayList;
 import java.util.List;
 import org.mtcp.core.MtcpServer;
 import org.mtcp.core.ServerOptions;
-import org.mtcp.core.local.LoopbackPool;
-import org.mtcp.core.local.ServerApp;
-import org.mtcp.core.local.TcpProxy;
+import org.mtcp.testkit.LoopbackPool;
+import org.mtcp.testkit.ServerApp;
+import org.mtcp.testkit.TcpProxy;
 
 /**
  * An in-JVM pool of M-TCP servers on loopback (the test kit's {@link LoopbackPool}) whose client
@@ -61,7 +61,7 @@ public final class BenchPool implements AutoCloseable {
     /** A delay proxy in front of {@code target}, {@code oneWay} each direction; closed with the pool. */
     public TcpProxy proxy(InetSocketAddress target, Duration oneWay) throws IOException {
         TcpProxy t = TcpProxy.start(target);
-        t.setDelay(oneWay, oneWay);
+        t.setDelay(oneWay, oneWay, true); // the connect pays its round trip, as on a real path
         proxies.add(t);
         return t;
     }

@@ -1,6 +1,5 @@
 package org.mtcp.bench;
 
-import org.mtcp.core.ValueSyntax;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.EOFException;
@@ -19,7 +18,8 @@ import org.mtcp.core.ClientOptions;
 import org.mtcp.core.MigrationEvent;
 import org.mtcp.core.MtcpSocket;
 import org.mtcp.core.ServerOptions;
-import org.mtcp.core.local.ServerApp;
+import org.mtcp.core.ValueSyntax;
+import org.mtcp.testkit.ServerApp;
 
 /**
  * The paper's Figure 6: the time to complete a migration, measured by the client from its
@@ -55,8 +55,11 @@ public final class MigrationBench {
     public record Params(List<Integer> sizes, int runs, int warmup, List<Duration> rtts, BenchPool.Paths delayed,
             Path out) {}
 
-    /** One (path, size) cell of the result, in microseconds. */
-    public record Cell(Duration rtt, int size, Stats protocol, Stats call) {}
+    /**
+     * One (path, link, size) cell of the result, in microseconds; {@code standby}: the client kept
+     * a standby link to the next server ({@link ClientOptions#withStandby}), so no TCP handshake.
+     */
+    public record Cell(Duration rtt, boolean standby, int size, Stats protocol, Stats call) {}
 
     /** Per path: measured RTT and lower bound, in microseconds. */
     public record PathRef(Duration rtt, Stats pathRtt, Stats lowerBound) {}
@@ -90,28 +93,31 @@ public final class MigrationBench {
                         path, ref.pathRtt().median(), ref.lowerBound().median());
                 ServerOptions options = ServerOptions.defaults()
                         .withMaxSnapshotSize(Math.max(ServerOptions.defaults().maxSnapshotSize(), maxSize));
+                for (boolean standby : new boolean[] {false, true}) {
                 try (BenchPool pool = BenchPool.start(2, options, rtt, params.delayed())) {
                     pool.serve(app());
+                    String link = standby ? "standby" : "cold";
                     long[][] protocol = new long[params.sizes().size()][params.runs()];
                     long[][] call = new long[params.sizes().size()][params.runs()];
-                    ClientOptions co = ClientOptions.defaults().withConnectTimeout(Duration.ofSeconds(10));
+                    ClientOptions co = ClientOptions.defaults().withConnectTimeout(Duration.ofSeconds(10))
+                            .withStandby(standby);
                     try (MtcpSocket s = MtcpSocket.connect(pool.clientAddresses(), co)) {
                         DataOutputStream out = new DataOutputStream(s.getOutputStream());
                         InputStream in = s.getInputStream();
                         for (int i = 0; i < params.warmup(); i++) {
-                            migrateOnce(s, out, in, params.sizes().get(i % params.sizes().size()));
-                            progress.count("path " + path + ": warm-up", i + 1, params.warmup());
+                            migrateOnce(s, out, in, params.sizes().get(i % params.sizes().size()), standby);
+                            progress.count("path " + path + " " + link + ": warm-up", i + 1, params.warmup());
                         }
                         long total = (long) params.runs() * params.sizes().size();
                         long done = 0;
                         for (int run = 0; run < params.runs(); run++) {
                             for (int k = 0; k < params.sizes().size(); k++) {
                                 int size = params.sizes().get(k);
-                                long[] r = migrateOnce(s, out, in, size);
+                                long[] r = migrateOnce(s, out, in, size, standby);
                                 protocol[k][run] = r[0];
                                 call[k][run] = r[1];
-                                raw.row(path, rtt.toNanos() / 1000, size, run, r[0], r[1]);
-                                progress.count("path " + path + ": migrations", ++done, total);
+                                raw.row(path + (standby ? "+standby" : ""), rtt.toNanos() / 1000, size, run, r[0], r[1]);
+                                progress.count("path " + path + " " + link + ": migrations", ++done, total);
                             }
                         }
                         out.writeInt(-1); // the server closes
@@ -123,8 +129,9 @@ public final class MigrationBench {
                                 pool.controlConnections(), params.warmup() + params.runs() * params.sizes().size());
                     }
                     for (int k = 0; k < params.sizes().size(); k++) {
-                        cells.add(new Cell(rtt, params.sizes().get(k), Stats.of(protocol[k]), Stats.of(call[k])));
+                        cells.add(new Cell(rtt, standby, params.sizes().get(k), Stats.of(protocol[k]), Stats.of(call[k])));
                     }
+                }
                 }
             }
         }
@@ -164,14 +171,27 @@ public final class MigrationBench {
         return new Stats(Arrays.stream(nanos).mapToDouble(v -> v / 1000.0).toArray());
     }
 
-    /** One request/answer, then one migration: {protocol us, call us}. */
-    private static long[] migrateOnce(MtcpSocket s, DataOutputStream out, InputStream in, int size)
-            throws IOException {
+    /**
+     * One request/answer, then one migration: {protocol us, call us}. With {@code standby},
+     * waits first (unmeasured) until the client has its standby link to the other server open:
+     * it is renewed after each migration, and a migration before that would measure a cold one.
+     */
+    private static long[] migrateOnce(MtcpSocket s, DataOutputStream out, InputStream in, int size,
+            boolean standby) throws IOException {
         out.writeInt(size);
         out.flush();
         int b = in.read();
         if (b != 'k') {
             throw new IOException("unexpected answer " + b + " from " + s.currentServer());
+        }
+        if (standby) {
+            long deadline = System.nanoTime() + 5_000_000_000L;
+            while (s.standbyServer().isEmpty()) {
+                if (System.nanoTime() > deadline) {
+                    throw new IOException("no standby link open within 5 s");
+                }
+                java.util.concurrent.locks.LockSupport.parkNanos(20_000); // polling a server counter
+            }
         }
         long t0 = System.nanoTime();
         MigrationEvent e = s.migrate();
@@ -219,7 +239,8 @@ public final class MigrationBench {
                         "median_us", "p90_us", "p99_us", "median_rtts", "lazy_transfer_us", "call_median_us"))) {
             for (Cell c : r.cells()) {
                 PathRef p = r.path(c.rtt());
-                csv.row(pathName(c.rtt()), c.rtt().toNanos() / 1000, p.pathRtt().median(), p.lowerBound().median(),
+                csv.row(pathName(c.rtt()) + (c.standby() ? "+standby" : ""), c.rtt().toNanos() / 1000,
+                        p.pathRtt().median(), p.lowerBound().median(),
                         c.size(), c.protocol().count(), c.protocol().median(), c.protocol().p90(), c.protocol().p99(),
                         c.protocol().median() / p.pathRtt().median(),
                         c.protocol().median() - p.lowerBound().median(), c.call().median());
@@ -232,10 +253,14 @@ public final class MigrationBench {
         int group = 0;
         for (Duration rtt : params.rtts()) {
             group++;
-            List<Cell> cs = r.cells().stream().filter(c -> c.rtt().equals(rtt)).toList();
+            List<Cell> cs = r.cells().stream().filter(c -> c.rtt().equals(rtt) && !c.standby()).toList();
             double[] x = cs.stream().mapToDouble(c -> c.size() / 1024.0).toArray();
             double[] y = cs.stream().mapToDouble(c -> c.protocol().median()).toArray();
             series.add(new Charts.Series("M-TCP migration, " + pathName(rtt) + " (median)", x, y, true, group));
+            double[] ys = r.cells().stream().filter(c -> c.rtt().equals(rtt) && c.standby())
+                    .mapToDouble(c -> c.protocol().median()).toArray();
+            series.add(new Charts.Series("with a standby link, " + pathName(rtt) + " (median)", x, ys, true, group,
+                    Charts.Style.DASHED));
             double[] p90 = cs.stream().mapToDouble(c -> c.protocol().p90()).toArray();
             series.add(new Charts.Series("p90, " + pathName(rtt), x, p90, false, group, Charts.Style.DASHED));
             double lb = r.path(rtt).lowerBound().median();
@@ -253,16 +278,16 @@ public final class MigrationBench {
 
     /** The short table for stdout. */
     public Table table(Result r) {
-        Table t = new Table("path", "snapshot", "median us", "p90 us", "p99 us", "median RTTs", "lazy part us");
+        Table t = new Table("path", "link", "snapshot", "median us", "p90 us", "p99 us", "median RTTs", "lazy part us");
         for (Cell c : r.cells()) {
             PathRef p = r.path(c.rtt());
-            t.row(pathName(c.rtt()), ValueSyntax.formatByteSize(c.size()), f0(c.protocol().median()), f0(c.protocol().p90()),
+            t.row(pathName(c.rtt()), c.standby() ? "standby" : "cold", ValueSyntax.formatByteSize(c.size()), f0(c.protocol().median()), f0(c.protocol().p90()),
                     f0(c.protocol().p99()), String.format(Locale.ROOT, "%.1f", c.protocol().median() / p.pathRtt().median()),
                     f0(c.protocol().median() - p.lowerBound().median()));
         }
         for (PathRef p : r.paths()) {
-            t.row(pathName(p.rtt()), "RTT", f0(p.pathRtt().median()), f0(p.pathRtt().p90()), f0(p.pathRtt().p99()), "1.0", "");
-            t.row(pathName(p.rtt()), "conn+1RTT", f0(p.lowerBound().median()), f0(p.lowerBound().p90()),
+            t.row(pathName(p.rtt()), "", "RTT", f0(p.pathRtt().median()), f0(p.pathRtt().p90()), f0(p.pathRtt().p99()), "1.0", "");
+            t.row(pathName(p.rtt()), "", "conn+1RTT", f0(p.lowerBound().median()), f0(p.lowerBound().p90()),
                     f0(p.lowerBound().p99()),
                     String.format(Locale.ROOT, "%.1f", p.lowerBound().median() / p.pathRtt().median()), "");
         }

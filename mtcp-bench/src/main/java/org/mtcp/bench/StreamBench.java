@@ -38,7 +38,15 @@ import org.mtcp.core.policy.Policies;
 public final class StreamBench {
 
     public record Params(long total, int chunk, Duration interval, long degradeAfter, Duration step, Duration max,
-            List<Integer> snapshotSizes, String policy, Duration cooldown, Duration rtt, int runs, Path out) {}
+            List<Integer> snapshotSizes, String policy, Duration cooldown, Duration rtt, int runs, Path out,
+            boolean standby) {
+
+        /** Without a standby link. */
+        public Params(long total, int chunk, Duration interval, long degradeAfter, Duration step, Duration max,
+                List<Integer> snapshotSizes, String policy, Duration cooldown, Duration rtt, int runs, Path out) {
+            this(total, chunk, interval, degradeAfter, step, max, snapshotSizes, policy, cooldown, rtt, runs, out, false);
+        }
+    }
 
     /** One case: its completion times (ms) over the runs, and the trace of the median run. */
     public record Case(String name, double[] completionMs, List<double[]> trace, List<String[]> migrations,
@@ -184,7 +192,8 @@ public final class StreamBench {
             pool.serve(c -> serveMtcp(c, snapshotSize));
             ClientOptions options = ClientOptions.defaults()
                     .withPolicies(List.of(Policies.parse(p.policy())))
-                    .withMigrationCooldown(p.cooldown());
+                    .withMigrationCooldown(p.cooldown())
+                    .withStandby(p.standby());
             List<String[]> migrations = Collections.synchronizedList(new ArrayList<>());
             long t0 = System.nanoTime();
             try (MtcpSocket s = MtcpSocket.connect(pool.clientAddresses(), options)) {

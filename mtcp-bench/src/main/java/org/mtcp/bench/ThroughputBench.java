@@ -19,11 +19,10 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 import org.mtcp.core.ClientOptions;
+import org.mtcp.core.FrameCounts;
 import org.mtcp.core.MtcpServerConnection;
 import org.mtcp.core.MtcpSocket;
 import org.mtcp.core.ServerOptions;
-import org.mtcp.core.internal.stream.FrameCounters;
-import org.mtcp.core.internal.wire.FrameType;
 
 /**
  * Bulk transfer, server to client on loopback, over M-TCP and over a plain TCP socket in the same
@@ -77,8 +76,9 @@ public final class ThroughputBench {
         }
 
         private static long[] snapshot() {
-            return new long[] {FrameCounters.SERVER.sentCount(FrameType.DATA), FrameCounters.CLIENT.sentCount(FrameType.ACK),
-                    FrameCounters.CLIENT.sentCount(FrameType.DATA), FrameCounters.SERVER.sentCount(FrameType.ACK)};
+            FrameCounts client = FrameCounts.clientEnds();
+            FrameCounts server = FrameCounts.serverEnds();
+            return new long[] {server.dataSent(), client.ackSent(), client.dataSent(), server.ackSent()};
         }
 
         Frames perMb(double mb) {

@@ -94,6 +94,12 @@ public final class ProxyCommand implements Callable<Integer> {
             description = "The count of policy migrations without progress starts afresh this long after its first.")
     Duration policyWindow;
 
+    @Option(names = "--standby",
+            description = "Each connection keeps an idle, authenticated standby link to the server it would migrate "
+                    + "to next, so that a migration costs no TCP handshake (one more TCP connection per connection; "
+                    + "docs/protocol.md, \"Standby link\").")
+    boolean standby;
+
     @Override
     public Integer call() throws Exception {
         if (bufferSize < 1 || bufferSize > 16 << 20) {
@@ -111,7 +117,8 @@ public final class ProxyCommand implements Callable<Integer> {
                     "--policy-backoff-max must not be negative and --policy-window must be positive");
         }
         ClientOptions options = ClientOptions.defaults().withPolicies(policies)
-                .withMigrationLimits(new MigrationLimits(policyMigrations, policyBackoffMax, policyWindow));
+                .withMigrationLimits(new MigrationLimits(policyMigrations, policyBackoffMax, policyWindow))
+                .withStandby(standby);
         if (avoidUnavailable.isNegative()) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--avoid-unavailable must not be negative");
         }

@@ -30,6 +30,10 @@ import org.mtcp.core.policy.MigrationPolicy;
  *     each keepalive up to this (30 s by default); data or a pending request returns it to
  *     {@code keepaliveInterval} at once. Sent to the server in HELLO (its silence bound for an
  *     idle client). Equal to {@code keepaliveInterval}: no back-off
+ * @param standby keep one authenticated, idle link open to the server the next migration would
+ *     go to (renewed when the holder or the pool changes, kept alive at the idle keepalive
+ *     interval), so that a migration costs no TCP handshake: off by default (docs/protocol.md,
+ *     "Standby link"). It costs each connection one more TCP connection and a virtual thread.
  */
 public record ClientOptions(
         List<Supplier<MigrationPolicy>> policies,
@@ -42,7 +46,8 @@ public record ClientOptions(
         boolean failover,
         Duration migrationCooldown,
         MigrationLimits migrationLimits,
-        Duration maxIdleKeepaliveInterval) {
+        Duration maxIdleKeepaliveInterval,
+        boolean standby) {
 
     public ClientOptions {
         policies = List.copyOf(policies);
@@ -64,6 +69,14 @@ public record ClientOptions(
 
     /** The idle keepalive ceiling when none is given. */
     public static final Duration DEFAULT_MAX_IDLE_KEEPALIVE = Duration.ofSeconds(30);
+
+    /** The eleven-component form of before the standby link: none. */
+    public ClientOptions(List<Supplier<MigrationPolicy>> policies, Duration connectTimeout, Duration keepaliveInterval,
+            int maxUnacknowledgedBytes, int maxFrameSize, int receiveBufferSize, int missedKeepalives, boolean failover,
+            Duration migrationCooldown, MigrationLimits migrationLimits, Duration maxIdleKeepaliveInterval) {
+        this(policies, connectTimeout, keepaliveInterval, maxUnacknowledgedBytes, maxFrameSize, receiveBufferSize,
+                missedKeepalives, failover, migrationCooldown, migrationLimits, maxIdleKeepaliveInterval, false);
+    }
 
     /** The ten-component form of before the idle back-off; the ceiling is 30 s (at least the interval). */
     public ClientOptions(List<Supplier<MigrationPolicy>> policies, Duration connectTimeout, Duration keepaliveInterval,
@@ -107,64 +120,71 @@ public record ClientOptions(
     public ClientOptions withPolicies(List<Supplier<MigrationPolicy>> policies) {
         return new ClientOptions(List.copyOf(policies), connectTimeout, keepaliveInterval,
                 maxUnacknowledgedBytes, maxFrameSize, receiveBufferSize, missedKeepalives, failover,
-                migrationCooldown, migrationLimits, maxIdleKeepaliveInterval);
+                migrationCooldown, migrationLimits, maxIdleKeepaliveInterval, standby);
     }
 
     public ClientOptions withConnectTimeout(Duration v) {
         return new ClientOptions(policies, v, keepaliveInterval, maxUnacknowledgedBytes, maxFrameSize,
-                receiveBufferSize, missedKeepalives, failover, migrationCooldown, migrationLimits, maxIdleKeepaliveInterval);
+                receiveBufferSize, missedKeepalives, failover, migrationCooldown, migrationLimits, maxIdleKeepaliveInterval, standby);
     }
 
     /** The base keepalive interval; the idle ceiling stays, raised to {@code v} if below it. */
     public ClientOptions withKeepaliveInterval(Duration v) {
         return new ClientOptions(policies, connectTimeout, v, maxUnacknowledgedBytes, maxFrameSize,
                 receiveBufferSize, missedKeepalives, failover, migrationCooldown, migrationLimits,
-                v != null && maxIdleKeepaliveInterval.compareTo(v) < 0 ? v : maxIdleKeepaliveInterval);
+                v != null && maxIdleKeepaliveInterval.compareTo(v) < 0 ? v : maxIdleKeepaliveInterval, standby);
     }
 
     public ClientOptions withMaxUnacknowledgedBytes(int v) {
         return new ClientOptions(policies, connectTimeout, keepaliveInterval, v, maxFrameSize,
-                receiveBufferSize, missedKeepalives, failover, migrationCooldown, migrationLimits, maxIdleKeepaliveInterval);
+                receiveBufferSize, missedKeepalives, failover, migrationCooldown, migrationLimits, maxIdleKeepaliveInterval, standby);
     }
 
     public ClientOptions withMaxFrameSize(int v) {
         return new ClientOptions(policies, connectTimeout, keepaliveInterval, maxUnacknowledgedBytes, v,
-                receiveBufferSize, missedKeepalives, failover, migrationCooldown, migrationLimits, maxIdleKeepaliveInterval);
+                receiveBufferSize, missedKeepalives, failover, migrationCooldown, migrationLimits, maxIdleKeepaliveInterval, standby);
     }
 
     public ClientOptions withReceiveBufferSize(int v) {
         return new ClientOptions(policies, connectTimeout, keepaliveInterval, maxUnacknowledgedBytes,
-                maxFrameSize, v, missedKeepalives, failover, migrationCooldown, migrationLimits, maxIdleKeepaliveInterval);
+                maxFrameSize, v, missedKeepalives, failover, migrationCooldown, migrationLimits, maxIdleKeepaliveInterval, standby);
     }
 
     public ClientOptions withMissedKeepalives(int v) {
         return new ClientOptions(policies, connectTimeout, keepaliveInterval, maxUnacknowledgedBytes,
-                maxFrameSize, receiveBufferSize, v, failover, migrationCooldown, migrationLimits, maxIdleKeepaliveInterval);
+                maxFrameSize, receiveBufferSize, v, failover, migrationCooldown, migrationLimits, maxIdleKeepaliveInterval, standby);
     }
 
     public ClientOptions withFailover(boolean v) {
         return new ClientOptions(policies, connectTimeout, keepaliveInterval, maxUnacknowledgedBytes,
-                maxFrameSize, receiveBufferSize, missedKeepalives, v, migrationCooldown, migrationLimits, maxIdleKeepaliveInterval);
+                maxFrameSize, receiveBufferSize, missedKeepalives, v, migrationCooldown, migrationLimits, maxIdleKeepaliveInterval, standby);
     }
 
     public ClientOptions withMigrationCooldown(Duration v) {
         return new ClientOptions(policies, connectTimeout, keepaliveInterval, maxUnacknowledgedBytes,
-                maxFrameSize, receiveBufferSize, missedKeepalives, failover, v, migrationLimits, maxIdleKeepaliveInterval);
+                maxFrameSize, receiveBufferSize, missedKeepalives, failover, v, migrationLimits, maxIdleKeepaliveInterval, standby);
     }
 
     public ClientOptions withMigrationLimits(MigrationLimits v) {
         return new ClientOptions(policies, connectTimeout, keepaliveInterval, maxUnacknowledgedBytes,
-                maxFrameSize, receiveBufferSize, missedKeepalives, failover, migrationCooldown, v, maxIdleKeepaliveInterval);
+                maxFrameSize, receiveBufferSize, missedKeepalives, failover, migrationCooldown, v, maxIdleKeepaliveInterval, standby);
     }
 
     /** Keepalive interval and idle ceiling together (the ceiling is at least the interval). */
     public ClientOptions withKeepaliveInterval(Duration v, Duration maxIdle) {
         return new ClientOptions(policies, connectTimeout, v, maxUnacknowledgedBytes, maxFrameSize,
-                receiveBufferSize, missedKeepalives, failover, migrationCooldown, migrationLimits, maxIdle);
+                receiveBufferSize, missedKeepalives, failover, migrationCooldown, migrationLimits, maxIdle, standby);
     }
 
     public ClientOptions withMaxIdleKeepaliveInterval(Duration v) {
         return new ClientOptions(policies, connectTimeout, keepaliveInterval, maxUnacknowledgedBytes, maxFrameSize,
-                receiveBufferSize, missedKeepalives, failover, migrationCooldown, migrationLimits, v);
+                receiveBufferSize, missedKeepalives, failover, migrationCooldown, migrationLimits, v, standby);
+    }
+
+    /** Whether to keep a standby link to the next migration target (see {@link #standby()}). */
+    public ClientOptions withStandby(boolean v) {
+        return new ClientOptions(policies, connectTimeout, keepaliveInterval, maxUnacknowledgedBytes, maxFrameSize,
+                receiveBufferSize, missedKeepalives, failover, migrationCooldown, migrationLimits,
+                maxIdleKeepaliveInterval, v);
     }
 }

@@ -136,9 +136,4 @@ public final class MtcpServer implements Closeable {
     public boolean isClosed() {
         return engine.isClosed();
     }
-
-    /** The engine, for the test kit and diagnostics (not a stable API). */
-    public ServerEngine engine() {
-        return engine;
-    }
 }

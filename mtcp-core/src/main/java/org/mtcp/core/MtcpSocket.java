@@ -103,6 +103,15 @@ public final class MtcpSocket implements Closeable {
         return connection.currentServer();
     }
 
+    /**
+     * The server this connection keeps a standby link open to now ({@link
+     * ClientOptions#withStandby}): a migration there costs no TCP handshake. Empty without the
+     * option, or while the link is being (re)opened.
+     */
+    public java.util.Optional<String> standbyServer() {
+        return java.util.Optional.ofNullable(connection.standbyServer());
+    }
+
     /** Names of every server that held the connection, in order of first use. */
     public Set<String> serversUsed() {
         return connection.serversUsed();
@@ -144,8 +153,13 @@ public final class MtcpSocket implements Closeable {
         connection.close();
     }
 
-    /** The implementation, for the test kit and diagnostics (not a stable API). */
-    public ClientConnection connection() {
+    /** True once the connection is over: closed and delivered, closed by the server, or failed. */
+    public boolean isFinished() {
+        return connection.isFinished();
+    }
+
+    /** The implementation, for tests in this package that look inside (not API). */
+    ClientConnection connection() {
         return connection;
     }
 }

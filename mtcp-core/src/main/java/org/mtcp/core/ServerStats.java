@@ -8,6 +8,14 @@ package org.mtcp.core;
  * @param migratedOut connections handed to another server
  * @param rejected handshakes refused (bad certificate, unknown connection, garbage, limits)
  * @param open connections currently held
+ * @param standbyLinks clients' standby links open here now (idle, authenticated; docs/protocol.md)
+ * @param migratedInOnStandby takeovers whose HELLO came on a standby link (no TCP handshake)
  */
-public record ServerStats(long accepted, long migratedIn, long migratedOut, long rejected, int open) {
+public record ServerStats(long accepted, long migratedIn, long migratedOut, long rejected, int open,
+        int standbyLinks, long migratedInOnStandby) {
+
+    /** The five counters of before the standby link. */
+    public ServerStats(long accepted, long migratedIn, long migratedOut, long rejected, int open) {
+        this(accepted, migratedIn, migratedOut, rejected, open, 0, 0);
+    }
 }

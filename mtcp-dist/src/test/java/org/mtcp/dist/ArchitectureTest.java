@@ -104,6 +104,9 @@ class ArchitectureTest {
             assertThat(order.indexOf(d.module())).as("%s -> %s: above it in the README's table", module, d.module())
                     .isLessThan(order.indexOf(module));
             assertThat(d.module()).as("main code of %s on a test kit", module).isNotEqualTo("pg-testkit");
+            if (d.module().equals("mtcp-testkit")) {
+                assertThat(module).as("main code on the in-process test kit").isEqualTo("mtcp-bench");
+            }
             if (d.module().equals("mtcp-cli")) {
                 assertThat(module).as("main code on the command-line tools").isEqualTo("mtcp-dist");
             }

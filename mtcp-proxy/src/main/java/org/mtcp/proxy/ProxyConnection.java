@@ -10,7 +10,6 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.mtcp.core.MigrationEvent;
 import org.mtcp.core.MtcpSocket;
 import org.mtcp.core.UnavailableServers;
-import org.mtcp.core.internal.ReadBuffer;
 import org.mtcp.core.policy.ResponseSignal;
 import org.mtcp.http.ResponseStreamFraming;
 

@@ -21,8 +21,8 @@ import org.mtcp.core.ClientOptions;
 import org.mtcp.core.MigrationEvent;
 import org.mtcp.core.MtcpServerConnection;
 import org.mtcp.core.MtcpSocket;
-import org.mtcp.core.local.LoopbackPool;
-import org.mtcp.core.local.TcpProxy;
+import org.mtcp.testkit.LoopbackPool;
+import org.mtcp.testkit.TcpProxy;
 
 /**
  * A proxy in front of two servers, one of them draining: after the first new connection is

@@ -22,9 +22,9 @@ import org.mtcp.core.ClientOptions;
 import org.mtcp.core.MigrationEvent;
 import org.mtcp.core.MtcpServerConnection;
 import org.mtcp.core.UnavailableServers;
-import org.mtcp.core.local.LoopbackPool;
-import org.mtcp.core.local.TcpProxy;
 import org.mtcp.core.policy.Policies;
+import org.mtcp.testkit.LoopbackPool;
+import org.mtcp.testkit.TcpProxy;
 
 /**
  * Issue 11 through the policy proxy with real servers: a slow client (slowloris heads, a slow
@@ -133,7 +133,8 @@ class ProxyStormsTest {
                     s.close();
                 }
                 assertThat(run.migrations()).as("migrations for slow clients").isEmpty();
-                assertThat(run.log().toString(StandardCharsets.UTF_8)).doesNotContain("migration");
+                // no migration event; a close line (migrations=0) may already be there
+                assertThat(run.log().toString(StandardCharsets.UTF_8)).doesNotContainPattern(" migration(-failed)? #");
             }
         }
     }

@@ -19,7 +19,7 @@ import org.mtcp.core.MtcpSocket;
 import org.mtcp.frontend.testing.FrontendPool;
 import org.mtcp.frontend.testing.HttpExchange;
 import org.mtcp.frontend.testing.TestOps;
-import org.mtcp.core.local.TcpProxy;
+import org.mtcp.testkit.TcpProxy;
 import org.mtcp.testkit.pg.LivePostgres;
 import org.mtcp.testkit.pg.TestDatabase;
 

@@ -20,7 +20,9 @@ import picocli.CommandLine.Option;
                     + "Also measured on each path: the RTT (plain TCP ping-pong) and the lower bound of a migration, "
                     + "a TCP handshake plus one round trip; the rest is the lazy state transfer.",
             "Paths: --rtt 0 is plain loopback; --rtt 1ms puts delay proxies (0.5 ms each way) on the client paths "
-                    + "and on the control paths.",
+                    + "and on the control paths; a new connection through them pays the TCP handshake's round trip.",
+            "Each path is measured twice: cold (TCP connect, HELLO/WELCOME) and with a standby link (rows "
+                    + "'PATH+standby' in the CSVs: the client keeps an idle link to the next server, no TCP handshake).",
             "Writes migration.csv (every run), migration-summary.csv and migration.png under --out."})
 final class MigrationCommand implements Callable<Integer> {
 

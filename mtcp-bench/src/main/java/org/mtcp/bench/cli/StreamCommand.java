@@ -67,6 +67,10 @@ final class StreamCommand implements Callable<Integer> {
             description = "Runs per case; the median is reported, its trace plotted (default: ${DEFAULT-VALUE}).")
     int runs;
 
+    @Option(names = "--standby",
+            description = "The M-TCP client keeps a standby link to the next server (no TCP handshake per migration).")
+    boolean standby;
+
     @Mixin
     OutputOption output;
 
@@ -77,7 +81,7 @@ final class StreamCommand implements Callable<Integer> {
         }
         Progress progress = new Progress(System.err, "bench stream");
         StreamBench.Result r = new StreamBench(new StreamBench.Params(total, chunk, interval, degradeAfter, step, max,
-                snapshotSizes, policy, cooldown, rtt, runs, output.out), progress).run();
+                snapshotSizes, policy, cooldown, rtt, runs, output.out, standby), progress).run();
         progress.say("done; CSV and PNG in %s", output.out.toAbsolutePath());
         StreamBench.table(r).print(System.out);
         return 0;

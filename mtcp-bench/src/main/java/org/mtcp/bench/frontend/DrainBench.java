@@ -267,7 +267,7 @@ public final class DrainBench {
     /** Lets the peers see the clients' CLOSE before they stop (else each client logs a failed connection). */
     private static void awaitPeersIdle(BenchPool pool) throws InterruptedException {
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (pool.fixture().servers().stream().anyMatch(s -> !s.engine().isClosed() && s.stats().open() > 0)
+        while (pool.fixture().servers().stream().anyMatch(s -> !s.isClosed() && s.stats().open() > 0)
                 && System.nanoTime() < deadline) {
             Thread.sleep(20); // polling the servers for a condition
         }

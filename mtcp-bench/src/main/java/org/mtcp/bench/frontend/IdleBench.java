@@ -276,7 +276,7 @@ public final class IdleBench {
         }
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         for (Closeable c : held) {
-            while (c instanceof MtcpSocket m && !m.connection().isFinished() && System.nanoTime() < deadline) {
+            while (c instanceof MtcpSocket m && !m.isFinished() && System.nanoTime() < deadline) {
                 Thread.sleep(10); // polling a background close; bounded by the deadline
             }
         }

@@ -12,8 +12,8 @@ import org.mtcp.core.MtcpServer;
 import org.mtcp.core.PoolConfig;
 import org.mtcp.core.PoolMember;
 import org.mtcp.core.ServerOptions;
-import org.mtcp.core.local.LoopbackPool;
 import org.mtcp.proxy.EventLog;
+import org.mtcp.testkit.LoopbackPool;
 
 /**
  * In-process file servers s1..sN on loopback: mtcp-core's {@link LoopbackPool} (servers bound on

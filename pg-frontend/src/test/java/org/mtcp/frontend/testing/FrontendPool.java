@@ -13,7 +13,7 @@ import org.mtcp.frontend.FrontendConfig;
 import org.mtcp.frontend.FrontendServer;
 import org.mtcp.frontend.engine.Hooks;
 import org.mtcp.frontend.ops.Operations;
-import org.mtcp.core.local.LoopbackPool;
+import org.mtcp.testkit.LoopbackPool;
 
 /**
  * N front-ends in this JVM on real sockets: an M-TCP pool on free loopback ports (mtcp-core's

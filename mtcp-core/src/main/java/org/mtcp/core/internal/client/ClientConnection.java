@@ -4,22 +4,15 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketException;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.Deque;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 import java.util.function.Supplier;
 import org.mtcp.core.ClientOptions;
 import org.mtcp.core.UnavailableServers;
@@ -32,12 +25,12 @@ import org.mtcp.core.internal.Threads;
 import org.mtcp.core.internal.stream.FrameCounters;
 import org.mtcp.core.internal.stream.Lifecycle;
 import org.mtcp.core.internal.stream.ReliableStream;
+import org.mtcp.core.internal.stream.SendBatch;
 import org.mtcp.core.internal.stream.SendCursor;
 import org.mtcp.core.internal.wire.Frame;
 import org.mtcp.core.internal.wire.ProtocolException;
 import org.mtcp.core.internal.wire.ResetCode;
 import org.mtcp.core.internal.wire.Wire;
-import org.mtcp.core.internal.stream.SendBatch;
 import org.mtcp.core.policy.HolderFailurePolicy;
 import org.mtcp.core.policy.MigrationPolicy;
 import org.slf4j.Logger;
@@ -55,9 +48,11 @@ import org.slf4j.LoggerFactory;
  * ClientPhase}.
  *
  * <h2>Migration</h2>
- * The migrating thread (the caller of {@code migrate()}, or the supervisor for policies,
- * server requests and failover) opens the new TCP connection and does HELLO/WELCOME while the
- * old link keeps working in both directions (overlap). On WELCOME it switches, under the lock:
+ * Decided and run by the {@link MigrationSupervisor} (policies, server requests, failover; its
+ * phase is guarded by this connection's lock). The migrating thread (the caller of {@code
+ * migrate()}, or the supervisor thread) does HELLO/WELCOME ({@link #handshake}: on a new TCP
+ * connection, or on the {@link StandbyLink}) while the old link keeps working in both directions
+ * (overlap). On WELCOME it switches, under the lock:
  * the new link's sender restarts at the holder's {@code received}, the old link is retired, and
  * bytes below {@code received} are freed (they are in the state the new holder fetched).
  *
@@ -71,27 +66,13 @@ public final class ClientConnection extends ReliableStream {
 
     private static final Logger LOG = LoggerFactory.getLogger(ClientConnection.class);
 
-    /** Attempts per server and migration: once, and once more if another server points at it. */
-    private static final int MAX_ATTEMPTS_PER_SERVER = 2;
-
-    /** Pause before asking again a server that is busy taking this connection over. */
-    private static final long BUSY_RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
-
-    /**
-     * How long a busy server is asked again: a takeover in progress ends within the server's
-     * control timeout (3 s by default), one way or the other.
-     */
-    private static final long BUSY_PATIENCE_NANOS = TimeUnit.SECONDS.toNanos(10);
-
     private final ClientOptions options;
     private final List<MigrationPolicy> policies;
-    private final CopyOnWriteArrayList<MigrationListener> listeners = new CopyOnWriteArrayList<>();
-    private final java.util.concurrent.locks.ReentrantLock migrationLock = new java.util.concurrent.locks.ReentrantLock();
     private final long keepaliveNanos;
     /** PINGs and the silence bound (guarded by lock). */
     private final KeepaliveSchedule keepalive;
-    /** Servers found bad lately: shared with the client's other connections, or this connection's own. */
-    private final UnavailableServers quarantine;
+    /** Decides and runs migrations; its phase is guarded by the stream's lock ({@code guard}). */
+    private final MigrationSupervisor supervisor;
 
     // Guarded by the stream's lock (guard).
     private final ConnectionId id;
@@ -106,18 +87,6 @@ public final class ClientConnection extends ReliableStream {
     /** Why the connection failed (set with {@link ClientPhase#FAILED}). */
     private IOException failure;
     private ClientLink current;
-    private String holderFailure;
-    /** The policies were told of {@link #holderFailure} (by the supervisor, before deciding). */
-    private boolean failureAnnounced;
-    /** True while a migration attempt is under way: the old holder ends its link when it freezes. */
-    private boolean migrating;
-    /** A failure of the current link seen during a migration, acted on only if the migration fails. */
-    private String deferredFailure;
-    private ClientLink deferredFailureLink;
-    private String serverRequestTarget;
-    private String serverRequestReason;
-    /** Whether a policy migration may happen now (bounds, back-off). */
-    private final PolicyMigrationGovernor governor;
     private long srttNanos = -1;
     private long lingerDeadline;
     /** An observer reports where responses end ({@link org.mtcp.core.policy.ResponseSignal#FRAMED}). */
@@ -127,8 +96,6 @@ public final class ClientConnection extends ReliableStream {
         super(FrameCounters.CLIENT, "holder", options.maxUnacknowledgedBytes(), 0, new byte[0],
                 h.welcome().windowEnd(), 0, new byte[0], options.receiveBufferSize(), true);
         this.options = options;
-        this.quarantine = quarantine;
-        this.governor = new PolicyMigrationGovernor(options.migrationCooldown(), options.migrationLimits());
         this.keepaliveNanos = options.keepaliveInterval().toNanos();
         List<MigrationPolicy> ps = new ArrayList<>();
         for (Supplier<MigrationPolicy> s : options.policies()) {
@@ -150,6 +117,7 @@ public final class ClientConnection extends ReliableStream {
         outbound.peer(w.maxFrameSize(), w.windowEnd(), false);
         replacePeers(w.peers());
         used.add(holder);
+        this.supervisor = new MigrationSupervisor(this, options, guard, changed, policies, quarantine);
     }
 
     /** Connects to the first address of {@code pool} that answers WELCOME. */
@@ -202,7 +170,7 @@ public final class ClientConnection extends ReliableStream {
      * ({@code busy}, {@code limit-exceeded}, a stale certificate) say nothing about the server
      * going away and mark nothing.
      */
-    private static void markFailedAttempt(UnavailableServers quarantine, InetSocketAddress address, IOException e) {
+    static void markFailedAttempt(UnavailableServers quarantine, InetSocketAddress address, IOException e) {
         if (e instanceof RefusedException r) {
             if (r.code == ResetCode.SHUTDOWN) {
                 quarantine.markUnavailable(address, UnavailableServers.Why.DRAINING);
@@ -218,7 +186,7 @@ public final class ClientConnection extends ReliableStream {
      * HELLO's keepalive field: the longest the client stays silent, i.e. its idle ceiling (the
      * server's silence bound for an idle client is this times its missed keepalives).
      */
-    private static int keepaliveMillis(ClientOptions o) {
+    static int keepaliveMillis(ClientOptions o) {
         return (int) Math.max(1, Math.min(Integer.MAX_VALUE, o.maxIdleKeepaliveInterval().toMillis()));
     }
 
@@ -234,7 +202,8 @@ public final class ClientConnection extends ReliableStream {
         for (MigrationPolicy p : policies) {
             p.onNewHolder(h.welcome().server(), now);
         }
-        Threads.start("mtcp-client-supervisor-" + id, this::supervise);
+        Threads.start("mtcp-client-supervisor-" + id, supervisor::run);
+        supervisor.startStandby();
         LOG.debug("connection {} opened with {}", id, holder);
     }
 
@@ -248,14 +217,16 @@ public final class ClientConnection extends ReliableStream {
     }
 
     /** Replaces the migration targets; an empty list (not carried) keeps the ones known. */
-    private void replacePeers(List<Frame.Peer> announced) {
+    private boolean replacePeers(List<Frame.Peer> announced) {
         if (announced.isEmpty()) {
-            return;
+            return false;
         }
+        Map<String, InetSocketAddress> before = new LinkedHashMap<>(peers);
         peers.clear();
         for (Frame.Peer p : announced) {
             peers.put(p.name(), InetSocketAddress.createUnresolved(p.host(), p.port()));
         }
+        return !before.equals(peers);
     }
 
     // ------------------------------------------------------------------ application API
@@ -266,6 +237,11 @@ public final class ClientConnection extends ReliableStream {
 
     public String currentServer() {
         return guard.call(() -> holder);
+    }
+
+    /** The server the standby link is open to now, or null (none, or the option is off). */
+    public String standbyServer() {
+        return supervisor.standbyServer();
     }
 
     public Set<String> serversUsed() {
@@ -295,7 +271,7 @@ public final class ClientConnection extends ReliableStream {
     }
 
     public void addMigrationListener(MigrationListener listener) {
-        listeners.add(Objects.requireNonNull(listener));
+        supervisor.addListener(listener);
     }
 
     public void shutdownOutput() throws IOException {
@@ -431,7 +407,7 @@ public final class ClientConnection extends ReliableStream {
             keepalive.heard();
             newBytes = acceptData(frameOffset, frameLength, pos, src, off, len, now);
             if (newBytes > 0) {
-                governor.progressed(); // the holder delivers: the policy migrations so far helped
+                supervisor.onProgress(); // the holder delivers: the policy migrations so far helped
                 keepalive.dataReceived();
                 if (!responsesFramed) {
                     keepalive.requestPending(false); // first-byte rule: the answer has begun
@@ -489,15 +465,16 @@ public final class ClientConnection extends ReliableStream {
                     signalEveryone();
                 }
                 case Frame.MigrateRequest m -> {
-                    serverRequestTarget = m.target();
-                    serverRequestReason = m.reason();
+                    supervisor.onServerRequest(m.target(), m.reason());
                     changed.signalAll();
                 }
                 case Frame.Cert c -> {
                     certificate = c.certificate();
                     // Version 2: the pool as the holder sees it now; members removed from it are
                     // no longer migration targets, new ones are.
-                    replacePeers(c.peers());
+                    if (replacePeers(c.peers())) {
+                        supervisor.onPeersChanged();
+                    }
                 }
                 default -> throw new ProtocolException("unexpected " + f.type() + " from the holder");
             }
@@ -526,7 +503,7 @@ public final class ClientConnection extends ReliableStream {
             }
         }
         if (migrate) {
-            wakeSupervisor();
+            supervisor.wake();
         }
     }
 
@@ -536,18 +513,10 @@ public final class ClientConnection extends ReliableStream {
     }
 
     private void linkFailedLocked(ClientLink link, String cause) {
-        if (link.retired || link != current || stopped() || holderFailure != null) {
+        if (link.retired || link != current || stopped()) {
             return;
         }
-        if (migrating) {
-            // Expected: the old holder ends the link when the new one fetches the state.
-            deferredFailure = cause;
-            deferredFailureLink = link;
-            return;
-        }
-        holderFailure = cause;
-        LOG.debug("connection {}: holder {} failed: {}", id, link.server, cause);
-        signalEveryone(); // the supervisor tells the policies, then decides; the sender stops
+        supervisor.onLinkFailed(link, cause);
     }
 
     /**
@@ -559,7 +528,7 @@ public final class ClientConnection extends ReliableStream {
         try {
             long idleSince = System.nanoTime();
             while (true) {
-                if (link.retired || link != current || stopped() || c.closeSent() || holderFailure != null) {
+                if (link.retired || link != current || stopped() || c.closeSent() || supervisor.holderFailed()) {
                     return false;
                 }
                 long now = System.nanoTime();
@@ -604,210 +573,15 @@ public final class ClientConnection extends ReliableStream {
         }
     }
 
-    // ------------------------------------------------------------------ migration
+    // ------------------------------------------------------------------ for the MigrationSupervisor
 
-    private void wakeSupervisor() {
-        guard.run(changed::signalAll);
+    /** Under lock: wakes everyone waiting on the connection (the holder failed, a link changed). */
+    void wakeAll() {
+        signalEveryone();
     }
 
-    /** What started a migration. */
-    private enum Cause {
-        /** The application ({@code migrate()}). */
-        EXPLICIT,
-        /** A migration policy: bounded, backed off, and marks the server it leaves. */
-        POLICY,
-        /** The holder asked (MIGRATE_REQUEST, e.g. draining). */
-        SERVER_REQUEST,
-        /** The holder failed. */
-        FAILOVER
-    }
-
-    /** A migration to decide on: where (null: the client picks), why, and what started it. */
-    private record Decision(String target, String reason, Cause cause, String failedCause) {
-        boolean failover() {
-            return cause == Cause.FAILOVER;
-        }
-    }
-
-    private void supervise() {
-        // Time-based policies (silence, response time, rate) are evaluated every 100 ms at most;
-        // the holder-failure policy reacts to events only, so without others a slow tick will do
-        // (it still bounds the close linger).
-        boolean timeBased = policies.stream().anyMatch(p -> !(p instanceof HolderFailurePolicy));
-        long tick = timeBased
-                ? Math.max(TimeUnit.MILLISECONDS.toNanos(5), Math.min(TimeUnit.MILLISECONDS.toNanos(100), keepaliveNanos / 4))
-                : Math.max(TimeUnit.MILLISECONDS.toNanos(5), Math.min(TimeUnit.SECONDS.toNanos(1), keepaliveNanos));
-        while (true) {
-            guard.lock();
-            try {
-                if (stopped()) {
-                    return;
-                }
-                if (holderFailure == null && serverRequestTarget == null) {
-                    long wait = supervisorWaitNanos(timeBased, tick);
-                    if (wait == Long.MAX_VALUE) {
-                        changed.await(); // nothing is timed now: an event (or a write) wakes it
-                    } else {
-                        changed.awaitNanos(wait);
-                    }
-                }
-                if (stopped()) {
-                    return;
-                }
-            } catch (InterruptedException e) {
-                return;
-            } finally {
-                guard.unlock();
-            }
-            Decision d = decide(System.nanoTime());
-            if (d == null) {
-                continue;
-            }
-            try {
-                MigrationEvent e = migrate(d.target, d.reason, d.cause);
-                if (e != null && d.failover() && !e.succeeded()) {
-                    fail(new IOException("holder " + e.from() + " failed (" + d.failedCause
-                            + ") and no server could take connection " + id + " over: " + e.error()));
-                }
-            } catch (IOException | RuntimeException e) {
-                if (d.failover()) {
-                    fail(new IOException("holder failed (" + d.failedCause + ") and migration failed: "
-                            + e.getMessage(), e));
-                } else {
-                    LOG.debug("connection {}: migration for {} failed: {}", id, d.reason, e.toString());
-                }
-            }
-        }
-    }
-
-    /**
-     * How long the supervisor may sleep (guarded by lock): time-based policies are evaluated every
-     * {@code tick} while the connection is active (data flowing, a request pending) or a policy
-     * watches idle silence; an idle connection is not ticked at all (no timer per idle
-     * connection); while closing, until the linger deadline.
-     */
-    private long supervisorWaitNanos(boolean timeBased, long tick) {
-        long wait = Long.MAX_VALUE;
-        if (timeBased && (keepalive.mode() == KeepaliveSchedule.Mode.ACTIVE || keepalive.isRequestPending()
-                || policies.stream().anyMatch(MigrationPolicy::needsKeepalivesWhileIdle))) {
-            wait = tick;
-        }
-        if (phase.is(ClientPhase.LINGERING)) {
-            wait = Math.min(wait, Math.max(TimeUnit.MILLISECONDS.toNanos(1), lingerDeadline - System.nanoTime()));
-        }
-        return wait;
-    }
-
-    private Decision decide(long now) {
-        String failed;
-        String request;
-        String requestReason;
-        boolean closing;
-        ClientLink abandoned = null;
-        guard.lock();
-        try {
-            closing = appClosed;
-            if (phase.is(ClientPhase.LINGERING) && now - lingerDeadline > 0) {
-                LOG.debug("connection {}: the holder did not acknowledge the end within {} ms; abandoned",
-                        id, options.connectTimeout().toMillis());
-                phase.moveTo(ClientPhase.DONE);
-                abandoned = current;
-                signalEveryone();
-            }
-            failed = holderFailure;
-            request = serverRequestTarget;
-            requestReason = serverRequestReason;
-            serverRequestTarget = null;
-        } finally {
-            guard.unlock();
-        }
-        if (abandoned != null) {
-            abandoned.close();
-            return null;
-        }
-        if (failed != null && announce()) {
-            for (MigrationPolicy p : policies) {
-                p.onHolderFailure(failed, now);
-            }
-        }
-        Optional<String> reason = Optional.empty();
-        for (MigrationPolicy p : policies) {
-            reason = p.evaluate(now);
-            if (reason.isPresent()) {
-                break;
-            }
-        }
-        if (failed != null) {
-            if (reason.isPresent()) {
-                return new Decision(null, reason.get(), Cause.FAILOVER, failed);
-            }
-            fail(new IOException("holder " + currentServer() + " failed: " + failed
-                    + (options.failover() ? "" : " (failover is off)")));
-            return null;
-        }
-        if (closing) {
-            return null; // while closing, only failover moves the connection
-        }
-        if (request != null) {
-            String why = "server-request" + (requestReason == null || requestReason.isEmpty() ? "" : ": " + requestReason);
-            return new Decision(request.isEmpty() ? null : request, why, Cause.SERVER_REQUEST, null);
-        }
-        if (reason.isPresent()) {
-            return policyDecision(reason.get(), now);
-        }
-        return null;
-    }
-
-    /**
-     * A policy asks to migrate: whether it may now (bounds and back-off, {@link
-     * PolicyMigrationGovernor}), and whether any server is worth it: after a policy migration that
-     * brought no progress, when every other server was found bad lately too, the connection stays.
-     */
-    private Decision policyDecision(String reason, long now) {
-        guard.lock();
-        try {
-            PolicyMigrationGovernor.State state = governor.state(now);
-            if (state != PolicyMigrationGovernor.State.READY) {
-                return null;
-            }
-            if (governor.count() > 0 && quarantine.allAvoided(otherServers())) {
-                LOG.debug("connection {}: {} but every other server was found bad lately: staying with {}",
-                        id, reason, holder);
-                return null;
-            }
-            governor.migrated(now);
-        } finally {
-            guard.unlock();
-        }
-        return new Decision(null, reason, Cause.POLICY, null);
-    }
-
-    /** The addresses of the servers other than the holder. Under lock. */
-    private List<InetSocketAddress> otherServers() {
-        List<InetSocketAddress> others = new ArrayList<>();
-        peers.forEach((name, address) -> {
-            if (!name.equals(holder)) {
-                others.add(address);
-            }
-        });
-        return others;
-    }
-
-    /** True the first time it is called for the current failure. */
-    private boolean announce() {
-        guard.lock();
-        try {
-            if (failureAnnounced) {
-                return false;
-            }
-            failureAnnounced = true;
-            return true;
-        } finally {
-            guard.unlock();
-        }
-    }
-
-    private void fail(IOException e) {
+    /** The connection failed for good: the application's next call throws {@code e}. */
+    void fail(IOException e) {
         ClientLink link;
         guard.lock();
         try {
@@ -816,8 +590,8 @@ public final class ClientConnection extends ReliableStream {
             }
             failure = e;
             phase.moveTo(ClientPhase.FAILED);
-            link = current;
             signalEveryone();
+            link = current;
         } finally {
             guard.unlock();
         }
@@ -827,203 +601,96 @@ public final class ClientConnection extends ReliableStream {
         }
     }
 
-    /**
-     * Moves the connection. {@code target} null lets the client pick: the next server after the
-     * current one in pool order; with {@code failover}, every other server, then the failed one
-     * (its link may have broken while it lives). Returns the event (also given to listeners);
-     * a failed migration leaves the connection where it was. With {@code failover}, returns null
-     * when another thread already recovered from the failure.
-     */
-    public MigrationEvent migrate(String target, String reason, boolean failover) throws IOException {
-        return migrate(target, reason, failover ? Cause.FAILOVER : Cause.EXPLICIT);
+    /** True once the connection is over (finished or failed): the supervisor stops. */
+    boolean isOver() {
+        return stopped();
     }
 
-    private MigrationEvent migrate(String target, String reason, Cause cause) throws IOException {
-        boolean failover = cause == Cause.FAILOVER;
-        migrationLock.lock();
-        try {
-            String from;
-            Deque<String> candidates = new ArrayDeque<>();
-            guard.lock();
-            try {
-                checkFailure();
-                if (appClosed && !failover) {
-                    throw new SocketException("socket is closed");
-                }
-                from = holder;
-                if (phase.is(ClientPhase.PEER_CLOSED)) {
-                    MigrationEvent e = new MigrationEvent(id, from, from, reason, 0, false, Instant.now(),
-                            "the server closed the connection: nothing to migrate");
-                    notifyListeners(e);
-                    return e;
-                }
-                if (failover && holderFailure == null) {
-                    return null;
-                }
-                if (target != null) {
-                    if (!peers.containsKey(target)) {
-                        throw new IllegalArgumentException("no server named '" + target + "' in the pool "
-                                + peers.keySet());
-                    }
-                    candidates.add(target);
-                } else {
-                    List<String> names = new ArrayList<>(peers.keySet());
-                    int at = names.indexOf(from);
-                    List<String> next = new ArrayList<>();
-                    for (int i = 1; i <= names.size(); i++) {
-                        String n = names.get(((at < 0 ? -1 : at) + i + names.size()) % names.size());
-                        if (!n.equals(from)) {
-                            next.add(n);
-                        }
-                    }
-                    if (cause == Cause.SERVER_REQUEST && next.size() > 1) {
-                        // A draining server asks all its clients at once: each starts at a peer of
-                        // its own (by connection id) so that they spread over the peers instead of
-                        // all taking the next one in pool order.
-                        Collections.rotate(next, -Math.floorMod(id.hashCode(), next.size()));
-                    }
-                    // the next in pool order among those not found bad lately, then the others
-                    candidates.addAll(quarantine.order(next, peers::get));
-                    if (failover) {
-                        InetSocketAddress failed = peers.get(from);
-                        if (failed != null) {
-                            quarantine.markUnavailable(failed, UnavailableServers.Why.FAILED);
-                        }
-                        candidates.add(from);
-                    }
-                }
-            } finally {
-                guard.unlock();
-            }
-            guard.lock();
-            try {
-                migrating = true;
-                deferredFailure = null;
-                deferredFailureLink = null;
-            } finally {
-                guard.unlock();
-            }
-            try {
-                MigrationEvent e = attemptAll(from, candidates, reason);
-                if (cause == Cause.POLICY && e.succeeded()) {
-                    InetSocketAddress left = addressOf(from);
-                    if (left != null) {
-                        quarantine.markUnavailable(left, UnavailableServers.Why.LEFT_BY_POLICY);
-                    }
-                }
-                return e;
-            } finally {
-                endMigrating();
-            }
-        } finally {
-            migrationLock.unlock();
-        }
+    /** Under lock: data flows or a request waits for its answer (time-based policies tick). */
+    boolean isActive() {
+        return keepalive.mode() == KeepaliveSchedule.Mode.ACTIVE || keepalive.isRequestPending();
     }
 
-    /** After a migration: a link failure seen meanwhile counts only if the link is still current. */
-    private void endMigrating() {
-        String cause;
-        guard.lock();
-        try {
-            migrating = false;
-            cause = deferredFailure;
-            ClientLink failedLink = deferredFailureLink;
-            deferredFailure = null;
-            deferredFailureLink = null;
-            if (cause == null || current != failedLink || current.retired || holderFailure != null
-                    || stopped()) {
-                return;
+    /** Under lock: nanoseconds left of the close linger, or -1 when not lingering. */
+    long lingerNanos() {
+        return phase.is(ClientPhase.LINGERING) ? Math.max(0, lingerDeadline - System.nanoTime()) : -1;
+    }
+
+    /** Ends a closed connection whose holder did not acknowledge the end within the linger. */
+    boolean abandonIfLingerExpired(long now) {
+        ClientLink abandoned = guard.call(() -> {
+            if (!phase.is(ClientPhase.LINGERING) || now - lingerDeadline <= 0) {
+                return null;
             }
-            holderFailure = cause;
+            LOG.debug("connection {}: the holder did not acknowledge the end within {} ms; abandoned",
+                    id, options.connectTimeout().toMillis());
+            phase.moveTo(ClientPhase.DONE);
             signalEveryone();
-        } finally {
-            guard.unlock();
+            return current;
+        });
+        if (abandoned == null) {
+            return false;
         }
+        abandoned.close();
+        return true;
     }
 
-    private MigrationEvent attemptAll(String from, Deque<String> candidates, String reason) throws IOException {
-        long start = System.nanoTime();
-        long busyDeadline = start + BUSY_PATIENCE_NANOS;
-        // The last answer of each server tried, for the failed event's error.
-        Map<String, String> errors = new LinkedHashMap<>();
-        Map<String, Integer> attempts = new HashMap<>();
-        if (candidates.isEmpty()) {
-            errors.put(from, "no other server in the pool");
-        }
-        while (!candidates.isEmpty()) {
-            String name = candidates.poll();
-            // A server is tried at most twice: once more when another one points at it.
-            if (attempts.merge(name, 1, Integer::sum) > MAX_ATTEMPTS_PER_SERVER) {
-                continue;
+    boolean isClosing() {
+        return guard.call(() -> appClosed);
+    }
+
+    boolean isServerClosed() {
+        return phase.is(ClientPhase.PEER_CLOSED);
+    }
+
+    /** Throws if the connection failed, or (unless failing over) if the application closed it. */
+    void checkMigratable(boolean failover) throws IOException {
+        guard.runChecked(() -> {
+            checkFailure();
+            if (appClosed && !failover) {
+                throw new SocketException("socket is closed");
             }
-            long t0 = System.nanoTime();
-            InetSocketAddress address = addressOf(name);
-            try {
-                Handshake h = attempt(name);
-                if (address != null) {
-                    quarantine.markAvailable(address);
-                }
-                long micros = TimeUnit.NANOSECONDS.toMicros(h.welcomeNanos() - t0);
-                switchTo(h);
-                MigrationEvent e = new MigrationEvent(id, from, name, reason, micros, true, Instant.now(), "");
-                LOG.debug("connection {} migrated {} -> {} in {} us ({})", id, from, name, micros, reason);
-                notifyListeners(e);
-                return e;
-            } catch (RefusedException r) {
-                errors.put(name, r.getMessage());
-                if (address != null) {
-                    markFailedAttempt(quarantine, address, r);
-                }
-                if (r.code == ResetCode.STALE_CERTIFICATE && !r.hint.isEmpty() && knows(r.hint)
-                        && attempts.getOrDefault(r.hint, 0) < MAX_ATTEMPTS_PER_SERVER) {
-                    // The connection went to r.hint but its WELCOME never reached us (or we gave
-                    // up waiting): that server readmits us with the same certificate.
-                    candidates.addFirst(r.hint);
-                } else if (r.code == ResetCode.BUSY && System.nanoTime() < busyDeadline) {
-                    // A takeover of this connection is under way there (maybe our own earlier
-                    // attempt): ask again shortly; it ends within the server's control timeout.
-                    attempts.merge(name, -1, Integer::sum);
-                    LockSupport.parkNanos(BUSY_RETRY_NANOS);
-                    candidates.addFirst(name);
-                }
-            } catch (IOException e) {
-                errors.put(name, e.getMessage() == null ? e.toString() : e.getMessage());
-                if (address != null && !(e instanceof ProtocolException)) {
-                    markFailedAttempt(quarantine, address, e);
-                }
-            }
-            guard.lock();
-            try {
-                checkFailure();
-            } finally {
-                guard.unlock();
-            }
-        }
-        StringBuilder error = new StringBuilder();
-        errors.forEach((name, message) -> error.append(error.isEmpty() ? "" : "; ").append(name).append(": ")
-                .append(message));
-        MigrationEvent e = new MigrationEvent(id, from, from, reason,
-                TimeUnit.NANOSECONDS.toMicros(System.nanoTime() - start), false, Instant.now(), error.toString());
-        LOG.debug("connection {}: migration from {} failed ({}): {}", id, from, reason, error);
-        notifyListeners(e);
-        return e;
+        });
+    }
+
+    void throwIfFailed() throws IOException {
+        guard.runChecked(this::checkFailure);
+    }
+
+    /** Under lock: {@code link} is still the live current link of a live connection. */
+    boolean isCurrentAndLive(ClientLink link) {
+        return link != null && current == link && !link.retired && !stopped();
+    }
+
+    /** The pool members known now, in pool order. */
+    Map<String, InetSocketAddress> peerAddresses() {
+        return guard.call(() -> new LinkedHashMap<>(peers));
     }
 
     /** The service address of pool member {@code name}, or null if it is not one (any more). */
-    private InetSocketAddress addressOf(String name) {
-        guard.lock();
-        try {
-            return peers.get(name);
-        } finally {
-            guard.unlock();
-        }
+    InetSocketAddress addressOf(String name) {
+        return guard.call(() -> peers.get(name));
     }
 
-    private boolean knows(String name) {
-        return addressOf(name) != null;
+    /** HELLO{standby} with the current certificate: opens a standby link (version 3). */
+    Frame.Hello standbyHello() {
+        return guard.call(() -> new Frame.Hello(Wire.STANDBY_VERSION, Frame.HelloKind.STANDBY, options.maxFrameSize(),
+                0, 0, keepaliveMillis(options), id, epoch, certificate));
     }
 
-    private Handshake attempt(String name) throws IOException {
+    // ------------------------------------------------------------------ migration handshake
+
+    /** See {@link org.mtcp.core.MtcpSocket#migrate(String)}; {@code failover}: the holder failed. */
+    public MigrationEvent migrate(String target, String reason, boolean failover) throws IOException {
+        return supervisor.migrate(target, reason,
+                failover ? MigrationSupervisor.Cause.FAILOVER : MigrationSupervisor.Cause.EXPLICIT);
+    }
+
+    /**
+     * HELLO{migrate} to {@code name} and its WELCOME: on {@code standby} when given (no TCP
+     * handshake), else on a new TCP connection.
+     */
+    Handshake handshake(String name, StandbyLink standby) throws IOException {
         InetSocketAddress address;
         Frame.Hello hello;
         guard.lock();
@@ -1037,7 +704,9 @@ public final class ClientConnection extends ReliableStream {
         if (address == null) {
             throw new IOException("unknown server");
         }
-        Handshake h = Handshake.perform(address, hello, options.connectTimeout().toNanos(), options.maxFrameSize());
+        Handshake h = standby != null
+                ? Handshake.onStandby(standby, hello, options.connectTimeout().toNanos())
+                : Handshake.perform(address, hello, options.connectTimeout().toNanos(), options.maxFrameSize());
         Frame.Welcome w = h.welcome();
         if (!w.id().equals(id) || w.epoch() != hello.epoch() + 1) {
             h.socket().close();
@@ -1047,7 +716,8 @@ public final class ClientConnection extends ReliableStream {
         return h;
     }
 
-    private void switchTo(Handshake h) throws IOException {
+    /** Moves the connection to the server that answered {@code h} (its new holder). */
+    void switchTo(Handshake h) throws IOException {
         Frame.Welcome w = h.welcome();
         // The new holder has every byte below received: its sender restarts there.
         ClientLink link = new ClientLink(this, h, new SendCursor(w.received()));
@@ -1077,8 +747,7 @@ public final class ClientConnection extends ReliableStream {
             }
             current = link;
             keepalive.restart(System.nanoTime());
-            holderFailure = null;
-            failureAnnounced = false;
+            supervisor.onHolderReplaced();
             srttNanos = -1;
             ackNow();
             signalEveryone();
@@ -1097,38 +766,21 @@ public final class ClientConnection extends ReliableStream {
 
     /** See {@link org.mtcp.core.MtcpSocket#signalResponse}. */
     public void signalResponse(org.mtcp.core.policy.ResponseSignal signal) {
-        guard.lock();
-        try {
+        guard.run(() -> {
             switch (signal) {
                 case FRAMED -> responsesFramed = true;
                 case REQUEST_SENT -> keepalive.requestPending(true);
                 case COMPLETE -> keepalive.requestPending(false);
                 case LOST -> responsesFramed = false;
             }
-        } finally {
-            guard.unlock();
-        }
+        });
         long now = System.nanoTime();
         if (signal == org.mtcp.core.policy.ResponseSignal.COMPLETE) {
-            guard.lock();
-            try {
-                governor.progressed(); // a response ended: the next request has its own budget
-            } finally {
-                guard.unlock();
-            }
+            // a response ended: the next request has its own budget
+            guard.run(supervisor::onProgress);
         }
         for (MigrationPolicy p : policies) {
             p.onResponseSignal(signal, now);
-        }
-    }
-
-    private void notifyListeners(MigrationEvent e) {
-        for (MigrationListener l : listeners) {
-            try {
-                l.onMigration(e);
-            } catch (RuntimeException ex) {
-                LOG.warn("migration listener failed", ex);
-            }
         }
     }
 

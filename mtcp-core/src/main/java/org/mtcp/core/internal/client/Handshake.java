@@ -14,10 +14,12 @@ import org.mtcp.core.internal.wire.FrameReader;
 import org.mtcp.core.internal.wire.ProtocolException;
 
 /**
- * The client side of one handshake: TCP connect, HELLO, wait for WELCOME (or RESET), all within
- * one deadline. The reader it returns keeps whatever arrived after WELCOME.
+ * The client side of one handshake: TCP connect, HELLO at once (no wait between the two: the
+ * HELLO leaves with the handshake's last ACK), wait for WELCOME (or RESET), all within one
+ * deadline; or, on a {@link StandbyLink}, HELLO and WELCOME only. The reader it returns keeps
+ * whatever arrived after WELCOME.
  */
-record Handshake(Socket socket, FrameReader<Frame> reader, Frame.Welcome welcome, long welcomeNanos) {
+record Handshake(Socket socket, FrameReader<Frame> reader, Frame.Welcome welcome, long welcomeNanos, boolean standby) {
 
     static Handshake perform(InetSocketAddress address, Frame.Hello hello, long timeoutNanos, int maxFrameSize)
             throws IOException {
@@ -30,34 +32,53 @@ record Handshake(Socket socket, FrameReader<Frame> reader, Frame.Welcome welcome
             if (a.isUnresolved()) {
                 throw new IOException("cannot resolve " + address.getHostString());
             }
+            byte[] helloBytes = FrameEncoder.encode(hello); // ready before the connect
             s.connect(a, remainingMillis(deadline));
             s.setSoTimeout(remainingMillis(deadline));
             OutputStream out = s.getOutputStream();
-            out.write(FrameEncoder.encode(hello));
-            out.flush();
+            out.write(helloBytes);
             FrameReader<Frame> reader = new FrameReader<>(s.getInputStream(), new FrameDecoder(maxFrameSize));
-            Frame f;
-            try {
-                f = reader.read();
-            } catch (SocketTimeoutException e) {
-                throw new SocketTimeoutException("no WELCOME within "
-                        + TimeUnit.NANOSECONDS.toMillis(timeoutNanos) + " ms");
-            }
-            long at = System.nanoTime();
-            if (f == null) {
-                throw new EOFException("the server closed the connection during the handshake");
-            }
-            if (f instanceof Frame.Reset r) {
-                throw new RefusedException(r.code(), r.message(), r.hint());
-            }
-            if (!(f instanceof Frame.Welcome w)) {
-                throw new ProtocolException("expected WELCOME, got " + f.type());
-            }
-            return new Handshake(s, reader, w, at);
+            return new Handshake(s, reader, awaitWelcome(reader, timeoutNanos), System.nanoTime(), false);
         } catch (IOException | RuntimeException e) {
             s.close();
             throw e;
         }
+    }
+
+    /**
+     * HELLO on an idle standby link (connected and authenticated earlier; no keepalive in flight),
+     * then WELCOME. The link is used up either way: on failure its socket is closed.
+     */
+    static Handshake onStandby(StandbyLink link, Frame.Hello hello, long timeoutNanos) throws IOException {
+        Socket s = link.socket;
+        try {
+            s.setSoTimeout((int) Math.max(1, Math.min(Integer.MAX_VALUE, TimeUnit.NANOSECONDS.toMillis(timeoutNanos))));
+            s.getOutputStream().write(FrameEncoder.encode(hello));
+            return new Handshake(s, link.reader, awaitWelcome(link.reader, timeoutNanos), System.nanoTime(), true);
+        } catch (IOException | RuntimeException e) {
+            s.close();
+            throw e;
+        }
+    }
+
+    private static Frame.Welcome awaitWelcome(FrameReader<Frame> reader, long timeoutNanos) throws IOException {
+        Frame f;
+        try {
+            f = reader.read();
+        } catch (SocketTimeoutException e) {
+            throw new SocketTimeoutException("no WELCOME within "
+                    + TimeUnit.NANOSECONDS.toMillis(timeoutNanos) + " ms");
+        }
+        if (f == null) {
+            throw new EOFException("the server closed the connection during the handshake");
+        }
+        if (f instanceof Frame.Reset r) {
+            throw new RefusedException(r.code(), r.message(), r.hint());
+        }
+        if (!(f instanceof Frame.Welcome w)) {
+            throw new ProtocolException("expected WELCOME, got " + f.type());
+        }
+        return w;
     }
 
     private static int remainingMillis(long deadline) throws SocketTimeoutException {

@@ -46,6 +46,8 @@ public final class ControlClient implements Closeable {
 
     private final Map<String, ConcurrentLinkedDeque<ControlChannel>> idle = new ConcurrentHashMap<>();
     private final Map<String, Semaphore> slots = new ConcurrentHashMap<>();
+    /** Members a channel is being opened to ahead of a fetch ({@link #warm}). */
+    private final java.util.Set<String> warming = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
 
     public ControlClient(byte[] controlKey, String localName, int timeoutMillis, int maxFrameLength) {
@@ -94,6 +96,27 @@ public final class ControlClient implements Closeable {
             throw unreachable(holder, e);
         }
         return exchange(fresh, holder, id, epoch, requestId);
+    }
+
+    /**
+     * Opens a channel to {@code holder} in the background unless one is idle or being opened:
+     * a client's standby link announces a takeover, whose FETCH then costs one round trip
+     * instead of a TCP handshake, the authentication and the round trip.
+     */
+    public void warm(PoolMember holder) {
+        ConcurrentLinkedDeque<ControlChannel> q = idle.computeIfAbsent(holder.name(), k -> new ConcurrentLinkedDeque<>());
+        if (closed || !q.isEmpty() || !warming.add(holder.name())) {
+            return;
+        }
+        org.mtcp.core.internal.Threads.start("mtcp-control-warm-" + holder.name(), () -> {
+            try {
+                release(holder, connect(holder));
+            } catch (IOException | RuntimeException e) {
+                // the fetch, if one comes, opens its own channel and reports what fails
+            } finally {
+                warming.remove(holder.name());
+            }
+        });
     }
 
     private ControlChannel connect(PoolMember holder) throws IOException {

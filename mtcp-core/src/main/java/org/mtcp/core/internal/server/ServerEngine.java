@@ -2,13 +2,9 @@ package org.mtcp.core.internal.server;
 
 import java.io.Closeable;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.io.PushbackInputStream;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.net.SocketTimeoutException;
-import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
@@ -18,7 +14,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -29,19 +24,12 @@ import org.mtcp.core.ServerOptions;
 import org.mtcp.core.ServerStats;
 import org.mtcp.core.ValueSyntax;
 import org.mtcp.core.internal.Threads;
-import org.mtcp.core.internal.cert.Certificate;
 import org.mtcp.core.internal.cert.CertificateAuthority;
-import org.mtcp.core.internal.cert.CertificateException;
 import org.mtcp.core.internal.cert.Hmac;
 import org.mtcp.core.internal.control.ControlClient;
 import org.mtcp.core.internal.control.ControlCodec;
 import org.mtcp.core.internal.control.ControlServer;
 import org.mtcp.core.internal.wire.Frame;
-import org.mtcp.core.internal.wire.FrameDecoder;
-import org.mtcp.core.internal.wire.FrameEncoder;
-import org.mtcp.core.internal.wire.FrameReader;
-import org.mtcp.core.internal.wire.ProtocolException;
-import org.mtcp.core.internal.wire.ResetCode;
 import org.mtcp.core.internal.wire.Wire;
 import org.mtcp.core.transfer.ConnectionState;
 import org.mtcp.core.transfer.TransferContext;
@@ -50,33 +38,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The engine behind {@link org.mtcp.core.MtcpServer}: the service listener and its handshakes
- * (new connections, takeovers), the control listener (handing connections out), the connection
- * table and the housekeeping (orphans, certificate refresh, tombstones).
- *
- * <p>Takeover, as built (docs/protocol.md, section 6, "Migration"): verify the certificate; refuse a stale one (this server
- * or a tombstone knows a later epoch); fetch the state through the {@link
- * org.mtcp.core.transfer.StateTransfer} (the holder freezes the connection, fencing its epoch);
- * install the connection at epoch + 1; answer WELCOME with a new certificate; queue it for
- * {@code accept()}. The sender then starts from the client's position, first with the retained
- * copy, then with what the application regenerates beyond it.
+ * The engine behind {@link org.mtcp.core.MtcpServer}: the service listener (its handshakes are
+ * the {@link Admission}'s), the control listener (handing connections out), the connection
+ * table, the accept queue and the housekeeping (orphans, certificate refresh, tombstones).
  */
 public final class ServerEngine implements TransferContext, Closeable {
 
     private static final Logger LOG = LoggerFactory.getLogger(ServerEngine.class);
     private static final SecureRandom RANDOM = new SecureRandom();
-
-    /** A handshake refused: the RESET sent to the client. */
-    private static final class Refusal extends Exception {
-        final ResetCode code;
-        final String hint;
-
-        Refusal(ResetCode code, String message, String hint) {
-            super(message, null, false, false);
-            this.code = code;
-            this.hint = hint == null ? "" : hint;
-        }
-    }
 
     private final String name;
     private final ServerOptions options;
@@ -88,6 +57,8 @@ public final class ServerEngine implements TransferContext, Closeable {
     private final ControlServer controlServer;
     private final ControlClient controlClient;
     private final ConnectionTable table;
+    /** The handshakes: new connections, takeovers, readmissions, standby links. */
+    private final Admission admission;
     private final Set<Socket> handshaking = ConcurrentHashMap.newKeySet();
     private final ReentrantLock acceptLock = new ReentrantLock();
     private final Condition acceptable = acceptLock.newCondition();
@@ -96,6 +67,8 @@ public final class ServerEngine implements TransferContext, Closeable {
     private final AtomicLong migratedIn = new AtomicLong();
     private final AtomicLong migratedOut = new AtomicLong();
     private final AtomicLong rejected = new AtomicLong();
+    private final AtomicLong migratedInOnStandby = new AtomicLong();
+    private final java.util.concurrent.atomic.AtomicInteger standbyLinks = new java.util.concurrent.atomic.AtomicInteger();
     private volatile boolean closed;
     /** Draining: handshakes are refused (shutdown) while the clients move away. */
     private volatile boolean draining;
@@ -115,6 +88,7 @@ public final class ServerEngine implements TransferContext, Closeable {
                 + 2L * options.maxRetainedBytes() + 2L * options.maxFrameSize() + ControlCodec.STATE_OVERHEAD);
         this.table = new ConnectionTable(Math.max(1024, 2 * options.maxConnections()));
         this.controlClient = new ControlClient(controlKey, name, millis(options.controlTimeout()), maxControlFrame);
+        this.admission = new Admission(this);
         this.controlServer = new ControlServer(controlListener, controlKey, name,
                 member -> this.pool.member(member).isPresent(), this::handOut,
                 millis(options.handshakeTimeout()), maxControlFrame, Math.max(64, this.pool.members().size() * 64));
@@ -200,7 +174,8 @@ public final class ServerEngine implements TransferContext, Closeable {
     }
 
     public ServerStats stats() {
-        return new ServerStats(accepted.get(), migratedIn.get(), migratedOut.get(), rejected.get(), table.size());
+        return new ServerStats(accepted.get(), migratedIn.get(), migratedOut.get(), rejected.get(), table.size(),
+                standbyLinks.get(), migratedInOnStandby.get());
     }
 
     /** The connection this server holds now under {@code id}, or null (tests, diagnostics). */
@@ -239,37 +214,6 @@ public final class ServerEngine implements TransferContext, Closeable {
         }
     }
 
-    /**
-     * Whether the stream starts with an ASCII capital: an HTTP request line (or other text), never
-     * an M-TCP frame, whose 4-byte length would then exceed any frame size. Peeks one byte.
-     */
-    private static boolean startsWithText(PushbackInputStream in) throws IOException {
-        int first = in.read();
-        if (first < 0) {
-            return false;
-        }
-        in.unread(first);
-        return first >= 'A' && first <= 'Z';
-    }
-
-    /** A plain HTTP client (curl, a browser) at a service port: an answer it can show, not a binary RESET. */
-    private void answerNotMtcp(Socket s) {
-        byte[] body = ("This is the M-TCP service port of server " + name + ", not HTTP: connect through "
-                + "./mtcp proxy --pool FILE --listen HOST:PORT, or with an MtcpSocket (docs/cli.md).\n")
-                .getBytes(StandardCharsets.UTF_8);
-        String head = "HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: "
-                + body.length + "\r\nConnection: close\r\n\r\n";
-        try {
-            OutputStream out = s.getOutputStream();
-            out.write(head.getBytes(StandardCharsets.US_ASCII));
-            out.write(body);
-            out.flush();
-        } catch (IOException e) {
-            LOG.debug("{}: plain client at {} gone before the answer: {}", name, s.getRemoteSocketAddress(), e.toString());
-        }
-        LOG.debug("{}: plain (non-M-TCP) client at {} told to use the proxy", name, s.getRemoteSocketAddress());
-    }
-
     // ------------------------------------------------------------------ accept
 
     public ServerConnection accept(long timeoutNanos) throws IOException {
@@ -298,7 +242,48 @@ public final class ServerEngine implements TransferContext, Closeable {
         }
     }
 
-    private void enqueue(ServerConnection c) {
+    // ------------------------------------------------------------------ for the Admission
+
+    void countAccepted() {
+        accepted.incrementAndGet();
+    }
+
+    void countRejected() {
+        rejected.incrementAndGet();
+    }
+
+    void countMigratedIn(boolean onStandby) {
+        migratedIn.incrementAndGet();
+        if (onStandby) {
+            migratedInOnStandby.incrementAndGet();
+        }
+    }
+
+    void standbyOpened() {
+        standbyLinks.incrementAndGet();
+    }
+
+    void standbyClosed() {
+        standbyLinks.decrementAndGet();
+    }
+
+    void handshakeEnded(Socket s) {
+        handshaking.remove(s);
+    }
+
+    /** Closing or draining: handshakes are refused ({@code shutdown}). */
+    boolean refusesHandshakes() {
+        return closed || draining;
+    }
+
+    /** Opens a control channel to {@code holder} ahead of a FETCH, unless one is idle already. */
+    void warmControlChannel(PoolMember holder) {
+        if (!holder.name().equals(name)) {
+            controlClient.warm(holder);
+        }
+    }
+
+    void enqueue(ServerConnection c) {
         acceptLock.lock();
         try {
             acceptQueue.add(c);
@@ -325,212 +310,8 @@ public final class ServerEngine implements TransferContext, Closeable {
                 continue;
             }
             handshaking.add(s);
-            Threads.start("mtcp-handshake-" + name, () -> handshake(s));
+            Threads.start("mtcp-handshake-" + name, () -> admission.handshake(s));
         }
-    }
-
-    // ------------------------------------------------------------------ handshake
-
-    private void handshake(Socket s) {
-        boolean handedOff = false;
-        ServerLink link = null;
-        try {
-            s.setTcpNoDelay(true);
-            s.setSoTimeout(millis(options.handshakeTimeout()));
-            PushbackInputStream in = new PushbackInputStream(s.getInputStream(), 1);
-            FrameReader<Frame> reader = new FrameReader<>(in, new FrameDecoder(options.maxFrameSize()));
-            link = new ServerLink(s, reader);
-            Frame f;
-            try {
-                if (startsWithText(in)) {
-                    rejected.incrementAndGet();
-                    answerNotMtcp(s);
-                    return;
-                }
-                f = reader.read();
-            } catch (SocketTimeoutException e) {
-                throw new Refusal(ResetCode.LIMIT_EXCEEDED, "no HELLO within the handshake timeout of "
-                        + options.handshakeTimeout().toMillis() + " ms", "");
-            } catch (ProtocolException e) {
-                throw new Refusal(ResetCode.PROTOCOL_ERROR, "bad handshake: " + e.getMessage(), "");
-            }
-            if (f == null) {
-                rejected.incrementAndGet();
-                return;
-            }
-            if (!(f instanceof Frame.Hello h)) {
-                throw new Refusal(ResetCode.PROTOCOL_ERROR, "expected HELLO, got " + f.type(), "");
-            }
-            if (!FrameDecoder.spoken(h.version())) {
-                throw new Refusal(ResetCode.UNSUPPORTED_VERSION, "protocol version " + h.version()
-                        + " is not supported (this server speaks " + Wire.VERSION + " to "
-                        + Wire.SERVICE_VERSION + ")", "");
-            }
-            link.clientVersion = h.version();
-            if (closed || draining) {
-                throw new Refusal(ResetCode.SHUTDOWN, "server " + name + " is shutting down", "");
-            }
-            handedOff = h.kind() == Frame.HelloKind.NEW ? openNew(link, h) : takeOver(link, h);
-        } catch (Refusal r) {
-            rejected.incrementAndGet();
-            LOG.debug("{}: refused handshake from {}: {} {}", name, s.getRemoteSocketAddress(), r.code, r.getMessage());
-            if (link != null) {
-                try {
-                    link.writeNow(FrameEncoder.encode(new Frame.Reset(r.code, r.getMessage(), r.hint)));
-                } catch (IOException ignored) {
-                    // the client is gone; nothing to tell
-                }
-            }
-        } catch (IOException | RuntimeException e) {
-            rejected.incrementAndGet();
-            LOG.debug("{}: handshake from {} failed: {}", name, s.getRemoteSocketAddress(), e.toString());
-        } finally {
-            handshaking.remove(s);
-            if (!handedOff) {
-                if (link != null) {
-                    gracefulClose(s);
-                } else {
-                    closeQuietly(s);
-                }
-            }
-        }
-    }
-
-    private boolean openNew(ServerLink link, Frame.Hello h) throws Refusal, IOException {
-        checkCapacity();
-        ConnectionId id = ConnectionId.random();
-        ServerConnection conn = ServerConnection.fresh(this, id);
-        try {
-            conn.attach(link, h);
-        } catch (ProtocolException e) {
-            throw new Refusal(ResetCode.PROTOCOL_ERROR, e.getMessage(), "");
-        }
-        Certificate cert = certificates.issue(id, 0, name);
-        conn.setCertificate(cert);
-        table.put(conn);
-        try {
-            link.writeNow(FrameEncoder.encode(welcome(link, conn, cert)));
-        } catch (IOException e) {
-            table.remove(id, conn);
-            throw e;
-        }
-        link.start(conn, silenceTimeout(h));
-        accepted.incrementAndGet();
-        enqueue(conn);
-        LOG.debug("{}: new connection {} from {}", name, id, link.remote);
-        return true;
-    }
-
-    private boolean takeOver(ServerLink link, Frame.Hello h) throws Refusal, IOException {
-        Certificate c;
-        try {
-            c = certificates.verify(h.certificate(), h.id(), h.epoch());
-        } catch (CertificateException e) {
-            throw new Refusal(e.code(), e.getMessage(), "");
-        }
-        if (pool.member(c.holder()).isEmpty()) {
-            throw new Refusal(ResetCode.BAD_CERTIFICATE, "certificate names holder '" + c.holder()
-                    + "', which is not in this pool", "");
-        }
-        ConnectionId id = h.id();
-        ServerConnection existing = table.get(id);
-        if (existing != null && existing.epoch() > c.epoch()) {
-            if (existing.epoch() == c.epoch() + 1) {
-                switch (existing.readmission(c.mac())) {
-                    case READMIT -> {
-                        return readmit(existing, link, h);
-                    }
-                    case BUSY -> throw new Refusal(ResetCode.BUSY, "connection " + id
-                            + " is being attached here with this certificate; ask again", "");
-                    case NO -> { }
-                }
-            }
-            throw new Refusal(ResetCode.STALE_CERTIFICATE, "certificate for epoch " + c.epoch()
-                    + " is stale: connection " + id + " is at epoch " + existing.epoch() + " on " + name, name);
-        }
-        ConnectionTable.Tombstone t = table.tombstone(id);
-        if (existing == null && t != null && t.epoch() >= c.epoch()) {
-            throw new Refusal(ResetCode.STALE_CERTIFICATE, "certificate for epoch " + c.epoch()
-                    + " is stale: connection " + id + " left epoch " + t.epoch() + " for " + t.newHolder(),
-                    t.newHolder());
-        }
-        checkCapacity();
-        if (!table.beginTakeover(id)) {
-            throw new Refusal(ResetCode.BUSY, "a migration of connection " + id
-                    + " is already in progress at " + name, "");
-        }
-        ConnectionState st;
-        try {
-            st = options.stateTransfer().acquire(id, c.epoch(), c.holder(), this);
-        } catch (TransferException e) {
-            table.endTakeover(id);
-            throw switch (e.reason()) {
-                case MOVED -> new Refusal(ResetCode.STALE_CERTIFICATE, "certificate for epoch " + c.epoch()
-                        + " is stale: " + e.getMessage(), e.hint());
-                case UNKNOWN -> new Refusal(ResetCode.UNKNOWN_CONNECTION, e.getMessage(), "");
-                case UNREACHABLE -> new Refusal(ResetCode.HOLDER_UNREACHABLE, "cannot take connection " + id
-                        + " over: " + e.getMessage(), "");
-                case REFUSED -> new Refusal(ResetCode.OTHER, "cannot take connection " + id
-                        + " over: " + e.getMessage(), "");
-            };
-        } catch (IOException | RuntimeException e) {
-            table.endTakeover(id);
-            throw new Refusal(ResetCode.OTHER, "cannot take connection " + id + " over: " + e, "");
-        }
-        try {
-            ServerConnection conn = ServerConnection.takenOver(this, st, c.mac());
-            Certificate next = certificates.issue(id, conn.epoch(), name);
-            conn.setCertificate(next);
-            table.put(conn);
-            migratedIn.incrementAndGet();
-            try {
-                conn.attach(link, h);
-            } catch (ProtocolException e) {
-                conn.reset(ResetCode.PROTOCOL_ERROR, "connection " + id + ": " + e.getMessage());
-                throw new Refusal(ResetCode.PROTOCOL_ERROR, e.getMessage(), "");
-            }
-            enqueue(conn);
-            try {
-                link.writeNow(FrameEncoder.encode(welcome(link, conn, next)));
-            } catch (IOException e) {
-                // The client may come back with the same certificate (see ServerConnection.readmission).
-                conn.linkEnded(link, "WELCOME could not be sent: " + e);
-                throw e;
-            }
-            link.start(conn, silenceTimeout(h));
-            LOG.debug("{}: took connection {} over from {} at epoch {} ({} bytes of state)", name, id,
-                    c.holder(), conn.epoch(), st.sizeInBytes());
-            return true;
-        } finally {
-            table.endTakeover(id);
-        }
-    }
-
-    /** A client that lost our WELCOME came back with the certificate that brought it here. */
-    private boolean readmit(ServerConnection conn, ServerLink link, Frame.Hello h) throws Refusal, IOException {
-        try {
-            conn.attach(link, h);
-        } catch (ProtocolException e) {
-            throw new Refusal(ResetCode.PROTOCOL_ERROR, e.getMessage(), "");
-        }
-        link.writeNow(FrameEncoder.encode(welcome(link, conn, conn.certificate())));
-        link.start(conn, silenceTimeout(h));
-        LOG.debug("{}: readmitted connection {} at epoch {}", name, conn.id(), conn.epoch());
-        return true;
-    }
-
-    private void checkCapacity() throws Refusal {
-        if (table.size() >= options.maxConnections()) {
-            throw new Refusal(ResetCode.LIMIT_EXCEEDED, "server " + name + " holds " + table.size()
-                    + " connections, its maxConnections", "");
-        }
-    }
-
-    /** WELCOME in the version of the client's HELLO on {@code link}. */
-    private Frame.Welcome welcome(ServerLink link, ServerConnection conn, Certificate cert) {
-        return new Frame.Welcome(link.clientVersion, conn.id(), conn.epoch(), name, cert.encode(),
-                conn.receivedOffset(), conn.windowEndOffset(), options.maxFrameSize(),
-                millis(options.keepaliveInterval()), announcedPeers());
     }
 
     /**
@@ -552,11 +333,6 @@ public final class ServerEngine implements TransferContext, Closeable {
     /** This server's service address as clients should use it: the configured host, the bound port. */
     private InetSocketAddress advertised(InetSocketAddress configured) {
         return InetSocketAddress.createUnresolved(configured.getHostString(), serviceAddress().getPort());
-    }
-
-    private int silenceTimeout(Frame.Hello h) {
-        long interval = Math.max(h.keepaliveMillis(), options.keepaliveInterval().toMillis());
-        return (int) Math.min(Integer.MAX_VALUE, interval * options.missedKeepalives());
     }
 
     // ------------------------------------------------------------------ holder side of a transfer
@@ -702,23 +478,6 @@ public final class ServerEngine implements TransferContext, Closeable {
             c.close();
         } catch (IOException ignored) {
             // closing
-        }
-    }
-
-    /** After a refusal: let the RESET arrive before the close (no RST on unread input). */
-    private static void gracefulClose(Socket s) {
-        try {
-            s.shutdownOutput();
-            s.setSoTimeout(200);
-            byte[] sink = new byte[4096];
-            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(500);
-            while (System.nanoTime() < deadline && s.getInputStream().read(sink) >= 0) {
-                // drain whatever the client still sends until it closes
-            }
-        } catch (IOException ignored) {
-            // the client is gone or silent
-        } finally {
-            closeQuietly(s);
         }
     }
 }

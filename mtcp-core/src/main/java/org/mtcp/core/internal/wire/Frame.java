@@ -15,7 +15,7 @@ public sealed interface Frame {
 
     /** Whether HELLO opens a new connection or migrates an existing one. */
     enum HelloKind {
-        NEW(0), MIGRATE(1);
+        NEW(0), MIGRATE(1), STANDBY(2);
 
         public final int code;
 

@@ -133,7 +133,7 @@ public final class FrameDecoder extends LengthPrefixedDecoder<Frame> {
         return f;
     }
 
-    /** Versions 1 and 2 of the service protocol share the HELLO and WELCOME layouts. */
+    /** Versions 1 to 3 of the service protocol share the HELLO and WELCOME layouts. */
     public static boolean spoken(int version) {
         return version >= Wire.VERSION && version <= Wire.SERVICE_VERSION;
     }
@@ -148,6 +148,13 @@ public final class FrameDecoder extends LengthPrefixedDecoder<Frame> {
         HelloKind kind = switch (kindCode) {
             case 0 -> HelloKind.NEW;
             case 1 -> HelloKind.MIGRATE;
+            case 2 -> {
+                if (version < Wire.STANDBY_VERSION) {
+                    throw new ProtocolException("HELLO kind 2 (standby) needs version " + Wire.STANDBY_VERSION
+                            + ", not " + version);
+                }
+                yield HelloKind.STANDBY;
+            }
             default -> throw new ProtocolException("HELLO has unknown kind " + kindCode);
         };
         int maxFrame = frameSize(r.u32("HELLO max frame size"), "HELLO");

@@ -23,7 +23,7 @@ public final class FrameEncoder {
             case Frame.Hello h -> {
                 w.u8(h.version()).u8(h.kind().code).u32(h.maxFrameSize()).i64(h.next())
                         .i64(h.windowEnd()).u32(h.keepaliveMillis());
-                if (h.kind() == Frame.HelloKind.MIGRATE) {
+                if (h.kind() != Frame.HelloKind.NEW) {
                     id(w, h.id());
                     w.i64(h.epoch()).blob16(h.certificate());
                 }

@@ -14,8 +14,12 @@ public final class Wire {
      * The service protocol version this code speaks: what a client sends in HELLO. Version 2 adds
      * the peer list to CERT; a server answers each client in the version of its HELLO and sends
      * the peer list in CERT only to version-2 clients, so version-1 clients keep working.
+     * Version 3 adds the standby HELLO ({@link #STANDBY_VERSION}); its other frames are version 2's.
      */
-    public static final int SERVICE_VERSION = 2;
+    public static final int SERVICE_VERSION = 3;
+
+    /** The first service version with the standby link (HELLO kind 2, docs/protocol.md). */
+    public static final int STANDBY_VERSION = 3;
 
     /** The first service version whose CERT frames may carry the pool's peer list. */
     public static final int CERT_PEERS_VERSION = 2;
