@@ -434,16 +434,7 @@ public final class ClientConnection extends ReliableStream {
             long sample = -1;
             switch (f) {
                 case Frame.Ack a -> acceptAck(a);
-                case Frame.Fin fin -> {
-                    long inFin = inbound.fin();
-                    if (fin.offset() != inbound.received() || (inFin >= 0 && inFin != fin.offset())) {
-                        throw new ProtocolException("holder FIN at " + fin.offset() + " but "
-                                + inbound.received() + " bytes received");
-                    }
-                    inbound.fin(fin.offset());
-                    ackNow();
-                    readable.signalAll();
-                }
+                case Frame.Fin fin -> acceptFin(fin);
                 case Frame.Close c -> {
                     phase.tryMoveTo(ClientPhase.PEER_CLOSED);
                     signalEveryone();

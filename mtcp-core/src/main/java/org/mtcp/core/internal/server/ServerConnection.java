@@ -423,16 +423,7 @@ public final class ServerConnection extends ReliableStream implements MtcpServer
                 case Frame.Data d -> acceptData(d.offset(), d.payload().length, 0, d.payload(), 0, d.payload().length,
                         System.nanoTime());
                 case Frame.Ack a -> onAck(a);
-                case Frame.Fin fin -> {
-                    long clientFin = inbound.fin();
-                    if (fin.offset() != inbound.received() || (clientFin >= 0 && clientFin != fin.offset())) {
-                        throw new ProtocolException("client FIN at " + fin.offset() + " but "
-                                + inbound.received() + " bytes received" + (clientFin >= 0 ? " and FIN was at " + clientFin : ""));
-                    }
-                    inbound.fin(fin.offset());
-                    ackNow();
-                    readable.signalAll();
-                }
+                case Frame.Fin fin -> acceptFin(fin);
                 case Frame.Close c -> {
                     phase.moveTo(ServerPhase.CLIENT_CLOSED);
                     engine.table().remove(id, this);

@@ -78,7 +78,9 @@ public final class Lifecycle<P extends Enum<P>> {
 
         @SafeVarargs
         public final Builder<P> from(P from, P... to) {
-            transitions.get(from).addAll(java.util.List.of(to));
+            for (P p : to) {
+                transitions.get(from).add(p);
+            }
             return this;
         }
 

@@ -249,6 +249,18 @@ public abstract class ReliableStream {
         return n;
     }
 
+    /** The peer's FIN (under the lock): it must come at the end of what was received, once. */
+    protected final void acceptFin(Frame.Fin fin) throws ProtocolException {
+        long known = inbound.fin();
+        if (fin.offset() != inbound.received() || (known >= 0 && known != fin.offset())) {
+            throw new ProtocolException(peer + " FIN at " + fin.offset() + " but " + inbound.received()
+                    + " bytes received" + (known >= 0 ? " and FIN was at " + known : ""));
+        }
+        inbound.fin(fin.offset());
+        ackNow();
+        readable.signalAll();
+    }
+
     /** An ACK from the peer (under the lock): frees the retention, opens the window. */
     protected final boolean acceptAck(Frame.Ack a) throws ProtocolException {
         long window = outbound.peerWindowEnd();
