@@ -72,24 +72,8 @@ public final class ServerConnection extends ReliableStream implements MtcpServer
     private long outSnap;
 
     private ServerLink link;
-    private long orphanSinceNanos = -1;
-    /**
-     * Until then {@link #tick} has nothing to do (no orphan deadline, no certificate refresh due),
-     * so the housekeeping sweep passes an idle connection with one read, without its lock; 0 makes
-     * the next tick look (set whenever the link, the orphan state or the certificate changes).
-     */
-    private volatile long quietUntilNanos;
-    /**
-     * Since when the client owes an acknowledgement (DATA sent on the link and not all
-     * acknowledged; -1: nothing owed). Clients acknowledge within a few milliseconds, so
-     * {@code missedKeepalives x keepaliveInterval} of this means the client or its path is gone,
-     * whatever its idle keepalive ceiling (the link reader's timeout).
-     */
-    private long ackOwedSince = -1;
-    private boolean certDue;
-    private String migrateTarget;
-    private String migrateReason;
-    private Certificate certificate;
+    /** Orphan and silence deadlines, the certificate, the control frames owed the client. */
+    private final ClientWatch watch;
     private byte[] admittedBy = new byte[0];
     private boolean confirmed;
 
@@ -104,6 +88,7 @@ public final class ServerConnection extends ReliableStream implements MtcpServer
         this.epoch = epoch;
         this.migratedIn = migratedIn;
         this.maxRetained = engine.options().maxRetainedBytes();
+        this.watch = new ClientWatch(engine, id, epoch);
         if (st == null) {
             imported = new byte[0];
             snapshot = new byte[0];
@@ -217,8 +202,7 @@ public final class ServerConnection extends ReliableStream implements MtcpServer
         }
         guard.runChecked(() -> {
             checkUsable();
-            migrateTarget = target == null ? "" : target;
-            migrateReason = "server-request by " + engine.name();
+            watch.requestMigration(target == null ? "" : target, "server-request by " + engine.name());
             sendable.signalAll();
         });
     }
@@ -355,23 +339,18 @@ public final class ServerConnection extends ReliableStream implements MtcpServer
             }
             link = newLink;
             confirmed = false;
-            orphanSinceNanos = -1;
-            ackOwedSince = -1;
-            quietUntilNanos = 0;
+            watch.linked();
             ackNow();
             signalEveryone();
         });
     }
 
     void setCertificate(Certificate c) {
-        guard.run(() -> {
-            certificate = c;
-            quietUntilNanos = 0;
-        });
+        guard.run(() -> watch.certificate(c));
     }
 
     Certificate certificate() {
-        return guard.call(() -> certificate);
+        return guard.call(watch::certificate);
     }
 
     /** What to do with a HELLO presenting the certificate that brought this connection here. */
@@ -445,7 +424,7 @@ public final class ServerConnection extends ReliableStream implements MtcpServer
     private void onAck(Frame.Ack a) throws ProtocolException {
         if (acceptAck(a)) {
             // progress: the clock restarts for what is still owed
-            ackOwedSince = outbound.sentEnd() > outbound.acked() ? System.nanoTime() : -1;
+            watch.acknowledged(outbound.sentEnd() > outbound.acked(), System.nanoTime());
         }
         if (outbound.finAcked() && phase.tryMoveTo(ServerPhase.FINISHED)) {
             engine.table().remove(id, this);
@@ -486,9 +465,8 @@ public final class ServerConnection extends ReliableStream implements MtcpServer
                 }
                 long now = System.nanoTime();
                 writeControl(l, w);
-                if (writeData(c, w) > 0 && ackOwedSince < 0) {
-                    ackOwedSince = now;
-                    quietUntilNanos = 0; // the housekeeping sweep now watches this connection
+                if (writeData(c, w) > 0) {
+                    watch.dataSent(now);
                 }
                 writeAck(w, now);
                 writeFin(c, w);
@@ -527,14 +505,14 @@ public final class ServerConnection extends ReliableStream implements MtcpServer
         while ((nonce = l.nextPong()) != null) {
             writeFrame(w, new Frame.Pong(nonce));
         }
-        if (certDue && certificate != null) {
-            certDue = false;
+        Certificate cert = watch.takeCertificateDue();
+        if (cert != null) {
             List<Frame.Peer> peers = l.clientVersion >= Wire.CERT_PEERS_VERSION ? engine.announcedPeers() : List.of();
-            writeFrame(w, new Frame.Cert(certificate.encode(), peers));
+            writeFrame(w, new Frame.Cert(cert.encode(), peers));
         }
-        if (migrateTarget != null) {
-            writeFrame(w, new Frame.MigrateRequest(migrateTarget, migrateReason));
-            migrateTarget = null;
+        String[] request = watch.takeMigrationRequest();
+        if (request != null) {
+            writeFrame(w, new Frame.MigrateRequest(request[0], request[1]));
         }
     }
 
@@ -547,8 +525,7 @@ public final class ServerConnection extends ReliableStream implements MtcpServer
             }
             link = null;
             if (phase.is(ServerPhase.OPEN)) {
-                orphanSinceNanos = System.nanoTime();
-                quietUntilNanos = 0;
+                watch.orphaned(System.nanoTime());
                 LOG.debug("{}: connection {} lost its client link ({}); keeping it for the client to return",
                         engine.name(), id, cause);
             }
@@ -642,53 +619,29 @@ public final class ServerConnection extends ReliableStream implements MtcpServer
 
     /** Periodic work: orphan timeout, certificate refresh, a client silent on what it owes. */
     void tick(long nowNanos, long orphanTimeoutNanos) {
-        if (nowNanos - quietUntilNanos < 0) {
+        if (watch.quiet(nowNanos)) {
             return; // nothing due yet: no lock taken
         }
-        guard.run(() -> tickLocked(nowNanos, orphanTimeoutNanos));
-    }
-
-    private void tickLocked(long nowNanos, long orphanTimeoutNanos) {
-        if (!phase.in(ServerPhase.LIVE)) {
-            quietUntilNanos = Long.MAX_VALUE;
-            return;
-        }
-        if (link == null && orphanSinceNanos >= 0 && nowNanos - orphanSinceNanos > orphanTimeoutNanos) {
-            String message = "connection " + id + " reset: its client did not come back within "
-                    + TimeUnit.NANOSECONDS.toMillis(orphanTimeoutNanos) + " ms";
-            LOG.info("{}: {}", engine.name(), message);
-            resetLocked(ResetCode.TIMEOUT, message);
-            return;
-        }
-        Certificate c = certificate;
-        long quiet = Long.MAX_VALUE;
-        if (c != null && link != null) {
-            long halfLife = engine.certificates().lifetime().toMillis() / 2;
-            long untilRefresh = c.expiresAtMillis() - halfLife - engine.clock().millis();
-            if (untilRefresh <= 0) {
-                issueCertificateLocked();
-                untilRefresh = engine.certificates().lifetime().toMillis() - halfLife;
+        guard.run(() -> {
+            if (!phase.in(ServerPhase.LIVE)) {
+                watch.over();
+                return;
             }
-            // A clock other than the system's (a test's) may jump: look again every second then.
-            boolean systemClock = engine.clock().equals(java.time.Clock.systemUTC())
-                    || engine.clock().equals(java.time.Clock.systemDefaultZone());
-            quiet = nowNanos + TimeUnit.MILLISECONDS.toNanos(systemClock ? untilRefresh : Math.min(untilRefresh, 1000));
-        }
-        if (link != null && ackOwedSince >= 0) {
-            long silenceNanos = engine.options().keepaliveInterval().toNanos() * engine.options().missedKeepalives();
-            if (nowNanos - ackOwedSince >= silenceNanos) {
-                ServerLink silent = link;
-                linkEnded(silent, "client silent: no acknowledgement for "
-                        + TimeUnit.NANOSECONDS.toMillis(nowNanos - ackOwedSince) + " ms");
-                silent.closeSocket();
-            } else {
-                quiet = Math.min(quiet, ackOwedSince + silenceNanos);
+            switch (watch.tick(nowNanos, orphanTimeoutNanos, link != null)) {
+                case ORPHAN_EXPIRED -> {
+                    String message = "connection " + id + " reset: its client did not come back within "
+                            + TimeUnit.NANOSECONDS.toMillis(orphanTimeoutNanos) + " ms";
+                    LOG.info("{}: {}", engine.name(), message);
+                    resetLocked(ResetCode.TIMEOUT, message);
+                }
+                case CLIENT_SILENT -> {
+                    ServerLink silent = link;
+                    linkEnded(silent, "client silent: no acknowledgement for " + watch.owedMillis(nowNanos) + " ms");
+                    silent.closeSocket();
+                }
+                case NOTHING -> sendable.signalAll(); // a certificate refresh may be due
             }
-        }
-        if (link == null && orphanSinceNanos >= 0) {
-            quiet = Math.min(quiet, orphanSinceNanos + orphanTimeoutNanos);
-        }
-        quietUntilNanos = quiet;
+        });
     }
 
     /**
@@ -697,16 +650,11 @@ public final class ServerConnection extends ReliableStream implements MtcpServer
      */
     void refreshCertificate() {
         guard.run(() -> {
-            if (phase.in(ServerPhase.LIVE) && certificate != null) {
-                issueCertificateLocked();
+            if (phase.in(ServerPhase.LIVE) && watch.certificate() != null) {
+                watch.issueCertificate();
+                sendable.signalAll();
             }
         });
-    }
-
-    private void issueCertificateLocked() {
-        certificate = engine.certificates().issue(id, epoch, engine.name());
-        certDue = true;
-        sendable.signalAll();
     }
 
     // ------------------------------------------------------------------ introspection (tests, stats)
