@@ -14,12 +14,12 @@ import org.mtcp.core.internal.wire.ResetCode;
  */
 public final class CertificateAuthority {
 
-    private final byte[] key;
+    private final Hmac.Key key;
     private final Duration lifetime;
     private final Clock clock;
 
     public CertificateAuthority(byte[] poolSecret, Duration lifetime, Clock clock) {
-        this.key = Hmac.derive(poolSecret, Hmac.CERTIFICATE_KEY);
+        this.key = new Hmac.Key(Hmac.derive(poolSecret, Hmac.CERTIFICATE_KEY));
         this.lifetime = lifetime;
         this.clock = clock;
     }
@@ -31,7 +31,7 @@ public final class CertificateAuthority {
     public Certificate issue(ConnectionId id, long epoch, String holder) {
         long expires = clock.millis() + lifetime.toMillis();
         Certificate unsigned = new Certificate(id, epoch, holder, expires, new byte[0]);
-        return new Certificate(id, epoch, holder, expires, Hmac.mac(key, unsigned.signedBytes()));
+        return new Certificate(id, epoch, holder, expires, key.mac(unsigned.signedBytes()));
     }
 
     /**
@@ -45,7 +45,7 @@ public final class CertificateAuthority {
         } catch (ProtocolException e) {
             throw new CertificateException(ResetCode.BAD_CERTIFICATE, "malformed certificate: " + e.getMessage());
         }
-        if (!Hmac.equal(Hmac.mac(key, c.signedBytes()), c.mac())) {
+        if (!Hmac.equal(key.mac(c.signedBytes()), c.mac())) {
             throw new CertificateException(ResetCode.BAD_CERTIFICATE,
                     "certificate signature is invalid (forged, or signed with another pool secret)");
         }

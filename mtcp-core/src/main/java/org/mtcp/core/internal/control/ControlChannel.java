@@ -42,7 +42,7 @@ public final class ControlChannel implements Closeable {
     private final Socket socket;
     private final FrameReader<ControlMessage> reader;
     private final OutputStream out;
-    private final byte[] sessionKey;
+    private final Hmac.Key sessionKey;
     private final byte sendDirection;
     private final byte receiveDirection;
     private final String peerName;
@@ -54,7 +54,7 @@ public final class ControlChannel implements Closeable {
         this.socket = socket;
         this.reader = reader;
         this.out = out;
-        this.sessionKey = sessionKey;
+        this.sessionKey = new Hmac.Key(sessionKey);
         this.sendDirection = initiator ? ControlCodec.FROM_INITIATOR : ControlCodec.FROM_RESPONDER;
         this.receiveDirection = initiator ? ControlCodec.FROM_RESPONDER : ControlCodec.FROM_INITIATOR;
         this.peerName = peerName;
@@ -159,8 +159,7 @@ public final class ControlChannel implements Closeable {
     public void send(ControlMessage inner) throws IOException {
         byte[] innerBytes = ControlEncoder.encodeInner(inner);
         long seq = sendSeq++;
-        byte[] mac = Hmac.mac(sessionKey, new byte[] {sendDirection}, seqBytes(seq), innerBytes);
-        out.write(ControlEncoder.encode(new ControlMessage.Sealed(seq, mac, innerBytes, inner)));
+        out.write(ControlEncoder.sealed(seq, sessionKey.mac(sendDirection, seq, innerBytes), innerBytes));
         out.flush();
     }
 
@@ -173,7 +172,7 @@ public final class ControlChannel implements Closeable {
         if (!(m instanceof ControlMessage.Sealed s)) {
             throw new ProtocolException("expected a sealed control message, got " + m.type());
         }
-        byte[] expected = Hmac.mac(sessionKey, new byte[] {receiveDirection}, seqBytes(s.seq()), s.innerBytes());
+        byte[] expected = sessionKey.mac(receiveDirection, s.seq(), s.innerBytes());
         if (!Hmac.equal(expected, s.mac())) {
             throw new AuthenticationException("control message from " + peerName + " has a bad MAC");
         }
@@ -219,9 +218,5 @@ public final class ControlChannel implements Closeable {
 
     private static byte[] bytes(String label) {
         return label.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-    }
-
-    private static byte[] seqBytes(long seq) {
-        return new WireWriter(8).i64(seq).toByteArray();
     }
 }

@@ -37,10 +37,17 @@ public final class ControlServer implements Closeable {
     /** An authenticated channel idle this long is closed. */
     static final int IDLE_TIMEOUT_MILLIS = 120_000;
 
+    /**
+     * A hand-out: the state for the reply, and what to run once the reply is written (or failed
+     * to be): the holder wakes its frozen connection's threads only then, so that they do not
+     * compete with the reply for the CPU (issue 12: the migration's path first).
+     */
+    public record HandOut(ConnectionState state, Runnable afterReply) {}
+
     /** The holder side of a fetch: freeze and hand out, or refuse. */
     @FunctionalInterface
     public interface Handler {
-        ConnectionState handOut(ConnectionId id, long epoch, String requester, long requestId)
+        HandOut handOut(ConnectionId id, long epoch, String requester, long requestId)
                 throws TransferException;
     }
 
@@ -120,20 +127,25 @@ public final class ControlServer implements Closeable {
                     return; // closing: not taken on, nothing frozen; the requester sees the server gone
                 }
                 ControlMessage reply;
+                Runnable afterReply = null;
                 try {
                     if (!f.requester().equals(channel.peerName())) {
                         throw new TransferException(TransferException.Reason.REFUSED,
                                 "requester " + f.requester() + " does not match the authenticated peer "
                                         + channel.peerName(), "");
                     }
-                    reply = new ControlMessage.State(f.requestId(),
-                            handler.handOut(f.id(), f.epoch(), f.requester(), f.requestId()));
+                    HandOut h = handler.handOut(f.id(), f.epoch(), f.requester(), f.requestId());
+                    afterReply = h.afterReply();
+                    reply = new ControlMessage.State(f.requestId(), h.state());
                 } catch (TransferException e) {
                     reply = new ControlMessage.Refuse(f.requestId(), e.reason(), e.getMessage(), e.hint());
                 }
                 try {
                     channel.send(reply);
                 } finally {
+                    if (afterReply != null) {
+                        afterReply.run();
+                    }
                     end(s);
                 }
             }

@@ -291,15 +291,18 @@ final class Admission {
                 conn.reset(ResetCode.PROTOCOL_ERROR, "connection " + id + ": " + e.getMessage());
                 throw new Refusal(ResetCode.PROTOCOL_ERROR, e.getMessage(), "");
             }
-            engine.enqueue(conn);
             try {
                 link.writeNow(FrameEncoder.encode(welcome(link, conn, next)));
             } catch (IOException e) {
                 // The client may come back with the same certificate (see ServerConnection.readmission).
                 conn.linkEnded(link, "WELCOME could not be sent: " + e);
+                engine.enqueue(conn); // taken over all the same: the application regenerates, the client may return
                 throw e;
             }
             link.start(conn, silenceTimeout(h));
+            // The application hears of the connection after the WELCOME left (issue 12): waking
+            // it before would compete with the WELCOME for the CPU.
+            engine.enqueue(conn);
             LOG.debug("{}: took connection {} over from {} at epoch {} ({} bytes of state)", engine.name(), id,
                     c.holder(), conn.epoch(), st.sizeInBytes());
             return true;

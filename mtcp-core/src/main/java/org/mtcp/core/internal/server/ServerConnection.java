@@ -602,9 +602,18 @@ public final class ServerConnection extends ReliableStream implements MtcpServer
             ConnectionState st = captureState();
             phase.moveTo(ServerPhase.MOVED);
             movedTo = newHolder;
-            signalEveryone();
+            // Fenced: every application call and the link's sender see MOVED under this lock from
+            // now on. Waking the waiting ones is left to wakeFrozen(), after the STATE reply left.
             return st;
         });
+    }
+
+    /**
+     * After {@link #freeze}'s state went out (issue 12): wakes the application's blocked calls
+     * (they throw {@link MigratedException}) and the link's sender (it ends the link).
+     */
+    void wakeFrozen() {
+        guard.run(this::signalEveryone);
     }
 
     private ConnectionState captureState() {

@@ -45,7 +45,7 @@ import org.slf4j.LoggerFactory;
 public final class ServerEngine implements TransferContext, Closeable {
 
     private static final Logger LOG = LoggerFactory.getLogger(ServerEngine.class);
-    private static final SecureRandom RANDOM = new SecureRandom();
+    private static final Runnable NOTHING = () -> { };
 
     private final String name;
     private final ServerOptions options;
@@ -67,6 +67,12 @@ public final class ServerEngine implements TransferContext, Closeable {
     private final AtomicLong migratedIn = new AtomicLong();
     private final AtomicLong migratedOut = new AtomicLong();
     private final AtomicLong rejected = new AtomicLong();
+    /**
+     * FETCH request ids: unique per requester (a retry reuses its id; the holder matches id and
+     * requester), so a counter from a random start (a restarted server does not repeat its
+     * predecessor's ids) rather than a SecureRandom draw per migration.
+     */
+    private final AtomicLong requestIds = new AtomicLong(new SecureRandom().nextLong());
     private final AtomicLong migratedInOnStandby = new AtomicLong();
     private final java.util.concurrent.atomic.AtomicInteger standbyLinks = new java.util.concurrent.atomic.AtomicInteger();
     private volatile boolean closed;
@@ -341,14 +347,18 @@ public final class ServerEngine implements TransferContext, Closeable {
      * Freezes {@code id} at {@code epoch} and hands its state to {@code requester}, once. The
      * same requester retrying the same request gets the same state back (its reply was lost).
      */
-    ConnectionState handOut(ConnectionId id, long epoch, String requester, long requestId) throws TransferException {
+    ControlServer.HandOut handOut(ConnectionId id, long epoch, String requester, long requestId)
+            throws TransferException {
         ConnectionTable.Tombstone t = table.tombstone(id);
         if (t != null && t.epoch() == epoch && t.newHolder().equals(requester) && t.requestId() == requestId
                 && t.state() != null) {
-            return t.state();
+            return new ControlServer.HandOut(t.state(), NOTHING);
         }
         ServerConnection conn = table.get(id);
         if (conn == null) {
+            // Read the tombstone again: a concurrent hand-out may have buried and removed the
+            // connection since the first look (it buries first, so after the miss it is there).
+            t = table.tombstone(id);
             if (t != null && t.epoch() >= epoch) {
                 throw new TransferException(TransferException.Reason.MOVED, "connection " + id
                         + " left epoch " + t.epoch() + " at " + name + " for " + t.newHolder(), t.newHolder());
@@ -371,14 +381,16 @@ public final class ServerEngine implements TransferContext, Closeable {
         table.remove(id, conn);
         migratedOut.incrementAndGet();
         LOG.debug("{}: handed connection {} epoch {} to {}", name, id, epoch, requester);
-        return st;
+        return new ControlServer.HandOut(st, conn::wakeFrozen);
     }
 
     @Override
     public ConnectionState fetch(String holder, ConnectionId id, long epoch) throws IOException {
-        long requestId = RANDOM.nextLong();
+        long requestId = requestIds.incrementAndGet();
         if (holder.equals(name)) {
-            return handOut(id, epoch, name, requestId);
+            ControlServer.HandOut h = handOut(id, epoch, name, requestId);
+            h.afterReply().run();
+            return h.state();
         }
         PoolMember member = pool.member(holder).orElseThrow(() -> new TransferException(
                 TransferException.Reason.UNKNOWN, "holder " + holder + " is not in this pool", ""));
