@@ -19,6 +19,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 import org.mtcp.core.ClientOptions;
+import org.mtcp.core.FrameCounts;
 import org.mtcp.core.MtcpServerConnection;
 import org.mtcp.core.MtcpSocket;
 import org.mtcp.core.ServerOptions;
@@ -37,7 +38,15 @@ public final class ThroughputBench {
     /** Per transport: MB/s and CPU seconds per GB of every run. */
     public record Transport(String name, double[] mbPerSecond, double[] cpuSecondsPerGb, double[] gcMsPerGb) {}
 
-    public record Result(Transport tcp, Transport mtcp) {
+    /**
+     * M-TCP frames per MB moved, each way, over the measured M-TCP transfers (from the transport's
+     * internal counters: both ends run in this JVM). The bulk goes server to client: its DATA
+     * frames and the client's ACKs are the ones that matter; ACKs are coalesced (issue 12).
+     */
+    public record Frames(double dataPerMbToClient, double ackPerMbToServer, double dataPerMbToServer,
+            double ackPerMbToClient) {}
+
+    public record Result(Transport tcp, Transport mtcp, Frames frames) {
         public double ratio() {
             return new Stats(mtcp.mbPerSecond).median() / new Stats(tcp.mbPerSecond).median();
         }
@@ -46,6 +55,40 @@ public final class ThroughputBench {
     private final Params p;
     private final Progress progress;
     private final byte[] data;
+    private final FrameCount frames = new FrameCount();
+
+    /** Frames of the measured M-TCP transfers only (the warm-up and plain TCP are not counted). */
+    private static final class FrameCount {
+        private long dataToClient;
+        private long ackToServer;
+        private long dataToServer;
+        private long ackToClient;
+
+        Sample counting(SampleRun run) throws IOException {
+            long[] before = snapshot();
+            Sample s = run.run();
+            long[] after = snapshot();
+            dataToClient += after[0] - before[0];
+            ackToServer += after[1] - before[1];
+            dataToServer += after[2] - before[2];
+            ackToClient += after[3] - before[3];
+            return s;
+        }
+
+        private static long[] snapshot() {
+            FrameCounts client = FrameCounts.clientEnds();
+            FrameCounts server = FrameCounts.serverEnds();
+            return new long[] {server.dataSent(), client.ackSent(), client.dataSent(), server.ackSent()};
+        }
+
+        Frames perMb(double mb) {
+            return new Frames(dataToClient / mb, ackToServer / mb, dataToServer / mb, ackToClient / mb);
+        }
+    }
+
+    private interface SampleRun {
+        Sample run() throws IOException;
+    }
 
     public ThroughputBench(Params params, Progress progress) {
         this.p = params;
@@ -70,7 +113,7 @@ public final class ThroughputBench {
             for (int run = 0; run < p.runs(); run++) {
                 for (int t = 0; t < 2; t++) {
                     boolean isTcp = (run + t) % 2 == 0; // alternate which goes first
-                    Sample s = isTcp ? tcpOnce() : mtcpOnce(pool);
+                    Sample s = isTcp ? tcpOnce() : frames.counting(() -> mtcpOnce(pool));
                     double[][] into = isTcp ? tcp : mtcp;
                     into[0][run] = p.size() / 1e6 / s.seconds();
                     into[1][run] = s.cpuSeconds() / gb;
@@ -84,7 +127,7 @@ public final class ThroughputBench {
             pool.checkApp();
         }
         Result r = new Result(new Transport("tcp", tcp[0], tcp[1], tcp[2]),
-                new Transport("m-tcp", mtcp[0], mtcp[1], mtcp[2]));
+                new Transport("m-tcp", mtcp[0], mtcp[1], mtcp[2]), frames.perMb(p.size() * p.runs() / 1e6));
         write(r);
         return r;
     }
@@ -192,6 +235,12 @@ public final class ThroughputBench {
                         new Stats(t.gcMsPerGb()).median(), s.median() / new Stats(r.tcp().mbPerSecond()).median());
             }
         }
+        try (Csv csv = new Csv(p.out().resolve("throughput-frames.csv"),
+                List.of("direction", "data_frames_per_mb", "ack_frames_per_mb"))) {
+            Frames fr = r.frames();
+            csv.row("server-to-client", fr.dataPerMbToClient(), fr.ackPerMbToClient());
+            csv.row("client-to-server", fr.dataPerMbToServer(), fr.ackPerMbToServer());
+        }
         Map<String, Map<String, Double>> bars = new LinkedHashMap<>();
         Map<String, Double> rate = new LinkedHashMap<>();
         rate.put("tcp", new Stats(r.tcp().mbPerSecond()).median());
@@ -206,12 +255,17 @@ public final class ThroughputBench {
     }
 
     public static Table table(Result r) {
-        Table t = new Table("transport", "MB/s median", "min", "max", "CPU s/GB", "GC ms/GB", "x tcp");
+        Table t = new Table("transport", "MB/s median", "min", "max", "CPU s/GB", "GC ms/GB", "x tcp",
+                "frames/MB to client: DATA, ACK", "frames/MB to server: DATA, ACK");
         for (Transport tr : new ArrayList<>(List.of(r.tcp(), r.mtcp()))) {
             Stats s = new Stats(tr.mbPerSecond());
+            boolean mtcp = tr == r.mtcp();
+            Frames fr = r.frames();
             t.row(tr.name(), f(s.median(), 0), f(s.min(), 0), f(s.max(), 0), f(new Stats(tr.cpuSecondsPerGb()).median(), 2),
                     f(new Stats(tr.gcMsPerGb()).median(), 0),
-                    f(s.median() / new Stats(r.tcp().mbPerSecond()).median(), 2));
+                    f(s.median() / new Stats(r.tcp().mbPerSecond()).median(), 2),
+                    mtcp ? f(fr.dataPerMbToClient(), 2) + ", " + f(fr.ackPerMbToClient(), 2) : "-",
+                    mtcp ? f(fr.dataPerMbToServer(), 2) + ", " + f(fr.ackPerMbToServer(), 2) : "-");
         }
         return t;
     }

@@ -14,7 +14,8 @@ import picocli.CommandLine.Option;
             "Bulk transfer (server to client, loopback) over M-TCP and over a plain TCP socket in the same run, "
                     + "alternating: MB/s, the ratio, and CPU seconds per GB (the whole process: both ends and the GC).",
             "The M-TCP server exports an 8-byte snapshot every --snapshot-every bytes; the client never migrates.",
-            "Writes throughput.csv, throughput-summary.csv and throughput.png under --out."})
+            "Writes throughput.csv, throughput-summary.csv, throughput-frames.csv (M-TCP DATA and ACK frames per MB each way)"
+                    + " and throughput.png under --out."})
 final class ThroughputCommand implements Callable<Integer> {
 
     @Option(names = "--size", converter = BenchConverters.Size.class, defaultValue = "256m",

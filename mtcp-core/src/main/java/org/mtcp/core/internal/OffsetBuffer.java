@@ -4,9 +4,11 @@ import java.util.Arrays;
 
 /**
  * Bytes of a stream addressed by absolute offsets: holds {@code [start, end)}, appends at the
- * end, trims at the start. A growable ring; it shrinks back when mostly empty, so an idle
- * connection does not keep a burst's worth of memory. Not thread-safe: guarded by its owner's
- * lock. Limits are the owner's business (it checks {@link #size()} before appending).
+ * end, trims at the start. A growable ring. By default it shrinks back when mostly empty; a
+ * stream's buffers ({@link #highWater}) keep their high-water capacity instead, so a bulk transfer
+ * does not reallocate on every drain and refill, and give memory back only when told ({@link
+ * #release}, when the stream has been idle). Not thread-safe: guarded by its owner's lock. Limits
+ * are the owner's business (it checks {@link #size()} before appending).
  */
 public final class OffsetBuffer {
 
@@ -16,9 +18,20 @@ public final class OffsetBuffer {
     private int head;
     private int size;
     private long start;
+    private final boolean keepCapacity;
 
     public OffsetBuffer(long start) {
+        this(start, false);
+    }
+
+    private OffsetBuffer(long start, boolean keepCapacity) {
         this.start = start;
+        this.keepCapacity = keepCapacity;
+    }
+
+    /** A buffer that keeps its high-water capacity until {@link #release}. */
+    public static OffsetBuffer highWater(long start) {
+        return new OffsetBuffer(start, true);
     }
 
     public long start() {
@@ -48,6 +61,32 @@ public final class OffsetBuffer {
         System.arraycopy(b, off, buf, tail, first);
         System.arraycopy(b, off + first, buf, 0, len - first);
         size += len;
+    }
+
+    /** Appends one byte. */
+    public void append(int b) {
+        if (size == buf.length) {
+            resize((int) Math.min(Integer.MAX_VALUE - 16, 2L * buf.length));
+        }
+        buf[(head + size) % buf.length] = (byte) b;
+        size++;
+    }
+
+    /** The byte at absolute offset {@code at}. */
+    public int byteAt(long at) {
+        check(at, 1);
+        return buf[(int) ((head + (at - start)) % buf.length)] & 0xFF;
+    }
+
+    /** The backing array (for a writer that sends from it in place: see {@link #indexOf}). */
+    public byte[] array() {
+        return buf;
+    }
+
+    /** Where absolute offset {@code at} is in {@link #array()}; the bytes run to its end, then from 0. */
+    public int indexOf(long at) {
+        check(at, 0);
+        return (int) ((head + (at - start)) % buf.length);
     }
 
     /** Copies {@code len} bytes starting at absolute offset {@code from} into {@code dst}. */
@@ -97,6 +136,13 @@ public final class OffsetBuffer {
         if (size == 0) {
             head = 0;
         }
+        if (!keepCapacity && buf.length > 4 * MIN_CAPACITY && size < buf.length / 4) {
+            resize(Math.max(MIN_CAPACITY, 2 * size));
+        }
+    }
+
+    /** Gives back memory beyond what the content needs (a high-water buffer gone idle). */
+    public void release() {
         if (buf.length > 4 * MIN_CAPACITY && size < buf.length / 4) {
             resize(Math.max(MIN_CAPACITY, 2 * size));
         }
@@ -107,7 +153,7 @@ public final class OffsetBuffer {
         start = newStart;
         size = 0;
         head = 0;
-        if (buf.length > MIN_CAPACITY) {
+        if (!keepCapacity && buf.length > MIN_CAPACITY) {
             buf = new byte[MIN_CAPACITY];
         }
     }

@@ -1,13 +1,11 @@
 package org.mtcp.core.internal.client;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.InterruptedIOException;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.SocketException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -15,8 +13,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.Condition;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
 import org.mtcp.core.ClientOptions;
 import org.mtcp.core.UnavailableServers;
@@ -25,10 +21,13 @@ import org.mtcp.core.ConnectionId;
 import org.mtcp.core.ConnectionResetException;
 import org.mtcp.core.MigrationEvent;
 import org.mtcp.core.MigrationListener;
-import org.mtcp.core.internal.OffsetBuffer;
 import org.mtcp.core.internal.Threads;
+import org.mtcp.core.internal.stream.FrameCounters;
+import org.mtcp.core.internal.stream.Lifecycle;
+import org.mtcp.core.internal.stream.ReliableStream;
+import org.mtcp.core.internal.stream.SendBatch;
+import org.mtcp.core.internal.stream.SendCursor;
 import org.mtcp.core.internal.wire.Frame;
-import org.mtcp.core.internal.wire.FrameEncoder;
 import org.mtcp.core.internal.wire.ProtocolException;
 import org.mtcp.core.internal.wire.ResetCode;
 import org.mtcp.core.internal.wire.Wire;
@@ -41,12 +40,12 @@ import org.slf4j.LoggerFactory;
  * The client end of a logical connection (behind {@link org.mtcp.core.MtcpSocket}).
  *
  * <h2>State</h2>
- * Outbound: {@code outBuf} holds {@code [acked, sent)}, every byte the application wrote that
- * the holder has not acknowledged; writers block when it holds {@code maxUnacknowledgedBytes}.
- * The sender sends from its link's cursor up to the holder's window. Inbound: {@code inBuf}
- * holds {@code [readPos, next)}, bytes received and not yet read; the holder may send below
- * {@code readPos + receiveBufferSize}. Bytes below {@code next} are duplicates and dropped; a
- * DATA frame starting beyond {@code next} is a protocol error.
+ * The stream ({@link ReliableStream}): the outbound retention holds {@code [acked, written)},
+ * every byte the application wrote that the holder has not acknowledged; writers block when it
+ * holds {@code maxUnacknowledgedBytes}. Each link's sender sends from its own cursor up to the
+ * holder's window. The inbound buffer holds the bytes received and not yet read; the holder may
+ * send below {@code readPos + receiveBufferSize}. The connection's lifecycle is a {@link
+ * ClientPhase}.
  *
  * <h2>Migration</h2>
  * Decided and run by the {@link MigrationSupervisor} (policies, server requests, failover; its
@@ -63,23 +62,19 @@ import org.slf4j.LoggerFactory;
  * asks to migrate, every other server is tried, then the failed one; otherwise, or when all
  * refuse, the connection fails and the application's next call throws.
  */
-public final class ClientConnection {
+public final class ClientConnection extends ReliableStream {
 
     private static final Logger LOG = LoggerFactory.getLogger(ClientConnection.class);
 
     private final ClientOptions options;
     private final List<MigrationPolicy> policies;
-    private final ReentrantLock lock = new ReentrantLock();
-    private final Condition changed = lock.newCondition();
-    private final InputStream input = new In();
-    private final OutputStream output = new Out();
     private final long keepaliveNanos;
     /** PINGs and the silence bound (guarded by lock). */
     private final KeepaliveSchedule keepalive;
-    /** Decides and runs migrations; its phase is guarded by {@link #lock}. */
+    /** Decides and runs migrations; its phase is guarded by the stream's lock ({@code guard}). */
     private final MigrationSupervisor supervisor;
 
-    // Guarded by lock.
+    // Guarded by the stream's lock (guard).
     private final ConnectionId id;
     private long epoch;
     private byte[] certificate;
@@ -87,26 +82,19 @@ public final class ClientConnection {
     private final Map<String, InetSocketAddress> peers = new LinkedHashMap<>();
     private final Set<String> used = new LinkedHashSet<>();
     private int migrations;
-    private final OffsetBuffer outBuf = new OffsetBuffer(0);
-    private long serverWindowEnd;
-    private int serverMaxPayload;
-    private long outFin = -1;
-    private boolean finAckedByServer;
-    private final OffsetBuffer inBuf = new OffsetBuffer(0);
-    private long inFin = -1;
-    private long advertisedWindowEnd;
-    private boolean ackDue;
-    private boolean serverClosed;
+    private final Lifecycle<ClientPhase> phase = ClientPhase.lifecycle();
     private boolean appClosed;
+    /** Why the connection failed (set with {@link ClientPhase#FAILED}). */
     private IOException failure;
     private ClientLink current;
     private long srttNanos = -1;
-    private boolean stopped;
     private long lingerDeadline;
     /** An observer reports where responses end ({@link org.mtcp.core.policy.ResponseSignal#FRAMED}). */
     private boolean responsesFramed;
 
     private ClientConnection(ClientOptions options, Handshake h, UnavailableServers quarantine) {
+        super(FrameCounters.CLIENT, "holder", options.maxUnacknowledgedBytes(), 0, new byte[0],
+                h.welcome().windowEnd(), 0, new byte[0], options.receiveBufferSize(), true);
         this.options = options;
         this.keepaliveNanos = options.keepaliveInterval().toNanos();
         List<MigrationPolicy> ps = new ArrayList<>();
@@ -126,12 +114,10 @@ public final class ClientConnection {
         this.epoch = w.epoch();
         this.certificate = w.certificate();
         this.holder = w.server();
-        this.serverWindowEnd = w.windowEnd();
-        this.serverMaxPayload = Math.min(w.maxFrameSize(), Wire.PREFERRED_DATA_PAYLOAD);
-        this.advertisedWindowEnd = options.receiveBufferSize();
+        outbound.peer(w.maxFrameSize(), w.windowEnd(), false);
         replacePeers(w.peers());
         used.add(holder);
-        this.supervisor = new MigrationSupervisor(this, options, lock, changed, policies, quarantine);
+        this.supervisor = new MigrationSupervisor(this, options, guard, changed, policies, quarantine);
     }
 
     /** Connects to the first address of {@code pool} that answers WELCOME. */
@@ -205,16 +191,12 @@ public final class ClientConnection {
     }
 
     private void start(Handshake h) throws IOException {
-        ClientLink link = new ClientLink(this, h);
-        link.sendCursor = 0;
-        lock.lock();
-        try {
+        ClientLink link = new ClientLink(this, h, new SendCursor(0));
+        guard.run(() -> {
             current = link;
-            ackDue = true;
+            ackNow();
             keepalive.restart(System.nanoTime());
-        } finally {
-            lock.unlock();
-        }
+        });
         link.start(silenceTimeoutMillis());
         long now = System.nanoTime();
         for (MigrationPolicy p : policies) {
@@ -253,21 +235,8 @@ public final class ClientConnection {
         return id;
     }
 
-    public InputStream getInputStream() {
-        return input;
-    }
-
-    public OutputStream getOutputStream() {
-        return output;
-    }
-
     public String currentServer() {
-        lock.lock();
-        try {
-            return holder;
-        } finally {
-            lock.unlock();
-        }
+        return guard.call(() -> holder);
     }
 
     /** The server the standby link is open to now, or null (none, or the option is off). */
@@ -276,59 +245,29 @@ public final class ClientConnection {
     }
 
     public Set<String> serversUsed() {
-        lock.lock();
-        try {
-            return java.util.Collections.unmodifiableSet(new LinkedHashSet<>(used));
-        } finally {
-            lock.unlock();
-        }
+        return guard.call(() -> Collections.unmodifiableSet(new LinkedHashSet<>(used)));
     }
 
     public int migrations() {
-        lock.lock();
-        try {
-            return migrations;
-        } finally {
-            lock.unlock();
-        }
+        return guard.call(() -> migrations);
     }
 
     public Duration rtt() {
-        lock.lock();
-        try {
-            return srttNanos < 0 ? null : Duration.ofNanos(srttNanos);
-        } finally {
-            lock.unlock();
-        }
+        return guard.call(() -> srttNanos < 0 ? null : Duration.ofNanos(srttNanos));
     }
 
     /** The pool members the client knows (from the last WELCOME or CERT), in order. */
     public List<String> peers() {
-        lock.lock();
-        try {
-            return List.copyOf(peers.keySet());
-        } finally {
-            lock.unlock();
-        }
+        return guard.call(() -> List.copyOf(peers.keySet()));
     }
 
     public long epoch() {
-        lock.lock();
-        try {
-            return epoch;
-        } finally {
-            lock.unlock();
-        }
+        return guard.call(() -> epoch);
     }
 
     /** The current migration certificate (opaque bytes; tests replay it). */
     public byte[] certificate() {
-        lock.lock();
-        try {
-            return certificate.clone();
-        } finally {
-            lock.unlock();
-        }
+        return guard.call(() -> certificate.clone());
     }
 
     public void addMigrationListener(MigrationListener listener) {
@@ -336,19 +275,20 @@ public final class ClientConnection {
     }
 
     public void shutdownOutput() throws IOException {
-        lock.lock();
-        try {
+        guard.runChecked(() -> {
             checkFailure();
             if (appClosed) {
                 throw new SocketException("socket is closed");
             }
-            if (outFin < 0) {
-                outFin = outBuf.end();
-                changed.signalAll();
+            if (outbound.fin() < 0) {
+                outbound.fin(outbound.end());
+                sendable.signalAll();
             }
-        } finally {
-            lock.unlock();
-        }
+        });
+    }
+
+    private boolean stopped() {
+        return phase.in(ClientPhase.STOPPED);
     }
 
     private void checkFailure() throws IOException {
@@ -367,95 +307,51 @@ public final class ClientConnection {
         return new IOException(e.getMessage(), e);
     }
 
-    private int read(byte[] b, int off, int len) throws IOException {
-        Objects.checkFromIndexSize(off, len, b.length);
-        if (len == 0) {
-            return 0;
-        }
-        lock.lock();
-        try {
-            while (true) {
-                if (appClosed) {
-                    throw new SocketException("socket is closed");
-                }
-                if (inBuf.size() > 0) {
-                    int n = Math.min(len, inBuf.size());
-                    inBuf.copy(inBuf.start(), b, off, n);
-                    inBuf.trimTo(inBuf.start() + n);
-                    long window = inBuf.start() + options.receiveBufferSize();
-                    if (window - advertisedWindowEnd >= Math.max(1, options.receiveBufferSize() / 4)
-                            || advertisedWindowEnd <= inBuf.end()) {
-                        ackDue = true; // tell the holder the window opened
-                        changed.signalAll();
-                    }
-                    return n;
-                }
-                if (inFin >= 0 && inBuf.start() >= inFin) {
-                    return -1;
-                }
-                checkFailure();
-                if (serverClosed) {
-                    return -1;
-                }
-                changed.await();
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new InterruptedIOException("interrupted");
-        } finally {
-            lock.unlock();
+    @Override
+    protected void checkReadable() throws IOException {
+        if (appClosed) {
+            throw new SocketException("socket is closed");
         }
     }
 
-    private int available() {
-        lock.lock();
-        try {
-            return inBuf.size();
-        } finally {
-            lock.unlock();
+    @Override
+    protected boolean inputEnded() throws IOException {
+        checkFailure();
+        return phase.is(ClientPhase.PEER_CLOSED);
+    }
+
+    @Override
+    protected void checkWritable() throws IOException {
+        checkReadable();
+        checkFailure();
+        if (outbound.fin() >= 0) {
+            throw new SocketException("output is shut down");
+        }
+        if (phase.is(ClientPhase.PEER_CLOSED)) {
+            throw new SocketException("connection " + id + " was closed by the server");
         }
     }
 
-    private void write(byte[] b, int off, int len) throws IOException {
-        Objects.checkFromIndexSize(off, len, b.length);
-        int total = 0;
-        lock.lock();
-        try {
-            while (len > 0) {
-                if (appClosed) {
-                    throw new SocketException("socket is closed");
-                }
-                checkFailure();
-                if (outFin >= 0) {
-                    throw new SocketException("output is shut down");
-                }
-                if (serverClosed) {
-                    throw new SocketException("connection " + id + " was closed by the server");
-                }
-                int space = options.maxUnacknowledgedBytes() - outBuf.size();
-                if (space <= 0) {
-                    changed.await(); // back-pressure: wait for acknowledgements
-                    continue;
-                }
-                int n = Math.min(space, len);
-                outBuf.append(b, off, n);
-                off += n;
-                len -= n;
-                total += n;
-                keepalive.requestPending(true); // until its response arrives: keep the base interval
-                changed.signalAll();
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new InterruptedIOException("interrupted");
-        } finally {
-            lock.unlock();
-        }
-        if (total > 0) {
-            long now = System.nanoTime();
-            for (MigrationPolicy p : policies) {
-                p.onBytesSent(total, now);
-            }
+    @Override
+    protected void checkUsable() throws IOException {
+        checkFailure();
+    }
+
+    @Override
+    protected void closeByApplication() {
+        close();
+    }
+
+    @Override
+    protected void appended(int n) {
+        keepalive.requestPending(true); // until its response arrives: keep the base interval
+    }
+
+    @Override
+    protected void wrote(int total) {
+        long now = System.nanoTime();
+        for (MigrationPolicy p : policies) {
+            p.onBytesSent(total, now);
         }
     }
 
@@ -467,29 +363,25 @@ public final class ClientConnection {
      * read to end-of-stream before closing.
      */
     public void close() {
-        ClientLink link;
-        lock.lock();
-        try {
+        ClientLink link = guard.call(() -> {
             if (appClosed) {
-                return;
+                return null;
             }
             appClosed = true;
-            inBuf.trimTo(inBuf.end()); // unread bytes are dropped
-            ackDue = true;
-            if (failure == null && !serverClosed && !stopped) {
-                if (outFin < 0) {
-                    outFin = outBuf.end();
+            inbound.discard(); // unread bytes are dropped
+            ackNow();
+            if (phase.is(ClientPhase.OPEN)) {
+                if (outbound.fin() < 0) {
+                    outbound.fin(outbound.end());
                 }
                 lingerDeadline = System.nanoTime() + options.connectTimeout().toNanos();
-                changed.signalAll();
-                return;
+                phase.moveTo(ClientPhase.LINGERING);
+                signalEveryone();
+                return null;
             }
-            stopped = true;
-            link = current;
-            changed.signalAll();
-        } finally {
-            lock.unlock();
-        }
+            signalEveryone();
+            return current;
+        });
         if (link != null) {
             link.close();
         }
@@ -497,73 +389,75 @@ public final class ClientConnection {
 
     /** True once the connection is over: closed and delivered, closed by the server, or failed. */
     public boolean isFinished() {
-        lock.lock();
-        try {
-            return stopped;
-        } finally {
-            lock.unlock();
-        }
+        return stopped();
     }
 
     // ------------------------------------------------------------------ link callbacks
 
-    void onFrame(ClientLink link, Frame f) throws ProtocolException {
-        int newBytes = 0;
-        long rttSample = -1;
+    /** DATA payload bytes from {@code link}'s decoder, straight into the inbound buffer. */
+    void onData(ClientLink link, long frameOffset, int frameLength, int pos, byte[] src, int off, int len)
+            throws ProtocolException {
         long now = System.nanoTime();
-        lock.lock();
+        int newBytes;
+        guard.lock(); // the data path: no lambda per piece
         try {
             if (link.retired || link != current) {
                 return;
             }
             keepalive.heard();
+            newBytes = acceptData(frameOffset, frameLength, pos, src, off, len, now);
+            if (newBytes > 0) {
+                supervisor.onProgress(); // the holder delivers: the policy migrations so far helped
+                keepalive.dataReceived();
+                if (!responsesFramed) {
+                    keepalive.requestPending(false); // first-byte rule: the answer has begun
+                }
+            }
+        } finally {
+            guard.unlock();
+        }
+        heard(now, newBytes, -1);
+    }
+
+    void onFrame(ClientLink link, Frame f) throws ProtocolException {
+        if (f instanceof Frame.Data d) {
+            onData(link, d.offset(), d.payload().length, 0, d.payload(), 0, d.payload().length);
+            return;
+        }
+        long now = System.nanoTime();
+        long rttSample = guard.callChecked(() -> {
+            if (link.retired || link != current) {
+                return -2L;
+            }
+            keepalive.heard();
+            received(f);
+            long sample = -1;
             switch (f) {
-                case Frame.Data d -> {
-                    newBytes = onData(d);
-                    if (newBytes > 0) {
-                        supervisor.onProgress(); // the holder delivers: the policy migrations so far helped
-                    }
-                }
-                case Frame.Ack a -> {
-                    if (a.received() > outBuf.end()) {
-                        throw new ProtocolException("holder acknowledges " + a.received()
-                                + " but only " + outBuf.end() + " bytes were written");
-                    }
-                    if (a.received() > outBuf.start()) {
-                        outBuf.trimTo(a.received());
-                    }
-                    serverWindowEnd = Math.max(serverWindowEnd, a.windowEnd());
-                    if (a.finReceived() && outFin >= 0 && a.received() == outFin) {
-                        finAckedByServer = true;
-                    }
-                }
-                case Frame.Fin fin -> {
-                    if (fin.offset() != inBuf.end() || (inFin >= 0 && inFin != fin.offset())) {
-                        throw new ProtocolException("holder FIN at " + fin.offset() + " but "
-                                + inBuf.end() + " bytes received");
-                    }
-                    inFin = fin.offset();
-                    ackDue = true;
-                }
+                case Frame.Ack a -> acceptAck(a);
+                case Frame.Fin fin -> acceptFin(fin);
                 case Frame.Close c -> {
-                    serverClosed = true;
-                    stopped = true;
+                    phase.tryMoveTo(ClientPhase.PEER_CLOSED);
+                    signalEveryone();
                 }
                 case Frame.Pong p -> {
-                    long sample = now - p.nonce();
-                    if (sample >= 0 && sample < TimeUnit.HOURS.toNanos(1)) {
-                        srttNanos = srttNanos < 0 ? sample : srttNanos + (sample - srttNanos) / 8;
-                        rttSample = sample;
+                    long s = now - p.nonce();
+                    if (s >= 0 && s < TimeUnit.HOURS.toNanos(1)) {
+                        srttNanos = srttNanos < 0 ? s : srttNanos + (s - srttNanos) / 8;
+                        sample = s;
                     }
                 }
                 case Frame.Reset r -> {
-                    failure = new ConnectionResetException(r.code().label(), "connection " + id
-                            + " reset by " + link.server + ": " + r.message());
-                    stopped = true;
-                    LOG.warn("{}", failure.getMessage());
+                    if (failure == null) {
+                        failure = new ConnectionResetException(r.code().label(), "connection " + id
+                                + " reset by " + link.server + ": " + r.message());
+                        phase.moveTo(ClientPhase.FAILED);
+                        LOG.warn("{}", failure.getMessage());
+                    }
+                    signalEveryone();
                 }
                 case Frame.MigrateRequest m -> {
                     supervisor.onServerRequest(m.target(), m.reason());
+                    changed.signalAll();
                 }
                 case Frame.Cert c -> {
                     certificate = c.certificate();
@@ -575,10 +469,15 @@ public final class ClientConnection {
                 }
                 default -> throw new ProtocolException("unexpected " + f.type() + " from the holder");
             }
-            changed.signalAll();
-        } finally {
-            lock.unlock();
+            return sample;
+        });
+        if (rttSample != -2L) {
+            heard(now, 0, rttSample);
         }
+    }
+
+    /** Tells the policies what the holder did; wakes the supervisor when one asks to migrate. */
+    private void heard(long now, int newBytes, long rttSample) {
         boolean migrate = false;
         for (MigrationPolicy p : policies) {
             p.onHolderHeard(now);
@@ -599,141 +498,93 @@ public final class ClientConnection {
         }
     }
 
-    private int onData(Frame.Data d) throws ProtocolException {
-        long next = inBuf.end();
-        if (d.offset() > next) {
-            throw new ProtocolException("gap in the holder's stream: DATA at " + d.offset()
-                    + " but only " + next + " bytes received");
-        }
-        if (inFin >= 0 && d.end() > inFin) {
-            throw new ProtocolException("DATA beyond the holder's FIN at " + inFin);
-        }
-        if (d.end() <= next) {
-            return 0; // duplicate (overlap after a migration)
-        }
-        if (appClosed) {
-            // Nobody will read it: account for it and let the window move on.
-            inBuf.append(d.payload(), (int) (next - d.offset()), (int) (d.end() - next));
-            inBuf.trimTo(inBuf.end());
-            ackDue = true;
-            return 0;
-        }
-        if (d.end() > inBuf.start() + options.receiveBufferSize()) {
-            throw new ProtocolException("holder sent up to " + d.end() + ", beyond the window "
-                    + (inBuf.start() + options.receiveBufferSize()));
-        }
-        int skip = (int) (next - d.offset());
-        int n = d.payload().length - skip;
-        inBuf.append(d.payload(), skip, n);
-        ackDue = true;
-        keepalive.dataReceived();
-        if (!responsesFramed) {
-            keepalive.requestPending(false); // first-byte rule: the answer has begun
-        }
-        return n;
-    }
-
     /** The link broke: a holder failure, unless the link was retired or the connection ended. */
     void linkFailed(ClientLink link, String cause) {
-        lock.lock();
-        try {
-            if (link.retired || link != current || serverClosed || failure != null || stopped) {
-                return;
-            }
-            supervisor.onLinkFailed(link, cause);
-        } finally {
-            lock.unlock();
-        }
+        guard.run(() -> linkFailedLocked(link, cause));
     }
 
-    List<byte[]> awaitFrames(ClientLink link) {
-        lock.lock();
+    private void linkFailedLocked(ClientLink link, String cause) {
+        if (link.retired || link != current || stopped()) {
+            return;
+        }
+        supervisor.onLinkFailed(link, cause);
+    }
+
+    /**
+     * Blocks until there is something to send on {@code link} and appends it to {@code w} (the
+     * link's send buffer); false when the link must stop.
+     */
+    boolean awaitFrames(ClientLink link, SendCursor c, SendBatch w) {
+        guard.lock(); // the data path: no lambda per frame
         try {
+            long idleSince = System.nanoTime();
             while (true) {
-                if (link.retired || link != current || failure != null || serverClosed || link.closeSent
-                        || stopped) {
-                    return null;
-                }
-                if (supervisor.holderFailed()) {
-                    return null;
+                if (link.retired || link != current || stopped() || c.closeSent() || supervisor.holderFailed()) {
+                    return false;
                 }
                 long now = System.nanoTime();
                 if (keepalive.silent(now)) {
                     // The holder owed a PONG or an ACK for the missed keepalives: it or the path is gone.
-                    linkFailed(link, "missed keepalives: nothing from " + link.server + " for "
+                    linkFailedLocked(link, "missed keepalives: nothing from " + link.server + " for "
                             + keepalive.silenceMillis() + " ms");
-                    return null;
+                    return false;
                 }
-                List<byte[]> frames = new ArrayList<>(4);
                 if (keepalive.pingDue(now)) {
                     keepalive.pingSent(now);
-                    frames.add(FrameEncoder.encode(new Frame.Ping(now)));
+                    writeFrame(w, new Frame.Ping(now));
                 }
-                long cursor = Math.max(link.sendCursor, outBuf.start());
-                long limit = Math.min(outBuf.end(), serverWindowEnd);
-                if (cursor < limit) {
-                    int n = (int) Math.min(limit - cursor, serverMaxPayload);
-                    byte[] frame = FrameEncoder.dataFrame(cursor, n);
-                    outBuf.copy(cursor, frame, FrameEncoder.DATA_HEADER_BYTES, n);
-                    link.sendCursor = cursor + n;
-                    frames.add(frame);
+                if (writeData(c, w) > 0) {
                     keepalive.dataSent(now);
                 }
-                if (ackDue) {
-                    ackDue = false;
-                    advertisedWindowEnd = inBuf.start() + options.receiveBufferSize();
-                    frames.add(FrameEncoder.encode(new Frame.Ack(inBuf.end(), inBuf.end(), advertisedWindowEnd,
-                            inFin >= 0 && inBuf.end() == inFin ? Frame.Ack.FIN_RECEIVED : 0)));
-                }
-                if (outFin >= 0 && !link.finSent && Math.max(link.sendCursor, outBuf.start()) >= outFin) {
-                    link.finSent = true;
-                    frames.add(FrameEncoder.encode(new Frame.Fin(outFin)));
-                }
-                if (appClosed && finAckedByServer && link.finSent && !link.closeSent) {
+                writeAck(w, now);
+                writeFin(c, w);
+                if (appClosed && outbound.finAcked() && c.finSent() && !c.closeSent()) {
                     // Everything is delivered: say goodbye so the holder frees the connection.
-                    link.closeSent = true;
-                    stopped = true;
-                    frames.add(FrameEncoder.encode(new Frame.Close()));
-                    changed.signalAll();
-                    return frames;
+                    c.closeSent(true);
+                    phase.moveTo(ClientPhase.DONE);
+                    writeFrame(w, new Frame.Close());
+                    signalEveryone();
+                    return true;
                 }
-                if (!frames.isEmpty()) {
-                    return frames;
+                if (!w.isEmpty()) {
+                    return true;
                 }
-                changed.awaitNanos(keepalive.nanosToNextEvent(now));
+                if (now - idleSince >= IDLE_RELEASE_NANOS) {
+                    releaseIdleMemory();
+                    w.release();
+                    idleSince = Long.MAX_VALUE / 2; // once per idle period
+                }
+                long wait = Math.min(keepalive.nanosToNextEvent(now), Math.min(ackDueInNanos(now), IDLE_RELEASE_NANOS));
+                guard.awaitNanos(sendable, wait);
             }
-        } catch (InterruptedException e) {
-            return null;
+        } catch (java.io.InterruptedIOException e) {
+            return false;
         } finally {
-            lock.unlock();
-        }
-    }
-
-    boolean closeSentOn(ClientLink link) {
-        lock.lock();
-        try {
-            return link.closeSent;
-        } finally {
-            lock.unlock();
+            guard.unlock();
         }
     }
 
     // ------------------------------------------------------------------ for the MigrationSupervisor
 
+    /** Under lock: wakes everyone waiting on the connection (the holder failed, a link changed). */
+    void wakeAll() {
+        signalEveryone();
+    }
+
     /** The connection failed for good: the application's next call throws {@code e}. */
     void fail(IOException e) {
         ClientLink link;
-        lock.lock();
+        guard.lock();
         try {
             if (failure != null) {
                 return;
             }
             failure = e;
-            stopped = true;
+            phase.moveTo(ClientPhase.FAILED);
+            signalEveryone();
             link = current;
-            changed.signalAll();
         } finally {
-            lock.unlock();
+            guard.unlock();
         }
         LOG.warn("connection {} failed: {}", id, e.getMessage());
         if (link != null) {
@@ -743,12 +594,7 @@ public final class ClientConnection {
 
     /** True once the connection is over (finished or failed): the supervisor stops. */
     boolean isOver() {
-        lock.lock();
-        try {
-            return stopped || failure != null;
-        } finally {
-            lock.unlock();
-        }
+        return stopped();
     }
 
     /** Under lock: data flows or a request waits for its answer (time-based policies tick). */
@@ -758,105 +604,69 @@ public final class ClientConnection {
 
     /** Under lock: nanoseconds left of the close linger, or -1 when not lingering. */
     long lingerNanos() {
-        return appClosed && !stopped ? Math.max(0, lingerDeadline - System.nanoTime()) : -1;
+        return phase.is(ClientPhase.LINGERING) ? Math.max(0, lingerDeadline - System.nanoTime()) : -1;
     }
 
     /** Ends a closed connection whose holder did not acknowledge the end within the linger. */
     boolean abandonIfLingerExpired(long now) {
-        ClientLink abandoned;
-        lock.lock();
-        try {
-            if (!appClosed || stopped || now - lingerDeadline <= 0) {
-                return false;
+        ClientLink abandoned = guard.call(() -> {
+            if (!phase.is(ClientPhase.LINGERING) || now - lingerDeadline <= 0) {
+                return null;
             }
             LOG.debug("connection {}: the holder did not acknowledge the end within {} ms; abandoned",
                     id, options.connectTimeout().toMillis());
-            stopped = true;
-            abandoned = current;
-            changed.signalAll();
-        } finally {
-            lock.unlock();
+            phase.moveTo(ClientPhase.DONE);
+            signalEveryone();
+            return current;
+        });
+        if (abandoned == null) {
+            return false;
         }
-        if (abandoned != null) {
-            abandoned.close();
-        }
+        abandoned.close();
         return true;
     }
 
     boolean isClosing() {
-        lock.lock();
-        try {
-            return appClosed;
-        } finally {
-            lock.unlock();
-        }
+        return guard.call(() -> appClosed);
     }
 
     boolean isServerClosed() {
-        lock.lock();
-        try {
-            return serverClosed;
-        } finally {
-            lock.unlock();
-        }
+        return phase.is(ClientPhase.PEER_CLOSED);
     }
 
     /** Throws if the connection failed, or (unless failing over) if the application closed it. */
     void checkMigratable(boolean failover) throws IOException {
-        lock.lock();
-        try {
+        guard.runChecked(() -> {
             checkFailure();
             if (appClosed && !failover) {
                 throw new SocketException("socket is closed");
             }
-        } finally {
-            lock.unlock();
-        }
+        });
     }
 
     void throwIfFailed() throws IOException {
-        lock.lock();
-        try {
-            checkFailure();
-        } finally {
-            lock.unlock();
-        }
+        guard.runChecked(this::checkFailure);
     }
 
     /** Under lock: {@code link} is still the live current link of a live connection. */
     boolean isCurrentAndLive(ClientLink link) {
-        return link != null && current == link && !link.retired && !serverClosed && failure == null && !stopped;
+        return link != null && current == link && !link.retired && !stopped();
     }
 
     /** The pool members known now, in pool order. */
     Map<String, InetSocketAddress> peerAddresses() {
-        lock.lock();
-        try {
-            return new LinkedHashMap<>(peers);
-        } finally {
-            lock.unlock();
-        }
+        return guard.call(() -> new LinkedHashMap<>(peers));
     }
 
     /** The service address of pool member {@code name}, or null if it is not one (any more). */
     InetSocketAddress addressOf(String name) {
-        lock.lock();
-        try {
-            return peers.get(name);
-        } finally {
-            lock.unlock();
-        }
+        return guard.call(() -> peers.get(name));
     }
 
     /** HELLO{standby} with the current certificate: opens a standby link (version 3). */
     Frame.Hello standbyHello() {
-        lock.lock();
-        try {
-            return new Frame.Hello(Wire.STANDBY_VERSION, Frame.HelloKind.STANDBY, options.maxFrameSize(), 0, 0,
-                    keepaliveMillis(options), id, epoch, certificate);
-        } finally {
-            lock.unlock();
-        }
+        return guard.call(() -> new Frame.Hello(Wire.STANDBY_VERSION, Frame.HelloKind.STANDBY, options.maxFrameSize(),
+                0, 0, keepaliveMillis(options), id, epoch, certificate));
     }
 
     // ------------------------------------------------------------------ migration handshake
@@ -874,13 +684,13 @@ public final class ClientConnection {
     Handshake handshake(String name, StandbyLink standby) throws IOException {
         InetSocketAddress address;
         Frame.Hello hello;
-        lock.lock();
+        guard.lock();
         try {
             address = peers.get(name);
-            hello = new Frame.Hello(Wire.SERVICE_VERSION, Frame.HelloKind.MIGRATE, options.maxFrameSize(), inBuf.end(),
-                    inBuf.start() + options.receiveBufferSize(), keepaliveMillis(options), id, epoch, certificate);
+            hello = new Frame.Hello(Wire.SERVICE_VERSION, Frame.HelloKind.MIGRATE, options.maxFrameSize(),
+                    inbound.received(), inbound.windowEnd(), keepaliveMillis(options), id, epoch, certificate);
         } finally {
-            lock.unlock();
+            guard.unlock();
         }
         if (address == null) {
             throw new IOException("unknown server");
@@ -900,31 +710,28 @@ public final class ClientConnection {
     /** Moves the connection to the server that answered {@code h} (its new holder). */
     void switchTo(Handshake h) throws IOException {
         Frame.Welcome w = h.welcome();
-        ClientLink link = new ClientLink(this, h);
+        // The new holder has every byte below received: its sender restarts there.
+        ClientLink link = new ClientLink(this, h, new SendCursor(w.received()));
         ClientLink old;
-        lock.lock();
+        guard.lock();
         try {
             if (failure != null) {
                 link.close();
                 throw copy(failure);
             }
-            if (w.received() > outBuf.end()) {
+            if (w.received() > outbound.end()) {
                 link.close();
                 throw new ProtocolException("new holder claims " + w.received() + " bytes but only "
-                        + outBuf.end() + " were written");
+                        + outbound.end() + " were written");
             }
-            if (w.received() > outBuf.start()) {
-                outBuf.trimTo(w.received()); // the new holder has them: they came with the state
-            }
+            outbound.acknowledged(w.received()); // the new holder has them: they came with the state
             epoch = w.epoch();
             certificate = w.certificate();
             holder = w.server();
             replacePeers(w.peers());
             used.add(holder);
             migrations++;
-            serverWindowEnd = w.windowEnd();
-            serverMaxPayload = Math.min(w.maxFrameSize(), Wire.PREFERRED_DATA_PAYLOAD);
-            link.sendCursor = w.received();
+            outbound.peer(w.maxFrameSize(), w.windowEnd(), false);
             old = current;
             if (old != null) {
                 old.retired = true;
@@ -933,10 +740,10 @@ public final class ClientConnection {
             keepalive.restart(System.nanoTime());
             supervisor.onHolderReplaced();
             srttNanos = -1;
-            ackDue = true;
-            changed.signalAll();
+            ackNow();
+            signalEveryone();
         } finally {
-            lock.unlock();
+            guard.unlock();
         }
         link.start(silenceTimeoutMillis());
         if (old != null) {
@@ -950,25 +757,18 @@ public final class ClientConnection {
 
     /** See {@link org.mtcp.core.MtcpSocket#signalResponse}. */
     public void signalResponse(org.mtcp.core.policy.ResponseSignal signal) {
-        lock.lock();
-        try {
+        guard.run(() -> {
             switch (signal) {
                 case FRAMED -> responsesFramed = true;
                 case REQUEST_SENT -> keepalive.requestPending(true);
                 case COMPLETE -> keepalive.requestPending(false);
                 case LOST -> responsesFramed = false;
             }
-        } finally {
-            lock.unlock();
-        }
+        });
         long now = System.nanoTime();
         if (signal == org.mtcp.core.policy.ResponseSignal.COMPLETE) {
-            lock.lock();
-            try {
-                supervisor.onProgress(); // a response ended: the next request has its own budget
-            } finally {
-                lock.unlock();
-            }
+            // a response ended: the next request has its own budget
+            guard.run(supervisor::onProgress);
         }
         for (MigrationPolicy p : policies) {
             p.onResponseSignal(signal, now);
@@ -979,72 +779,11 @@ public final class ClientConnection {
 
     /** The keepalive interval now: the base one while active, longer while idle (back-off). */
     public Duration keepaliveInterval() {
-        lock.lock();
-        try {
-            return Duration.ofNanos(keepalive.intervalNanos());
-        } finally {
-            lock.unlock();
-        }
+        return guard.call(() -> Duration.ofNanos(keepalive.intervalNanos()));
     }
 
     /** Bytes buffered inbound (received, unread) plus outbound (unacknowledged). */
     public long bufferedBytes() {
-        lock.lock();
-        try {
-            return (long) inBuf.size() + outBuf.size();
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    private final class In extends InputStream {
-        @Override
-        public int read() throws IOException {
-            byte[] one = new byte[1];
-            int n = ClientConnection.this.read(one, 0, 1);
-            return n < 0 ? -1 : one[0] & 0xFF;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            return ClientConnection.this.read(b, off, len);
-        }
-
-        @Override
-        public int available() {
-            return ClientConnection.this.available();
-        }
-
-        @Override
-        public void close() throws IOException {
-            ClientConnection.this.close();
-        }
-    }
-
-    private final class Out extends OutputStream {
-        @Override
-        public void write(int b) throws IOException {
-            ClientConnection.this.write(new byte[] {(byte) b}, 0, 1);
-        }
-
-        @Override
-        public void write(byte[] b, int off, int len) throws IOException {
-            ClientConnection.this.write(b, off, len);
-        }
-
-        @Override
-        public void flush() throws IOException {
-            lock.lock();
-            try {
-                checkFailure();
-            } finally {
-                lock.unlock();
-            }
-        }
-
-        @Override
-        public void close() throws IOException {
-            ClientConnection.this.close();
-        }
+        return guard.call(() -> (long) inbound.size() + outbound.size());
     }
 }

@@ -4,17 +4,19 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
-import java.util.List;
 import org.mtcp.core.internal.Threads;
+import org.mtcp.core.internal.stream.SendCursor;
 import org.mtcp.core.internal.wire.Frame;
+import org.mtcp.core.internal.wire.FrameDecoder;
 import org.mtcp.core.internal.wire.FrameReader;
-import org.mtcp.core.internal.wire.FrameWriter;
 import org.mtcp.core.internal.wire.ProtocolException;
+import org.mtcp.core.internal.stream.SendBatch;
 
 /**
  * One TCP connection from the client to one server (one holder at one epoch). A reader thread
- * hands frames to the {@link ClientConnection}; a sender thread is the only writer of the
- * socket. Mutable fields are guarded by the connection's lock.
+ * hands frames to the {@link ClientConnection} (DATA payloads straight into its inbound buffer);
+ * a sender thread is the only writer of the socket. The link owns its send state: the {@link
+ * SendCursor} and the send buffer belong to the sender thread.
  */
 final class ClientLink {
 
@@ -23,19 +25,19 @@ final class ClientLink {
     final OutputStream out;
     final String server;
     private final ClientConnection conn;
+    private final SendCursor cursor;
+    private final SendBatch sendBuffer = new SendBatch();
 
-    // Guarded by conn.lock:
-    long sendCursor;
-    boolean finSent;
-    boolean closeSent;
-    boolean retired;
+    /** Set when a migration replaced this link: its frames no longer count, its sender stops. */
+    volatile boolean retired;
 
-    ClientLink(ClientConnection conn, Handshake h) throws IOException {
+    ClientLink(ClientConnection conn, Handshake h, SendCursor cursor) throws IOException {
         this.conn = conn;
         this.socket = h.socket();
         this.reader = h.reader();
-        this.out = socket.getOutputStream(); // unbuffered: each batch is one write (FrameWriter)
+        this.out = socket.getOutputStream(); // unbuffered: each batch is one write from the send buffer
         this.server = h.welcome().server();
+        this.cursor = cursor;
     }
 
     void start(int silenceTimeoutMillis) {
@@ -44,6 +46,8 @@ final class ClientLink {
         } catch (IOException e) {
             // dead already: the reader will report it
         }
+        ((FrameDecoder) reader.decoder()).dataSink(
+                (offset, length, pos, src, off, len) -> conn.onData(this, offset, length, pos, src, off, len));
         Threads.start("mtcp-client-read-" + server, this::readLoop);
         Threads.start("mtcp-client-send-" + server, this::sendLoop);
     }
@@ -70,13 +74,13 @@ final class ClientLink {
     private void sendLoop() {
         try {
             while (true) {
-                List<byte[]> frames = conn.awaitFrames(this);
-                if (frames == null) {
+                sendBuffer.clear();
+                if (!conn.awaitFrames(this, cursor, sendBuffer)) {
                     break;
                 }
-                FrameWriter.write(out, frames);
+                sendBuffer.writeTo(out);
             }
-            if (conn.closeSentOn(this)) {
+            if (cursor.closeSent()) {
                 // Half-close after CLOSE; the reader ends when the server closes its side.
                 socket.shutdownOutput();
             }

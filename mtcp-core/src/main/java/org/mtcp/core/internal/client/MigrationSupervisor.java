@@ -19,6 +19,7 @@ import org.mtcp.core.ClientOptions;
 import org.mtcp.core.MigrationEvent;
 import org.mtcp.core.MigrationListener;
 import org.mtcp.core.UnavailableServers;
+import org.mtcp.core.internal.stream.Guard;
 import org.mtcp.core.policy.HolderFailurePolicy;
 import org.mtcp.core.policy.MigrationPolicy;
 import org.slf4j.Logger;
@@ -81,7 +82,7 @@ final class MigrationSupervisor {
 
     private final ClientConnection conn;
     private final ClientOptions options;
-    private final ReentrantLock lock;
+    private final Guard lock;
     private final Condition changed;
     private final List<MigrationPolicy> policies;
     private final CopyOnWriteArrayList<MigrationListener> listeners = new CopyOnWriteArrayList<>();
@@ -106,7 +107,7 @@ final class MigrationSupervisor {
     /** Whether a policy migration may happen now (bounds, back-off). */
     private final PolicyMigrationGovernor governor;
 
-    MigrationSupervisor(ClientConnection conn, ClientOptions options, ReentrantLock lock, Condition changed,
+    MigrationSupervisor(ClientConnection conn, ClientOptions options, Guard lock, Condition changed,
             List<MigrationPolicy> policies, UnavailableServers quarantine) {
         this.conn = conn;
         this.options = options;
@@ -159,7 +160,7 @@ final class MigrationSupervisor {
                 holderFailure = cause;
                 moveTo(Phase.HOLDER_FAILED);
                 LOG.debug("connection {}: holder {} failed: {}", conn.id(), link.server, cause);
-                changed.signalAll(); // the supervisor tells the policies, then decides
+                conn.wakeAll(); // the supervisor tells the policies, then decides
             }
         }
     }
@@ -482,7 +483,7 @@ final class MigrationSupervisor {
             } else {
                 moveTo(Phase.STEADY);
             }
-            changed.signalAll(); // the supervisor decides on the failure, or renews the standby link
+            conn.wakeAll(); // the supervisor decides on the failure, or renews the standby link
         } finally {
             lock.unlock();
         }
@@ -507,7 +508,7 @@ final class MigrationSupervisor {
     void wake() {
         lock.lock();
         try {
-            changed.signalAll();
+            conn.wakeAll();
         } finally {
             lock.unlock();
         }

@@ -1,65 +1,56 @@
 package org.mtcp.core.internal.server;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.util.ArrayList;
+import java.io.InterruptedIOException;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.Condition;
-import java.util.concurrent.locks.ReentrantLock;
 import org.mtcp.core.ClientPresence;
 import org.mtcp.core.ConnectionId;
 import org.mtcp.core.ConnectionResetException;
 import org.mtcp.core.LimitExceededException;
 import org.mtcp.core.MigratedException;
 import org.mtcp.core.MtcpServerConnection;
-import org.mtcp.core.internal.OffsetBuffer;
 import org.mtcp.core.internal.cert.Certificate;
+import org.mtcp.core.internal.stream.FrameCounters;
+import org.mtcp.core.internal.stream.Lifecycle;
+import org.mtcp.core.internal.stream.ReliableStream;
+import org.mtcp.core.internal.stream.SendCursor;
 import org.mtcp.core.internal.wire.Frame;
-import org.mtcp.core.internal.wire.FrameEncoder;
 import org.mtcp.core.internal.wire.ProtocolException;
 import org.mtcp.core.internal.wire.ResetCode;
 import org.mtcp.core.internal.wire.Wire;
+import org.mtcp.core.internal.stream.SendBatch;
 import org.mtcp.core.transfer.ConnectionState;
 import org.mtcp.core.transfer.TransferException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The server end of one logical connection at one epoch: the state and the
- * application contract of docs/protocol.md, section 5.
+ * The server end of one logical connection at one epoch: the state and the application contract
+ * of docs/protocol.md, section 5, over the shared {@link ReliableStream}.
  *
  * <h2>Inbound (client to server)</h2>
- * {@code inLog} holds {@code [inSnap, received)}: every byte received since the last snapshot,
- * read or not, because after a migration the next holder's application reads it again.
- * {@code consumed} is the application's read position inside it. The client may send below
- * {@code inSnap + maxRetainedBytes} (the window), so the log is bounded; an application that
- * reads a full log without ever exporting gets a {@link LimitExceededException} instead of a
- * deadlock.
+ * The inbound ring holds {@code [inSnap, received)}: every byte received since the last
+ * snapshot, read or not, because after a migration the next holder's application reads it again.
+ * The client may send below {@code inSnap + maxRetainedBytes} (the window), so the log is
+ * bounded; an application that reads a full log without ever exporting gets a {@link
+ * LimitExceededException} instead of a deadlock.
  *
- * <h2>Outbound (server to client)</h2>
- * {@code out} holds the outbound retention: bytes from the client's acknowledgement to the end
- * of the stream ({@code streamEnd}). {@code appWritten} is the application's write position.
- * After a migration the application restarts at the snapshot's {@code outSnap} while the stream
- * already reaches {@code replayEnd} (what the previous holder wrote): bytes written below
- * {@code replayEnd} are <em>regenerated</em>, compared with the retained copy where it has one,
- * and never sent twice; a difference resets the connection ("non-deterministic replay"). During
- * the replay the copy is kept until regenerated, so the comparison does not depend on timing.
- * New bytes are appended; writers block while the retention is full (back-pressure).
+ * <h2>Outbound (server to client) and replay</h2>
+ * The retention holds the bytes from the client's acknowledgement to the end of the stream.
+ * After a migration the application regenerates what the previous holder wrote after the
+ * snapshot: {@link Replay} compares those bytes with the retained copy and never sends them
+ * twice; a difference resets the connection ("non-deterministic replay").
  *
  * <h2>Concurrency</h2>
- * One lock guards everything, with one condition signalled on every change; the application's
- * threads, the link's reader and sender threads and the server's housekeeping all take it.
- * Freezing for a migration happens under the lock, so an application call either completes
- * before the state is captured (and is part of it) or fails with {@link MigratedException}.
+ * The stream's one lock guards everything; freezing for a migration happens under it, so an
+ * application call either completes before the state is captured (and is part of it) or fails
+ * with {@link MigratedException}. Each {@link ServerLink} owns its send position ({@link SendCursor}).
  */
-public final class ServerConnection implements MtcpServerConnection {
+public final class ServerConnection extends ReliableStream implements MtcpServerConnection {
 
     private static final Logger LOG = LoggerFactory.getLogger(ServerConnection.class);
-
-    enum State { OPEN, MOVED, RESET }
 
     private final ServerEngine engine;
     private final ConnectionId id;
@@ -67,90 +58,47 @@ public final class ServerConnection implements MtcpServerConnection {
     private final boolean migratedIn;
     private final byte[] imported;
     private final int maxRetained;
-    private final ReentrantLock lock = new ReentrantLock();
-    private final Condition changed = lock.newCondition();
-    private final InputStream input = new In();
-    private final OutputStream output = new Out();
 
-    // Everything below is guarded by lock.
-    private State state = State.OPEN;
+    // Everything below is guarded by the stream's lock.
+    private final Lifecycle<ServerPhase> phase = ServerPhase.lifecycle();
     private IOException resetCause;
-    private byte[] resetFrame;
+    private Frame.Reset resetFrame;
     private String movedTo;
     private boolean appClosed;
-    private boolean clientClosed;
-    private boolean finished;
 
-    private final OffsetBuffer inLog;
-    private long consumed;
-    private long clientFin;
-
-    private final OffsetBuffer out;
-    private long appWritten;
-    private long replayEnd;
-    private long predecessorFin;
-    private long serverFin = -1;
-    private long acked;
-    private boolean finAcked;
-    private long clientWindowEnd;
-    private int clientMaxPayload = Wire.MIN_MAX_FRAME_SIZE;
+    private final Replay replay;
 
     private byte[] snapshot;
     private long outSnap;
 
     private ServerLink link;
-    private long orphanSinceNanos = -1;
-    /**
-     * Until then {@link #tick} has nothing to do (no orphan deadline, no certificate refresh due),
-     * so the housekeeping sweep passes an idle connection with one read, without its lock; 0 makes
-     * the next tick look (set whenever the link, the orphan state or the certificate changes).
-     */
-    private volatile long quietUntilNanos;
-    /**
-     * Since when the client owes an acknowledgement (DATA sent on the link and not all
-     * acknowledged; -1: nothing owed). Clients acknowledge on receipt, so
-     * {@code missedKeepalives x keepaliveInterval} of this means the client or its path is gone,
-     * whatever its idle keepalive ceiling (the link reader's timeout): a response in progress does
-     * not wait minutes to see its client vanish.
-     */
-    private long ackOwedSince = -1;
-    private boolean ackDue;
-    private boolean certDue;
-    private String migrateTarget;
-    private String migrateReason;
-    private Certificate certificate;
+    /** Orphan and silence deadlines, the certificate, the control frames owed the client. */
+    private final ClientWatch watch;
     private byte[] admittedBy = new byte[0];
     private boolean confirmed;
 
     private ServerConnection(ServerEngine engine, ConnectionId id, long epoch, boolean migratedIn,
             ConnectionState st) {
+        super(FrameCounters.SERVER, "client", engine.options().maxRetainedBytes(),
+                st == null ? 0 : st.acked(), st == null ? new byte[0] : st.outboundRetention(),
+                st == null ? 0 : st.clientWindowEnd(), st == null ? 0 : st.inSnap(),
+                st == null ? new byte[0] : st.inboundLog(), engine.options().maxRetainedBytes(), false);
         this.engine = engine;
         this.id = id;
         this.epoch = epoch;
         this.migratedIn = migratedIn;
         this.maxRetained = engine.options().maxRetainedBytes();
+        this.watch = new ClientWatch(engine, id, epoch);
         if (st == null) {
             imported = new byte[0];
             snapshot = new byte[0];
-            inLog = new OffsetBuffer(0);
-            out = new OffsetBuffer(0);
-            clientFin = -1;
-            predecessorFin = -1;
+            replay = new Replay(outbound, 0, 0, -1);
         } else {
             imported = st.snapshot();
             snapshot = st.snapshot();
-            inLog = new OffsetBuffer(st.inSnap());
-            inLog.append(st.inboundLog(), 0, st.inboundLog().length);
-            consumed = st.inSnap();
-            clientFin = st.clientFin();
-            out = new OffsetBuffer(st.acked());
-            out.append(st.outboundRetention(), 0, st.outboundRetention().length);
-            acked = st.acked();
-            appWritten = st.outSnap();
+            inbound.fin(st.clientFin());
             outSnap = st.outSnap();
-            replayEnd = st.written();
-            predecessorFin = st.serverFin();
-            clientWindowEnd = st.clientWindowEnd();
+            replay = new Replay(outbound, st.outSnap(), st.written(), st.serverFin());
         }
     }
 
@@ -185,21 +133,16 @@ public final class ServerConnection implements MtcpServerConnection {
 
     @Override
     public byte[] importState() throws IOException {
-        lock.lock();
-        try {
+        return guard.callChecked(() -> {
             checkUsable();
             return imported.clone();
-        } finally {
-            lock.unlock();
-        }
+        });
     }
 
     @Override
     public void exportState(byte[] snap) throws IOException {
         Objects.requireNonNull(snap, "snapshot");
-        ConnectionState pushed = null;
-        lock.lock();
-        try {
+        ConnectionState pushed = guard.callChecked(() -> {
             checkUsable();
             if (appClosed) {
                 throw new IOException("connection " + id + " is closed");
@@ -210,65 +153,43 @@ public final class ServerConnection implements MtcpServerConnection {
                         + " on connection " + id + "; the previous snapshot stays in force");
             }
             snapshot = snap.clone();
-            outSnap = appWritten;
-            inLog.trimTo(consumed);
-            ackDue = true; // the window moved
-            changed.signalAll();
-            if (engine.options().stateTransfer().pushesOnExport()) {
-                pushed = captureState();
-            }
-        } finally {
-            lock.unlock();
-        }
+            outSnap = replay.appWritten();
+            inbound.release(inbound.readPos());
+            windowMaybeMoved();
+            return engine.options().stateTransfer().pushesOnExport() ? captureState() : null;
+        });
         if (pushed != null) {
             engine.options().stateTransfer().exported(pushed, engine);
         }
     }
 
     @Override
-    public InputStream getInputStream() {
-        return input;
-    }
-
-    @Override
-    public OutputStream getOutputStream() {
-        return output;
-    }
-
-    @Override
     public ClientPresence clientPresence() {
-        lock.lock();
-        try {
-            return presenceLocked();
-        } finally {
-            lock.unlock();
-        }
+        return guard.call(this::presenceLocked);
     }
 
     @Override
     public ClientPresence awaitClient(java.time.Duration timeout) throws IOException {
         long deadline = System.nanoTime() + timeout.toNanos();
-        lock.lock();
-        try {
+        return guard.callChecked(() -> {
             ClientPresence p;
             while ((p = presenceLocked()) == ClientPresence.ORPHANED) {
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
                     return p;
                 }
-                changed.awaitNanos(left);
+                try {
+                    guard.awaitNanos(changed, left);
+                } catch (InterruptedIOException e) {
+                    throw new InterruptedIOException("interrupted while waiting for the client of " + id);
+                }
             }
             return p;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new java.io.InterruptedIOException("interrupted while waiting for the client of " + id);
-        } finally {
-            lock.unlock();
-        }
+        });
     }
 
     private ClientPresence presenceLocked() {
-        if (state != State.OPEN || clientClosed || finished) {
+        if (!phase.is(ServerPhase.OPEN)) {
             return ClientPresence.GONE;
         }
         return link == null ? ClientPresence.ORPHANED : ClientPresence.LINKED;
@@ -279,15 +200,11 @@ public final class ServerConnection implements MtcpServerConnection {
         if (target != null && engine.pool().member(target).isEmpty()) {
             throw new IllegalArgumentException("no server named " + target + " in the pool");
         }
-        lock.lock();
-        try {
+        guard.runChecked(() -> {
             checkUsable();
-            migrateTarget = target == null ? "" : target;
-            migrateReason = "server-request by " + engine.name();
-            changed.signalAll();
-        } finally {
-            lock.unlock();
-        }
+            watch.requestMigration(target == null ? "" : target, "server-request by " + engine.name());
+            sendable.signalAll();
+        });
     }
 
     /**
@@ -298,28 +215,32 @@ public final class ServerConnection implements MtcpServerConnection {
      */
     @Override
     public void close() throws IOException {
-        lock.lock();
-        try {
-            if (state != State.OPEN || appClosed) {
+        guard.runChecked(() -> {
+            if (!phase.in(ServerPhase.LIVE) || appClosed) {
                 return;
             }
-            if (appWritten < replayEnd) {
-                throw nonDeterministic(appWritten, "the application closed the stream at offset "
-                        + appWritten + " but the previous holder had written up to " + replayEnd);
+            try {
+                replay.checkClose();
+            } catch (Replay.Mismatch m) {
+                throw nonDeterministic(m);
             }
             appClosed = true;
-            serverFin = appWritten;
-            changed.signalAll();
-        } finally {
-            lock.unlock();
-        }
+            outbound.fin(replay.appWritten());
+            signalEveryone();
+        });
     }
 
-    private void checkUsable() throws IOException {
-        switch (state) {
+    @Override
+    protected void closeByApplication() throws IOException {
+        close();
+    }
+
+    @Override
+    protected void checkUsable() throws IOException {
+        switch (phase.phase()) {
             case MOVED -> throw new MigratedException(id, epoch);
             case RESET -> throw copy(resetCause);
-            case OPEN -> { }
+            case OPEN, FINISHED, CLIENT_CLOSED -> { }
         }
     }
 
@@ -330,190 +251,106 @@ public final class ServerConnection implements MtcpServerConnection {
         return new IOException(cause.getMessage(), cause);
     }
 
-    private int read(byte[] b, int off, int len) throws IOException {
-        Objects.checkFromIndexSize(off, len, b.length);
-        if (len == 0) {
-            return 0;
+    @Override
+    protected void checkReadable() throws IOException {
+        checkUsable();
+        if (appClosed) {
+            throw new IOException("connection " + id + " is closed");
         }
-        lock.lock();
+    }
+
+    @Override
+    protected boolean inputEnded() throws IOException {
+        if (phase.is(ServerPhase.CLIENT_CLOSED)) {
+            return true;
+        }
+        if (inbound.received() >= inbound.windowEnd()) {
+            throw new LimitExceededException("inbound log full: " + inbound.size()
+                    + " bytes read since the last snapshot reach maxRetainedBytes " + maxRetained
+                    + " on connection " + id + "; export state to trim it");
+        }
+        return false;
+    }
+
+    @Override
+    protected void checkWritable() throws IOException {
+        checkReadable();
+        if (phase.is(ServerPhase.CLIENT_CLOSED)) {
+            throw new IOException("connection " + id + " was closed by the client");
+        }
+    }
+
+    /** Regenerated bytes after a migration: checked, never sent again ({@link Replay}). */
+    @Override
+    protected int regenerate(byte[] b, int off, int len) throws IOException {
         try {
-            while (true) {
-                checkUsable();
-                if (appClosed) {
-                    throw new IOException("connection " + id + " is closed");
-                }
-                if (consumed < inLog.end()) {
-                    int n = (int) Math.min(len, inLog.end() - consumed);
-                    inLog.copy(consumed, b, off, n);
-                    consumed += n;
-                    return n;
-                }
-                if (clientFin >= 0 && consumed >= clientFin) {
-                    return -1;
-                }
-                if (clientClosed) {
-                    return -1;
-                }
-                if (inLog.end() >= windowEnd()) {
-                    throw new LimitExceededException("inbound log full: " + inLog.size()
-                            + " bytes read since the last snapshot reach maxRetainedBytes " + maxRetained
-                            + " on connection " + id + "; export state to trim it");
-                }
-                changed.await();
+            int n = replay.regenerate(b, off, len);
+            if (n > 0) {
+                writable.signalAll(); // the retention may have shrunk
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new java.io.InterruptedIOException("interrupted");
-        } finally {
-            lock.unlock();
+            return n;
+        } catch (Replay.Mismatch m) {
+            throw nonDeterministic(m);
         }
     }
 
-    private int available() {
-        lock.lock();
-        try {
-            return (int) Math.min(Integer.MAX_VALUE, inLog.end() - consumed);
-        } finally {
-            lock.unlock();
-        }
+    @Override
+    protected void appended(int n) {
+        replay.appended(n);
     }
 
-    private void write(byte[] b, int off, int len) throws IOException {
-        Objects.checkFromIndexSize(off, len, b.length);
-        lock.lock();
-        try {
-            while (len > 0) {
-                checkUsable();
-                if (appClosed) {
-                    throw new IOException("connection " + id + " is closed");
-                }
-                if (clientClosed) {
-                    throw new IOException("connection " + id + " was closed by the client");
-                }
-                if (appWritten < replayEnd) {
-                    // Regenerated bytes: compare where the previous holder's copy is still here.
-                    int n = (int) Math.min(len, replayEnd - appWritten);
-                    long from = Math.max(appWritten, out.start());
-                    long to = appWritten + n;
-                    if (from < to) {
-                        long diff = out.mismatch(from, b, off + (int) (from - appWritten), (int) (to - from));
-                        if (diff >= 0) {
-                            throw nonDeterministic(diff, "byte " + diff + " regenerated after the snapshot"
-                                    + " differs from what the previous holder sent");
-                        }
-                    }
-                    appWritten += n;
-                    off += n;
-                    len -= n;
-                    retrim();
-                    changed.signalAll();
-                    continue;
-                }
-                if (predecessorFin >= 0) {
-                    throw nonDeterministic(appWritten, "the application writes past offset " + predecessorFin
-                            + " where the previous holder closed the stream");
-                }
-                int space = maxRetained - out.size();
-                if (space <= 0) {
-                    changed.await(); // back-pressure: wait for the client's acknowledgements
-                    continue;
-                }
-                int n = Math.min(len, space);
-                out.append(b, off, n);
-                appWritten += n;
-                off += n;
-                len -= n;
-                changed.signalAll();
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new java.io.InterruptedIOException("interrupted");
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    /** Trims the retention: acknowledged bytes go, except copies still awaiting comparison. */
-    private void retrim() {
-        long point = appWritten >= replayEnd ? acked : Math.min(acked, appWritten);
-        if (point > out.start()) {
-            out.trimTo(point);
-        }
-    }
-
-    private long streamEnd() {
-        return out.end();
-    }
-
-    private long windowEnd() {
-        return inLog.start() + maxRetained;
-    }
-
-    private long finOffset() {
-        return serverFin >= 0 ? serverFin : predecessorFin;
-    }
-
-    private ConnectionResetException nonDeterministic(long offset, String detail) {
+    private ConnectionResetException nonDeterministic(Replay.Mismatch m) {
         String message = "non-deterministic replay on connection " + id + " at " + engine.name()
-                + " (epoch " + epoch + "): " + detail + " (offset " + offset + ")";
+                + " (epoch " + epoch + "): " + m.getMessage() + " (offset " + m.offset + ")";
         LOG.warn(message);
         resetLocked(ResetCode.NON_DETERMINISTIC_REPLAY, message);
         return new ConnectionResetException(ResetCode.NON_DETERMINISTIC_REPLAY.label(), message);
     }
 
-    // ------------------------------------------------------------------ transport side
+    @Override
+    public long bytesToRegenerate() {
+        return guard.call(replay::bytesToRegenerate);
+    }
+
+    @Override
+    public void reset(String why) {
+        reset(ResetCode.OTHER, why);
+    }
+
+    // ------------------------------------------------------------------ links
 
     /**
      * Attaches a client link after HELLO: the client has every byte below {@code clientNext},
-     * and accepts bytes below {@code clientWindow}.
+     * and accepts bytes below {@code clientWindow}. The link's sender starts after this.
      */
     void attach(ServerLink newLink, Frame.Hello hello) throws ProtocolException {
-        lock.lock();
-        try {
-            if (hello.next() > streamEnd()) {
+        guard.runChecked(() -> {
+            if (hello.next() > outbound.end()) {
                 throw new ProtocolException("client claims " + hello.next()
-                        + " bytes but the stream has only " + streamEnd());
+                        + " bytes but the stream has only " + outbound.end());
             }
             // HELLO's position is a lower bound: during the overlap the client kept reading from
             // the old holder and may have acknowledged more there, which the state carries.
-            acked = Math.max(acked, hello.next());
-            retrim();
-            clientWindowEnd = Math.max(clientWindowEnd, hello.windowEnd());
-            clientMaxPayload = Math.min(hello.maxFrameSize(), Wire.PREFERRED_DATA_PAYLOAD);
-            newLink.sendCursor = acked;
+            outbound.acknowledged(hello.next());
+            outbound.peer(hello.maxFrameSize(), hello.windowEnd(), true);
+            newLink.attached(this, new SendCursor(outbound.acked()));
             if (link != null) {
-                link.ending = ServerLink.Ending.ABORT;
-                link.closeSocket();
+                link.abort();
             }
             link = newLink;
             confirmed = false;
-            orphanSinceNanos = -1;
-            ackOwedSince = -1;
-            quietUntilNanos = 0;
-            ackDue = true;
-            changed.signalAll();
-        } finally {
-            lock.unlock();
-        }
+            watch.linked();
+            ackNow();
+            signalEveryone();
+        });
     }
 
     void setCertificate(Certificate c) {
-        lock.lock();
-        try {
-            certificate = c;
-            quietUntilNanos = 0;
-        } finally {
-            lock.unlock();
-        }
+        guard.run(() -> watch.certificate(c));
     }
 
     Certificate certificate() {
-        lock.lock();
-        try {
-            return certificate;
-        } finally {
-            lock.unlock();
-        }
+        return guard.call(watch::certificate);
     }
 
     /** What to do with a HELLO presenting the certificate that brought this connection here. */
@@ -526,219 +363,185 @@ public final class ServerConnection implements MtcpServerConnection {
      * (it may be the abandoned one: ask again shortly); {@code NO} otherwise (stale).
      */
     Readmission readmission(byte[] certMac) {
-        lock.lock();
-        try {
-            if (state != State.OPEN || confirmed || clientClosed
+        return guard.call(() -> {
+            if (!phase.in(ServerPhase.LIVE) || phase.is(ServerPhase.CLIENT_CLOSED) || confirmed
                     || !org.mtcp.core.internal.cert.Hmac.equal(admittedBy, certMac)) {
                 return Readmission.NO;
             }
             return link == null ? Readmission.READMIT : Readmission.BUSY;
+        });
+    }
+
+    /** Whether frames from {@code from} count: it is the current link and the connection is live. */
+    private boolean current(ServerLink from) {
+        return from == link && !from.ending() && phase.in(ServerPhase.LIVE);
+    }
+
+    /** DATA payload bytes from {@code from}'s decoder (no record per frame). */
+    void onData(ServerLink from, long frameOffset, int frameLength, int pos, byte[] src, int off, int len)
+            throws ProtocolException {
+        guard.lock(); // the data path: no lambda per piece
+        try {
+            if (current(from)) {
+                confirmed = true;
+                acceptData(frameOffset, frameLength, pos, src, off, len, System.nanoTime());
+            }
         } finally {
-            lock.unlock();
+            guard.unlock();
         }
     }
 
     void onFrame(ServerLink from, Frame f) throws ProtocolException {
-        lock.lock();
-        try {
-            if (from != link || from.ending != ServerLink.Ending.NONE || state != State.OPEN) {
+        guard.runChecked(() -> {
+            if (!current(from)) {
                 return; // an old or closing link: drain and ignore
             }
             confirmed = true;
+            received(f);
             switch (f) {
-                case Frame.Data d -> onData(d);
+                case Frame.Data d -> acceptData(d.offset(), d.payload().length, 0, d.payload(), 0, d.payload().length,
+                        System.nanoTime());
                 case Frame.Ack a -> onAck(a);
-                case Frame.Fin fin -> {
-                    if (fin.offset() != inLog.end() || (clientFin >= 0 && clientFin != fin.offset())) {
-                        throw new ProtocolException("client FIN at " + fin.offset() + " but "
-                                + inLog.end() + " bytes received" + (clientFin >= 0 ? " and FIN was at " + clientFin : ""));
-                    }
-                    clientFin = fin.offset();
-                    ackDue = true;
-                }
+                case Frame.Fin fin -> acceptFin(fin);
                 case Frame.Close c -> {
-                    clientClosed = true;
+                    phase.moveTo(ServerPhase.CLIENT_CLOSED);
                     engine.table().remove(id, this);
+                    signalEveryone();
                 }
-                case Frame.Ping p -> from.pongs.add(p.nonce());
+                case Frame.Ping p -> {
+                    from.pong(p.nonce());
+                    sendable.signalAll();
+                }
                 case Frame.Reset r -> {
                     resetLocked(null, "connection " + id + " reset by the client: " + r.message());
                     engine.table().remove(id, this);
                 }
                 default -> throw new ProtocolException("unexpected " + f.type() + " from a client");
             }
-            changed.signalAll();
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    private void onData(Frame.Data d) throws ProtocolException {
-        long received = inLog.end();
-        if (d.offset() > received) {
-            throw new ProtocolException("gap in the client's stream: DATA at " + d.offset()
-                    + " but only " + received + " bytes received");
-        }
-        if (clientFin >= 0 && d.end() > clientFin) {
-            throw new ProtocolException("DATA beyond the client's FIN at " + clientFin);
-        }
-        if (d.end() <= received) {
-            ackDue = true; // a duplicate: the client may have missed our ACK
-            return;
-        }
-        if (d.end() > windowEnd()) {
-            throw new ProtocolException("client sent up to " + d.end() + " beyond the window " + windowEnd());
-        }
-        int skip = (int) (received - d.offset());
-        inLog.append(d.payload(), skip, d.payload().length - skip);
-        ackDue = true;
+        });
     }
 
     private void onAck(Frame.Ack a) throws ProtocolException {
-        if (a.received() > streamEnd()) {
-            throw new ProtocolException("client acknowledges " + a.received()
-                    + " but the stream has only " + streamEnd() + " bytes");
-        }
-        if (a.received() > acked) {
-            acked = a.received();
-            retrim();
+        if (acceptAck(a)) {
             // progress: the clock restarts for what is still owed
-            ackOwedSince = link != null && link.sendCursor > acked ? System.nanoTime() : -1;
+            watch.acknowledged(outbound.sentEnd() > outbound.acked(), System.nanoTime());
         }
-        clientWindowEnd = Math.max(clientWindowEnd, a.windowEnd());
-        long fin = finOffset();
-        if (a.finReceived() && fin >= 0 && a.received() == fin && !finAcked) {
-            finAcked = true;
-            finished = true;
+        if (outbound.finAcked() && phase.tryMoveTo(ServerPhase.FINISHED)) {
             engine.table().remove(id, this);
+            signalEveryone();
         }
     }
 
     /**
-     * Blocks until there is something to send on {@code l}; returns the encoded frames, or null
-     * when the link must stop ({@link #endingOf} says how).
+     * Blocks until there is something to send on {@code l} and appends it to {@code w}; false
+     * when the link must stop ({@link ServerLink#ending()} says how).
      */
-    List<byte[]> awaitFrames(ServerLink l) {
-        lock.lock();
+    boolean awaitFrames(ServerLink l, SendCursor c, SendBatch w) {
+        guard.lock(); // the data path: no lambda per frame
         try {
+            long idleSince = System.nanoTime();
             while (true) {
-                if (l.ending != ServerLink.Ending.NONE) {
-                    return null;
+                if (l.ending()) {
+                    return false;
                 }
                 if (l != link) {
-                    l.ending = ServerLink.Ending.ABORT;
-                    return null;
+                    l.end(ServerLink.Ending.ABORT);
+                    return false;
                 }
-                List<byte[]> frames = new ArrayList<>(4);
-                if (state == State.RESET) {
-                    l.ending = ServerLink.Ending.GRACEFUL;
-                    if (resetFrame != null && !l.resetSent) {
-                        l.resetSent = true;
-                        frames.add(resetFrame);
-                        return frames;
+                switch (phase.phase()) {
+                    case RESET -> {
+                        l.end(ServerLink.Ending.GRACEFUL);
+                        if (resetFrame != null && l.firstReset()) {
+                            writeFrame(w, resetFrame);
+                            return true;
+                        }
+                        return false;
                     }
-                    return null;
-                }
-                if (state == State.MOVED || clientClosed) {
-                    l.ending = ServerLink.Ending.GRACEFUL;
-                    return null;
-                }
-                while (!l.pongs.isEmpty()) {
-                    frames.add(FrameEncoder.encode(new Frame.Pong(l.pongs.poll())));
-                }
-                if (certDue && certificate != null) {
-                    certDue = false;
-                    List<Frame.Peer> peers = l.clientVersion >= Wire.CERT_PEERS_VERSION
-                            ? engine.announcedPeers() : List.of();
-                    frames.add(FrameEncoder.encode(new Frame.Cert(certificate.encode(), peers)));
-                }
-                if (migrateTarget != null) {
-                    frames.add(FrameEncoder.encode(new Frame.MigrateRequest(migrateTarget, migrateReason)));
-                    migrateTarget = null;
-                }
-                long cursor = Math.max(l.sendCursor, acked);
-                long limit = Math.min(streamEnd(), clientWindowEnd);
-                if (cursor < limit) {
-                    int n = (int) Math.min(limit - cursor, clientMaxPayload);
-                    byte[] frame = FrameEncoder.dataFrame(cursor, n);
-                    out.copy(cursor, frame, FrameEncoder.DATA_HEADER_BYTES, n);
-                    l.sendCursor = cursor + n;
-                    frames.add(frame);
-                    if (ackOwedSince < 0) {
-                        ackOwedSince = System.nanoTime();
-                        quietUntilNanos = 0; // the housekeeping sweep now watches this connection
+                    case MOVED, CLIENT_CLOSED -> {
+                        l.end(ServerLink.Ending.GRACEFUL);
+                        return false;
                     }
+                    case OPEN, FINISHED -> { }
                 }
-                if (ackDue) {
-                    ackDue = false;
-                    frames.add(FrameEncoder.encode(new Frame.Ack(inLog.end(), inLog.end(), windowEnd(),
-                            clientFin >= 0 ? Frame.Ack.FIN_RECEIVED : 0)));
+                long now = System.nanoTime();
+                writeControl(l, w);
+                if (writeData(c, w) > 0) {
+                    watch.dataSent(now);
                 }
-                long fin = finOffset();
-                if (fin >= 0 && !l.finSent && Math.max(l.sendCursor, acked) >= fin) {
-                    l.finSent = true;
-                    frames.add(FrameEncoder.encode(new Frame.Fin(fin)));
+                writeAck(w, now);
+                writeFin(c, w);
+                if (phase.is(ServerPhase.FINISHED) && !c.closeSent()) {
+                    c.closeSent(true);
+                    writeFrame(w, new Frame.Close());
+                    l.end(ServerLink.Ending.GRACEFUL);
+                    return true;
                 }
-                if (finished && !l.closeSent) {
-                    l.closeSent = true;
-                    frames.add(FrameEncoder.encode(new Frame.Close()));
-                    l.ending = ServerLink.Ending.GRACEFUL;
-                    return frames;
+                if (!w.isEmpty()) {
+                    return true;
                 }
-                if (!frames.isEmpty()) {
-                    return frames;
+                if (now - idleSince >= IDLE_RELEASE_NANOS) {
+                    releaseIdleMemory();
+                    w.release();
+                    idleSince = Long.MAX_VALUE / 2; // once per idle period
                 }
-                changed.awaitUninterruptibly();
+                try {
+                    // Timed only when an ACK is pending or the link went idle (memory to give back):
+                    // a timer per wait costs the bulk path.
+                    guard.awaitNanos(sendable, Math.min(ackDueInNanos(now),
+                            idle() && idleSince != Long.MAX_VALUE / 2 ? IDLE_RELEASE_NANOS : Long.MAX_VALUE));
+                } catch (InterruptedIOException e) {
+                    Thread.currentThread().interrupt();
+                    return false;
+                }
             }
         } finally {
-            lock.unlock();
+            guard.unlock();
         }
     }
 
-    ServerLink.Ending endingOf(ServerLink l) {
-        lock.lock();
-        try {
-            return l.ending;
-        } finally {
-            lock.unlock();
+    /** PONGs, a new certificate, a migration request: control frames first. */
+    private void writeControl(ServerLink l, SendBatch w) {
+        Long nonce;
+        while ((nonce = l.nextPong()) != null) {
+            writeFrame(w, new Frame.Pong(nonce));
+        }
+        Certificate cert = watch.takeCertificateDue();
+        if (cert != null) {
+            List<Frame.Peer> peers = l.clientVersion >= Wire.CERT_PEERS_VERSION ? engine.announcedPeers() : List.of();
+            writeFrame(w, new Frame.Cert(cert.encode(), peers));
+        }
+        String[] request = watch.takeMigrationRequest();
+        if (request != null) {
+            writeFrame(w, new Frame.MigrateRequest(request[0], request[1]));
         }
     }
 
     /** The link broke or the client closed it: the connection waits for the client (orphan). */
     void linkEnded(ServerLink l, String cause) {
-        lock.lock();
-        try {
-            if (l.ending == ServerLink.Ending.NONE) {
-                l.ending = ServerLink.Ending.ABORT;
-            }
+        guard.run(() -> {
+            l.end(ServerLink.Ending.ABORT);
             if (l != link) {
                 return;
             }
             link = null;
-            if (state == State.OPEN && !clientClosed && !finished) {
-                orphanSinceNanos = System.nanoTime();
-                quietUntilNanos = 0;
+            if (phase.is(ServerPhase.OPEN)) {
+                watch.orphaned(System.nanoTime());
                 LOG.debug("{}: connection {} lost its client link ({}); keeping it for the client to return",
                         engine.name(), id, cause);
             }
-            changed.signalAll();
-        } finally {
-            lock.unlock();
-        }
+            signalEveryone();
+        });
     }
 
     void protocolError(ServerLink l, ProtocolException e) {
-        lock.lock();
-        try {
-            if (l != link || state != State.OPEN) {
+        guard.run(() -> {
+            if (l != link || !phase.in(ServerPhase.LIVE)) {
                 return;
             }
             String message = "protocol error from the client of connection " + id + ": " + e.getMessage();
             LOG.info("{}: {}", engine.name(), message);
             resetLocked(ResetCode.PROTOCOL_ERROR, message);
-        } finally {
-            lock.unlock();
-        }
+        });
     }
 
     /**
@@ -746,59 +549,37 @@ public final class ServerConnection implements MtcpServerConnection {
      * gets a RESET frame when {@code code} is not null and a link is up.
      */
     void reset(ResetCode code, String message) {
-        lock.lock();
-        try {
-            resetLocked(code, message);
-        } finally {
-            lock.unlock();
-        }
+        guard.run(() -> resetLocked(code, message));
     }
 
     private void resetLocked(ResetCode code, String message) {
-        if (state != State.OPEN) {
+        if (!phase.in(ServerPhase.LIVE)) {
             return;
         }
-        state = State.RESET;
+        phase.moveTo(ServerPhase.RESET);
         String reason = code == null ? "reset-by-peer" : code.label();
         resetCause = new ConnectionResetException(reason, message);
-        resetFrame = code == null ? null : FrameEncoder.encode(new Frame.Reset(code, message, ""));
+        resetFrame = code == null ? null : new Frame.Reset(code, message, "");
         engine.table().remove(id, this);
-        changed.signalAll();
-    }
-
-    @Override
-    public long bytesToRegenerate() {
-        lock.lock();
-        try {
-            return Math.max(0, replayEnd - appWritten);
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    @Override
-    public void reset(String why) {
-        reset(ResetCode.OTHER, why);
+        signalEveryone();
     }
 
     /** A crash-like stop (server closing): no frame is sent, the link is cut. */
     void abort(String message) {
-        lock.lock();
-        try {
-            if (state == State.OPEN) {
-                state = State.RESET;
+        guard.run(() -> {
+            if (phase.in(ServerPhase.LIVE)) {
+                phase.moveTo(ServerPhase.RESET);
                 resetCause = new ConnectionResetException(ResetCode.SHUTDOWN.label(), message);
                 resetFrame = null;
             }
             if (link != null) {
-                link.ending = ServerLink.Ending.ABORT;
-                link.closeSocket();
+                link.abort();
             }
-            changed.signalAll();
-        } finally {
-            lock.unlock();
-        }
+            signalEveryone();
+        });
     }
+
+    // ------------------------------------------------------------------ migration: freeze and state
 
     /**
      * Freezes the connection for {@code newHolder} and returns its state: the epoch is fenced
@@ -806,32 +587,25 @@ public final class ServerConnection implements MtcpServerConnection {
      * Happens at most once; a second call gets MOVED.
      */
     ConnectionState freeze(String newHolder) throws TransferException {
-        lock.lock();
-        try {
-            switch (state) {
+        return guard.callChecked(() -> {
+            switch (phase.phase()) {
                 case MOVED -> throw new TransferException(TransferException.Reason.MOVED, "connection " + id
                         + " left epoch " + epoch + " for " + movedTo, movedTo);
                 case RESET -> throw new TransferException(TransferException.Reason.REFUSED, "connection "
                         + id + " was reset: " + resetCause.getMessage(), "");
+                case CLIENT_CLOSED -> throw new TransferException(TransferException.Reason.REFUSED,
+                        "connection " + id + " was closed by its client", "");
+                case FINISHED -> throw new TransferException(TransferException.Reason.REFUSED,
+                        "connection " + id + " is finished (both streams complete)", "");
                 case OPEN -> { }
             }
-            if (clientClosed) {
-                throw new TransferException(TransferException.Reason.REFUSED,
-                        "connection " + id + " was closed by its client", "");
-            }
-            if (finished) {
-                throw new TransferException(TransferException.Reason.REFUSED,
-                        "connection " + id + " is finished (both streams complete)", "");
-            }
             ConnectionState st = captureState();
-            state = State.MOVED;
+            phase.moveTo(ServerPhase.MOVED);
             movedTo = newHolder;
             // Fenced: every application call and the link's sender see MOVED under this lock from
             // now on. Waking the waiting ones is left to wakeFrozen(), after the STATE reply left.
             return st;
-        } finally {
-            lock.unlock();
-        }
+        });
     }
 
     /**
@@ -839,71 +613,44 @@ public final class ServerConnection implements MtcpServerConnection {
      * (they throw {@link MigratedException}) and the link's sender (it ends the link).
      */
     void wakeFrozen() {
-        lock.lock();
-        try {
-            changed.signalAll();
-        } finally {
-            lock.unlock();
-        }
+        guard.run(this::signalEveryone);
     }
 
     private ConnectionState captureState() {
-        long fin = finOffset();
-        return new ConnectionState(id, epoch, engine.name(), snapshot, inLog.start(), inLog.end(),
-                inLog.slice(inLog.start(), inLog.end()), outSnap, acked, streamEnd(),
-                out.slice(acked, streamEnd()), clientFin, fin, clientWindowEnd);
+        long acked = outbound.acked();
+        long end = outbound.end();
+        return new ConnectionState(id, epoch, engine.name(), snapshot, inbound.retainedFrom(), inbound.received(),
+                inbound.slice(inbound.retainedFrom(), inbound.received()), outSnap, acked, end,
+                outbound.slice(acked, end), inbound.fin(), outbound.fin(), outbound.peerWindowEnd());
     }
 
-    /** Periodic work: orphan timeout, certificate refresh. */
+    // ------------------------------------------------------------------ housekeeping
+
+    /** Periodic work: orphan timeout, certificate refresh, a client silent on what it owes. */
     void tick(long nowNanos, long orphanTimeoutNanos) {
-        if (nowNanos - quietUntilNanos < 0) {
+        if (watch.quiet(nowNanos)) {
             return; // nothing due yet: no lock taken
         }
-        lock.lock();
-        try {
-            if (state != State.OPEN) {
-                quietUntilNanos = Long.MAX_VALUE;
+        guard.run(() -> {
+            if (!phase.in(ServerPhase.LIVE)) {
+                watch.over();
                 return;
             }
-            if (link == null && orphanSinceNanos >= 0 && nowNanos - orphanSinceNanos > orphanTimeoutNanos) {
-                String message = "connection " + id + " reset: its client did not come back within "
-                        + TimeUnit.NANOSECONDS.toMillis(orphanTimeoutNanos) + " ms";
-                LOG.info("{}: {}", engine.name(), message);
-                resetLocked(ResetCode.TIMEOUT, message);
-                return;
-            }
-            Certificate c = certificate;
-            long quiet = Long.MAX_VALUE;
-            if (c != null && link != null) {
-                long halfLife = engine.certificates().lifetime().toMillis() / 2;
-                long untilRefresh = c.expiresAtMillis() - halfLife - engine.clock().millis();
-                if (untilRefresh <= 0) {
-                    issueCertificateLocked();
-                    untilRefresh = engine.certificates().lifetime().toMillis() - halfLife;
+            switch (watch.tick(nowNanos, orphanTimeoutNanos, link != null)) {
+                case ORPHAN_EXPIRED -> {
+                    String message = "connection " + id + " reset: its client did not come back within "
+                            + TimeUnit.NANOSECONDS.toMillis(orphanTimeoutNanos) + " ms";
+                    LOG.info("{}: {}", engine.name(), message);
+                    resetLocked(ResetCode.TIMEOUT, message);
                 }
-                // A clock other than the system's (a test's) may jump: look again every second then.
-                boolean systemClock = engine.clock().equals(java.time.Clock.systemUTC())
-                        || engine.clock().equals(java.time.Clock.systemDefaultZone());
-                quiet = nowNanos + TimeUnit.MILLISECONDS.toNanos(systemClock ? untilRefresh : Math.min(untilRefresh, 1000));
-            }
-            if (link != null && ackOwedSince >= 0) {
-                long silenceNanos = engine.options().keepaliveInterval().toNanos() * engine.options().missedKeepalives();
-                if (nowNanos - ackOwedSince >= silenceNanos) {
+                case CLIENT_SILENT -> {
                     ServerLink silent = link;
-                    linkEnded(silent, "client silent: no acknowledgement for "
-                            + TimeUnit.NANOSECONDS.toMillis(nowNanos - ackOwedSince) + " ms");
+                    linkEnded(silent, "client silent: no acknowledgement for " + watch.owedMillis(nowNanos) + " ms");
                     silent.closeSocket();
-                } else {
-                    quiet = Math.min(quiet, ackOwedSince + silenceNanos);
                 }
+                case NOTHING -> sendable.signalAll(); // a certificate refresh may be due
             }
-            if (link == null && orphanSinceNanos >= 0) {
-                quiet = Math.min(quiet, orphanSinceNanos + orphanTimeoutNanos);
-            }
-            quietUntilNanos = quiet;
-        } finally {
-            lock.unlock();
-        }
+        });
     }
 
     /**
@@ -911,127 +658,40 @@ public final class ServerConnection implements MtcpServerConnection {
      * (CERT). An orphan gets the peers in the WELCOME when its client comes back.
      */
     void refreshCertificate() {
-        lock.lock();
-        try {
-            if (state == State.OPEN && certificate != null) {
-                issueCertificateLocked();
+        guard.run(() -> {
+            if (phase.in(ServerPhase.LIVE) && watch.certificate() != null) {
+                watch.issueCertificate();
+                sendable.signalAll();
             }
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    private void issueCertificateLocked() {
-        certificate = engine.certificates().issue(id, epoch, engine.name());
-        certDue = true;
-        changed.signalAll();
+        });
     }
 
     // ------------------------------------------------------------------ introspection (tests, stats)
 
     /** Bytes held for this connection: inbound log plus outbound retention. */
     public long retainedBytes() {
-        lock.lock();
-        try {
-            return (long) inLog.size() + out.size();
-        } finally {
-            lock.unlock();
-        }
+        return guard.call(() -> (long) inbound.size() + outbound.size());
     }
 
     /** Bytes of the outbound retention only. */
     public int outboundRetained() {
-        lock.lock();
-        try {
-            return out.size();
-        } finally {
-            lock.unlock();
-        }
+        return guard.call(outbound::size);
     }
 
     long receivedOffset() {
-        lock.lock();
-        try {
-            return inLog.end();
-        } finally {
-            lock.unlock();
-        }
+        return guard.call(inbound::received);
     }
 
     long windowEndOffset() {
-        lock.lock();
-        try {
-            return windowEnd();
-        } finally {
-            lock.unlock();
-        }
+        return guard.call(inbound::windowEnd);
     }
 
     boolean isOpen() {
-        lock.lock();
-        try {
-            return state == State.OPEN;
-        } finally {
-            lock.unlock();
-        }
+        return phase.in(ServerPhase.LIVE);
     }
 
     @Override
     public String toString() {
         return "connection " + id + " epoch " + epoch + " at " + engine.name();
-    }
-
-    private final class In extends InputStream {
-        @Override
-        public int read() throws IOException {
-            byte[] one = new byte[1];
-            int n = ServerConnection.this.read(one, 0, 1);
-            return n < 0 ? -1 : one[0] & 0xFF;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            return ServerConnection.this.read(b, off, len);
-        }
-
-        @Override
-        public int available() {
-            return ServerConnection.this.available();
-        }
-
-        /** Like a socket's stream: closing it closes the connection. */
-        @Override
-        public void close() throws IOException {
-            ServerConnection.this.close();
-        }
-    }
-
-    private final class Out extends OutputStream {
-        @Override
-        public void write(int b) throws IOException {
-            ServerConnection.this.write(new byte[] {(byte) b}, 0, 1);
-        }
-
-        @Override
-        public void write(byte[] b, int off, int len) throws IOException {
-            ServerConnection.this.write(b, off, len);
-        }
-
-        /** Bytes are handed to the sender as they are written; nothing to flush. */
-        @Override
-        public void flush() throws IOException {
-            lock.lock();
-            try {
-                checkUsable();
-            } finally {
-                lock.unlock();
-            }
-        }
-
-        /** Like a socket's stream: closing it closes the connection. */
-        @Override
-        public void close() throws IOException {
-            ServerConnection.this.close();
-        }
     }
 }

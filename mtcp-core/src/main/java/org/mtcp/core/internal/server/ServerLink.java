@@ -4,51 +4,55 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
-import java.util.ArrayDeque;
-import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.mtcp.core.internal.Threads;
+import org.mtcp.core.internal.stream.SendCursor;
 import org.mtcp.core.internal.wire.Frame;
-import org.mtcp.core.internal.wire.Wire;
+import org.mtcp.core.internal.wire.FrameDecoder;
 import org.mtcp.core.internal.wire.FrameReader;
-import org.mtcp.core.internal.wire.FrameWriter;
 import org.mtcp.core.internal.wire.ProtocolException;
+import org.mtcp.core.internal.wire.Wire;
+import org.mtcp.core.internal.stream.SendBatch;
 
 /**
  * One TCP connection from a client to this server, carrying one logical connection at one epoch.
- * A reader thread hands every frame to the {@link ServerConnection}; a sender thread writes what
- * the connection has to send (it is the only writer of the socket, so frames never interleave).
- * The mutable fields are guarded by the connection's lock.
+ * A reader thread hands every frame to the {@link ServerConnection} (DATA payloads go straight
+ * into its inbound buffer); a sender thread writes what the connection has to send (it is the
+ * only writer of the socket, so frames never interleave). The link owns its send state: the
+ * {@link SendCursor} and the send buffer belong to the sender thread, the ending and the PONGs
+ * owed are thread-safe on their own.
  */
 final class ServerLink {
 
     /** How a link stops: not at all yet, after a last flush and half-close, or at once. */
     enum Ending { NONE, GRACEFUL, ABORT }
 
+    /** Longest wait for a last frame (RESET) to go out before a link is torn down. */
+    private static final long DRAIN_NANOS = TimeUnit.MILLISECONDS.toNanos(1000);
+
     final Socket socket;
     final FrameReader<Frame> reader;
     final OutputStream out;
     final String remote;
     private ServerConnection conn;
-
     /** The service protocol version of the client's HELLO on this link (CERT peers from 2). */
     volatile int clientVersion = Wire.VERSION;
 
-    // Guarded by conn.lock:
-    long sendCursor;
-    boolean finSent;
-    boolean closeSent;
-    boolean resetSent;
-    Ending ending = Ending.NONE;
-    final ArrayDeque<Long> pongs = new ArrayDeque<>();
-    private final java.util.concurrent.CountDownLatch senderDone = new java.util.concurrent.CountDownLatch(1);
-
-    /** Longest wait for a last frame (RESET) to go out before a link is torn down. */
-    private static final long DRAIN_NANOS = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(1000);
+    private final AtomicReference<Ending> ending = new AtomicReference<>(Ending.NONE);
+    private final ConcurrentLinkedQueue<Long> pongs = new ConcurrentLinkedQueue<>();
+    private final CountDownLatch senderDone = new CountDownLatch(1);
+    // The sender thread's own (set in attach, before the thread starts):
+    private SendCursor cursor;
+    private final SendBatch sendBuffer = new SendBatch();
+    private boolean resetSent;
 
     ServerLink(Socket socket, FrameReader<Frame> reader) throws IOException {
         this.socket = socket;
         this.reader = reader;
-        this.out = socket.getOutputStream(); // unbuffered: each batch is one write (FrameWriter)
+        this.out = socket.getOutputStream(); // unbuffered: each batch is one write from the send buffer
         this.remote = String.valueOf(socket.getRemoteSocketAddress());
     }
 
@@ -56,6 +60,12 @@ final class ServerLink {
     void writeNow(byte[] frame) throws IOException {
         out.write(frame);
         out.flush();
+    }
+
+    /** The connection took this link on; the sender will start at {@code c}. */
+    void attached(ServerConnection connection, SendCursor c) {
+        this.conn = connection;
+        this.cursor = c;
     }
 
     void start(ServerConnection connection, int silenceTimeoutMillis) {
@@ -66,8 +76,42 @@ final class ServerLink {
         } catch (IOException e) {
             // The socket died already; the reader will notice.
         }
+        ((FrameDecoder) reader.decoder()).dataSink(
+                (offset, length, pos, src, off, len) -> connection.onData(this, offset, length, pos, src, off, len));
         Threads.start("mtcp-server-read-" + connection.id(), this::readLoop);
         Threads.start("mtcp-server-send-" + connection.id(), this::sendLoop);
+    }
+
+    boolean ending() {
+        return ending.get() != Ending.NONE;
+    }
+
+    /** Ends the link the way given, unless it is ending already. */
+    void end(Ending how) {
+        ending.compareAndSet(Ending.NONE, how);
+    }
+
+    /** Ends the link at once and cuts the socket. */
+    void abort() {
+        end(Ending.ABORT);
+        closeSocket();
+    }
+
+    void pong(long nonce) {
+        pongs.add(nonce);
+    }
+
+    Long nextPong() {
+        return pongs.poll();
+    }
+
+    /** True the first time: the RESET goes out once. Sender thread only. */
+    boolean firstReset() {
+        if (resetSent) {
+            return false;
+        }
+        resetSent = true;
+        return true;
     }
 
     private void readLoop() {
@@ -115,13 +159,13 @@ final class ServerLink {
     private void sendLoop() {
         try {
             while (true) {
-                List<byte[]> frames = conn.awaitFrames(this);
-                if (frames == null) {
+                sendBuffer.clear();
+                if (!conn.awaitFrames(this, cursor, sendBuffer)) {
                     break;
                 }
-                FrameWriter.write(out, frames);
+                sendBuffer.writeTo(out);
             }
-            if (conn.endingOf(this) == Ending.GRACEFUL) {
+            if (ending.get() == Ending.GRACEFUL) {
                 // Let everything sent so far arrive; the reader drains until the client closes.
                 socket.shutdownOutput();
             } else {

@@ -17,6 +17,9 @@ import org.mtcp.core.internal.wire.Frame.HelloKind;
 public final class FrameDecoder extends LengthPrefixedDecoder<Frame> {
 
     private final int maxDataPayload;
+    private DataSink dataSink;
+    /** The offset of the DATA frame being streamed, assembled from its first 8 body bytes. */
+    private long dataOffset;
 
     /** @param maxDataPayload largest DATA payload accepted (the local maxFrameSize) */
     public FrameDecoder(int maxDataPayload) {
@@ -25,6 +28,48 @@ public final class FrameDecoder extends LengthPrefixedDecoder<Frame> {
             throw new IllegalArgumentException("maxDataPayload " + maxDataPayload);
         }
         this.maxDataPayload = maxDataPayload;
+    }
+
+    /**
+     * From now on, DATA payloads go to {@code sink} as they arrive (no {@link Frame.Data} is
+     * returned); null returns to records. Set between frames, by the thread that reads.
+     */
+    public void dataSink(DataSink sink) {
+        this.dataSink = sink;
+    }
+
+    @Override
+    protected boolean streams(int typeCode, int bodyLength) {
+        return dataSink != null && typeCode == FrameType.DATA.code;
+    }
+
+    @Override
+    protected void streamBody(int typeCode, int bodyLength, int bodyPos, byte[] in, int off, int len)
+            throws ProtocolException {
+        int payloadLength = bodyLength - 8;
+        int i = off;
+        int end = off + len;
+        while (bodyPos < 8 && i < end) {
+            dataOffset = (dataOffset << 8) | (in[i++] & 0xFF);
+            if (++bodyPos == 8) {
+                if (dataOffset < 0) {
+                    throw new ProtocolException("DATA offset is negative: " + dataOffset);
+                }
+                if (dataOffset > Long.MAX_VALUE - payloadLength) {
+                    throw new ProtocolException("DATA offset " + dataOffset + " overflows");
+                }
+                if (payloadLength == 0) {
+                    dataSink.data(dataOffset, 0, 0, in, i, 0);
+                }
+            }
+        }
+        if (i < end) {
+            int payloadPos = bodyPos - 8;
+            dataSink.data(dataOffset, payloadLength, payloadPos, in, i, end - i);
+        }
+        if (bodyPos - 8 + (end - i) == payloadLength && bodyPos >= 8) {
+            dataOffset = 0; // the frame is complete
+        }
     }
 
     @Override

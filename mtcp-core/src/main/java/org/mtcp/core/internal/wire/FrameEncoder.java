@@ -11,6 +11,13 @@ public final class FrameEncoder {
 
     public static byte[] encode(Frame frame) {
         WireWriter w = new WireWriter(64);
+        encodeInto(w, frame);
+        return w.toByteArray();
+    }
+
+    /** Appends {@code frame} to {@code w} (a link's send buffer, or a fresh writer). */
+    public static void encodeInto(WireWriter w, Frame frame) {
+        int start = w.size();
         w.u32(0).u8(frame.type().code);
         switch (frame) {
             case Frame.Hello h -> {
@@ -45,8 +52,26 @@ public final class FrameEncoder {
                 }
             }
         }
-        w.patchU32(0, w.size() - Wire.LENGTH_BYTES);
-        return w.toByteArray();
+        w.patchU32(start, w.size() - start - Wire.LENGTH_BYTES);
+    }
+
+    /**
+     * Appends a DATA frame's header for a payload of {@code len} bytes and returns where the
+     * payload goes in {@code w.array()}: the caller copies it there straight from its buffer.
+     */
+    public static int dataInto(WireWriter w, long offset, int len) {
+        w.u32(1 + 8 + (long) len).u8(FrameType.DATA.code).i64(offset);
+        return w.reserve(len);
+    }
+
+    /** Appends a DATA frame's header only: its {@code len} payload bytes follow on the wire. */
+    public static void dataHeaderInto(WireWriter w, long offset, int len) {
+        w.u32(1 + 8 + (long) len).u8(FrameType.DATA.code).i64(offset);
+    }
+
+    /** Appends an ACK frame without a {@link Frame.Ack} record (the hot path's other frame). */
+    public static void ackInto(WireWriter w, long received, long stable, long windowEnd, int flags) {
+        w.u32(1 + 8 + 8 + 8 + 1).u8(FrameType.ACK.code).i64(received).i64(stable).i64(windowEnd).u8(flags);
     }
 
     /** A DATA frame straight from a slice of a buffer, without an intermediate record. */
@@ -54,18 +79,6 @@ public final class FrameEncoder {
         WireWriter w = new WireWriter(DATA_HEADER_BYTES + len);
         w.u32(1 + 8 + len).u8(FrameType.DATA.code).i64(offset).raw(src, off, len);
         return w.toByteArray();
-    }
-
-    /**
-     * A DATA frame whose header is filled in and whose payload ({@code len} bytes from
-     * {@link #DATA_HEADER_BYTES}) the caller copies in place: one copy from the buffer to the wire.
-     */
-    public static byte[] dataFrame(long offset, int len) {
-        byte[] frame = new byte[DATA_HEADER_BYTES + len];
-        WireWriter w = new WireWriter(DATA_HEADER_BYTES);
-        w.u32(1 + 8 + len).u8(FrameType.DATA.code).i64(offset);
-        System.arraycopy(w.toByteArray(), 0, frame, 0, DATA_HEADER_BYTES);
-        return frame;
     }
 
     /** A peer list: {@code u16 n}, n × (name, host, port); in WELCOME and (version 2) CERT. */

@@ -15,11 +15,15 @@ import org.mtcp.core.internal.ReadBuffer;
  */
 public final class FrameReader<T> {
 
-    private static final int READ_BUFFER = 16 * 1024;
+    /** Largest read: one DATA frame of the preferred size and its header fit in one. */
+    public static final int READ_BUFFER = Wire.PREFERRED_DATA_PAYLOAD + 64;
 
     private final InputStream in;
     private final LengthPrefixedDecoder<T> decoder;
     private final ReadBuffer buf = new ReadBuffer(READ_BUFFER);
+    /** Bytes {@code [pos, limit)} of the last read are not decoded yet. */
+    private int pos;
+    private int limit;
     private ProtocolException pending;
 
     public FrameReader(InputStream in, LengthPrefixedDecoder<T> decoder) {
@@ -37,6 +41,17 @@ public final class FrameReader<T> {
             if (pending != null) {
                 throw pending;
             }
+            if (pos < limit) {
+                // Up to the end of one message at a time: what follows it may be a streamed body
+                // whose consumer the caller sets up on seeing the message (after a handshake).
+                try {
+                    pos += decoder.feedSome(buf.array(), pos, limit - pos);
+                } catch (ProtocolException e) {
+                    pending = e;
+                    pos = limit;
+                }
+                continue;
+            }
             int n = buf.readFrom(in);
             if (n < 0) {
                 if (decoder.atFrameBoundary()) {
@@ -44,11 +59,13 @@ public final class FrameReader<T> {
                 }
                 throw new EOFException("connection closed in the middle of a frame");
             }
-            try {
-                decoder.feed(buf.array(), 0, n);
-            } catch (ProtocolException e) {
-                pending = e;
-            }
+            pos = 0;
+            limit = n;
         }
+    }
+
+    /** The decoder, e.g. to give a {@link FrameDecoder} the sink of DATA payloads. */
+    public LengthPrefixedDecoder<T> decoder() {
+        return decoder;
     }
 }

@@ -19,7 +19,7 @@ import java.util.Arrays;
  */
 public abstract class LengthPrefixedDecoder<T> {
 
-    private enum State { LENGTH, TYPE, BODY, FAILED }
+    private enum State { LENGTH, TYPE, BODY, STREAM, FAILED }
 
     /** First allocation for a body; it doubles as bytes arrive, up to the declared length. */
     private static final int INITIAL_BODY_BUFFER = 4096;
@@ -52,15 +52,47 @@ public abstract class LengthPrefixedDecoder<T> {
     /** Parses one complete body; must consume it exactly. */
     protected abstract T parseBody(int typeCode, byte[] body) throws ProtocolException;
 
+    /**
+     * Whether the body of a frame of this type is handed over piece by piece as it arrives
+     * ({@link #streamBody}) instead of being buffered and parsed whole: the receive path of bulk
+     * data, which copies the payload once, straight to where it belongs. Asked after {@link
+     * #checkHeader} accepted the header. None by default.
+     */
+    protected boolean streams(int typeCode, int bodyLength) {
+        return false;
+    }
+
+    /**
+     * The next {@code len} bytes of a streamed body, which start {@code bodyPos} bytes into it
+     * ({@code len} may be 0 only for an empty body). The bytes are valid during the call only.
+     */
+    protected void streamBody(int typeCode, int bodyLength, int bodyPos, byte[] in, int off, int len)
+            throws ProtocolException {
+        throw new IllegalStateException("no streamed body type");
+    }
+
     /** Consumes {@code len} bytes; complete messages become available from {@link #poll}. */
     public final void feed(byte[] in, int off, int len) throws ProtocolException {
+        int done = 0;
+        while (done < len) {
+            done += feedSome(in, off + done, len - done);
+        }
+    }
+
+    /**
+     * Consumes bytes up to the end of the first message it completes (which {@link #poll} then
+     * returns), or all {@code len} of them; returns how many it consumed. A reader that polls
+     * between calls sees every message, streamed bodies included, in the order they arrived.
+     */
+    public final int feedSome(byte[] in, int off, int len) throws ProtocolException {
         if (state == State.FAILED) {
             throw new ProtocolException("decoder already failed: " + failure.getMessage());
         }
         try {
             int i = off;
             int end = off + len;
-            while (i < end) {
+            int queued = decoded.size();
+            while (i < end && decoded.size() == queued) {
                 switch (state) {
                     case LENGTH -> {
                         length = (length << 8) | (in[i++] & 0xFF);
@@ -79,7 +111,14 @@ public abstract class LengthPrefixedDecoder<T> {
                         typeCode = in[i++] & 0xFF;
                         bodyLength = (int) length - 1;
                         checkHeader(typeCode, bodyLength);
-                        if (bodyLength == 0) {
+                        if (streams(typeCode, bodyLength)) {
+                            bodyFill = 0;
+                            state = State.STREAM;
+                            if (bodyLength == 0) {
+                                streamBody(typeCode, 0, 0, in, i, 0);
+                                nextFrame();
+                            }
+                        } else if (bodyLength == 0) {
                             complete(new byte[0]);
                         } else {
                             body = new byte[Math.min(bodyLength, INITIAL_BODY_BUFFER)];
@@ -102,9 +141,19 @@ public abstract class LengthPrefixedDecoder<T> {
                             complete(b);
                         }
                     }
+                    case STREAM -> {
+                        int n = Math.min(end - i, bodyLength - bodyFill);
+                        streamBody(typeCode, bodyLength, bodyFill, in, i, n);
+                        bodyFill += n;
+                        i += n;
+                        if (bodyFill == bodyLength) {
+                            nextFrame();
+                        }
+                    }
                     case FAILED -> throw new IllegalStateException("unreachable");
                 }
             }
+            return i - off;
         } catch (ProtocolException e) {
             state = State.FAILED;
             failure = e;
@@ -115,6 +164,10 @@ public abstract class LengthPrefixedDecoder<T> {
 
     private void complete(byte[] b) throws ProtocolException {
         decoded.add(parseBody(typeCode, b));
+        nextFrame();
+    }
+
+    private void nextFrame() {
         state = State.LENGTH;
         lengthBytesSeen = 0;
         length = 0;

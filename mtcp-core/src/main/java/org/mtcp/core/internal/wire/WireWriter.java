@@ -104,4 +104,32 @@ public final class WireWriter {
     public byte[] toByteArray() {
         return Arrays.copyOf(buf, size);
     }
+
+    /**
+     * Makes room for {@code n} bytes at the end and returns where they start in {@link #array()}
+     * (call {@code array()} after this: the array may have grown); the caller fills them in.
+     */
+    public int reserve(int n) {
+        ensure(n);
+        int at = size;
+        size += n;
+        return at;
+    }
+
+    /** The backing array: bytes {@code [0, size())} are the content. */
+    public byte[] array() {
+        return buf;
+    }
+
+    /** Gives back a grown array (a send buffer gone idle); the content must be empty. */
+    public void release() {
+        if (size == 0 && buf.length > 4096) {
+            buf = new byte[256];
+        }
+    }
+
+    /** Empties the writer and keeps its capacity, for reuse as a send buffer. */
+    public void clear() {
+        size = 0;
+    }
 }

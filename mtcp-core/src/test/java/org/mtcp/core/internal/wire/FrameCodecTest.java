@@ -83,11 +83,66 @@ class FrameCodecTest {
         }
     }
 
+    /**
+     * With a DATA sink, payloads arrive piece by piece through the sink instead of as records, in
+     * the order of the stream: rebuilding records from the pieces gives the frames encoded, for
+     * every read size and with the reader feeding one message at a time ({@code feedSome}).
+     */
+    @Test
+    void streamedDataPayloadsKeepTheFramesAndTheirOrderAtEveryReadSize() throws Exception {
+        List<Frame> frames = new ArrayList<>(SampleFrames.all());
+        frames.add(new Frame.Data(1000, new byte[3000]));
+        frames.add(new Frame.Ack(4000, 4000, 9000, 0));
+        ByteArrayOutputStream stream = new ByteArrayOutputStream();
+        for (Frame f : frames) {
+            stream.write(FrameEncoder.encode(f));
+        }
+        byte[] bytes = stream.toByteArray();
+        for (int size : new int[] {1, 2, 7, 13, 64, 1000, bytes.length}) {
+            List<Frame> out = new ArrayList<>();
+            ByteArrayOutputStream payload = new ByteArrayOutputStream();
+            long[] dataOffset = {-1};
+            FrameDecoder d = new FrameDecoder(MAX_PAYLOAD);
+            Runnable flush = () -> {
+                if (dataOffset[0] >= 0) {
+                    out.add(new Frame.Data(dataOffset[0], payload.toByteArray()));
+                    payload.reset();
+                    dataOffset[0] = -1;
+                }
+            };
+            d.dataSink((offset, length, pos, src, off, len) -> {
+                if (pos == 0) {
+                    flush.run();
+                    dataOffset[0] = offset;
+                }
+                assertThat(offset).isEqualTo(dataOffset[0]);
+                assertThat(pos).isEqualTo(payload.size());
+                assertThat(pos + len).isLessThanOrEqualTo(length);
+                payload.write(src, off, len);
+            });
+            for (int at = 0; at < bytes.length; at += size) {
+                int end = Math.min(bytes.length, at + size);
+                for (int i = at; i < end; ) {
+                    i += d.feedSome(bytes, i, end - i);
+                    for (Frame f; (f = d.poll()) != null; ) {
+                        flush.run();
+                        out.add(f);
+                    }
+                }
+            }
+            flush.run();
+            assertThat(out).as("read size %d", size).containsExactlyElementsOf(frames);
+        }
+    }
+
     @Test
     void dataFrameBuiltInPlaceEqualsEncodedRecord() {
         byte[] payload = {1, 2, 3, 4, 5};
-        byte[] inPlace = FrameEncoder.dataFrame(77, payload.length);
-        System.arraycopy(payload, 0, inPlace, FrameEncoder.DATA_HEADER_BYTES, payload.length);
+        WireWriter w = new WireWriter(16);
+        int at = FrameEncoder.dataInto(w, 77, payload.length);
+        System.arraycopy(payload, 0, w.array(), at, payload.length);
+        byte[] inPlace = w.toByteArray();
+        assertThat(at).isEqualTo(FrameEncoder.DATA_HEADER_BYTES);
         assertThat(inPlace).isEqualTo(FrameEncoder.encode(new Frame.Data(77, payload)));
         assertThat(FrameEncoder.encodeData(77, payload, 0, payload.length)).isEqualTo(inPlace);
     }
@@ -116,7 +171,9 @@ class FrameCodecTest {
     @Test
     void aLargeAnnouncedFrameCostsOnlyWhatArrives() throws Exception {
         FrameDecoder d = new FrameDecoder(1 << 20);
-        byte[] head = FrameEncoder.dataFrame(0, 1 << 20);
+        WireWriter w = new WireWriter(16);
+        FrameEncoder.dataInto(w, 0, 1 << 20);
+        byte[] head = w.toByteArray();
         d.feed(head, 0, FrameEncoder.DATA_HEADER_BYTES + 10);
         assertThat(d.poll()).isNull();
         assertThat(d.bufferedBytes()).isLessThanOrEqualTo(8 * 1024);
