@@ -634,6 +634,15 @@ public final class ClientConnection extends ReliableStream {
         return phase.is(ClientPhase.PEER_CLOSED);
     }
 
+    /**
+     * (migflake) Whether the holder finished sending: its FIN arrived (its CLOSE follows once the
+     * FIN is acknowledged, and it forgets the connection then) or its CLOSE did. A migration has
+     * nothing left to move; one attempted now races the holder dropping the connection.
+     */
+    boolean serverFinished() {
+        return guard.call(() -> inbound.fin() >= 0 || phase.is(ClientPhase.PEER_CLOSED));
+    }
+
     /** Throws if the connection failed, or (unless failing over) if the application closed it. */
     void checkMigratable(boolean failover) throws IOException {
         guard.runChecked(() -> {
