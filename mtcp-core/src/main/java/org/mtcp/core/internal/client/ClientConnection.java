@@ -344,7 +344,20 @@ public final class ClientConnection extends ReliableStream {
 
     @Override
     protected void appended(int n) {
-        keepalive.requestPending(true); // until its response arrives: keep the base interval
+        requestStarted(); // until its response arrives: keep the base interval
+    }
+
+    /**
+     * (migflake) Under lock: a request is outstanding from now. On an idle connection the
+     * supervisor sleeps untimed (no tick): wake it, or a time-based policy (response time) is
+     * evaluated only when the response arrives, too late. Only on the change, not per write.
+     */
+    private void requestStarted() {
+        boolean wasActive = isActive();
+        keepalive.requestPending(true);
+        if (!wasActive) {
+            changed.signalAll();
+        }
     }
 
     @Override
@@ -769,7 +782,7 @@ public final class ClientConnection extends ReliableStream {
         guard.run(() -> {
             switch (signal) {
                 case FRAMED -> responsesFramed = true;
-                case REQUEST_SENT -> keepalive.requestPending(true);
+                case REQUEST_SENT -> requestStarted();
                 case COMPLETE -> keepalive.requestPending(false);
                 case LOST -> responsesFramed = false;
             }
