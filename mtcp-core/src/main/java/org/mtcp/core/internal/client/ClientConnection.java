@@ -16,7 +16,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.mtcp.core.ClientOptions;
 import org.mtcp.core.UnavailableServers;
-import org.mtcp.core.ValueSyntax;
 import org.mtcp.core.ConnectionId;
 import org.mtcp.core.ConnectionResetException;
 import org.mtcp.core.MigrationEvent;
@@ -29,7 +28,6 @@ import org.mtcp.core.internal.stream.SendBatch;
 import org.mtcp.core.internal.stream.SendCursor;
 import org.mtcp.core.internal.wire.Frame;
 import org.mtcp.core.internal.wire.ProtocolException;
-import org.mtcp.core.internal.wire.ResetCode;
 import org.mtcp.core.internal.wire.Wire;
 import org.mtcp.core.policy.HolderFailurePolicy;
 import org.mtcp.core.policy.MigrationPolicy;
@@ -92,7 +90,7 @@ public final class ClientConnection extends ReliableStream {
     /** An observer reports where responses end ({@link org.mtcp.core.policy.ResponseSignal#FRAMED}). */
     private boolean responsesFramed;
 
-    private ClientConnection(ClientOptions options, Handshake h, UnavailableServers quarantine) {
+    ClientConnection(ClientOptions options, Handshake h, UnavailableServers quarantine) {
         super(FrameCounters.CLIENT, "holder", options.maxUnacknowledgedBytes(), 0, new byte[0],
                 h.welcome().windowEnd(), 0, new byte[0], options.receiveBufferSize(), true);
         this.options = options;
@@ -120,84 +118,15 @@ public final class ClientConnection extends ReliableStream {
         this.supervisor = new MigrationSupervisor(this, options, guard, changed, policies, quarantine);
     }
 
-    /** Connects to the first address of {@code pool} that answers WELCOME. */
-    public static ClientConnection connect(List<InetSocketAddress> pool, ClientOptions options) throws IOException {
-        return connect(pool, options, null);
-    }
-
-    /**
-     * Connects to the first address that answers WELCOME, trying those {@code unavailable}
-     * avoids last (when given) and telling it which refused with {@code shutdown}, could not be
-     * reached, or took the connection.
-     */
-    public static ClientConnection connect(List<InetSocketAddress> pool, ClientOptions options,
-            UnavailableServers unavailable) throws IOException {
-        if (pool.isEmpty()) {
-            throw new IllegalArgumentException("the pool has no address");
-        }
-        List<String> errors = new ArrayList<>();
-        Frame.Hello hello = Frame.Hello.newConnection(options.maxFrameSize(), options.receiveBufferSize(),
-                keepaliveMillis(options));
-        for (InetSocketAddress address : unavailable == null ? pool : unavailable.order(pool)) {
-            Handshake h;
-            try {
-                h = Handshake.perform(address, hello, options.connectTimeout().toNanos(), options.maxFrameSize());
-            } catch (IOException e) {
-                if (unavailable != null) {
-                    markFailedAttempt(unavailable, address, e);
-                }
-                errors.add(ValueSyntax.format(address) + ": " + e.getMessage());
-                continue;
-            }
-            if (unavailable != null) {
-                unavailable.markAvailable(address);
-            }
-            try {
-                ClientConnection c = new ClientConnection(options, h,
-                        unavailable != null ? unavailable : new UnavailableServers(UnavailableServers.DEFAULT_AVOID_FOR));
-                c.start(h);
-                return c;
-            } catch (IOException e) {
-                errors.add(ValueSyntax.format(address) + ": " + e.getMessage());
-            }
-        }
-        throw new IOException("could not connect to any server of the pool: " + String.join("; ", errors));
-    }
-
-    /**
-     * Records in {@code quarantine} why a handshake with {@code address} failed: draining (RESET
-     * {@code shutdown}), no answer within the connect timeout, or unreachable. Other refusals
-     * ({@code busy}, {@code limit-exceeded}, a stale certificate) say nothing about the server
-     * going away and mark nothing.
-     */
-    static void markFailedAttempt(UnavailableServers quarantine, InetSocketAddress address, IOException e) {
-        if (e instanceof RefusedException r) {
-            if (r.code == ResetCode.SHUTDOWN) {
-                quarantine.markUnavailable(address, UnavailableServers.Why.DRAINING);
-            }
-        } else if (e instanceof java.net.SocketTimeoutException) {
-            quarantine.markUnavailable(address, UnavailableServers.Why.TIMED_OUT);
-        } else {
-            quarantine.markUnavailable(address, UnavailableServers.Why.UNREACHABLE);
-        }
-    }
-
-    /**
-     * HELLO's keepalive field: the longest the client stays silent, i.e. its idle ceiling (the
-     * server's silence bound for an idle client is this times its missed keepalives).
-     */
-    static int keepaliveMillis(ClientOptions o) {
-        return (int) Math.max(1, Math.min(Integer.MAX_VALUE, o.maxIdleKeepaliveInterval().toMillis()));
-    }
-
-    private void start(Handshake h) throws IOException {
+    /** Starts the first link, the policies and the supervisor (from {@link ClientConnector}). */
+    void start(Handshake h) throws IOException {
         ClientLink link = new ClientLink(this, h, new SendCursor(0));
         guard.run(() -> {
             current = link;
             ackNow();
             keepalive.restart(System.nanoTime());
         });
-        link.start(silenceTimeoutMillis());
+        link.start(ClientConnector.silenceTimeoutMillis(options));
         long now = System.nanoTime();
         for (MigrationPolicy p : policies) {
             p.onNewHolder(h.welcome().server(), now);
@@ -205,15 +134,6 @@ public final class ClientConnection extends ReliableStream {
         Threads.start("mtcp-client-supervisor-" + id, supervisor::run);
         supervisor.startStandby();
         LOG.debug("connection {} opened with {}", id, holder);
-    }
-
-    /**
-     * The link reader's backstop only: the sender detects a silent holder ({@link KeepaliveSchedule})
-     * within the missed keepalives at the base interval; nothing at all arrives for this long only
-     * if the holder ignores PINGs at the idle ceiling too.
-     */
-    private int silenceTimeoutMillis() {
-        return (int) Math.min(Integer.MAX_VALUE, keepaliveMillis(options) * (long) (options.missedKeepalives() + 1));
     }
 
     /** Replaces the migration targets; an empty list (not carried) keeps the ones known. */
@@ -666,7 +586,7 @@ public final class ClientConnection extends ReliableStream {
     /** HELLO{standby} with the current certificate: opens a standby link (version 3). */
     Frame.Hello standbyHello() {
         return guard.call(() -> new Frame.Hello(Wire.STANDBY_VERSION, Frame.HelloKind.STANDBY, options.maxFrameSize(),
-                0, 0, keepaliveMillis(options), id, epoch, certificate));
+                0, 0, ClientConnector.keepaliveMillis(options), id, epoch, certificate));
     }
 
     // ------------------------------------------------------------------ migration handshake
@@ -688,23 +608,14 @@ public final class ClientConnection extends ReliableStream {
         try {
             address = peers.get(name);
             hello = new Frame.Hello(Wire.SERVICE_VERSION, Frame.HelloKind.MIGRATE, options.maxFrameSize(),
-                    inbound.received(), inbound.windowEnd(), keepaliveMillis(options), id, epoch, certificate);
+                    inbound.received(), inbound.windowEnd(), ClientConnector.keepaliveMillis(options), id, epoch, certificate);
         } finally {
             guard.unlock();
         }
         if (address == null) {
             throw new IOException("unknown server");
         }
-        Handshake h = standby != null
-                ? Handshake.onStandby(standby, hello, options.connectTimeout().toNanos())
-                : Handshake.perform(address, hello, options.connectTimeout().toNanos(), options.maxFrameSize());
-        Frame.Welcome w = h.welcome();
-        if (!w.id().equals(id) || w.epoch() != hello.epoch() + 1) {
-            h.socket().close();
-            throw new ProtocolException("WELCOME for " + w.id() + " epoch " + w.epoch() + ", expected "
-                    + id + " epoch " + (hello.epoch() + 1));
-        }
-        return h;
+        return ClientConnector.migrate(address, hello, standby, id, options);
     }
 
     /** Moves the connection to the server that answered {@code h} (its new holder). */
@@ -745,7 +656,7 @@ public final class ClientConnection extends ReliableStream {
         } finally {
             guard.unlock();
         }
-        link.start(silenceTimeoutMillis());
+        link.start(ClientConnector.silenceTimeoutMillis(options));
         if (old != null) {
             old.close();
         }
