@@ -4,16 +4,13 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketException;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Supplier;
 import org.mtcp.core.ClientOptions;
 import org.mtcp.core.UnavailableServers;
 import org.mtcp.core.ConnectionId;
@@ -30,7 +27,6 @@ import org.mtcp.core.internal.wire.Frame;
 import org.mtcp.core.internal.wire.ProtocolException;
 import org.mtcp.core.internal.wire.Wire;
 import org.mtcp.core.policy.HolderFailurePolicy;
-import org.mtcp.core.policy.MigrationPolicy;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -65,7 +61,7 @@ public final class ClientConnection extends ReliableStream {
     private static final Logger LOG = LoggerFactory.getLogger(ClientConnection.class);
 
     private final ClientOptions options;
-    private final List<MigrationPolicy> policies;
+    private final HolderPolicies policies;
     private final long keepaliveNanos;
     /** PINGs and the silence bound (guarded by lock). */
     private final KeepaliveSchedule keepalive;
@@ -95,16 +91,9 @@ public final class ClientConnection extends ReliableStream {
                 h.welcome().windowEnd(), 0, new byte[0], options.receiveBufferSize(), true);
         this.options = options;
         this.keepaliveNanos = options.keepaliveInterval().toNanos();
-        List<MigrationPolicy> ps = new ArrayList<>();
-        for (Supplier<MigrationPolicy> s : options.policies()) {
-            ps.add(Objects.requireNonNull(s.get(), "policy factory returned null"));
-        }
-        if (options.failover() && ps.stream().noneMatch(p -> p instanceof HolderFailurePolicy)) {
-            ps.add(0, new HolderFailurePolicy());
-        }
-        this.policies = List.copyOf(ps);
+        this.policies = new HolderPolicies(options);
         // A policy that watches idle silence needs the holder to speak every base interval.
-        long idleCeiling = policies.stream().anyMatch(MigrationPolicy::needsKeepalivesWhileIdle)
+        long idleCeiling = policies.needKeepalivesWhileIdle()
                 ? keepaliveNanos : options.maxIdleKeepaliveInterval().toNanos();
         this.keepalive = new KeepaliveSchedule(keepaliveNanos, idleCeiling, options.missedKeepalives());
         Frame.Welcome w = h.welcome();
@@ -115,7 +104,7 @@ public final class ClientConnection extends ReliableStream {
         outbound.peer(w.maxFrameSize(), w.windowEnd(), false);
         replacePeers(w.peers());
         used.add(holder);
-        this.supervisor = new MigrationSupervisor(this, options, guard, changed, policies, quarantine);
+        this.supervisor = new MigrationSupervisor(this, options, guard, changed, policies.all(), quarantine);
     }
 
     /** Starts the first link, the policies and the supervisor (from {@link ClientConnector}). */
@@ -127,10 +116,7 @@ public final class ClientConnection extends ReliableStream {
             keepalive.restart(System.nanoTime());
         });
         link.start(ClientConnector.silenceTimeoutMillis(options));
-        long now = System.nanoTime();
-        for (MigrationPolicy p : policies) {
-            p.onNewHolder(h.welcome().server(), now);
-        }
+        policies.newHolder(h.welcome().server(), System.nanoTime());
         Threads.start("mtcp-client-supervisor-" + id, supervisor::run);
         supervisor.startStandby();
         LOG.debug("connection {} opened with {}", id, holder);
@@ -269,10 +255,7 @@ public final class ClientConnection extends ReliableStream {
 
     @Override
     protected void wrote(int total) {
-        long now = System.nanoTime();
-        for (MigrationPolicy p : policies) {
-            p.onBytesSent(total, now);
-        }
+        policies.bytesSent(total, System.nanoTime());
     }
 
     /**
@@ -398,22 +381,7 @@ public final class ClientConnection extends ReliableStream {
 
     /** Tells the policies what the holder did; wakes the supervisor when one asks to migrate. */
     private void heard(long now, int newBytes, long rttSample) {
-        boolean migrate = false;
-        for (MigrationPolicy p : policies) {
-            p.onHolderHeard(now);
-            if (newBytes > 0) {
-                p.onBytesReceived(newBytes, now);
-            }
-            if (rttSample >= 0) {
-                p.onRoundTrip(rttSample, now);
-            }
-        }
-        if (newBytes > 0 || rttSample >= 0) {
-            for (MigrationPolicy p : policies) {
-                migrate |= p.evaluate(now).isPresent();
-            }
-        }
-        if (migrate) {
+        if (policies.heard(now, newBytes, rttSample)) {
             supervisor.wake();
         }
     }
@@ -660,10 +628,7 @@ public final class ClientConnection extends ReliableStream {
         if (old != null) {
             old.close();
         }
-        long now = System.nanoTime();
-        for (MigrationPolicy p : policies) {
-            p.onNewHolder(w.server(), now);
-        }
+        policies.newHolder(w.server(), System.nanoTime());
     }
 
     /** See {@link org.mtcp.core.MtcpSocket#signalResponse}. */
@@ -681,9 +646,7 @@ public final class ClientConnection extends ReliableStream {
             // a response ended: the next request has its own budget
             guard.run(supervisor::onProgress);
         }
-        for (MigrationPolicy p : policies) {
-            p.onResponseSignal(signal, now);
-        }
+        policies.responseSignal(signal, now);
     }
 
     // ------------------------------------------------------------------ introspection for tests
