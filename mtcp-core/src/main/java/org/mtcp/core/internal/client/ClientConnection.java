@@ -4,13 +4,9 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketException;
 import java.time.Duration;
-import java.util.Collections;
-import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import org.mtcp.core.ClientOptions;
 import org.mtcp.core.UnavailableServers;
 import org.mtcp.core.ConnectionId;
@@ -70,18 +66,13 @@ public final class ClientConnection extends ReliableStream {
 
     // Guarded by the stream's lock (guard).
     private final ConnectionId id;
-    private long epoch;
-    private byte[] certificate;
-    private String holder;
-    private final Map<String, InetSocketAddress> peers = new LinkedHashMap<>();
-    private final Set<String> used = new LinkedHashSet<>();
-    private int migrations;
+    /** The holder, epoch, certificate and migration targets. */
+    private final HolderRecord record;
     private final Lifecycle<ClientPhase> phase = ClientPhase.lifecycle();
     private boolean appClosed;
     /** Why the connection failed (set with {@link ClientPhase#FAILED}). */
     private IOException failure;
     private ClientLink current;
-    private long srttNanos = -1;
     private long lingerDeadline;
     /** An observer reports where responses end ({@link org.mtcp.core.policy.ResponseSignal#FRAMED}). */
     private boolean responsesFramed;
@@ -98,12 +89,8 @@ public final class ClientConnection extends ReliableStream {
         this.keepalive = new KeepaliveSchedule(keepaliveNanos, idleCeiling, options.missedKeepalives());
         Frame.Welcome w = h.welcome();
         this.id = w.id();
-        this.epoch = w.epoch();
-        this.certificate = w.certificate();
-        this.holder = w.server();
+        this.record = new HolderRecord(w);
         outbound.peer(w.maxFrameSize(), w.windowEnd(), false);
-        replacePeers(w.peers());
-        used.add(holder);
         this.supervisor = new MigrationSupervisor(this, options, guard, changed, policies.all(), quarantine);
     }
 
@@ -119,20 +106,7 @@ public final class ClientConnection extends ReliableStream {
         policies.newHolder(h.welcome().server(), System.nanoTime());
         Threads.start("mtcp-client-supervisor-" + id, supervisor::run);
         supervisor.startStandby();
-        LOG.debug("connection {} opened with {}", id, holder);
-    }
-
-    /** Replaces the migration targets; an empty list (not carried) keeps the ones known. */
-    private boolean replacePeers(List<Frame.Peer> announced) {
-        if (announced.isEmpty()) {
-            return false;
-        }
-        Map<String, InetSocketAddress> before = new LinkedHashMap<>(peers);
-        peers.clear();
-        for (Frame.Peer p : announced) {
-            peers.put(p.name(), InetSocketAddress.createUnresolved(p.host(), p.port()));
-        }
-        return !before.equals(peers);
+        LOG.debug("connection {} opened with {}", id, record.holder());
     }
 
     // ------------------------------------------------------------------ application API
@@ -142,7 +116,7 @@ public final class ClientConnection extends ReliableStream {
     }
 
     public String currentServer() {
-        return guard.call(() -> holder);
+        return guard.call(record::holder);
     }
 
     /** The server the standby link is open to now, or null (none, or the option is off). */
@@ -151,29 +125,29 @@ public final class ClientConnection extends ReliableStream {
     }
 
     public Set<String> serversUsed() {
-        return guard.call(() -> Collections.unmodifiableSet(new LinkedHashSet<>(used)));
+        return guard.call(record::serversUsed);
     }
 
     public int migrations() {
-        return guard.call(() -> migrations);
+        return guard.call(record::migrations);
     }
 
     public Duration rtt() {
-        return guard.call(() -> srttNanos < 0 ? null : Duration.ofNanos(srttNanos));
+        return guard.call(record::rtt);
     }
 
     /** The pool members the client knows (from the last WELCOME or CERT), in order. */
     public List<String> peers() {
-        return guard.call(() -> List.copyOf(peers.keySet()));
+        return guard.call(record::peerNames);
     }
 
     public long epoch() {
-        return guard.call(() -> epoch);
+        return guard.call(record::epoch);
     }
 
     /** The current migration certificate (opaque bytes; tests replay it). */
     public byte[] certificate() {
-        return guard.call(() -> certificate.clone());
+        return guard.call(() -> record.certificate().clone());
     }
 
     public void addMigrationListener(MigrationListener listener) {
@@ -342,13 +316,7 @@ public final class ClientConnection extends ReliableStream {
                     phase.tryMoveTo(ClientPhase.PEER_CLOSED);
                     signalEveryone();
                 }
-                case Frame.Pong p -> {
-                    long s = now - p.nonce();
-                    if (s >= 0 && s < TimeUnit.HOURS.toNanos(1)) {
-                        srttNanos = srttNanos < 0 ? s : srttNanos + (s - srttNanos) / 8;
-                        sample = s;
-                    }
-                }
+                case Frame.Pong p -> sample = record.roundTrip(now - p.nonce());
                 case Frame.Reset r -> {
                     if (failure == null) {
                         failure = new ConnectionResetException(r.code().label(), "connection " + id
@@ -363,10 +331,7 @@ public final class ClientConnection extends ReliableStream {
                     changed.signalAll();
                 }
                 case Frame.Cert c -> {
-                    certificate = c.certificate();
-                    // Version 2: the pool as the holder sees it now; members removed from it are
-                    // no longer migration targets, new ones are.
-                    if (replacePeers(c.peers())) {
+                    if (record.certified(c)) {
                         supervisor.onPeersChanged();
                     }
                 }
@@ -543,18 +508,18 @@ public final class ClientConnection extends ReliableStream {
 
     /** The pool members known now, in pool order. */
     Map<String, InetSocketAddress> peerAddresses() {
-        return guard.call(() -> new LinkedHashMap<>(peers));
+        return guard.call(record::peerAddresses);
     }
 
     /** The service address of pool member {@code name}, or null if it is not one (any more). */
     InetSocketAddress addressOf(String name) {
-        return guard.call(() -> peers.get(name));
+        return guard.call(() -> record.addressOf(name));
     }
 
     /** HELLO{standby} with the current certificate: opens a standby link (version 3). */
     Frame.Hello standbyHello() {
         return guard.call(() -> new Frame.Hello(Wire.STANDBY_VERSION, Frame.HelloKind.STANDBY, options.maxFrameSize(),
-                0, 0, ClientConnector.keepaliveMillis(options), id, epoch, certificate));
+                0, 0, ClientConnector.keepaliveMillis(options), id, record.epoch(), record.certificate()));
     }
 
     // ------------------------------------------------------------------ migration handshake
@@ -574,9 +539,10 @@ public final class ClientConnection extends ReliableStream {
         Frame.Hello hello;
         guard.lock();
         try {
-            address = peers.get(name);
+            address = record.addressOf(name);
             hello = new Frame.Hello(Wire.SERVICE_VERSION, Frame.HelloKind.MIGRATE, options.maxFrameSize(),
-                    inbound.received(), inbound.windowEnd(), ClientConnector.keepaliveMillis(options), id, epoch, certificate);
+                    inbound.received(), inbound.windowEnd(), ClientConnector.keepaliveMillis(options), id, record.epoch(),
+                    record.certificate());
         } finally {
             guard.unlock();
         }
@@ -604,12 +570,7 @@ public final class ClientConnection extends ReliableStream {
                         + outbound.end() + " were written");
             }
             outbound.acknowledged(w.received()); // the new holder has them: they came with the state
-            epoch = w.epoch();
-            certificate = w.certificate();
-            holder = w.server();
-            replacePeers(w.peers());
-            used.add(holder);
-            migrations++;
+            record.migrated(w);
             outbound.peer(w.maxFrameSize(), w.windowEnd(), false);
             old = current;
             if (old != null) {
@@ -618,7 +579,6 @@ public final class ClientConnection extends ReliableStream {
             current = link;
             keepalive.restart(System.nanoTime());
             supervisor.onHolderReplaced();
-            srttNanos = -1;
             ackNow();
             signalEveryone();
         } finally {
