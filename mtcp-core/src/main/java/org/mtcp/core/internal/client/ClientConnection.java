@@ -15,7 +15,6 @@ import org.mtcp.core.MigrationEvent;
 import org.mtcp.core.MigrationListener;
 import org.mtcp.core.internal.Threads;
 import org.mtcp.core.internal.stream.FrameCounters;
-import org.mtcp.core.internal.stream.Lifecycle;
 import org.mtcp.core.internal.stream.ReliableStream;
 import org.mtcp.core.internal.stream.SendBatch;
 import org.mtcp.core.internal.stream.SendCursor;
@@ -35,7 +34,7 @@ import org.slf4j.LoggerFactory;
  * holds {@code maxUnacknowledgedBytes}. Each link's sender sends from its own cursor up to the
  * holder's window. The inbound buffer holds the bytes received and not yet read; the holder may
  * send below {@code readPos + receiveBufferSize}. The connection's lifecycle is a {@link
- * ClientPhase}.
+ * ClientPhase}, kept with the application's close and the failure in a {@link ClientEnd}.
  *
  * <h2>Migration</h2>
  * Decided and run by the {@link MigrationSupervisor} (policies, server requests, failover; its
@@ -68,12 +67,9 @@ public final class ClientConnection extends ReliableStream {
     private final ConnectionId id;
     /** The holder, epoch, certificate and migration targets. */
     private final HolderRecord record;
-    private final Lifecycle<ClientPhase> phase = ClientPhase.lifecycle();
-    private boolean appClosed;
-    /** Why the connection failed (set with {@link ClientPhase#FAILED}). */
-    private IOException failure;
+    /** The phase, the application's close, the failure, the linger. */
+    private final ClientEnd end = new ClientEnd();
     private ClientLink current;
-    private long lingerDeadline;
     /** An observer reports where responses end ({@link org.mtcp.core.policy.ResponseSignal#FRAMED}). */
     private boolean responsesFramed;
 
@@ -156,10 +152,8 @@ public final class ClientConnection extends ReliableStream {
 
     public void shutdownOutput() throws IOException {
         guard.runChecked(() -> {
-            checkFailure();
-            if (appClosed) {
-                throw new SocketException("socket is closed");
-            }
+            end.checkFailure();
+            end.checkNotClosed();
             if (outbound.fin() < 0) {
                 outbound.fin(outbound.end());
                 sendable.signalAll();
@@ -167,54 +161,32 @@ public final class ClientConnection extends ReliableStream {
         });
     }
 
-    private boolean stopped() {
-        return phase.in(ClientPhase.STOPPED);
-    }
-
-    private void checkFailure() throws IOException {
-        if (failure != null) {
-            throw copy(failure);
-        }
-    }
-
-    private static IOException copy(IOException e) {
-        if (e instanceof ConnectionResetException r) {
-            return new ConnectionResetException(r.reason(), r.getMessage());
-        }
-        if (e instanceof SocketException) {
-            return new SocketException(e.getMessage());
-        }
-        return new IOException(e.getMessage(), e);
-    }
-
     @Override
     protected void checkReadable() throws IOException {
-        if (appClosed) {
-            throw new SocketException("socket is closed");
-        }
+        end.checkNotClosed();
     }
 
     @Override
     protected boolean inputEnded() throws IOException {
-        checkFailure();
-        return phase.is(ClientPhase.PEER_CLOSED);
+        end.checkFailure();
+        return end.is(ClientPhase.PEER_CLOSED);
     }
 
     @Override
     protected void checkWritable() throws IOException {
-        checkReadable();
-        checkFailure();
+        end.checkNotClosed();
+        end.checkFailure();
         if (outbound.fin() >= 0) {
             throw new SocketException("output is shut down");
         }
-        if (phase.is(ClientPhase.PEER_CLOSED)) {
+        if (end.is(ClientPhase.PEER_CLOSED)) {
             throw new SocketException("connection " + id + " was closed by the server");
         }
     }
 
     @Override
     protected void checkUsable() throws IOException {
-        checkFailure();
+        end.checkFailure();
     }
 
     @Override
@@ -241,18 +213,15 @@ public final class ClientConnection extends ReliableStream {
      */
     public void close() {
         ClientLink link = guard.call(() -> {
-            if (appClosed) {
+            if (!end.closeByApplication(options.connectTimeout().toNanos())) {
                 return null;
             }
-            appClosed = true;
             inbound.discard(); // unread bytes are dropped
             ackNow();
-            if (phase.is(ClientPhase.OPEN)) {
+            if (end.lingering()) {
                 if (outbound.fin() < 0) {
                     outbound.fin(outbound.end());
                 }
-                lingerDeadline = System.nanoTime() + options.connectTimeout().toNanos();
-                phase.moveTo(ClientPhase.LINGERING);
                 signalEveryone();
                 return null;
             }
@@ -266,7 +235,7 @@ public final class ClientConnection extends ReliableStream {
 
     /** True once the connection is over: closed and delivered, closed by the server, or failed. */
     public boolean isFinished() {
-        return stopped();
+        return end.stopped();
     }
 
     // ------------------------------------------------------------------ link callbacks
@@ -313,16 +282,15 @@ public final class ClientConnection extends ReliableStream {
                 case Frame.Ack a -> acceptAck(a);
                 case Frame.Fin fin -> acceptFin(fin);
                 case Frame.Close c -> {
-                    phase.tryMoveTo(ClientPhase.PEER_CLOSED);
+                    end.peerClosed();
                     signalEveryone();
                 }
                 case Frame.Pong p -> sample = record.roundTrip(now - p.nonce());
                 case Frame.Reset r -> {
-                    if (failure == null) {
-                        failure = new ConnectionResetException(r.code().label(), "connection " + id
-                                + " reset by " + link.server + ": " + r.message());
-                        phase.moveTo(ClientPhase.FAILED);
-                        LOG.warn("{}", failure.getMessage());
+                    IOException reset = new ConnectionResetException(r.code().label(), "connection " + id
+                            + " reset by " + link.server + ": " + r.message());
+                    if (end.fail(reset)) {
+                        LOG.warn("{}", reset.getMessage());
                     }
                     signalEveryone();
                 }
@@ -357,7 +325,7 @@ public final class ClientConnection extends ReliableStream {
     }
 
     private void linkFailedLocked(ClientLink link, String cause) {
-        if (link.retired || link != current || stopped()) {
+        if (link.retired || link != current || end.stopped()) {
             return;
         }
         supervisor.onLinkFailed(link, cause);
@@ -372,7 +340,7 @@ public final class ClientConnection extends ReliableStream {
         try {
             long idleSince = System.nanoTime();
             while (true) {
-                if (link.retired || link != current || stopped() || c.closeSent() || supervisor.holderFailed()) {
+                if (link.retired || link != current || end.stopped() || c.closeSent() || supervisor.holderFailed()) {
                     return false;
                 }
                 long now = System.nanoTime();
@@ -391,10 +359,10 @@ public final class ClientConnection extends ReliableStream {
                 }
                 writeAck(w, now);
                 writeFin(c, w);
-                if (appClosed && outbound.finAcked() && c.finSent() && !c.closeSent()) {
+                if (end.appClosed() && outbound.finAcked() && c.finSent() && !c.closeSent()) {
                     // Everything is delivered: say goodbye so the holder frees the connection.
                     c.closeSent(true);
-                    phase.moveTo(ClientPhase.DONE);
+                    end.done();
                     writeFrame(w, new Frame.Close());
                     signalEveryone();
                     return true;
@@ -429,11 +397,9 @@ public final class ClientConnection extends ReliableStream {
         ClientLink link;
         guard.lock();
         try {
-            if (failure != null) {
+            if (!end.fail(e)) {
                 return;
             }
-            failure = e;
-            phase.moveTo(ClientPhase.FAILED);
             signalEveryone();
             link = current;
         } finally {
@@ -447,7 +413,7 @@ public final class ClientConnection extends ReliableStream {
 
     /** True once the connection is over (finished or failed): the supervisor stops. */
     boolean isOver() {
-        return stopped();
+        return end.stopped();
     }
 
     /** Under lock: data flows or a request waits for its answer (time-based policies tick). */
@@ -457,18 +423,18 @@ public final class ClientConnection extends ReliableStream {
 
     /** Under lock: nanoseconds left of the close linger, or -1 when not lingering. */
     long lingerNanos() {
-        return phase.is(ClientPhase.LINGERING) ? Math.max(0, lingerDeadline - System.nanoTime()) : -1;
+        return end.lingerNanos();
     }
 
     /** Ends a closed connection whose holder did not acknowledge the end within the linger. */
     boolean abandonIfLingerExpired(long now) {
         ClientLink abandoned = guard.call(() -> {
-            if (!phase.is(ClientPhase.LINGERING) || now - lingerDeadline <= 0) {
+            if (!end.lingerExpired(now)) {
                 return null;
             }
             LOG.debug("connection {}: the holder did not acknowledge the end within {} ms; abandoned",
                     id, options.connectTimeout().toMillis());
-            phase.moveTo(ClientPhase.DONE);
+            end.done();
             signalEveryone();
             return current;
         });
@@ -480,30 +446,30 @@ public final class ClientConnection extends ReliableStream {
     }
 
     boolean isClosing() {
-        return guard.call(() -> appClosed);
+        return guard.call(end::appClosed);
     }
 
     boolean isServerClosed() {
-        return phase.is(ClientPhase.PEER_CLOSED);
+        return end.is(ClientPhase.PEER_CLOSED);
     }
 
     /** Throws if the connection failed, or (unless failing over) if the application closed it. */
     void checkMigratable(boolean failover) throws IOException {
         guard.runChecked(() -> {
-            checkFailure();
-            if (appClosed && !failover) {
+            end.checkFailure();
+            if (end.appClosed() && !failover) {
                 throw new SocketException("socket is closed");
             }
         });
     }
 
     void throwIfFailed() throws IOException {
-        guard.runChecked(this::checkFailure);
+        guard.runChecked(end::checkFailure);
     }
 
     /** Under lock: {@code link} is still the live current link of a live connection. */
     boolean isCurrentAndLive(ClientLink link) {
-        return link != null && current == link && !link.retired && !stopped();
+        return link != null && current == link && !link.retired && !end.stopped();
     }
 
     /** The pool members known now, in pool order. */
@@ -560,9 +526,11 @@ public final class ClientConnection extends ReliableStream {
         ClientLink old;
         guard.lock();
         try {
-            if (failure != null) {
+            try {
+                end.checkFailure();
+            } catch (IOException e) {
                 link.close();
-                throw copy(failure);
+                throw e;
             }
             if (w.received() > outbound.end()) {
                 link.close();
