@@ -20,7 +20,6 @@ import org.mtcp.core.internal.stream.SendBatch;
 import org.mtcp.core.internal.stream.SendCursor;
 import org.mtcp.core.internal.wire.Frame;
 import org.mtcp.core.internal.wire.ProtocolException;
-import org.mtcp.core.internal.wire.Wire;
 import org.mtcp.core.policy.HolderFailurePolicy;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -69,7 +68,8 @@ public final class ClientConnection extends ReliableStream {
     private final HolderRecord record;
     /** The phase, the application's close, the failure, the linger. */
     private final ClientEnd end = new ClientEnd();
-    private ClientLink current;
+    /** The current link; the handshake and switch of a migration. */
+    private final HolderLinks links;
     /** An observer reports where responses end ({@link org.mtcp.core.policy.ResponseSignal#FRAMED}). */
     private boolean responsesFramed;
 
@@ -88,18 +88,12 @@ public final class ClientConnection extends ReliableStream {
         this.record = new HolderRecord(w);
         outbound.peer(w.maxFrameSize(), w.windowEnd(), false);
         this.supervisor = new MigrationSupervisor(this, options, guard, changed, policies.all(), quarantine);
+        this.links = new HolderLinks(this, id, options, guard, outbound, inbound, record, end, policies);
     }
 
     /** Starts the first link, the policies and the supervisor (from {@link ClientConnector}). */
     void start(Handshake h) throws IOException {
-        ClientLink link = new ClientLink(this, h, new SendCursor(0));
-        guard.run(() -> {
-            current = link;
-            ackNow();
-            keepalive.restart(System.nanoTime());
-        });
-        link.start(ClientConnector.silenceTimeoutMillis(options));
-        policies.newHolder(h.welcome().server(), System.nanoTime());
+        links.start(h);
         Threads.start("mtcp-client-supervisor-" + id, supervisor::run);
         supervisor.startStandby();
         LOG.debug("connection {} opened with {}", id, record.holder());
@@ -226,7 +220,7 @@ public final class ClientConnection extends ReliableStream {
                 return null;
             }
             signalEveryone();
-            return current;
+            return links.current();
         });
         if (link != null) {
             link.close();
@@ -247,7 +241,7 @@ public final class ClientConnection extends ReliableStream {
         int newBytes;
         guard.lock(); // the data path: no lambda per piece
         try {
-            if (link.retired || link != current) {
+            if (!links.isCurrent(link)) {
                 return;
             }
             keepalive.heard();
@@ -272,7 +266,7 @@ public final class ClientConnection extends ReliableStream {
         }
         long now = System.nanoTime();
         long rttSample = guard.callChecked(() -> {
-            if (link.retired || link != current) {
+            if (!links.isCurrent(link)) {
                 return -2L;
             }
             keepalive.heard();
@@ -325,7 +319,7 @@ public final class ClientConnection extends ReliableStream {
     }
 
     private void linkFailedLocked(ClientLink link, String cause) {
-        if (link.retired || link != current || end.stopped()) {
+        if (!links.isCurrent(link) || end.stopped()) {
             return;
         }
         supervisor.onLinkFailed(link, cause);
@@ -340,7 +334,7 @@ public final class ClientConnection extends ReliableStream {
         try {
             long idleSince = System.nanoTime();
             while (true) {
-                if (link.retired || link != current || end.stopped() || c.closeSent() || supervisor.holderFailed()) {
+                if (!links.isCurrent(link) || end.stopped() || c.closeSent() || supervisor.holderFailed()) {
                     return false;
                 }
                 long now = System.nanoTime();
@@ -401,7 +395,7 @@ public final class ClientConnection extends ReliableStream {
                 return;
             }
             signalEveryone();
-            link = current;
+            link = links.current();
         } finally {
             guard.unlock();
         }
@@ -436,7 +430,7 @@ public final class ClientConnection extends ReliableStream {
                     id, options.connectTimeout().toMillis());
             end.done();
             signalEveryone();
-            return current;
+            return links.current();
         });
         if (abandoned == null) {
             return false;
@@ -469,7 +463,7 @@ public final class ClientConnection extends ReliableStream {
 
     /** Under lock: {@code link} is still the live current link of a live connection. */
     boolean isCurrentAndLive(ClientLink link) {
-        return link != null && current == link && !link.retired && !end.stopped();
+        return link != null && links.isCurrent(link) && !end.stopped();
     }
 
     /** The pool members known now, in pool order. */
@@ -484,8 +478,7 @@ public final class ClientConnection extends ReliableStream {
 
     /** HELLO{standby} with the current certificate: opens a standby link (version 3). */
     Frame.Hello standbyHello() {
-        return guard.call(() -> new Frame.Hello(Wire.STANDBY_VERSION, Frame.HelloKind.STANDBY, options.maxFrameSize(),
-                0, 0, ClientConnector.keepaliveMillis(options), id, record.epoch(), record.certificate()));
+        return links.standbyHello();
     }
 
     // ------------------------------------------------------------------ migration handshake
@@ -496,67 +489,29 @@ public final class ClientConnection extends ReliableStream {
                 failover ? MigrationSupervisor.Cause.FAILOVER : MigrationSupervisor.Cause.EXPLICIT);
     }
 
-    /**
-     * HELLO{migrate} to {@code name} and its WELCOME: on {@code standby} when given (no TCP
-     * handshake), else on a new TCP connection.
-     */
+    /** HELLO{migrate} to {@code name} and its WELCOME (see {@link HolderLinks#handshake}). */
     Handshake handshake(String name, StandbyLink standby) throws IOException {
-        InetSocketAddress address;
-        Frame.Hello hello;
-        guard.lock();
-        try {
-            address = record.addressOf(name);
-            hello = new Frame.Hello(Wire.SERVICE_VERSION, Frame.HelloKind.MIGRATE, options.maxFrameSize(),
-                    inbound.received(), inbound.windowEnd(), ClientConnector.keepaliveMillis(options), id, record.epoch(),
-                    record.certificate());
-        } finally {
-            guard.unlock();
-        }
-        if (address == null) {
-            throw new IOException("unknown server");
-        }
-        return ClientConnector.migrate(address, hello, standby, id, options);
+        return links.handshake(name, standby);
     }
 
-    /** Moves the connection to the server that answered {@code h} (its new holder). */
+    /** Moves the connection to the server that answered {@code h} (see {@link HolderLinks#switchTo}). */
     void switchTo(Handshake h) throws IOException {
-        Frame.Welcome w = h.welcome();
-        // The new holder has every byte below received: its sender restarts there.
-        ClientLink link = new ClientLink(this, h, new SendCursor(w.received()));
-        ClientLink old;
-        guard.lock();
-        try {
-            try {
-                end.checkFailure();
-            } catch (IOException e) {
-                link.close();
-                throw e;
-            }
-            if (w.received() > outbound.end()) {
-                link.close();
-                throw new ProtocolException("new holder claims " + w.received() + " bytes but only "
-                        + outbound.end() + " were written");
-            }
-            outbound.acknowledged(w.received()); // the new holder has them: they came with the state
-            record.migrated(w);
-            outbound.peer(w.maxFrameSize(), w.windowEnd(), false);
-            old = current;
-            if (old != null) {
-                old.retired = true;
-            }
-            current = link;
-            keepalive.restart(System.nanoTime());
+        links.switchTo(h);
+    }
+
+    /**
+     * Under lock: a new link to the holder is current, the first one or (when {@code migrated})
+     * the new holder's: the keepalive clock restarts, the holder hears our position at once.
+     */
+    void linkedLocked(boolean migrated) {
+        keepalive.restart(System.nanoTime());
+        if (migrated) {
             supervisor.onHolderReplaced();
-            ackNow();
+        }
+        ackNow();
+        if (migrated) {
             signalEveryone();
-        } finally {
-            guard.unlock();
         }
-        link.start(ClientConnector.silenceTimeoutMillis(options));
-        if (old != null) {
-            old.close();
-        }
-        policies.newHolder(w.server(), System.nanoTime());
     }
 
     /** See {@link org.mtcp.core.MtcpSocket#signalResponse}. */
