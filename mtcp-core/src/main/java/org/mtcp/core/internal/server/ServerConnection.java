@@ -13,7 +13,6 @@ import org.mtcp.core.MigratedException;
 import org.mtcp.core.MtcpServerConnection;
 import org.mtcp.core.internal.cert.Certificate;
 import org.mtcp.core.internal.stream.FrameCounters;
-import org.mtcp.core.internal.stream.Lifecycle;
 import org.mtcp.core.internal.stream.ReliableStream;
 import org.mtcp.core.internal.stream.SendCursor;
 import org.mtcp.core.internal.wire.Frame;
@@ -60,11 +59,8 @@ public final class ServerConnection extends ReliableStream implements MtcpServer
     private final int maxRetained;
 
     // Everything below is guarded by the stream's lock.
-    private final Lifecycle<ServerPhase> phase = ServerPhase.lifecycle();
-    private IOException resetCause;
-    private Frame.Reset resetFrame;
-    private String movedTo;
-    private boolean appClosed;
+    /** The phase, the reset, the move, the application's close. */
+    private final ServerEnd end;
 
     private final Replay replay;
 
@@ -89,6 +85,7 @@ public final class ServerConnection extends ReliableStream implements MtcpServer
         this.migratedIn = migratedIn;
         this.maxRetained = engine.options().maxRetainedBytes();
         this.watch = new ClientWatch(engine, id, epoch);
+        this.end = new ServerEnd(id, epoch);
         if (st == null) {
             imported = new byte[0];
             snapshot = new byte[0];
@@ -144,9 +141,7 @@ public final class ServerConnection extends ReliableStream implements MtcpServer
         Objects.requireNonNull(snap, "snapshot");
         ConnectionState pushed = guard.callChecked(() -> {
             checkUsable();
-            if (appClosed) {
-                throw new IOException("connection " + id + " is closed");
-            }
+            end.checkNotClosed();
             if (snap.length > engine.options().maxSnapshotSize()) {
                 throw new LimitExceededException("snapshot of " + snap.length
                         + " bytes exceeds maxSnapshotSize " + engine.options().maxSnapshotSize()
@@ -189,7 +184,7 @@ public final class ServerConnection extends ReliableStream implements MtcpServer
     }
 
     private ClientPresence presenceLocked() {
-        if (!phase.is(ServerPhase.OPEN)) {
+        if (!end.is(ServerPhase.OPEN)) {
             return ClientPresence.GONE;
         }
         return link == null ? ClientPresence.ORPHANED : ClientPresence.LINKED;
@@ -216,7 +211,7 @@ public final class ServerConnection extends ReliableStream implements MtcpServer
     @Override
     public void close() throws IOException {
         guard.runChecked(() -> {
-            if (!phase.in(ServerPhase.LIVE) || appClosed) {
+            if (!end.live() || end.appClosed()) {
                 return;
             }
             try {
@@ -224,7 +219,7 @@ public final class ServerConnection extends ReliableStream implements MtcpServer
             } catch (Replay.Mismatch m) {
                 throw nonDeterministic(m);
             }
-            appClosed = true;
+            end.closeByApplication();
             outbound.fin(replay.appWritten());
             signalEveryone();
         });
@@ -237,31 +232,18 @@ public final class ServerConnection extends ReliableStream implements MtcpServer
 
     @Override
     protected void checkUsable() throws IOException {
-        switch (phase.phase()) {
-            case MOVED -> throw new MigratedException(id, epoch);
-            case RESET -> throw copy(resetCause);
-            case OPEN, FINISHED, CLIENT_CLOSED -> { }
-        }
-    }
-
-    private static IOException copy(IOException cause) {
-        if (cause instanceof ConnectionResetException r) {
-            return new ConnectionResetException(r.reason(), r.getMessage());
-        }
-        return new IOException(cause.getMessage(), cause);
+        end.checkUsable();
     }
 
     @Override
     protected void checkReadable() throws IOException {
-        checkUsable();
-        if (appClosed) {
-            throw new IOException("connection " + id + " is closed");
-        }
+        end.checkUsable();
+        end.checkNotClosed();
     }
 
     @Override
     protected boolean inputEnded() throws IOException {
-        if (phase.is(ServerPhase.CLIENT_CLOSED)) {
+        if (end.is(ServerPhase.CLIENT_CLOSED)) {
             return true;
         }
         if (inbound.received() >= inbound.windowEnd()) {
@@ -275,7 +257,7 @@ public final class ServerConnection extends ReliableStream implements MtcpServer
     @Override
     protected void checkWritable() throws IOException {
         checkReadable();
-        if (phase.is(ServerPhase.CLIENT_CLOSED)) {
+        if (end.is(ServerPhase.CLIENT_CLOSED)) {
             throw new IOException("connection " + id + " was closed by the client");
         }
     }
@@ -364,7 +346,7 @@ public final class ServerConnection extends ReliableStream implements MtcpServer
      */
     Readmission readmission(byte[] certMac) {
         return guard.call(() -> {
-            if (!phase.in(ServerPhase.LIVE) || phase.is(ServerPhase.CLIENT_CLOSED) || confirmed
+            if (!end.live() || end.is(ServerPhase.CLIENT_CLOSED) || confirmed
                     || !org.mtcp.core.internal.cert.Hmac.equal(admittedBy, certMac)) {
                 return Readmission.NO;
             }
@@ -374,7 +356,7 @@ public final class ServerConnection extends ReliableStream implements MtcpServer
 
     /** Whether frames from {@code from} count: it is the current link and the connection is live. */
     private boolean current(ServerLink from) {
-        return from == link && !from.ending() && phase.in(ServerPhase.LIVE);
+        return from == link && !from.ending() && end.live();
     }
 
     /** DATA payload bytes from {@code from}'s decoder (no record per frame). */
@@ -404,7 +386,7 @@ public final class ServerConnection extends ReliableStream implements MtcpServer
                 case Frame.Ack a -> onAck(a);
                 case Frame.Fin fin -> acceptFin(fin);
                 case Frame.Close c -> {
-                    phase.moveTo(ServerPhase.CLIENT_CLOSED);
+                    end.clientClosed();
                     engine.table().remove(id, this);
                     signalEveryone();
                 }
@@ -426,7 +408,7 @@ public final class ServerConnection extends ReliableStream implements MtcpServer
             // progress: the clock restarts for what is still owed
             watch.acknowledged(outbound.sentEnd() > outbound.acked(), System.nanoTime());
         }
-        if (outbound.finAcked() && phase.tryMoveTo(ServerPhase.FINISHED)) {
+        if (outbound.finAcked() && end.finished()) {
             engine.table().remove(id, this);
             signalEveryone();
         }
@@ -448,11 +430,11 @@ public final class ServerConnection extends ReliableStream implements MtcpServer
                     l.end(ServerLink.Ending.ABORT);
                     return false;
                 }
-                switch (phase.phase()) {
+                switch (end.phase()) {
                     case RESET -> {
                         l.end(ServerLink.Ending.GRACEFUL);
-                        if (resetFrame != null && l.firstReset()) {
-                            writeFrame(w, resetFrame);
+                        if (end.resetFrame() != null && l.firstReset()) {
+                            writeFrame(w, end.resetFrame());
                             return true;
                         }
                         return false;
@@ -470,7 +452,7 @@ public final class ServerConnection extends ReliableStream implements MtcpServer
                 }
                 writeAck(w, now);
                 writeFin(c, w);
-                if (phase.is(ServerPhase.FINISHED) && !c.closeSent()) {
+                if (end.is(ServerPhase.FINISHED) && !c.closeSent()) {
                     c.closeSent(true);
                     writeFrame(w, new Frame.Close());
                     l.end(ServerLink.Ending.GRACEFUL);
@@ -524,7 +506,7 @@ public final class ServerConnection extends ReliableStream implements MtcpServer
                 return;
             }
             link = null;
-            if (phase.is(ServerPhase.OPEN)) {
+            if (end.is(ServerPhase.OPEN)) {
                 watch.orphaned(System.nanoTime());
                 LOG.debug("{}: connection {} lost its client link ({}); keeping it for the client to return",
                         engine.name(), id, cause);
@@ -535,7 +517,7 @@ public final class ServerConnection extends ReliableStream implements MtcpServer
 
     void protocolError(ServerLink l, ProtocolException e) {
         guard.run(() -> {
-            if (l != link || !phase.in(ServerPhase.LIVE)) {
+            if (l != link || !end.live()) {
                 return;
             }
             String message = "protocol error from the client of connection " + id + ": " + e.getMessage();
@@ -553,13 +535,9 @@ public final class ServerConnection extends ReliableStream implements MtcpServer
     }
 
     private void resetLocked(ResetCode code, String message) {
-        if (!phase.in(ServerPhase.LIVE)) {
+        if (!end.reset(code, message)) {
             return;
         }
-        phase.moveTo(ServerPhase.RESET);
-        String reason = code == null ? "reset-by-peer" : code.label();
-        resetCause = new ConnectionResetException(reason, message);
-        resetFrame = code == null ? null : new Frame.Reset(code, message, "");
         engine.table().remove(id, this);
         signalEveryone();
     }
@@ -567,11 +545,7 @@ public final class ServerConnection extends ReliableStream implements MtcpServer
     /** A crash-like stop (server closing): no frame is sent, the link is cut. */
     void abort(String message) {
         guard.run(() -> {
-            if (phase.in(ServerPhase.LIVE)) {
-                phase.moveTo(ServerPhase.RESET);
-                resetCause = new ConnectionResetException(ResetCode.SHUTDOWN.label(), message);
-                resetFrame = null;
-            }
+            end.abort(message);
             if (link != null) {
                 link.abort();
             }
@@ -588,20 +562,9 @@ public final class ServerConnection extends ReliableStream implements MtcpServer
      */
     ConnectionState freeze(String newHolder) throws TransferException {
         return guard.callChecked(() -> {
-            switch (phase.phase()) {
-                case MOVED -> throw new TransferException(TransferException.Reason.MOVED, "connection " + id
-                        + " left epoch " + epoch + " for " + movedTo, movedTo);
-                case RESET -> throw new TransferException(TransferException.Reason.REFUSED, "connection "
-                        + id + " was reset: " + resetCause.getMessage(), "");
-                case CLIENT_CLOSED -> throw new TransferException(TransferException.Reason.REFUSED,
-                        "connection " + id + " was closed by its client", "");
-                case FINISHED -> throw new TransferException(TransferException.Reason.REFUSED,
-                        "connection " + id + " is finished (both streams complete)", "");
-                case OPEN -> { }
-            }
+            end.checkMovable();
             ConnectionState st = captureState();
-            phase.moveTo(ServerPhase.MOVED);
-            movedTo = newHolder;
+            end.moved(newHolder);
             // Fenced: every application call and the link's sender see MOVED under this lock from
             // now on. Waking the waiting ones is left to wakeFrozen(), after the STATE reply left.
             return st;
@@ -632,7 +595,7 @@ public final class ServerConnection extends ReliableStream implements MtcpServer
             return; // nothing due yet: no lock taken
         }
         guard.run(() -> {
-            if (!phase.in(ServerPhase.LIVE)) {
+            if (!end.live()) {
                 watch.over();
                 return;
             }
@@ -659,7 +622,7 @@ public final class ServerConnection extends ReliableStream implements MtcpServer
      */
     void refreshCertificate() {
         guard.run(() -> {
-            if (phase.in(ServerPhase.LIVE) && watch.certificate() != null) {
+            if (end.live() && watch.certificate() != null) {
                 watch.issueCertificate();
                 sendable.signalAll();
             }
@@ -687,7 +650,7 @@ public final class ServerConnection extends ReliableStream implements MtcpServer
     }
 
     boolean isOpen() {
-        return phase.in(ServerPhase.LIVE);
+        return end.live();
     }
 
     @Override
