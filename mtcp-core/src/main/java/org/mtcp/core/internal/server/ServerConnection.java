@@ -55,7 +55,6 @@ public final class ServerConnection extends ReliableStream implements MtcpServer
     private final ConnectionId id;
     private final long epoch;
     private final boolean migratedIn;
-    private final byte[] imported;
     private final int maxRetained;
 
     // Everything below is guarded by the stream's lock.
@@ -63,9 +62,8 @@ public final class ServerConnection extends ReliableStream implements MtcpServer
     private final ServerEnd end;
 
     private final Replay replay;
-
-    private byte[] snapshot;
-    private long outSnap;
+    /** The application's snapshot, the imported one, the state a migration hands over. */
+    private final SnapshotState state;
 
     private ServerLink link;
     /** Orphan and silence deadlines, the certificate, the control frames owed the client. */
@@ -87,16 +85,13 @@ public final class ServerConnection extends ReliableStream implements MtcpServer
         this.watch = new ClientWatch(engine, id, epoch);
         this.end = new ServerEnd(id, epoch);
         if (st == null) {
-            imported = new byte[0];
-            snapshot = new byte[0];
             replay = new Replay(outbound, 0, 0, -1);
         } else {
-            imported = st.snapshot();
-            snapshot = st.snapshot();
             inbound.fin(st.clientFin());
-            outSnap = st.outSnap();
             replay = new Replay(outbound, st.outSnap(), st.written(), st.serverFin());
         }
+        this.state = new SnapshotState(id, epoch, engine.name(), engine.options().maxSnapshotSize(), outbound, inbound,
+                replay, st);
     }
 
     /** A brand-new connection at epoch 0. */
@@ -132,7 +127,7 @@ public final class ServerConnection extends ReliableStream implements MtcpServer
     public byte[] importState() throws IOException {
         return guard.callChecked(() -> {
             checkUsable();
-            return imported.clone();
+            return state.imported();
         });
     }
 
@@ -142,16 +137,9 @@ public final class ServerConnection extends ReliableStream implements MtcpServer
         ConnectionState pushed = guard.callChecked(() -> {
             checkUsable();
             end.checkNotClosed();
-            if (snap.length > engine.options().maxSnapshotSize()) {
-                throw new LimitExceededException("snapshot of " + snap.length
-                        + " bytes exceeds maxSnapshotSize " + engine.options().maxSnapshotSize()
-                        + " on connection " + id + "; the previous snapshot stays in force");
-            }
-            snapshot = snap.clone();
-            outSnap = replay.appWritten();
-            inbound.release(inbound.readPos());
+            state.export(snap);
             windowMaybeMoved();
-            return engine.options().stateTransfer().pushesOnExport() ? captureState() : null;
+            return engine.options().stateTransfer().pushesOnExport() ? state.capture() : null;
         });
         if (pushed != null) {
             engine.options().stateTransfer().exported(pushed, engine);
@@ -563,7 +551,7 @@ public final class ServerConnection extends ReliableStream implements MtcpServer
     ConnectionState freeze(String newHolder) throws TransferException {
         return guard.callChecked(() -> {
             end.checkMovable();
-            ConnectionState st = captureState();
+            ConnectionState st = state.capture();
             end.moved(newHolder);
             // Fenced: every application call and the link's sender see MOVED under this lock from
             // now on. Waking the waiting ones is left to wakeFrozen(), after the STATE reply left.
@@ -577,14 +565,6 @@ public final class ServerConnection extends ReliableStream implements MtcpServer
      */
     void wakeFrozen() {
         guard.run(this::signalEveryone);
-    }
-
-    private ConnectionState captureState() {
-        long acked = outbound.acked();
-        long end = outbound.end();
-        return new ConnectionState(id, epoch, engine.name(), snapshot, inbound.retainedFrom(), inbound.received(),
-                inbound.slice(inbound.retainedFrom(), inbound.received()), outSnap, acked, end,
-                outbound.slice(acked, end), inbound.fin(), outbound.fin(), outbound.peerWindowEnd());
     }
 
     // ------------------------------------------------------------------ housekeeping
