@@ -65,11 +65,10 @@ public final class ServerConnection extends ReliableStream implements MtcpServer
     /** The application's snapshot, the imported one, the state a migration hands over. */
     private final SnapshotState state;
 
-    private ServerLink link;
     /** Orphan and silence deadlines, the certificate, the control frames owed the client. */
     private final ClientWatch watch;
-    private byte[] admittedBy = new byte[0];
-    private boolean confirmed;
+    /** The client's link (none: orphan), readmission. */
+    private final ClientSlot slot;
 
     private ServerConnection(ServerEngine engine, ConnectionId id, long epoch, boolean migratedIn,
             ConnectionState st) {
@@ -84,6 +83,7 @@ public final class ServerConnection extends ReliableStream implements MtcpServer
         this.maxRetained = engine.options().maxRetainedBytes();
         this.watch = new ClientWatch(engine, id, epoch);
         this.end = new ServerEnd(id, epoch);
+        this.slot = new ClientSlot(id, guard, changed, outbound, end, watch);
         if (st == null) {
             replay = new Replay(outbound, 0, 0, -1);
         } else {
@@ -102,7 +102,7 @@ public final class ServerConnection extends ReliableStream implements MtcpServer
     /** A connection taken over from {@code st}'s holder, at the next epoch. */
     static ServerConnection takenOver(ServerEngine engine, ConnectionState st, byte[] admittedBy) {
         ServerConnection c = new ServerConnection(engine, st.id(), st.epoch() + 1, true, st);
-        c.admittedBy = admittedBy.clone();
+        c.slot.admittedBy(admittedBy);
         return c;
     }
 
@@ -148,34 +148,13 @@ public final class ServerConnection extends ReliableStream implements MtcpServer
 
     @Override
     public ClientPresence clientPresence() {
-        return guard.call(this::presenceLocked);
+        return guard.call(slot::presence);
     }
 
     @Override
     public ClientPresence awaitClient(java.time.Duration timeout) throws IOException {
         long deadline = System.nanoTime() + timeout.toNanos();
-        return guard.callChecked(() -> {
-            ClientPresence p;
-            while ((p = presenceLocked()) == ClientPresence.ORPHANED) {
-                long left = deadline - System.nanoTime();
-                if (left <= 0) {
-                    return p;
-                }
-                try {
-                    guard.awaitNanos(changed, left);
-                } catch (InterruptedIOException e) {
-                    throw new InterruptedIOException("interrupted while waiting for the client of " + id);
-                }
-            }
-            return p;
-        });
-    }
-
-    private ClientPresence presenceLocked() {
-        if (!end.is(ServerPhase.OPEN)) {
-            return ClientPresence.GONE;
-        }
-        return link == null ? ClientPresence.ORPHANED : ClientPresence.LINKED;
+        return guard.callChecked(() -> slot.awaitClient(deadline));
     }
 
     @Override
@@ -295,21 +274,7 @@ public final class ServerConnection extends ReliableStream implements MtcpServer
      */
     void attach(ServerLink newLink, Frame.Hello hello) throws ProtocolException {
         guard.runChecked(() -> {
-            if (hello.next() > outbound.end()) {
-                throw new ProtocolException("client claims " + hello.next()
-                        + " bytes but the stream has only " + outbound.end());
-            }
-            // HELLO's position is a lower bound: during the overlap the client kept reading from
-            // the old holder and may have acknowledged more there, which the state carries.
-            outbound.acknowledged(hello.next());
-            outbound.peer(hello.maxFrameSize(), hello.windowEnd(), true);
-            newLink.attached(this, new SendCursor(outbound.acked()));
-            if (link != null) {
-                link.abort();
-            }
-            link = newLink;
-            confirmed = false;
-            watch.linked();
+            slot.attach(this, newLink, hello);
             ackNow();
             signalEveryone();
         });
@@ -323,28 +288,9 @@ public final class ServerConnection extends ReliableStream implements MtcpServer
         return guard.call(watch::certificate);
     }
 
-    /** What to do with a HELLO presenting the certificate that brought this connection here. */
-    enum Readmission { READMIT, BUSY, NO }
-
-    /**
-     * A client that lost the WELCOME (or gave up waiting) presents the same certificate again.
-     * {@code READMIT} when {@code certMac} admitted this connection here, no client has sent
-     * anything on it since and its link is gone; {@code BUSY} when the link still looks alive
-     * (it may be the abandoned one: ask again shortly); {@code NO} otherwise (stale).
-     */
-    Readmission readmission(byte[] certMac) {
-        return guard.call(() -> {
-            if (!end.live() || end.is(ServerPhase.CLIENT_CLOSED) || confirmed
-                    || !org.mtcp.core.internal.cert.Hmac.equal(admittedBy, certMac)) {
-                return Readmission.NO;
-            }
-            return link == null ? Readmission.READMIT : Readmission.BUSY;
-        });
-    }
-
-    /** Whether frames from {@code from} count: it is the current link and the connection is live. */
-    private boolean current(ServerLink from) {
-        return from == link && !from.ending() && end.live();
+    /** What to do with a HELLO presenting the certificate that admitted this connection here. */
+    ClientSlot.Readmission readmission(byte[] certMac) {
+        return guard.call(() -> slot.readmission(certMac));
     }
 
     /** DATA payload bytes from {@code from}'s decoder (no record per frame). */
@@ -352,8 +298,7 @@ public final class ServerConnection extends ReliableStream implements MtcpServer
             throws ProtocolException {
         guard.lock(); // the data path: no lambda per piece
         try {
-            if (current(from)) {
-                confirmed = true;
+            if (slot.accepts(from)) {
                 acceptData(frameOffset, frameLength, pos, src, off, len, System.nanoTime());
             }
         } finally {
@@ -363,10 +308,9 @@ public final class ServerConnection extends ReliableStream implements MtcpServer
 
     void onFrame(ServerLink from, Frame f) throws ProtocolException {
         guard.runChecked(() -> {
-            if (!current(from)) {
+            if (!slot.accepts(from)) {
                 return; // an old or closing link: drain and ignore
             }
-            confirmed = true;
             received(f);
             switch (f) {
                 case Frame.Data d -> acceptData(d.offset(), d.payload().length, 0, d.payload(), 0, d.payload().length,
@@ -414,7 +358,7 @@ public final class ServerConnection extends ReliableStream implements MtcpServer
                 if (l.ending()) {
                     return false;
                 }
-                if (l != link) {
+                if (l != slot.link()) {
                     l.end(ServerLink.Ending.ABORT);
                     return false;
                 }
@@ -490,10 +434,9 @@ public final class ServerConnection extends ReliableStream implements MtcpServer
     void linkEnded(ServerLink l, String cause) {
         guard.run(() -> {
             l.end(ServerLink.Ending.ABORT);
-            if (l != link) {
+            if (!slot.detach(l)) {
                 return;
             }
-            link = null;
             if (end.is(ServerPhase.OPEN)) {
                 watch.orphaned(System.nanoTime());
                 LOG.debug("{}: connection {} lost its client link ({}); keeping it for the client to return",
@@ -505,7 +448,7 @@ public final class ServerConnection extends ReliableStream implements MtcpServer
 
     void protocolError(ServerLink l, ProtocolException e) {
         guard.run(() -> {
-            if (l != link || !end.live()) {
+            if (l != slot.link() || !end.live()) {
                 return;
             }
             String message = "protocol error from the client of connection " + id + ": " + e.getMessage();
@@ -534,8 +477,8 @@ public final class ServerConnection extends ReliableStream implements MtcpServer
     void abort(String message) {
         guard.run(() -> {
             end.abort(message);
-            if (link != null) {
-                link.abort();
+            if (slot.link() != null) {
+                slot.link().abort();
             }
             signalEveryone();
         });
@@ -579,7 +522,7 @@ public final class ServerConnection extends ReliableStream implements MtcpServer
                 watch.over();
                 return;
             }
-            switch (watch.tick(nowNanos, orphanTimeoutNanos, link != null)) {
+            switch (watch.tick(nowNanos, orphanTimeoutNanos, slot.link() != null)) {
                 case ORPHAN_EXPIRED -> {
                     String message = "connection " + id + " reset: its client did not come back within "
                             + TimeUnit.NANOSECONDS.toMillis(orphanTimeoutNanos) + " ms";
@@ -587,7 +530,7 @@ public final class ServerConnection extends ReliableStream implements MtcpServer
                     resetLocked(ResetCode.TIMEOUT, message);
                 }
                 case CLIENT_SILENT -> {
-                    ServerLink silent = link;
+                    ServerLink silent = slot.link();
                     linkEnded(silent, "client silent: no acknowledgement for " + watch.owedMillis(nowNanos) + " ms");
                     silent.closeSocket();
                 }
