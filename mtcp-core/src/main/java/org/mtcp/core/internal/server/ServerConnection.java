@@ -2,7 +2,6 @@ package org.mtcp.core.internal.server;
 
 import java.io.IOException;
 import java.io.InterruptedIOException;
-import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import org.mtcp.core.ClientPresence;
@@ -18,7 +17,6 @@ import org.mtcp.core.internal.stream.SendCursor;
 import org.mtcp.core.internal.wire.Frame;
 import org.mtcp.core.internal.wire.ProtocolException;
 import org.mtcp.core.internal.wire.ResetCode;
-import org.mtcp.core.internal.wire.Wire;
 import org.mtcp.core.internal.stream.SendBatch;
 import org.mtcp.core.transfer.ConnectionState;
 import org.mtcp.core.transfer.TransferException;
@@ -415,18 +413,9 @@ public final class ServerConnection extends ReliableStream implements MtcpServer
 
     /** PONGs, a new certificate, a migration request: control frames first. */
     private void writeControl(ServerLink l, SendBatch w) {
-        Long nonce;
-        while ((nonce = l.nextPong()) != null) {
-            writeFrame(w, new Frame.Pong(nonce));
-        }
-        Certificate cert = watch.takeCertificateDue();
-        if (cert != null) {
-            List<Frame.Peer> peers = l.clientVersion >= Wire.CERT_PEERS_VERSION ? engine.announcedPeers() : List.of();
-            writeFrame(w, new Frame.Cert(cert.encode(), peers));
-        }
-        String[] request = watch.takeMigrationRequest();
-        if (request != null) {
-            writeFrame(w, new Frame.MigrateRequest(request[0], request[1]));
+        Frame f;
+        while ((f = watch.nextControlFrame(l)) != null) {
+            writeFrame(w, f);
         }
     }
 
