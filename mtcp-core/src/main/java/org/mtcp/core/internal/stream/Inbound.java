@@ -109,6 +109,32 @@ public final class Inbound {
         return n;
     }
 
+    /**
+     * Room for up to {@code max} more bytes of a DATA payload that continues exactly at {@link
+     * #received()} (its first piece was checked by {@link #accept}), to be read straight into
+     * the ring: returns how many contiguous bytes from {@link #reservedIndex()} of {@link
+     * #array()} may be filled (0: not now, read them the usual way). The frame's window check at
+     * its first piece bounds the growth. Committed by {@link #accept} of that array and index.
+     */
+    int reserve(long offset, int max) {
+        if (discarding || offset != ring.end()) {
+            return 0;
+        }
+        return ring.reserveTail(max);
+    }
+
+    byte[] array() {
+        return ring.array();
+    }
+
+    int reservedIndex() {
+        return ring.tailIndex();
+    }
+
+    void cancelReservation(byte[] array, int at) {
+        ring.cancelReservation(array, at);
+    }
+
     int read(byte[] b, int off, int len) {
         int n = Math.min(len, available());
         ring.copy(readPos, b, off, n);

@@ -52,6 +52,16 @@ public final class FrameReader<T> {
                 }
                 continue;
             }
+            int direct = decoder.readDirect(in); // the rest of a DATA payload, straight to its ring
+            if (direct > 0) {
+                continue;
+            }
+            if (direct < 0 && direct != DataSink.NOT_DIRECT) {
+                throw new EOFException("connection closed in the middle of a frame");
+            }
+            if (direct == 0) {
+                continue;
+            }
             int n = buf.readFrom(in);
             if (n < 0) {
                 if (decoder.atFrameBoundary()) {
