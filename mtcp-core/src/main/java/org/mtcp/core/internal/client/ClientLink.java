@@ -60,8 +60,8 @@ final class ClientLink {
                 return conn.readData(offset, length, pos, max, in, this);
             }
         });
-        Threads.start("mtcp-client-read-" + server, this::readLoop);
-        Threads.start("mtcp-client-send-" + server, this::sendLoop);
+        Threads.startLinkIo("mtcp-client-read-" + server, this::readLoop);
+        Threads.startLinkIo("mtcp-client-send-" + server, this::sendLoop);
     }
 
     private void readLoop() {

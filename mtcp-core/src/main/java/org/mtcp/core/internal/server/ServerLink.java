@@ -90,8 +90,8 @@ final class ServerLink {
                 return connection.readData(offset, length, pos, max, in, this);
             }
         });
-        Threads.start("mtcp-server-read-" + connection.id(), this::readLoop);
-        Threads.start("mtcp-server-send-" + connection.id(), this::sendLoop);
+        Threads.startLinkIo("mtcp-server-read-" + connection.id(), this::readLoop);
+        Threads.startLinkIo("mtcp-server-send-" + connection.id(), this::sendLoop);
     }
 
     boolean ending() {
