@@ -43,7 +43,7 @@ class OffsetBufferTest {
                 b.release();
             }
             if (meanwhile == 3) { // another link's bytes: the reader's array is abandoned
-                byte[] other = new byte[r.nextInt(3000)];
+                byte[] other = new byte[1 + r.nextInt(3000)];
                 r.nextBytes(other);
                 b.append(other, 0, other.length);
                 model.write(other, 0, other.length);

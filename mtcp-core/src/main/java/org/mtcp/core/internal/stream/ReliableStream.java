@@ -251,12 +251,11 @@ public abstract class ReliableStream {
     }
 
     /**
-     * For a link's reader inside a DATA payload whose first piece went through {@code sink}: reads
-     * up to {@code max} more payload bytes from {@code in} straight into the inbound ring (the
+     * For a link's reader inside a DATA payload (after its offset): reads up to {@code max} more payload bytes from {@code in} straight into the inbound ring (the
      * read buffer's copy saved), then hands them to {@code sink} like any piece, which commits them
      * in place if the link is still current. Returns what {@code in.read} returned, or {@link
      * DataSink#NOT_DIRECT} when the ring cannot take them now (another reader holds its tail, the
-     * application is gone, a duplicate): the caller reads them the usual way.
+     * application is gone, a duplicate, a frame that fails its checks: {@code sink} reports it): the caller reads them the usual way.
      *
      * <p>The read blocks outside the lock; meanwhile the reserved tail stays where it is (see
      * {@link org.mtcp.core.internal.OffsetBuffer#reserveTail}), and a commit from another link
@@ -269,7 +268,7 @@ public abstract class ReliableStream {
         int room;
         guard.lock();
         try {
-            room = pos > 0 ? inbound.reserve(frameOffset + pos, max) : 0;
+            room = inbound.reserve(frameOffset, frameLength, pos, max);
             if (room == 0) {
                 return DataSink.NOT_DIRECT;
             }

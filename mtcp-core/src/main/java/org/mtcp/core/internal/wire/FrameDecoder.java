@@ -75,14 +75,13 @@ public final class FrameDecoder extends LengthPrefixedDecoder<Frame> {
     }
 
     /**
-     * Inside a DATA payload whose first bytes the sink has seen: the sink may read the rest
-     * straight from {@code in} ({@link DataSink#readDirect}), up to the end of the payload.
+     * Inside a DATA payload (its offset decoded): the sink may read the rest straight from {@code in} ({@link DataSink#readDirect}), up to the end of the payload.
      */
     @Override
     public int readDirect(InputStream in) throws IOException {
         int remaining = streamRemaining();
         int bodyPos = streamPosition();
-        if (dataSink == null || remaining == 0 || bodyPos <= 8) {
+        if (dataSink == null || remaining == 0 || bodyPos < 8) {
             return DataSink.NOT_DIRECT;
         }
         int payloadLength = bodyPos - 8 + remaining;
