@@ -27,6 +27,8 @@ public final class OffsetBuffer {
      */
     private byte[] reserved;
     private int reservedAt;
+    /** Counts reservations: the one a reader holds is named by its number ({@link #reservation}). */
+    private long reservations;
 
     public OffsetBuffer(long start) {
         this(start, false);
@@ -200,6 +202,7 @@ public final class OffsetBuffer {
         if (n > 0) {
             reserved = buf;
             reservedAt = tailIndex();
+            reservations++;
         }
         return n;
     }
@@ -209,9 +212,14 @@ public final class OffsetBuffer {
         return (head + size) % buf.length;
     }
 
-    /** Withdraws the reservation of {@link #reserveTail} at {@code at} of {@code array}, if still out. */
-    public void cancelReservation(byte[] array, int at) {
-        if (reserved == array && reservedAt == at) {
+    /** The number of the last reservation {@link #reserveTail} handed out. */
+    public long reservation() {
+        return reservations;
+    }
+
+    /** Withdraws reservation number {@code id} if it is still out (its reader is done with it). */
+    public void cancelReservation(long id) {
+        if (reserved != null && reservations == id) {
             reserved = null;
         }
     }

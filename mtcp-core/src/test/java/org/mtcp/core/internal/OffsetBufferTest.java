@@ -49,7 +49,7 @@ class OffsetBufferTest {
                 model.write(other, 0, other.length);
                 java.util.Arrays.fill(into, at, at + chunk.length, (byte) 0x5A); // its late bytes
             } else if (r.nextInt(8) == 0) {
-                b.cancelReservation(into, at); // the read failed
+                b.cancelReservation(b.reservation()); // the read failed
             } else {
                 int capacity = b.capacity();
                 b.append(into, at, chunk.length);

@@ -137,8 +137,12 @@ public final class Inbound {
         return ring.tailIndex();
     }
 
-    void cancelReservation(byte[] array, int at) {
-        ring.cancelReservation(array, at);
+    long reservation() {
+        return ring.reservation();
+    }
+
+    void cancelReservation(long id) {
+        ring.cancelReservation(id);
     }
 
     int read(byte[] b, int off, int len) {

@@ -266,6 +266,7 @@ public abstract class ReliableStream {
         byte[] into;
         int at;
         int room;
+        long reservation;
         guard.lock();
         try {
             room = inbound.reserve(frameOffset, frameLength, pos, max);
@@ -274,24 +275,25 @@ public abstract class ReliableStream {
             }
             into = inbound.array();
             at = inbound.reservedIndex();
+            reservation = inbound.reservation();
         } finally {
             guard.unlock();
         }
         int n = -1;
         try {
             n = in.read(into, at, room);
-        } finally {
-            if (n <= 0) {
-                guard.lock();
-                try {
-                    inbound.cancelReservation(into, at);
-                } finally {
-                    guard.unlock();
-                }
+            if (n > 0) {
+                sink.data(frameOffset, frameLength, pos, into, at, n);
             }
-        }
-        if (n > 0) {
-            sink.data(frameOffset, frameLength, pos, into, at, n);
+        } finally {
+            // Committed, or refused (a retired link, a failed check): either way the tail is free
+            // again, so that an idle ring can give its memory back.
+            guard.lock();
+            try {
+                inbound.cancelReservation(reservation);
+            } finally {
+                guard.unlock();
+            }
         }
         return n;
     }
