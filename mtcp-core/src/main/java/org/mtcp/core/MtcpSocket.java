@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import org.mtcp.core.internal.client.ClientConnection;
+import org.mtcp.core.internal.client.ClientConnector;
 
 /**
  * The client end of a logical connection to a pool: a socket-like object whose streams never
@@ -43,7 +44,7 @@ public final class MtcpSocket implements Closeable {
             throws IOException {
         Objects.requireNonNull(pool, "pool");
         Objects.requireNonNull(options, "options");
-        return new MtcpSocket(ClientConnection.connect(pool, options));
+        return new MtcpSocket(ClientConnector.connect(pool, options));
     }
 
     /**
@@ -57,7 +58,7 @@ public final class MtcpSocket implements Closeable {
         Objects.requireNonNull(pool, "pool");
         Objects.requireNonNull(options, "options");
         Objects.requireNonNull(unavailable, "unavailable");
-        return new MtcpSocket(ClientConnection.connect(pool, options, unavailable));
+        return new MtcpSocket(ClientConnector.connect(pool, options, unavailable));
     }
 
     public static MtcpSocket connect(List<InetSocketAddress> pool) throws IOException {

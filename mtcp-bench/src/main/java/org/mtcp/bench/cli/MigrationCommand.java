@@ -37,7 +37,7 @@ final class MigrationCommand implements Callable<Integer> {
     @Option(names = "--runs", defaultValue = "200", description = "Measured migrations per size and path (default: ${DEFAULT-VALUE}, as in the paper).")
     int runs;
 
-    @Option(names = "--warmup", defaultValue = "100", description = "Unmeasured migrations per path first (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--warmup", defaultValue = "1000", description = "Unmeasured migrations per path first, so that the JIT has compiled the path as in a long-running server (default: ${DEFAULT-VALUE}).")
     int warmup;
 
     @Option(names = "--rtt", split = ",", paramLabel = "DURATION", converter = BenchConverters.Time.class,

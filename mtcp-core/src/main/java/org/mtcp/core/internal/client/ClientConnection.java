@@ -4,35 +4,23 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketException;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Collections;
-import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
-import java.util.function.Supplier;
 import org.mtcp.core.ClientOptions;
 import org.mtcp.core.UnavailableServers;
-import org.mtcp.core.ValueSyntax;
 import org.mtcp.core.ConnectionId;
 import org.mtcp.core.ConnectionResetException;
 import org.mtcp.core.MigrationEvent;
 import org.mtcp.core.MigrationListener;
 import org.mtcp.core.internal.Threads;
 import org.mtcp.core.internal.stream.FrameCounters;
-import org.mtcp.core.internal.stream.Lifecycle;
 import org.mtcp.core.internal.stream.ReliableStream;
 import org.mtcp.core.internal.stream.SendBatch;
 import org.mtcp.core.internal.stream.SendCursor;
 import org.mtcp.core.internal.wire.Frame;
 import org.mtcp.core.internal.wire.ProtocolException;
-import org.mtcp.core.internal.wire.ResetCode;
-import org.mtcp.core.internal.wire.Wire;
 import org.mtcp.core.policy.HolderFailurePolicy;
-import org.mtcp.core.policy.MigrationPolicy;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,7 +33,7 @@ import org.slf4j.LoggerFactory;
  * holds {@code maxUnacknowledgedBytes}. Each link's sender sends from its own cursor up to the
  * holder's window. The inbound buffer holds the bytes received and not yet read; the holder may
  * send below {@code readPos + receiveBufferSize}. The connection's lifecycle is a {@link
- * ClientPhase}.
+ * ClientPhase}, kept with the application's close and the failure in a {@link ClientEnd}.
  *
  * <h2>Migration</h2>
  * Decided and run by the {@link MigrationSupervisor} (policies, server requests, failover; its
@@ -67,7 +55,7 @@ public final class ClientConnection extends ReliableStream {
     private static final Logger LOG = LoggerFactory.getLogger(ClientConnection.class);
 
     private final ClientOptions options;
-    private final List<MigrationPolicy> policies;
+    private final HolderPolicies policies;
     private final long keepaliveNanos;
     /** PINGs and the silence bound (guarded by lock). */
     private final KeepaliveSchedule keepalive;
@@ -76,157 +64,39 @@ public final class ClientConnection extends ReliableStream {
 
     // Guarded by the stream's lock (guard).
     private final ConnectionId id;
-    private long epoch;
-    private byte[] certificate;
-    private String holder;
-    private final Map<String, InetSocketAddress> peers = new LinkedHashMap<>();
-    private final Set<String> used = new LinkedHashSet<>();
-    private int migrations;
-    private final Lifecycle<ClientPhase> phase = ClientPhase.lifecycle();
-    private boolean appClosed;
-    /** Why the connection failed (set with {@link ClientPhase#FAILED}). */
-    private IOException failure;
-    private ClientLink current;
-    private long srttNanos = -1;
-    private long lingerDeadline;
+    /** The holder, epoch, certificate and migration targets. */
+    private final HolderRecord record;
+    /** The phase, the application's close, the failure, the linger. */
+    private final ClientEnd end = new ClientEnd();
+    /** The current link; the handshake and switch of a migration. */
+    private final HolderLinks links;
     /** An observer reports where responses end ({@link org.mtcp.core.policy.ResponseSignal#FRAMED}). */
     private boolean responsesFramed;
 
-    private ClientConnection(ClientOptions options, Handshake h, UnavailableServers quarantine) {
+    ClientConnection(ClientOptions options, Handshake h, UnavailableServers quarantine) {
         super(FrameCounters.CLIENT, "holder", options.maxUnacknowledgedBytes(), 0, new byte[0],
                 h.welcome().windowEnd(), 0, new byte[0], options.receiveBufferSize(), true);
         this.options = options;
         this.keepaliveNanos = options.keepaliveInterval().toNanos();
-        List<MigrationPolicy> ps = new ArrayList<>();
-        for (Supplier<MigrationPolicy> s : options.policies()) {
-            ps.add(Objects.requireNonNull(s.get(), "policy factory returned null"));
-        }
-        if (options.failover() && ps.stream().noneMatch(p -> p instanceof HolderFailurePolicy)) {
-            ps.add(0, new HolderFailurePolicy());
-        }
-        this.policies = List.copyOf(ps);
+        this.policies = new HolderPolicies(options);
         // A policy that watches idle silence needs the holder to speak every base interval.
-        long idleCeiling = policies.stream().anyMatch(MigrationPolicy::needsKeepalivesWhileIdle)
+        long idleCeiling = policies.needKeepalivesWhileIdle()
                 ? keepaliveNanos : options.maxIdleKeepaliveInterval().toNanos();
         this.keepalive = new KeepaliveSchedule(keepaliveNanos, idleCeiling, options.missedKeepalives());
         Frame.Welcome w = h.welcome();
         this.id = w.id();
-        this.epoch = w.epoch();
-        this.certificate = w.certificate();
-        this.holder = w.server();
+        this.record = new HolderRecord(w);
         outbound.peer(w.maxFrameSize(), w.windowEnd(), false);
-        replacePeers(w.peers());
-        used.add(holder);
-        this.supervisor = new MigrationSupervisor(this, options, guard, changed, policies, quarantine);
+        this.supervisor = new MigrationSupervisor(this, options, guard, changed, policies.all(), quarantine);
+        this.links = new HolderLinks(this, id, options, guard, outbound, inbound, record, end, policies);
     }
 
-    /** Connects to the first address of {@code pool} that answers WELCOME. */
-    public static ClientConnection connect(List<InetSocketAddress> pool, ClientOptions options) throws IOException {
-        return connect(pool, options, null);
-    }
-
-    /**
-     * Connects to the first address that answers WELCOME, trying those {@code unavailable}
-     * avoids last (when given) and telling it which refused with {@code shutdown}, could not be
-     * reached, or took the connection.
-     */
-    public static ClientConnection connect(List<InetSocketAddress> pool, ClientOptions options,
-            UnavailableServers unavailable) throws IOException {
-        if (pool.isEmpty()) {
-            throw new IllegalArgumentException("the pool has no address");
-        }
-        List<String> errors = new ArrayList<>();
-        Frame.Hello hello = Frame.Hello.newConnection(options.maxFrameSize(), options.receiveBufferSize(),
-                keepaliveMillis(options));
-        for (InetSocketAddress address : unavailable == null ? pool : unavailable.order(pool)) {
-            Handshake h;
-            try {
-                h = Handshake.perform(address, hello, options.connectTimeout().toNanos(), options.maxFrameSize());
-            } catch (IOException e) {
-                if (unavailable != null) {
-                    markFailedAttempt(unavailable, address, e);
-                }
-                errors.add(ValueSyntax.format(address) + ": " + e.getMessage());
-                continue;
-            }
-            if (unavailable != null) {
-                unavailable.markAvailable(address);
-            }
-            try {
-                ClientConnection c = new ClientConnection(options, h,
-                        unavailable != null ? unavailable : new UnavailableServers(UnavailableServers.DEFAULT_AVOID_FOR));
-                c.start(h);
-                return c;
-            } catch (IOException e) {
-                errors.add(ValueSyntax.format(address) + ": " + e.getMessage());
-            }
-        }
-        throw new IOException("could not connect to any server of the pool: " + String.join("; ", errors));
-    }
-
-    /**
-     * Records in {@code quarantine} why a handshake with {@code address} failed: draining (RESET
-     * {@code shutdown}), no answer within the connect timeout, or unreachable. Other refusals
-     * ({@code busy}, {@code limit-exceeded}, a stale certificate) say nothing about the server
-     * going away and mark nothing.
-     */
-    static void markFailedAttempt(UnavailableServers quarantine, InetSocketAddress address, IOException e) {
-        if (e instanceof RefusedException r) {
-            if (r.code == ResetCode.SHUTDOWN) {
-                quarantine.markUnavailable(address, UnavailableServers.Why.DRAINING);
-            }
-        } else if (e instanceof java.net.SocketTimeoutException) {
-            quarantine.markUnavailable(address, UnavailableServers.Why.TIMED_OUT);
-        } else {
-            quarantine.markUnavailable(address, UnavailableServers.Why.UNREACHABLE);
-        }
-    }
-
-    /**
-     * HELLO's keepalive field: the longest the client stays silent, i.e. its idle ceiling (the
-     * server's silence bound for an idle client is this times its missed keepalives).
-     */
-    static int keepaliveMillis(ClientOptions o) {
-        return (int) Math.max(1, Math.min(Integer.MAX_VALUE, o.maxIdleKeepaliveInterval().toMillis()));
-    }
-
-    private void start(Handshake h) throws IOException {
-        ClientLink link = new ClientLink(this, h, new SendCursor(0));
-        guard.run(() -> {
-            current = link;
-            ackNow();
-            keepalive.restart(System.nanoTime());
-        });
-        link.start(silenceTimeoutMillis());
-        long now = System.nanoTime();
-        for (MigrationPolicy p : policies) {
-            p.onNewHolder(h.welcome().server(), now);
-        }
+    /** Starts the first link, the policies and the supervisor (from {@link ClientConnector}). */
+    void start(Handshake h) throws IOException {
+        links.start(h);
         Threads.start("mtcp-client-supervisor-" + id, supervisor::run);
         supervisor.startStandby();
-        LOG.debug("connection {} opened with {}", id, holder);
-    }
-
-    /**
-     * The link reader's backstop only: the sender detects a silent holder ({@link KeepaliveSchedule})
-     * within the missed keepalives at the base interval; nothing at all arrives for this long only
-     * if the holder ignores PINGs at the idle ceiling too.
-     */
-    private int silenceTimeoutMillis() {
-        return (int) Math.min(Integer.MAX_VALUE, keepaliveMillis(options) * (long) (options.missedKeepalives() + 1));
-    }
-
-    /** Replaces the migration targets; an empty list (not carried) keeps the ones known. */
-    private boolean replacePeers(List<Frame.Peer> announced) {
-        if (announced.isEmpty()) {
-            return false;
-        }
-        Map<String, InetSocketAddress> before = new LinkedHashMap<>(peers);
-        peers.clear();
-        for (Frame.Peer p : announced) {
-            peers.put(p.name(), InetSocketAddress.createUnresolved(p.host(), p.port()));
-        }
-        return !before.equals(peers);
+        LOG.debug("connection {} opened with {}", id, record.holder());
     }
 
     // ------------------------------------------------------------------ application API
@@ -236,7 +106,7 @@ public final class ClientConnection extends ReliableStream {
     }
 
     public String currentServer() {
-        return guard.call(() -> holder);
+        return guard.call(record::holder);
     }
 
     /** The server the standby link is open to now, or null (none, or the option is off). */
@@ -245,29 +115,29 @@ public final class ClientConnection extends ReliableStream {
     }
 
     public Set<String> serversUsed() {
-        return guard.call(() -> Collections.unmodifiableSet(new LinkedHashSet<>(used)));
+        return guard.call(record::serversUsed);
     }
 
     public int migrations() {
-        return guard.call(() -> migrations);
+        return guard.call(record::migrations);
     }
 
     public Duration rtt() {
-        return guard.call(() -> srttNanos < 0 ? null : Duration.ofNanos(srttNanos));
+        return guard.call(record::rtt);
     }
 
     /** The pool members the client knows (from the last WELCOME or CERT), in order. */
     public List<String> peers() {
-        return guard.call(() -> List.copyOf(peers.keySet()));
+        return guard.call(record::peerNames);
     }
 
     public long epoch() {
-        return guard.call(() -> epoch);
+        return guard.call(record::epoch);
     }
 
     /** The current migration certificate (opaque bytes; tests replay it). */
     public byte[] certificate() {
-        return guard.call(() -> certificate.clone());
+        return guard.call(() -> record.certificate().clone());
     }
 
     public void addMigrationListener(MigrationListener listener) {
@@ -276,10 +146,8 @@ public final class ClientConnection extends ReliableStream {
 
     public void shutdownOutput() throws IOException {
         guard.runChecked(() -> {
-            checkFailure();
-            if (appClosed) {
-                throw new SocketException("socket is closed");
-            }
+            end.checkFailure();
+            end.checkNotClosed();
             if (outbound.fin() < 0) {
                 outbound.fin(outbound.end());
                 sendable.signalAll();
@@ -287,54 +155,32 @@ public final class ClientConnection extends ReliableStream {
         });
     }
 
-    private boolean stopped() {
-        return phase.in(ClientPhase.STOPPED);
-    }
-
-    private void checkFailure() throws IOException {
-        if (failure != null) {
-            throw copy(failure);
-        }
-    }
-
-    private static IOException copy(IOException e) {
-        if (e instanceof ConnectionResetException r) {
-            return new ConnectionResetException(r.reason(), r.getMessage());
-        }
-        if (e instanceof SocketException) {
-            return new SocketException(e.getMessage());
-        }
-        return new IOException(e.getMessage(), e);
-    }
-
     @Override
     protected void checkReadable() throws IOException {
-        if (appClosed) {
-            throw new SocketException("socket is closed");
-        }
+        end.checkNotClosed();
     }
 
     @Override
     protected boolean inputEnded() throws IOException {
-        checkFailure();
-        return phase.is(ClientPhase.PEER_CLOSED);
+        end.checkFailure();
+        return end.is(ClientPhase.PEER_CLOSED);
     }
 
     @Override
     protected void checkWritable() throws IOException {
-        checkReadable();
-        checkFailure();
+        end.checkNotClosed();
+        end.checkFailure();
         if (outbound.fin() >= 0) {
             throw new SocketException("output is shut down");
         }
-        if (phase.is(ClientPhase.PEER_CLOSED)) {
+        if (end.is(ClientPhase.PEER_CLOSED)) {
             throw new SocketException("connection " + id + " was closed by the server");
         }
     }
 
     @Override
     protected void checkUsable() throws IOException {
-        checkFailure();
+        end.checkFailure();
     }
 
     @Override
@@ -349,10 +195,7 @@ public final class ClientConnection extends ReliableStream {
 
     @Override
     protected void wrote(int total) {
-        long now = System.nanoTime();
-        for (MigrationPolicy p : policies) {
-            p.onBytesSent(total, now);
-        }
+        policies.bytesSent(total, System.nanoTime());
     }
 
     /**
@@ -364,23 +207,20 @@ public final class ClientConnection extends ReliableStream {
      */
     public void close() {
         ClientLink link = guard.call(() -> {
-            if (appClosed) {
+            if (!end.closeByApplication(options.connectTimeout().toNanos())) {
                 return null;
             }
-            appClosed = true;
             inbound.discard(); // unread bytes are dropped
             ackNow();
-            if (phase.is(ClientPhase.OPEN)) {
+            if (end.lingering()) {
                 if (outbound.fin() < 0) {
                     outbound.fin(outbound.end());
                 }
-                lingerDeadline = System.nanoTime() + options.connectTimeout().toNanos();
-                phase.moveTo(ClientPhase.LINGERING);
                 signalEveryone();
                 return null;
             }
             signalEveryone();
-            return current;
+            return links.current();
         });
         if (link != null) {
             link.close();
@@ -389,7 +229,7 @@ public final class ClientConnection extends ReliableStream {
 
     /** True once the connection is over: closed and delivered, closed by the server, or failed. */
     public boolean isFinished() {
-        return stopped();
+        return end.stopped();
     }
 
     // ------------------------------------------------------------------ link callbacks
@@ -401,7 +241,7 @@ public final class ClientConnection extends ReliableStream {
         int newBytes;
         guard.lock(); // the data path: no lambda per piece
         try {
-            if (link.retired || link != current) {
+            if (!links.isCurrent(link)) {
                 return;
             }
             keepalive.heard();
@@ -426,7 +266,7 @@ public final class ClientConnection extends ReliableStream {
         }
         long now = System.nanoTime();
         long rttSample = guard.callChecked(() -> {
-            if (link.retired || link != current) {
+            if (!links.isCurrent(link)) {
                 return -2L;
             }
             keepalive.heard();
@@ -436,22 +276,15 @@ public final class ClientConnection extends ReliableStream {
                 case Frame.Ack a -> acceptAck(a);
                 case Frame.Fin fin -> acceptFin(fin);
                 case Frame.Close c -> {
-                    phase.tryMoveTo(ClientPhase.PEER_CLOSED);
+                    end.peerClosed();
                     signalEveryone();
                 }
-                case Frame.Pong p -> {
-                    long s = now - p.nonce();
-                    if (s >= 0 && s < TimeUnit.HOURS.toNanos(1)) {
-                        srttNanos = srttNanos < 0 ? s : srttNanos + (s - srttNanos) / 8;
-                        sample = s;
-                    }
-                }
+                case Frame.Pong p -> sample = record.roundTrip(now - p.nonce());
                 case Frame.Reset r -> {
-                    if (failure == null) {
-                        failure = new ConnectionResetException(r.code().label(), "connection " + id
-                                + " reset by " + link.server + ": " + r.message());
-                        phase.moveTo(ClientPhase.FAILED);
-                        LOG.warn("{}", failure.getMessage());
+                    IOException reset = new ConnectionResetException(r.code().label(), "connection " + id
+                            + " reset by " + link.server + ": " + r.message());
+                    if (end.fail(reset)) {
+                        LOG.warn("{}", reset.getMessage());
                     }
                     signalEveryone();
                 }
@@ -460,10 +293,7 @@ public final class ClientConnection extends ReliableStream {
                     changed.signalAll();
                 }
                 case Frame.Cert c -> {
-                    certificate = c.certificate();
-                    // Version 2: the pool as the holder sees it now; members removed from it are
-                    // no longer migration targets, new ones are.
-                    if (replacePeers(c.peers())) {
+                    if (record.certified(c)) {
                         supervisor.onPeersChanged();
                     }
                 }
@@ -478,22 +308,7 @@ public final class ClientConnection extends ReliableStream {
 
     /** Tells the policies what the holder did; wakes the supervisor when one asks to migrate. */
     private void heard(long now, int newBytes, long rttSample) {
-        boolean migrate = false;
-        for (MigrationPolicy p : policies) {
-            p.onHolderHeard(now);
-            if (newBytes > 0) {
-                p.onBytesReceived(newBytes, now);
-            }
-            if (rttSample >= 0) {
-                p.onRoundTrip(rttSample, now);
-            }
-        }
-        if (newBytes > 0 || rttSample >= 0) {
-            for (MigrationPolicy p : policies) {
-                migrate |= p.evaluate(now).isPresent();
-            }
-        }
-        if (migrate) {
+        if (policies.heard(now, newBytes, rttSample)) {
             supervisor.wake();
         }
     }
@@ -504,7 +319,7 @@ public final class ClientConnection extends ReliableStream {
     }
 
     private void linkFailedLocked(ClientLink link, String cause) {
-        if (link.retired || link != current || stopped()) {
+        if (!links.isCurrent(link) || end.stopped()) {
             return;
         }
         supervisor.onLinkFailed(link, cause);
@@ -519,7 +334,7 @@ public final class ClientConnection extends ReliableStream {
         try {
             long idleSince = System.nanoTime();
             while (true) {
-                if (link.retired || link != current || stopped() || c.closeSent() || supervisor.holderFailed()) {
+                if (!links.isCurrent(link) || end.stopped() || c.closeSent() || supervisor.holderFailed()) {
                     return false;
                 }
                 long now = System.nanoTime();
@@ -538,10 +353,10 @@ public final class ClientConnection extends ReliableStream {
                 }
                 writeAck(w, now);
                 writeFin(c, w);
-                if (appClosed && outbound.finAcked() && c.finSent() && !c.closeSent()) {
+                if (end.appClosed() && outbound.finAcked() && c.finSent() && !c.closeSent()) {
                     // Everything is delivered: say goodbye so the holder frees the connection.
                     c.closeSent(true);
-                    phase.moveTo(ClientPhase.DONE);
+                    end.done();
                     writeFrame(w, new Frame.Close());
                     signalEveryone();
                     return true;
@@ -576,13 +391,11 @@ public final class ClientConnection extends ReliableStream {
         ClientLink link;
         guard.lock();
         try {
-            if (failure != null) {
+            if (!end.fail(e)) {
                 return;
             }
-            failure = e;
-            phase.moveTo(ClientPhase.FAILED);
             signalEveryone();
-            link = current;
+            link = links.current();
         } finally {
             guard.unlock();
         }
@@ -594,7 +407,7 @@ public final class ClientConnection extends ReliableStream {
 
     /** True once the connection is over (finished or failed): the supervisor stops. */
     boolean isOver() {
-        return stopped();
+        return end.stopped();
     }
 
     /** Under lock: data flows or a request waits for its answer (time-based policies tick). */
@@ -604,20 +417,20 @@ public final class ClientConnection extends ReliableStream {
 
     /** Under lock: nanoseconds left of the close linger, or -1 when not lingering. */
     long lingerNanos() {
-        return phase.is(ClientPhase.LINGERING) ? Math.max(0, lingerDeadline - System.nanoTime()) : -1;
+        return end.lingerNanos();
     }
 
     /** Ends a closed connection whose holder did not acknowledge the end within the linger. */
     boolean abandonIfLingerExpired(long now) {
         ClientLink abandoned = guard.call(() -> {
-            if (!phase.is(ClientPhase.LINGERING) || now - lingerDeadline <= 0) {
+            if (!end.lingerExpired(now)) {
                 return null;
             }
             LOG.debug("connection {}: the holder did not acknowledge the end within {} ms; abandoned",
                     id, options.connectTimeout().toMillis());
-            phase.moveTo(ClientPhase.DONE);
+            end.done();
             signalEveryone();
-            return current;
+            return links.current();
         });
         if (abandoned == null) {
             return false;
@@ -627,46 +440,45 @@ public final class ClientConnection extends ReliableStream {
     }
 
     boolean isClosing() {
-        return guard.call(() -> appClosed);
+        return guard.call(end::appClosed);
     }
 
     boolean isServerClosed() {
-        return phase.is(ClientPhase.PEER_CLOSED);
+        return end.is(ClientPhase.PEER_CLOSED);
     }
 
     /** Throws if the connection failed, or (unless failing over) if the application closed it. */
     void checkMigratable(boolean failover) throws IOException {
         guard.runChecked(() -> {
-            checkFailure();
-            if (appClosed && !failover) {
+            end.checkFailure();
+            if (end.appClosed() && !failover) {
                 throw new SocketException("socket is closed");
             }
         });
     }
 
     void throwIfFailed() throws IOException {
-        guard.runChecked(this::checkFailure);
+        guard.runChecked(end::checkFailure);
     }
 
     /** Under lock: {@code link} is still the live current link of a live connection. */
     boolean isCurrentAndLive(ClientLink link) {
-        return link != null && current == link && !link.retired && !stopped();
+        return link != null && links.isCurrent(link) && !end.stopped();
     }
 
     /** The pool members known now, in pool order. */
     Map<String, InetSocketAddress> peerAddresses() {
-        return guard.call(() -> new LinkedHashMap<>(peers));
+        return guard.call(record::peerAddresses);
     }
 
     /** The service address of pool member {@code name}, or null if it is not one (any more). */
     InetSocketAddress addressOf(String name) {
-        return guard.call(() -> peers.get(name));
+        return guard.call(() -> record.addressOf(name));
     }
 
     /** HELLO{standby} with the current certificate: opens a standby link (version 3). */
     Frame.Hello standbyHello() {
-        return guard.call(() -> new Frame.Hello(Wire.STANDBY_VERSION, Frame.HelloKind.STANDBY, options.maxFrameSize(),
-                0, 0, keepaliveMillis(options), id, epoch, certificate));
+        return links.standbyHello();
     }
 
     // ------------------------------------------------------------------ migration handshake
@@ -677,81 +489,28 @@ public final class ClientConnection extends ReliableStream {
                 failover ? MigrationSupervisor.Cause.FAILOVER : MigrationSupervisor.Cause.EXPLICIT);
     }
 
-    /**
-     * HELLO{migrate} to {@code name} and its WELCOME: on {@code standby} when given (no TCP
-     * handshake), else on a new TCP connection.
-     */
+    /** HELLO{migrate} to {@code name} and its WELCOME (see {@link HolderLinks#handshake}). */
     Handshake handshake(String name, StandbyLink standby) throws IOException {
-        InetSocketAddress address;
-        Frame.Hello hello;
-        guard.lock();
-        try {
-            address = peers.get(name);
-            hello = new Frame.Hello(Wire.SERVICE_VERSION, Frame.HelloKind.MIGRATE, options.maxFrameSize(),
-                    inbound.received(), inbound.windowEnd(), keepaliveMillis(options), id, epoch, certificate);
-        } finally {
-            guard.unlock();
-        }
-        if (address == null) {
-            throw new IOException("unknown server");
-        }
-        Handshake h = standby != null
-                ? Handshake.onStandby(standby, hello, options.connectTimeout().toNanos())
-                : Handshake.perform(address, hello, options.connectTimeout().toNanos(), options.maxFrameSize());
-        Frame.Welcome w = h.welcome();
-        if (!w.id().equals(id) || w.epoch() != hello.epoch() + 1) {
-            h.socket().close();
-            throw new ProtocolException("WELCOME for " + w.id() + " epoch " + w.epoch() + ", expected "
-                    + id + " epoch " + (hello.epoch() + 1));
-        }
-        return h;
+        return links.handshake(name, standby);
     }
 
-    /** Moves the connection to the server that answered {@code h} (its new holder). */
+    /** Moves the connection to the server that answered {@code h} (see {@link HolderLinks#switchTo}). */
     void switchTo(Handshake h) throws IOException {
-        Frame.Welcome w = h.welcome();
-        // The new holder has every byte below received: its sender restarts there.
-        ClientLink link = new ClientLink(this, h, new SendCursor(w.received()));
-        ClientLink old;
-        guard.lock();
-        try {
-            if (failure != null) {
-                link.close();
-                throw copy(failure);
-            }
-            if (w.received() > outbound.end()) {
-                link.close();
-                throw new ProtocolException("new holder claims " + w.received() + " bytes but only "
-                        + outbound.end() + " were written");
-            }
-            outbound.acknowledged(w.received()); // the new holder has them: they came with the state
-            epoch = w.epoch();
-            certificate = w.certificate();
-            holder = w.server();
-            replacePeers(w.peers());
-            used.add(holder);
-            migrations++;
-            outbound.peer(w.maxFrameSize(), w.windowEnd(), false);
-            old = current;
-            if (old != null) {
-                old.retired = true;
-            }
-            current = link;
-            keepalive.restart(System.nanoTime());
+        links.switchTo(h);
+    }
+
+    /**
+     * Under lock: a new link to the holder is current, the first one or (when {@code migrated})
+     * the new holder's: the keepalive clock restarts, the holder hears our position at once.
+     */
+    void linkedLocked(boolean migrated) {
+        keepalive.restart(System.nanoTime());
+        if (migrated) {
             supervisor.onHolderReplaced();
-            srttNanos = -1;
-            ackNow();
+        }
+        ackNow();
+        if (migrated) {
             signalEveryone();
-        } finally {
-            guard.unlock();
-        }
-        link.start(silenceTimeoutMillis());
-        if (old != null) {
-            old.close();
-        }
-        long now = System.nanoTime();
-        for (MigrationPolicy p : policies) {
-            p.onNewHolder(w.server(), now);
         }
     }
 
@@ -770,9 +529,7 @@ public final class ClientConnection extends ReliableStream {
             // a response ended: the next request has its own budget
             guard.run(supervisor::onProgress);
         }
-        for (MigrationPolicy p : policies) {
-            p.onResponseSignal(signal, now);
-        }
+        policies.responseSignal(signal, now);
     }
 
     // ------------------------------------------------------------------ introspection for tests

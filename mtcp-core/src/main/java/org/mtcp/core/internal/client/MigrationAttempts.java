@@ -81,7 +81,7 @@ final class MigrationAttempts {
             } catch (RefusedException r) {
                 errors.put(name, r.getMessage());
                 if (address != null) {
-                    ClientConnection.markFailedAttempt(quarantine, address, r);
+                    ClientConnector.markFailedAttempt(quarantine, address, r);
                 }
                 if (r.code == ResetCode.STALE_CERTIFICATE && !r.hint.isEmpty() && conn.addressOf(r.hint) != null
                         && attempts.getOrDefault(r.hint, 0) < MAX_ATTEMPTS_PER_SERVER) {
@@ -98,7 +98,7 @@ final class MigrationAttempts {
             } catch (IOException e) {
                 errors.put(name, e.getMessage() == null ? e.toString() : e.getMessage());
                 if (address != null && !(e instanceof ProtocolException)) {
-                    ClientConnection.markFailedAttempt(quarantine, address, e);
+                    ClientConnector.markFailedAttempt(quarantine, address, e);
                 }
             }
             conn.throwIfFailed();

@@ -161,7 +161,7 @@ final class StandbyLink {
             this.conn = conn;
             this.options = options;
             this.nextTarget = nextTarget;
-            this.pingNanos = TimeUnit.MILLISECONDS.toNanos(ClientConnection.keepaliveMillis(options));
+            this.pingNanos = TimeUnit.MILLISECONDS.toNanos(ClientConnector.keepaliveMillis(options));
             this.timeoutMillis = (int) Math.max(1, Math.min(Integer.MAX_VALUE, options.connectTimeout().toMillis()));
             this.retryAt = System.nanoTime();
             this.nextPingAt = retryAt;

@@ -1,14 +1,18 @@
 package org.mtcp.core.internal.server;
 
 import java.time.Clock;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.mtcp.core.ConnectionId;
 import org.mtcp.core.internal.cert.Certificate;
+import org.mtcp.core.internal.wire.Frame;
+import org.mtcp.core.internal.wire.Wire;
 
 /**
  * What a server connection keeps an eye on between frames: whether its client is linked, gone
  * (an orphan, waiting for it to come back) or silent on DATA it owes an acknowledgement for; its
- * certificate and when to refresh it; the control frames it owes the client (CERT, MIGRATE_REQUEST).
+ * certificate and when to refresh it; the control frames it owes the client (PONG, CERT,
+ * MIGRATE_REQUEST: {@link #nextControlFrame}).
  * The housekeeping sweep asks {@link #tick} what is due. Guarded by the connection's lock, except
  * {@link #quiet}, read by the sweep without it.
  */
@@ -97,28 +101,32 @@ final class ClientWatch {
         certDue = true;
     }
 
-    /** The CERT owed the client, once, or null. */
-    Certificate takeCertificateDue() {
-        if (!certDue || certificate == null) {
-            return null;
+    /**
+     * The next control frame owed the client on {@code l}, or null: its PONGs first, then a new
+     * certificate (with the pool's peers for a client that reads them), then a migration request;
+     * each once.
+     */
+    Frame nextControlFrame(ServerLink l) {
+        Long nonce = l.nextPong();
+        if (nonce != null) {
+            return new Frame.Pong(nonce);
         }
-        certDue = false;
-        return certificate;
+        if (certDue && certificate != null) {
+            certDue = false;
+            List<Frame.Peer> peers = l.clientVersion >= Wire.CERT_PEERS_VERSION ? engine.announcedPeers() : List.of();
+            return new Frame.Cert(certificate.encode(), peers);
+        }
+        if (migrateTarget != null) {
+            String target = migrateTarget;
+            migrateTarget = null;
+            return new Frame.MigrateRequest(target, migrateReason);
+        }
+        return null;
     }
 
     void requestMigration(String target, String reason) {
         migrateTarget = target;
         migrateReason = reason;
-    }
-
-    /** The migration request owed the client, once: {target, reason}, or null. */
-    String[] takeMigrationRequest() {
-        if (migrateTarget == null) {
-            return null;
-        }
-        String[] r = {migrateTarget, migrateReason};
-        migrateTarget = null;
-        return r;
     }
 
     /** How long the client has owed an acknowledgement, for messages. */

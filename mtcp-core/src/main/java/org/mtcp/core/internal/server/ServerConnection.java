@@ -2,7 +2,6 @@ package org.mtcp.core.internal.server;
 
 import java.io.IOException;
 import java.io.InterruptedIOException;
-import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import org.mtcp.core.ClientPresence;
@@ -13,13 +12,11 @@ import org.mtcp.core.MigratedException;
 import org.mtcp.core.MtcpServerConnection;
 import org.mtcp.core.internal.cert.Certificate;
 import org.mtcp.core.internal.stream.FrameCounters;
-import org.mtcp.core.internal.stream.Lifecycle;
 import org.mtcp.core.internal.stream.ReliableStream;
 import org.mtcp.core.internal.stream.SendCursor;
 import org.mtcp.core.internal.wire.Frame;
 import org.mtcp.core.internal.wire.ProtocolException;
 import org.mtcp.core.internal.wire.ResetCode;
-import org.mtcp.core.internal.wire.Wire;
 import org.mtcp.core.internal.stream.SendBatch;
 import org.mtcp.core.transfer.ConnectionState;
 import org.mtcp.core.transfer.TransferException;
@@ -56,26 +53,20 @@ public final class ServerConnection extends ReliableStream implements MtcpServer
     private final ConnectionId id;
     private final long epoch;
     private final boolean migratedIn;
-    private final byte[] imported;
     private final int maxRetained;
 
     // Everything below is guarded by the stream's lock.
-    private final Lifecycle<ServerPhase> phase = ServerPhase.lifecycle();
-    private IOException resetCause;
-    private Frame.Reset resetFrame;
-    private String movedTo;
-    private boolean appClosed;
+    /** The phase, the reset, the move, the application's close. */
+    private final ServerEnd end;
 
     private final Replay replay;
+    /** The application's snapshot, the imported one, the state a migration hands over. */
+    private final SnapshotState state;
 
-    private byte[] snapshot;
-    private long outSnap;
-
-    private ServerLink link;
     /** Orphan and silence deadlines, the certificate, the control frames owed the client. */
     private final ClientWatch watch;
-    private byte[] admittedBy = new byte[0];
-    private boolean confirmed;
+    /** The client's link (none: orphan), readmission. */
+    private final ClientSlot slot;
 
     private ServerConnection(ServerEngine engine, ConnectionId id, long epoch, boolean migratedIn,
             ConnectionState st) {
@@ -89,17 +80,16 @@ public final class ServerConnection extends ReliableStream implements MtcpServer
         this.migratedIn = migratedIn;
         this.maxRetained = engine.options().maxRetainedBytes();
         this.watch = new ClientWatch(engine, id, epoch);
+        this.end = new ServerEnd(id, epoch);
+        this.slot = new ClientSlot(id, guard, changed, outbound, end, watch);
         if (st == null) {
-            imported = new byte[0];
-            snapshot = new byte[0];
             replay = new Replay(outbound, 0, 0, -1);
         } else {
-            imported = st.snapshot();
-            snapshot = st.snapshot();
             inbound.fin(st.clientFin());
-            outSnap = st.outSnap();
             replay = new Replay(outbound, st.outSnap(), st.written(), st.serverFin());
         }
+        this.state = new SnapshotState(id, epoch, engine.name(), engine.options().maxSnapshotSize(), outbound, inbound,
+                replay, st);
     }
 
     /** A brand-new connection at epoch 0. */
@@ -110,7 +100,7 @@ public final class ServerConnection extends ReliableStream implements MtcpServer
     /** A connection taken over from {@code st}'s holder, at the next epoch. */
     static ServerConnection takenOver(ServerEngine engine, ConnectionState st, byte[] admittedBy) {
         ServerConnection c = new ServerConnection(engine, st.id(), st.epoch() + 1, true, st);
-        c.admittedBy = admittedBy.clone();
+        c.slot.admittedBy(admittedBy);
         return c;
     }
 
@@ -135,7 +125,7 @@ public final class ServerConnection extends ReliableStream implements MtcpServer
     public byte[] importState() throws IOException {
         return guard.callChecked(() -> {
             checkUsable();
-            return imported.clone();
+            return state.imported();
         });
     }
 
@@ -144,19 +134,10 @@ public final class ServerConnection extends ReliableStream implements MtcpServer
         Objects.requireNonNull(snap, "snapshot");
         ConnectionState pushed = guard.callChecked(() -> {
             checkUsable();
-            if (appClosed) {
-                throw new IOException("connection " + id + " is closed");
-            }
-            if (snap.length > engine.options().maxSnapshotSize()) {
-                throw new LimitExceededException("snapshot of " + snap.length
-                        + " bytes exceeds maxSnapshotSize " + engine.options().maxSnapshotSize()
-                        + " on connection " + id + "; the previous snapshot stays in force");
-            }
-            snapshot = snap.clone();
-            outSnap = replay.appWritten();
-            inbound.release(inbound.readPos());
+            end.checkNotClosed();
+            state.export(snap);
             windowMaybeMoved();
-            return engine.options().stateTransfer().pushesOnExport() ? captureState() : null;
+            return engine.options().stateTransfer().pushesOnExport() ? state.capture() : null;
         });
         if (pushed != null) {
             engine.options().stateTransfer().exported(pushed, engine);
@@ -165,34 +146,13 @@ public final class ServerConnection extends ReliableStream implements MtcpServer
 
     @Override
     public ClientPresence clientPresence() {
-        return guard.call(this::presenceLocked);
+        return guard.call(slot::presence);
     }
 
     @Override
     public ClientPresence awaitClient(java.time.Duration timeout) throws IOException {
         long deadline = System.nanoTime() + timeout.toNanos();
-        return guard.callChecked(() -> {
-            ClientPresence p;
-            while ((p = presenceLocked()) == ClientPresence.ORPHANED) {
-                long left = deadline - System.nanoTime();
-                if (left <= 0) {
-                    return p;
-                }
-                try {
-                    guard.awaitNanos(changed, left);
-                } catch (InterruptedIOException e) {
-                    throw new InterruptedIOException("interrupted while waiting for the client of " + id);
-                }
-            }
-            return p;
-        });
-    }
-
-    private ClientPresence presenceLocked() {
-        if (!phase.is(ServerPhase.OPEN)) {
-            return ClientPresence.GONE;
-        }
-        return link == null ? ClientPresence.ORPHANED : ClientPresence.LINKED;
+        return guard.callChecked(() -> slot.awaitClient(deadline));
     }
 
     @Override
@@ -216,7 +176,7 @@ public final class ServerConnection extends ReliableStream implements MtcpServer
     @Override
     public void close() throws IOException {
         guard.runChecked(() -> {
-            if (!phase.in(ServerPhase.LIVE) || appClosed) {
+            if (!end.live() || end.appClosed()) {
                 return;
             }
             try {
@@ -224,7 +184,7 @@ public final class ServerConnection extends ReliableStream implements MtcpServer
             } catch (Replay.Mismatch m) {
                 throw nonDeterministic(m);
             }
-            appClosed = true;
+            end.closeByApplication();
             outbound.fin(replay.appWritten());
             signalEveryone();
         });
@@ -237,31 +197,18 @@ public final class ServerConnection extends ReliableStream implements MtcpServer
 
     @Override
     protected void checkUsable() throws IOException {
-        switch (phase.phase()) {
-            case MOVED -> throw new MigratedException(id, epoch);
-            case RESET -> throw copy(resetCause);
-            case OPEN, FINISHED, CLIENT_CLOSED -> { }
-        }
-    }
-
-    private static IOException copy(IOException cause) {
-        if (cause instanceof ConnectionResetException r) {
-            return new ConnectionResetException(r.reason(), r.getMessage());
-        }
-        return new IOException(cause.getMessage(), cause);
+        end.checkUsable();
     }
 
     @Override
     protected void checkReadable() throws IOException {
-        checkUsable();
-        if (appClosed) {
-            throw new IOException("connection " + id + " is closed");
-        }
+        end.checkUsable();
+        end.checkNotClosed();
     }
 
     @Override
     protected boolean inputEnded() throws IOException {
-        if (phase.is(ServerPhase.CLIENT_CLOSED)) {
+        if (end.is(ServerPhase.CLIENT_CLOSED)) {
             return true;
         }
         if (inbound.received() >= inbound.windowEnd()) {
@@ -275,7 +222,7 @@ public final class ServerConnection extends ReliableStream implements MtcpServer
     @Override
     protected void checkWritable() throws IOException {
         checkReadable();
-        if (phase.is(ServerPhase.CLIENT_CLOSED)) {
+        if (end.is(ServerPhase.CLIENT_CLOSED)) {
             throw new IOException("connection " + id + " was closed by the client");
         }
     }
@@ -325,21 +272,7 @@ public final class ServerConnection extends ReliableStream implements MtcpServer
      */
     void attach(ServerLink newLink, Frame.Hello hello) throws ProtocolException {
         guard.runChecked(() -> {
-            if (hello.next() > outbound.end()) {
-                throw new ProtocolException("client claims " + hello.next()
-                        + " bytes but the stream has only " + outbound.end());
-            }
-            // HELLO's position is a lower bound: during the overlap the client kept reading from
-            // the old holder and may have acknowledged more there, which the state carries.
-            outbound.acknowledged(hello.next());
-            outbound.peer(hello.maxFrameSize(), hello.windowEnd(), true);
-            newLink.attached(this, new SendCursor(outbound.acked()));
-            if (link != null) {
-                link.abort();
-            }
-            link = newLink;
-            confirmed = false;
-            watch.linked();
+            slot.attach(this, newLink, hello);
             ackNow();
             signalEveryone();
         });
@@ -353,28 +286,9 @@ public final class ServerConnection extends ReliableStream implements MtcpServer
         return guard.call(watch::certificate);
     }
 
-    /** What to do with a HELLO presenting the certificate that brought this connection here. */
-    enum Readmission { READMIT, BUSY, NO }
-
-    /**
-     * A client that lost the WELCOME (or gave up waiting) presents the same certificate again.
-     * {@code READMIT} when {@code certMac} admitted this connection here, no client has sent
-     * anything on it since and its link is gone; {@code BUSY} when the link still looks alive
-     * (it may be the abandoned one: ask again shortly); {@code NO} otherwise (stale).
-     */
-    Readmission readmission(byte[] certMac) {
-        return guard.call(() -> {
-            if (!phase.in(ServerPhase.LIVE) || phase.is(ServerPhase.CLIENT_CLOSED) || confirmed
-                    || !org.mtcp.core.internal.cert.Hmac.equal(admittedBy, certMac)) {
-                return Readmission.NO;
-            }
-            return link == null ? Readmission.READMIT : Readmission.BUSY;
-        });
-    }
-
-    /** Whether frames from {@code from} count: it is the current link and the connection is live. */
-    private boolean current(ServerLink from) {
-        return from == link && !from.ending() && phase.in(ServerPhase.LIVE);
+    /** What to do with a HELLO presenting the certificate that admitted this connection here. */
+    ClientSlot.Readmission readmission(byte[] certMac) {
+        return guard.call(() -> slot.readmission(certMac));
     }
 
     /** DATA payload bytes from {@code from}'s decoder (no record per frame). */
@@ -382,8 +296,7 @@ public final class ServerConnection extends ReliableStream implements MtcpServer
             throws ProtocolException {
         guard.lock(); // the data path: no lambda per piece
         try {
-            if (current(from)) {
-                confirmed = true;
+            if (slot.accepts(from)) {
                 acceptData(frameOffset, frameLength, pos, src, off, len, System.nanoTime());
             }
         } finally {
@@ -393,10 +306,9 @@ public final class ServerConnection extends ReliableStream implements MtcpServer
 
     void onFrame(ServerLink from, Frame f) throws ProtocolException {
         guard.runChecked(() -> {
-            if (!current(from)) {
+            if (!slot.accepts(from)) {
                 return; // an old or closing link: drain and ignore
             }
-            confirmed = true;
             received(f);
             switch (f) {
                 case Frame.Data d -> acceptData(d.offset(), d.payload().length, 0, d.payload(), 0, d.payload().length,
@@ -404,7 +316,7 @@ public final class ServerConnection extends ReliableStream implements MtcpServer
                 case Frame.Ack a -> onAck(a);
                 case Frame.Fin fin -> acceptFin(fin);
                 case Frame.Close c -> {
-                    phase.moveTo(ServerPhase.CLIENT_CLOSED);
+                    end.clientClosed();
                     engine.table().remove(id, this);
                     signalEveryone();
                 }
@@ -426,7 +338,7 @@ public final class ServerConnection extends ReliableStream implements MtcpServer
             // progress: the clock restarts for what is still owed
             watch.acknowledged(outbound.sentEnd() > outbound.acked(), System.nanoTime());
         }
-        if (outbound.finAcked() && phase.tryMoveTo(ServerPhase.FINISHED)) {
+        if (outbound.finAcked() && end.finished()) {
             engine.table().remove(id, this);
             signalEveryone();
         }
@@ -444,15 +356,15 @@ public final class ServerConnection extends ReliableStream implements MtcpServer
                 if (l.ending()) {
                     return false;
                 }
-                if (l != link) {
+                if (l != slot.link()) {
                     l.end(ServerLink.Ending.ABORT);
                     return false;
                 }
-                switch (phase.phase()) {
+                switch (end.phase()) {
                     case RESET -> {
                         l.end(ServerLink.Ending.GRACEFUL);
-                        if (resetFrame != null && l.firstReset()) {
-                            writeFrame(w, resetFrame);
+                        if (end.resetFrame() != null && l.firstReset()) {
+                            writeFrame(w, end.resetFrame());
                             return true;
                         }
                         return false;
@@ -470,7 +382,7 @@ public final class ServerConnection extends ReliableStream implements MtcpServer
                 }
                 writeAck(w, now);
                 writeFin(c, w);
-                if (phase.is(ServerPhase.FINISHED) && !c.closeSent()) {
+                if (end.is(ServerPhase.FINISHED) && !c.closeSent()) {
                     c.closeSent(true);
                     writeFrame(w, new Frame.Close());
                     l.end(ServerLink.Ending.GRACEFUL);
@@ -501,18 +413,9 @@ public final class ServerConnection extends ReliableStream implements MtcpServer
 
     /** PONGs, a new certificate, a migration request: control frames first. */
     private void writeControl(ServerLink l, SendBatch w) {
-        Long nonce;
-        while ((nonce = l.nextPong()) != null) {
-            writeFrame(w, new Frame.Pong(nonce));
-        }
-        Certificate cert = watch.takeCertificateDue();
-        if (cert != null) {
-            List<Frame.Peer> peers = l.clientVersion >= Wire.CERT_PEERS_VERSION ? engine.announcedPeers() : List.of();
-            writeFrame(w, new Frame.Cert(cert.encode(), peers));
-        }
-        String[] request = watch.takeMigrationRequest();
-        if (request != null) {
-            writeFrame(w, new Frame.MigrateRequest(request[0], request[1]));
+        Frame f;
+        while ((f = watch.nextControlFrame(l)) != null) {
+            writeFrame(w, f);
         }
     }
 
@@ -520,11 +423,10 @@ public final class ServerConnection extends ReliableStream implements MtcpServer
     void linkEnded(ServerLink l, String cause) {
         guard.run(() -> {
             l.end(ServerLink.Ending.ABORT);
-            if (l != link) {
+            if (!slot.detach(l)) {
                 return;
             }
-            link = null;
-            if (phase.is(ServerPhase.OPEN)) {
+            if (end.is(ServerPhase.OPEN)) {
                 watch.orphaned(System.nanoTime());
                 LOG.debug("{}: connection {} lost its client link ({}); keeping it for the client to return",
                         engine.name(), id, cause);
@@ -535,7 +437,7 @@ public final class ServerConnection extends ReliableStream implements MtcpServer
 
     void protocolError(ServerLink l, ProtocolException e) {
         guard.run(() -> {
-            if (l != link || !phase.in(ServerPhase.LIVE)) {
+            if (l != slot.link() || !end.live()) {
                 return;
             }
             String message = "protocol error from the client of connection " + id + ": " + e.getMessage();
@@ -553,13 +455,9 @@ public final class ServerConnection extends ReliableStream implements MtcpServer
     }
 
     private void resetLocked(ResetCode code, String message) {
-        if (!phase.in(ServerPhase.LIVE)) {
+        if (!end.reset(code, message)) {
             return;
         }
-        phase.moveTo(ServerPhase.RESET);
-        String reason = code == null ? "reset-by-peer" : code.label();
-        resetCause = new ConnectionResetException(reason, message);
-        resetFrame = code == null ? null : new Frame.Reset(code, message, "");
         engine.table().remove(id, this);
         signalEveryone();
     }
@@ -567,13 +465,9 @@ public final class ServerConnection extends ReliableStream implements MtcpServer
     /** A crash-like stop (server closing): no frame is sent, the link is cut. */
     void abort(String message) {
         guard.run(() -> {
-            if (phase.in(ServerPhase.LIVE)) {
-                phase.moveTo(ServerPhase.RESET);
-                resetCause = new ConnectionResetException(ResetCode.SHUTDOWN.label(), message);
-                resetFrame = null;
-            }
-            if (link != null) {
-                link.abort();
+            end.abort(message);
+            if (slot.link() != null) {
+                slot.link().abort();
             }
             signalEveryone();
         });
@@ -588,20 +482,9 @@ public final class ServerConnection extends ReliableStream implements MtcpServer
      */
     ConnectionState freeze(String newHolder) throws TransferException {
         return guard.callChecked(() -> {
-            switch (phase.phase()) {
-                case MOVED -> throw new TransferException(TransferException.Reason.MOVED, "connection " + id
-                        + " left epoch " + epoch + " for " + movedTo, movedTo);
-                case RESET -> throw new TransferException(TransferException.Reason.REFUSED, "connection "
-                        + id + " was reset: " + resetCause.getMessage(), "");
-                case CLIENT_CLOSED -> throw new TransferException(TransferException.Reason.REFUSED,
-                        "connection " + id + " was closed by its client", "");
-                case FINISHED -> throw new TransferException(TransferException.Reason.REFUSED,
-                        "connection " + id + " is finished (both streams complete)", "");
-                case OPEN -> { }
-            }
-            ConnectionState st = captureState();
-            phase.moveTo(ServerPhase.MOVED);
-            movedTo = newHolder;
+            end.checkMovable();
+            ConnectionState st = state.capture();
+            end.moved(newHolder);
             // Fenced: every application call and the link's sender see MOVED under this lock from
             // now on. Waking the waiting ones is left to wakeFrozen(), after the STATE reply left.
             return st;
@@ -616,14 +499,6 @@ public final class ServerConnection extends ReliableStream implements MtcpServer
         guard.run(this::signalEveryone);
     }
 
-    private ConnectionState captureState() {
-        long acked = outbound.acked();
-        long end = outbound.end();
-        return new ConnectionState(id, epoch, engine.name(), snapshot, inbound.retainedFrom(), inbound.received(),
-                inbound.slice(inbound.retainedFrom(), inbound.received()), outSnap, acked, end,
-                outbound.slice(acked, end), inbound.fin(), outbound.fin(), outbound.peerWindowEnd());
-    }
-
     // ------------------------------------------------------------------ housekeeping
 
     /** Periodic work: orphan timeout, certificate refresh, a client silent on what it owes. */
@@ -632,11 +507,11 @@ public final class ServerConnection extends ReliableStream implements MtcpServer
             return; // nothing due yet: no lock taken
         }
         guard.run(() -> {
-            if (!phase.in(ServerPhase.LIVE)) {
+            if (!end.live()) {
                 watch.over();
                 return;
             }
-            switch (watch.tick(nowNanos, orphanTimeoutNanos, link != null)) {
+            switch (watch.tick(nowNanos, orphanTimeoutNanos, slot.link() != null)) {
                 case ORPHAN_EXPIRED -> {
                     String message = "connection " + id + " reset: its client did not come back within "
                             + TimeUnit.NANOSECONDS.toMillis(orphanTimeoutNanos) + " ms";
@@ -644,7 +519,7 @@ public final class ServerConnection extends ReliableStream implements MtcpServer
                     resetLocked(ResetCode.TIMEOUT, message);
                 }
                 case CLIENT_SILENT -> {
-                    ServerLink silent = link;
+                    ServerLink silent = slot.link();
                     linkEnded(silent, "client silent: no acknowledgement for " + watch.owedMillis(nowNanos) + " ms");
                     silent.closeSocket();
                 }
@@ -659,7 +534,7 @@ public final class ServerConnection extends ReliableStream implements MtcpServer
      */
     void refreshCertificate() {
         guard.run(() -> {
-            if (phase.in(ServerPhase.LIVE) && watch.certificate() != null) {
+            if (end.live() && watch.certificate() != null) {
                 watch.issueCertificate();
                 sendable.signalAll();
             }
@@ -687,7 +562,7 @@ public final class ServerConnection extends ReliableStream implements MtcpServer
     }
 
     boolean isOpen() {
-        return phase.in(ServerPhase.LIVE);
+        return end.live();
     }
 
     @Override

@@ -29,6 +29,7 @@ import org.mtcp.core.internal.cert.Hmac;
 import org.mtcp.core.internal.control.ControlClient;
 import org.mtcp.core.internal.control.ControlCodec;
 import org.mtcp.core.internal.control.ControlServer;
+import org.mtcp.core.internal.stream.Lifecycle;
 import org.mtcp.core.internal.wire.Frame;
 import org.mtcp.core.internal.wire.Wire;
 import org.mtcp.core.transfer.ConnectionState;
@@ -75,9 +76,11 @@ public final class ServerEngine implements TransferContext, Closeable {
     private final AtomicLong requestIds = new AtomicLong(new SecureRandom().nextLong());
     private final AtomicLong migratedInOnStandby = new AtomicLong();
     private final java.util.concurrent.atomic.AtomicInteger standbyLinks = new java.util.concurrent.atomic.AtomicInteger();
-    private volatile boolean closed;
-    /** Draining: handshakes are refused (shutdown) while the clients move away. */
-    private volatile boolean draining;
+    /**
+     * Running, draining (handshakes refused while the clients move away), closed. Moved without a
+     * lock, as the two flags it replaced were: the phase is volatile, and only close() ends it.
+     */
+    private final Lifecycle<EnginePhase> phase = EnginePhase.lifecycle();
 
     private ServerEngine(PoolConfig pool, String name, ServerOptions options, Clock clock,
             ServerSocket service, ServerSocket controlListener) {
@@ -227,7 +230,7 @@ public final class ServerEngine implements TransferContext, Closeable {
         try {
             long remaining = timeoutNanos;
             while (acceptQueue.isEmpty()) {
-                if (closed) {
+                if (closed()) {
                     throw new IOException("server " + name + " is closed");
                 }
                 if (timeoutNanos < 0) {
@@ -279,7 +282,7 @@ public final class ServerEngine implements TransferContext, Closeable {
 
     /** Closing or draining: handshakes are refused ({@code shutdown}). */
     boolean refusesHandshakes() {
-        return closed || draining;
+        return !phase.is(EnginePhase.RUNNING);
     }
 
     /** Opens a control channel to {@code holder} ahead of a FETCH, unless one is idle already. */
@@ -300,12 +303,12 @@ public final class ServerEngine implements TransferContext, Closeable {
     }
 
     private void acceptLoop() {
-        while (!closed) {
+        while (!closed()) {
             Socket s;
             try {
                 s = service.accept();
             } catch (IOException e) {
-                if (!closed) {
+                if (!closed()) {
                     LOG.warn("{}: service listener failed: {}", name, e.toString());
                 }
                 return;
@@ -404,7 +407,7 @@ public final class ServerEngine implements TransferContext, Closeable {
         long orphanNanos = options.orphanTimeout().toNanos();
         long graceNanos = 4 * options.controlTimeout().toNanos();
         long ttlNanos = options.certificateLifetime().toNanos();
-        while (!closed) {
+        while (!closed()) {
             try {
                 Thread.sleep(tickMillis); // a periodic timer, not a wait for a condition
             } catch (InterruptedException e) {
@@ -425,10 +428,10 @@ public final class ServerEngine implements TransferContext, Closeable {
      * number of connections still held when the wait ended (dropped by the close).
      */
     public int drain(Duration timeout) {
-        if (closed) {
+        if (closed()) {
             return 0;
         }
-        draining = true;
+        phase.tryMoveTo(EnginePhase.DRAINING); // a second drain drains again
         for (ServerConnection c : table.all()) {
             try {
                 c.requestMigration(null);
@@ -458,10 +461,9 @@ public final class ServerEngine implements TransferContext, Closeable {
      */
     @Override
     public void close() {
-        if (closed) {
-            return;
+        if (!phase.tryMoveTo(EnginePhase.CLOSED)) {
+            return; // closed already
         }
-        closed = true;
         closeQuietly(service);
         controlServer.close(4 * options.controlTimeout().toMillis());
         controlClient.close();
@@ -482,7 +484,11 @@ public final class ServerEngine implements TransferContext, Closeable {
     }
 
     public boolean isClosed() {
-        return closed;
+        return closed();
+    }
+
+    private boolean closed() {
+        return phase.is(EnginePhase.CLOSED);
     }
 
     private static void closeQuietly(Closeable c) {
