@@ -10,6 +10,7 @@ import org.mtcp.core.internal.stream.FrameCounters;
 import org.mtcp.core.internal.stream.ReliableStream;
 import org.mtcp.core.internal.stream.SendBatch;
 import org.mtcp.core.internal.stream.SendCursor;
+import org.mtcp.core.internal.wire.DataSink;
 import org.mtcp.core.internal.wire.FrameDecoder;
 import org.mtcp.core.internal.wire.FrameEncoder;
 import org.mtcp.core.internal.wire.FrameReader;
@@ -38,7 +39,9 @@ import org.openjdk.jmh.annotations.Warmup;
  *     the payload left in the ring) and writes it to a (null) socket, the peer's acknowledgement
  *     frees the ring.</li>
  * <li>{@code receive}: a {@link FrameReader} reads the frame from a stream (as from the socket)
- *     and its decoder puts the payload straight into the inbound ring ({@code acceptData}), the
+ *     and its decoder puts the payload into the inbound ring: the first piece from the read
+ *     buffer ({@code acceptData}), the rest read from the stream straight into the ring's free
+ *     tail ({@code readData}, as the links do), the
  *     application reads it ({@code InputStream.read}), the ACK policy writes an ACK when due.</li>
  * <li>{@code singleBytes}: {@code write(int)} then {@code read()} of one byte each.</li>
  * </ul>
@@ -188,7 +191,20 @@ public class DataPathBenchmark {
                 }
             };
             decoder = new FrameDecoder(payload.length);
-            decoder.dataSink(this::onData);
+            decoder.dataSink(new DataSink() {
+                @Override
+                public void data(long frameOffset, int frameLength, int pos, byte[] src, int off, int len)
+                        throws ProtocolException {
+                    onData(frameOffset, frameLength, pos, src, off, len);
+                }
+
+                /** As the links do: the rest of a payload straight from the "socket" into the ring. */
+                @Override
+                public int readDirect(long frameOffset, int frameLength, int pos, int max, InputStream in)
+                        throws IOException {
+                    return readData(frameOffset, frameLength, pos, max, in, this);
+                }
+            });
         }
 
         private void onData(long frameOffset, int frameLength, int pos, byte[] src, int off, int len)
@@ -220,6 +236,9 @@ public class DataPathBenchmark {
          */
         private void pump(long end) throws IOException {
             while (inboundEnd() < end) {
+                if (decoder.readDirect(socket) > 0) {
+                    continue; // the rest of a payload went straight into the inbound ring
+                }
                 int n = readBuffer.readFrom(socket);
                 for (int at = 0; at < n; ) {
                     at += decoder.feedSome(readBuffer.array(), at, n - at);

@@ -19,6 +19,16 @@ public final class OffsetBuffer {
     private int size;
     private long start;
     private final boolean keepCapacity;
+    /**
+     * The free tail handed out by {@link #reserveTail}, or null: a reader fills it outside the
+     * owner's lock, so while it is out the bytes there stay where they are (no resize, no
+     * re-basing of an empty buffer), and any other append moves the content to a fresh array
+     * first (the reader then fills an array nobody looks at).
+     */
+    private byte[] reserved;
+    private int reservedAt;
+    /** Counts reservations: the one a reader holds is named by its number ({@link #reservation}). */
+    private long reservations;
 
     public OffsetBuffer(long start) {
         this(start, false);
@@ -50,6 +60,15 @@ public final class OffsetBuffer {
         if (len == 0) {
             return;
         }
+        if (reserved != null) {
+            if (b == buf && b == reserved && off == reservedAt && off == tailIndex()
+                    && len <= freeContiguous()) {
+                reserved = null; // the reader filled the reserved tail in place: nothing to copy
+                size += len;
+                return;
+            }
+            abandonReservation();
+        }
         if ((long) size + len > Integer.MAX_VALUE - 16) {
             throw new IllegalStateException("buffer overflow");
         }
@@ -65,6 +84,9 @@ public final class OffsetBuffer {
 
     /** Appends one byte. */
     public void append(int b) {
+        if (reserved != null) {
+            abandonReservation();
+        }
         if (size == buf.length) {
             resize((int) Math.min(Integer.MAX_VALUE - 16, 2L * buf.length));
         }
@@ -133,29 +155,84 @@ public final class OffsetBuffer {
         head = (head + n) % buf.length;
         size -= n;
         start = newStart;
-        if (size == 0) {
+        if (size == 0 && reserved == null) {
             head = 0;
         }
-        if (!keepCapacity && buf.length > 4 * MIN_CAPACITY && size < buf.length / 4) {
+        if (!keepCapacity && reserved == null && buf.length > 4 * MIN_CAPACITY && size < buf.length / 4) {
             resize(Math.max(MIN_CAPACITY, 2 * size));
         }
     }
 
     /** Gives back memory beyond what the content needs (a high-water buffer gone idle). */
     public void release() {
-        if (buf.length > 4 * MIN_CAPACITY && size < buf.length / 4) {
+        if (reserved == null && buf.length > 4 * MIN_CAPACITY && size < buf.length / 4) {
             resize(Math.max(MIN_CAPACITY, 2 * size));
         }
     }
 
     /** Empties the buffer and restarts it at {@code newStart}. */
     public void reset(long newStart) {
+        reserved = null;
         start = newStart;
         size = 0;
         head = 0;
         if (!keepCapacity && buf.length > MIN_CAPACITY) {
             buf = new byte[MIN_CAPACITY];
         }
+    }
+
+    /**
+     * Hands out the free space at the end for a reader to fill outside the owner's lock (a
+     * socket read straight into the buffer): grows so that {@code want} bytes fit, then returns
+     * how many contiguous bytes from {@link #tailIndex()} of {@link #array()} may be filled, 0 when
+     * another reservation is out. The reader commits what it read with {@link #append} of that
+     * very array and index (no copy), or {@link #cancelReservation}. One reservation at a time.
+     */
+    public int reserveTail(int want) {
+        if (reserved != null || want <= 0) {
+            return 0;
+        }
+        if (buf.length - size < want) {
+            resize(Math.max(size + want, (int) Math.min(Integer.MAX_VALUE - 16, 2L * buf.length)));
+        }
+        if (size == 0) {
+            head = 0; // empty: the whole array is one run
+        }
+        int n = Math.min(want, freeContiguous());
+        if (n > 0) {
+            reserved = buf;
+            reservedAt = tailIndex();
+            reservations++;
+        }
+        return n;
+    }
+
+    /** Where the next appended byte goes in {@link #array()}. */
+    public int tailIndex() {
+        return (head + size) % buf.length;
+    }
+
+    /** The number of the last reservation {@link #reserveTail} handed out. */
+    public long reservation() {
+        return reservations;
+    }
+
+    /** Withdraws reservation number {@code id} if it is still out (its reader is done with it). */
+    public void cancelReservation(long id) {
+        if (reserved != null && reservations == id) {
+            reserved = null;
+        }
+    }
+
+    private int freeContiguous() {
+        int tail = tailIndex();
+        return size == buf.length ? 0 : tail >= head ? buf.length - tail : head - tail;
+    }
+
+    /** Another writer appends while a reader fills the reserved tail: leave it its old array. */
+    private void abandonReservation() {
+        reserved = null;
+        resize(buf.length);
     }
 
     /** Bytes allocated (for tests that check memory stays bounded). */

@@ -1,11 +1,13 @@
 package org.mtcp.core.internal.client;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import org.mtcp.core.internal.Threads;
 import org.mtcp.core.internal.stream.SendCursor;
+import org.mtcp.core.internal.wire.DataSink;
 import org.mtcp.core.internal.wire.Frame;
 import org.mtcp.core.internal.wire.FrameDecoder;
 import org.mtcp.core.internal.wire.FrameReader;
@@ -46,10 +48,20 @@ final class ClientLink {
         } catch (IOException e) {
             // dead already: the reader will report it
         }
-        ((FrameDecoder) reader.decoder()).dataSink(
-                (offset, length, pos, src, off, len) -> conn.onData(this, offset, length, pos, src, off, len));
-        Threads.start("mtcp-client-read-" + server, this::readLoop);
-        Threads.start("mtcp-client-send-" + server, this::sendLoop);
+        ((FrameDecoder) reader.decoder()).dataSink(new DataSink() {
+            @Override
+            public void data(long offset, int length, int pos, byte[] src, int off, int len) throws ProtocolException {
+                conn.onData(ClientLink.this, offset, length, pos, src, off, len);
+            }
+
+            /** The rest of a payload straight from the socket into the inbound ring. */
+            @Override
+            public int readDirect(long offset, int length, int pos, int max, InputStream in) throws IOException {
+                return conn.readData(offset, length, pos, max, in, this);
+            }
+        });
+        Threads.startLinkIo("mtcp-client-read-" + server, this::readLoop);
+        Threads.startLinkIo("mtcp-client-send-" + server, this::sendLoop);
     }
 
     private void readLoop() {

@@ -1,6 +1,7 @@
 package org.mtcp.core.internal.server;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
@@ -10,6 +11,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.mtcp.core.internal.Threads;
 import org.mtcp.core.internal.stream.SendCursor;
+import org.mtcp.core.internal.wire.DataSink;
 import org.mtcp.core.internal.wire.Frame;
 import org.mtcp.core.internal.wire.FrameDecoder;
 import org.mtcp.core.internal.wire.FrameReader;
@@ -76,10 +78,20 @@ final class ServerLink {
         } catch (IOException e) {
             // The socket died already; the reader will notice.
         }
-        ((FrameDecoder) reader.decoder()).dataSink(
-                (offset, length, pos, src, off, len) -> connection.onData(this, offset, length, pos, src, off, len));
-        Threads.start("mtcp-server-read-" + connection.id(), this::readLoop);
-        Threads.start("mtcp-server-send-" + connection.id(), this::sendLoop);
+        ((FrameDecoder) reader.decoder()).dataSink(new DataSink() {
+            @Override
+            public void data(long offset, int length, int pos, byte[] src, int off, int len) throws ProtocolException {
+                connection.onData(ServerLink.this, offset, length, pos, src, off, len);
+            }
+
+            /** The rest of a payload straight from the socket into the inbound ring. */
+            @Override
+            public int readDirect(long offset, int length, int pos, int max, InputStream in) throws IOException {
+                return connection.readData(offset, length, pos, max, in, this);
+            }
+        });
+        Threads.startLinkIo("mtcp-server-read-" + connection.id(), this::readLoop);
+        Threads.startLinkIo("mtcp-server-send-" + connection.id(), this::sendLoop);
     }
 
     boolean ending() {

@@ -109,6 +109,42 @@ public final class Inbound {
         return n;
     }
 
+    /**
+     * Room for up to {@code max} bytes of a DATA payload from {@code pos} on that continue exactly
+     * at {@link #received()} (a first piece only within the window and the FIN), to be read
+     * straight into the ring: returns how many contiguous bytes from {@link #reservedIndex()} of {@link
+     * #array()} may be filled (0: not now, read them the usual way). The window bounds the
+     * growth. Committed by {@link #accept} of that array and index.
+     */
+    int reserve(long frameOffset, int frameLength, int pos, int max) {
+        if (discarding || frameOffset + pos != ring.end()) {
+            return 0;
+        }
+        if (pos == 0) { // the frame's first piece: what accept checks first, checked before growing
+            long frameEnd = frameOffset + frameLength;
+            if ((fin >= 0 && frameEnd > fin) || frameEnd > windowEnd()) {
+                return 0; // accept will say what is wrong
+            }
+        }
+        return ring.reserveTail(max);
+    }
+
+    byte[] array() {
+        return ring.array();
+    }
+
+    int reservedIndex() {
+        return ring.tailIndex();
+    }
+
+    long reservation() {
+        return ring.reservation();
+    }
+
+    void cancelReservation(long id) {
+        ring.cancelReservation(id);
+    }
+
     int read(byte[] b, int off, int len) {
         int n = Math.min(len, available());
         ring.copy(readPos, b, off, n);

@@ -5,6 +5,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.Objects;
 import java.util.concurrent.locks.Condition;
+import org.mtcp.core.internal.wire.DataSink;
 import org.mtcp.core.internal.wire.Frame;
 import org.mtcp.core.internal.wire.FrameEncoder;
 import org.mtcp.core.internal.wire.FrameType;
@@ -245,6 +246,54 @@ public abstract class ReliableStream {
         }
         if (n > 0) {
             readable.signalAll();
+        }
+        return n;
+    }
+
+    /**
+     * For a link's reader inside a DATA payload (after its offset): reads up to {@code max} more payload bytes from {@code in} straight into the inbound ring (the
+     * read buffer's copy saved), then hands them to {@code sink} like any piece, which commits them
+     * in place if the link is still current. Returns what {@code in.read} returned, or {@link
+     * DataSink#NOT_DIRECT} when the ring cannot take them now (another reader holds its tail, the
+     * application is gone, a duplicate, a frame that fails its checks: {@code sink} reports it): the caller reads them the usual way.
+     *
+     * <p>The read blocks outside the lock; meanwhile the reserved tail stays where it is (see
+     * {@link org.mtcp.core.internal.OffsetBuffer#reserveTail}), and a commit from another link
+     * first moves the ring to a fresh array, so a retired link's late bytes land nowhere.
+     */
+    public final int readData(long frameOffset, int frameLength, int pos, int max, InputStream in, DataSink sink)
+            throws IOException {
+        byte[] into;
+        int at;
+        int room;
+        long reservation;
+        guard.lock();
+        try {
+            room = inbound.reserve(frameOffset, frameLength, pos, max);
+            if (room == 0) {
+                return DataSink.NOT_DIRECT;
+            }
+            into = inbound.array();
+            at = inbound.reservedIndex();
+            reservation = inbound.reservation();
+        } finally {
+            guard.unlock();
+        }
+        int n = -1;
+        try {
+            n = in.read(into, at, room);
+            if (n > 0) {
+                sink.data(frameOffset, frameLength, pos, into, at, n);
+            }
+        } finally {
+            // Committed, or refused (a retired link, a failed check): either way the tail is free
+            // again, so that an idle ring can give its memory back.
+            guard.lock();
+            try {
+                inbound.cancelReservation(reservation);
+            } finally {
+                guard.unlock();
+            }
         }
         return n;
     }

@@ -1,5 +1,7 @@
 package org.mtcp.core.internal.wire;
 
+import java.io.IOException;
+import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.List;
 import org.mtcp.core.ConnectionId;
@@ -70,6 +72,33 @@ public final class FrameDecoder extends LengthPrefixedDecoder<Frame> {
         if (bodyPos - 8 + (end - i) == payloadLength && bodyPos >= 8) {
             dataOffset = 0; // the frame is complete
         }
+    }
+
+    /**
+     * Inside a DATA payload (its offset decoded): the sink may read the rest straight from {@code in} ({@link DataSink#readDirect}), up to the end of the payload.
+     */
+    @Override
+    public int readDirect(InputStream in) throws IOException {
+        int remaining = streamRemaining();
+        int bodyPos = streamPosition();
+        if (dataSink == null || remaining == 0 || bodyPos < 8) {
+            return DataSink.NOT_DIRECT;
+        }
+        int payloadLength = bodyPos - 8 + remaining;
+        int n;
+        try {
+            n = dataSink.readDirect(dataOffset, payloadLength, bodyPos - 8, remaining, in);
+        } catch (ProtocolException e) {
+            failed(e);
+            throw e;
+        }
+        if (n > 0) {
+            streamedDirectly(n);
+            if (n == remaining) {
+                dataOffset = 0; // the frame is complete
+            }
+        }
+        return n;
     }
 
     @Override

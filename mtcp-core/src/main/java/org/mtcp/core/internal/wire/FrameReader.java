@@ -20,10 +20,21 @@ public final class FrameReader<T> {
 
     private final InputStream in;
     private final LengthPrefixedDecoder<T> decoder;
+    /**
+     * Bytes read after a payload that went straight to its consumer: the next frame's header up
+     * to a DATA frame's offset, read alone so that its payload can go straight there too.
+     */
+    static final int HEADER_READ = Wire.LENGTH_BYTES + 1 + 8;
+
     private final ReadBuffer buf = new ReadBuffer(READ_BUFFER);
+    private final byte[] header = new byte[HEADER_READ];
+    /** What the last read filled: the read buffer's array or {@link #header}. */
+    private byte[] src;
     /** Bytes {@code [pos, limit)} of the last read are not decoded yet. */
     private int pos;
     private int limit;
+    /** The last read went straight to a payload's consumer: a stream in bulk. */
+    private boolean bulk;
     private ProtocolException pending;
 
     public FrameReader(InputStream in, LengthPrefixedDecoder<T> decoder) {
@@ -45,14 +56,30 @@ public final class FrameReader<T> {
                 // Up to the end of one message at a time: what follows it may be a streamed body
                 // whose consumer the caller sets up on seeing the message (after a handshake).
                 try {
-                    pos += decoder.feedSome(buf.array(), pos, limit - pos);
+                    pos += decoder.feedSome(src, pos, limit - pos);
                 } catch (ProtocolException e) {
                     pending = e;
                     pos = limit;
                 }
                 continue;
             }
-            int n = buf.readFrom(in);
+            int direct = decoder.readDirect(in); // the rest of a DATA payload, straight to its ring
+            if (direct >= 0) {
+                bulk = direct > 0;
+                continue;
+            }
+            if (direct != DataSink.NOT_DIRECT) {
+                throw new EOFException("connection closed in the middle of a frame");
+            }
+            int n;
+            if (bulk && decoder.atFrameBoundary()) {
+                bulk = false;
+                src = header;
+                n = in.read(header, 0, HEADER_READ);
+            } else {
+                n = buf.readFrom(in);
+                src = buf.array();
+            }
             if (n < 0) {
                 if (decoder.atFrameBoundary()) {
                     return null;

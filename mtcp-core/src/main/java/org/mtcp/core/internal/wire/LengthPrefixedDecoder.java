@@ -71,6 +71,40 @@ public abstract class LengthPrefixedDecoder<T> {
         throw new IllegalStateException("no streamed body type");
     }
 
+    /**
+     * Lets a streamed body's consumer read its next bytes straight from {@code in} when nothing is
+     * buffered ({@link FrameReader}); returns what the read returned, or {@link DataSink#NOT_DIRECT}
+     * when the decoder did not read (the caller reads into its buffer and feeds it). None by default.
+     */
+    public int readDirect(java.io.InputStream in) throws java.io.IOException {
+        return DataSink.NOT_DIRECT;
+    }
+
+    /** Bytes of the streamed body still to come (0: no body is being streamed). */
+    protected final int streamRemaining() {
+        return state == State.STREAM ? bodyLength - bodyFill : 0;
+    }
+
+    /** How far into the streamed body the decoder is. */
+    protected final int streamPosition() {
+        return bodyFill;
+    }
+
+    /** The consumer took {@code n} more bytes of the streamed body straight from the input. */
+    protected final void streamedDirectly(int n) {
+        bodyFill += n;
+        if (bodyFill == bodyLength) {
+            nextFrame();
+        }
+    }
+
+    /** A direct read failed the stream: the decoder stays failed, as after {@link #feedSome}. */
+    protected final void failed(ProtocolException e) {
+        state = State.FAILED;
+        failure = e;
+        body = null;
+    }
+
     /** Consumes {@code len} bytes; complete messages become available from {@link #poll}. */
     public final void feed(byte[] in, int off, int len) throws ProtocolException {
         int done = 0;
