@@ -16,6 +16,7 @@ import org.junit.jupiter.api.Timeout;
 import org.mtcp.core.policy.Policies;
 import org.mtcp.testkit.Bytes;
 import org.mtcp.testkit.LoopbackPool;
+import org.mtcp.testkit.TcpProxy;
 
 /**
  * Policies driving real migrations: the paper's section 5 experiment (a streaming server whose
@@ -153,6 +154,57 @@ class PolicyEndToEndTest {
             }
             await("the migration event").atMost(Duration.ofSeconds(5)).until(() -> !events.isEmpty());
             assertThat(events).singleElement().satisfies(e -> {
+                assertThat(e.reason()).startsWith("response-time: no response from s1");
+                assertThat(e.to()).isEqualTo("s2");
+            });
+        }
+    }
+
+    /** Answers each request byte with one byte, at once, and records the count in its snapshot. */
+    static void answerAtOnce(MtcpServerConnection c) throws IOException {
+        InputStream in = c.getInputStream();
+        OutputStream out = c.getOutputStream();
+        long answered = c.importState().length == 0 ? 0 : ByteBuffer.wrap(c.importState()).getLong();
+        int b;
+        while ((b = in.read()) >= 0) {
+            out.write(b + 1);
+            answered++;
+            c.exportState(ByteBuffer.allocate(8).putLong(answered).array());
+        }
+        c.close();
+    }
+
+    /**
+     * The first request after an idle spell: the supervisor of an idle connection sleeps without
+     * a tick, and the write must wake it, or the response-time policy is evaluated only when a
+     * frame arrives (the answer, a PONG). Here nothing arrives (s1's answers and PONGs are held
+     * on the path), so the policy alone can move the client; without the wake-up the client
+     * would wait for its keepalive bound and leave s1 as a failed holder instead.
+     */
+    @Test
+    void theResponseTimePolicyTicksForTheFirstRequestAfterAnIdleSpell() throws Exception {
+        try (LoopbackPool pool = LoopbackPool.start(2);
+                TcpProxy path = TcpProxy.start(pool.serviceAddress("s1"))) {
+            pool.serve(PolicyEndToEndTest::answerAtOnce);
+            pool.routeServiceVia("s1", path.address());
+            List<MigrationEvent> events = new CopyOnWriteArrayList<>();
+            ClientOptions options = ClientOptions.defaults()
+                    .withKeepaliveInterval(Duration.ofSeconds(1)).withMissedKeepalives(4)
+                    .withPolicies(List.of(Policies.parse("response-time:200ms")));
+            try (MtcpSocket s = MtcpSocket.connect(List.of(path.address()), options)) {
+                s.addMigrationListener(events::add);
+                // Idle: a PING found nothing flowing, the keepalives back off (the supervisor
+                // stopped ticking when the first one did, at the link's start).
+                await("the idle back-off").atMost(Duration.ofSeconds(10))
+                        .until(() -> s.connection().keepaliveInterval().compareTo(Duration.ofSeconds(1)) > 0);
+                path.setForwardLimit(Long.MAX_VALUE, path.delivered(false)); // s1 is heard no more
+                s.getOutputStream().write(41);
+                assertThat(s.getInputStream().read()).isEqualTo(42);
+                assertThat(s.currentServer()).isEqualTo("s2");
+            }
+            await("the migration event").atMost(Duration.ofSeconds(5)).until(() -> !events.isEmpty());
+            assertThat(events).singleElement().satisfies(e -> {
+                assertThat(e.succeeded()).isTrue();
                 assertThat(e.reason()).startsWith("response-time: no response from s1");
                 assertThat(e.to()).isEqualTo("s2");
             });

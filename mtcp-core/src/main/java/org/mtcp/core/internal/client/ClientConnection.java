@@ -190,7 +190,20 @@ public final class ClientConnection extends ReliableStream {
 
     @Override
     protected void appended(int n) {
-        keepalive.requestPending(true); // until its response arrives: keep the base interval
+        requestStarted(); // until its response arrives: keep the base interval
+    }
+
+    /**
+     * (migflake) Under lock: a request is outstanding from now. On an idle connection the
+     * supervisor sleeps untimed (no tick): wake it, or a time-based policy (response time) is
+     * evaluated only when the response arrives, too late. Only on the change, not per write.
+     */
+    private void requestStarted() {
+        boolean wasActive = isActive();
+        keepalive.requestPending(true);
+        if (!wasActive) {
+            changed.signalAll();
+        }
     }
 
     @Override
@@ -447,6 +460,15 @@ public final class ClientConnection extends ReliableStream {
         return end.is(ClientPhase.PEER_CLOSED);
     }
 
+    /**
+     * (migflake) Whether the holder finished sending: its FIN arrived (its CLOSE follows once the
+     * FIN is acknowledged, and it forgets the connection then) or its CLOSE did. A migration has
+     * nothing left to move; one attempted now races the holder dropping the connection.
+     */
+    boolean serverFinished() {
+        return guard.call(() -> inbound.fin() >= 0 || end.is(ClientPhase.PEER_CLOSED));
+    }
+
     /** Throws if the connection failed, or (unless failing over) if the application closed it. */
     void checkMigratable(boolean failover) throws IOException {
         guard.runChecked(() -> {
@@ -519,7 +541,7 @@ public final class ClientConnection extends ReliableStream {
         guard.run(() -> {
             switch (signal) {
                 case FRAMED -> responsesFramed = true;
-                case REQUEST_SENT -> keepalive.requestPending(true);
+                case REQUEST_SENT -> requestStarted();
                 case COMPLETE -> keepalive.requestPending(false);
                 case LOST -> responsesFramed = false;
             }

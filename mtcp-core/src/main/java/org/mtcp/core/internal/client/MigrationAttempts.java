@@ -80,6 +80,13 @@ final class MigrationAttempts {
                 return e;
             } catch (RefusedException r) {
                 errors.put(name, r.getMessage());
+                if (conn.serverFinished()) {
+                    // The holder finished sending meanwhile and forgot the connection once its
+                    // FIN was acknowledged: that is why this server found nothing to take over.
+                    // Not the server's fault (no quarantine), and no other server can do better.
+                    errors.put(from, MigrationSupervisor.SERVER_CLOSED);
+                    break;
+                }
                 if (address != null) {
                     ClientConnector.markFailedAttempt(quarantine, address, r);
                 }

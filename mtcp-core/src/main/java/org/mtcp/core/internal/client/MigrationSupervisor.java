@@ -37,6 +37,9 @@ final class MigrationSupervisor {
 
     private static final Logger LOG = LoggerFactory.getLogger(MigrationSupervisor.class);
 
+    /** A failed event's error when the holder closed (or finished sending): nothing to move. */
+    static final String SERVER_CLOSED = "the server closed the connection: nothing to migrate";
+
     /**
      * Where the connection stands with its holder. Transitions ({@link #moveTo}):
      * STEADY -> MIGRATING -> STEADY | HOLDER_FAILED (a failure deferred during the attempt);
@@ -319,6 +322,11 @@ final class MigrationSupervisor {
         if (closing) {
             return null; // while closing, only failover moves the connection
         }
+        if (conn.serverFinished()) {
+            // The holder finished sending and forgets the connection once its FIN is acknowledged:
+            // a policy's or the holder's wish to move it is stale, there is nothing left to move.
+            return null;
+        }
         if (request != null) {
             String why = "server-request" + (requestReason == null || requestReason.isEmpty() ? "" : ": " + requestReason);
             return new Decision(request.isEmpty() ? null : request, why, Cause.SERVER_REQUEST, null);
@@ -376,9 +384,14 @@ final class MigrationSupervisor {
         try {
             conn.checkMigratable(failover);
             String from = conn.currentServer();
-            if (conn.isServerClosed()) {
+            if (conn.isServerClosed() || (!failover && conn.serverFinished())) {
+                if (cause == Cause.POLICY || cause == Cause.SERVER_REQUEST) {
+                    LOG.debug("connection {}: the server closed before the migration for {} began: dropped",
+                            conn.id(), reason);
+                    return null; // decided before the end arrived: stale, not a failure
+                }
                 MigrationEvent e = new MigrationEvent(conn.id(), from, from, reason, 0, false, Instant.now(),
-                        "the server closed the connection: nothing to migrate");
+                        SERVER_CLOSED);
                 notifyListeners(e);
                 return e;
             }
@@ -425,6 +438,15 @@ final class MigrationSupervisor {
             }
             try {
                 MigrationEvent e = attempts.run(from, candidates, reason);
+                if (!e.succeeded() && (cause == Cause.POLICY || cause == Cause.SERVER_REQUEST)
+                        && conn.serverFinished()) {
+                    // The holder finished sending during the attempts (and forgot the connection
+                    // once its FIN was acknowledged, so the new server's fetch found nothing):
+                    // the decision was overtaken by the end of the stream, not a failed migration.
+                    LOG.debug("connection {}: the server closed during the migration for {}: dropped ({})",
+                            conn.id(), reason, e.error());
+                    return null;
+                }
                 notifyListeners(e);
                 if (cause == Cause.POLICY && e.succeeded()) {
                     InetSocketAddress left = peers.get(from);

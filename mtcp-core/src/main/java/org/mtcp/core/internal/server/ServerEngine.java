@@ -319,7 +319,14 @@ public final class ServerEngine implements TransferContext, Closeable {
                 continue;
             }
             handshaking.add(s);
-            Threads.start("mtcp-handshake-" + name, () -> admission.handshake(s));
+            // The thread the accept woke runs the handshake (a client writes its HELLO right
+            // after the connect: it is usually there already) and a new thread takes over the
+            // accepting: still one thread start per connection, but no longer between the accept
+            // and the HELLO, one wake-up less on a cold migration's path (issue 12).
+            Threads.start("mtcp-accept-" + name, this::acceptLoop);
+            Thread.currentThread().setName("mtcp-handshake-" + name);
+            admission.handshake(s);
+            return;
         }
     }
 
