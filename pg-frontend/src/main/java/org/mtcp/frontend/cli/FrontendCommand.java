@@ -172,13 +172,18 @@ public final class FrontendCommand implements Callable<Integer> {
         };
         Signal.handle(new Signal("TERM"), stop);
         Signal.handle(new Signal("INT"), stop);
-        Signal.handle(new Signal("HUP"), signal -> {
+        SignalHandler previous = Signal.handle(new Signal("HUP"), signal -> {
             try {
                 server.reloadPool();
             } catch (IOException | IllegalArgumentException e) {
                 LOG.warn("SIGHUP: the pool file was not reloaded, the old pool stays: {}", e.getMessage());
             }
         });
+        if (previous == SignalHandler.SIG_IGN) {
+            // Started with SIGHUP ignored (nohup): the JVM keeps it ignored and says nothing.
+            LOG.warn("pool reload on SIGHUP unavailable: this process was started with SIGHUP ignored (nohup?);"
+                    + " start it without nohup to reload the pool file on SIGHUP");
+        }
     }
 
     /** pgjdbc's URL only ("No suitable driver" says nothing); the libpq form gets its JDBC equivalent. */
