@@ -180,13 +180,21 @@ class ModuleBoundariesTest {
 
     // ------------------------------------------------------------------------------------------
 
-    /** The module whose main code {@code path} is: {@code <module>/target/classes} or {@code .../org/mtcp/<module>/<version>/<jar>}. */
+    /**
+     * The module whose main code {@code path} is: {@code <module>/target/classes} (a reactor build up
+     * to test), {@code <module>/target/<jar>} (a reactor build up to verify, as CI runs it) or
+     * {@code .../org/mtcp/<module>/<version>/<jar>} (the local repository).
+     */
     private static String moduleOf(Path path) {
         if (path.endsWith(Path.of("target", "classes"))) {
             return path.getParent().getParent().getFileName().toString();
         }
         String name = path.getFileName() == null ? "" : path.getFileName().toString();
         Path versionDir = path.getParent();
+        if (name.endsWith(".jar") && !name.endsWith("-tests.jar") && versionDir != null
+                && versionDir.endsWith("target") && versionDir.getParent() != null) {
+            return versionDir.getParent().getFileName().toString(); // a reactor build past package (verify): <module>/target/<jar>
+        }
         if (name.endsWith(".jar") && !name.endsWith("-tests.jar") && versionDir != null && versionDir.getParent() != null
                 && versionDir.getParent().getParent() != null
                 && versionDir.getParent().getParent().endsWith(Path.of("org", "mtcp"))) {
