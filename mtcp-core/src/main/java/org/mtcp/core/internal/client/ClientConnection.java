@@ -377,11 +377,7 @@ public final class ClientConnection extends ReliableStream {
                 if (!w.isEmpty()) {
                     return true;
                 }
-                if (now - idleSince >= IDLE_RELEASE_NANOS) {
-                    releaseIdleMemory();
-                    w.release();
-                    idleSince = Long.MAX_VALUE / 2; // once per idle period
-                }
+                idleSince = releaseWhenIdle(idleSince, now, w);
                 long wait = Math.min(keepalive.nanosToNextEvent(now), Math.min(ackDueInNanos(now), IDLE_RELEASE_NANOS));
                 guard.awaitNanos(sendable, wait);
             }

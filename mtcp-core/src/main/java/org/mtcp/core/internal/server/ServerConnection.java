@@ -391,16 +391,12 @@ public final class ServerConnection extends ReliableStream implements MtcpServer
                 if (!w.isEmpty()) {
                     return true;
                 }
-                if (now - idleSince >= IDLE_RELEASE_NANOS) {
-                    releaseIdleMemory();
-                    w.release();
-                    idleSince = Long.MAX_VALUE / 2; // once per idle period
-                }
+                idleSince = releaseWhenIdle(idleSince, now, w);
                 try {
                     // Timed only when an ACK is pending or the link went idle (memory to give back):
                     // a timer per wait costs the bulk path.
                     guard.awaitNanos(sendable, Math.min(ackDueInNanos(now),
-                            idle() && idleSince != Long.MAX_VALUE / 2 ? IDLE_RELEASE_NANOS : Long.MAX_VALUE));
+                            idle() && idleSince != IDLE_RELEASED ? IDLE_RELEASE_NANOS : Long.MAX_VALUE));
                 } catch (InterruptedIOException e) {
                     Thread.currentThread().interrupt();
                     return false;

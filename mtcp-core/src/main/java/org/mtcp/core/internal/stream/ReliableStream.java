@@ -406,10 +406,22 @@ public abstract class ReliableStream {
         return ack.nanosToDue(nowNanos);
     }
 
-    /** After a long idle wait: the rings give back memory beyond their content. Under the lock. */
-    protected final void releaseIdleMemory() {
+    /** A send loop's {@code idleSince} once its idle spell gave memory back: not again until it sends. */
+    protected static final long IDLE_RELEASED = Long.MIN_VALUE;
+
+    /**
+     * A send loop found nothing to send: once it has been idle for {@link #IDLE_RELEASE_NANOS}, the
+     * rings and the link's send buffer give back memory beyond their content, once per idle spell.
+     * Returns the loop's new {@code idleSince} ({@link #IDLE_RELEASED} after the release). Under the lock.
+     */
+    protected final long releaseWhenIdle(long idleSince, long nowNanos, SendBatch w) {
+        if (idleSince == IDLE_RELEASED || nowNanos - idleSince < IDLE_RELEASE_NANOS) {
+            return idleSince;
+        }
         outbound.release();
         inbound.releaseMemory();
+        w.release();
+        return IDLE_RELEASED;
     }
 
     // ------------------------------------------------------------------ stream adapters
