@@ -6,19 +6,29 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.junit.jupiter.api.Test;
 import org.mtcp.core.ClientOptions;
+import org.mtcp.core.MtcpServer;
 import org.mtcp.core.MtcpSocket;
 import org.mtcp.frontend.testing.FrontendPool;
 import org.mtcp.frontend.testing.HttpExchange;
 import org.mtcp.frontend.testing.TestOps;
+import org.mtcp.testkit.LoopbackPool;
 import org.mtcp.testkit.pg.LivePostgres;
 import org.mtcp.testkit.pg.TestDatabase;
 
 /**
  * A database without the mtcp extension: the front-end applies the sql module's Flyway migration
- * of the same API at start-up; told not to migrate, it refuses to start and says why.
+ * of the same API at start-up; told not to migrate, it refuses to start and says why. Front-ends
+ * started at once on an empty database (a fresh deployment) all start: one migrates, the others
+ * wait for it.
  */
 @LivePostgres
 class FrontendSchemaTest {
@@ -50,6 +60,57 @@ class FrontendSchemaTest {
         try (FrontendPool again = FrontendPool.start(1, db.jdbcUrl(), db.adminProperties(), TestOps.operations(),
                 List.of(TestOps.SCHEMA), c -> c.withMigrate(false))) {
             assertThat(again.frontends()).hasSize(1);
+        }
+    }
+
+    @Test
+    void frontEndsStartingAtOnceOnAnEmptyDatabaseAllStart(TestDatabase db) throws Exception {
+        int rounds = 2;
+        int n = 3;
+        ExecutorService starters = Executors.newFixedThreadPool(n);
+        try {
+            for (int round = 0; round < rounds; round++) {
+                try (TestDatabase fresh = TestDatabase.create(db.server(), "concurrent_start", List.of());
+                        LoopbackPool pool = LoopbackPool.start(n)) {
+                    CountDownLatch go = new CountDownLatch(1);
+                    List<Future<FrontendServer>> started = new ArrayList<>();
+                    for (MtcpServer server : pool.servers()) {
+                        FrontendConfig config = FrontendConfig.defaults(null, server.name(), fresh.jdbcUrl())
+                                .withCredentials(fresh.adminProperties().getProperty("user"),
+                                        fresh.adminProperties().getProperty("password"))
+                                .withAppSchemas(List.of(TestOps.SCHEMA))
+                                .withReconnectTimeout(Duration.ofSeconds(2))
+                                .withDbPoolSize(2);
+                        started.add(starters.submit(() -> {
+                            go.await();
+                            return FrontendServer.start(config, TestOps.operations(), server);
+                        }));
+                    }
+                    go.countDown();
+                    List<FrontendServer> frontends = new ArrayList<>();
+                    List<Throwable> failures = new ArrayList<>();
+                    for (Future<FrontendServer> f : started) {
+                        try {
+                            frontends.add(f.get());
+                        } catch (java.util.concurrent.ExecutionException e) {
+                            failures.add(e.getCause());
+                        }
+                    }
+                    for (FrontendServer fe : frontends) {
+                        fe.close();
+                    }
+                    assertThat(failures).as("round %d: start-up failures", round).isEmpty();
+                    assertThat(frontends).hasSize(n);
+                    try (Connection c = fresh.connect(); Statement st = c.createStatement();
+                            ResultSet rs = st.executeQuery("SELECT (SELECT count(*) FROM mtcp.flyway_history WHERE NOT success)"
+                                    + " + (SELECT count(*) FROM frontend.flyway_history WHERE NOT success)")) {
+                        rs.next();
+                        assertThat(rs.getInt(1)).as("failed migrations").isZero();
+                    }
+                }
+            }
+        } finally {
+            starters.shutdownNow();
         }
     }
 }

@@ -1,5 +1,6 @@
 package org.mtcp.webapp;
 
+import org.mtcp.testkit.FreePorts;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 import static org.mtcp.webapp.BankTestData.body;
@@ -113,10 +114,10 @@ class DatabaseOutageTest {
         StringBuilder poolFile = new StringBuilder(
                 "secret hex:000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f\n");
         for (int i = 1; i <= FRONTENDS; i++) {
-            int service = RollingRestartTest.freePort();
+            int service = FreePorts.reserve();
             ports.add(service);
             poolFile.append("server fe").append(i).append(" 127.0.0.1:").append(service)
-                    .append(" 127.0.0.1:").append(RollingRestartTest.freePort()).append('\n');
+                    .append(" 127.0.0.1:").append(FreePorts.reserve()).append('\n');
         }
         Path pool = Files.writeString(dir.resolve("pool.conf"), poolFile);
         List<String> args = List.of("--reconnect-timeout", "1s", "--db-timeout", "500ms", "--client-threshold", "1s");

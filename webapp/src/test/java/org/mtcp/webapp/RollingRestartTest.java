@@ -1,5 +1,6 @@
 package org.mtcp.webapp;
 
+import org.mtcp.testkit.FreePorts;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 import static org.mtcp.webapp.BankTestData.body;
@@ -9,7 +10,6 @@ import java.io.BufferedInputStream;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -106,11 +106,11 @@ class RollingRestartTest {
         StringBuilder poolFile = new StringBuilder(
                 "secret hex:000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f\n");
         for (int i = 1; i <= FRONTENDS; i++) {
-            int service = freePort();
+            int service = FreePorts.reserve();
             names.add("fe" + i);
             servicePorts.add(service);
             poolFile.append("server fe").append(i).append(" 127.0.0.1:").append(service)
-                    .append(" 127.0.0.1:").append(freePort()).append('\n');
+                    .append(" 127.0.0.1:").append(FreePorts.reserve()).append('\n');
         }
         Path pool = Files.writeString(dir.resolve("pool.conf"), poolFile);
         List<String> args = List.of("--reconnect-timeout", "1s", "--drain-timeout", "20s");
@@ -195,12 +195,6 @@ class RollingRestartTest {
     }
 
     // ------------------------------------------------------------------------------------------
-
-    static int freePort() throws Exception {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
 
     FrontendProcess startFrontend(Path pool, String name, String url, String user, String password, List<String> args)
             throws Exception {

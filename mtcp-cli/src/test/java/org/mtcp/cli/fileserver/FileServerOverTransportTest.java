@@ -1,5 +1,6 @@
 package org.mtcp.cli.fileserver;
 
+import org.mtcp.testkit.FreePorts;
 import static org.awaitility.Awaitility.await;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -181,7 +182,7 @@ class FileServerOverTransportTest {
 
     @Test
     void anUnreachablePoolIsAnIOException() {
-        HttpGet nobody = new HttpGet(List.of(new java.net.InetSocketAddress("127.0.0.1", TestFiles.freePort())),
+        HttpGet nobody = new HttpGet(List.of(new java.net.InetSocketAddress("127.0.0.1", FreePorts.reserve())),
                 ClientOptions.defaults(), "t", 0, null);
         assertThatThrownBy(() -> nobody.fetch("/big.bin", null)).isInstanceOf(IOException.class);
     }

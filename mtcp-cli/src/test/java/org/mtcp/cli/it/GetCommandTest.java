@@ -1,5 +1,6 @@
 package org.mtcp.cli.it;
 
+import org.mtcp.testkit.FreePorts;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
@@ -99,7 +100,7 @@ class GetCommandTest {
     @Test
     void anUnreachablePoolIsExitCode1WithAMessage() throws Exception {
         Path out = work.resolve("never.bin");
-        try (CliProcess p = CliProcess.mtcp("get", List.of("get", "--server", "127.0.0.1:" + TestFiles.freePort(),
+        try (CliProcess p = CliProcess.mtcp("get", List.of("get", "--server", "127.0.0.1:" + FreePorts.reserve(),
                 "/data.bin", "--output", out.toString()))) {
             assertThat(p.awaitExit(Duration.ofSeconds(60))).as(p.output()).isEqualTo(1);
             assertThat(p.stdout()).isEmpty();

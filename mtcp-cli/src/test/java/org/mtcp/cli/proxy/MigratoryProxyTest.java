@@ -1,5 +1,6 @@
 package org.mtcp.cli.proxy;
 
+import org.mtcp.testkit.FreePorts;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.ByteArrayOutputStream;
@@ -135,7 +136,7 @@ class MigratoryProxyTest {
     void aPoolThatCannotBeReachedClosesTheLocalConnection() throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try (MigratoryProxy dead = MigratoryProxy.bind(new InetSocketAddress("127.0.0.1", 0),
-                new ProxySettings(List.of(new InetSocketAddress("127.0.0.1", TestFiles.freePort())),
+                new ProxySettings(List.of(new InetSocketAddress("127.0.0.1", FreePorts.reserve())),
                         ClientOptions.defaults(), 4096, 4),
                 new EventLog(new PrintStream(out, true, StandardCharsets.UTF_8)))) {
             dead.serveInBackground();

@@ -1,5 +1,6 @@
 package org.mtcp.cli.support;
 
+import org.mtcp.testkit.FreePorts;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -38,8 +39,8 @@ public final class LocalPool implements AutoCloseable {
     public static PoolConfig config(int n) {
         List<PoolMember> members = new ArrayList<>();
         for (int i = 1; i <= n; i++) {
-            members.add(new PoolMember("s" + i, new InetSocketAddress("127.0.0.1", TestFiles.freePort()),
-                    new InetSocketAddress("127.0.0.1", TestFiles.freePort())));
+            members.add(new PoolMember("s" + i, new InetSocketAddress("127.0.0.1", FreePorts.reserve()),
+                    new InetSocketAddress("127.0.0.1", FreePorts.reserve())));
         }
         return new PoolConfig("test-pool-secret-0123456789abcdef".getBytes(StandardCharsets.UTF_8), members);
     }

@@ -1,12 +1,12 @@
 package org.mtcp.frontend.cli;
 
+import org.mtcp.testkit.FreePorts;
 import static org.awaitility.Awaitility.await;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -43,12 +43,6 @@ class FrontendProcessTest {
             // the processes' output, for the test report
             System.out.println("---- output of " + p.name());
             System.out.println(p.output());
-        }
-    }
-
-    static int freePort() throws Exception {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
         }
     }
 
@@ -111,13 +105,13 @@ class FrontendProcessTest {
                 -- expect: 1
                 INSERT INTO cli.notes (batch, seq, note) VALUES ('x', 0, :text);
                 """);
-        int s1 = freePort();
-        int s2 = freePort();
+        int s1 = FreePorts.reserve();
+        int s2 = FreePorts.reserve();
         Path pool = Files.writeString(dir.resolve("pool.conf"), """
                 secret hex:000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f
                 server s1 127.0.0.1:%d 127.0.0.1:%d
                 server s2 127.0.0.1:%d 127.0.0.1:%d
-                """.formatted(s1, freePort(), s2, freePort()));
+                """.formatted(s1, FreePorts.reserve(), s2, FreePorts.reserve()));
         String user = db.adminProperties().getProperty("user");
         String password = db.adminProperties().getProperty("password", "");
         FrontendProcess p1 = start(pool, "s1", db.jdbcUrl(), user, password, ops, extraArgs);
@@ -292,11 +286,11 @@ class FrontendProcessTest {
 
     @Test
     void anUnreachableDatabaseIsAClearStartUpError(@TempDir Path dir) throws Exception {
-        int port = freePort();
+        int port = FreePorts.reserve();
         Path pool = Files.writeString(dir.resolve("pool.conf"), """
                 secret hex:000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f
                 server s1 127.0.0.1:%d 127.0.0.1:%d
-                """.formatted(freePort(), freePort()));
+                """.formatted(FreePorts.reserve(), FreePorts.reserve()));
         Path ops = Files.writeString(dir.resolve("ops.sql"), "");
         FrontendProcess p = start(pool, "s1", "jdbc:postgresql://127.0.0.1:" + port + "/none", "nobody", "x", ops);
         assertThat(p.process().waitFor(60, TimeUnit.SECONDS)).isTrue();

@@ -83,9 +83,14 @@ public final class FrontendProcess {
     /** Waits for a line matching {@code condition}; fails with the output if the process ends first. */
     public String awaitLine(Predicate<String> condition, Duration timeout) {
         await().atMost(timeout).pollInterval(Duration.ofMillis(50))
-                .failFast(name + " exited before the expected line", () -> !process.isAlive() && firstLine(condition) == null)
+                .failFast(name + " exited before the expected line", () -> assertThat(process.isAlive() || firstLine(condition) != null)
+                        .as("%s exited (code %s); its output:%n%s", name, exitCode(), output()).isTrue())
                 .untilAsserted(() -> assertThat(firstLine(condition)).as(name + "'s output:%n%s", output()).isNotNull());
         return firstLine(condition);
+    }
+
+    private String exitCode() {
+        return process.isAlive() ? "none yet" : String.valueOf(process.exitValue());
     }
 
     private String firstLine(Predicate<String> condition) {
