@@ -284,7 +284,8 @@ final class Admission {
             Certificate next = certificates.issue(id, conn.epoch(), engine.name());
             conn.setCertificate(next);
             table.put(conn);
-            engine.countMigratedIn(onStandby);
+            boolean fromReplica = engine.installed(st);
+            engine.countMigratedIn(onStandby, fromReplica);
             try {
                 conn.attach(link, h);
             } catch (ProtocolException e) {
@@ -303,8 +304,9 @@ final class Admission {
             // The application hears of the connection after the WELCOME left (issue 12): waking
             // it before would compete with the WELCOME for the CPU.
             engine.enqueue(conn);
-            LOG.debug("{}: took connection {} over from {} at epoch {} ({} bytes of state)", engine.name(), id,
-                    c.holder(), conn.epoch(), st.sizeInBytes());
+            conn.replicateTakenOver();
+            LOG.debug("{}: took connection {} over from {} at epoch {} ({} bytes of state{})", engine.name(), id,
+                    c.holder(), conn.epoch(), st.sizeInBytes(), fromReplica ? ", from the replica kept here" : "");
             return true;
         } finally {
             table.endTakeover(id);
