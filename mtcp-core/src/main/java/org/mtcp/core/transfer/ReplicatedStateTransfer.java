@@ -60,7 +60,7 @@ public final class ReplicatedStateTransfer implements StateTransfer {
     }
 
     @Override
-    public boolean pushesOnTakeover() {
+    public boolean pushesOnStart() {
         return true;
     }
 

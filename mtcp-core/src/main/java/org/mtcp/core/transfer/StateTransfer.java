@@ -31,11 +31,12 @@ public interface StateTransfer {
     }
 
     /**
-     * True when the server must also call {@link #exported} right after taking a connection over
-     * (in the background, with the state it starts from), so that the connection survives its new
-     * holder before the application's first export there. Only with {@link #pushesOnExport()}.
+     * True when the server must also call {@link #exported} right after a connection starts here,
+     * new or taken over (in the background, with the state it starts from), so that the connection
+     * survives this holder before the application's first export here. Only with {@link
+     * #pushesOnExport()}.
      */
-    default boolean pushesOnTakeover() {
+    default boolean pushesOnStart() {
         return false;
     }
 

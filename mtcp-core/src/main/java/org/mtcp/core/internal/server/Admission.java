@@ -157,6 +157,7 @@ final class Admission {
         link.start(conn, silenceTimeout(h));
         engine.countAccepted();
         engine.enqueue(conn);
+        conn.replicateStart();
         LOG.debug("{}: new connection {} from {}", engine.name(), id, link.remote);
         return true;
     }
@@ -304,7 +305,7 @@ final class Admission {
             // The application hears of the connection after the WELCOME left (issue 12): waking
             // it before would compete with the WELCOME for the CPU.
             engine.enqueue(conn);
-            conn.replicateTakenOver();
+            conn.replicateStart();
             LOG.debug("{}: took connection {} over from {} at epoch {} ({} bytes of state{})", engine.name(), id,
                     c.holder(), conn.epoch(), st.sizeInBytes(), fromReplica ? ", from the replica kept here" : "");
             return true;

@@ -190,12 +190,13 @@ public final class ServerConnection extends ReliableStream implements MtcpServer
     }
 
     /**
-     * Replicated transfer, after a takeover: the state this holder started from is pushed to its
-     * own replicas at once (in the background, off the migration's path), so that the connection
-     * survives this holder before the application's first export here.
+     * Replicated transfer, once the connection started here (new, or taken over): the state it
+     * starts from is pushed to this holder's replicas at once (in the background, off the
+     * handshake's path), so that the connection survives this holder before the application's
+     * first export here.
      */
-    void replicateTakenOver() {
-        if (!replicated || !engine.options().stateTransfer().pushesOnTakeover()) {
+    void replicateStart() {
+        if (!replicated || !engine.options().stateTransfer().pushesOnStart()) {
             return;
         }
         org.mtcp.core.internal.Threads.start("mtcp-replicate-" + engine.name(), () -> {
