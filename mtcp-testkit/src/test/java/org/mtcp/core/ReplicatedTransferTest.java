@@ -10,6 +10,9 @@ import java.io.InputStream;
 import java.time.Duration;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
@@ -188,6 +191,51 @@ class ReplicatedTransferTest {
             await("no replica left").atMost(Duration.ofSeconds(10))
                     .until(() -> pool.servers().stream().allMatch(m -> m.stats().replicasKept() == 0));
             assertThat(pool.server(replica).stats().takenOverFromReplica()).isZero();
+        }
+    }
+
+    @Test
+    void aPartitionedHolderIsFencedByTheReplicaThatTookOver() throws Exception {
+        try (LoopbackPool pool = LoopbackPool.start(3, REPLICATED);
+                TcpProxy s1Control = TcpProxy.start(pool.server("s1").boundMember().control());
+                TcpProxy s1Path = TcpProxy.start(pool.serviceAddress("s1"))) {
+            pool.routeControlVia("s1", s1Control.address());
+            pool.routeServiceVia("s1", s1Path.address());
+            BlockingQueue<MtcpServerConnection> accepted = new LinkedBlockingQueue<>();
+            pool.serve(accepted::add);
+            try (MtcpSocket s = MtcpSocket.connect(List.of(s1Path.address()), CLIENT)) {
+                MtcpServerConnection c1 = accepted.poll(10, TimeUnit.SECONDS);
+                assertThat(c1.epoch()).isZero();
+                String replica = replicaOf(s, pool);
+                s.getOutputStream().write(Bytes.ascii("abcdef"));
+                assertThat(Bytes.readAscii(c1.getInputStream(), 4)).isEqualTo("abcd");
+                c1.getOutputStream().write(Bytes.ascii("XY"));
+                c1.exportState(Bytes.ascii("one")); // on the replica (with "ef", received) when this returns
+                assertThat(Bytes.readAscii(s.getInputStream(), 2)).isEqualTo("XY");
+
+                // s1 lives but nobody reaches it: neither its client nor the other servers.
+                s1Control.setRefuse(true);
+                s1Control.resetAll();
+                s1Path.setRefuse(true);
+                s1Path.resetAll();
+                s.getOutputStream().write(Bytes.ascii("gh"));
+                MtcpServerConnection c2 = accepted.poll(10, TimeUnit.SECONDS);
+                assertThat(c2).isNotNull();
+                assertThat(c2.epoch()).isEqualTo(1);
+                assertThat(s.currentServer()).isEqualTo(replica);
+                assertThat(pool.server(replica).stats().takenOverFromReplica()).isEqualTo(1);
+                assertThat(new String(c2.importState())).isEqualTo("one");
+                // "ef" came with the replicated state; "gh" the client kept (beyond stable) and resent.
+                assertThat(Bytes.readAscii(c2.getInputStream(), 4)).isEqualTo("efgh");
+
+                // The old holder's next export reaches the replica, which knows epoch 1: fenced.
+                assertThatThrownBy(() -> c1.exportState(Bytes.ascii("stale"))).isInstanceOf(MigratedException.class);
+                assertThatThrownBy(() -> c1.getOutputStream().write(1)).isInstanceOf(MigratedException.class);
+                assertThat(pool.server("s1").stats().open()).isZero();
+
+                c2.getOutputStream().write(Bytes.ascii("Z"));
+                assertThat(Bytes.readAscii(s.getInputStream(), 1)).isEqualTo("Z");
+            }
         }
     }
 }
