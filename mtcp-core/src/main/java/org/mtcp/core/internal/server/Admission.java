@@ -149,6 +149,12 @@ final class Admission {
         conn.setCertificate(cert);
         table.put(conn);
         try {
+            conn.replicateStart();
+        } catch (IOException e) {
+            table.remove(id, conn);
+            throw e;
+        }
+        try {
             link.writeNow(FrameEncoder.encode(welcome(link, conn, cert)));
         } catch (IOException e) {
             table.remove(id, conn);
@@ -157,7 +163,6 @@ final class Admission {
         link.start(conn, silenceTimeout(h));
         engine.countAccepted();
         engine.enqueue(conn);
-        conn.replicateStart();
         LOG.debug("{}: new connection {} from {}", engine.name(), id, link.remote);
         return true;
     }
@@ -293,6 +298,7 @@ final class Admission {
                 conn.reset(ResetCode.PROTOCOL_ERROR, "connection " + id + ": " + e.getMessage());
                 throw new Refusal(ResetCode.PROTOCOL_ERROR, e.getMessage(), "");
             }
+            conn.replicateStart(); // fenced (a later epoch exists): the handshake fails, the client tries on
             try {
                 link.writeNow(FrameEncoder.encode(welcome(link, conn, next)));
             } catch (IOException e) {
@@ -305,7 +311,6 @@ final class Admission {
             // The application hears of the connection after the WELCOME left (issue 12): waking
             // it before would compete with the WELCOME for the CPU.
             engine.enqueue(conn);
-            conn.replicateStart();
             LOG.debug("{}: took connection {} over from {} at epoch {} ({} bytes of state{})", engine.name(), id,
                     c.holder(), conn.epoch(), st.sizeInBytes(), fromReplica ? ", from the replica kept here" : "");
             return true;

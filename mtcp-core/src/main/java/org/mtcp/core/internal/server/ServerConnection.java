@@ -190,26 +190,21 @@ public final class ServerConnection extends ReliableStream implements MtcpServer
     }
 
     /**
-     * Replicated transfer, once the connection started here (new, or taken over): the state it
-     * starts from is pushed to this holder's replicas at once (in the background, off the
-     * handshake's path), so that the connection survives this holder before the application's
-     * first export here.
+     * Replicated transfer, as the connection starts here (new, or taken over), before the WELCOME:
+     * the state it starts from goes to this holder's replicas, so that from the client's first
+     * byte on this holder the connection survives this holder (a push after the WELCOME left a
+     * window in which a crash lost the connection: found by the stream-integrity property).
+     * Costs one control round trip on the handshake's path; no replica reachable: the handshake
+     * goes on all the same.
      */
-    void replicateStart() {
+    void replicateStart() throws IOException {
         if (!replicated || !engine.options().stateTransfer().pushesOnStart()) {
             return;
         }
-        org.mtcp.core.internal.Threads.start("mtcp-replicate-" + engine.name(), () -> {
-            ConnectionState st = guard.call(() -> end.live() ? state.capture() : null);
-            if (st == null) {
-                return;
-            }
-            try {
-                replicate(st);
-            } catch (IOException e) {
-                // fenced (replicate logged it; the application hears it at its next call)
-            }
-        });
+        ConnectionState st = guard.call(() -> end.live() ? state.capture() : null);
+        if (st != null) {
+            replicate(st);
+        }
     }
 
     @Override
