@@ -311,6 +311,11 @@ final class Admission {
             // The application hears of the connection after the WELCOME left (issue 12): waking
             // it before would compete with the WELCOME for the CPU.
             engine.enqueue(conn);
+            if (options.stateTransfer().pushesOnExport()) {
+                // The previous epoch's replicas are superseded: dropped, so that a replayed
+                // certificate of that epoch cannot resume from one if its holder is gone.
+                engine.forgetReplicas(id, c.epoch());
+            }
             LOG.debug("{}: took connection {} over from {} at epoch {} ({} bytes of state{})", engine.name(), id,
                     c.holder(), conn.epoch(), st.sizeInBytes(), fromReplica ? ", from the replica kept here" : "");
             return true;

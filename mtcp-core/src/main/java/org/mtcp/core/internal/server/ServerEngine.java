@@ -455,9 +455,9 @@ public final class ServerEngine implements TransferContext, Closeable {
     }
 
     /**
-     * A replicated connection ended cleanly (or was reset) here at {@code epoch}: its replicas are
-     * dropped, in the background (the members of the ranking; a replica that moved down the ranking
-     * on a pool change keeps its copy until its store's bounds refuse new ones).
+     * Replicas of {@code id} at {@code epoch} or before are of no more use (the connection ended
+     * here, or was taken over here from that epoch): every other member is told to drop them
+     * (FORGET), in the background; best effort, the replica stores are bounded anyway.
      */
     void forgetReplicas(ConnectionId id, long epoch) {
         if (closed()) {
