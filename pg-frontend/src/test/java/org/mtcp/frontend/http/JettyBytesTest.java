@@ -25,6 +25,7 @@ import org.mtcp.core.MtcpServerConnection;
 import org.mtcp.frontend.engine.ChunkedWriter;
 import org.mtcp.frontend.jetty.FakeConnection;
 import org.mtcp.frontend.jetty.MtcpConnector;
+import org.mtcp.frontend.jetty.MtcpEndPoint;
 
 /**
  * Proves that {@link ChunkedWriter} continues a batch response with exactly Jetty's bytes: Jetty
@@ -78,10 +79,17 @@ class JettyBytesTest {
                 response.setStatus(200);
                 response.getHeaders().put("Content-Type", "application/x-ndjson");
                 response.getHeaders().put("Batch-Id", "b-1");
-                JettySink sink = new JettySink(response);
+                MtcpServerConnection connection =
+                        ((MtcpEndPoint) request.getConnectionMetaData().getConnection().getEndPoint()).connection();
+                JettySink sink = new JettySink(response, connection);
                 sink.commitHead();
-                for (byte[] line : lines) {
-                    sink.line(line);
+                // every other line through the write that never waits (a transaction thread's): the same bytes
+                for (int i = 0; i < lines.size(); i++) {
+                    if (i % 2 == 0) {
+                        sink.line(lines.get(i));
+                    } else if (!sink.tryLine(lines.get(i))) {
+                        sink.finishLine();
+                    }
                 }
                 sink.finish();
                 callback.succeeded();
