@@ -1,9 +1,7 @@
 package org.mtcp.frontend.engine;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.TreeMap;
@@ -12,11 +10,7 @@ import org.mtcp.frontend.batch.BadRequestException;
 import org.mtcp.frontend.batch.BatchParser;
 import org.mtcp.frontend.batch.BatchRequest;
 import org.mtcp.frontend.batch.Lines;
-import org.mtcp.frontend.batch.Transaction;
 import org.mtcp.frontend.metrics.Metrics;
-import org.mtcp.frontend.ops.OperationFailure;
-import org.mtcp.frontend.ops.TxContext;
-import org.mtcp.jdbc.MtcpTransaction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,11 +36,15 @@ import org.slf4j.LoggerFactory;
  * record (byte-identical line, naming the front-end that ran it), every other one is run here. So a
  * transaction runs exactly once and its line is sent exactly once, wherever migrations fall; a
  * re-posted batch id takes the same path, which is why it continues instead of running twice.
+ *
+ * <p>{@link TransactionRunner} runs each transaction, on a {@link TransactionThreads} thread when
+ * there are some; one hand-over runs a stretch of the batch's transactions and writes their lines
+ * there while that needs no waiting ({@link #stretch}), with the same steps in the same order as
+ * the request's thread.
  */
 public final class BatchEngine {
 
     private static final Logger LOG = LoggerFactory.getLogger(BatchEngine.class);
-    private static final int ATTEMPTS = 3;
 
     private final BatchStore store;
     private final BatchParser parser;
@@ -56,6 +54,7 @@ public final class BatchEngine {
     private final Slowdown slowdown;
     private volatile Hooks hooks = Hooks.NONE;
     private volatile TransactionThreads transactionThreads;
+    private final TransactionRunner runner;
 
     public BatchEngine(BatchStore store, BatchParser parser, String frontend, Duration reconnectTimeout,
             Metrics metrics, Slowdown slowdown) {
@@ -65,6 +64,7 @@ public final class BatchEngine {
         this.reconnectTimeout = reconnectTimeout;
         this.metrics = metrics;
         this.slowdown = slowdown;
+        this.runner = new TransactionRunner(store, frontend, reconnectTimeout, metrics, () -> hooks);
     }
 
     public String frontend() {
@@ -327,8 +327,6 @@ public final class BatchEngine {
         sink.finish();
     }
 
-    private record Executed(String line, long epoch, boolean committed) {}
-
     /**
      * Runs transaction {@code at.seq}, and with it a stretch of the next ones where it can ({@link
      * #stretch}). When the database fails before the failing transaction's own snapshot (nothing of it can
@@ -374,7 +372,7 @@ public final class BatchEngine {
             throws IOException, SessionTakenOverException, SQLException, DatabaseUnavailableException {
         long started = System.nanoTime();
         for (int ran = 1; ; ran++) {
-            Executed e = attempt(batch, at.epoch, at.seq, sink, exporter, ordinal, closeAfter);
+            TransactionRunner.Executed e = runner.run(batch, at.epoch, at.seq, sink, exporter, ordinal, closeAfter);
             at.epoch = e.epoch();
             at.count(e.committed());
             if (!mayGoOn || hooks != Hooks.NONE || slowdown.delayMillis() > 0) {
@@ -391,220 +389,6 @@ public final class BatchEngine {
                 return new Line(e.line(), LineState.WRITTEN);
             }
             at.seq = next;   // the request's thread would check the client (just done) and go on here
-        }
-    }
-
-    /** Figure 9 for one transaction, retried on a lost connection or a failed COMMIT. */
-    private Executed attempt(Batch batch, long epoch, int seq, ResponseSink sink, SnapshotExporter exporter,
-            long ordinal, boolean closeAfter) throws IOException, SessionTakenOverException, SQLException, DatabaseUnavailableException {
-        Transaction tx = batch.request().transactions().get(seq - 1);
-        for (int attempt = 1; ; attempt++) {
-            long t0 = System.nanoTime();
-            Long tid = null;
-            String line;
-            boolean committed;
-            Connection c = store.dataSource().getConnection();
-            MtcpTransaction mtx = null;
-            try {
-                try {
-                    // txnBEGIN; gettxnID; and the operation's savepoint: one round trip
-                    mtx = MtcpSql.begin(c, batch.session(), epoch, "SAVEPOINT " + SAVEPOINT);
-                    tid = mtx.id().value();
-                    JsonNode result = null;
-                    String code = null;
-                    String message = null;
-                    for (int retry = 0; ; retry++) {
-                        try {
-                            result = tx.op().execute(context(c, batch.id(), seq), tx.args());
-                            break;   // the savepoint stays: COMMIT ends it with the transaction, no RELEASE needed
-                        } catch (OperationFailure f) {
-                            rollbackToSavepoint(c);
-                            code = f.code();
-                            message = f.getMessage();
-                            break;
-                        } catch (SQLException e) {
-                            if (isConnectionLost(e)) {
-                                throw e;
-                            }
-                            rollbackToSavepoint(c);
-                            if (isTransient(e) && retry < ATTEMPTS) {
-                                metrics.transactionRetried();
-                                continue;
-                            }
-                            code = e.getSQLState() == null ? "sql_error" : e.getSQLState();
-                            message = e.getMessage();
-                            break;
-                        }
-                    }
-                    committed = code == null;
-                    line = committed ? Lines.committed(seq, tid, result, frontend)
-                            : Lines.aborted(seq, tid, code, message, frontend);
-                    hook(Hooks.Point.BEFORE_SNAPSHOT, batch.id(), seq, exporter.connection());
-                    // Figure 9: the snapshot, inside the transaction, just before its final query.
-                    exporter.export(new Snapshot.InBatch(ordinal, closeAfter, batch.id(), batch.session(), seq, tid, sink.lines()));
-                    hook(Hooks.Point.BEFORE_COMMIT, batch.id(), seq, exporter.connection());
-                } catch (MigratedException e) {
-                    rollbackQuietly(c);
-                    metrics.emigrated();
-                    throw e;
-                } catch (SessionTakenOverException e) {
-                    rollbackQuietly(c);
-                    throw e;
-                } catch (SQLException e) {
-                    rollbackQuietly(c);
-                    if (!isConnectionLost(e)) {
-                        throw e;
-                    }
-                    // Terminated by a takeover, or a dead pooled connection, or the database is down.
-                    if (fenced(batch.session(), epoch)) {
-                        throw new SessionTakenOverException("this front-end's transaction was terminated by a takeover", e);
-                    }
-                    if (attempt >= ATTEMPTS) {
-                        throw e;
-                    }
-                    metrics.transactionRetried();
-                    continue;
-                }
-                try {
-                    // The final query: the outcome record (its line included) and COMMIT, in one
-                    // round trip, so the record commits iff the transaction does.
-                    String outcome = committed ? "committed" : "aborted";
-                    long recordTid = tid;
-                    String recordLine = line;
-                    mtx.commitAfter(BatchStore.RECORD,
-                            st -> BatchStore.bindRecord(st, batch.id(), seq, recordTid, outcome, frontend, recordLine));
-                } catch (SQLException e) {
-                    if (MtcpSql.FENCED.equals(e.getSQLState()) || fenced(batch.session(), epoch)) {
-                        throw new SessionTakenOverException("COMMIT interrupted by a takeover", e);
-                    }
-                    // The outcome of COMMIT is unknown here: ask the database, as a resuming front-end would.
-                    LOG.warn("{}: COMMIT of batch {} seq {} failed ({}); asking for its outcome", frontend, batch.id(), seq, e.toString());
-                    MtcpSql.Reconnected r = reconnectWithRetries(batch, tid);
-                    epoch = r.epoch();
-                    metrics.outcomeLookedUp();
-                    if ("committed".equals(r.outcome())) {
-                        countOutcome(committed, t0);
-                        return new Executed(line, epoch, committed);
-                    }
-                    if (attempt >= ATTEMPTS) {
-                        throw new DatabaseUnavailableException("COMMIT of batch " + batch.id() + " seq " + seq
-                                + " failed " + attempt + " times: " + e.getMessage(), e);
-                    }
-                    metrics.transactionRetried();
-                    continue;
-                }
-                countOutcome(committed, t0);
-                hook(Hooks.Point.AFTER_COMMIT, batch.id(), seq, exporter.connection());
-                return new Executed(line, epoch, committed);
-            } finally {
-                closeQuietly(c);
-            }
-        }
-    }
-
-    /**
-     * Whether the session moved past {@code epoch} (another front-end took it over): a probe
-     * transaction that only calls {@code mtcp.begin} and rolls back.
-     */
-    private boolean fenced(long session, long epoch) throws SQLException {
-        return BatchStore.retrying(() -> {
-            try (Connection c = store.dataSource().getConnection()) {
-                try (MtcpTransaction probe = MtcpSql.begin(c, session, epoch)) {
-                    return false;                         // closing it rolls back
-                } catch (SessionTakenOverException f) {
-                    return true;
-                }
-            }
-        });
-    }
-
-    private void countOutcome(boolean committed, long t0) {
-        metrics.transactionFinished(committed, System.nanoTime() - t0);
-    }
-
-    private MtcpSql.Reconnected reconnectWithRetries(Batch batch, long tid)
-            throws DatabaseUnavailableException, SessionTakenOverException {
-        SQLException last = null;
-        for (int i = 0; i < 5; i++) {
-            try {
-                return store.takeOver(batch.id(), batch.session(), tid, batch.claimant(), reconnectTimeout);
-            } catch (SupersededException e) {
-                throw new SessionTakenOverException(e.getMessage(), null);
-            } catch (SQLException e) {
-                last = e;
-                if (store.dataSource() instanceof DatabaseGate gate && gate.status().state() == DatabaseGate.State.DOWN) {
-                    break;   // the database is down: waiting here would only keep the client from an answer
-                }
-                try {
-                    Thread.sleep(200L << i);
-                } catch (InterruptedException ie) {
-                    Thread.currentThread().interrupt();
-                    break;
-                }
-            }
-        }
-        metrics.databaseError();
-        throw new DatabaseUnavailableException("cannot learn the outcome of transaction " + Long.toUnsignedString(tid)
-                + ": " + (last == null ? "interrupted" : last.getMessage()), last);
-    }
-
-    private TxContext context(Connection c, String batchId, int seq) {
-        return new TxContext() {
-            @Override
-            public Connection connection() {
-                return c;
-            }
-
-            @Override
-            public String batchId() {
-                return batchId;
-            }
-
-            @Override
-            public int seq() {
-                return seq;
-            }
-
-            @Override
-            public String frontend() {
-                return frontend;
-            }
-        };
-    }
-
-    /** Deadlock or serialization failure: the operation may succeed if run again. */
-    static boolean isTransient(SQLException e) {
-        String s = e.getSQLState();
-        return "40001".equals(s) || "40P01".equals(s);
-    }
-
-    static boolean isConnectionLost(SQLException e) {
-        String s = e.getSQLState();
-        return s == null || s.startsWith("08") || s.startsWith("57P");
-    }
-
-    /** The savepoint every operation runs under (a failure rolls back to it; the transaction goes on). */
-    private static final String SAVEPOINT = "mtcp_op";
-
-    private static void rollbackToSavepoint(Connection c) throws SQLException {
-        try (java.sql.Statement st = c.createStatement()) {
-            st.execute("ROLLBACK TO SAVEPOINT " + SAVEPOINT);
-        }
-    }
-
-    private static void rollbackQuietly(Connection c) {
-        try {
-            c.rollback();
-        } catch (SQLException | RuntimeException ignored) {
-            // the connection is broken or the transaction is over: nothing to undo here
-        }
-    }
-
-    private static void closeQuietly(Connection c) {
-        try {
-            c.close();
-        } catch (SQLException | RuntimeException ignored) {
-            // pool bookkeeping only
         }
     }
 }

@@ -15,13 +15,13 @@ import java.util.concurrent.Future;
  * round trip, and a virtual thread that blocks on a socket parks, is registered with the JDK's
  * poller, and is scheduled again when the answer arrives; with five round trips per transaction
  * that machinery cost the front-end a fifth of its CPU (issue 13, docs/benchmarks.md). A platform
- * thread simply sleeps in {@code read}. The request's virtual thread hands the whole transaction
- * over and parks once.
+ * thread simply sleeps in {@code read}. The request's virtual thread hands whole transactions over
+ * (a stretch of them, below) and parks once per hand-over.
  *
  * <p>At most as many transactions run at once as there are threads, which is the pool's size:
  * more could only wait for a connection. A caller waits for its transaction uninterruptibly: once
- * handed over, a transaction runs to its end (its database calls are bounded by the pool's and the
- * database's timeouts), so the request thread never leaves a transaction running behind its back.
+ * handed over, a stretch runs to its end (its database calls are bounded by the pool's and the
+ * database's timeouts, its length by the bound below, and it never waits for the client), so the request thread never leaves a transaction running behind its back.
  *
  * <p>A transaction waiting for a thread is waiting for a connection: it waits as long as {@link
  * DatabaseGate} lets a caller wait for a busy pool ({@link DatabaseGate#BUSY_WAIT}), then fails the
