@@ -20,8 +20,8 @@ import org.slf4j.LoggerFactory;
  * <ol>
  *   <li>each transaction begins with {@code mtcp.begin(session, epoch)} (gettxnID, and the fence
  *       that stops this front-end once another one took the batch over);
- *   <li>the operation runs under a savepoint; if it fails, its work is rolled back and the
- *       transaction goes on with the failure as its outcome;
+ *   <li>the operation runs; if it fails, the transaction is rolled back and a transaction of its
+ *       own records the failure as the outcome (see {@link TransactionRunner});
  *   <li>the outcome and its exact NDJSON line are inserted into {@code frontend.outcome}, inside
  *       the transaction, so the record commits iff the transaction does;
  *   <li>the snapshot {@code (batch, seq, tid)} is exported <em>inside</em> the transaction, just

@@ -18,8 +18,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One transaction of a batch with the paper's Figure 9 discipline ({@link BatchEngine} says which
- * and in what order): begin under the session's epoch, the operation under a savepoint, the
- * snapshot inside the transaction, then the outcome record and COMMIT in one round trip; retried
+ * and in what order): begin under the session's epoch, the operation, the snapshot inside the
+ * transaction, then the outcome record and COMMIT in one round trip; retried
  * on a lost connection or a failed COMMIT, whose outcome is asked for as a resuming front-end would.
  */
 final class TransactionRunner {
@@ -50,11 +50,30 @@ final class TransactionRunner {
         hooks.get().at(point, frontend, batch, seq, connection);
     }
 
-    /** Figure 9 for one transaction, retried on a lost connection or a failed COMMIT. */
+    /** An operation's failure that its transaction records alone: its code and message. */
+    private record Failure(String code, String message) {
+        static Failure of(SQLException e) {
+            return new Failure(e.getSQLState() == null ? "sql_error" : e.getSQLState(), e.getMessage());
+        }
+    }
+
+    /**
+     * Figure 9 for one transaction, retried on a lost connection or a failed COMMIT.
+     *
+     * <p>No savepoint: an operation that fails takes its whole transaction down with it, and its
+     * {@code aborted} outcome is recorded by a transaction of its own (begin, snapshot, record,
+     * COMMIT). Until that one commits, the last snapshot still says this transfer has not run,
+     * so a front-end resuming in between runs it again, once. A transient failure (deadlock,
+     * serialization failure) runs the whole transaction again, with a fresh snapshot of the
+     * database, which is what PostgreSQL asks for. The common path saves the savepoint's
+     * subtransaction (~30 us of database CPU per transfer, docs/benchmarks.md).
+     */
     Executed run(BatchEngine.Batch batch, long epoch, int seq, ResponseSink sink, SnapshotExporter exporter,
             long ordinal, boolean closeAfter) throws IOException, SessionTakenOverException, SQLException, DatabaseUnavailableException {
         Transaction tx = batch.request().transactions().get(seq - 1);
-        for (int attempt = 1; ; attempt++) {
+        Failure failure = null;       // set once the operation failed for good: the next transaction records it
+        int runs = 0;                 // executions of the operation (transient failures run it again)
+        for (int attempt = 1; ; ) {
             long t0 = System.nanoTime();
             Long tid = null;
             String line;
@@ -63,39 +82,37 @@ final class TransactionRunner {
             MtcpTransaction mtx = null;
             try {
                 try {
-                    // txnBEGIN; gettxnID; and the operation's savepoint: one round trip
-                    mtx = MtcpSql.begin(c, batch.session(), epoch, "SAVEPOINT " + SAVEPOINT);
+                    // txnBEGIN and gettxnID: one round trip
+                    mtx = MtcpSql.begin(c, batch.session(), epoch);
                     tid = mtx.id().value();
                     JsonNode result = null;
-                    String code = null;
-                    String message = null;
-                    for (int retry = 0; ; retry++) {
+                    if (failure == null) {
                         try {
+                            runs++;
                             result = tx.op().execute(context(c, batch.id(), seq), tx.args());
-                            break;   // the savepoint stays: COMMIT ends it with the transaction, no RELEASE needed
                         } catch (OperationFailure f) {
-                            rollbackToSavepoint(c);
-                            code = f.code();
-                            message = f.getMessage();
-                            break;
+                            failure = new Failure(f.code(), f.getMessage());
                         } catch (SQLException e) {
                             if (isConnectionLost(e)) {
                                 throw e;
                             }
-                            rollbackToSavepoint(c);
-                            if (isTransient(e) && retry < ATTEMPTS) {
+                            if (isTransient(e) && runs <= ATTEMPTS) {
                                 metrics.transactionRetried();
-                                continue;
+                            } else {
+                                failure = Failure.of(e);
                             }
-                            code = e.getSQLState() == null ? "sql_error" : e.getSQLState();
-                            message = e.getMessage();
-                            break;
+                            rollbackQuietly(c);
+                            continue;         // run it again, or record its failure, in a new transaction
+                        }
+                        if (failure != null) {
+                            rollbackQuietly(c);
+                            continue;         // its writes are gone with the transaction; record the failure alone
                         }
                     }
-                    committed = code == null;
+                    committed = failure == null;
                     line = committed ? Lines.committed(seq, tid, result, frontend)
-                            : Lines.aborted(seq, tid, code, message, frontend);
-                    hook(Hooks.Point.BEFORE_SNAPSHOT, batch.id(), seq, exporter.connection());
+                            : Lines.aborted(seq, tid, failure.code(), failure.message(), frontend);
+                hook(Hooks.Point.BEFORE_SNAPSHOT, batch.id(), seq, exporter.connection());
                     // Figure 9: the snapshot, inside the transaction, just before its final query.
                     exporter.export(new Snapshot.InBatch(ordinal, closeAfter, batch.id(), batch.session(), seq, tid, sink.lines()));
                     hook(Hooks.Point.BEFORE_COMMIT, batch.id(), seq, exporter.connection());
@@ -115,7 +132,7 @@ final class TransactionRunner {
                     if (fenced(batch.session(), epoch)) {
                         throw new SessionTakenOverException("this front-end's transaction was terminated by a takeover", e);
                     }
-                    if (attempt >= ATTEMPTS) {
+                    if (attempt++ >= ATTEMPTS) {
                         throw e;
                     }
                     metrics.transactionRetried();
@@ -146,6 +163,7 @@ final class TransactionRunner {
                         throw new DatabaseUnavailableException("COMMIT of batch " + batch.id() + " seq " + seq
                                 + " failed " + attempt + " times: " + e.getMessage(), e);
                     }
+                    attempt++;
                     metrics.transactionRetried();
                     continue;
                 }
@@ -237,15 +255,6 @@ final class TransactionRunner {
     static boolean isConnectionLost(SQLException e) {
         String s = e.getSQLState();
         return s == null || s.startsWith("08") || s.startsWith("57P");
-    }
-
-    /** The savepoint every operation runs under (a failure rolls back to it; the transaction goes on). */
-    private static final String SAVEPOINT = "mtcp_op";
-
-    private static void rollbackToSavepoint(Connection c) throws SQLException {
-        try (java.sql.Statement st = c.createStatement()) {
-            st.execute("ROLLBACK TO SAVEPOINT " + SAVEPOINT);
-        }
     }
 
     private static void rollbackQuietly(Connection c) {
