@@ -47,6 +47,15 @@ public interface MtcpServerConnection extends Closeable {
     OutputStream getOutputStream() throws IOException;
 
     /**
+     * Bytes a write to {@link #getOutputStream()} can take now without blocking (back-pressure);
+     * only writes make it smaller. An application thread that must never wait for a slow client
+     * writes no more than this. Implementations that cannot tell report 0.
+     */
+    default int writableWithoutBlocking() {
+        return 0;
+    }
+
+    /**
      * Whether the client can be reached now. An application that would start work whose result
      * only the client can use (a database transaction for a batch) checks this first: an orphan's
      * client may never come back. Implementations that cannot tell report {@link ClientPresence#LINKED}.

@@ -6,8 +6,6 @@ import io.micrometer.core.instrument.Tags;
 import io.micrometer.jetty12.server.TimedHandler;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.sql.Connection;
-import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,7 +15,6 @@ import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.util.thread.VirtualThreadPool;
-import org.flywaydb.core.Flyway;
 import org.mtcp.core.MtcpServer;
 import org.mtcp.core.PoolConfig;
 import org.mtcp.core.ServerOptions;
@@ -137,7 +134,7 @@ public final class FrontendServer implements AutoCloseable, OperatorControls {
         HikariDataSource ds = dataSource(config);
         MtcpServer mtcp = null;
         try {
-            prepareDatabase(ds, config);
+            StartupMigrations.run(config);
             try {
                 mtcp = starter.start();
             } catch (IOException e) {
@@ -231,102 +228,8 @@ public final class FrontendServer implements AutoCloseable, OperatorControls {
         }
     }
 
-    private static String redact(String url) {
+    static String redact(String url) {
         return url.replaceAll("(?i)(password=)[^&]*", "$1***");
-    }
-
-    /**
-     * Checks the mtcp API, runs (or checks) the Flyway migrations; one front-end at a time (see
-     * {@link #migrationLock}).
-     */
-    private static void prepareDatabase(DataSource ds, FrontendConfig config) throws StartupException {
-        try (Connection lock = migrationLock(config)) {
-            prepareDatabaseLocked(ds, config);
-        } catch (SQLException e) {
-            // closing the lock's session releases the lock; nothing else to undo
-            LOG.warn("closing the migration lock's connection: {}", e.getMessage());
-        }
-    }
-
-    /** The advisory lock's key: ours alone (the mtcp extension's keys are two-part, 1297367888/9). */
-    private static final long MIGRATION_LOCK_KEY = 0x6d7463705f6d6967L;   // "mtcp_mig"
-
-    /** How long a front-end waits for another's start-up migration before it gives up. */
-    private static final Duration MIGRATION_LOCK_WAIT = Duration.ofSeconds(60);
-
-    /**
-     * A session of its own holding PostgreSQL's advisory lock for start-up migrations. Front-ends
-     * started at once on an empty database (a fresh deployment) would otherwise run Flyway side by
-     * side, and Flyway's own lock is taken only after it has created schemas and its history table:
-     * two creators race there. Not from the pool: with {@code --db-pool-size 1} Flyway needs that
-     * one. Waits at most {@link #MIGRATION_LOCK_WAIT} for another front-end's migration.
-     */
-    private static Connection migrationLock(FrontendConfig config) throws StartupException {
-        java.util.Properties props = new java.util.Properties();
-        if (config.dbUser() != null) {
-            props.setProperty("user", config.dbUser());
-        }
-        if (config.dbPassword() != null) {
-            props.setProperty("password", config.dbPassword());
-        }
-        props.setProperty("ApplicationName", "mtcp-frontend-" + config.name() + "-migrations");
-        props.setProperty("connectTimeout", String.valueOf(Math.max(1, (config.database().acquire().toMillis() + 999) / 1000)));
-        Connection c;
-        try {
-            c = java.sql.DriverManager.getConnection(config.jdbcUrl(), props);
-        } catch (SQLException e) {
-            throw new StartupException("cannot connect to the database " + redact(config.jdbcUrl()) + ": "
-                    + e.getMessage().lines().findFirst().orElse(""), e);
-        }
-        try (var st = c.createStatement()) {
-            st.execute("SET lock_timeout = '" + MIGRATION_LOCK_WAIT.toMillis() + "ms'");
-            st.execute("SELECT pg_advisory_lock(" + MIGRATION_LOCK_KEY + ")");
-            return c;
-        } catch (SQLException e) {
-            try {
-                c.close();
-            } catch (SQLException closing) {
-                e.addSuppressed(closing);
-            }
-            String why = "55P03".equals(e.getSQLState())
-                    ? "another front-end has held the start-up migration lock for " + MIGRATION_LOCK_WAIT.toSeconds()
-                            + " s (a migration still running, or a stuck session holding pg_advisory_lock("
-                            + MIGRATION_LOCK_KEY + "))"
-                    : e.getMessage().lines().findFirst().orElse("");
-            throw new StartupException("cannot take the start-up migration lock: " + why, e);
-        }
-    }
-
-    private static void prepareDatabaseLocked(DataSource ds, FrontendConfig config) throws StartupException {
-        try (Connection c = ds.getConnection()) {
-            try (var st = c.createStatement(); var rs = st.executeQuery("SELECT mtcp.api_version()")) {
-                rs.next();
-                LOG.info("database has the mtcp API {}", rs.getString(1));
-            }
-        } catch (SQLException e) {
-            if (!MtcpSchema.migrate(ds, config.migrate())) {
-                throw new StartupException("the database has no mtcp API (" + e.getMessage().lines().findFirst().orElse("")
-                        + "): install the extension (CREATE EXTENSION mtcp) or run the sql module's Flyway migration", e);
-            }
-        }
-        try {
-            Flyway frontend = Flyway.configure().dataSource(ds).schemas("frontend").table("flyway_history")
-                    .locations("classpath:db/frontend").load();
-            List<Flyway> all = new java.util.ArrayList<>(List.of(frontend));
-            for (var app : config.appSchemas()) {
-                all.add(Flyway.configure().dataSource(ds).schemas(app.schema()).table("flyway_history")
-                        .locations(app.location()).load());
-            }
-            for (Flyway flyway : all) {
-                if (config.migrate()) {
-                    flyway.migrate();
-                } else {
-                    flyway.validate();
-                }
-            }
-        } catch (RuntimeException e) {
-            throw new StartupException("database migration failed: " + e.getMessage(), e);
-        }
     }
 
     public String name() {

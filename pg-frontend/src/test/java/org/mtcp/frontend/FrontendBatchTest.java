@@ -124,4 +124,49 @@ class FrontendBatchTest {
         }
         assertThat(scalar("SELECT value FROM fetest.kv WHERE key = 'ka'")).isEqualTo(3);
     }
+
+    // Transient failures (serialization failure 40001, deadlock 40P01) run the whole transaction
+    // again and leave nothing of the failed attempts behind; past the retries the transaction is
+    // recorded as aborted with the SQLSTATE as its code, and nothing of it is applied.
+
+    @Test
+    void aTransientFailureIsRetriedAndItsAttemptsLeaveNothingBehind() throws Exception {
+        HttpExchange.Response r = call(HttpExchange.post("/v1/batches", """
+                {"id":"retry-1","transactions":[
+                  {"op":"flaky","args":{"key":"r1","delta":4,"failures":2}},
+                  {"op":"add","args":{"key":"r1","delta":1}}
+                ]}"""));
+        assertThat(r.status()).isEqualTo(200);
+        assertThat(r.lines()).hasSize(3);
+        JsonNode first = JSON.readTree(r.lines().get(0));
+        assertThat(first.get("outcome").asText()).isEqualTo("committed");
+        assertThat(first.get("result").get("value").asLong()).isEqualTo(4);
+        assertThat(TestOps.Flaky.calls("r1")).isEqualTo(3);
+        assertThat(scalar("SELECT value FROM fetest.kv WHERE key = 'r1'")).isEqualTo(5);
+        assertThat(scalar("SELECT count(*) FROM fetest.runs WHERE batch = 'retry-1' AND seq = 1")).isEqualTo(1);
+        assertThat(scalar("SELECT count(*) FROM frontend.outcome WHERE batch = 'retry-1'")).isEqualTo(2);
+    }
+
+    @Test
+    void aFailureThatOutlastsTheRetriesIsRecordedAsAbortedWithNothingApplied() throws Exception {
+        HttpExchange.Response r = call(HttpExchange.post("/v1/batches", """
+                {"id":"retry-2","transactions":[
+                  {"op":"flaky","args":{"key":"r2","delta":4,"failures":100}},
+                  {"op":"add","args":{"key":"r2b","delta":1}}
+                ]}"""));
+        assertThat(r.status()).isEqualTo(200);
+        assertThat(r.lines()).hasSize(3);
+        JsonNode first = JSON.readTree(r.lines().get(0));
+        assertThat(first.get("outcome").asText()).isEqualTo("aborted");
+        assertThat(first.get("error").get("code").asText()).isEqualTo("40001");
+        assertThat(JSON.readTree(r.lines().get(1)).get("outcome").asText()).isEqualTo("committed");
+        assertThat(TestOps.Flaky.calls("r2")).isGreaterThan(1);
+        assertThat(scalar("SELECT count(*) FROM fetest.kv WHERE key = 'r2'")).isZero();
+        assertThat(scalar("SELECT count(*) FROM fetest.runs WHERE batch = 'retry-2'")).isEqualTo(1);
+        assertThat(scalar("SELECT count(*) FROM frontend.outcome WHERE batch = 'retry-2' AND seq = 1 AND outcome = 'aborted'"))
+                .isEqualTo(1);
+        JsonNode summary = JSON.readTree(r.lines().get(2));
+        assertThat(summary.get("committed").asInt()).isEqualTo(1);
+        assertThat(summary.get("aborted").asInt()).isEqualTo(1);
+    }
 }

@@ -113,4 +113,22 @@ class FrontendSchemaTest {
             starters.shutdownNow();
         }
     }
+
+    @Test
+    void aFrontEndWithOneDatabaseConnectionStartsAndServes(TestDatabase db) throws Exception {
+        // Flyway takes two connections at once: the start-up migrations must not use the pool
+        try (FrontendPool pool = FrontendPool.start(1, db.jdbcUrl(), db.adminProperties(), TestOps.operations(),
+                List.of(TestOps.SCHEMA), c -> c.withDbPoolSize(1))) {
+            try (MtcpSocket s = MtcpSocket.connect(pool.addresses(), ClientOptions.defaults())) {
+                HttpExchange.Response r = HttpExchange.exchange(s.getInputStream(), s.getOutputStream(),
+                        HttpExchange.post("/v1/batches", "{\"id\":\"pool-of-one\",\"transactions\":["
+                                + "{\"op\":\"add\",\"args\":{\"key\":\"p1\",\"delta\":1}},"
+                                + "{\"op\":\"add\",\"args\":{\"key\":\"p1\",\"delta\":2}}]}"),
+                        null);
+                assertThat(r.status()).isEqualTo(200);
+                assertThat(r.lines()).hasSize(3);
+                assertThat(r.lines().get(1)).contains("\"value\":3");
+            }
+        }
+    }
 }

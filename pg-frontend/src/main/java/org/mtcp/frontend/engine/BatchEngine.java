@@ -1,9 +1,7 @@
 package org.mtcp.frontend.engine;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.TreeMap;
@@ -12,11 +10,7 @@ import org.mtcp.frontend.batch.BadRequestException;
 import org.mtcp.frontend.batch.BatchParser;
 import org.mtcp.frontend.batch.BatchRequest;
 import org.mtcp.frontend.batch.Lines;
-import org.mtcp.frontend.batch.Transaction;
 import org.mtcp.frontend.metrics.Metrics;
-import org.mtcp.frontend.ops.OperationFailure;
-import org.mtcp.frontend.ops.TxContext;
-import org.mtcp.jdbc.MtcpTransaction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,8 +20,8 @@ import org.slf4j.LoggerFactory;
  * <ol>
  *   <li>each transaction begins with {@code mtcp.begin(session, epoch)} (gettxnID, and the fence
  *       that stops this front-end once another one took the batch over);
- *   <li>the operation runs under a savepoint; if it fails, its work is rolled back and the
- *       transaction goes on with the failure as its outcome;
+ *   <li>the operation runs; if it fails, the transaction is rolled back and a transaction of its
+ *       own records the failure as the outcome (see {@link TransactionRunner});
  *   <li>the outcome and its exact NDJSON line are inserted into {@code frontend.outcome}, inside
  *       the transaction, so the record commits iff the transaction does;
  *   <li>the snapshot {@code (batch, seq, tid)} is exported <em>inside</em> the transaction, just
@@ -42,11 +36,15 @@ import org.slf4j.LoggerFactory;
  * record (byte-identical line, naming the front-end that ran it), every other one is run here. So a
  * transaction runs exactly once and its line is sent exactly once, wherever migrations fall; a
  * re-posted batch id takes the same path, which is why it continues instead of running twice.
+ *
+ * <p>{@link TransactionRunner} runs each transaction, on a {@link TransactionThreads} thread when
+ * there are some; one hand-over runs a stretch of the batch's transactions and writes their lines
+ * there while that needs no waiting ({@link #stretch}), with the same steps in the same order as
+ * the request's thread.
  */
 public final class BatchEngine {
 
     private static final Logger LOG = LoggerFactory.getLogger(BatchEngine.class);
-    private static final int ATTEMPTS = 3;
 
     private final BatchStore store;
     private final BatchParser parser;
@@ -56,6 +54,7 @@ public final class BatchEngine {
     private final Slowdown slowdown;
     private volatile Hooks hooks = Hooks.NONE;
     private volatile TransactionThreads transactionThreads;
+    private final TransactionRunner runner;
 
     public BatchEngine(BatchStore store, BatchParser parser, String frontend, Duration reconnectTimeout,
             Metrics metrics, Slowdown slowdown) {
@@ -65,6 +64,7 @@ public final class BatchEngine {
         this.reconnectTimeout = reconnectTimeout;
         this.metrics = metrics;
         this.slowdown = slowdown;
+        this.runner = new TransactionRunner(store, frontend, reconnectTimeout, metrics, () -> hooks);
     }
 
     public String frontend() {
@@ -180,43 +180,33 @@ public final class BatchEngine {
     public void run(Batch batch, int from, ResponseSink sink, SnapshotExporter exporter, long ordinal, boolean closeAfter)
             throws IOException, DatabaseUnavailableException {
         long start = System.nanoTime();
-        long epoch = batch.epoch();
         int n = batch.request().transactions().size();
         String status = "complete";
-        int seq = from;
-        // Outcomes of the lines sent from `from` on: the summary's counts when `from` is 1 (no
-        // need to ask the database for what this loop has seen).
-        int committedHere = 0;
-        int abortedHere = 0;
+        Cursor at = new Cursor(from, batch.epoch());
         try {
             // A batch this request just created has no outcome recorded: nothing to look up.
             TreeMap<Integer, BatchStore.Recorded> recorded = batch.created() && from == 1 ? new TreeMap<>()
                     : store.lines(batch.id(), from);
-            for (; seq <= n; seq++) {
-                BatchStore.Recorded r = recorded.get(seq);
-                String line;
+            for (; at.seq <= n; at.seq++) {
+                BatchStore.Recorded r = recorded.get(at.seq);
+                Line line;
                 if (r == null) {
-                    ClientGate.awaitClient(exporter.connection(), frontend, batch.id(), seq);
-                    Executed e = execute(batch, epoch, seq, sink, exporter, ordinal, closeAfter);
-                    line = e.line();
-                    epoch = e.epoch();
-                    if (e.committed()) {
-                        committedHere++;
-                    } else {
-                        abortedHere++;
-                    }
+                    ClientGate.awaitClient(exporter.connection(), frontend, batch.id(), at.seq);
+                    line = execute(batch, at, recorded, sink, exporter, ordinal, closeAfter);
                 } else {
                     metrics.lineResent();
-                    line = r.line();
-                    if (r.committed()) {
-                        committedHere++;
-                    } else {
-                        abortedHere++;
-                    }
+                    at.count(r.committed());
+                    line = new Line(r.line(), LineState.TO_WRITE);
                 }
-                slowdown.pause();
-                sink.line(line.getBytes(StandardCharsets.UTF_8));
-                hook(Hooks.Point.AFTER_LINE, batch.id(), seq, exporter.connection());
+                switch (line.state()) {
+                    case TO_WRITE -> {
+                        slowdown.pause();
+                        sink.line(line.text().getBytes(StandardCharsets.UTF_8));
+                    }
+                    case LEFT -> sink.finishLine();
+                    case WRITTEN -> { }
+                }
+                hook(Hooks.Point.AFTER_LINE, batch.id(), at.seq, exporter.connection());
             }
         } catch (SessionTakenOverException e) {
             status = "taken-over";
@@ -224,13 +214,13 @@ public final class BatchEngine {
             LOG.info("{}: batch {} was taken over by another request", frontend, batch.id());
         } catch (SQLException e) {
             metrics.databaseError();
-            throw new DatabaseUnavailableException("database unavailable: " + DatabaseGate.cause(e), e).at(seq);
+            throw new DatabaseUnavailableException("database unavailable: " + DatabaseGate.cause(e), e).at(at.seq);
         } catch (DatabaseUnavailableException e) {
-            throw e.at(seq);
+            throw e.at(at.seq);
         }
         try {
             // Every outcome from 1 to n passed through the loop: its counts are the recorded ones.
-            BatchStore.Counts counts = from == 1 && status.equals("complete") ? new BatchStore.Counts(committedHere, abortedHere)
+            BatchStore.Counts counts = from == 1 && status.equals("complete") ? new BatchStore.Counts(at.committed, at.aborted)
                     : null;
             summarize(batch.id(), status, n, counts, sink, exporter, ordinal, closeAfter);
         } catch (DatabaseUnavailableException e) {
@@ -238,6 +228,37 @@ public final class BatchEngine {
         }
         metrics.batchCompleted(System.nanoTime() - start);
     }
+
+    /**
+     * Where {@link #run} stands in the batch, and the outcomes of the lines sent from its {@code
+     * from} on (the summary's counts when {@code from} is 1: no need to ask the database for what
+     * the loop has seen). A transaction thread running a stretch moves it; the request's thread
+     * reads it once the hand-over returned or threw.
+     */
+    private static final class Cursor {
+        int seq;
+        long epoch;
+        int committed;
+        int aborted;
+
+        Cursor(int seq, long epoch) {
+            this.seq = seq;
+            this.epoch = epoch;
+        }
+
+        void count(boolean committedOne) {
+            if (committedOne) {
+                committed++;
+            } else {
+                aborted++;
+            }
+        }
+    }
+
+    /** The line at the cursor when a stretch ends: still to write, left to {@link ResponseSink#finishLine}, or written. */
+    private enum LineState { TO_WRITE, LEFT, WRITTEN }
+
+    private record Line(String text, LineState state) {}
 
     /**
      * Ends the response of a request that a newer request for the same batch id superseded
@@ -306,262 +327,68 @@ public final class BatchEngine {
         sink.finish();
     }
 
-    private record Executed(String line, long epoch, boolean committed) {}
-
     /**
-     * Runs transaction {@code seq}. When the database fails before the transaction's own snapshot
-     * (nothing of it can have committed), a snapshot "before seq" goes out first: the last one
-     * would otherwise be the previous transaction's, after which its line was written, and a front-end
-     * resuming without the database could not regenerate that line. From "before seq" it has
-     * nothing to regenerate, and ends the response with the batch's error line when the database
-     * is still down.
+     * Runs transaction {@code at.seq}, and with it a stretch of the next ones where it can ({@link
+     * #stretch}). When the database fails before the failing transaction's own snapshot (nothing of it can
+     * have committed), a snapshot "before seq" goes out first: the last one would otherwise be the
+     * previous transaction's, after which its line was written, and a front-end resuming without
+     * the database could not regenerate that line. From "before seq" it has nothing to regenerate,
+     * and ends the response with the batch's error line when the database is still down.
      */
-    private Executed execute(Batch batch, long epoch, int seq, ResponseSink sink, SnapshotExporter exporter,
-            long ordinal, boolean closeAfter) throws IOException, SessionTakenOverException, SQLException, DatabaseUnavailableException {
+    private Line execute(Batch batch, Cursor at, TreeMap<Integer, BatchStore.Recorded> recorded, ResponseSink sink,
+            SnapshotExporter exporter, long ordinal, boolean closeAfter)
+            throws IOException, SessionTakenOverException, SQLException, DatabaseUnavailableException {
         try {
-            return onTransactionThread(() -> attempt(batch, epoch, seq, sink, exporter, ordinal, closeAfter));
+            TransactionThreads threads = transactionThreads;
+            if (threads == null) {
+                return stretch(batch, at, recorded, sink, exporter, ordinal, closeAfter, false);
+            }
+            boolean mayGoOn = sink.writesWithoutWaiting();
+            return threads.run(() -> stretch(batch, at, recorded, sink, exporter, ordinal, closeAfter, mayGoOn));
         } catch (SQLException | DatabaseUnavailableException e) {
-            if (!(exporter.last() instanceof Snapshot.InBatch b && b.seq() == seq && b.tid() != null)) {
-                exporter.export(new Snapshot.InBatch(ordinal, closeAfter, batch.id(), batch.session(), seq, null,
+            if (!(exporter.last() instanceof Snapshot.InBatch b && b.seq() == at.seq && b.tid() != null)) {
+                exporter.export(new Snapshot.InBatch(ordinal, closeAfter, batch.id(), batch.session(), at.seq, null,
                         sink.lines()));
             }
             throw e;
-        }
-    }
-
-    /** Runs {@code attempt} on a {@link TransactionThreads} thread when there are some, here otherwise. */
-    private Executed onTransactionThread(java.util.concurrent.Callable<Executed> attempt)
-            throws IOException, SessionTakenOverException, SQLException, DatabaseUnavailableException {
-        TransactionThreads threads = transactionThreads;
-        if (threads == null) {
-            try {
-                return attempt.call();
-            } catch (IOException | SessionTakenOverException | SQLException | DatabaseUnavailableException | RuntimeException e) {
-                throw e;
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
-        }
-        try {
-            return threads.run(attempt);
-        } catch (IOException | SessionTakenOverException | SQLException | DatabaseUnavailableException | RuntimeException e) {
+        } catch (IOException | SessionTakenOverException | RuntimeException e) {
             throw e;   // MigratedException (a RuntimeException) among them, as on the request's own thread
         } catch (Exception e) {
             throw new IllegalStateException("unexpected failure of a transaction", e);
         }
     }
 
-    /** Figure 9 for one transaction, retried on a lost connection or a failed COMMIT. */
-    private Executed attempt(Batch batch, long epoch, int seq, ResponseSink sink, SnapshotExporter exporter,
-            long ordinal, boolean closeAfter) throws IOException, SessionTakenOverException, SQLException, DatabaseUnavailableException {
-        Transaction tx = batch.request().transactions().get(seq - 1);
-        for (int attempt = 1; ; attempt++) {
-            long t0 = System.nanoTime();
-            Long tid = null;
-            String line;
-            boolean committed;
-            Connection c = store.dataSource().getConnection();
-            MtcpTransaction mtx = null;
-            try {
-                try {
-                    // txnBEGIN; gettxnID; and the operation's savepoint: one round trip
-                    mtx = MtcpSql.begin(c, batch.session(), epoch, "SAVEPOINT " + SAVEPOINT);
-                    tid = mtx.id().value();
-                    JsonNode result = null;
-                    String code = null;
-                    String message = null;
-                    for (int retry = 0; ; retry++) {
-                        try {
-                            result = tx.op().execute(context(c, batch.id(), seq), tx.args());
-                            break;   // the savepoint stays: COMMIT ends it with the transaction, no RELEASE needed
-                        } catch (OperationFailure f) {
-                            rollbackToSavepoint(c);
-                            code = f.code();
-                            message = f.getMessage();
-                            break;
-                        } catch (SQLException e) {
-                            if (isConnectionLost(e)) {
-                                throw e;
-                            }
-                            rollbackToSavepoint(c);
-                            if (isTransient(e) && retry < ATTEMPTS) {
-                                metrics.transactionRetried();
-                                continue;
-                            }
-                            code = e.getSQLState() == null ? "sql_error" : e.getSQLState();
-                            message = e.getMessage();
-                            break;
-                        }
-                    }
-                    committed = code == null;
-                    line = committed ? Lines.committed(seq, tid, result, frontend)
-                            : Lines.aborted(seq, tid, code, message, frontend);
-                    hook(Hooks.Point.BEFORE_SNAPSHOT, batch.id(), seq, exporter.connection());
-                    // Figure 9: the snapshot, inside the transaction, just before its final query.
-                    exporter.export(new Snapshot.InBatch(ordinal, closeAfter, batch.id(), batch.session(), seq, tid, sink.lines()));
-                    hook(Hooks.Point.BEFORE_COMMIT, batch.id(), seq, exporter.connection());
-                } catch (MigratedException e) {
-                    rollbackQuietly(c);
-                    metrics.emigrated();
-                    throw e;
-                } catch (SessionTakenOverException e) {
-                    rollbackQuietly(c);
-                    throw e;
-                } catch (SQLException e) {
-                    rollbackQuietly(c);
-                    if (!isConnectionLost(e)) {
-                        throw e;
-                    }
-                    // Terminated by a takeover, or a dead pooled connection, or the database is down.
-                    if (fenced(batch.session(), epoch)) {
-                        throw new SessionTakenOverException("this front-end's transaction was terminated by a takeover", e);
-                    }
-                    if (attempt >= ATTEMPTS) {
-                        throw e;
-                    }
-                    metrics.transactionRetried();
-                    continue;
-                }
-                try {
-                    // The final query: the outcome record (its line included) and COMMIT, in one
-                    // round trip, so the record commits iff the transaction does.
-                    String outcome = committed ? "committed" : "aborted";
-                    long recordTid = tid;
-                    String recordLine = line;
-                    mtx.commitAfter(BatchStore.RECORD,
-                            st -> BatchStore.bindRecord(st, batch.id(), seq, recordTid, outcome, frontend, recordLine));
-                } catch (SQLException e) {
-                    if (MtcpSql.FENCED.equals(e.getSQLState()) || fenced(batch.session(), epoch)) {
-                        throw new SessionTakenOverException("COMMIT interrupted by a takeover", e);
-                    }
-                    // The outcome of COMMIT is unknown here: ask the database, as a resuming front-end would.
-                    LOG.warn("{}: COMMIT of batch {} seq {} failed ({}); asking for its outcome", frontend, batch.id(), seq, e.toString());
-                    MtcpSql.Reconnected r = reconnectWithRetries(batch, tid);
-                    epoch = r.epoch();
-                    metrics.outcomeLookedUp();
-                    if ("committed".equals(r.outcome())) {
-                        countOutcome(committed, t0);
-                        return new Executed(line, epoch, committed);
-                    }
-                    if (attempt >= ATTEMPTS) {
-                        throw new DatabaseUnavailableException("COMMIT of batch " + batch.id() + " seq " + seq
-                                + " failed " + attempt + " times: " + e.getMessage(), e);
-                    }
-                    metrics.transactionRetried();
-                    continue;
-                }
-                countOutcome(committed, t0);
-                hook(Hooks.Point.AFTER_COMMIT, batch.id(), seq, exporter.connection());
-                return new Executed(line, epoch, committed);
-            } finally {
-                closeQuietly(c);
-            }
-        }
-    }
-
     /**
-     * Whether the session moved past {@code epoch} (another front-end took it over): a probe
-     * transaction that only calls {@code mtcp.begin} and rolls back.
+     * Runs transaction {@code at.seq} and returns its line to write. On a transaction thread
+     * ({@code mayGoOn}), it writes the line itself when nothing asks for the request's thread and
+     * the write needs no waiting, then goes on with the next transaction, within the bound of
+     * {@link TransactionThreads#stretchMayGoOn}: the two thread hops per transaction saved. Whatever
+     * else may wait or needs the request's thread (the slow-down, test hooks, a slow client, the
+     * client gone, a recorded line, a failure) ends the stretch, and the request's thread goes on as
+     * it would after one transaction; so every step is the same on both threads, in the same order.
      */
-    private boolean fenced(long session, long epoch) throws SQLException {
-        return BatchStore.retrying(() -> {
-            try (Connection c = store.dataSource().getConnection()) {
-                try (MtcpTransaction probe = MtcpSql.begin(c, session, epoch)) {
-                    return false;                         // closing it rolls back
-                } catch (SessionTakenOverException f) {
-                    return true;
-                }
+    private Line stretch(Batch batch, Cursor at, TreeMap<Integer, BatchStore.Recorded> recorded, ResponseSink sink,
+            SnapshotExporter exporter, long ordinal, boolean closeAfter, boolean mayGoOn)
+            throws IOException, SessionTakenOverException, SQLException, DatabaseUnavailableException {
+        long started = System.nanoTime();
+        for (int ran = 1; ; ran++) {
+            TransactionRunner.Executed e = runner.run(batch, at.epoch, at.seq, sink, exporter, ordinal, closeAfter);
+            at.epoch = e.epoch();
+            at.count(e.committed());
+            if (!mayGoOn || hooks != Hooks.NONE || slowdown.delayMillis() > 0) {
+                return new Line(e.line(), LineState.TO_WRITE);
             }
-        });
-    }
-
-    private void countOutcome(boolean committed, long t0) {
-        metrics.transactionFinished(committed, System.nanoTime() - t0);
-    }
-
-    private MtcpSql.Reconnected reconnectWithRetries(Batch batch, long tid)
-            throws DatabaseUnavailableException, SessionTakenOverException {
-        SQLException last = null;
-        for (int i = 0; i < 5; i++) {
-            try {
-                return store.takeOver(batch.id(), batch.session(), tid, batch.claimant(), reconnectTimeout);
-            } catch (SupersededException e) {
-                throw new SessionTakenOverException(e.getMessage(), null);
-            } catch (SQLException e) {
-                last = e;
-                if (store.dataSource() instanceof DatabaseGate gate && gate.status().state() == DatabaseGate.State.DOWN) {
-                    break;   // the database is down: waiting here would only keep the client from an answer
-                }
-                try {
-                    Thread.sleep(200L << i);
-                } catch (InterruptedException ie) {
-                    Thread.currentThread().interrupt();
-                    break;
-                }
+            if (!sink.tryLine(e.line().getBytes(StandardCharsets.UTF_8))) {
+                return new Line(e.line(), LineState.LEFT);
             }
-        }
-        metrics.databaseError();
-        throw new DatabaseUnavailableException("cannot learn the outcome of transaction " + Long.toUnsignedString(tid)
-                + ": " + (last == null ? "interrupted" : last.getMessage()), last);
-    }
-
-    private TxContext context(Connection c, String batchId, int seq) {
-        return new TxContext() {
-            @Override
-            public Connection connection() {
-                return c;
+            // The line is written; its AFTER_LINE hook is a no-op while there are no hooks.
+            int next = at.seq + 1;
+            if (hooks != Hooks.NONE || next > batch.request().transactions().size() || recorded.containsKey(next)
+                    || !TransactionThreads.stretchMayGoOn(ran, started, System.nanoTime())
+                    || !ClientGate.linked(exporter.connection())) {
+                return new Line(e.line(), LineState.WRITTEN);
             }
-
-            @Override
-            public String batchId() {
-                return batchId;
-            }
-
-            @Override
-            public int seq() {
-                return seq;
-            }
-
-            @Override
-            public String frontend() {
-                return frontend;
-            }
-        };
-    }
-
-    /** Deadlock or serialization failure: the operation may succeed if run again. */
-    static boolean isTransient(SQLException e) {
-        String s = e.getSQLState();
-        return "40001".equals(s) || "40P01".equals(s);
-    }
-
-    static boolean isConnectionLost(SQLException e) {
-        String s = e.getSQLState();
-        return s == null || s.startsWith("08") || s.startsWith("57P");
-    }
-
-    /** The savepoint every operation runs under (a failure rolls back to it; the transaction goes on). */
-    private static final String SAVEPOINT = "mtcp_op";
-
-    private static void rollbackToSavepoint(Connection c) throws SQLException {
-        try (java.sql.Statement st = c.createStatement()) {
-            st.execute("ROLLBACK TO SAVEPOINT " + SAVEPOINT);
-        }
-    }
-
-    private static void rollbackQuietly(Connection c) {
-        try {
-            c.rollback();
-        } catch (SQLException | RuntimeException ignored) {
-            // the connection is broken or the transaction is over: nothing to undo here
-        }
-    }
-
-    private static void closeQuietly(Connection c) {
-        try {
-            c.close();
-        } catch (SQLException | RuntimeException ignored) {
-            // pool bookkeeping only
+            at.seq = next;   // the request's thread would check the client (just done) and go on here
         }
     }
 }

@@ -39,7 +39,7 @@ public final class BatchStore {
                 return call.call();
             } catch (SQLException e) {
                 // the pool's own timeout means no connection could be made: trying again won't help
-                if (attempt >= 3 || !BatchEngine.isConnectionLost(e) || e instanceof java.sql.SQLTransientConnectionException) {
+                if (attempt >= 3 || !TransactionRunner.isConnectionLost(e) || e instanceof java.sql.SQLTransientConnectionException) {
                     throw e;
                 }
             }

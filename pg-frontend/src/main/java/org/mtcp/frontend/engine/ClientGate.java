@@ -22,6 +22,11 @@ public final class ClientGate {
 
     private ClientGate() {}
 
+    /** Whether {@link #awaitClient} would return at once (the client is linked); never waits. */
+    public static boolean linked(MtcpServerConnection connection) {
+        return connection.clientPresence() == ClientPresence.LINKED;
+    }
+
     /**
      * Returns when the client is linked; throws {@link org.mtcp.core.MigratedException} when the
      * connection moved on, the transport's reset exception when it was reset (the orphan timeout),

@@ -281,7 +281,7 @@ public final class FrontendHandler extends Handler.Abstract {
         response.setStatus(200);
         response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/x-ndjson");
         response.getHeaders().put("Batch-Id", id);
-        JettySink sink = new JettySink(response);
+        JettySink sink = new JettySink(response, endPoint.connection());
         engine.hook(Hooks.Point.BEFORE_HEAD, id, 0, endPoint.connection());
         // The slow-down knob delays every response, the head included: a client whose
         // response-time policy sees no byte in time moves before anything has run.

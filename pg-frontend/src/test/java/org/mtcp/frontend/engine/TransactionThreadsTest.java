@@ -63,6 +63,18 @@ class TransactionThreadsTest {
         }
     }
 
+    @Test
+    void aStretchEndsAfterItsTransactionsOrItsTimeWhicheverComesFirst() {
+        long t0 = 1_000_000_000L;
+        long time = TransactionThreads.STRETCH_TIME.toNanos();
+        assertThat(TransactionThreads.stretchMayGoOn(1, t0, t0)).isTrue();
+        assertThat(TransactionThreads.stretchMayGoOn(TransactionThreads.STRETCH_TRANSACTIONS - 1, t0, t0 + time - 1)).isTrue();
+        assertThat(TransactionThreads.stretchMayGoOn(TransactionThreads.STRETCH_TRANSACTIONS, t0, t0)).isFalse();
+        assertThat(TransactionThreads.stretchMayGoOn(1, t0, t0 + time)).isFalse();
+        // a stretch bounded by its time cannot hold a thread long against the busy limit queued requests wait by
+        assertThat(TransactionThreads.STRETCH_TIME.multipliedBy(100)).isLessThan(DatabaseGate.BUSY_WAIT);
+    }
+
     private static <T> void complete(CompletableFuture<T> result, TransactionThreads threads,
             java.util.concurrent.Callable<T> task) {
         try {

@@ -25,6 +25,7 @@ import org.mtcp.core.MtcpServerConnection;
 import org.mtcp.frontend.engine.ChunkedWriter;
 import org.mtcp.frontend.jetty.FakeConnection;
 import org.mtcp.frontend.jetty.MtcpConnector;
+import org.mtcp.frontend.jetty.MtcpEndPoint;
 
 /**
  * Proves that {@link ChunkedWriter} continues a batch response with exactly Jetty's bytes: Jetty
@@ -39,6 +40,8 @@ class JettyBytesTest {
     static Server server;
     static final LinkedBlockingQueue<MtcpServerConnection> QUEUE = new LinkedBlockingQueue<>();
     static volatile List<byte[]> lines = List.of();
+    /** Lines {@code tryLine} wrote at once: Jetty completes a write to the end point before it returns. */
+    static final java.util.concurrent.atomic.AtomicInteger WRITTEN_AT_ONCE = new java.util.concurrent.atomic.AtomicInteger();
 
     @BeforeAll
     static void start() throws Exception {
@@ -78,10 +81,19 @@ class JettyBytesTest {
                 response.setStatus(200);
                 response.getHeaders().put("Content-Type", "application/x-ndjson");
                 response.getHeaders().put("Batch-Id", "b-1");
-                JettySink sink = new JettySink(response);
+                MtcpServerConnection connection =
+                        ((MtcpEndPoint) request.getConnectionMetaData().getConnection().getEndPoint()).connection();
+                JettySink sink = new JettySink(response, connection);
                 sink.commitHead();
-                for (byte[] line : lines) {
-                    sink.line(line);
+                // every other line through the write that never waits (a transaction thread's): the same bytes
+                for (int i = 0; i < lines.size(); i++) {
+                    if (i % 2 == 0) {
+                        sink.line(lines.get(i));
+                    } else if (sink.tryLine(lines.get(i))) {
+                        WRITTEN_AT_ONCE.incrementAndGet();
+                    } else {
+                        sink.finishLine();
+                    }
                 }
                 sink.finish();
                 callback.succeeded();
@@ -130,7 +142,9 @@ class JettyBytesTest {
             body.add(line(1 + random.nextInt(600), random));
         }
         for (String connection : new String[] {null, "close", "keep-alive"}) {
+            WRITTEN_AT_ONCE.set(0);
             byte[] jetty = serve(body, connection);
+            assertThat(WRITTEN_AT_ONCE).as("every other line written by tryLine at once").hasValue(body.size() / 2);
             int head = headLength(jetty);
             assertThat(new String(jetty, 0, head, StandardCharsets.ISO_8859_1))
                     .startsWith("HTTP/1.1 200 OK\r\n")

@@ -30,6 +30,12 @@ public final class FakeConnection implements MtcpServerConnection {
     private boolean inputEnded;
     private boolean closed;
 
+    /** Its writes never wait (an in-memory buffer). */
+    @Override
+    public int writableWithoutBlocking() {
+        return Integer.MAX_VALUE;
+    }
+
     public void feed(byte[] bytes) {
         lock.lock();
         try {

@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.function.UnaryOperator;
 import org.mtcp.core.MtcpServer;
+import org.mtcp.core.ServerOptions;
 import org.mtcp.frontend.FrontendConfig;
 import org.mtcp.frontend.FrontendServer;
 import org.mtcp.frontend.engine.Hooks;
@@ -32,7 +33,13 @@ public final class FrontendPool implements AutoCloseable {
 
     public static FrontendPool start(int n, String jdbcUrl, Properties credentials, Operations ops,
             List<FrontendConfig.AppSchema> schemas, UnaryOperator<FrontendConfig> customize) throws Exception {
-        LoopbackPool pool = LoopbackPool.start(n);
+        return start(n, ServerOptions.defaults(), jdbcUrl, credentials, ops, schemas, customize);
+    }
+
+    /** As above, with the transport's {@code options} (a small retention, say). */
+    public static FrontendPool start(int n, ServerOptions options, String jdbcUrl, Properties credentials, Operations ops,
+            List<FrontendConfig.AppSchema> schemas, UnaryOperator<FrontendConfig> customize) throws Exception {
+        LoopbackPool pool = LoopbackPool.start(n, options);
         FrontendPool fp = new FrontendPool(pool);
         try {
             for (MtcpServer server : pool.servers()) {

@@ -17,8 +17,9 @@ import org.mtcp.frontend.ops.TxContext;
 
 /**
  * The test-only operations of pg-frontend's tests, on schema {@code fetest}: {@code add} (adds
- * to a key, creating it; refuses to go below zero), {@code fail} (always aborts) and SQL-declared
- * {@code get}. Every committed {@code add} also logs its execution in {@code fetest.runs}.
+ * to a key, creating it; refuses to go below zero), {@code fail} (always aborts), {@code flaky}
+ * (an {@code add} that fails with a serialization failure a given number of times first) and
+ * SQL-declared {@code get}. Every committed {@code add} also logs its execution in {@code fetest.runs}.
  */
 public final class TestOps {
 
@@ -28,7 +29,8 @@ public final class TestOps {
 
     public static Operations operations() {
         try {
-            return Operations.builder().register(new Add()).register(new Fail()).loadSqlResource("fetest-ops.sql").build();
+            return Operations.builder().register(new Add()).register(new Fail()).register(new Flaky())
+                    .loadSqlResource("fetest-ops.sql").build();
         } catch (java.io.IOException e) {
             throw new IllegalStateException(e);
         }
@@ -74,6 +76,46 @@ public final class TestOps {
             ObjectNode result = tx.json().objectNode();
             result.put("key", key);
             result.put("value", value);
+            return result;
+        }
+    }
+
+    /**
+     * flaky(key, delta, failures): does what {@code add} does (writes included), then fails with
+     * SQLSTATE 40001 (a serialization failure, which the engine retries) on its first
+     * {@code failures} executions for {@code key} in this JVM; succeeds after that. Its writes of
+     * a failed execution must vanish with it.
+     */
+    public static final class Flaky implements Operation {
+        private static final java.util.concurrent.ConcurrentHashMap<String, java.util.concurrent.atomic.AtomicInteger> CALLS =
+                new java.util.concurrent.ConcurrentHashMap<>();
+        private final Add add = new Add();
+
+        @Override
+        public String name() {
+            return "flaky";
+        }
+
+        @Override
+        public List<Param> params() {
+            return List.of(Param.required("key", ParamType.STRING), Param.required("delta", ParamType.INTEGER),
+                    Param.required("failures", ParamType.INTEGER));
+        }
+
+        /** How many times flaky ran for {@code key} (failed executions included). */
+        public static int calls(String key) {
+            var n = CALLS.get(key);
+            return n == null ? 0 : n.get();
+        }
+
+        @Override
+        public JsonNode execute(TxContext tx, Arguments args) throws SQLException, OperationFailure {
+            JsonNode result = add.execute(tx, args);
+            int call = CALLS.computeIfAbsent(args.getString("key"), k -> new java.util.concurrent.atomic.AtomicInteger())
+                    .incrementAndGet();
+            if (call <= args.getLong("failures")) {
+                throw new SQLException("could not serialize access (test: failure " + call + ")", "40001");
+            }
             return result;
         }
     }

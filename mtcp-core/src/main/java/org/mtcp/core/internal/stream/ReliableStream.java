@@ -225,6 +225,14 @@ public abstract class ReliableStream {
         }
     }
 
+    /**
+     * Bytes a write can take now without waiting for acknowledgements (the retention's free room).
+     * Only writes make it smaller, so a single writer that writes at most this much does not block.
+     */
+    public final int writableWithoutBlocking() {
+        return guard.call(() -> Math.max(0, maxOutbound - outbound.size()));
+    }
+
     /** Everyone waiting on the stream looks again: the lifecycle changed. Under the lock. */
     protected final void signalEveryone() {
         readable.signalAll();
