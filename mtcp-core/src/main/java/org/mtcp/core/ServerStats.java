@@ -10,9 +10,18 @@ package org.mtcp.core;
  * @param open connections currently held
  * @param standbyLinks clients' standby links open here now (idle, authenticated; docs/protocol.md)
  * @param migratedInOnStandby takeovers whose HELLO came on a standby link (no TCP handshake)
+ * @param takenOverFromReplica takeovers from a replica kept here, the holder being unreachable
+ *     (replicated transfer: a failover after the holder died); counted in {@code migratedIn} too
+ * @param replicasKept replicas of other holders' connections kept here now (replicated transfer)
  */
 public record ServerStats(long accepted, long migratedIn, long migratedOut, long rejected, int open,
-        int standbyLinks, long migratedInOnStandby) {
+        int standbyLinks, long migratedInOnStandby, long takenOverFromReplica, int replicasKept) {
+
+    /** The seven counters of before replicated transfer. */
+    public ServerStats(long accepted, long migratedIn, long migratedOut, long rejected, int open,
+            int standbyLinks, long migratedInOnStandby) {
+        this(accepted, migratedIn, migratedOut, rejected, open, standbyLinks, migratedInOnStandby, 0, 0);
+    }
 
     /** The five counters of before the standby link. */
     public ServerStats(long accepted, long migratedIn, long migratedOut, long rejected, int open) {

@@ -31,6 +31,16 @@ public interface StateTransfer {
     }
 
     /**
+     * True when the server must also call {@link #exported} right after a connection starts here,
+     * new or taken over (in the background, with the state it starts from), so that the connection
+     * survives this holder before the application's first export here. Only with {@link
+     * #pushesOnExport()}.
+     */
+    default boolean pushesOnStart() {
+        return false;
+    }
+
+    /**
      * Called by the holder after each {@code exportState}, before it returns, with the state at
      * that moment (only when {@link #pushesOnExport()}).
      */
@@ -38,5 +48,18 @@ public interface StateTransfer {
 
     static StateTransfer lazy() {
         return new LazyStateTransfer();
+    }
+
+    /**
+     * Replicated transfer to {@code k} replicas (k = 1 is the usual choice): connections survive
+     * a dead holder. See {@link ReplicatedStateTransfer}.
+     */
+    static StateTransfer replicated(int k) {
+        return new ReplicatedStateTransfer(k);
+    }
+
+    /** {@link #replicated(int)} with one replica. */
+    static StateTransfer replicated() {
+        return replicated(1);
     }
 }

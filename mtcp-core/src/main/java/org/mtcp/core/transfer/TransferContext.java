@@ -19,4 +19,27 @@ public interface TransferContext {
      * handed out once per epoch; a second fetch gets {@link TransferException.Reason#MOVED}.
      */
     ConnectionState fetch(String holder, ConnectionId id, long epoch) throws IOException;
+
+    /**
+     * The other pool members in this connection's replica ranking (rendezvous hashing on the id,
+     * over the pool as it is now): replicated transfer pushes to the first reachable ones, and a
+     * client whose holder failed tries them first.
+     */
+    default java.util.List<String> replicaRanking(ConnectionId id) {
+        throw new UnsupportedOperationException("this server does not replicate");
+    }
+
+    /**
+     * Asks {@code replica} to keep {@code state} (STORE over the authenticated control plane),
+     * returning once it has. A replica that knows a later epoch refuses with {@link
+     * TransferException.Reason#MOVED}: the caller's epoch is superseded.
+     */
+    default void store(String replica, ConnectionState state) throws IOException {
+        throw new UnsupportedOperationException("this server does not replicate");
+    }
+
+    /** The replica this server keeps of {@code id} at exactly {@code epoch}, or null. */
+    default ConnectionState replica(ConnectionId id, long epoch) {
+        return null;
+    }
 }

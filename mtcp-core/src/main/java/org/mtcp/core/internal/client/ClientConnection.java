@@ -70,6 +70,8 @@ public final class ClientConnection extends ReliableStream {
     private final ClientEnd end = new ClientEnd();
     /** The current link; the handshake and switch of a migration. */
     private final HolderLinks links;
+    /** A holder acknowledged bytes it had not made stable yet: it replicates its state. */
+    private boolean holderReplicates;
     /** An observer reports where responses end ({@link org.mtcp.core.policy.ResponseSignal#FRAMED}). */
     private boolean responsesFramed;
 
@@ -286,7 +288,10 @@ public final class ClientConnection extends ReliableStream {
             received(f);
             long sample = -1;
             switch (f) {
-                case Frame.Ack a -> acceptAck(a);
+                case Frame.Ack a -> {
+                    holderReplicates |= a.stable() < a.received();
+                    acceptAck(a);
+                }
                 case Frame.Fin fin -> acceptFin(fin);
                 case Frame.Close c -> {
                     end.peerClosed();
@@ -485,6 +490,11 @@ public final class ClientConnection extends ReliableStream {
     }
 
     /** The pool members known now, in pool order. */
+    /** Whether a holder of this connection was seen replicating its state (ACK stable below received). */
+    boolean holderReplicates() {
+        return guard.call(() -> holderReplicates);
+    }
+
     Map<String, InetSocketAddress> peerAddresses() {
         return guard.call(record::peerAddresses);
     }

@@ -118,6 +118,13 @@ final class HolderLinks {
                 throw new ProtocolException("new holder claims " + w.received() + " bytes but only "
                         + outbound.end() + " were written");
             }
+            if (w.received() < outbound.acked()) {
+                // Resumed from a replica older than what the previous holder made stable (a push
+                // that went to a later replica in the ranking): the bytes between were freed here.
+                link.close();
+                throw new ProtocolException("new holder resumes at " + w.received() + " but the bytes below "
+                        + outbound.acked() + " were freed (an older replica)");
+            }
             outbound.acknowledged(w.received()); // the new holder has them: they came with the state
             record.migrated(w);
             outbound.peer(w.maxFrameSize(), w.windowEnd(), false);

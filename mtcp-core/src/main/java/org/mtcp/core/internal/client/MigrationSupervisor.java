@@ -411,6 +411,12 @@ final class MigrationSupervisor {
                     // all taking the next one in pool order.
                     Collections.rotate(next, -Math.floorMod(conn.id().hashCode(), next.size()));
                 }
+                if (failover && conn.holderReplicates()) {
+                    // Replicated transfer: the holder's replicas first, in the ranking it pushes
+                    // by (the same function over the same members), so the first attempt usually
+                    // finds the state; the others follow (a replica may have moved down the ranking).
+                    next = new ArrayList<>(org.mtcp.core.internal.Rendezvous.rank(conn.id(), next));
+                }
                 // the next in pool order among those not found bad lately, then the others
                 candidates.addAll(quarantine.order(next, peers::get));
                 if (failover) {

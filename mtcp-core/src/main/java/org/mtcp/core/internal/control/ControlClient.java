@@ -59,43 +59,68 @@ public final class ControlClient implements Closeable {
 
     public ConnectionState fetch(PoolMember holder, ConnectionId id, long epoch, long requestId)
             throws TransferException {
-        Semaphore slot = slots.computeIfAbsent(holder.name(), k -> new Semaphore(MAX_CHANNELS_PER_HOLDER, true));
+        ConnectionState state = ((ControlMessage.State) call(holder,
+                new ControlMessage.Fetch(requestId, id, epoch, localName), requestId)).state();
+        if (!state.id().equals(id) || state.epoch() != epoch) {
+            throw new TransferException(Reason.REFUSED, "holder " + holder.name() + " sent the state of "
+                    + state.id() + " epoch " + state.epoch() + " for " + id + " epoch " + epoch, "");
+        }
+        return state;
+    }
+
+    /**
+     * Replicated transfer: asks {@code replica} to keep {@code state} (STORE), returning once it
+     * has; a refusal (the replica knows a later epoch: MOVED; its store is full: REFUSED) or an
+     * unreachable replica is a {@link TransferException}.
+     */
+    public void store(PoolMember replica, ConnectionState state, long requestId) throws TransferException {
+        call(replica, new ControlMessage.Store(requestId, state), requestId);
+    }
+
+    /** Replicated transfer: the connection ended cleanly; {@code replica} drops its copy (FORGET). */
+    public void forget(PoolMember replica, ConnectionId id, long epoch, long requestId) throws TransferException {
+        call(replica, new ControlMessage.Forget(requestId, id, epoch), requestId);
+    }
+
+    /** One request and its answer (STATE for a FETCH, STORED otherwise), within the member's channel slots. */
+    private ControlMessage call(PoolMember peer, ControlMessage request, long requestId) throws TransferException {
+        Semaphore slot = slots.computeIfAbsent(peer.name(), k -> new Semaphore(MAX_CHANNELS_PER_HOLDER, true));
         try {
             if (!slot.tryAcquire(timeoutMillis, TimeUnit.MILLISECONDS)) {
-                throw unreachable(holder, new IOException("no control channel free within "
-                        + timeoutMillis + " ms (" + MAX_CHANNELS_PER_HOLDER + " fetches under way)"));
+                throw unreachable(role(request), peer, new IOException("no control channel free within "
+                        + timeoutMillis + " ms (" + MAX_CHANNELS_PER_HOLDER + " requests under way)"));
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw unreachable(holder, new java.io.InterruptedIOException("interrupted waiting for a control channel"));
+            throw unreachable(role(request), peer, new java.io.InterruptedIOException("interrupted waiting for a control channel"));
         }
         try {
-            return fetchWithSlot(holder, id, epoch, requestId);
+            return callWithSlot(peer, request, requestId);
         } finally {
             slot.release();
         }
     }
 
-    private ConnectionState fetchWithSlot(PoolMember holder, ConnectionId id, long epoch, long requestId)
+    private ControlMessage callWithSlot(PoolMember peer, ControlMessage request, long requestId)
             throws TransferException {
-        ControlChannel pooled = idle.computeIfAbsent(holder.name(), k -> new ConcurrentLinkedDeque<>()).pollFirst();
+        ControlChannel pooled = idle.computeIfAbsent(peer.name(), k -> new ConcurrentLinkedDeque<>()).pollFirst();
         if (pooled != null) {
             try {
-                return exchange(pooled, holder, id, epoch, requestId);
+                return exchange(pooled, peer, request, requestId);
             } catch (TransferException e) {
                 if (e.reason() != Reason.UNREACHABLE || e.getCause() instanceof SocketTimeoutException) {
-                    throw e; // refused, or the holder is hung: a retry would not help
+                    throw e; // refused, or the peer is hung: a retry would not help
                 }
                 // Fall through: the pooled channel may simply have been stale.
             }
         }
         ControlChannel fresh;
         try {
-            fresh = connect(holder);
+            fresh = connect(peer);
         } catch (IOException e) {
-            throw unreachable(holder, e);
+            throw unreachable(role(request), peer, e);
         }
-        return exchange(fresh, holder, id, epoch, requestId);
+        return exchange(fresh, peer, request, requestId);
     }
 
     /**
@@ -139,44 +164,44 @@ public final class ControlClient implements Closeable {
         }
     }
 
-    private ConnectionState exchange(ControlChannel channel, PoolMember holder, ConnectionId id,
-            long epoch, long requestId) throws TransferException {
+    private ControlMessage exchange(ControlChannel channel, PoolMember peer, ControlMessage request,
+            long requestId) throws TransferException {
         ControlMessage reply;
         try {
             channel.socket().setSoTimeout(timeoutMillis);
-            channel.send(new ControlMessage.Fetch(requestId, id, epoch, localName));
+            channel.send(request);
             reply = channel.receive();
         } catch (ControlChannel.AuthenticationException e) {
             channel.close();
-            throw new TransferException(Reason.REFUSED, "control channel to " + holder.name() + ": " + e.getMessage(), e);
+            throw new TransferException(Reason.REFUSED, "control channel to " + peer.name() + ": " + e.getMessage(), e);
         } catch (IOException e) {
             channel.close();
-            throw unreachable(holder, e);
+            throw unreachable(role(request), peer, e);
         }
         if (reply == null) {
             channel.close();
-            throw unreachable(holder, new IOException("control connection closed"));
+            throw unreachable(role(request), peer, new IOException("control connection closed"));
         }
-        ConnectionState state;
+        boolean fetch = request instanceof ControlMessage.Fetch;
         switch (reply) {
-            case ControlMessage.State s when s.requestId() == requestId -> state = s.state();
+            case ControlMessage.State s when fetch && s.requestId() == requestId -> {
+                release(peer, channel);
+                return s;
+            }
+            case ControlMessage.Stored s when !fetch && s.requestId() == requestId -> {
+                release(peer, channel);
+                return s;
+            }
             case ControlMessage.Refuse r when r.requestId() == requestId -> {
-                release(holder, channel);
+                release(peer, channel);
                 throw new TransferException(r.reason(), r.message(), r.hint());
             }
             default -> {
                 channel.close();
-                throw new TransferException(Reason.REFUSED, "holder " + holder.name()
-                        + " answered with an unexpected " + reply.type(), "");
+                throw new TransferException(Reason.REFUSED, peer.name() + " answered " + request.type()
+                        + " with an unexpected " + reply.type(), "");
             }
         }
-        if (!state.id().equals(id) || state.epoch() != epoch) {
-            channel.close();
-            throw new TransferException(Reason.REFUSED, "holder " + holder.name() + " sent the state of "
-                    + state.id() + " epoch " + state.epoch() + " for " + id + " epoch " + epoch, "");
-        }
-        release(holder, channel);
-        return state;
     }
 
     private void release(PoolMember holder, ControlChannel channel) {
@@ -187,9 +212,14 @@ public final class ControlClient implements Closeable {
         }
     }
 
-    private static TransferException unreachable(PoolMember holder, IOException e) {
+    /** What the peer is to this request, for messages. */
+    private static String role(ControlMessage request) {
+        return request instanceof ControlMessage.Fetch ? "holder" : "replica";
+    }
+
+    private static TransferException unreachable(String role, PoolMember holder, IOException e) {
         String why = e instanceof SocketTimeoutException ? "no answer in time" : e.toString();
-        return new TransferException(Reason.UNREACHABLE, "holder " + holder.name() + " unreachable at "
+        return new TransferException(Reason.UNREACHABLE, role + " " + holder.name() + " unreachable at "
                 + ValueSyntax.format(holder.control()) + ": " + why, e);
     }
 

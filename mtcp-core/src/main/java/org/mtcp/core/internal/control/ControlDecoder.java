@@ -62,6 +62,10 @@ public final class ControlDecoder extends LengthPrefixedDecoder<ControlMessage> 
                     new ConnectionId(r.i64("FETCH id"), r.i64("FETCH id")), r.offset("FETCH epoch"),
                     name(r, "FETCH requester"));
             case STATE -> new ControlMessage.State(r.i64("STATE request id"), state(r));
+            case STORE -> new ControlMessage.Store(r.i64("STORE request id"), state(r));
+            case STORED -> new ControlMessage.Stored(r.i64("STORED request id"));
+            case FORGET -> new ControlMessage.Forget(r.i64("FORGET request id"),
+                    new ConnectionId(r.i64("FORGET id"), r.i64("FORGET id")), r.offset("FORGET epoch"));
             case REFUSE -> {
                 long id = r.i64("REFUSE request id");
                 int reason = r.u8("REFUSE reason");

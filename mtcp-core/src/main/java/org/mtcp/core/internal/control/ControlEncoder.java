@@ -33,8 +33,11 @@ public final class ControlEncoder {
     /** Type byte and body, without length: what a SEALED message carries and MACs. */
     public static byte[] encodeInner(ControlMessage m) {
         // Sized for the message: a STATE's blobs are copied once, not through doublings.
-        WireWriter w = new WireWriter(m instanceof ControlMessage.State s
-                ? (int) Math.min(Integer.MAX_VALUE - 1024, 256 + s.state().sizeInBytes()) : 64);
+        WireWriter w = new WireWriter(switch (m) {
+            case ControlMessage.State s -> (int) Math.min(Integer.MAX_VALUE - 1024, 256 + s.state().sizeInBytes());
+            case ControlMessage.Store s -> (int) Math.min(Integer.MAX_VALUE - 1024, 256 + s.state().sizeInBytes());
+            default -> 64;
+        });
         writeTypeAndBody(w, m);
         return w.toByteArray();
     }
@@ -53,6 +56,12 @@ public final class ControlEncoder {
                 w.i64(s.requestId());
                 state(w, s.state());
             }
+            case ControlMessage.Store s -> {
+                w.i64(s.requestId());
+                state(w, s.state());
+            }
+            case ControlMessage.Stored s -> w.i64(s.requestId());
+            case ControlMessage.Forget f -> w.i64(f.requestId()).i64(f.id().high()).i64(f.id().low()).i64(f.epoch());
             case ControlMessage.Refuse r -> w.i64(r.requestId()).u8(r.reason().ordinal())
                     .string(FrameEncoder.truncate(r.message(), Wire.MAX_MESSAGE_BYTES)).string(r.hint());
         }

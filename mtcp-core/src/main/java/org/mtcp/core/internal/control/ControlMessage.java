@@ -152,4 +152,42 @@ public sealed interface ControlMessage {
             return ControlType.REFUSE;
         }
     }
+
+    /**
+     * Sealed, holder to replica (replicated transfer): keep {@code state} for its connection,
+     * replacing an older one; answered with {@link Stored} or {@link Refuse}.
+     */
+    record Store(long requestId, ConnectionState state) implements ControlMessage {
+        @Override
+        public ControlType type() {
+            return ControlType.STORE;
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Store s && requestId == s.requestId
+                    && new State(0, state).equals(new State(0, s.state));
+        }
+
+        @Override
+        public int hashCode() {
+            return Long.hashCode(requestId);
+        }
+    }
+
+    /** Sealed, replica to holder: the {@link Store} or {@link Forget} of {@code requestId} is done. */
+    record Stored(long requestId) implements ControlMessage {
+        @Override
+        public ControlType type() {
+            return ControlType.STORED;
+        }
+    }
+
+    /** Sealed, holder to replica: the connection ended cleanly at {@code epoch}; drop its replica. */
+    record Forget(long requestId, ConnectionId id, long epoch) implements ControlMessage {
+        @Override
+        public ControlType type() {
+            return ControlType.FORGET;
+        }
+    }
 }

@@ -51,11 +51,21 @@ public final class ControlServer implements Closeable {
                 throws TransferException;
     }
 
+    /** The replica side of replicated transfer: keep (STORE) and drop (FORGET) other holders' states. */
+    public interface ReplicaHandler {
+        /** Keeps {@code state}, sent by its holder {@code from}; refuses (MOVED) a superseded epoch. */
+        void store(ConnectionState state, String from) throws TransferException;
+
+        /** Drops the replica of {@code id} at {@code epoch} (or earlier), if any. */
+        void forget(ConnectionId id, long epoch);
+    }
+
     private final ServerSocket listener;
     private final byte[] controlKey;
     private final String localName;
     private final Predicate<String> isMember;
     private final Handler handler;
+    private final ReplicaHandler replicas;
     private final int handshakeTimeoutMillis;
     private final int maxFrameLength;
     private final int maxChannels;
@@ -67,13 +77,14 @@ public final class ControlServer implements Closeable {
     private volatile boolean closed;
 
     public ControlServer(ServerSocket listener, byte[] controlKey, String localName,
-            Predicate<String> isMember, Handler handler, int handshakeTimeoutMillis,
+            Predicate<String> isMember, Handler handler, ReplicaHandler replicas, int handshakeTimeoutMillis,
             int maxFrameLength, int maxChannels) {
         this.listener = listener;
         this.controlKey = controlKey;
         this.localName = localName;
         this.isMember = isMember;
         this.handler = handler;
+        this.replicas = replicas;
         this.handshakeTimeoutMillis = handshakeTimeoutMillis;
         this.maxFrameLength = maxFrameLength;
         this.maxChannels = maxChannels;
@@ -120,8 +131,19 @@ public final class ControlServer implements Closeable {
                 if (m == null) {
                     return;
                 }
-                if (!(m instanceof ControlMessage.Fetch f)) {
-                    throw new IOException("unexpected control request " + m.type());
+                ControlMessage.Fetch f;
+                switch (m) {
+                    case ControlMessage.Fetch fetch -> f = fetch;
+                    case ControlMessage.Store store -> {
+                        channel.send(storeReply(store, channel.peerName()));
+                        continue;
+                    }
+                    case ControlMessage.Forget forget -> {
+                        replicas.forget(forget.id(), forget.epoch());
+                        channel.send(new ControlMessage.Stored(forget.requestId()));
+                        continue;
+                    }
+                    default -> throw new IOException("unexpected control request " + m.type());
                 }
                 if (!begin(s)) {
                     return; // closing: not taken on, nothing frozen; the requester sees the server gone
@@ -162,6 +184,15 @@ public final class ControlServer implements Closeable {
         } finally {
             end(s);
             open.remove(s);
+        }
+    }
+
+    private ControlMessage storeReply(ControlMessage.Store store, String from) {
+        try {
+            replicas.store(store.state(), from);
+            return new ControlMessage.Stored(store.requestId());
+        } catch (TransferException e) {
+            return new ControlMessage.Refuse(store.requestId(), e.reason(), e.getMessage(), e.hint());
         }
     }
 

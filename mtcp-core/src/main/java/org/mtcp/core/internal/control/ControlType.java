@@ -17,7 +17,10 @@ public enum ControlType {
     SEALED(0x45, 8 + Hmac.LENGTH + 1, -1, false),
     FETCH(0x51, 8 + Wire.CID_BYTES + 8 + 3, 8 + Wire.CID_BYTES + 8 + 2 + Wire.MAX_NAME_BYTES, true),
     STATE(0x52, 8 + ControlCodec.MIN_STATE_BYTES, -1, true),
-    REFUSE(0x53, 8 + 1 + 2 + 2, 8 + 1 + 2 + Wire.MAX_MESSAGE_BYTES + 2 + Wire.MAX_NAME_BYTES, true);
+    REFUSE(0x53, 8 + 1 + 2 + 2, 8 + 1 + 2 + Wire.MAX_MESSAGE_BYTES + 2 + Wire.MAX_NAME_BYTES, true),
+    STORE(0x54, 8 + ControlCodec.MIN_STATE_BYTES, -1, true),
+    STORED(0x55, 8, 8, true),
+    FORGET(0x56, 8 + Wire.CID_BYTES + 8, 8 + Wire.CID_BYTES + 8, true);
 
     private static final ControlType[] BY_CODE = new ControlType[256];
 

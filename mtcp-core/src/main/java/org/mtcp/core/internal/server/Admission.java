@@ -149,6 +149,12 @@ final class Admission {
         conn.setCertificate(cert);
         table.put(conn);
         try {
+            conn.replicateStart();
+        } catch (IOException e) {
+            table.remove(id, conn);
+            throw e;
+        }
+        try {
             link.writeNow(FrameEncoder.encode(welcome(link, conn, cert)));
         } catch (IOException e) {
             table.remove(id, conn);
@@ -284,13 +290,15 @@ final class Admission {
             Certificate next = certificates.issue(id, conn.epoch(), engine.name());
             conn.setCertificate(next);
             table.put(conn);
-            engine.countMigratedIn(onStandby);
+            boolean fromReplica = engine.installed(st);
+            engine.countMigratedIn(onStandby, fromReplica);
             try {
                 conn.attach(link, h);
             } catch (ProtocolException e) {
                 conn.reset(ResetCode.PROTOCOL_ERROR, "connection " + id + ": " + e.getMessage());
                 throw new Refusal(ResetCode.PROTOCOL_ERROR, e.getMessage(), "");
             }
+            conn.replicateStart(); // fenced (a later epoch exists): the handshake fails, the client tries on
             try {
                 link.writeNow(FrameEncoder.encode(welcome(link, conn, next)));
             } catch (IOException e) {
@@ -303,8 +311,13 @@ final class Admission {
             // The application hears of the connection after the WELCOME left (issue 12): waking
             // it before would compete with the WELCOME for the CPU.
             engine.enqueue(conn);
-            LOG.debug("{}: took connection {} over from {} at epoch {} ({} bytes of state)", engine.name(), id,
-                    c.holder(), conn.epoch(), st.sizeInBytes());
+            if (options.stateTransfer().pushesOnExport()) {
+                // The previous epoch's replicas are superseded: dropped, so that a replayed
+                // certificate of that epoch cannot resume from one if its holder is gone.
+                engine.forgetReplicas(id, c.epoch());
+            }
+            LOG.debug("{}: took connection {} over from {} at epoch {} ({} bytes of state{})", engine.name(), id,
+                    c.holder(), conn.epoch(), st.sizeInBytes(), fromReplica ? ", from the replica kept here" : "");
             return true;
         } finally {
             table.endTakeover(id);

@@ -29,12 +29,16 @@ final class ClientSlot {
     private final ServerEnd end;
     private final ClientWatch watch;
 
+    /** Taken over with replicated transfer: the client may have read beyond this stream's end. */
+    private final boolean clientMayBeAhead;
     private ServerLink link;
     /** The client sent something on the current link since it attached. */
     private boolean confirmed;
     private byte[] admittedBy = new byte[0];
 
-    ClientSlot(ConnectionId id, Guard guard, Condition changed, Outbound outbound, ServerEnd end, ClientWatch watch) {
+    ClientSlot(ConnectionId id, Guard guard, Condition changed, Outbound outbound, ServerEnd end, ClientWatch watch,
+            boolean clientMayBeAhead) {
+        this.clientMayBeAhead = clientMayBeAhead;
         this.id = id;
         this.guard = guard;
         this.changed = changed;
@@ -57,15 +61,22 @@ final class ClientSlot {
      * byte below HELLO's {@code next}, and accepts bytes below its window end.
      */
     void attach(ServerConnection conn, ServerLink newLink, Frame.Hello hello) throws ProtocolException {
-        if (hello.next() > outbound.end()) {
-            throw new ProtocolException("client claims " + hello.next()
-                    + " bytes but the stream has only " + outbound.end());
+        long start = hello.next();
+        if (start > outbound.end()) {
+            if (!clientMayBeAhead) {
+                throw new ProtocolException("client claims " + hello.next()
+                        + " bytes but the stream has only " + outbound.end());
+            }
+            // Resumed from a replica older than what the client read from the previous holder:
+            // the application regenerates up to the client's position; those bytes are not sent
+            // (the client has them) and cannot be compared (no copy of them is left anywhere).
+            outbound.peerAhead(start);
         }
         // HELLO's position is a lower bound: during the overlap the client kept reading from
         // the old holder and may have acknowledged more there, which the state carries.
-        outbound.acknowledged(hello.next());
+        outbound.acknowledged(Math.min(start, outbound.end()));
         outbound.peer(hello.maxFrameSize(), hello.windowEnd(), true);
-        newLink.attached(conn, new SendCursor(outbound.acked()));
+        newLink.attached(conn, new SendCursor(Math.max(start, outbound.acked())));
         if (link != null) {
             link.abort();
         }

@@ -67,6 +67,14 @@ public final class ServerConnection extends ReliableStream implements MtcpServer
     private final ClientWatch watch;
     /** The client's link (none: orphan), readmission. */
     private final ClientSlot slot;
+    /** The strategy pushes every snapshot to replicas (replicated transfer). */
+    private final boolean replicated;
+    /**
+     * Client bytes below this are covered by state that survives this holder (ACK {@code stable}):
+     * with replicated transfer, the {@code received} of the last state a replica took; otherwise
+     * unused ({@code stable} = {@code received}).
+     */
+    private long stable;
 
     private ServerConnection(ServerEngine engine, ConnectionId id, long epoch, boolean migratedIn,
             ConnectionState st) {
@@ -81,7 +89,11 @@ public final class ServerConnection extends ReliableStream implements MtcpServer
         this.maxRetained = engine.options().maxRetainedBytes();
         this.watch = new ClientWatch(engine, id, epoch);
         this.end = new ServerEnd(id, epoch);
-        this.slot = new ClientSlot(id, guard, changed, outbound, end, watch);
+        this.replicated = engine.options().stateTransfer().pushesOnExport();
+        this.stable = st == null ? 0 : st.received();
+        // Taken over with replicated transfer, perhaps from a replica older than what the client
+        // read from the previous holder: the client may be ahead of this stream (see ClientSlot).
+        this.slot = new ClientSlot(id, guard, changed, outbound, end, watch, replicated && st != null);
         if (st == null) {
             replay = new Replay(outbound, 0, 0, -1);
         } else {
@@ -140,7 +152,70 @@ public final class ServerConnection extends ReliableStream implements MtcpServer
             return engine.options().stateTransfer().pushesOnExport() ? state.capture() : null;
         });
         if (pushed != null) {
+            replicate(pushed);
+        }
+    }
+
+    /**
+     * Pushes {@code pushed} through the strategy; once a replica has it, {@code stable} moves to
+     * what it covers and an ACK tells the client it may free those bytes. No replica reachable:
+     * stable stays (the client keeps its bytes), the application is not told. A replica that
+     * knows a later epoch: this holder was superseded (a client failed over while it was stopped
+     * or cut off), so the connection is fenced as if it had been handed out.
+     */
+    private void replicate(ConnectionState pushed) throws IOException {
+        try {
             engine.options().stateTransfer().exported(pushed, engine);
+        } catch (TransferException e) {
+            if (e.reason() == TransferException.Reason.MOVED) {
+                LOG.info("{}: connection {} epoch {} superseded ({}): fenced", engine.name(), id, epoch, e.getMessage());
+                guard.run(() -> {
+                    if (end.live()) {
+                        end.moved(e.hint().isEmpty() ? "another server" : e.hint());
+                        engine.table().remove(id, this);
+                        signalEveryone();
+                    }
+                });
+                throw new MigratedException(id, epoch);
+            }
+            LOG.debug("{}: connection {}: state not replicated: {}", engine.name(), id, e.getMessage());
+            return;
+        }
+        guard.run(() -> {
+            if (pushed.received() > stable) {
+                stable = pushed.received();
+                ackNow();
+            }
+        });
+    }
+
+    /**
+     * Replicated transfer, as the connection starts here (new, or taken over), before the WELCOME:
+     * the state it starts from goes to this holder's replicas, so that from the client's first
+     * byte on this holder the connection survives this holder (a push after the WELCOME left a
+     * window in which a crash lost the connection: found by the stream-integrity property).
+     * Costs one control round trip on the handshake's path; no replica reachable: the handshake
+     * goes on all the same.
+     */
+    void replicateStart() throws IOException {
+        if (!replicated || !engine.options().stateTransfer().pushesOnStart()) {
+            return;
+        }
+        ConnectionState st = guard.call(() -> end.live() ? state.capture() : null);
+        if (st != null) {
+            replicate(st);
+        }
+    }
+
+    @Override
+    protected long stableOffset(long received) {
+        return replicated ? Math.min(stable, received) : received;
+    }
+
+    /** The connection is over here: out of the table, and its replicas dropped. */
+    private void removeEnded() {
+        if (engine.table().remove(id, this) && replicated) {
+            engine.forgetReplicas(id, epoch);
         }
     }
 
@@ -244,6 +319,7 @@ public final class ServerConnection extends ReliableStream implements MtcpServer
     @Override
     protected void appended(int n) {
         replay.appended(n);
+        outbound.acknowledgeAhead();
     }
 
     private ConnectionResetException nonDeterministic(Replay.Mismatch m) {
@@ -317,7 +393,7 @@ public final class ServerConnection extends ReliableStream implements MtcpServer
                 case Frame.Fin fin -> acceptFin(fin);
                 case Frame.Close c -> {
                     end.clientClosed();
-                    engine.table().remove(id, this);
+                    removeEnded();
                     signalEveryone();
                 }
                 case Frame.Ping p -> {
@@ -326,7 +402,7 @@ public final class ServerConnection extends ReliableStream implements MtcpServer
                 }
                 case Frame.Reset r -> {
                     resetLocked(null, "connection " + id + " reset by the client: " + r.message());
-                    engine.table().remove(id, this);
+                    removeEnded();
                 }
                 default -> throw new ProtocolException("unexpected " + f.type() + " from a client");
             }
@@ -339,7 +415,7 @@ public final class ServerConnection extends ReliableStream implements MtcpServer
             watch.acknowledged(outbound.sentEnd() > outbound.acked(), System.nanoTime());
         }
         if (outbound.finAcked() && end.finished()) {
-            engine.table().remove(id, this);
+            removeEnded();
             signalEveryone();
         }
     }
@@ -454,7 +530,7 @@ public final class ServerConnection extends ReliableStream implements MtcpServer
         if (!end.reset(code, message)) {
             return;
         }
-        engine.table().remove(id, this);
+        removeEnded();
         signalEveryone();
     }
 

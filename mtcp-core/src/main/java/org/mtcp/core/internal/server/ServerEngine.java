@@ -58,6 +58,8 @@ public final class ServerEngine implements TransferContext, Closeable {
     private final ControlServer controlServer;
     private final ControlClient controlClient;
     private final ConnectionTable table;
+    /** Other holders' states kept here (replicated transfer). */
+    private final ReplicaStore replicas;
     /** The handshakes: new connections, takeovers, readmissions, standby links. */
     private final Admission admission;
     private final Set<Socket> handshaking = ConcurrentHashMap.newKeySet();
@@ -75,6 +77,7 @@ public final class ServerEngine implements TransferContext, Closeable {
      */
     private final AtomicLong requestIds = new AtomicLong(new SecureRandom().nextLong());
     private final AtomicLong migratedInOnStandby = new AtomicLong();
+    private final AtomicLong takenOverFromReplica = new AtomicLong();
     private final java.util.concurrent.atomic.AtomicInteger standbyLinks = new java.util.concurrent.atomic.AtomicInteger();
     /**
      * Running, draining (handshakes refused while the clients move away), closed. Moved without a
@@ -98,8 +101,9 @@ public final class ServerEngine implements TransferContext, Closeable {
         this.table = new ConnectionTable(Math.max(1024, 2 * options.maxConnections()));
         this.controlClient = new ControlClient(controlKey, name, millis(options.controlTimeout()), maxControlFrame);
         this.admission = new Admission(this);
+        this.replicas = new ReplicaStore(this, Math.max(1024, 2 * options.maxConnections()));
         this.controlServer = new ControlServer(controlListener, controlKey, name,
-                member -> this.pool.member(member).isPresent(), this::handOut,
+                member -> this.pool.member(member).isPresent(), this::handOut, replicas,
                 millis(options.handshakeTimeout()), maxControlFrame, Math.max(64, this.pool.members().size() * 64));
     }
 
@@ -184,7 +188,7 @@ public final class ServerEngine implements TransferContext, Closeable {
 
     public ServerStats stats() {
         return new ServerStats(accepted.get(), migratedIn.get(), migratedOut.get(), rejected.get(), table.size(),
-                standbyLinks.get(), migratedInOnStandby.get());
+                standbyLinks.get(), migratedInOnStandby.get(), takenOverFromReplica.get(), replicas.size());
     }
 
     /** The connection this server holds now under {@code id}, or null (tests, diagnostics). */
@@ -261,8 +265,11 @@ public final class ServerEngine implements TransferContext, Closeable {
         rejected.incrementAndGet();
     }
 
-    void countMigratedIn(boolean onStandby) {
+    void countMigratedIn(boolean onStandby, boolean fromReplica) {
         migratedIn.incrementAndGet();
+        if (fromReplica) {
+            takenOverFromReplica.incrementAndGet();
+        }
         if (onStandby) {
             migratedInOnStandby.incrementAndGet();
         }
@@ -405,6 +412,72 @@ public final class ServerEngine implements TransferContext, Closeable {
         PoolMember member = pool.member(holder).orElseThrow(() -> new TransferException(
                 TransferException.Reason.UNKNOWN, "holder " + holder + " is not in this pool", ""));
         return controlClient.fetch(member, id, epoch, requestId);
+    }
+
+    // ------------------------------------------------------------------ replicated transfer
+
+    @Override
+    public List<String> replicaRanking(ConnectionId id) {
+        List<String> others = new ArrayList<>();
+        for (PoolMember m : pool.members()) {
+            if (!m.name().equals(name)) {
+                others.add(m.name());
+            }
+        }
+        return org.mtcp.core.internal.Rendezvous.rank(id, others);
+    }
+
+    @Override
+    public void store(String replica, ConnectionState state) throws IOException {
+        PoolMember member = pool.member(replica).orElseThrow(() -> new TransferException(
+                TransferException.Reason.UNKNOWN, "replica " + replica + " is not in this pool", ""));
+        controlClient.store(member, state, requestIds.incrementAndGet());
+    }
+
+    @Override
+    public ConnectionState replica(ConnectionId id, long epoch) {
+        return replicas.get(id, epoch);
+    }
+
+    /** Replicas of other holders' connections kept here (tests, diagnostics). */
+    public int replicasKept() {
+        return replicas.size();
+    }
+
+    /**
+     * A connection taken over here from {@code st}: a replica of that epoch is of no more use.
+     * Returns whether {@code st} was that replica (the holder could not hand the state out).
+     */
+    boolean installed(ConnectionState st) {
+        boolean fromReplica = replicas.get(st.id(), st.epoch()) == st;
+        replicas.forget(st.id(), st.epoch());
+        return fromReplica;
+    }
+
+    /**
+     * Replicas of {@code id} at {@code epoch} or before are of no more use (the connection ended
+     * here, or was taken over here from that epoch): every other member is told to drop them
+     * (FORGET), in the background; best effort, the replica stores are bounded anyway.
+     */
+    void forgetReplicas(ConnectionId id, long epoch) {
+        if (closed()) {
+            return;
+        }
+        List<String> ranking = replicaRanking(id);
+        Threads.start("mtcp-forget-" + name, () -> {
+            for (String r : ranking) {
+                PoolMember m = pool.member(r).orElse(null);
+                if (m == null) {
+                    continue;
+                }
+                try {
+                    controlClient.forget(m, id, epoch, requestIds.incrementAndGet());
+                } catch (TransferException e) {
+                    // best effort: an unreachable replica's copy is bounded by its store's limits
+                    LOG.debug("{}: could not tell {} to forget {}: {}", name, r, id, e.getMessage());
+                }
+            }
+        });
     }
 
     // ------------------------------------------------------------------ housekeeping, close

@@ -27,6 +27,8 @@ public final class Outbound {
     private int maxPayload = Wire.MIN_MAX_FRAME_SIZE;
     private long fin = -1;
     private boolean finAcked;
+    /** See {@link #peerAhead}: -1 when the peer may not be ahead. */
+    private long peerAhead = -1;
     /** The highest offset sent on the current link (what the peer owes an acknowledgement for). */
     private long sentEnd;
 
@@ -97,6 +99,22 @@ public final class Outbound {
     }
 
     /**
+     * A peer may acknowledge up to {@code offset} beyond what this end has written: a server
+     * resuming from a replica older than what its client read from the previous holder, while
+     * its application regenerates up to there (those bytes are then not sent: the client has them).
+     */
+    public void peerAhead(long offset) {
+        peerAhead = Math.max(peerAhead, offset);
+    }
+
+    /** Bytes just written that the peer has already (below {@link #peerAhead}): acknowledged at once. */
+    public void acknowledgeAhead() {
+        if (peerAhead > acked) {
+            acknowledged(Math.min(peerAhead, end()));
+        }
+    }
+
+    /**
      * Keeps the bytes from {@code offset} up even when acknowledged (Long.MAX_VALUE: none): the
      * server keeps the previous holder's bytes until the application has regenerated them.
      */
@@ -116,13 +134,15 @@ public final class Outbound {
      * An ACK from the peer; returns true when it acknowledged something new. Fails when it claims
      * more than was written.
      */
-    boolean onAck(long received, long windowEnd, boolean finReceived, String peer) throws ProtocolException {
-        if (received > end()) {
+    boolean onAck(long received, long stable, long windowEnd, boolean finReceived, String peer)
+            throws ProtocolException {
+        if (received > end() && received > peerAhead) {
             throw new ProtocolException(peer + " acknowledges " + received + " but only " + end()
                     + " bytes were written");
         }
-        boolean progress = received > acked;
-        acknowledged(received);
+        long freed = Math.min(stable, end());
+        boolean progress = freed > acked;
+        acknowledged(freed);
         peerWindowEnd = Math.max(peerWindowEnd, windowEnd);
         if (finReceived && fin >= 0 && received == fin) {
             finAcked = true;

@@ -103,6 +103,14 @@ public abstract class ReliableStream {
     protected void appended(int n) {
     }
 
+    /**
+     * The ACK's {@code stable}: peer bytes below it survive this end (at most {@code received}).
+     * {@code received} unless a holder replicates its state. Under the lock.
+     */
+    protected long stableOffset(long received) {
+        return received;
+    }
+
     /** The application wrote {@code total} bytes in one call. Not under the lock. */
     protected void wrote(int total) {
     }
@@ -318,10 +326,13 @@ public abstract class ReliableStream {
         readable.signalAll();
     }
 
-    /** An ACK from the peer (under the lock): frees the retention, opens the window. */
+    /**
+     * An ACK from the peer (under the lock): frees the retention below its {@code stable} (what
+     * survives the peer: below {@code received} only when the peer replicates), opens the window.
+     */
     protected final boolean acceptAck(Frame.Ack a) throws ProtocolException {
         long window = outbound.peerWindowEnd();
-        boolean progress = outbound.onAck(a.received(), a.windowEnd(), a.finReceived(), peer);
+        boolean progress = outbound.onAck(a.received(), a.stable(), a.windowEnd(), a.finReceived(), peer);
         if (progress) {
             writable.signalAll();
         }
@@ -386,7 +397,8 @@ public abstract class ReliableStream {
         }
         long received = inbound.received();
         long window = inbound.windowEnd();
-        FrameEncoder.ackInto(w, received, received, window, inbound.finFlag() ? Frame.Ack.FIN_RECEIVED : 0);
+        FrameEncoder.ackInto(w, received, stableOffset(received), window,
+                inbound.finFlag() ? Frame.Ack.FIN_RECEIVED : 0);
         ack.sent(received, window);
         counters.sent(FrameType.ACK);
         return true;

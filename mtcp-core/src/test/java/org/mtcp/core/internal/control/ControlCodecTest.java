@@ -45,7 +45,11 @@ class ControlCodecTest {
                 new ControlMessage.State(42, state),
                 new ControlMessage.State(-1, empty),
                 new ControlMessage.Refuse(7, TransferException.Reason.MOVED, "moved on", "s3"),
-                new ControlMessage.Refuse(7, TransferException.Reason.UNREACHABLE, "", ""));
+                new ControlMessage.Refuse(7, TransferException.Reason.UNREACHABLE, "", ""),
+                new ControlMessage.Store(43, state),
+                new ControlMessage.Store(44, empty),
+                new ControlMessage.Stored(43),
+                new ControlMessage.Forget(45, id, 3));
         List<ControlMessage> all = new ArrayList<>(List.of(
                 new ControlMessage.Hello(Wire.VERSION, "s1", nonce),
                 new ControlMessage.Challenge(Wire.VERSION, "s2", nonce, mac),

@@ -1,0 +1,95 @@
+package org.mtcp.core.transfer;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import org.mtcp.core.ConnectionId;
+
+/**
+ * Replicated transfer (docs/protocol.md, section 10): after every {@code exportState}, before it
+ * returns, the holder pushes the state (snapshot, inbound log, outbound retention and the offsets
+ * they cover) to {@code k} replicas: the first reachable servers of the connection's rendezvous
+ * ranking over the other pool members. A takeover first fetches from the holder as lazy transfer
+ * does (a planned migration, or a holder that lives); when the holder is unreachable or no longer
+ * knows the connection (it crashed, or restarted), a server that keeps the replica of that epoch
+ * takes the connection over from it. The client frees its outbound bytes only below {@code stable},
+ * the client bytes the last replicated state covers, so it can resend the rest to the replica.
+ */
+public final class ReplicatedStateTransfer implements StateTransfer {
+
+    private final int replicas;
+
+    public ReplicatedStateTransfer(int replicas) {
+        if (replicas < 1) {
+            throw new IllegalArgumentException("replicas must be at least 1, not " + replicas);
+        }
+        this.replicas = replicas;
+    }
+
+    /** How many replicas each state is pushed to. */
+    public int replicas() {
+        return replicas;
+    }
+
+    @Override
+    public String name() {
+        return "replicated(" + replicas + ")";
+    }
+
+    @Override
+    public ConnectionState acquire(ConnectionId id, long epoch, String holder, TransferContext context)
+            throws IOException {
+        try {
+            return context.fetch(holder, id, epoch);
+        } catch (TransferException e) {
+            if (e.reason() != TransferException.Reason.UNREACHABLE
+                    && e.reason() != TransferException.Reason.UNKNOWN) {
+                throw e; // MOVED: a later epoch exists, the replica is stale; REFUSED: the holder said no
+            }
+            ConnectionState replica = context.replica(id, epoch);
+            if (replica == null) {
+                throw e;
+            }
+            return replica;
+        }
+    }
+
+    @Override
+    public boolean pushesOnExport() {
+        return true;
+    }
+
+    @Override
+    public boolean pushesOnStart() {
+        return true;
+    }
+
+    /**
+     * Pushes {@code state} to the first {@code k} replicas that take it, in ranking order; returns
+     * once they have. Throws when none took it (the caller's {@code stable} then stays where it
+     * was), and a {@link TransferException.Reason#MOVED} at once when a replica knows a later
+     * epoch: this holder is fenced.
+     */
+    @Override
+    public void exported(ConnectionState state, TransferContext context) throws IOException {
+        int stored = 0;
+        List<String> failures = new ArrayList<>();
+        for (String replica : context.replicaRanking(state.id())) {
+            try {
+                context.store(replica, state);
+                if (++stored == replicas) {
+                    return;
+                }
+            } catch (TransferException e) {
+                if (e.reason() == TransferException.Reason.MOVED) {
+                    throw e;
+                }
+                failures.add(e.getMessage());
+            }
+        }
+        if (stored == 0) {
+            throw new TransferException(TransferException.Reason.UNREACHABLE, "no replica took the state of "
+                    + state.id() + (failures.isEmpty() ? ": no other server in the pool" : ": " + failures), "");
+        }
+    }
+}
