@@ -54,6 +54,16 @@ public final class ReplicatedStateTransfer implements StateTransfer {
         }
     }
 
+    /** The holder plus {@code k} replicas: the pool needs more than {@code k} servers. */
+    @Override
+    public void checkPoolSize(int members) {
+        if (replicas >= members) {
+            throw new IllegalArgumentException("replicated:" + replicas + " needs at least " + (replicas + 1)
+                    + " servers in the pool (the holder and " + replicas + " replica" + (replicas == 1 ? "" : "s")
+                    + "); the pool has " + members);
+        }
+    }
+
     @Override
     public boolean pushesOnExport() {
         return true;

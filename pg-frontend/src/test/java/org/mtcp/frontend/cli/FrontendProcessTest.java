@@ -168,6 +168,42 @@ class FrontendProcessTest {
         }
     }
 
+    /**
+     * Issue 14 (front-end): with {@code --state-transfer replicated} the process serving a batch is
+     * killed with SIGKILL in the middle of it; the client, on the default keepalive and failover
+     * settings, resumes on the other front-end from the replicated snapshot: the batch completes
+     * there, every outcome line once and in order, every transaction once in the database.
+     */
+    @Test
+    void aBatchSurvivesSigkillOfItsFrontEndWithReplicatedTransfer(TestDatabase db, @TempDir Path dir) throws Exception {
+        Pair pair = startPair(db, dir, "--state-transfer", "replicated");
+        assertThat(pair.p1().output()).contains("state-transfer=replicated(1)");
+        int n = 40;
+        try (MtcpSocket s = MtcpSocket.connect(List.of(new InetSocketAddress("127.0.0.1", pair.s1())), ClientOptions.defaults())) {
+            slowDown(s, 100); // the batch lasts 4 s on s1: the kill lands in the middle of it
+            HttpExchange.Response r = HttpExchange.exchange(s.getInputStream(), s.getOutputStream(), notesBatch("killed", n),
+                    line -> {
+                        if (line == 10) {
+                            pair.p1().process().destroyForcibly(); // SIGKILL
+                        }
+                    });
+            assertThat(r.status()).isEqualTo(200);
+            assertThat(r.lines()).as(pair.p2().output()).hasSize(n + 1);
+            for (int i = 0; i < n; i++) {
+                assertThat(JSON.readTree(r.lines().get(i)).get("seq").asInt()).isEqualTo(i + 1);
+            }
+            assertThat(JSON.readTree(r.lines().get(n)).get("committed").asInt()).isEqualTo(n);
+            assertThat(s.serversUsed()).containsExactly("s1", "s2");
+        }
+        assertThat(pair.p1().process().waitFor(10, TimeUnit.SECONDS)).isTrue();
+        try (var c = db.connect(); var st = c.createStatement();
+                var rs = st.executeQuery("SELECT count(*), count(DISTINCT note) FROM cli.notes WHERE note LIKE 'killed-%'")) {
+            rs.next();
+            assertThat(rs.getInt(1)).as("every transaction exactly once").isEqualTo(n);
+            assertThat(rs.getInt(2)).isEqualTo(n);
+        }
+    }
+
     @Test
     void aSecondSigtermStopsAtOnce(TestDatabase db, @TempDir Path dir) throws Exception {
         Pair pair = startPair(db, dir, "--drain-timeout", "2m");
