@@ -3,6 +3,7 @@ package org.mtcp.core.transfer;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
 import org.mtcp.core.ConnectionId;
 
 /**
@@ -14,10 +15,21 @@ import org.mtcp.core.ConnectionId;
  * knows the connection (it crashed, or restarted), a server that keeps the replica of that epoch
  * takes the connection over from it. The client frees its outbound bytes only below {@code stable},
  * the client bytes the last replicated state covers, so it can resend the rest to the replica.
+ *
+ * <p>A member that did not answer (a FETCH or a STORE failed as unreachable) is pushed to last for
+ * {@link #AVOID_UNREACHABLE_NANOS} (30 s): a stopped or hung server (SIGSTOP, a partition) does not refuse a
+ * connection, so every push to it would wait the whole control timeout first. Without this, a
+ * takeover from a stopped holder paid the timeout twice before its WELCOME (the FETCH, then the
+ * push to the stopped holder ranked first), longer than the client's connect timeout.
  */
 public final class ReplicatedStateTransfer implements StateTransfer {
 
+    /** How long a member that did not answer is pushed to after the others. */
+    static final long AVOID_UNREACHABLE_NANOS = 30_000_000_000L;
+
     private final int replicas;
+    /** Members that did not answer lately, and until when (System.nanoTime) they are tried last. */
+    private final ConcurrentHashMap<String, Long> unreachableUntil = new ConcurrentHashMap<>();
 
     public ReplicatedStateTransfer(int replicas) {
         if (replicas < 1) {
@@ -45,6 +57,9 @@ public final class ReplicatedStateTransfer implements StateTransfer {
             if (e.reason() != TransferException.Reason.UNREACHABLE
                     && e.reason() != TransferException.Reason.UNKNOWN) {
                 throw e; // MOVED: a later epoch exists, the replica is stale; REFUSED: the holder said no
+            }
+            if (e.reason() == TransferException.Reason.UNREACHABLE) {
+                avoid(holder);   // the push as this takeover starts, next, must not wait for it
             }
             ConnectionState replica = context.replica(id, epoch);
             if (replica == null) {
@@ -84,15 +99,19 @@ public final class ReplicatedStateTransfer implements StateTransfer {
     public void exported(ConnectionState state, TransferContext context) throws IOException {
         int stored = 0;
         List<String> failures = new ArrayList<>();
-        for (String replica : context.replicaRanking(state.id())) {
+        for (String replica : answeringFirst(context.replicaRanking(state.id()))) {
             try {
                 context.store(replica, state);
+                unreachableUntil.remove(replica);
                 if (++stored == replicas) {
                     return;
                 }
             } catch (TransferException e) {
                 if (e.reason() == TransferException.Reason.MOVED) {
                     throw e;
+                }
+                if (e.reason() == TransferException.Reason.UNREACHABLE) {
+                    avoid(replica);
                 }
                 failures.add(e.getMessage());
             }
@@ -101,5 +120,32 @@ public final class ReplicatedStateTransfer implements StateTransfer {
             throw new TransferException(TransferException.Reason.UNREACHABLE, "no replica took the state of "
                     + state.id() + (failures.isEmpty() ? ": no other server in the pool" : ": " + failures), "");
         }
+    }
+
+    private void avoid(String member) {
+        unreachableUntil.put(member, System.nanoTime() + AVOID_UNREACHABLE_NANOS);
+    }
+
+    /** {@code ranking} with the members that did not answer lately moved to its end, each part in order. */
+    List<String> answeringFirst(List<String> ranking) {
+        if (unreachableUntil.isEmpty()) {
+            return ranking;
+        }
+        long now = System.nanoTime();
+        List<String> first = new ArrayList<>(ranking.size());
+        List<String> last = new ArrayList<>();
+        for (String member : ranking) {
+            Long until = unreachableUntil.get(member);
+            if (until != null && until - now > 0) {
+                last.add(member);
+            } else {
+                if (until != null) {
+                    unreachableUntil.remove(member, until);
+                }
+                first.add(member);
+            }
+        }
+        first.addAll(last);
+        return first;
     }
 }
