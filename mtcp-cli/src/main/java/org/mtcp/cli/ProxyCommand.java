@@ -39,7 +39,8 @@ import picocli.CommandLine.Spec;
                     + "--state-transfer replicated: it resumes on a replica without a lost or repeated byte. Nothing "
                     + "to set here, the proxy follows what the servers replicate; with lazy transfer (the servers' "
                     + "default) the connection is lost and its client sees the TCP connection close. A stopped or "
-                    + "silent server is given up after 5s of silence during a transfer (4 missed keepalives of 1s).",
+                    + "silent server is given up after 5s of silence during a transfer (4 missed keepalives of 1s); the "
+                    + "replica then waits out the servers' control timeout (3s) asking it before it resumes.",
             "",
             "Prints a startup line with the bound address, then one line per connection opened and closed "
                     + "and one per migration (connection, from, to, microseconds, reason).",

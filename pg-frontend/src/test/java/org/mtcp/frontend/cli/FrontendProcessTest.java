@@ -179,27 +179,31 @@ class FrontendProcessTest {
         Pair pair = startPair(db, dir, "--state-transfer", "replicated");
         assertThat(pair.p1().output()).contains("state-transfer=replicated(1)");
         int n = 40;
+        long seed = Long.getLong("mtcp.frontendKill.seed", System.nanoTime());
+        int killAfter = 1 + new java.util.Random(seed).nextInt(n - 5);   // lines received before the kill
+        String context = "seed " + seed + ": SIGKILL of s1 after " + killAfter + " lines";
         try (MtcpSocket s = MtcpSocket.connect(List.of(new InetSocketAddress("127.0.0.1", pair.s1())), ClientOptions.defaults())) {
             slowDown(s, 100); // the batch lasts 4 s on s1: the kill lands in the middle of it
             HttpExchange.Response r = HttpExchange.exchange(s.getInputStream(), s.getOutputStream(), notesBatch("killed", n),
                     line -> {
-                        if (line == 10) {
+                        if (line == killAfter) {
                             pair.p1().process().destroyForcibly(); // SIGKILL
                         }
                     });
-            assertThat(r.status()).isEqualTo(200);
-            assertThat(r.lines()).as(pair.p2().output()).hasSize(n + 1);
+            assertThat(r.status()).as(context).isEqualTo(200);
+            assertThat(r.lines()).as(context + "\n" + pair.p2().output()).hasSize(n + 1);
             for (int i = 0; i < n; i++) {
-                assertThat(JSON.readTree(r.lines().get(i)).get("seq").asInt()).isEqualTo(i + 1);
+                assertThat(JSON.readTree(r.lines().get(i)).get("seq").asInt()).as(context).isEqualTo(i + 1);
             }
-            assertThat(JSON.readTree(r.lines().get(n)).get("committed").asInt()).isEqualTo(n);
-            assertThat(s.serversUsed()).containsExactly("s1", "s2");
+            assertThat(JSON.readTree(r.lines().get(n)).get("committed").asInt()).as(context).isEqualTo(n);
+            assertThat(s.serversUsed()).as(context).containsExactly("s1", "s2");
         }
+        System.out.println(context + ": the batch completed on s2");
         assertThat(pair.p1().process().waitFor(10, TimeUnit.SECONDS)).isTrue();
         try (var c = db.connect(); var st = c.createStatement();
                 var rs = st.executeQuery("SELECT count(*), count(DISTINCT note) FROM cli.notes WHERE note LIKE 'killed-%'")) {
             rs.next();
-            assertThat(rs.getInt(1)).as("every transaction exactly once").isEqualTo(n);
+            assertThat(rs.getInt(1)).as(context + ": every transaction exactly once").isEqualTo(n);
             assertThat(rs.getInt(2)).isEqualTo(n);
         }
     }
