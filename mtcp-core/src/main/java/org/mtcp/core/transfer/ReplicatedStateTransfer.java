@@ -2,7 +2,10 @@ package org.mtcp.core.transfer;
 
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
+import java.util.Map;
+import java.util.WeakHashMap;
 import java.util.concurrent.ConcurrentHashMap;
 import org.mtcp.core.ConnectionId;
 
@@ -28,8 +31,13 @@ public final class ReplicatedStateTransfer implements StateTransfer {
     static final long AVOID_UNREACHABLE_NANOS = 30_000_000_000L;
 
     private final int replicas;
-    /** Members that did not answer lately, and until when (System.nanoTime) they are tried last. */
-    private final ConcurrentHashMap<String, Long> unreachableUntil = new ConcurrentHashMap<>();
+    /**
+     * Per server (its context: one strategy may serve several servers, as in tests), the members
+     * that did not answer lately and until when (System.nanoTime) they are tried last. Weak keys:
+     * a closed server's memory goes with it.
+     */
+    private final Map<TransferContext, ConcurrentHashMap<String, Long>> unreachableUntil =
+            Collections.synchronizedMap(new WeakHashMap<>());
 
     public ReplicatedStateTransfer(int replicas) {
         if (replicas < 1) {
@@ -59,7 +67,7 @@ public final class ReplicatedStateTransfer implements StateTransfer {
                 throw e; // MOVED: a later epoch exists, the replica is stale; REFUSED: the holder said no
             }
             if (e.reason() == TransferException.Reason.UNREACHABLE) {
-                avoid(holder);   // the push as this takeover starts, next, must not wait for it
+                avoid(context, holder);   // the push as this takeover starts, next, must not wait for it
             }
             ConnectionState replica = context.replica(id, epoch);
             if (replica == null) {
@@ -99,10 +107,11 @@ public final class ReplicatedStateTransfer implements StateTransfer {
     public void exported(ConnectionState state, TransferContext context) throws IOException {
         int stored = 0;
         List<String> failures = new ArrayList<>();
-        for (String replica : answeringFirst(context.replicaRanking(state.id()))) {
+        ConcurrentHashMap<String, Long> avoided = avoided(context);
+        for (String replica : answeringFirst(context.replicaRanking(state.id()), avoided)) {
             try {
                 context.store(replica, state);
-                unreachableUntil.remove(replica);
+                avoided.remove(replica);
                 if (++stored == replicas) {
                     return;
                 }
@@ -111,7 +120,7 @@ public final class ReplicatedStateTransfer implements StateTransfer {
                     throw e;
                 }
                 if (e.reason() == TransferException.Reason.UNREACHABLE) {
-                    avoid(replica);
+                    avoid(context, replica);
                 }
                 failures.add(e.getMessage());
             }
@@ -122,30 +131,39 @@ public final class ReplicatedStateTransfer implements StateTransfer {
         }
     }
 
-    private void avoid(String member) {
-        unreachableUntil.put(member, System.nanoTime() + AVOID_UNREACHABLE_NANOS);
+    private ConcurrentHashMap<String, Long> avoided(TransferContext context) {
+        return unreachableUntil.computeIfAbsent(context, c -> new ConcurrentHashMap<>());
+    }
+
+    private void avoid(TransferContext context, String member) {
+        avoided(context).put(member, System.nanoTime() + AVOID_UNREACHABLE_NANOS);
     }
 
     /** {@code ranking} with the members that did not answer lately moved to its end, each part in order. */
-    List<String> answeringFirst(List<String> ranking) {
-        if (unreachableUntil.isEmpty()) {
+    static List<String> answeringFirst(List<String> ranking, ConcurrentHashMap<String, Long> avoided) {
+        if (avoided.isEmpty()) {
             return ranking;
         }
         long now = System.nanoTime();
         List<String> first = new ArrayList<>(ranking.size());
         List<String> last = new ArrayList<>();
         for (String member : ranking) {
-            Long until = unreachableUntil.get(member);
+            Long until = avoided.get(member);
             if (until != null && until - now > 0) {
                 last.add(member);
             } else {
                 if (until != null) {
-                    unreachableUntil.remove(member, until);
+                    avoided.remove(member, until);
                 }
                 first.add(member);
             }
         }
         first.addAll(last);
         return first;
+    }
+
+    /** {@link #answeringFirst(List, ConcurrentHashMap)} as {@code context}'s server sees it (tests). */
+    List<String> answeringFirst(TransferContext context, List<String> ranking) {
+        return answeringFirst(ranking, avoided(context));
     }
 }
