@@ -54,10 +54,9 @@ class HolderKillProcessTest {
 
     static final List<String> PACED = List.of("--chunk-size", "16k", "--chunk-interval", "2ms",
             "--max-retained", "256k");
-    static final Pattern LISTENING = Pattern.compile("proxy listening on 127\\.0\\.0\\.1:(\\d+) ");
+    static final Pattern LISTENING = CurlThroughProxyTest.LISTENING;
+    static final Pattern MIGRATION = CurlThroughProxyTest.MIGRATION;
     static final Pattern OPEN = Pattern.compile(" open #(\\d+) .* server=(s\\d)$");
-    static final Pattern MIGRATION = Pattern.compile(
-            " migration #(\\d+) cid=[0-9a-f]{32} from=(s\\d) to=(s\\d) micros=(\\d+) reason=(.+)$");
 
     @TempDir
     Path work;
@@ -132,8 +131,7 @@ class HolderKillProcessTest {
     void sigstopOfTheHolderMidDownloadLosesNoByteAndTheResumedHolderIsHarmless() throws Exception {
         startPool(3, "replicated");
         String context = "SIGSTOP at 1 MiB";
-        Download download = startDownload(1);
-        download.awaitReceived(1 << 20, context);
+        Download download = firstDownloadAtOneMiB(context);
         int holder = holder(1);
         signal("STOP", servers[holder]);
         try {
@@ -159,8 +157,7 @@ class HolderKillProcessTest {
     void sigkillOfTheHolderWithLazyTransferLosesTheDownloadWithAClearError() throws Exception {
         startPool(2, "lazy");
         String context = "lazy, SIGKILL at 1 MiB";
-        Download download = startDownload(1);
-        download.awaitReceived(1 << 20, context);
+        Download download = firstDownloadAtOneMiB(context);
         int holder = holder(1);
         servers[holder].process().destroyForcibly();
 
@@ -200,6 +197,13 @@ class HolderKillProcessTest {
                 "--name", member.name(), "--dir", work.resolve("files").toString()));
         args.addAll(serverArgs);
         return CliProcess.mtcp(member.name(), args);
+    }
+
+    /** The proxy's first connection: a download that has received 1 MiB. */
+    private Download firstDownloadAtOneMiB(String context) throws IOException {
+        Download download = startDownload(1);
+        download.awaitReceived(1 << 20, context);
+        return download;
     }
 
     /** curl through the proxy, writing to its own file; each download is the proxy's connection #n. */

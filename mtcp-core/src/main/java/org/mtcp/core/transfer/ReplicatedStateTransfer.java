@@ -1,6 +1,7 @@
 package org.mtcp.core.transfer;
 
 import java.io.IOException;
+import java.net.SocketTimeoutException;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -19,21 +20,23 @@ import org.mtcp.core.ConnectionId;
  * takes the connection over from it. The client frees its outbound bytes only below {@code stable},
  * the client bytes the last replicated state covers, so it can resend the rest to the replica.
  *
- * <p>A member that did not answer (a FETCH or a STORE failed as unreachable) is pushed to last for
- * {@link #AVOID_UNREACHABLE_NANOS} (30 s): a stopped or hung server (SIGSTOP, a partition) does not refuse a
- * connection, so every push to it would wait the whole control timeout first. Without this, a
- * takeover from a stopped holder paid the timeout twice before its WELCOME (the FETCH, then the
- * push to the stopped holder ranked first), longer than the client's connect timeout.
+ * <p>A member that did not answer in time (a FETCH or a STORE timed out: a stopped or hung server,
+ * SIGSTOP, a partition, which does not refuse a connection as a dead one does) is not pushed to
+ * for {@link #AVOID_SILENT_NANOS} (30 s): every attempt would wait the whole control timeout
+ * first. Without this, a takeover from a stopped holder paid that timeout twice before its
+ * WELCOME (the FETCH, then the push to the stopped holder, the only other member of a pool of
+ * two), longer than the client's connect timeout. A member that refused the connection (dead) is
+ * retried at each push: that costs nothing, and a restarted server is a replica again at once.
  */
 public final class ReplicatedStateTransfer implements StateTransfer {
 
-    /** How long a member that did not answer is pushed to after the others. */
-    static final long AVOID_UNREACHABLE_NANOS = 30_000_000_000L;
+    /** How long a member that did not answer in time is not pushed to. */
+    static final long AVOID_SILENT_NANOS = 30_000_000_000L;
 
     private final int replicas;
     /**
      * Per server (its context: one strategy may serve several servers, as in tests), the members
-     * that did not answer lately and until when (System.nanoTime) they are tried last. Weak keys:
+     * that did not answer in time lately and until when (System.nanoTime) they are skipped. Weak keys:
      * a closed server's memory goes with it.
      */
     private final Map<TransferContext, ConcurrentHashMap<String, Long>> unreachableUntil =
@@ -66,7 +69,7 @@ public final class ReplicatedStateTransfer implements StateTransfer {
                     && e.reason() != TransferException.Reason.UNKNOWN) {
                 throw e; // MOVED: a later epoch exists, the replica is stale; REFUSED: the holder said no
             }
-            if (e.reason() == TransferException.Reason.UNREACHABLE) {
+            if (silent(e)) {
                 avoid(context, holder);   // the push as this takeover starts, next, must not wait for it
             }
             ConnectionState replica = context.replica(id, epoch);
@@ -108,7 +111,9 @@ public final class ReplicatedStateTransfer implements StateTransfer {
         int stored = 0;
         List<String> failures = new ArrayList<>();
         ConcurrentHashMap<String, Long> avoided = avoided(context);
-        for (String replica : answeringFirst(context.replicaRanking(state.id()), avoided)) {
+        List<String> ranking = context.replicaRanking(state.id());
+        List<String> answering = answering(ranking, avoided);
+        for (String replica : answering) {
             try {
                 context.store(replica, state);
                 avoided.remove(replica);
@@ -119,15 +124,18 @@ public final class ReplicatedStateTransfer implements StateTransfer {
                 if (e.reason() == TransferException.Reason.MOVED) {
                     throw e;
                 }
-                if (e.reason() == TransferException.Reason.UNREACHABLE) {
+                if (silent(e)) {
                     avoid(context, replica);
                 }
                 failures.add(e.getMessage());
             }
         }
         if (stored == 0) {
+            String why = ranking.isEmpty() ? "no other server in the pool"
+                    : answering.size() < ranking.size() && failures.isEmpty() ? "every other server did not answer lately"
+                    : failures.toString();
             throw new TransferException(TransferException.Reason.UNREACHABLE, "no replica took the state of "
-                    + state.id() + (failures.isEmpty() ? ": no other server in the pool" : ": " + failures), "");
+                    + state.id() + ": " + why, "");
         }
     }
 
@@ -136,34 +144,35 @@ public final class ReplicatedStateTransfer implements StateTransfer {
     }
 
     private void avoid(TransferContext context, String member) {
-        avoided(context).put(member, System.nanoTime() + AVOID_UNREACHABLE_NANOS);
+        avoided(context).put(member, System.nanoTime() + AVOID_SILENT_NANOS);
     }
 
-    /** {@code ranking} with the members that did not answer lately moved to its end, each part in order. */
-    static List<String> answeringFirst(List<String> ranking, ConcurrentHashMap<String, Long> avoided) {
+    /** Unreachable because it did not answer in time (not refused: a refusal is quick to get again). */
+    private static boolean silent(TransferException e) {
+        return e.reason() == TransferException.Reason.UNREACHABLE && e.getCause() instanceof SocketTimeoutException;
+    }
+
+    /** {@code ranking} without the members that did not answer in time lately, in order. */
+    static List<String> answering(List<String> ranking, ConcurrentHashMap<String, Long> avoided) {
         if (avoided.isEmpty()) {
             return ranking;
         }
         long now = System.nanoTime();
-        List<String> first = new ArrayList<>(ranking.size());
-        List<String> last = new ArrayList<>();
+        List<String> answering = new ArrayList<>(ranking.size());
         for (String member : ranking) {
             Long until = avoided.get(member);
-            if (until != null && until - now > 0) {
-                last.add(member);
-            } else {
+            if (until == null || until - now <= 0) {
                 if (until != null) {
                     avoided.remove(member, until);
                 }
-                first.add(member);
+                answering.add(member);
             }
         }
-        first.addAll(last);
-        return first;
+        return answering;
     }
 
-    /** {@link #answeringFirst(List, ConcurrentHashMap)} as {@code context}'s server sees it (tests). */
-    List<String> answeringFirst(TransferContext context, List<String> ranking) {
-        return answeringFirst(ranking, avoided(context));
+    /** {@link #answering(List, ConcurrentHashMap)} as {@code context}'s server sees it (tests). */
+    List<String> answering(TransferContext context, List<String> ranking) {
+        return answering(ranking, avoided(context));
     }
 }

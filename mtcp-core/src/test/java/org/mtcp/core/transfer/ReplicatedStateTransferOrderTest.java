@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
+import java.net.ConnectException;
+import java.net.SocketTimeoutException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -11,9 +13,9 @@ import org.junit.jupiter.api.Test;
 import org.mtcp.core.ConnectionId;
 
 /**
- * Which replica a push tries first: a member that did not answer (a stopped or hung server costs
- * each attempt the whole control timeout) is tried after the others, and back in its place once
- * it answers again.
+ * Which replicas a push tries: a member that did not answer in time (a stopped or hung server
+ * costs each attempt the whole control timeout) is skipped for a while; one that refused (dead,
+ * or restarting) is tried again at every push.
  */
 class ReplicatedStateTransferOrderTest {
 
@@ -24,6 +26,7 @@ class ReplicatedStateTransferOrderTest {
     /** A server whose ranking is a, b, c; {@code silent} members do not answer; records every STORE. */
     static final class Members implements TransferContext {
         Set<String> silent;
+        Set<String> dead = Set.of();
         final List<String> stores = new ArrayList<>();
 
         Members(Set<String> silent) {
@@ -44,7 +47,8 @@ class ReplicatedStateTransferOrderTest {
 
         @Override
         public ConnectionState fetch(String holder, ConnectionId id, long epoch) throws IOException {
-            throw new TransferException(TransferException.Reason.UNREACHABLE, "holder " + holder + ": no answer in time", "");
+            throw new TransferException(TransferException.Reason.UNREACHABLE, "holder " + holder + ": no answer in time",
+                    new SocketTimeoutException("Read timed out"));
         }
 
         @Override
@@ -56,7 +60,12 @@ class ReplicatedStateTransferOrderTest {
         public void store(String replica, ConnectionState state) throws IOException {
             stores.add(replica);
             if (silent.contains(replica)) {
-                throw new TransferException(TransferException.Reason.UNREACHABLE, "replica " + replica + ": no answer in time", "");
+                throw new TransferException(TransferException.Reason.UNREACHABLE, "replica " + replica + ": no answer in time",
+                        new SocketTimeoutException("Read timed out"));
+            }
+            if (dead.contains(replica)) {
+                throw new TransferException(TransferException.Reason.UNREACHABLE, "replica " + replica + ": refused",
+                        new ConnectException("Connection refused"));
             }
         }
 
@@ -67,19 +76,22 @@ class ReplicatedStateTransferOrderTest {
     }
 
     @Test
-    void aReplicaThatDidNotAnswerIsTriedLastUntilItAnswersAgain() throws Exception {
+    void aReplicaThatDidNotAnswerIsSkippedButARefusingOneIsTriedAtEveryPush() throws Exception {
         ReplicatedStateTransfer transfer = new ReplicatedStateTransfer(1);
         Members server = new Members(Set.of("a"));
         transfer.exported(STATE, server);
         transfer.exported(STATE, server);
         assertThat(server.takeStores()).containsExactly("a", "b", "b");
-        // the silent one is still tried when the others fail too; once it answers, it is back in its place
-        server.silent = Set.of("b", "c");
-        transfer.exported(STATE, server);
-        assertThat(server.takeStores()).containsExactly("b", "c", "a");
+        // b refuses (dead): tried at every push; a is not tried while it is avoided
         server.silent = Set.of();
+        server.dead = Set.of("b");
         transfer.exported(STATE, server);
-        assertThat(server.takeStores()).containsExactly("a");
+        transfer.exported(STATE, server);
+        assertThat(server.takeStores()).containsExactly("b", "c", "b", "c");
+        // nobody left to push to: the push fails (stable stays) without waiting for a
+        server.dead = Set.of("b", "c");
+        assertThatThrownBy(() -> transfer.exported(STATE, server)).isInstanceOf(TransferException.class);
+        assertThat(server.takeStores()).containsExactly("b", "c");
     }
 
     @Test
@@ -88,8 +100,8 @@ class ReplicatedStateTransferOrderTest {
         Members members = new Members(Set.of());
         assertThatThrownBy(() -> transfer.acquire(ID, 0, "a", members)).isInstanceOf(TransferException.class)
                 .hasMessageContaining("no answer in time");
-        assertThat(transfer.answeringFirst(members, List.of("a", "b", "c"))).containsExactly("b", "c", "a");
+        assertThat(transfer.answering(members, List.of("a", "b", "c"))).containsExactly("b", "c");
         // another server sharing the strategy (as the servers of a test pool do) has its own memory
-        assertThat(transfer.answeringFirst(new Members(Set.of()), List.of("a", "b", "c"))).containsExactly("a", "b", "c");
+        assertThat(transfer.answering(new Members(Set.of()), List.of("a", "b", "c"))).containsExactly("a", "b", "c");
     }
 }
