@@ -222,7 +222,9 @@ class ReplicatedTransferTest {
                 MtcpServerConnection c2 = accepted.poll(10, TimeUnit.SECONDS);
                 assertThat(c2).isNotNull();
                 assertThat(c2.epoch()).isEqualTo(1);
-                assertThat(s.currentServer()).isEqualTo(replica);
+                // the server hands c2 out once its WELCOME is written; the client switches on reading it
+                await("the client on the replica").atMost(Duration.ofSeconds(10))
+                        .until(() -> replica.equals(s.currentServer()));
                 assertThat(pool.server(replica).stats().takenOverFromReplica()).isEqualTo(1);
                 assertThat(new String(c2.importState())).isEqualTo("one");
                 // "ef" came with the replicated state; "gh" the client kept (beyond stable) and resent.

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
@@ -234,25 +235,23 @@ class FrontendMigrationTest {
         Random random = new Random(7);
         for (int round = 0; round < 2; round++) {
             String id = "random-" + round;
-            AtomicBoolean done = new AtomicBoolean();
             HttpExchange.Response r;
             int migrations;
             try (MtcpSocket s = MtcpSocket.connect(pool.addresses(), ClientOptions.defaults())) {
-                Thread mover = Thread.ofVirtual().start(() -> {
-                    while (!done.get()) {
-                        try {
-                            Thread.sleep(5 + random.nextInt(60));
-                            if (!done.get()) {
-                                s.migrate();
+                // Migrations at random points of the batch's progress (every 10 to 39 lines), not at
+                // random times: a batch that runs faster must not outrun them.
+                AtomicInteger next = new AtomicInteger(1 + random.nextInt(30));
+                r = HttpExchange.exchange(s.getInputStream(), s.getOutputStream(), HttpExchange.post("/v1/batches", batch(id, 200)),
+                        line -> {
+                            if (line == next.get()) {
+                                next.addAndGet(10 + random.nextInt(30));
+                                try {
+                                    s.migrate();
+                                } catch (java.io.IOException e) {
+                                    throw new java.io.UncheckedIOException(e);
+                                }
                             }
-                        } catch (Exception e) {
-                            return;
-                        }
-                    }
-                });
-                r = HttpExchange.exchange(s.getInputStream(), s.getOutputStream(), HttpExchange.post("/v1/batches", batch(id, 200)), null);
-                done.set(true);
-                mover.join();
+                        });
                 migrations = s.migrations();
             }
             assertThat(migrations).as("migrations during the batch").isGreaterThan(3);

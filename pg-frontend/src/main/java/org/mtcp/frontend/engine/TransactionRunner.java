@@ -65,8 +65,8 @@ final class TransactionRunner {
      * COMMIT). Until that one commits, the last snapshot still says this transfer has not run,
      * so a front-end resuming in between runs it again, once. A transient failure (deadlock,
      * serialization failure) runs the whole transaction again, with a fresh snapshot of the
-     * database, which is what PostgreSQL asks for. The common path saves the savepoint's
-     * subtransaction (~30 us of database CPU per transfer, docs/benchmarks.md).
+     * database, which is what PostgreSQL asks for (retrying under a savepoint kept the
+     * transaction's snapshot: at REPEATABLE READ a serialization failure could only recur).
      */
     Executed run(BatchEngine.Batch batch, long epoch, int seq, ResponseSink sink, SnapshotExporter exporter,
             long ordinal, boolean closeAfter) throws IOException, SessionTakenOverException, SQLException, DatabaseUnavailableException {

@@ -272,6 +272,7 @@ final class Admission {
             st = options.stateTransfer().acquire(id, c.epoch(), c.holder(), engine);
         } catch (TransferException e) {
             table.endTakeover(id);
+            engine.takeoverEnded();
             throw switch (e.reason()) {
                 case MOVED -> new Refusal(ResetCode.STALE_CERTIFICATE, "certificate for epoch " + c.epoch()
                         + " is stale: " + e.getMessage(), e.hint());
@@ -283,6 +284,7 @@ final class Admission {
             };
         } catch (IOException | RuntimeException e) {
             table.endTakeover(id);
+            engine.takeoverEnded();
             throw new Refusal(ResetCode.OTHER, "cannot take connection " + id + " over: " + e, "");
         }
         try {
@@ -321,6 +323,7 @@ final class Admission {
             return true;
         } finally {
             table.endTakeover(id);
+            engine.takeoverEnded();
         }
     }
 

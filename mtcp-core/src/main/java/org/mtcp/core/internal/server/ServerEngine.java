@@ -436,7 +436,22 @@ public final class ServerEngine implements TransferContext, Closeable {
 
     @Override
     public ConnectionState replica(ConnectionId id, long epoch) {
-        return replicas.get(id, epoch);
+        ConnectionState st = replicas.get(id, epoch);
+        replicaHandedOut.set(st);
+        return st;
+    }
+
+    /**
+     * The replica the current handshake's {@code acquire} took, if any. The handshake thread runs
+     * both {@code acquire} and {@link #installed}, and by then the store may hold a later state of
+     * the same epoch: a holder that is closing still pushes until its application stops (pushes
+     * it could no longer acknowledge to the client, whose link is gone).
+     */
+    private final ThreadLocal<ConnectionState> replicaHandedOut = new ThreadLocal<>();
+
+    /** A takeover handshake ended, installed or not: drop its reference to a replica. */
+    void takeoverEnded() {
+        replicaHandedOut.remove();
     }
 
     /** Replicas of other holders' connections kept here (tests, diagnostics). */
@@ -449,7 +464,8 @@ public final class ServerEngine implements TransferContext, Closeable {
      * Returns whether {@code st} was that replica (the holder could not hand the state out).
      */
     boolean installed(ConnectionState st) {
-        boolean fromReplica = replicas.get(st.id(), st.epoch()) == st;
+        boolean fromReplica = replicaHandedOut.get() == st;
+        replicaHandedOut.remove();
         replicas.forget(st.id(), st.epoch());
         return fromReplica;
     }
