@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.function.Supplier;
 import org.mtcp.core.ValueSyntax;
 import org.mtcp.core.policy.MigrationPolicy;
+import org.mtcp.core.transfer.StateTransfer;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.TypeConversionException;
 
@@ -82,6 +83,14 @@ public final class Converters {
         @Override
         public Supplier<MigrationPolicy> convert(String value) {
             return PolicySpecs.parse(value);
+        }
+    }
+
+    /** A state transfer strategy of {@link StateTransfer#parse}: lazy, replicated, replicated:K. */
+    public static final class StateTransferConverter implements ITypeConverter<StateTransfer> {
+        @Override
+        public StateTransfer convert(String value) {
+            return syntax(() -> StateTransfer.parse(value));
         }
     }
 }

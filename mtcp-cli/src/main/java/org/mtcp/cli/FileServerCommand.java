@@ -10,6 +10,7 @@ import org.mtcp.cli.fileserver.FileServerConfig;
 import org.mtcp.core.MtcpServer;
 import org.mtcp.core.PoolConfig;
 import org.mtcp.core.ServerOptions;
+import org.mtcp.core.transfer.StateTransfer;
 import org.mtcp.proxy.EventLog;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -97,6 +98,15 @@ public final class FileServerCommand implements Callable<Integer> {
             description = "On Ctrl-C, how long to wait for clients asked to migrate away (0: drop them at once).")
     Duration drainTimeout;
 
+    @Option(names = "--state-transfer", paramLabel = "STRATEGY", defaultValue = "lazy",
+            converter = Converters.StateTransferConverter.class,
+            description = "How a connection's state reaches its next server: lazy (fetched from this server when the "
+                    + "client moves; a client of a server that dies loses its connection) or replicated[:K] (pushed to "
+                    + "K other servers of the pool at every snapshot, K=1 by default and below the pool's size: a "
+                    + "client of a server that dies resumes on a replica). Every server of the pool should use the "
+                    + "same (docs/protocol.md, section 10).")
+    StateTransfer stateTransfer;
+
     @Override
     public Integer call() throws Exception {
         if (!Files.isDirectory(dir)) {
@@ -113,6 +123,11 @@ public final class FileServerCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), "no server named '" + name
                     + "' in " + pool + " (members: " + poolConfig.members().stream().map(m -> m.name()).toList() + ")");
         }
+        try {
+            stateTransfer.checkPoolSize(poolConfig.members().size());
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--state-transfer " + e.getMessage());
+        }
         Degradation degradation = degradeAfter == null ? Degradation.NONE
                 : new Degradation(degradeAfter, degradeStep, degradeMax);
         FileServerConfig config = new FileServerConfig(dir, chunkSize, snapshotPad, chunkInterval, degradation);
@@ -121,8 +136,8 @@ public final class FileServerCommand implements Callable<Integer> {
         // A snapshot holds the padding, up to one read buffer of pending bytes, a path from a
         // request head (both at most 8 KiB) and a few numbers.
         int neededSnapshot = snapshotPad + 2 * 8192 + 1024;
-        ServerOptions options = neededSnapshot <= defaults.maxSnapshotSize() ? defaults
-                : defaults.withMaxSnapshotSize(neededSnapshot);
+        ServerOptions options = (neededSnapshot <= defaults.maxSnapshotSize() ? defaults
+                : defaults.withMaxSnapshotSize(neededSnapshot)).withStateTransfer(stateTransfer);
         if (maxRetained != null) {
             if (maxRetained < 1024) {
                 throw new CommandLine.ParameterException(spec.commandLine(), "--max-retained must be at least 1k");
@@ -137,7 +152,7 @@ public final class FileServerCommand implements Callable<Integer> {
         events.log("file-server " + name + " ready service=" + PoolTarget.format(transport.serviceAddress())
                 + " control=" + PoolTarget.format(transport.controlAddress()) + " dir=" + dir.toAbsolutePath()
                 + " chunk=" + chunkSize + "B interval=" + chunkInterval.toNanos() / 1000 + "us snapshot-pad="
-                + snapshotPad + "B degrade=" + degradation);
+                + snapshotPad + "B degrade=" + degradation + " state-transfer=" + stateTransfer.name());
         server.serve();
         return 0;
     }

@@ -35,6 +35,13 @@ import picocli.CommandLine.Spec;
                     + "(holder-failure policy); the local client never notices. The proxy needs only the "
                     + "servers' service addresses, never the pool secret.",
             "",
+            "A connection whose server dies (killed, stopped, unreachable) survives when the servers run with "
+                    + "--state-transfer replicated: it resumes on a replica without a lost or repeated byte. Nothing "
+                    + "to set here, the proxy follows what the servers replicate; with lazy transfer (the servers' "
+                    + "default) the connection is lost and its client sees the TCP connection close. A stopped or "
+                    + "silent server is given up after 5s of silence during a transfer (4 missed keepalives of 1s); the "
+                    + "replica then waits out the servers' control timeout (3s) asking it before it resumes.",
+            "",
             "Prints a startup line with the bound address, then one line per connection opened and closed "
                     + "and one per migration (connection, from, to, microseconds, reason).",
             "",

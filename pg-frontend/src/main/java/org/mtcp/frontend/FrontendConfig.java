@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import org.mtcp.core.transfer.StateTransfer;
 
 /**
  * Everything a front-end needs to run (documented in docs/frontend.md; {@code ./mtcp frontend}
@@ -29,6 +30,8 @@ import java.util.Objects;
  *     move to peers before it stops anyway
  * @param database how long the front-end waits for its database, and the clients' response-time
  *     threshold that this must stay below (docs/frontend.md, "Database outages")
+ * @param stateTransfer how a connection's state reaches the next front-end: lazy (the default), or
+ *     replicated so that a batch survives the death of its front-end (docs/protocol.md, section 10)
  */
 public record FrontendConfig(
         Path poolFile,
@@ -46,7 +49,8 @@ public record FrontendConfig(
         int maxTransactions,
         Duration idleTimeout,
         Duration drainTimeout,
-        DatabaseTimeouts database) {
+        DatabaseTimeouts database,
+        StateTransfer stateTransfer) {
 
     /**
      * {@code acquire}: the longest wait for a database connection (HikariCP's connection and
@@ -91,6 +95,7 @@ public record FrontendConfig(
             throw new IllegalArgumentException("the drain timeout must not be negative");
         }
         Objects.requireNonNull(database, "database timeouts");
+        Objects.requireNonNull(stateTransfer, "state transfer");
         if (maxBodyBytes < 1 || maxTransactions < 1) {
             throw new IllegalArgumentException("limits must be positive");
         }
@@ -98,66 +103,85 @@ public record FrontendConfig(
 
     public static FrontendConfig defaults(Path poolFile, String name, String jdbcUrl) {
         return new FrontendConfig(poolFile, name, jdbcUrl, null, null, 8, true, List.of(), List.of(), null,
-                Duration.ofSeconds(5), 1 << 20, 10_000, Duration.ofSeconds(30), Duration.ofSeconds(10), DatabaseTimeouts.DEFAULT);
+                Duration.ofSeconds(5), 1 << 20, 10_000, Duration.ofSeconds(30), Duration.ofSeconds(10), DatabaseTimeouts.DEFAULT,
+                StateTransfer.lazy());
     }
 
     public FrontendConfig withCredentials(String user, String password) {
         return new FrontendConfig(poolFile, name, jdbcUrl, user, password, dbPoolSize, migrate, sqlOperationFiles,
-                appSchemas, adminToken, reconnectTimeout, maxBodyBytes, maxTransactions, idleTimeout, drainTimeout, database);
+                appSchemas, adminToken, reconnectTimeout, maxBodyBytes, maxTransactions, idleTimeout, drainTimeout, database,
+                stateTransfer);
     }
 
     public FrontendConfig withJdbcUrl(String url) {
         return new FrontendConfig(poolFile, name, url, dbUser, dbPassword, dbPoolSize, migrate, sqlOperationFiles,
-                appSchemas, adminToken, reconnectTimeout, maxBodyBytes, maxTransactions, idleTimeout, drainTimeout, database);
+                appSchemas, adminToken, reconnectTimeout, maxBodyBytes, maxTransactions, idleTimeout, drainTimeout, database,
+                stateTransfer);
     }
 
     public FrontendConfig withAdminToken(String token) {
         return new FrontendConfig(poolFile, name, jdbcUrl, dbUser, dbPassword, dbPoolSize, migrate, sqlOperationFiles,
-                appSchemas, token, reconnectTimeout, maxBodyBytes, maxTransactions, idleTimeout, drainTimeout, database);
+                appSchemas, token, reconnectTimeout, maxBodyBytes, maxTransactions, idleTimeout, drainTimeout, database,
+                stateTransfer);
     }
 
     public FrontendConfig withReconnectTimeout(Duration timeout) {
         return new FrontendConfig(poolFile, name, jdbcUrl, dbUser, dbPassword, dbPoolSize, migrate, sqlOperationFiles,
-                appSchemas, adminToken, timeout, maxBodyBytes, maxTransactions, idleTimeout, drainTimeout, database);
+                appSchemas, adminToken, timeout, maxBodyBytes, maxTransactions, idleTimeout, drainTimeout, database,
+                stateTransfer);
     }
 
     public FrontendConfig withAppSchemas(List<AppSchema> schemas) {
         return new FrontendConfig(poolFile, name, jdbcUrl, dbUser, dbPassword, dbPoolSize, migrate, sqlOperationFiles,
-                schemas, adminToken, reconnectTimeout, maxBodyBytes, maxTransactions, idleTimeout, drainTimeout, database);
+                schemas, adminToken, reconnectTimeout, maxBodyBytes, maxTransactions, idleTimeout, drainTimeout, database,
+                stateTransfer);
     }
 
     public FrontendConfig withSqlOperationFiles(List<Path> files) {
         return new FrontendConfig(poolFile, name, jdbcUrl, dbUser, dbPassword, dbPoolSize, migrate, files,
-                appSchemas, adminToken, reconnectTimeout, maxBodyBytes, maxTransactions, idleTimeout, drainTimeout, database);
+                appSchemas, adminToken, reconnectTimeout, maxBodyBytes, maxTransactions, idleTimeout, drainTimeout, database,
+                stateTransfer);
     }
 
     public FrontendConfig withLimits(int maxBodyBytes, int maxTransactions) {
         return new FrontendConfig(poolFile, name, jdbcUrl, dbUser, dbPassword, dbPoolSize, migrate, sqlOperationFiles,
-                appSchemas, adminToken, reconnectTimeout, maxBodyBytes, maxTransactions, idleTimeout, drainTimeout, database);
+                appSchemas, adminToken, reconnectTimeout, maxBodyBytes, maxTransactions, idleTimeout, drainTimeout, database,
+                stateTransfer);
     }
 
     public FrontendConfig withMigrate(boolean run) {
         return new FrontendConfig(poolFile, name, jdbcUrl, dbUser, dbPassword, dbPoolSize, run, sqlOperationFiles,
-                appSchemas, adminToken, reconnectTimeout, maxBodyBytes, maxTransactions, idleTimeout, drainTimeout, database);
+                appSchemas, adminToken, reconnectTimeout, maxBodyBytes, maxTransactions, idleTimeout, drainTimeout, database,
+                stateTransfer);
     }
 
     public FrontendConfig withDbPoolSize(int size) {
         return new FrontendConfig(poolFile, name, jdbcUrl, dbUser, dbPassword, size, migrate, sqlOperationFiles,
-                appSchemas, adminToken, reconnectTimeout, maxBodyBytes, maxTransactions, idleTimeout, drainTimeout, database);
+                appSchemas, adminToken, reconnectTimeout, maxBodyBytes, maxTransactions, idleTimeout, drainTimeout, database,
+                stateTransfer);
     }
 
     public FrontendConfig withIdleTimeout(Duration timeout) {
         return new FrontendConfig(poolFile, name, jdbcUrl, dbUser, dbPassword, dbPoolSize, migrate, sqlOperationFiles,
-                appSchemas, adminToken, reconnectTimeout, maxBodyBytes, maxTransactions, timeout, drainTimeout, database);
+                appSchemas, adminToken, reconnectTimeout, maxBodyBytes, maxTransactions, timeout, drainTimeout, database,
+                stateTransfer);
     }
 
     public FrontendConfig withDrainTimeout(Duration timeout) {
         return new FrontendConfig(poolFile, name, jdbcUrl, dbUser, dbPassword, dbPoolSize, migrate, sqlOperationFiles,
-                appSchemas, adminToken, reconnectTimeout, maxBodyBytes, maxTransactions, idleTimeout, timeout, database);
+                appSchemas, adminToken, reconnectTimeout, maxBodyBytes, maxTransactions, idleTimeout, timeout, database,
+                stateTransfer);
     }
 
     public FrontendConfig withDatabaseTimeouts(DatabaseTimeouts timeouts) {
         return new FrontendConfig(poolFile, name, jdbcUrl, dbUser, dbPassword, dbPoolSize, migrate, sqlOperationFiles,
-                appSchemas, adminToken, reconnectTimeout, maxBodyBytes, maxTransactions, idleTimeout, drainTimeout, timeouts);
+                appSchemas, adminToken, reconnectTimeout, maxBodyBytes, maxTransactions, idleTimeout, drainTimeout, timeouts,
+                stateTransfer);
+    }
+
+    public FrontendConfig withStateTransfer(StateTransfer transfer) {
+        return new FrontendConfig(poolFile, name, jdbcUrl, dbUser, dbPassword, dbPoolSize, migrate, sqlOperationFiles,
+                appSchemas, adminToken, reconnectTimeout, maxBodyBytes, maxTransactions, idleTimeout, drainTimeout, database,
+                transfer);
     }
 }

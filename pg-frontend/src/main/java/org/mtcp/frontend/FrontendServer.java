@@ -98,12 +98,20 @@ public final class FrontendServer implements AutoCloseable, OperatorControls {
         if (pool.member(config.name()).isEmpty()) {
             throw new StartupException("the pool file " + config.poolFile() + " has no server named '" + config.name() + "'", null);
         }
-        return start(config, operations, () -> MtcpServer.start(pool, config.name(), ServerOptions.defaults()), app);
+        try {
+            config.stateTransfer().checkPoolSize(pool.members().size());
+        } catch (IllegalArgumentException e) {
+            throw new StartupException("the pool file " + config.poolFile() + " is too small for the state transfer: "
+                    + e.getMessage(), e);
+        }
+        ServerOptions options = ServerOptions.defaults().withStateTransfer(config.stateTransfer());
+        return start(config, operations, () -> MtcpServer.start(pool, config.name(), options), app);
     }
 
     /**
      * Starts a front-end on an M-TCP server that is already running (tests: a pool on free
-     * ports); the front-end owns it from now on and closes it.
+     * ports); the front-end owns it from now on and closes it. The server's own options decide
+     * its state transfer ({@link FrontendConfig#stateTransfer()} is not used).
      */
     public static FrontendServer start(FrontendConfig config, Operations operations, MtcpServer mtcp)
             throws StartupException {

@@ -4,12 +4,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.mtcp.cli.Main;
+import org.mtcp.cli.support.LocalPool;
+import org.mtcp.cli.support.PoolFiles;
 import picocli.CommandLine;
 
 /** Help and usage errors, in-process (fast) and once through a real process. */
@@ -44,6 +49,9 @@ class CommandLineTest {
         assertThat(run("proxy", "--help").out()).contains("--listen=HOST:PORT", "Default: 127.0.0.1:8080",
                 "--policy=SPEC", "--pool=FILE", "--server=HOST:PORT", "--policy-migrations=N", "Default: 3",
                 "--policy-backoff-max=DURATION", "Default: 30s", "--policy-window=DURATION", "Default: 60s");
+        assertThat(run("proxy", "--help").out().replaceAll("\\s+", " ")).as("the proxy's help on servers that die")
+                .contains("survives when the servers run with --state-transfer replicated");
+        assertThat(run("file-server", "--help").out()).contains("--state-transfer=STRATEGY", "Default: lazy");
         assertThat(run("get", "--help").out()).contains("PATH", "--output=FILE", "--migrate-every=BYTES",
                 "\"sha256\"", "Exit codes");
         assertThat(run("--help").out()).contains("file-server", "proxy", "get");
@@ -93,6 +101,30 @@ class CommandLineTest {
             assertThat(r.err()).doesNotContain("Exception");
             assertThat(r.out()).isEmpty();
         }
+    }
+
+    @Test
+    void stateTransferIsParsedAndCheckedAgainstThePoolSize(@TempDir Path dir) throws Exception {
+        Path pool = PoolFiles.write(dir.resolve("pool.conf"), LocalPool.config(2));
+        List<String> base = List.of("file-server", "--pool", pool.toString(), "--name", "s1", "--dir", dir.toString(),
+                "--state-transfer");
+        Result tooMany = run(append(base, "replicated:2"));
+        assertThat(tooMany.exit()).isEqualTo(2);
+        assertThat(tooMany.err().split("\n")[0]).isEqualTo("--state-transfer replicated:2 needs at least 3 servers "
+                + "in the pool (the holder and 2 replicas); the pool has 2");
+        Result zero = run(append(base, "replicated:0"));
+        assertThat(zero.exit()).isEqualTo(2);
+        assertThat(zero.err().split("\n")[0]).contains("--state-transfer", "'replicated:0': replicated needs at least 1 replica");
+        Result unknown = run(append(base, "eager"));
+        assertThat(unknown.exit()).isEqualTo(2);
+        assertThat(unknown.err().split("\n")[0]).contains("'eager' is not a state transfer strategy (lazy, replicated, "
+                + "replicated:K");
+    }
+
+    private static String[] append(List<String> args, String last) {
+        List<String> all = new ArrayList<>(args);
+        all.add(last);
+        return all.toArray(String[]::new);
     }
 
     @Test

@@ -1,8 +1,13 @@
 package org.mtcp.core.transfer;
 
 import java.io.IOException;
+import java.net.SocketTimeoutException;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
+import java.util.Map;
+import java.util.WeakHashMap;
+import java.util.concurrent.ConcurrentHashMap;
 import org.mtcp.core.ConnectionId;
 
 /**
@@ -14,10 +19,28 @@ import org.mtcp.core.ConnectionId;
  * knows the connection (it crashed, or restarted), a server that keeps the replica of that epoch
  * takes the connection over from it. The client frees its outbound bytes only below {@code stable},
  * the client bytes the last replicated state covers, so it can resend the rest to the replica.
+ *
+ * <p>A member that did not answer in time (a FETCH or a STORE timed out: a stopped or hung server,
+ * SIGSTOP, a partition, which does not refuse a connection as a dead one does) is not pushed to
+ * for {@link #AVOID_SILENT_NANOS} (30 s): every attempt would wait the whole control timeout
+ * first. Without this, a takeover from a stopped holder paid that timeout twice before its
+ * WELCOME (the FETCH, then the push to the stopped holder, the only other member of a pool of
+ * two), longer than the client's connect timeout. A member that refused the connection (dead) is
+ * retried at each push: that costs nothing, and a restarted server is a replica again at once.
  */
 public final class ReplicatedStateTransfer implements StateTransfer {
 
+    /** How long a member that did not answer in time is not pushed to. */
+    static final long AVOID_SILENT_NANOS = 30_000_000_000L;
+
     private final int replicas;
+    /**
+     * Per server (its context: one strategy may serve several servers, as in tests), the members
+     * that did not answer in time lately and until when (System.nanoTime) they are skipped. Weak keys:
+     * a closed server's memory goes with it.
+     */
+    private final Map<TransferContext, ConcurrentHashMap<String, Long>> unreachableUntil =
+            Collections.synchronizedMap(new WeakHashMap<>());
 
     public ReplicatedStateTransfer(int replicas) {
         if (replicas < 1) {
@@ -46,11 +69,24 @@ public final class ReplicatedStateTransfer implements StateTransfer {
                     && e.reason() != TransferException.Reason.UNKNOWN) {
                 throw e; // MOVED: a later epoch exists, the replica is stale; REFUSED: the holder said no
             }
+            if (silent(e)) {
+                avoid(context, holder);   // the push as this takeover starts, next, must not wait for it
+            }
             ConnectionState replica = context.replica(id, epoch);
             if (replica == null) {
                 throw e;
             }
             return replica;
+        }
+    }
+
+    /** The holder plus {@code k} replicas: the pool needs more than {@code k} servers. */
+    @Override
+    public void checkPoolSize(int members) {
+        if (replicas >= members) {
+            throw new IllegalArgumentException("replicated:" + replicas + " needs at least " + (replicas + 1)
+                    + " servers in the pool (the holder and " + replicas + " replica" + (replicas == 1 ? "" : "s")
+                    + "); the pool has " + members);
         }
     }
 
@@ -74,9 +110,13 @@ public final class ReplicatedStateTransfer implements StateTransfer {
     public void exported(ConnectionState state, TransferContext context) throws IOException {
         int stored = 0;
         List<String> failures = new ArrayList<>();
-        for (String replica : context.replicaRanking(state.id())) {
+        ConcurrentHashMap<String, Long> avoided = avoided(context);
+        List<String> ranking = context.replicaRanking(state.id());
+        List<String> answering = answering(ranking, avoided);
+        for (String replica : answering) {
             try {
                 context.store(replica, state);
+                avoided.remove(replica);
                 if (++stored == replicas) {
                     return;
                 }
@@ -84,12 +124,55 @@ public final class ReplicatedStateTransfer implements StateTransfer {
                 if (e.reason() == TransferException.Reason.MOVED) {
                     throw e;
                 }
+                if (silent(e)) {
+                    avoid(context, replica);
+                }
                 failures.add(e.getMessage());
             }
         }
         if (stored == 0) {
+            String why = ranking.isEmpty() ? "no other server in the pool"
+                    : answering.size() < ranking.size() && failures.isEmpty() ? "every other server did not answer lately"
+                    : failures.toString();
             throw new TransferException(TransferException.Reason.UNREACHABLE, "no replica took the state of "
-                    + state.id() + (failures.isEmpty() ? ": no other server in the pool" : ": " + failures), "");
+                    + state.id() + ": " + why, "");
         }
+    }
+
+    private ConcurrentHashMap<String, Long> avoided(TransferContext context) {
+        return unreachableUntil.computeIfAbsent(context, c -> new ConcurrentHashMap<>());
+    }
+
+    private void avoid(TransferContext context, String member) {
+        avoided(context).put(member, System.nanoTime() + AVOID_SILENT_NANOS);
+    }
+
+    /** Unreachable because it did not answer in time (not refused: a refusal is quick to get again). */
+    private static boolean silent(TransferException e) {
+        return e.reason() == TransferException.Reason.UNREACHABLE && e.getCause() instanceof SocketTimeoutException;
+    }
+
+    /** {@code ranking} without the members that did not answer in time lately, in order. */
+    static List<String> answering(List<String> ranking, ConcurrentHashMap<String, Long> avoided) {
+        if (avoided.isEmpty()) {
+            return ranking;
+        }
+        long now = System.nanoTime();
+        List<String> answering = new ArrayList<>(ranking.size());
+        for (String member : ranking) {
+            Long until = avoided.get(member);
+            if (until == null || until - now <= 0) {
+                if (until != null) {
+                    avoided.remove(member, until);
+                }
+                answering.add(member);
+            }
+        }
+        return answering;
+    }
+
+    /** {@link #answering(List, ConcurrentHashMap)} as {@code context}'s server sees it (tests). */
+    List<String> answering(TransferContext context, List<String> ranking) {
+        return answering(ranking, avoided(context));
     }
 }

@@ -46,6 +46,49 @@ public interface StateTransfer {
      */
     default void exported(ConnectionState state, TransferContext context) throws IOException {}
 
+    /**
+     * Refuses this strategy for a pool of {@code members} servers when it cannot work there
+     * ({@code replicated:K} needs the holder and K other servers); lazy transfer works anywhere.
+     *
+     * @throws IllegalArgumentException naming the strategy, what it needs and the pool's size
+     */
+    default void checkPoolSize(int members) {}
+
+    /** The spellings {@link #parse} reads, for help texts. */
+    String SPECS = "lazy, replicated, replicated:K (K replicas, at least 1; replicated is replicated:1)";
+
+    /**
+     * A strategy as the command options ({@code --state-transfer}) write it: {@code lazy},
+     * {@code replicated} (one replica) or {@code replicated:K}. Whether the pool is large enough
+     * is {@link #checkPoolSize}'s business, once the pool is known.
+     *
+     * @throws IllegalArgumentException for any other text, naming the spellings
+     */
+    static StateTransfer parse(String text) {
+        String v = text.strip().toLowerCase(java.util.Locale.ROOT);
+        if (v.equals("lazy")) {
+            return lazy();
+        }
+        if (v.equals("replicated")) {
+            return replicated();
+        }
+        if (v.startsWith("replicated:")) {
+            String count = v.substring("replicated:".length());
+            int k;
+            try {
+                k = Integer.parseInt(count);
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("'" + text + "': the replica count '" + count
+                        + "' is not a number (e.g. replicated:1)");
+            }
+            if (k < 1) {
+                throw new IllegalArgumentException("'" + text + "': replicated needs at least 1 replica");
+            }
+            return replicated(k);
+        }
+        throw new IllegalArgumentException("'" + text + "' is not a state transfer strategy (" + SPECS + ")");
+    }
+
     static StateTransfer lazy() {
         return new LazyStateTransfer();
     }

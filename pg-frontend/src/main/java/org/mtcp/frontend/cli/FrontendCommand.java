@@ -9,6 +9,7 @@ import java.util.ServiceLoader;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.mtcp.core.ValueSyntax;
+import org.mtcp.core.transfer.StateTransfer;
 import org.mtcp.frontend.FrontendConfig;
 import org.mtcp.frontend.FrontendServer;
 import org.mtcp.frontend.ops.OperationProvider;
@@ -108,6 +109,15 @@ public final class FrontendCommand implements Callable<Integer> {
                     + "when given, a --db-timeout that is not below it is refused.")
     Duration clientThreshold;
 
+    @Option(names = "--state-transfer", paramLabel = "STRATEGY", defaultValue = "lazy",
+            converter = StateTransferConverter.class,
+            description = "How a connection's state reaches its next front-end: lazy (fetched from this one when the "
+                    + "client moves; the batch of a front-end that dies is lost to its client, which must re-post) or "
+                    + "replicated[:K] (pushed to K other servers of the pool at every snapshot, K=1 by default and "
+                    + "below the pool's size: the batch resumes on a replica). Every front-end of the pool should use "
+                    + "the same (docs/protocol.md, section 10).")
+    StateTransfer stateTransfer;
+
     @Override
     public Integer call() throws Exception {
         if (dbPoolSize < 1 || maxBody < 1 || maxTransactions < 1) {
@@ -124,7 +134,7 @@ public final class FrontendCommand implements Callable<Integer> {
         }
         FrontendConfig config = new FrontendConfig(pool, name, db, dbUser, System.getenv(dbPasswordEnv), dbPoolSize,
                 !noMigrate, operationFiles, schemas, System.getenv(adminTokenEnv), reconnectTimeout, maxBody,
-                maxTransactions, idleTimeout, drainTimeout, databaseTimeouts());
+                maxTransactions, idleTimeout, drainTimeout, databaseTimeouts(), stateTransfer);
         // One descriptor per M-TCP connection (the transport's limit, 10,000) plus the database pool.
         org.mtcp.core.FileDescriptors.shortfall(org.mtcp.core.FileDescriptors.limit(),
                 org.mtcp.core.ServerOptions.defaults().maxConnections() + dbPoolSize, 1,
@@ -142,7 +152,8 @@ public final class FrontendCommand implements Callable<Integer> {
         handleSignals(server);
         spec.commandLine().getOut().println("frontend " + name + " listening on " + server.serviceAddress().getHostString()
                 + ":" + server.serviceAddress().getPort() + " database=" + db.replaceAll("(?i)(password=)[^&]*", "$1***")
-                + " admin=" + (config.adminToken() == null ? "off" : "on") + " drain-timeout=" + ValueSyntax.format(drainTimeout));
+                + " admin=" + (config.adminToken() == null ? "off" : "on") + " drain-timeout=" + ValueSyntax.format(drainTimeout)
+                + " state-transfer=" + stateTransfer.name());
         spec.commandLine().getOut().flush();
         server.join();
         return 0;
@@ -203,12 +214,7 @@ public final class FrontendCommand implements Callable<Integer> {
     public static final class SizeConverter implements ITypeConverter<Integer> {
         @Override
         public Integer convert(String value) {
-            long bytes;
-            try {
-                bytes = ValueSyntax.byteSize(value);
-            } catch (IllegalArgumentException e) {
-                throw new picocli.CommandLine.TypeConversionException(e.getMessage());
-            }
+            long bytes = syntax(() -> ValueSyntax.byteSize(value));
             if (bytes > Integer.MAX_VALUE) {
                 throw new picocli.CommandLine.TypeConversionException("'" + value + "' is too large (at most 2047m)");
             }
@@ -220,11 +226,24 @@ public final class FrontendCommand implements Callable<Integer> {
     public static final class DurationConverter implements ITypeConverter<Duration> {
         @Override
         public Duration convert(String value) {
-            try {
-                return ValueSyntax.duration(value);
-            } catch (IllegalArgumentException e) {
-                throw new picocli.CommandLine.TypeConversionException(e.getMessage());
-            }
+            return syntax(() -> ValueSyntax.duration(value));
+        }
+    }
+
+    /** {@link StateTransfer#parse}: lazy, replicated, replicated:K. */
+    public static final class StateTransferConverter implements ITypeConverter<StateTransfer> {
+        @Override
+        public StateTransfer convert(String value) {
+            return syntax(() -> StateTransfer.parse(value));
+        }
+    }
+
+    /** Picocli's one-line error for a value the parser refuses. */
+    private static <T> T syntax(java.util.function.Supplier<T> parse) {
+        try {
+            return parse.get();
+        } catch (IllegalArgumentException e) {
+            throw new picocli.CommandLine.TypeConversionException(e.getMessage());
         }
     }
 

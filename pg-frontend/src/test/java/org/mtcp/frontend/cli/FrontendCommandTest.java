@@ -77,6 +77,27 @@ class FrontendCommandTest {
     }
 
     @Test
+    void stateTransferIsParsedAndCheckedAgainstThePoolSize(@TempDir Path dir) throws Exception {
+        assertThat(run("--help").out()).contains("--state-transfer=STRATEGY", "Default: lazy");
+        Run zero = run("--pool", "p", "--name", "fe1", "--db", "jdbc:postgresql://127.0.0.1:1/x",
+                "--state-transfer", "replicated:0");
+        assertThat(zero.exit()).isEqualTo(2);
+        assertThat(zero.err()).contains("--state-transfer", "'replicated:0': replicated needs at least 1 replica");
+        Run unknown = run("--pool", "p", "--name", "fe1", "--db", "jdbc:postgresql://127.0.0.1:1/x",
+                "--state-transfer", "eager");
+        assertThat(unknown.exit()).isEqualTo(2);
+        assertThat(unknown.err()).contains("'eager' is not a state transfer strategy (lazy, replicated, replicated:K");
+        // the pool is known only once its file is read, by the server: the run's error (exit 1), before any database
+        Path pool = Files.writeString(dir.resolve("two.pool"), "secret hex:" + "ab".repeat(32) + "\n"
+                + "server fe1 127.0.0.1:1 127.0.0.1:2\nserver fe2 127.0.0.1:3 127.0.0.1:4\n");
+        Run tooMany = run("--pool", pool.toString(), "--name", "fe1", "--db", "jdbc:postgresql://127.0.0.1:1/x",
+                "--state-transfer", "replicated:2");
+        assertThat(tooMany.exit()).isEqualTo(1);
+        assertThat(tooMany.err().strip()).isEqualTo("error: the pool file " + pool + " is too small for the state "
+                + "transfer: replicated:2 needs at least 3 servers in the pool (the holder and 2 replicas); the pool has 2");
+    }
+
+    @Test
     void durations() {
         FrontendCommand.DurationConverter c = new FrontendCommand.DurationConverter();
         assertThat(c.convert("500ms").toMillis()).isEqualTo(500);

@@ -168,6 +168,92 @@ class FrontendProcessTest {
         }
     }
 
+    /**
+     * Issue 14 (front-end): with {@code --state-transfer replicated} the process serving a batch is
+     * killed with SIGKILL in the middle of it; the client, on the default keepalive and failover
+     * settings, resumes on the other front-end from the replicated snapshot: the batch completes
+     * there, every outcome line once and in order, every transaction once in the database.
+     */
+    @Test
+    void aBatchSurvivesSigkillOfItsFrontEndWithReplicatedTransfer(TestDatabase db, @TempDir Path dir) throws Exception {
+        Pair pair = startPair(db, dir, "--state-transfer", "replicated");
+        assertThat(pair.p1().output()).contains("state-transfer=replicated(1)");
+        int n = 40;
+        long seed = Long.getLong("mtcp.frontendKill.seed", System.nanoTime());
+        int killAfter = 1 + new java.util.Random(seed).nextInt(n - 5);   // lines received before the kill
+        String context = "seed " + seed + ": SIGKILL of s1 after " + killAfter + " lines";
+        try (MtcpSocket s = MtcpSocket.connect(List.of(new InetSocketAddress("127.0.0.1", pair.s1())), ClientOptions.defaults())) {
+            slowDown(s, 100); // the batch lasts 4 s on s1: the kill lands in the middle of it
+            HttpExchange.Response r = HttpExchange.exchange(s.getInputStream(), s.getOutputStream(), notesBatch("killed", n),
+                    line -> {
+                        if (line == killAfter) {
+                            pair.p1().process().destroyForcibly(); // SIGKILL
+                        }
+                    });
+            assertThat(r.status()).as(context).isEqualTo(200);
+            assertThat(r.lines()).as(context + "\n" + pair.p2().output()).hasSize(n + 1);
+            for (int i = 0; i < n; i++) {
+                assertThat(JSON.readTree(r.lines().get(i)).get("seq").asInt()).as(context).isEqualTo(i + 1);
+            }
+            assertThat(JSON.readTree(r.lines().get(n)).get("committed").asInt()).as(context).isEqualTo(n);
+            assertThat(s.serversUsed()).as(context).containsExactly("s1", "s2");
+        }
+        System.out.println(context + ": the batch completed on s2");
+        assertThat(pair.p1().process().waitFor(10, TimeUnit.SECONDS)).isTrue();
+        try (var c = db.connect(); var st = c.createStatement();
+                var rs = st.executeQuery("SELECT count(*), count(DISTINCT note) FROM cli.notes WHERE note LIKE 'killed-%'")) {
+            rs.next();
+            assertThat(rs.getInt(1)).as(context + ": every transaction exactly once").isEqualTo(n);
+            assertThat(rs.getInt(2)).isEqualTo(n);
+        }
+    }
+
+    /**
+     * Issue 14 (front-end), SIGSTOP: the serving process is stopped at line 10 instead of killed.
+     * The client gives it up after the keepalive bound (5 s), s2 waits out the control timeout
+     * asking it (3 s), then resumes from the replicated snapshot, waiting up to
+     * {@code --reconnect-timeout} for the stopped one's open transaction; s1 is continued
+     * (SIGCONT) once the batch is complete, then drained: it added nothing.
+     */
+    @Test
+    void aBatchSurvivesSigstopOfItsFrontEndWithReplicatedTransfer(TestDatabase db, @TempDir Path dir) throws Exception {
+        Pair pair = startPair(db, dir, "--state-transfer", "replicated");
+        int n = 40;
+        try (MtcpSocket s = MtcpSocket.connect(List.of(new InetSocketAddress("127.0.0.1", pair.s1())), ClientOptions.defaults())) {
+            slowDown(s, 100);
+            HttpExchange.Response r = HttpExchange.exchange(s.getInputStream(), s.getOutputStream(), notesBatch("sigstop", n),
+                    line -> {
+                        if (line == 10) {
+                            try {
+                                signal(pair.p1(), "STOP");
+                            } catch (Exception e) {
+                                throw new IllegalStateException(e);
+                            }
+                        }
+                    });
+            assertThat(r.status()).isEqualTo(200);
+            assertThat(r.lines()).as(pair.p2().output()).hasSize(n + 1);
+            for (int i = 0; i < n; i++) {
+                assertThat(JSON.readTree(r.lines().get(i)).get("seq").asInt()).isEqualTo(i + 1);
+            }
+            assertThat(JSON.readTree(r.lines().get(n)).get("committed").asInt()).isEqualTo(n);
+            assertThat(s.serversUsed()).containsExactly("s1", "s2");
+        } finally {
+            signal(pair.p1(), "CONT");
+        }
+        // s1, continued, finds its database session fenced (stopped inside a transaction: s2 had it
+        // aborted) or its client gone before the next one (it pauses the batch). Then it drains and
+        // exits; whatever it did after SIGCONT is in the database by then.
+        pair.p1().process().destroy(); // SIGTERM
+        assertThat(pair.p1().process().waitFor(30, TimeUnit.SECONDS)).as("s1 exits after its drain").isTrue();
+        try (var c = db.connect(); var st = c.createStatement();
+                var rs = st.executeQuery("SELECT count(*), count(DISTINCT note) FROM cli.notes WHERE note LIKE 'sigstop-%'")) {
+            rs.next();
+            assertThat(rs.getInt(1)).as("every transaction exactly once").isEqualTo(n);
+            assertThat(rs.getInt(2)).isEqualTo(n);
+        }
+    }
+
     @Test
     void aSecondSigtermStopsAtOnce(TestDatabase db, @TempDir Path dir) throws Exception {
         Pair pair = startPair(db, dir, "--drain-timeout", "2m");
