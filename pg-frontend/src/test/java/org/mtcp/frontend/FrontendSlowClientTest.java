@@ -1,12 +1,14 @@
 package org.mtcp.frontend;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.InputStream;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
@@ -81,12 +83,9 @@ class FrontendSlowClientTest {
         return b.append("]}").toString();
     }
 
-    static void awaitOutcomes(DataSource db, String batch, int atLeast) throws Exception {
-        long deadline = System.nanoTime() + 60_000_000_000L;
-        while (outcomes(db, batch) < atLeast) {
-            assertThat(System.nanoTime()).as("batch %s reaches %d outcomes", batch, atLeast).isLessThan(deadline);
-            Thread.sleep(20);
-        }
+    static void awaitOutcomes(DataSource db, String batch, int atLeast) {
+        await("batch " + batch + " reaches " + atLeast + " outcomes").atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(20)).until(() -> outcomes(db, batch) >= atLeast);
     }
 
     static int outcomes(DataSource db, String batch) throws Exception {
