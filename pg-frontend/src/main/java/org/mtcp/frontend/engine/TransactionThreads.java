@@ -49,22 +49,29 @@ final class TransactionThreads implements AutoCloseable {
 
     private final ExecutorService threads;
     private final Duration maxWait;
+    private final java.util.function.LongSupplier nanoTime;
 
     TransactionThreads(String frontend, int count) {
         this(frontend, count, DatabaseGate.BUSY_WAIT);
     }
 
     TransactionThreads(String frontend, int count, Duration maxWait) {
+        this(frontend, count, maxWait, System::nanoTime);
+    }
+
+    /** As above, measuring the queued wait with {@code nanoTime} (tests pass a clock they advance). */
+    TransactionThreads(String frontend, int count, Duration maxWait, java.util.function.LongSupplier nanoTime) {
         this.maxWait = maxWait;
+        this.nanoTime = nanoTime;
         this.threads = Executors.newFixedThreadPool(count,
                 Thread.ofPlatform().daemon().name("fe-" + frontend + "-tx-", 0).factory());
     }
 
     /** Runs {@code task} on one of the threads and returns its result; its exception is rethrown as is. */
     <T> T run(Callable<T> task) throws Exception {
-        long queuedAt = System.nanoTime();
+        long queuedAt = nanoTime.getAsLong();
         Future<T> result = threads.submit(() -> {
-            if (System.nanoTime() - queuedAt > maxWait.toNanos()) {
+            if (nanoTime.getAsLong() - queuedAt > maxWait.toNanos()) {
                 throw new SQLTransientConnectionException("every database connection was in use for "
                         + maxWait.toSeconds() + " s: the front-end is at its database pool's capacity");
             }

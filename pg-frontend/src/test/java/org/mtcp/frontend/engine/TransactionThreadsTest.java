@@ -2,6 +2,7 @@ package org.mtcp.frontend.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import java.sql.SQLTransientConnectionException;
 import java.time.Duration;
@@ -9,6 +10,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
 /** A transaction waiting for a thread waits no longer than a caller waits for a busy pool. */
@@ -17,7 +19,8 @@ class TransactionThreadsTest {
     @Test
     void aTransactionQueuedBeyondTheBusyLimitFailsAsABusyPoolDoesAndNeverRuns() throws Exception {
         Duration limit = Duration.ofMillis(500);
-        try (TransactionThreads threads = new TransactionThreads("t", 1, limit)) {
+        AtomicLong clock = new AtomicLong(1_000_000_000L);
+        try (TransactionThreads threads = new TransactionThreads("t", 1, limit, clock::get)) {
             threads.run(() -> null); // the thread exists: the first task below starts at once
             CountDownLatch running = new CountDownLatch(1);
             CountDownLatch release = new CountDownLatch(1);
@@ -35,14 +38,10 @@ class TransactionThreadsTest {
                 return "second";
             }));
             // The second caller has handed its transaction over once it waits for the result.
-            while (caller.getState() != Thread.State.WAITING) {
-                Thread.sleep(1);
-            }
-            long queued = System.nanoTime();
+            await("the second caller waits for its result").atMost(Duration.ofSeconds(10))
+                    .until(() -> caller.getState() == Thread.State.WAITING);
             // The only thread stays busy until the second has waited past the limit.
-            while (System.nanoTime() - queued < 2 * limit.toNanos()) {
-                Thread.sleep(10);
-            }
+            clock.addAndGet(2 * limit.toNanos());
             release.countDown();
             assertThat(first.get(10, TimeUnit.SECONDS)).isEqualTo("first");
             assertThatThrownBy(() -> second.get(10, TimeUnit.SECONDS))
