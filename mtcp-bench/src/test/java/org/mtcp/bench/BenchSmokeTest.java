@@ -146,13 +146,19 @@ class BenchSmokeTest {
         assertThat(stdout).contains("SIGKILL").contains("gap ms median").contains("lazy");
     }
 
-    /** SIGSTOP, then SIGCONT once the stream is over: intact, and the command ends. No timing asserted. */
+    /**
+     * SIGSTOP, then SIGCONT once the stream is over: intact, and the command ends. With a faster
+     * silence bound (--keepalive, --missed-keepalives) and control timeout, which the target
+     * column reflects: (2 + 1) x 250 ms + 500 ms. No timing asserted.
+     */
     @Test
     void failoverStopsARealProcess() throws IOException {
         String stdout = runCapturing("failover", "--stop-rounds", "1", "--signal", "STOP", "--state-transfer",
-                "replicated", "--stream", "1m", "--rate", "4m", "--out", out.toString());
+                "replicated", "--stream", "1m", "--rate", "2m", "--keepalive", "250ms", "--missed-keepalives", "2",
+                "--control-timeout", "1s", "--out", out.toString());
         List<String> rows = failoverRows();
         assertThat(rows).as(String.join("\n", rows)).singleElement().satisfies(BenchSmokeTest::intactAfterAFailover);
+        assertThat(column(out.resolve("failover-summary.csv"), 13)).containsExactly("1250.000");
         assertThat(stdout).contains("SIGSTOP");
     }
 

@@ -6,6 +6,8 @@ import java.util.concurrent.Callable;
 import org.mtcp.bench.Progress;
 import org.mtcp.bench.Strategies;
 import org.mtcp.bench.failover.FailoverBench;
+import org.mtcp.core.ClientOptions;
+import org.mtcp.core.ServerOptions;
 import org.mtcp.core.transfer.StateTransfer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -82,6 +84,20 @@ final class FailoverCommand implements Callable<Integer> {
             description = "A round with no byte for this long is recorded as hung and ended (default: ${DEFAULT-VALUE}).")
     Duration hangLimit;
 
+    @Option(names = "--keepalive", converter = BenchConverters.Time.class,
+            description = "The client's keepalive interval (default: ClientOptions' 1s); with --missed-keepalives it "
+                    + "bounds how long a stopped holder goes unnoticed: (missed + 1) x interval.")
+    Duration keepalive;
+
+    @Option(names = "--missed-keepalives",
+            description = "Keepalive intervals of silence after which the client gives the holder up (default: ClientOptions' 4).")
+    Integer missedKeepalives;
+
+    @Option(names = "--control-timeout", converter = BenchConverters.Time.class,
+            description = "The servers' control timeout (default: ServerOptions' 3s): how long a replica waits for the "
+                    + "old holder to answer before it resumes from its copy.")
+    Duration controlTimeout;
+
     @Mixin
     OutputOption output;
 
@@ -101,13 +117,25 @@ final class FailoverCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
+        ClientOptions client = ClientOptions.defaults();
+        try {
+            client = keepalive == null ? client : client.withKeepaliveInterval(keepalive);
+            client = missedKeepalives == null ? client : client.withMissedKeepalives(missedKeepalives);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
+        Duration control = controlTimeout == null ? ServerOptions.defaults().controlTimeout() : controlTimeout;
+        if (control.isZero() || control.isNegative()) {
+            throw new ParameterException(spec.commandLine(), "--control-timeout must be above 0");
+        }
         Progress progress = new Progress(System.err, "bench failover");
         long s = seed != null ? seed : System.nanoTime();
-        FailoverBench.Result r = new FailoverBench(new FailoverBench.Params(servers, rounds, stopRounds, lazyRounds,
+        FailoverBench bench = new FailoverBench(new FailoverBench.Params(servers, rounds, stopRounds, lazyRounds,
                 signals.stream().distinct().toList(), checked, streamBytes, rate, chunk, snapshotEvery, s, hangLimit,
-                output.out), progress).run();
+                client, control, output.out), progress);
+        FailoverBench.Result r = bench.run();
         progress.say("done; CSV in %s (seed %d)", output.out.toAbsolutePath(), s);
-        FailoverBench.table(r).print(System.out);
+        bench.table(r).print(System.out);
         return 0;
     }
 }

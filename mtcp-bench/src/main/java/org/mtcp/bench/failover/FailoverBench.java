@@ -30,6 +30,7 @@ import org.mtcp.bench.Table;
 import org.mtcp.core.ClientOptions;
 import org.mtcp.core.MigrationEvent;
 import org.mtcp.core.MtcpSocket;
+import org.mtcp.core.ServerOptions;
 import org.mtcp.core.transfer.StateTransfer;
 import org.mtcp.testkit.FreePorts;
 
@@ -59,10 +60,18 @@ public final class FailoverBench {
 
     public record Params(int servers, int rounds, int stopRounds, int lazyRounds, List<Signal> signals,
             List<StateTransfer> transfers, long streamBytes, long rate, int chunk, long snapshotEvery, long seed,
-            Duration hangLimit, Path out) {
+            Duration hangLimit, ClientOptions client, Duration controlTimeout, Path out) {
         public Params {
             transfers = Strategies.requireDistinct(transfers);
             signals = List.copyOf(signals);
+        }
+
+        /** The client's options and the servers' control timeout at their defaults. */
+        public Params(int servers, int rounds, int stopRounds, int lazyRounds, List<Signal> signals,
+                List<StateTransfer> transfers, long streamBytes, long rate, int chunk, long snapshotEvery, long seed,
+                Duration hangLimit, Path out) {
+            this(servers, rounds, stopRounds, lazyRounds, signals, transfers, streamBytes, rate, chunk, snapshotEvery, seed,
+                    hangLimit, ClientOptions.defaults(), ServerOptions.defaults().controlTimeout(), out);
         }
 
         /** Rounds of {@code signal} with {@code t}: strategies without replicas only show their error. */
@@ -107,6 +116,9 @@ public final class FailoverBench {
         Random random = new Random(p.seed());
         progress.say("state transfer: %s; %d server processes; seed %d; stream %d bytes at %d bytes/s, snapshot every %d",
                 Strategies.names(p.transfers()), p.servers(), p.seed(), p.streamBytes(), p.rate(), p.snapshotEvery());
+        progress.say("client keepalive %d ms, %d missed (silence bound %d ms); servers' control timeout %d ms",
+                p.client().keepaliveInterval().toMillis(), p.client().missedKeepalives(), silenceBoundMs(p.client()),
+                p.controlTimeout().toMillis());
         try (Csv csv = new Csv(p.out().resolve("failover.csv"), List.of(HEADER.split(",")))) {
             for (StateTransfer t : p.transfers()) {
                 t.checkPoolSize(p.servers());
@@ -151,7 +163,7 @@ public final class FailoverBench {
         String error = "";
         String newHolder;
         long got = 0;
-        try (MtcpSocket s = MtcpSocket.connect(servers.addresses(), ClientOptions.defaults())) {
+        try (MtcpSocket s = MtcpSocket.connect(servers.addresses(), p.client())) {
             s.addMigrationListener(e -> events.add(new long[] {System.nanoTime(), e.micros(), e.succeeded() ? 1 : 0}));
             holder = s.currentServer();
             Watchdog watchdog = new Watchdog(s, p.hangLimit());
@@ -363,7 +375,7 @@ public final class FailoverBench {
             List<String> cmd = List.of(javaCommand, "-cp", System.getProperty("java.class.path"),
                     FailoverServer.class.getName(), poolFile.toString(), name, transfer.name().replace("(", ":")
                             .replace(")", ""), Long.toString(p.rate()), Integer.toString(p.chunk()),
-                    Long.toString(p.snapshotEvery()));
+                    Long.toString(p.snapshotEvery()), Long.toString(p.controlTimeout().toMillis()));
             Path log = p.out().toAbsolutePath().resolve("failover-" + name + ".log");
             Process process = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
             processes.put(name, process);
@@ -419,11 +431,17 @@ public final class FailoverBench {
 
     // ------------------------------------------------------------------ output
 
+    /**
+     * The client gives a silent holder up after {@code (missedKeepalives + 1) x keepaliveInterval}
+     * at most (docs/protocol.md, "Keepalive"): 5 s with the defaults.
+     */
+    static long silenceBoundMs(ClientOptions client) {
+        return (client.missedKeepalives() + 1) * client.keepaliveInterval().toMillis();
+    }
+
     /** Gap target of issue 14: 0.5 s after SIGKILL; after SIGSTOP the client's silence bound + 0.5 s. */
-    public static double targetMs(Signal signal) {
-        ClientOptions d = ClientOptions.defaults();
-        double bound = signal == Signal.KILL ? 0 : (d.missedKeepalives() + 1) * d.keepaliveInterval().toMillis();
-        return bound + 500;
+    public static double targetMs(Signal signal, ClientOptions client) {
+        return (signal == Signal.KILL ? 0 : silenceBoundMs(client)) + 500;
     }
 
     public static final String SUMMARY_HEADER = "state_transfer,signal,rounds,intact,errors,other,gap_ms_median,gap_ms_p90,"
@@ -436,7 +454,7 @@ public final class FailoverBench {
                         g.rounds.size() - g.count("intact") - g.count("error"), g.stat(Round::gapMs, "intact", 50),
                         g.stat(Round::gapMs, "intact", 90), g.stat(Round::gapMs, "intact", 100),
                         g.stat(Round::detectionMs, "intact", 50), g.stat(Round::takeoverMs, "intact", 50),
-                        g.stat(Round::resumeMs, "intact", 50), g.stat(Round::gapMs, "error", 50), targetMs(g.signal));
+                        g.stat(Round::resumeMs, "intact", 50), g.stat(Round::gapMs, "error", 50), targetMs(g.signal, p.client()));
             }
         }
     }
@@ -467,7 +485,7 @@ public final class FailoverBench {
         return groups;
     }
 
-    public static Table table(Result r) {
+    public Table table(Result r) {
         Table t = new Table("state transfer", "signal", "rounds", "intact", "errors", "other", "gap ms median", "p90",
                 "max", "detection ms", "takeover ms", "resume ms", "error after ms", "target ms", "median met");
         for (Group g : groups(r)) {
@@ -477,8 +495,8 @@ public final class FailoverBench {
                     g.rounds.size() - g.count("intact") - g.count("error"), f(median), f(g.stat(Round::gapMs, "intact", 90)),
                     f(g.stat(Round::gapMs, "intact", 100)), f(g.stat(Round::detectionMs, "intact", 50)),
                     f(g.stat(Round::takeoverMs, "intact", 50)), f(g.stat(Round::resumeMs, "intact", 50)),
-                    f(g.stat(Round::gapMs, "error", 50)), f(targetMs(g.signal)),
-                    none ? "no (no round intact)" : median <= targetMs(g.signal) ? "yes" : "no");
+                    f(g.stat(Round::gapMs, "error", 50)), f(targetMs(g.signal, p.client())),
+                    none ? "no (no round intact)" : median <= targetMs(g.signal, p.client()) ? "yes" : "no");
         }
         return t;
     }

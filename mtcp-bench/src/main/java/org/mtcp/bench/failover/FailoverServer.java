@@ -18,9 +18,9 @@ import org.mtcp.core.transfer.StateTransfer;
 
 /**
  * The server process {@code bench failover} kills: {@code FailoverServer POOL_FILE NAME
- * STATE_TRANSFER RATE_BYTES_PER_S CHUNK SNAPSHOT_EVERY}, started as {@code java -cp <the bench
+ * STATE_TRANSFER RATE_BYTES_PER_S CHUNK SNAPSHOT_EVERY CONTROL_TIMEOUT_MS}, started as {@code java -cp <the bench
  * JVM's class path>} (so from the ./mtcp jar and from tests alike). An M-TCP server with the
- * default options but the state transfer, running {@link #serve} on every connection. Prints
+ * default options but the state transfer and the control timeout, running {@link #serve} on every connection. Prints
  * {@code READY name} once serving; exits when its stdin ends (the bench JVM is gone).
  *
  * <p>The application streams {@link #patternByte} bytes: the client sends the stream's length (8
@@ -45,8 +45,8 @@ public final class FailoverServer {
     }
 
     public static void main(String[] args) throws Exception {
-        if (args.length != 6) {
-            System.err.println("usage: FailoverServer POOL_FILE NAME STATE_TRANSFER RATE CHUNK SNAPSHOT_EVERY");
+        if (args.length != 7) {
+            System.err.println("usage: FailoverServer POOL_FILE NAME STATE_TRANSFER RATE CHUNK SNAPSHOT_EVERY CONTROL_TIMEOUT_MS");
             System.exit(2);
         }
         StateTransfer transfer = StateTransfer.parse(args[2]);
@@ -54,7 +54,8 @@ public final class FailoverServer {
         transfer.checkPoolSize(pool.members().size());
         FailoverServer app = new FailoverServer(Long.parseLong(args[3]), Integer.parseInt(args[4]),
                 Long.parseLong(args[5]));
-        MtcpServer server = MtcpServer.start(pool, args[1], ServerOptions.defaults().withStateTransfer(transfer));
+        MtcpServer server = MtcpServer.start(pool, args[1], ServerOptions.defaults().withStateTransfer(transfer)
+                .withControlTimeout(java.time.Duration.ofMillis(Long.parseLong(args[6]))));
         Thread.ofPlatform().name("failover-accept").daemon().start(() -> app.acceptLoop(server));
         System.out.println("READY " + args[1]);
         System.out.flush();
