@@ -352,8 +352,8 @@ public final class FailoverBench {
                 file.append("server s").append(i).append(" 127.0.0.1:").append(service).append(" 127.0.0.1:")
                         .append(control).append('\n');
             }
-            poolFile = p.out().toAbsolutePath().resolve("failover-pool-" + transfer.name().replaceAll("[^a-z0-9]", "")
-                    + ".conf");
+            // a temporary file: it holds the pool's secret, which does not belong with the results
+            poolFile = Files.createTempFile("mtcp-failover-pool-", ".conf");
             Files.writeString(poolFile, file.toString());
             try {
                 for (String name : names) {
@@ -425,6 +425,11 @@ public final class FailoverBench {
         public void close() {
             for (Process process : processes.values()) {
                 process.destroyForcibly(); // also ends a stopped process
+            }
+            try {
+                Files.deleteIfExists(poolFile);
+            } catch (IOException e) {
+                progress.say("could not delete %s: %s", poolFile, e.getMessage()); // a temporary file: reported, not fatal
             }
         }
     }
