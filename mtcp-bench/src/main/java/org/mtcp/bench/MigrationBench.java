@@ -19,6 +19,7 @@ import org.mtcp.core.MigrationEvent;
 import org.mtcp.core.MtcpSocket;
 import org.mtcp.core.ServerOptions;
 import org.mtcp.core.ValueSyntax;
+import org.mtcp.core.transfer.StateTransfer;
 import org.mtcp.testkit.ServerApp;
 
 /**
@@ -42,6 +43,13 @@ import org.mtcp.testkit.ServerApp;
  * 1-byte exchange). The difference between a migration and that lower bound is the price of lazy
  * transfer: the HELLO/WELCOME processing, one control-plane round trip (FETCH/STATE) and the
  * state's bytes.
+ *
+ * <p>With several state transfer strategies ({@code transfers}), each (path, link) runs one pool
+ * and one connection per strategy side by side, and every run migrates each of them in turn (the
+ * order rotating run by run), so that load on the machine falls on all alike. With replicated
+ * transfer the export in each request also pushes the snapshot to the replica (not timed here:
+ * the migration is), and a connection that starts on a server pushes its state before WELCOME (on
+ * the migration's path).
  */
 public final class MigrationBench {
 
@@ -53,13 +61,22 @@ public final class MigrationBench {
      *     delay proxies emulating that RTT on the client paths and on the control paths
      */
     public record Params(List<Integer> sizes, int runs, int warmup, List<Duration> rtts, BenchPool.Paths delayed,
-            Path out) {}
+            List<StateTransfer> transfers, Path out) {
+        public Params {
+            transfers = Strategies.requireDistinct(transfers);
+        }
+
+        /** The previous form: lazy transfer only. */
+        public Params(List<Integer> sizes, int runs, int warmup, List<Duration> rtts, BenchPool.Paths delayed, Path out) {
+            this(sizes, runs, warmup, rtts, delayed, List.of(StateTransfer.lazy()), out);
+        }
+    }
 
     /**
      * One (path, link, size) cell of the result, in microseconds; {@code standby}: the client kept
      * a standby link to the next server ({@link ClientOptions#withStandby}), so no TCP handshake.
      */
-    public record Cell(Duration rtt, boolean standby, int size, Stats protocol, Stats call) {}
+    public record Cell(Duration rtt, boolean standby, String stateTransfer, int size, Stats protocol, Stats call) {}
 
     /** Per path: measured RTT and lower bound, in microseconds. */
     public record PathRef(Duration rtt, Stats pathRtt, Stats lowerBound) {}
@@ -83,7 +100,8 @@ public final class MigrationBench {
         List<Cell> cells = new ArrayList<>();
         List<PathRef> paths = new ArrayList<>();
         try (Csv raw = new Csv(params.out().resolve("migration.csv"),
-                List.of("path", "rtt_us", "size_bytes", "run", "protocol_us", "call_us"))) {
+                List.of("path", "state_transfer", "rtt_us", "size_bytes", "run", "protocol_us", "call_us"))) {
+            progress.say("state transfer: %s", Strategies.names(params.transfers()));
             for (Duration rtt : params.rtts()) {
                 String path = pathName(rtt);
                 progress.say("path %s: reference round trips and lower bound", path);
@@ -94,44 +112,7 @@ public final class MigrationBench {
                 ServerOptions options = ServerOptions.defaults()
                         .withMaxSnapshotSize(Math.max(ServerOptions.defaults().maxSnapshotSize(), maxSize));
                 for (boolean standby : new boolean[] {false, true}) {
-                try (BenchPool pool = BenchPool.start(2, options, rtt, params.delayed())) {
-                    pool.serve(app());
-                    String link = standby ? "standby" : "cold";
-                    long[][] protocol = new long[params.sizes().size()][params.runs()];
-                    long[][] call = new long[params.sizes().size()][params.runs()];
-                    ClientOptions co = ClientOptions.defaults().withConnectTimeout(Duration.ofSeconds(10))
-                            .withStandby(standby);
-                    try (MtcpSocket s = MtcpSocket.connect(pool.clientAddresses(), co)) {
-                        DataOutputStream out = new DataOutputStream(s.getOutputStream());
-                        InputStream in = s.getInputStream();
-                        for (int i = 0; i < params.warmup(); i++) {
-                            migrateOnce(s, out, in, params.sizes().get(i % params.sizes().size()), standby);
-                            progress.count("path " + path + " " + link + ": warm-up", i + 1, params.warmup());
-                        }
-                        long total = (long) params.runs() * params.sizes().size();
-                        long done = 0;
-                        for (int run = 0; run < params.runs(); run++) {
-                            for (int k = 0; k < params.sizes().size(); k++) {
-                                int size = params.sizes().get(k);
-                                long[] r = migrateOnce(s, out, in, size, standby);
-                                protocol[k][run] = r[0];
-                                call[k][run] = r[1];
-                                raw.row(path + (standby ? "+standby" : ""), rtt.toNanos() / 1000, size, run, r[0], r[1]);
-                                progress.count("path " + path + " " + link + ": migrations", ++done, total);
-                            }
-                        }
-                        out.writeInt(-1); // the server closes
-                        out.flush();
-                    }
-                    pool.checkApp();
-                    if (pool.controlConnections() >= 0) {
-                        progress.say("path %s: %d control connection(s) opened for %d migrations", path,
-                                pool.controlConnections(), params.warmup() + params.runs() * params.sizes().size());
-                    }
-                    for (int k = 0; k < params.sizes().size(); k++) {
-                        cells.add(new Cell(rtt, standby, params.sizes().get(k), Stats.of(protocol[k]), Stats.of(call[k])));
-                    }
-                }
+                    cells.addAll(measure(rtt, standby, options, raw));
                 }
             }
         }
@@ -139,6 +120,90 @@ public final class MigrationBench {
         writeSummary(result);
         chart(result);
         return result;
+    }
+
+    /** One (path, link): a pool and a connection per strategy, migrated in turn. */
+    private List<Cell> measure(Duration rtt, boolean standby, ServerOptions options, Csv raw) throws IOException {
+        String path = pathName(rtt);
+        String link = standby ? "standby" : "cold";
+        List<StateTransfer> transfers = params.transfers();
+        int strategies = transfers.size();
+        int sizes = params.sizes().size();
+        long[][][] protocol = new long[strategies][sizes][params.runs()];
+        long[][][] call = new long[strategies][sizes][params.runs()];
+        ClientOptions co = ClientOptions.defaults().withConnectTimeout(Duration.ofSeconds(10)).withStandby(standby);
+        int servers = Strategies.poolSize(transfers, 2);
+        List<BenchPool> pools = new ArrayList<>();
+        List<MtcpSocket> sockets = new ArrayList<>();
+        try {
+            for (StateTransfer t : transfers) {
+                BenchPool pool = BenchPool.start(servers, options.withStateTransfer(t), rtt, params.delayed());
+                pools.add(pool);
+                pool.serve(app());
+                sockets.add(MtcpSocket.connect(pool.clientAddresses(), co));
+            }
+            List<DataOutputStream> outs = new ArrayList<>();
+            for (MtcpSocket s : sockets) {
+                outs.add(new DataOutputStream(s.getOutputStream()));
+            }
+            for (int j = 0; j < strategies; j++) {
+                for (int i = 0; i < params.warmup(); i++) {
+                    migrateOnce(sockets.get(j), outs.get(j), sockets.get(j).getInputStream(),
+                            params.sizes().get(i % sizes), standby);
+                    progress.count("path " + path + " " + link + " " + transfers.get(j).name() + ": warm-up", i + 1,
+                            params.warmup());
+                }
+            }
+            long total = (long) params.runs() * sizes * strategies;
+            long done = 0;
+            for (int run = 0; run < params.runs(); run++) {
+                for (int n = 0; n < strategies; n++) {
+                    int j = (run + n) % strategies; // rotate which goes first
+                    MtcpSocket s = sockets.get(j);
+                    for (int k = 0; k < sizes; k++) {
+                        int size = params.sizes().get(k);
+                        long[] r = migrateOnce(s, outs.get(j), s.getInputStream(), size, standby);
+                        protocol[j][k][run] = r[0];
+                        call[j][k][run] = r[1];
+                        raw.row(path + (standby ? "+standby" : ""), transfers.get(j).name(), rtt.toNanos() / 1000, size,
+                                run, r[0], r[1]);
+                        progress.count("path " + path + " " + link + ": migrations", ++done, total);
+                    }
+                }
+            }
+            for (DataOutputStream out : outs) {
+                out.writeInt(-1); // the server closes
+                out.flush();
+            }
+            for (MtcpSocket s : sockets) {
+                s.close();
+            }
+            sockets.clear();
+            for (BenchPool pool : pools) {
+                pool.checkApp();
+            }
+        } finally {
+            for (MtcpSocket s : sockets) {
+                s.close();
+            }
+            for (BenchPool pool : pools) {
+                pool.close();
+            }
+        }
+        List<Cell> cells = new ArrayList<>();
+        for (int j = 0; j < strategies; j++) {
+            BenchPool pool = pools.get(j);
+            if (pool.controlConnections() >= 0) {
+                progress.say("path %s %s: %d control connection(s) opened for %d migrations", path,
+                        transfers.get(j).name(), pool.controlConnections(),
+                        params.warmup() + params.runs() * sizes);
+            }
+            for (int k = 0; k < sizes; k++) {
+                cells.add(new Cell(rtt, standby, transfers.get(j).name(), params.sizes().get(k), Stats.of(protocol[j][k]),
+                        Stats.of(call[j][k])));
+            }
+        }
+        return cells;
     }
 
     private String pathName(Duration rtt) {
@@ -235,17 +300,26 @@ public final class MigrationBench {
 
     private void writeSummary(Result r) throws IOException {
         try (Csv csv = new Csv(params.out().resolve("migration-summary.csv"),
-                List.of("path", "rtt_us", "measured_rtt_us", "lower_bound_us", "size_bytes", "runs",
-                        "median_us", "p90_us", "p99_us", "median_rtts", "lazy_transfer_us", "call_median_us"))) {
+                List.of("path", "state_transfer", "rtt_us", "measured_rtt_us", "lower_bound_us", "size_bytes", "runs",
+                        "median_us", "p90_us", "p99_us", "median_rtts", "lazy_transfer_us", "call_median_us",
+                        "ratio_to_first_strategy"))) {
             for (Cell c : r.cells()) {
                 PathRef p = r.path(c.rtt());
-                csv.row(pathName(c.rtt()) + (c.standby() ? "+standby" : ""), c.rtt().toNanos() / 1000,
+                csv.row(pathName(c.rtt()) + (c.standby() ? "+standby" : ""), c.stateTransfer(), c.rtt().toNanos() / 1000,
                         p.pathRtt().median(), p.lowerBound().median(),
                         c.size(), c.protocol().count(), c.protocol().median(), c.protocol().p90(), c.protocol().p99(),
                         c.protocol().median() / p.pathRtt().median(),
-                        c.protocol().median() - p.lowerBound().median(), c.call().median());
+                        c.protocol().median() - p.lowerBound().median(), c.call().median(),
+                        c.protocol().median() / reference(r, c).protocol().median());
             }
         }
+    }
+
+    /** The same (path, link, size) cell of the first strategy: what the ratios are taken against. */
+    private Cell reference(Result r, Cell c) {
+        String first = params.transfers().get(0).name();
+        return r.cells().stream().filter(x -> x.rtt().equals(c.rtt()) && x.standby() == c.standby()
+                && x.size() == c.size() && x.stateTransfer().equals(first)).findFirst().orElseThrow();
     }
 
     private void chart(Result r) throws IOException {
@@ -253,12 +327,20 @@ public final class MigrationBench {
         int group = 0;
         for (Duration rtt : params.rtts()) {
             group++;
-            List<Cell> cs = r.cells().stream().filter(c -> c.rtt().equals(rtt) && !c.standby()).toList();
+            String first = params.transfers().get(0).name();
+            List<Cell> cs = r.cells().stream().filter(c -> c.rtt().equals(rtt) && !c.standby()
+                    && c.stateTransfer().equals(first)).toList();
             double[] x = cs.stream().mapToDouble(c -> c.size() / 1024.0).toArray();
             double[] y = cs.stream().mapToDouble(c -> c.protocol().median()).toArray();
             series.add(new Charts.Series("M-TCP migration, " + pathName(rtt) + " (median)", x, y, true, group));
-            double[] ys = r.cells().stream().filter(c -> c.rtt().equals(rtt) && c.standby())
-                    .mapToDouble(c -> c.protocol().median()).toArray();
+            double[] ys = r.cells().stream().filter(c -> c.rtt().equals(rtt) && c.standby()
+                    && c.stateTransfer().equals(first)).mapToDouble(c -> c.protocol().median()).toArray();
+            for (StateTransfer other : params.transfers().subList(1, params.transfers().size())) {
+                double[] yo = r.cells().stream().filter(c -> c.rtt().equals(rtt) && !c.standby()
+                        && c.stateTransfer().equals(other.name())).mapToDouble(c -> c.protocol().median()).toArray();
+                series.add(new Charts.Series(other.name() + ", " + pathName(rtt) + " (median)", x, yo, true, group,
+                        Charts.Style.DOTTED));
+            }
             series.add(new Charts.Series("with a standby link, " + pathName(rtt) + " (median)", x, ys, true, group,
                     Charts.Style.DASHED));
             double[] p90 = cs.stream().mapToDouble(c -> c.protocol().p90()).toArray();
@@ -278,18 +360,23 @@ public final class MigrationBench {
 
     /** The short table for stdout. */
     public Table table(Result r) {
-        Table t = new Table("path", "link", "snapshot", "median us", "p90 us", "p99 us", "median RTTs", "lazy part us");
+        String first = params.transfers().get(0).name();
+        Table t = new Table("path", "link", "state transfer", "snapshot", "median us", "p90 us", "p99 us", "median RTTs",
+                "lazy part us", "x " + first);
         for (Cell c : r.cells()) {
             PathRef p = r.path(c.rtt());
-            t.row(pathName(c.rtt()), c.standby() ? "standby" : "cold", ValueSyntax.formatByteSize(c.size()), f0(c.protocol().median()), f0(c.protocol().p90()),
+            t.row(pathName(c.rtt()), c.standby() ? "standby" : "cold", c.stateTransfer(), ValueSyntax.formatByteSize(c.size()),
+                    f0(c.protocol().median()), f0(c.protocol().p90()),
                     f0(c.protocol().p99()), String.format(Locale.ROOT, "%.1f", c.protocol().median() / p.pathRtt().median()),
-                    f0(c.protocol().median() - p.lowerBound().median()));
+                    f0(c.protocol().median() - p.lowerBound().median()),
+                    String.format(Locale.ROOT, "%.2f", c.protocol().median() / reference(r, c).protocol().median()));
         }
         for (PathRef p : r.paths()) {
-            t.row(pathName(p.rtt()), "", "RTT", f0(p.pathRtt().median()), f0(p.pathRtt().p90()), f0(p.pathRtt().p99()), "1.0", "");
-            t.row(pathName(p.rtt()), "", "conn+1RTT", f0(p.lowerBound().median()), f0(p.lowerBound().p90()),
+            t.row(pathName(p.rtt()), "", "", "RTT", f0(p.pathRtt().median()), f0(p.pathRtt().p90()), f0(p.pathRtt().p99()),
+                    "1.0", "", "");
+            t.row(pathName(p.rtt()), "", "", "conn+1RTT", f0(p.lowerBound().median()), f0(p.lowerBound().p90()),
                     f0(p.lowerBound().p99()),
-                    String.format(Locale.ROOT, "%.1f", p.lowerBound().median() / p.pathRtt().median()), "");
+                    String.format(Locale.ROOT, "%.1f", p.lowerBound().median() / p.pathRtt().median()), "", "");
         }
         return t;
     }

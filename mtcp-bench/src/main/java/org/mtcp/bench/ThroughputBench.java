@@ -23,6 +23,7 @@ import org.mtcp.core.FrameCounts;
 import org.mtcp.core.MtcpServerConnection;
 import org.mtcp.core.MtcpSocket;
 import org.mtcp.core.ServerOptions;
+import org.mtcp.core.transfer.StateTransfer;
 
 /**
  * Bulk transfer, server to client on loopback, over M-TCP and over a plain TCP socket in the same
@@ -30,13 +31,31 @@ import org.mtcp.core.ServerOptions;
  * (both ends, every thread, the GC) per GB moved. The M-TCP server exports an 8-byte snapshot
  * (its position) every {@code snapshotEvery} bytes, as a streaming server would; the client
  * never migrates, so this is the cost of migratability, not of migrations.
+ *
+ * <p>With several state transfer strategies ({@code transfers}), each gets a pool of its own and
+ * an M-TCP transport of its own ({@code m-tcp/replicated(1)}), in the same alternation: the cost
+ * of replicating every export, within one run. With lazy transfer alone the transport is {@code
+ * m-tcp}, as before.
  */
 public final class ThroughputBench {
 
-    public record Params(long size, int runs, int buffer, long snapshotEvery, Path out) {}
+    public record Params(long size, int runs, int buffer, long snapshotEvery, List<StateTransfer> transfers, Path out) {
+        public Params {
+            transfers = Strategies.requireDistinct(transfers);
+        }
 
-    /** Per transport: MB/s and CPU seconds per GB of every run. */
-    public record Transport(String name, double[] mbPerSecond, double[] cpuSecondsPerGb, double[] gcMsPerGb) {}
+        /** The previous form: lazy transfer only. */
+        public Params(long size, int runs, int buffer, long snapshotEvery, Path out) {
+            this(size, runs, buffer, snapshotEvery, List.of(StateTransfer.lazy()), out);
+        }
+    }
+
+    /**
+     * Per transport: MB/s and CPU seconds per GB of every run; {@code stateTransfer} is {@code -} for
+     * plain TCP.
+     */
+    public record Transport(String name, String stateTransfer, double[] mbPerSecond, double[] cpuSecondsPerGb,
+            double[] gcMsPerGb, Frames frames) {}
 
     /**
      * M-TCP frames per MB moved, each way, over the measured M-TCP transfers (from the transport's
@@ -46,16 +65,26 @@ public final class ThroughputBench {
     public record Frames(double dataPerMbToClient, double ackPerMbToServer, double dataPerMbToServer,
             double ackPerMbToClient) {}
 
-    public record Result(Transport tcp, Transport mtcp, Frames frames) {
+    /** {@code mtcp}: one transport per strategy, in the order given (the first is the reference). */
+    public record Result(Transport tcp, List<Transport> mtcp) {
         public double ratio() {
-            return new Stats(mtcp.mbPerSecond).median() / new Stats(tcp.mbPerSecond).median();
+            return median(mtcp.get(0)) / median(tcp);
+        }
+
+        static double median(Transport t) {
+            return new Stats(t.mbPerSecond()).median();
+        }
+
+        List<Transport> all() {
+            List<Transport> all = new ArrayList<>(List.of(tcp));
+            all.addAll(mtcp);
+            return all;
         }
     }
 
     private final Params p;
     private final Progress progress;
     private final byte[] data;
-    private final FrameCount frames = new FrameCount();
 
     /** Frames of the measured M-TCP transfers only (the warm-up and plain TCP are not counted). */
     private static final class FrameCount {
@@ -100,36 +129,67 @@ public final class ThroughputBench {
     private record Sample(double seconds, double cpuSeconds, double gcMs) {}
 
     public Result run() throws IOException {
-        double[][] tcp = new double[3][p.runs()];
-        double[][] mtcp = new double[3][p.runs()];
+        List<StateTransfer> transfers = p.transfers();
+        int transports = 1 + transfers.size();
+        double[][][] samples = new double[transports][3][p.runs()];
+        List<FrameCount> frames = new ArrayList<>();
         double gb = p.size() / 1e9;
-        try (BenchPool pool = BenchPool.start(2, ServerOptions.defaults(), Duration.ZERO);
-                Csv csv = new Csv(p.out().resolve("throughput.csv"),
-                        List.of("transport", "run", "bytes", "seconds", "mb_per_s", "cpu_s", "cpu_s_per_gb", "gc_ms"))) {
-            pool.serve(this::serveMtcp);
+        List<BenchPool> pools = new ArrayList<>();
+        try (Csv csv = new Csv(p.out().resolve("throughput.csv"), List.of("transport", "state_transfer", "run", "bytes",
+                "seconds", "mb_per_s", "cpu_s", "cpu_s_per_gb", "gc_ms"))) {
+            int servers = Strategies.poolSize(transfers, 2);
+            for (StateTransfer t : transfers) {
+                BenchPool pool = BenchPool.start(servers, ServerOptions.defaults().withStateTransfer(t), Duration.ZERO);
+                pools.add(pool);
+                pool.serve(this::serveMtcp);
+                frames.add(new FrameCount());
+            }
+            progress.say("state transfer: %s; %s per transfer, snapshot every %s", Strategies.names(transfers),
+                    ValueSyntax.formatByteSize(p.size()), ValueSyntax.formatByteSize(p.snapshotEvery()));
             progress.say("warm-up: one transfer each");
             tcpOnce();
-            mtcpOnce(pool);
+            for (BenchPool pool : pools) {
+                mtcpOnce(pool);
+            }
             for (int run = 0; run < p.runs(); run++) {
-                for (int t = 0; t < 2; t++) {
-                    boolean isTcp = (run + t) % 2 == 0; // alternate which goes first
-                    Sample s = isTcp ? tcpOnce() : frames.counting(() -> mtcpOnce(pool));
-                    double[][] into = isTcp ? tcp : mtcp;
+                for (int k = 0; k < transports; k++) {
+                    int t = (run + k) % transports; // rotate which goes first
+                    Sample s = t == 0 ? tcpOnce() : frames.get(t - 1).counting(() -> mtcpOnce(pools.get(t - 1)));
+                    double[][] into = samples[t];
                     into[0][run] = p.size() / 1e6 / s.seconds();
                     into[1][run] = s.cpuSeconds() / gb;
                     into[2][run] = s.gcMs() / gb;
-                    String name = isTcp ? "tcp" : "m-tcp";
-                    csv.row(name, run, p.size(), s.seconds(), into[0][run], s.cpuSeconds(), into[1][run], s.gcMs());
+                    String name = t == 0 ? "tcp" : transportName(transfers.get(t - 1));
+                    csv.row(name, t == 0 ? "-" : transfers.get(t - 1).name(), run, p.size(), s.seconds(), into[0][run],
+                            s.cpuSeconds(), into[1][run], s.gcMs());
                     progress.say("run %d/%d %s: %.0f MB/s, %.2f CPU s/GB", run + 1, p.runs(), name,
                             into[0][run], into[1][run]);
                 }
             }
-            pool.checkApp();
+            for (BenchPool pool : pools) {
+                pool.checkApp();
+            }
+        } finally {
+            for (BenchPool pool : pools) {
+                pool.close();
+            }
         }
-        Result r = new Result(new Transport("tcp", tcp[0], tcp[1], tcp[2]),
-                new Transport("m-tcp", mtcp[0], mtcp[1], mtcp[2]), frames.perMb(p.size() * p.runs() / 1e6));
+        double mb = p.size() * p.runs() / 1e6;
+        List<Transport> mtcp = new ArrayList<>();
+        for (int i = 0; i < transfers.size(); i++) {
+            double[][] x = samples[i + 1];
+            mtcp.add(new Transport(transportName(transfers.get(i)), transfers.get(i).name(), x[0], x[1], x[2],
+                    frames.get(i).perMb(mb)));
+        }
+        Result r = new Result(new Transport("tcp", "-", samples[0][0], samples[0][1], samples[0][2], null), mtcp);
         write(r);
         return r;
+    }
+
+    /** {@code m-tcp} with lazy transfer (the name of before), {@code m-tcp/replicated(1)} otherwise. */
+    private String transportName(StateTransfer t) {
+        boolean onlyLazy = p.transfers().size() == 1 && t.name().equals(StateTransfer.lazy().name());
+        return onlyLazy ? "m-tcp" : "m-tcp/" + t.name();
     }
 
     private Sample measure(IoRun body) throws IOException {
@@ -226,29 +286,34 @@ public final class ThroughputBench {
     }
 
     private void write(Result r) throws IOException {
+        double tcp = Result.median(r.tcp());
+        double reference = Result.median(r.mtcp().get(0));
         try (Csv csv = new Csv(p.out().resolve("throughput-summary.csv"),
-                List.of("transport", "runs", "mb_per_s_median", "mb_per_s_min", "mb_per_s_max",
-                        "cpu_s_per_gb_median", "gc_ms_per_gb_median", "ratio_to_tcp"))) {
-            for (Transport t : List.of(r.tcp(), r.mtcp())) {
+                List.of("transport", "state_transfer", "runs", "mb_per_s_median", "mb_per_s_min", "mb_per_s_max",
+                        "cpu_s_per_gb_median", "gc_ms_per_gb_median", "ratio_to_tcp", "ratio_to_first_strategy"))) {
+            for (Transport t : r.all()) {
                 Stats s = new Stats(t.mbPerSecond());
-                csv.row(t.name(), s.count(), s.median(), s.min(), s.max(), new Stats(t.cpuSecondsPerGb()).median(),
-                        new Stats(t.gcMsPerGb()).median(), s.median() / new Stats(r.tcp().mbPerSecond()).median());
+                csv.row(t.name(), t.stateTransfer(), s.count(), s.median(), s.min(), s.max(),
+                        new Stats(t.cpuSecondsPerGb()).median(), new Stats(t.gcMsPerGb()).median(), s.median() / tcp,
+                        t == r.tcp() ? "-" : f(s.median() / reference, 3));
             }
         }
         try (Csv csv = new Csv(p.out().resolve("throughput-frames.csv"),
-                List.of("direction", "data_frames_per_mb", "ack_frames_per_mb"))) {
-            Frames fr = r.frames();
-            csv.row("server-to-client", fr.dataPerMbToClient(), fr.ackPerMbToClient());
-            csv.row("client-to-server", fr.dataPerMbToServer(), fr.ackPerMbToServer());
+                List.of("transport", "direction", "data_frames_per_mb", "ack_frames_per_mb"))) {
+            for (Transport t : r.mtcp()) {
+                Frames fr = t.frames();
+                csv.row(t.name(), "server-to-client", fr.dataPerMbToClient(), fr.ackPerMbToClient());
+                csv.row(t.name(), "client-to-server", fr.dataPerMbToServer(), fr.ackPerMbToServer());
+            }
         }
         Map<String, Map<String, Double>> bars = new LinkedHashMap<>();
         Map<String, Double> rate = new LinkedHashMap<>();
-        rate.put("tcp", new Stats(r.tcp().mbPerSecond()).median());
-        rate.put("m-tcp", new Stats(r.mtcp().mbPerSecond()).median());
-        bars.put("MB/s (median)", rate);
         Map<String, Double> cpu = new LinkedHashMap<>();
-        cpu.put("tcp", 100 * new Stats(r.tcp().cpuSecondsPerGb()).median());
-        cpu.put("m-tcp", 100 * new Stats(r.mtcp().cpuSecondsPerGb()).median());
+        for (Transport t : r.all()) {
+            rate.put(t.name(), Result.median(t));
+            cpu.put(t.name(), 100 * new Stats(t.cpuSecondsPerGb()).median());
+        }
+        bars.put("MB/s (median)", rate);
         bars.put("CPU per GB (centiseconds)", cpu);
         Charts.bars(p.out().resolve("throughput.png"),
                 "Bulk transfer on loopback, " + ValueSyntax.formatByteSize(p.size()) + " per run", "", "", bars);
@@ -256,16 +321,17 @@ public final class ThroughputBench {
 
     public static Table table(Result r) {
         Table t = new Table("transport", "MB/s median", "min", "max", "CPU s/GB", "GC ms/GB", "x tcp",
-                "frames/MB to client: DATA, ACK", "frames/MB to server: DATA, ACK");
-        for (Transport tr : new ArrayList<>(List.of(r.tcp(), r.mtcp()))) {
+                "x " + r.mtcp().get(0).name(), "frames/MB to client: DATA, ACK", "frames/MB to server: DATA, ACK");
+        double tcp = Result.median(r.tcp());
+        double reference = Result.median(r.mtcp().get(0));
+        for (Transport tr : r.all()) {
             Stats s = new Stats(tr.mbPerSecond());
-            boolean mtcp = tr == r.mtcp();
-            Frames fr = r.frames();
+            Frames fr = tr.frames();
             t.row(tr.name(), f(s.median(), 0), f(s.min(), 0), f(s.max(), 0), f(new Stats(tr.cpuSecondsPerGb()).median(), 2),
-                    f(new Stats(tr.gcMsPerGb()).median(), 0),
-                    f(s.median() / new Stats(r.tcp().mbPerSecond()).median(), 2),
-                    mtcp ? f(fr.dataPerMbToClient(), 2) + ", " + f(fr.ackPerMbToClient(), 2) : "-",
-                    mtcp ? f(fr.dataPerMbToServer(), 2) + ", " + f(fr.ackPerMbToServer(), 2) : "-");
+                    f(new Stats(tr.gcMsPerGb()).median(), 0), f(s.median() / tcp, 2),
+                    fr == null ? "-" : f(s.median() / reference, 3),
+                    fr == null ? "-" : f(fr.dataPerMbToClient(), 2) + ", " + f(fr.ackPerMbToClient(), 2),
+                    fr == null ? "-" : f(fr.dataPerMbToServer(), 2) + ", " + f(fr.ackPerMbToServer(), 2));
         }
         return t;
     }

@@ -54,9 +54,9 @@ class BenchSmokeTest {
     @Test
     void migration() throws IOException {
         run("migration", "--runs", "3", "--warmup", "2", "--sizes", "0,2k", "--rtt", "0,1ms", "--out", out.toString());
-        assertCsv("migration.csv", "path,rtt_us,size_bytes,run,protocol_us,call_us");
-        assertCsv("migration-summary.csv", "path,rtt_us,measured_rtt_us,lower_bound_us,size_bytes,runs,"
-                + "median_us,p90_us,p99_us,median_rtts,lazy_transfer_us,call_median_us");
+        assertCsv("migration.csv", "path,state_transfer,rtt_us,size_bytes,run,protocol_us,call_us");
+        assertCsv("migration-summary.csv", "path,state_transfer,rtt_us,measured_rtt_us,lower_bound_us,size_bytes,runs,"
+                + "median_us,p90_us,p99_us,median_rtts,lazy_transfer_us,call_median_us,ratio_to_first_strategy");
         assertPng("migration.png");
     }
 
@@ -74,9 +74,10 @@ class BenchSmokeTest {
     @Test
     void throughput() throws IOException {
         run("throughput", "--size", "4m", "--runs", "1", "--out", out.toString());
-        assertCsv("throughput.csv", "transport,run,bytes,seconds,mb_per_s,cpu_s,cpu_s_per_gb,gc_ms");
-        assertCsv("throughput-summary.csv", "transport,runs,mb_per_s_median,mb_per_s_min,mb_per_s_max,"
-                + "cpu_s_per_gb_median,gc_ms_per_gb_median,ratio_to_tcp");
+        assertCsv("throughput.csv", "transport,state_transfer,run,bytes,seconds,mb_per_s,cpu_s,cpu_s_per_gb,gc_ms");
+        assertCsv("throughput-summary.csv", "transport,state_transfer,runs,mb_per_s_median,mb_per_s_min,mb_per_s_max,"
+                + "cpu_s_per_gb_median,gc_ms_per_gb_median,ratio_to_tcp,ratio_to_first_strategy");
+        assertThat(column(out.resolve("throughput-summary.csv"), 0)).containsExactly("tcp", "m-tcp");
         assertPng("throughput.png");
     }
 
@@ -84,8 +85,121 @@ class BenchSmokeTest {
     void frontend() throws IOException {
         run("frontend", "--duration", "500ms", "--runs", "1", "--clients", "2", "--batch", "3", "--accounts", "100",
                 "--frontends", "1", "--out", out.toString());
-        assertCsv("frontend.csv", "mode,run,clients,batch,seconds,transactions,aborted,tps,batch_ms_median,batch_ms_p99");
+        assertCsv("frontend.csv", "mode,state_transfer,run,clients,batch,seconds,transactions,aborted,tps,batch_ms_median,"
+                + "batch_ms_p99");
         assertPng("frontend.png");
+    }
+
+    /** Column {@code index} of every data line of a CSV file. */
+    private static List<String> column(Path csv, int index) throws IOException {
+        List<String> lines = Files.readAllLines(csv);
+        return lines.subList(1, lines.size()).stream().map(l -> l.split(",", -1)[index]).toList();
+    }
+
+    @Test
+    void throughputComparesStateTransfersInOneRun() throws IOException {
+        String stdout = runCapturing("throughput", "--size", "1m", "--runs", "2", "--snapshot-every", "256k",
+                "--state-transfer", "lazy,replicated", "--out", out.toString());
+        assertThat(column(out.resolve("throughput.csv"), 1)).containsOnly("-", "lazy", "replicated(1)").hasSize(6);
+        assertThat(column(out.resolve("throughput-summary.csv"), 0))
+                .containsExactly("tcp", "m-tcp/lazy", "m-tcp/replicated(1)");
+        assertThat(column(out.resolve("throughput-summary.csv"), 9)).startsWith("-", "1.000");
+        assertThat(stdout).contains("x m-tcp/lazy").contains("m-tcp/replicated(1)");
+    }
+
+    @Test
+    void migrationComparesStateTransfersInOneRun() throws IOException {
+        String stdout = runCapturing("migration", "--runs", "2", "--warmup", "1", "--sizes", "0,1k", "--rtt", "0",
+                "--state-transfer", "lazy,replicated:1", "--out", out.toString());
+        // 2 links x 2 strategies x 2 sizes x 2 runs
+        assertThat(column(out.resolve("migration.csv"), 1)).hasSize(16).containsOnly("lazy", "replicated(1)");
+        assertThat(column(out.resolve("migration-summary.csv"), 1)).hasSize(8).containsOnly("lazy", "replicated(1)");
+        assertThat(stdout).contains("state transfer").contains("x lazy").contains("replicated(1)");
+    }
+
+    @Test
+    void frontendComparesStateTransfersInOneRun() throws IOException {
+        String stdout = runCapturing("frontend", "--duration", "300ms", "--runs", "1", "--clients", "1", "--batch", "2",
+                "--accounts", "100", "--frontends", "1", "--state-transfer", "lazy,replicated", "--out", out.toString());
+        assertThat(column(out.resolve("frontend.csv"), 0)).containsExactlyInAnyOrder("jdbc", "frontend/lazy",
+                "frontend/replicated(1)");
+        assertThat(column(out.resolve("frontend.csv"), 1)).containsExactlyInAnyOrder("-", "lazy", "replicated(1)");
+        assertThat(stdout).contains("x frontend/lazy");
+    }
+
+    /**
+     * Real server processes, SIGKILLed and SIGSTOPped: with replicated transfer every round ends
+     * with every byte of the stream, checked; with lazy transfer the kill ends it in the client's
+     * error (a row, not a crash). No timing is asserted.
+     */
+    @Test
+    void failoverKillsRealProcesses() throws IOException {
+        String stdout = runCapturing("failover", "--rounds", "2", "--lazy-rounds", "1", "--signal", "KILL",
+                "--state-transfer", "replicated,lazy", "--stream", "1m", "--rate", "4m", "--seed", "14",
+                "--out", out.toString());
+        List<String> rows = failoverRows();
+        assertThat(rows.stream().filter(l -> l.startsWith("replicated(1),KILL,")).toList()).as(String.join("\n", rows))
+                .hasSize(2).allSatisfy(BenchSmokeTest::intactAfterAFailover);
+        // lazy transfer: the state died with the holder; the client's error is a row of the result
+        assertThat(rows.stream().filter(l -> l.startsWith("lazy,KILL,")).toList()).as(String.join("\n", rows))
+                .singleElement().satisfies(l -> assertThat(l.split(",")[7]).isEqualTo("error"));
+        assertThat(stdout).contains("SIGKILL").contains("gap ms median").contains("lazy");
+    }
+
+    /**
+     * SIGSTOP, then SIGCONT once the stream is over: intact, and the command ends. With a faster
+     * silence bound (--keepalive, --missed-keepalives) and control timeout, which the target
+     * column reflects: (2 + 1) x 250 ms + 500 ms. No timing asserted.
+     */
+    @Test
+    void failoverStopsARealProcess() throws IOException {
+        String stdout = runCapturing("failover", "--stop-rounds", "1", "--signal", "STOP", "--state-transfer",
+                "replicated", "--stream", "1m", "--rate", "2m", "--keepalive", "250ms", "--missed-keepalives", "2",
+                "--control-timeout", "1s", "--out", out.toString());
+        List<String> rows = failoverRows();
+        assertThat(rows).as(String.join("\n", rows)).singleElement().satisfies(BenchSmokeTest::intactAfterAFailover);
+        assertThat(column(out.resolve("failover-summary.csv"), 13)).containsExactly("1250.000");
+        assertThat(stdout).contains("SIGSTOP");
+    }
+
+    /** Every byte checked and there, and the connection ended on another server than the one signalled. */
+    private static void intactAfterAFailover(String row) {
+        String[] f = row.split(",");
+        assertThat(f[7]).as(row).isEqualTo("intact");
+        assertThat(f[6]).as("new holder: " + row).isNotEqualTo(f[5]);
+        assertThat(Integer.parseInt(f[12])).as("failovers: " + row).isPositive();
+    }
+
+    /** failover.csv's data lines, after checking both CSV files' columns. */
+    private List<String> failoverRows() throws IOException {
+        assertCsv("failover.csv", org.mtcp.bench.failover.FailoverBench.HEADER);
+        assertCsv("failover-summary.csv", org.mtcp.bench.failover.FailoverBench.SUMMARY_HEADER);
+        List<String> lines = Files.readAllLines(out.resolve("failover.csv"));
+        return lines.subList(1, lines.size());
+    }
+
+    /** Runs a command, asserts it exited with 0, returns what it printed on stdout. */
+    private String runCapturing(String... args) {
+        java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream stdout = System.out;
+        System.setOut(new java.io.PrintStream(captured, true, java.nio.charset.StandardCharsets.UTF_8));
+        try {
+            run(args);
+        } finally {
+            System.setOut(stdout);
+        }
+        String printed = captured.toString(java.nio.charset.StandardCharsets.UTF_8);
+        stdout.print(printed);
+        return printed;
+    }
+
+    @Test
+    void unknownOrRepeatedStateTransfersAreUsageErrors() {
+        CommandLine cl = BenchMain.commandLine();
+        cl.setErr(new PrintWriter(new StringWriter()));
+        assertThat(cl.execute("throughput", "--state-transfer", "eager")).isEqualTo(2);
+        assertThat(cl.execute("migration", "--state-transfer", "lazy,lazy")).isEqualTo(2);
+        assertThat(cl.execute("failover", "--state-transfer", "replicated:3", "--servers", "3")).isEqualTo(2);
     }
 
     @Test
@@ -123,7 +237,7 @@ class BenchSmokeTest {
 
     @Test
     void everySubcommandHasHelp() {
-        for (String sub : List.of("migration", "stream", "throughput", "frontend", "drain")) {
+        for (String sub : List.of("migration", "stream", "throughput", "frontend", "drain", "failover")) {
             CommandLine cl = BenchMain.commandLine();
             StringWriter o = new StringWriter();
             cl.setOut(new PrintWriter(o));

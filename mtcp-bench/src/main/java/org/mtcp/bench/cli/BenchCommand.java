@@ -16,7 +16,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         version = "mtcp bench 0.1.0",
         description = {
-            "Benchmarks: the paper's Figures 6 and 7, M-TCP against plain TCP, the front-end against plain JDBC, draining a front-end.",
+            "Benchmarks: the paper's Figures 6 and 7, M-TCP against plain TCP, the front-end against plain JDBC, draining a front-end, failover after a SIGKILL or SIGSTOP of the holder.",
             "Each command prints progress on stderr and a short table on stdout, and writes CSV and PNG files under --out.",
             "The JMH micro-benchmarks of the transport's hot paths are a separate jar: see docs/benchmarks.md."},
         subcommands = {
@@ -26,6 +26,7 @@ import picocli.CommandLine.Command;
             FrontendBenchCommand.class,
             IdleCommand.class,
             DrainCommand.class,
+            FailoverCommand.class,
             CommandLine.HelpCommand.class})
 public final class BenchCommand implements Runnable {
 

@@ -2,10 +2,14 @@ package org.mtcp.bench.cli;
 
 import java.time.Duration;
 import org.mtcp.core.ValueSyntax;
+import org.mtcp.core.transfer.StateTransfer;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.TypeConversionException;
 
-/** Picocli converters for sizes ({@code 16k}) and durations ({@code 1ms}, {@code 0}). */
+/**
+ * Picocli converters for sizes ({@code 16k}), durations ({@code 1ms}, {@code 0}) and state transfer
+ * strategies ({@code lazy}, {@code replicated:2}).
+ */
 final class BenchConverters {
     private BenchConverters() {}
 
@@ -36,6 +40,18 @@ final class BenchConverters {
         public Duration convert(String value) {
             try {
                 return ValueSyntax.duration(value);
+            } catch (IllegalArgumentException e) {
+                throw new TypeConversionException(e.getMessage());
+            }
+        }
+    }
+
+    /** One strategy of {@link StateTransfer#parse}; the options split their lists on commas. */
+    static final class Transfer implements ITypeConverter<StateTransfer> {
+        @Override
+        public StateTransfer convert(String value) {
+            try {
+                return StateTransfer.parse(value);
             } catch (IllegalArgumentException e) {
                 throw new TypeConversionException(e.getMessage());
             }

@@ -17,6 +17,9 @@ import picocli.CommandLine.Option;
                     + "The ratio is the price of migratability (no migration happens).",
             "Database: an embedded PostgreSQL 17 (a fresh database in it), or --db URL (a bench schema is created there; "
                     + "the front-end's Flyway migrations run too).",
+            "--state-transfer lazy,replicated starts a pool of front-ends per strategy (same database) and adds a mode "
+                    + "per strategy to the alternation (frontend/lazy, frontend/replicated(1)); the front-end exports "
+                    + "before every COMMIT, so replicated transfer pushes to a replica once per transaction.",
             "Writes frontend.csv and frontend.png under --out."})
 final class FrontendBenchCommand implements Callable<Integer> {
 
@@ -45,7 +48,13 @@ final class FrontendBenchCommand implements Callable<Integer> {
     int frontends;
 
     @Mixin
+    StateTransferOption stateTransfer;
+
+    @Mixin
     OutputOption output;
+
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() throws Exception {
@@ -55,7 +64,7 @@ final class FrontendBenchCommand implements Callable<Integer> {
         }
         Progress progress = new Progress(System.err, "bench frontend");
         FrontendBench.Result r = new FrontendBench(new FrontendBench.Params(db, clients, batch, duration, runs, accounts,
-                frontends, output.out), progress).run();
+                frontends, stateTransfer.checked(spec), output.out), progress).run();
         progress.say("done; CSV and PNG in %s", output.out.toAbsolutePath());
         FrontendBench.table(r).print(System.out);
         return 0;

@@ -23,6 +23,8 @@ import picocli.CommandLine.Option;
                     + "and on the control paths; a new connection through them pays the TCP handshake's round trip.",
             "Each path is measured twice: cold (TCP connect, HELLO/WELCOME) and with a standby link (rows "
                     + "'PATH+standby' in the CSVs: the client keeps an idle link to the next server, no TCP handshake).",
+            "--state-transfer lazy,replicated measures each strategy with a pool and a connection of its own, migrated "
+                    + "in turn in every run (rows per strategy; 'x lazy' is the ratio to the first within the run).",
             "Writes migration.csv (every run), migration-summary.csv and migration.png under --out."})
 final class MigrationCommand implements Callable<Integer> {
 
@@ -52,6 +54,9 @@ final class MigrationCommand implements Callable<Integer> {
     String delay;
 
     @Mixin
+    StateTransferOption stateTransfer;
+
+    @Mixin
     OutputOption output;
 
     @Override
@@ -69,7 +74,7 @@ final class MigrationCommand implements Callable<Integer> {
         };
         Progress progress = new Progress(System.err, "bench migration");
         MigrationBench bench = new MigrationBench(
-                new MigrationBench.Params(sizes, runs, warmup, rtts, paths, output.out), progress);
+                new MigrationBench.Params(sizes, runs, warmup, rtts, paths, stateTransfer.checked(spec), output.out), progress);
         MigrationBench.Result r = bench.run();
         progress.say("done; CSV and PNG in %s", output.out.toAbsolutePath());
         bench.table(r).print(System.out);

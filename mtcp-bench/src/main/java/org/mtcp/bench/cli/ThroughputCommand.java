@@ -14,6 +14,9 @@ import picocli.CommandLine.Option;
             "Bulk transfer (server to client, loopback) over M-TCP and over a plain TCP socket in the same run, "
                     + "alternating: MB/s, the ratio, and CPU seconds per GB (the whole process: both ends and the GC).",
             "The M-TCP server exports an 8-byte snapshot every --snapshot-every bytes; the client never migrates.",
+            "--state-transfer lazy,replicated adds an M-TCP transport per strategy to the alternation (m-tcp/lazy, "
+                    + "m-tcp/replicated(1)): replicated transfer pushes the whole state to a replica at every export, "
+                    + "so --snapshot-every sets its cost.",
             "Writes throughput.csv, throughput-summary.csv, throughput-frames.csv (M-TCP DATA and ACK frames per MB each way)"
                     + " and throughput.png under --out."})
 final class ThroughputCommand implements Callable<Integer> {
@@ -34,16 +37,23 @@ final class ThroughputCommand implements Callable<Integer> {
     long snapshotEvery;
 
     @Mixin
+    StateTransferOption stateTransfer;
+
+    @Mixin
     OutputOption output;
+
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() throws Exception {
         if (runs < 1 || size < 1 || buffer < 1 || snapshotEvery < 1) {
             throw new IllegalArgumentException("--runs, --size, --buffer and --snapshot-every must be positive");
         }
+        var transfers = stateTransfer.checked(spec);
         Progress progress = new Progress(System.err, "bench throughput");
         ThroughputBench.Result r = new ThroughputBench(
-                new ThroughputBench.Params(size, runs, buffer, snapshotEvery, output.out), progress).run();
+                new ThroughputBench.Params(size, runs, buffer, snapshotEvery, transfers, output.out), progress).run();
         progress.say("done; CSV and PNG in %s", output.out.toAbsolutePath());
         ThroughputBench.table(r).print(System.out);
         return 0;

@@ -32,6 +32,8 @@ import org.mtcp.core.ClientOptions;
 import org.mtcp.core.MtcpServer;
 import org.mtcp.core.MtcpSocket;
 import org.mtcp.core.ServerOptions;
+import org.mtcp.core.transfer.StateTransfer;
+import org.mtcp.bench.Strategies;
 import org.mtcp.frontend.FrontendConfig;
 import org.mtcp.frontend.FrontendServer;
 import org.mtcp.frontend.ops.OperationFailure;
@@ -55,11 +57,40 @@ import org.mtcp.webapp.SampleDatabase;
  * </ul>
  *
  * The ratio frontend/jdbc is the price of migratability (no migration happens during the run).
+ *
+ * <p>With several state transfer strategies ({@code transfers}), each gets a pool of front-ends of
+ * its own (all started at once, on the same database) and a mode of its own in the alternation
+ * ({@code frontend/replicated(1)}); with lazy transfer alone the mode is {@code frontend}, as
+ * before. The front-end exports a snapshot before every COMMIT, so with replicated transfer every
+ * transaction pays a push to a replica.
  */
 public final class FrontendBench {
 
     public record Params(String dbUrl, int clients, int batch, Duration duration, int runs, int accounts,
-            int frontends, Path out) {}
+            int frontends, List<StateTransfer> transfers, Path out) {
+        public Params {
+            transfers = Strategies.requireDistinct(transfers);
+        }
+
+        /** The previous form: lazy transfer only. */
+        public Params(String dbUrl, int clients, int batch, Duration duration, int runs, int accounts, int frontends,
+                Path out) {
+            this(dbUrl, clients, batch, duration, runs, accounts, frontends, List.of(StateTransfer.lazy()), out);
+        }
+
+        /** The mode of the front-ends with strategy {@code t}. */
+        public String mode(StateTransfer t) {
+            boolean onlyLazy = transfers.size() == 1 && t.name().equals(StateTransfer.lazy().name());
+            return onlyLazy ? "frontend" : "frontend/" + t.name();
+        }
+
+        /** jdbc, then one mode per strategy. */
+        public List<String> modes() {
+            List<String> m = new ArrayList<>(List.of("jdbc"));
+            transfers.forEach(t -> m.add(mode(t)));
+            return m;
+        }
+    }
 
     public record Phase(String mode, int run, long transactions, long aborted, double seconds, double[] batchMillis,
             Map<String, Long> dbWork) {
@@ -68,13 +99,14 @@ public final class FrontendBench {
         }
     }
 
-    public record Result(List<Phase> phases, String database) {
+    public record Result(List<Phase> phases, String database, List<String> modes) {
         public double medianTps(String mode) {
             return new Stats(phases.stream().filter(p -> p.mode.equals(mode)).mapToDouble(Phase::tps).toArray()).median();
         }
 
+        /** The first front-end mode against JDBC. */
         public double ratio() {
-            return medianTps("frontend") / medianTps("jdbc");
+            return medianTps(modes.get(1)) / medianTps("jdbc");
         }
     }
 
@@ -108,42 +140,56 @@ public final class FrontendBench {
 
     /** Front-ends' pools, the JDBC workers and the counters' connection, with room to spare. */
     private int embeddedConnections() {
-        return Math.max(100, p.frontends() * (p.clients() + 2) + p.clients() + 20);
+        return Math.max(100, p.transfers().size() * p.frontends() * (p.clients() + 2) + p.clients() + 20);
     }
 
     private Result run(Db db) throws Exception {
         List<FrontendServer> frontends = new ArrayList<>();
+        List<BenchPool> pools = new ArrayList<>();
+        Map<String, BenchPool> poolOfMode = new LinkedHashMap<>();
         List<Phase> phases = new ArrayList<>();
-        try (BenchPool pool = BenchPool.start(p.frontends(), ServerOptions.defaults(), Duration.ZERO)) {
-            try {
+        List<String> modes = p.modes();
+        try {
+            int servers = Strategies.poolSize(p.transfers(), p.frontends());
+            for (StateTransfer t : p.transfers()) {
+                BenchPool pool = BenchPool.start(servers, ServerOptions.defaults().withStateTransfer(t), Duration.ZERO);
+                pools.add(pool);
+                poolOfMode.put(p.mode(t), pool);
                 for (MtcpServer server : pool.fixture().servers()) {
                     FrontendConfig config = FrontendConfig.defaults(null, server.name(), db.url())
                             .withCredentials(db.credentials().getProperty("user"), db.credentials().getProperty("password"))
                             .withDbPoolSize(Math.max(2, p.clients() + 2))
-                            .withAppSchemas(List.of(BankOperations.SCHEMA));
+                            .withAppSchemas(List.of(BankOperations.SCHEMA))
+                            .withStateTransfer(t); // the server's options decide; recorded for the record
                     frontends.add(FrontendServer.start(config, BankOperations.registry(), server));
                 }
-                seedAccounts(db);
-                progress.say("%d front-end(s) up; warm-up", frontends.size());
-                Duration warm = p.duration().compareTo(Duration.ofSeconds(5)) < 0 ? p.duration() : Duration.ofSeconds(5);
-                phase("jdbc", -1, warm, db, pool, false);
-                phase("frontend", -1, warm, db, pool, false);
-                for (int run = 0; run < p.runs(); run++) {
-                    for (String mode : run % 2 == 0 ? List.of("jdbc", "frontend") : List.of("frontend", "jdbc")) {
-                        Phase ph = phase(mode, run, p.duration(), db, pool, true);
-                        phases.add(ph);
-                        progress.say("run %d/%d %s: %.0f transactions/s (%d transactions, %d aborted); per transaction "
-                                + "the database saw %s", run + 1, p.runs(), mode, ph.tps(), ph.transactions(), ph.aborted(),
-                                perTransaction(ph));
-                    }
-                }
-            } finally {
-                for (FrontendServer fe : frontends) {
-                    fe.close();
+            }
+            seedAccounts(db);
+            progress.say("%d front-end(s) up (%d per pool; state transfer: %s); warm-up", frontends.size(), servers,
+                    Strategies.names(p.transfers()));
+            Duration warm = p.duration().compareTo(Duration.ofSeconds(5)) < 0 ? p.duration() : Duration.ofSeconds(5);
+            for (String mode : modes) {
+                phase(mode, -1, warm, db, poolOfMode.get(mode), false);
+            }
+            for (int run = 0; run < p.runs(); run++) {
+                for (int k = 0; k < modes.size(); k++) {
+                    String mode = modes.get((run + k) % modes.size()); // rotate which goes first
+                    Phase ph = phase(mode, run, p.duration(), db, poolOfMode.get(mode), true);
+                    phases.add(ph);
+                    progress.say("run %d/%d %s: %.0f transactions/s (%d transactions, %d aborted); per transaction "
+                            + "the database saw %s", run + 1, p.runs(), mode, ph.tps(), ph.transactions(), ph.aborted(),
+                            perTransaction(ph));
                 }
             }
+        } finally {
+            for (FrontendServer fe : frontends) {
+                fe.close();
+            }
+            for (BenchPool pool : pools) {
+                pool.close();
+            }
         }
-        Result r = new Result(phases, db.description());
+        Result r = new Result(phases, db.description(), modes);
         write(r);
         return r;
     }
@@ -341,11 +387,13 @@ public final class FrontendBench {
     }
 
     private void write(Result r) throws IOException {
-        try (Csv csv = new Csv(p.out().resolve("frontend.csv"), List.of("mode", "run", "clients", "batch", "seconds",
-                "transactions", "aborted", "tps", "batch_ms_median", "batch_ms_p99"))) {
+        Map<String, String> strategyOfMode = new LinkedHashMap<>();
+        p.transfers().forEach(t -> strategyOfMode.put(p.mode(t), t.name()));
+        try (Csv csv = new Csv(p.out().resolve("frontend.csv"), List.of("mode", "state_transfer", "run", "clients", "batch",
+                "seconds", "transactions", "aborted", "tps", "batch_ms_median", "batch_ms_p99"))) {
             for (Phase ph : r.phases()) {
                 Stats lat = new Stats(ph.batchMillis().length == 0 ? new double[] {0} : ph.batchMillis());
-                csv.row(ph.mode(), ph.run(), p.clients(), p.batch(), ph.seconds(), ph.transactions(), ph.aborted(),
+                csv.row(ph.mode(), strategyOfMode.getOrDefault(ph.mode(), "-"), ph.run(), p.clients(), p.batch(), ph.seconds(), ph.transactions(), ph.aborted(),
                         ph.tps(), lat.median(), lat.p99());
             }
         }
@@ -358,8 +406,9 @@ public final class FrontendBench {
             }
         }
         Map<String, Double> bars = new LinkedHashMap<>();
-        bars.put("jdbc", r.medianTps("jdbc"));
-        bars.put("frontend", r.medianTps("frontend"));
+        for (String mode : r.modes()) {
+            bars.put(mode, r.medianTps(mode));
+        }
         Charts.bars(p.out().resolve("frontend.png"), String.format(Locale.ROOT,
                 "Transfers per second, %d clients, batches of %d (frontend/jdbc = %.2f)", p.clients(), p.batch(), r.ratio()),
                 "transactions/s (median)", bars);
@@ -377,14 +426,16 @@ public final class FrontendBench {
     }
 
     public static Table table(Result r) {
-        Table t = new Table("mode", "transactions/s", "batch ms median", "batch ms p99", "x jdbc");
-        for (String mode : List.of("jdbc", "frontend")) {
+        String first = r.modes().get(1);
+        Table t = new Table("mode", "transactions/s", "batch ms median", "batch ms p99", "x jdbc", "x " + first);
+        for (String mode : r.modes()) {
             double[] lat = r.phases().stream().filter(ph -> ph.mode().equals(mode))
                     .flatMapToDouble(ph -> java.util.Arrays.stream(ph.batchMillis())).toArray();
             Stats s = new Stats(lat.length == 0 ? new double[] {0} : lat);
             t.row(mode, String.format(Locale.ROOT, "%.0f", r.medianTps(mode)), String.format(Locale.ROOT, "%.1f", s.median()),
                     String.format(Locale.ROOT, "%.1f", s.p99()),
-                    String.format(Locale.ROOT, "%.2f", r.medianTps(mode) / r.medianTps("jdbc")));
+                    String.format(Locale.ROOT, "%.2f", r.medianTps(mode) / r.medianTps("jdbc")),
+                    mode.equals("jdbc") ? "-" : String.format(Locale.ROOT, "%.3f", r.medianTps(mode) / r.medianTps(first)));
         }
         return t;
     }
