@@ -182,7 +182,13 @@ final class FrontendRestarts {
     }
 
     private String killedMessage(String name) {
-        return name + " is killed; it starts again in " + killDowntime.toSeconds() + " s (or at Restart)";
+        return name + " is killed; it starts again in " + downtime() + " (or at Restart)";
+    }
+
+    /** The kill downtime for a sentence: "5 s", or "300 ms" below a second or between whole ones. */
+    private String downtime() {
+        long ms = killDowntime.toMillis();
+        return ms % 1000 == 0 ? ms / 1000 + " s" : ms + " ms";
     }
 
     private boolean authorized(String token) {
@@ -246,8 +252,8 @@ final class FrontendRestarts {
             fail(name, "the kill failed: " + describe(e));
             return;
         }
-        report(String.format(Locale.ROOT, "%s killed in %d ms: %s; it starts again in %d s (or at Restart)", name,
-                (System.nanoTime() - t0) / 1_000_000, cut, killDowntime.toSeconds()));
+        report(String.format(Locale.ROOT, "%s killed in %d ms: %s; it starts again in %s (or at Restart)", name,
+                (System.nanoTime() - t0) / 1_000_000, cut, downtime()));
         if (!awaitRevival(name)) {
             return;
         }
