@@ -501,6 +501,11 @@ public final class Demo implements AutoCloseable {
         return restarts.awaitSettled(name, timeout);
     }
 
+    /** The admin token the demo gave its front-ends (tests: {@code /demo/admin/...} and {@code /admin/...}). */
+    String adminToken() {
+        return adminToken;
+    }
+
     /** The migrations the proxy saw, as {@code "#N from->to reason"} strings, in order. */
     public List<String> proxyMigrations() {
         return List.copyOf(migrations);
