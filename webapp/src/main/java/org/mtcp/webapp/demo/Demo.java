@@ -71,7 +71,7 @@ public final class Demo implements AutoCloseable {
             try {
                 stateTransfer.checkPoolSize(frontends);
             } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("--state-transfer: " + e.getMessage() + " (--frontends " + frontends + ")", e);
+                throw new IllegalArgumentException("--state-transfer: " + e.getMessage() + ": raise --frontends", e);
             }
             if (accounts < 2 || accounts > 1000) {
                 throw new IllegalArgumentException("--accounts must be 2 to 1000");
