@@ -9,6 +9,7 @@ const state = {
   frontends: [],            // names, in pool order
   serving: null,            // the front-end that ran the latest outcome
   phases: new Map(),        // front-end -> its phase as last seen: serving, draining, starting, failed, killed
+  down: new Set(),          // front-ends killed and not serving since (their comeback goes through "starting")
   accounts: new Map(),      // id -> balance (last seen)
   batch: null,              // the batch being shown (see newBatch)
 };
@@ -104,14 +105,16 @@ function showPhase(card, name, phase) {
   const before = state.phases.get(name);
   state.phases.set(name, phase);
   card.dataset.phase = phase;
+  if (phase === "killed") state.down.add(name);
   const b = state.batch;
   if (phase === "failed" && before !== "failed") {
     showMessage(name, "error", "The restart failed (see above); Restart tries the start again.");
   }
   if (RESTARTING.has(before) && phase === "serving") {
-    showMessage(name, "ok", before === "killed" ? "Back after the kill: serving again." : "Restarted: serving again.");
+    showMessage(name, "ok", state.down.has(name) ? "Back after the kill: serving again." : "Restarted: serving again.");
     if (b && b.running) b.events.push({ t: now() - b.start, fe: name, text: `${name} back` });
   }
+  if (phase === "serving") state.down.delete(name);
 }
 
 async function refreshFrontends() {
