@@ -155,7 +155,7 @@ public final class Demo implements AutoCloseable {
 
     /**
      * Starts everything, reporting each step on {@code progress} ("starting PostgreSQL... ok (2.1 s)").
-     * {@code events} receives the running system's lines (migrations, slow-down changes, restarts).
+     * {@code events} receives the running system's lines (migrations, slow-down changes, restarts, kills).
      * On failure, what was started is stopped again and the exception says what failed.
      */
     public static Demo start(Settings settings, PrintStream progress, Consumer<String> events) throws Exception {
