@@ -8,7 +8,8 @@ const state = {
   config: null,
   frontends: [],            // names, in pool order
   serving: null,            // the front-end that ran the latest outcome
-  phases: new Map(),        // front-end -> its restart phase as last seen: serving, draining, starting, failed
+  phases: new Map(),        // front-end -> its phase as last seen: serving, draining, starting, failed, killed
+  down: new Set(),          // front-ends killed and not serving since (their comeback goes through "starting")
   accounts: new Map(),      // id -> balance (last seen)
   batch: null,              // the batch being shown (see newBatch)
 };
@@ -75,6 +76,8 @@ function renderFrontendCards() {
         onclick: () => setDelay(name, state.config.paceMs) }, "Back to normal"),
       el("button", { type: "button", class: "restart", "data-action": "restart", "data-fe": name,
         onclick: () => restart(name) }, "Restart"),
+      el("button", { type: "button", class: "danger kill", "data-action": "kill", "data-fe": name,
+        onclick: () => kill(name) }, "Kill"),
     );
     card.append(buttons);
     box.append(card);
@@ -88,11 +91,12 @@ function markServing(name) {
   }
 }
 
-const RESTARTING = new Set(["draining", "starting"]);
+const RESTARTING = new Set(["draining", "starting", "killed"]);
 
 function phaseText(fe) {
   if (fe.phase === "draining") return "restarting: draining (its clients move to the others)…";
   if (fe.phase === "starting") return "restarting: starting again on the same ports…";
+  if (fe.phase === "killed") return "killed: crashed without a goodbye; it starts again by itself shortly (or Restart)";
   return `stopped: its restart failed (${fe.error || "no reason given"})`;
 }
 
@@ -101,14 +105,16 @@ function showPhase(card, name, phase) {
   const before = state.phases.get(name);
   state.phases.set(name, phase);
   card.dataset.phase = phase;
+  if (phase === "killed") state.down.add(name);
   const b = state.batch;
   if (phase === "failed" && before !== "failed") {
     showMessage(name, "error", "The restart failed (see above); Restart tries the start again.");
   }
   if (RESTARTING.has(before) && phase === "serving") {
-    showMessage(name, "ok", "Restarted: serving again.");
+    showMessage(name, "ok", state.down.has(name) ? "Back after the kill: serving again." : "Restarted: serving again.");
     if (b && b.running) b.events.push({ t: now() - b.start, fe: name, text: `${name} back` });
   }
+  if (phase === "serving") state.down.delete(name);
 }
 
 async function refreshFrontends() {
@@ -183,6 +189,34 @@ async function restart(name) {
   }
 }
 
+// A crash: the demo cuts the front-end's M-TCP server without a goodbye and drops its database
+// sessions, as kill -9 of its process would; it starts again by itself a few seconds later. A batch
+// it was serving fails over to the connection's replica (replicated state transfer), which runs it
+// on from the last snapshot: the migrations list shows that failover. The id lets the demo recognize
+// this request when it runs twice: it may be served by the very front-end it kills, and then runs
+// again on the replica that takes the connection over.
+async function kill(name) {
+  const request = `k-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+  const b = state.batch;
+  if (b && b.running) {
+    b.killed.add(name);       // before the answer: the failover's first line may come first
+    b.events.push({ t: now() - b.start, fe: name, text: `${name} killed` });
+    renderTimeline();
+  }
+  try {
+    const answer = await postJson(`/demo/frontends/${encodeURIComponent(name)}/kill`, { request });
+    const card = document.querySelector(`.fe[data-fe="${name}"]`);
+    showPhase(card, name, answer.phase);
+    card.querySelector(".state").textContent = phaseText(answer);
+    card.dataset.up = "false";
+    card.dataset.slow = "false";
+    showMessage(name, "info", `Killed: ${answer.message}.`);
+  } catch (e) {
+    if (b) b.killed.delete(name);
+    showMessage(name, "error", `Not killed: ${e.message}`);
+  }
+}
+
 // ---------------------------------------------------------------- accounts
 
 async function refreshAccounts() {
@@ -231,7 +265,8 @@ function newBatch(n, maxAmount) {
     lines: new Map(),        // seq -> the exact line received
     order: [],               // outcomes in arrival order: {seq, fe, t, outcome}
     migrations: [],          // {from, to, afterSeq, seq, t}
-    events: [],              // slow-down clicks: {t, fe, text}
+    events: [],              // slow-down, restart and kill clicks: {t, fe, text}
+    killed: new Set(),       // front-ends killed during this batch: a move away from one is a failover
     duplicates: 0,
     resent: 0,
     summary: null,
@@ -346,7 +381,8 @@ function onLine(text, isRepost) {
   let migrated = false;
   if (previous && previous.fe !== line.frontend) {
     migrated = true;
-    b.migrations.push({ from: previous.fe, to: line.frontend, afterSeq: previous.seq, seq: line.seq, t });
+    b.migrations.push({ from: previous.fe, to: line.frontend, afterSeq: previous.seq, seq: line.seq, t,
+      failover: b.killed.has(previous.fe) });
     addMigration(b.migrations[b.migrations.length - 1], b.migrations.length);
   }
   addOutcomeRow(line, t, known !== undefined, migrated);
@@ -384,10 +420,12 @@ function addOutcomeRow(line, t, duplicate, migrated) {
 }
 
 function addMigration(m, count) {
-  const item = el("li", { "data-from": m.from, "data-to": m.to, "data-seq": m.seq },
+  const item = el("li", { "data-from": m.from, "data-to": m.to, "data-seq": m.seq,
+      "data-kind": m.failover ? "failover" : "move" },
     el("span", { class: "fe-tag", style: `--fe-color: ${feColor(m.from)}` }, m.from), " → ",
     el("span", { class: "fe-tag", style: `--fe-color: ${feColor(m.to)}` }, m.to),
-    ` between outcomes #${m.afterSeq} and #${m.seq}, at ${(m.t / 1000).toFixed(2)} s`);
+    ` between outcomes #${m.afterSeq} and #${m.seq}, at ${(m.t / 1000).toFixed(2)} s`
+      + (m.failover ? ` — failover: ${m.from} was killed, ${m.to} resumed the batch from its replica` : ""));
   $("migrations").append(item);
   $("migration-count").textContent = String(count);
 }
@@ -467,7 +505,7 @@ function renderTimeline() {
     root.append(svg("path", { d: `M ${x1} ${y1} C ${(x1 + x2) / 2} ${y1}, ${(x1 + x2) / 2} ${y2}, ${x2} ${y2}`,
       fill: "none", stroke: feColor(m.to), "stroke-width": 2.5 }));
     root.append(svg("text", { x: (x1 + x2) / 2 + 6, y: (y1 + y2) / 2, class: "migration-label", fill: feColor(m.to) },
-      `migration → ${m.to}`));
+      `${m.failover ? "failover" : "migration"} → ${m.to}`));
   }
   for (const o of b.order) {
     const committed = o.outcome === "committed";
@@ -502,7 +540,12 @@ async function init() {
     + `so the outcomes arrive at a pace you can follow. "Slow down" makes it ${state.config.slowMs} ms: longer than `
     + `the proxy's ${state.config.responseTimeMs} ms threshold, so the connection moves to another front-end. `
     + `"Restart" is a rolling-deploy step: the front-end is drained (its connections, a running batch too, move `
-    + `to the others), then started again on the same ports.`;
+    + `to the others), then started again on the same ports. "Kill" crashes it, as kill -9 would: no drain, `
+    + `no goodbye, its database sessions dropped; it starts again ${state.config.killDowntimeMs / 1000} s later. `
+    + (state.config.stateTransfer.startsWith("replicated")
+      ? `The state transfer is ${state.config.stateTransfer}: every snapshot is on a replica too, so a batch `
+        + `on the killed front-end fails over to the replica and finishes there.`
+      : `The state transfer is lazy: a batch on the killed front-end is cut off (re-post it).`);
   renderFrontendCards();
   $("batch-form").addEventListener("submit", runBatch);
   $("repost").addEventListener("click", repost);

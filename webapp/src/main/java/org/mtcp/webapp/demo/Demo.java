@@ -25,6 +25,7 @@ import org.mtcp.core.PoolConfig;
 import org.mtcp.core.PoolMember;
 import org.mtcp.core.ServerOptions;
 import org.mtcp.core.policy.Policies;
+import org.mtcp.core.transfer.StateTransfer;
 import org.mtcp.frontend.FrontendConfig;
 import org.mtcp.frontend.FrontendServer;
 import org.mtcp.proxy.EventLog;
@@ -54,14 +55,23 @@ public final class Demo implements AutoCloseable {
      * @param slow the slow-down the page's "slow down" button sets
      * @param responseTime the proxy's response-time threshold: a front-end that does not answer
      *     within it loses the connection
+     * @param stateTransfer how a connection's state reaches its next front-end: replicated by
+     *     default, so that a batch outlives the front-end the page's <em>Kill</em> crashes
      */
     public record Settings(String dbUrl, String dbUser, String dbPassword, InetSocketAddress listen, int frontends,
-            int accounts, long openingBalance, Duration pace, Duration slow, Duration responseTime) {
+            int accounts, long openingBalance, Duration pace, Duration slow, Duration responseTime,
+            StateTransfer stateTransfer) {
 
         public Settings {
             Objects.requireNonNull(listen, "listen");
+            Objects.requireNonNull(stateTransfer, "stateTransfer");
             if (frontends < 2 || frontends > 9) {
                 throw new IllegalArgumentException("--frontends must be 2 to 9 (a pool needs somewhere to migrate to)");
+            }
+            try {
+                stateTransfer.checkPoolSize(frontends);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("--state-transfer: " + e.getMessage() + ": raise --frontends", e);
             }
             if (accounts < 2 || accounts > 1000) {
                 throw new IllegalArgumentException("--accounts must be 2 to 1000");
@@ -84,19 +94,27 @@ public final class Demo implements AutoCloseable {
 
         public static Settings defaults() {
             return new Settings(null, null, null, new InetSocketAddress("127.0.0.1", 8080), 3, 8, 1000,
-                    Duration.ofMillis(250), Duration.ofSeconds(3), Duration.ofSeconds(1));
+                    Duration.ofMillis(250), Duration.ofSeconds(3), Duration.ofSeconds(1), StateTransfer.replicated());
         }
 
         public Settings withListen(InetSocketAddress v) {
-            return new Settings(dbUrl, dbUser, dbPassword, v, frontends, accounts, openingBalance, pace, slow, responseTime);
+            return new Settings(dbUrl, dbUser, dbPassword, v, frontends, accounts, openingBalance, pace, slow, responseTime,
+                    stateTransfer);
         }
 
         public Settings withDatabase(String url, String user, String password) {
-            return new Settings(url, user, password, listen, frontends, accounts, openingBalance, pace, slow, responseTime);
+            return new Settings(url, user, password, listen, frontends, accounts, openingBalance, pace, slow, responseTime,
+                    stateTransfer);
         }
 
         public Settings withPace(Duration v) {
-            return new Settings(dbUrl, dbUser, dbPassword, listen, frontends, accounts, openingBalance, v, slow, responseTime);
+            return new Settings(dbUrl, dbUser, dbPassword, listen, frontends, accounts, openingBalance, v, slow, responseTime,
+                    stateTransfer);
+        }
+
+        public Settings withStateTransfer(StateTransfer v) {
+            return new Settings(dbUrl, dbUser, dbPassword, listen, frontends, accounts, openingBalance, pace, slow, responseTime,
+                    v);
         }
     }
 
@@ -104,6 +122,8 @@ public final class Demo implements AutoCloseable {
     private final Consumer<String> events;
     private volatile SampleDatabase database;
     private final List<FrontendServer> frontends = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** Each front-end's M-TCP server (the one it runs on now): what the page's Kill cuts. */
+    private final Map<String, MtcpServer> mtcpServers = new java.util.concurrent.ConcurrentHashMap<>();
     private final Map<String, InetSocketAddress> addresses = new LinkedHashMap<>();
     private volatile MigratoryProxy proxy;
     /** The migrations the proxy saw, in order: {@code "#N from->to reason"}. */
@@ -123,15 +143,19 @@ public final class Demo implements AutoCloseable {
         byte[] token = new byte[24];
         new SecureRandom().nextBytes(token);
         this.adminToken = HexFormat.of().formatHex(token);
-        this.restarts = new FrontendRestarts(frontendNames(), restartSteps(), DRAIN_TIMEOUT, adminToken, events);
+        this.restarts = new FrontendRestarts(frontendNames(), restartSteps(), DRAIN_TIMEOUT, KILL_DOWNTIME, adminToken,
+                events);
     }
 
     /** How long a restart's drain waits for the front-end's clients to move before it drops them. */
     static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(10);
 
+    /** How long a front-end the page's Kill crashed stays down before it starts again by itself. */
+    static final Duration KILL_DOWNTIME = Duration.ofSeconds(5);
+
     /**
      * Starts everything, reporting each step on {@code progress} ("starting PostgreSQL... ok (2.1 s)").
-     * {@code events} receives the running system's lines (migrations, slow-down changes, restarts).
+     * {@code events} receives the running system's lines (migrations, slow-down changes, restarts, kills).
      * On failure, what was started is stopped again and the exception says what failed.
      */
     public static Demo start(Settings settings, PrintStream progress, Consumer<String> events) throws Exception {
@@ -186,7 +210,8 @@ public final class Demo implements AutoCloseable {
             }, version -> "PostgreSQL " + version);
         }
         String names = String.join(", ", frontendNames());
-        progress.step("starting front-ends " + names + " (schemas mtcp, frontend, bank)", () -> {
+        progress.step("starting front-ends " + names + " (schemas mtcp, frontend, bank; state transfer "
+                + settings.stateTransfer().name() + ")", () -> {
             startFrontends();
             return null;
         }, x -> addresses.values().stream().map(a -> String.valueOf(a.getPort())).toList().toString()
@@ -263,6 +288,8 @@ public final class Demo implements AutoCloseable {
         pageSettings.put("slowMs", millis(settings.slow()));
         pageSettings.put("responseTimeMs", millis(settings.responseTime()));
         pageSettings.put("accounts", settings.accounts());
+        pageSettings.put("stateTransfer", settings.stateTransfer().name());
+        pageSettings.put("killDowntimeMs", millis(KILL_DOWNTIME));
         resources = new DemoResources(addresses, dataSource(), adminToken, pageSettings, events, restarts);
         for (int i = 0; i < servers.size(); i++) {
             try {
@@ -277,8 +304,8 @@ public final class Demo implements AutoCloseable {
         }
     }
 
-    private static MtcpServer startServer(PoolConfig view, String name) throws IOException {
-        return MtcpServer.start(view, name, ServerOptions.defaults());
+    private MtcpServer startServer(PoolConfig view, String name) throws IOException {
+        return MtcpServer.start(view, name, ServerOptions.defaults().withStateTransfer(settings.stateTransfer()));
     }
 
     /**
@@ -291,7 +318,9 @@ public final class Demo implements AutoCloseable {
                 .withAppSchemas(List.of(BankOperations.SCHEMA))
                 .withAdminToken(adminToken)
                 .withReconnectTimeout(Duration.ofSeconds(2))
-                .withDbPoolSize(6);
+                .withDbPoolSize(6)
+                .withStateTransfer(settings.stateTransfer());   // for the record: the server's options decide
+        mtcpServers.put(server.name(), server);
         try {
             return FrontendServer.start(config, BankOperations.registry(), server, resources);
         } catch (FrontendServer.StartupException | RuntimeException e) {
@@ -329,7 +358,63 @@ public final class Demo implements AutoCloseable {
                 keep(fe, f -> frontends.replaceAll(old -> old.name().equals(name) ? f : old));
                 return ports;
             }
+
+            @Override
+            public String kill(String name) {
+                return crash(name);
+            }
         };
+    }
+
+    /**
+     * Crashes front-end {@code name} as {@code kill -9} of its process would, in three steps:
+     * <ol>
+     *   <li>its M-TCP server is closed without a drain: {@link MtcpServer#close()} cuts every
+     *       client link with no RESET, FIN or CLOSE of the protocol, closes the listeners (a
+     *       migrating client's FETCH finds nobody) and hands no state over, so each client sees an
+     *       EOF from its holder and fails over to the connection's replica, as after a SIGKILL (the
+     *       kernel closes a dead process's sockets). First, so that no byte leaves it afterwards;
+     *   <li>its database sessions are terminated ({@code pg_terminate_backend}): PostgreSQL aborts
+     *       the transaction each had open, as when a killed process's sockets close. A transaction
+     *       that committed between the two steps is a crash just after COMMIT: its outcome record
+     *       tells the replica's re-run that it ran;
+     *   <li>what is left in this JVM (Jetty, the batch threads, the database pool) is stopped, so
+     *       that the front-end can start again on the same ports.
+     * </ol>
+     * Two ways in which this is gentler than SIGKILL, because the public API has no harder stop: a
+     * hand-out of a connection's state already under way when the server closes is let complete,
+     * and the batch threads of this JVM run on until their next call on the closed connection or
+     * the dropped database session fails (they cannot write to a client any more).
+     */
+    private String crash(String name) {
+        FrontendServer fe = frontend(name);
+        MtcpServer server = mtcpServers.get(name);
+        server.close();
+        String sessions;
+        try {
+            int n = terminateDatabaseSessions(name);
+            sessions = n + " database session" + (n == 1 ? "" : "s") + " terminated";
+        } catch (SQLException e) {
+            // The database is unreachable: its sessions are gone or going anyway; the pool's close ends ours.
+            sessions = "its database sessions not terminated (" + FrontendRestarts.describe(e) + "): closed by its pool";
+        } finally {
+            fe.close();
+        }
+        return sessions;
+    }
+
+    /** Terminates the database sessions of front-end {@code name} (its pool's ApplicationName); how many. */
+    private int terminateDatabaseSessions(String name) throws SQLException {
+        try (Connection c = dataSource().getConnection();
+                java.sql.PreparedStatement st = c.prepareStatement(
+                        "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM pg_stat_activity "
+                                + "WHERE application_name = ? AND pid <> pg_backend_pid()")) {
+            st.setString(1, "mtcp-frontend-" + name);
+            try (ResultSet rs = st.executeQuery()) {
+                rs.next();
+                return rs.getInt(1);
+            }
+        }
     }
 
     /**
@@ -422,6 +507,11 @@ public final class Demo implements AutoCloseable {
      */
     public FrontendPhase awaitRestarted(String name, Duration timeout) throws InterruptedException {
         return restarts.awaitSettled(name, timeout);
+    }
+
+    /** The admin token the demo gave its front-ends (tests: {@code /demo/admin/...} and {@code /admin/...}). */
+    String adminToken() {
+        return adminToken;
     }
 
     /** The migrations the proxy saw, as {@code "#N from->to reason"} strings, in order. */

@@ -10,6 +10,7 @@ import java.time.format.DateTimeFormatter;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.mtcp.core.ValueSyntax;
+import org.mtcp.core.transfer.StateTransfer;
 import org.mtcp.frontend.FrontendServer;
 import org.mtcp.frontend.cli.FrontendCommand;
 import picocli.CommandLine;
@@ -23,7 +24,7 @@ import picocli.CommandLine.TypeConversionException;
 /**
  * {@code mtcp demo}: the whole system in one command (docs/demo.md): PostgreSQL, three
  * front-ends, the proxy, a seeded bank and the browser page. Progress on stderr, then the URL
- * and the running system's events (migrations, slow-down changes, restarts) on stdout. Ctrl-C stops the
+ * and the running system's events (migrations, slow-down changes, restarts, kills) on stdout. Ctrl-C stops the
  * proxy, the front-ends and PostgreSQL, in that order.
  */
 @Command(
@@ -85,6 +86,14 @@ public final class DemoCommand implements Callable<Integer> {
                     + "without a byte of its (still incomplete) response for this long moves to another front-end.")
     Duration responseTime;
 
+    @Option(names = "--state-transfer", paramLabel = "STRATEGY", defaultValue = "replicated",
+            converter = FrontendCommand.StateTransferConverter.class,
+            description = "How a connection's state reaches its next front-end: replicated[:K] (every snapshot pushed to "
+                    + "K other front-ends, K=1 by default and below --frontends: a batch outlives the front-end the page's "
+                    + "Kill button crashes, it finishes on a replica) or lazy (fetched from the front-end that had it, "
+                    + "the paper's transfer: Kill then cuts the batch off, the page offers a re-post).")
+    StateTransfer stateTransfer;
+
     @Override
     public Integer call() throws Exception {
         quietLogging();
@@ -93,7 +102,7 @@ public final class DemoCommand implements Callable<Integer> {
         Demo.Settings settings;
         try {
             settings = new Demo.Settings(db, dbUser, db == null ? null : System.getenv(dbPasswordEnv), listen, frontends,
-                    accounts, balance, pace, slow, responseTime);
+                    accounts, balance, pace, slow, responseTime, stateTransfer);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }

@@ -41,6 +41,12 @@ import org.mtcp.frontend.http.AppHandler;
  *   <li>{@code POST /demo/frontends/NAME/restart {"request": ID}}: drains front-end NAME and starts
  *       it again ({@link FrontendRestarts}, asked with the admin token); 202 at once, the page
  *       follows the phase in {@code /demo/frontends}.
+ *   <li>{@code POST /demo/frontends/NAME/kill {"request": ID}}: crashes front-end NAME
+ *       ({@link FrontendRestarts#kill}, asked with the admin token); 202 at once; it starts again
+ *       after a while.
+ *   <li>{@code POST /demo/admin/frontends/NAME/kill}: the same for a script or a test, which must
+ *       present the admin token itself ({@code Authorization: Bearer TOKEN}): 401 without one, 403
+ *       with a wrong one, as a front-end's own admin endpoints answer.
  * </ul>
  *
  * <p>Static files are {@linkplain Reply#fixed fixed} replies (a front-end that takes a connection
@@ -55,7 +61,8 @@ final class DemoResources implements AppHandler {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Pattern STATIC = Pattern.compile("/static/([a-z0-9][a-z0-9_-]*\\.(?:html|js|css|svg))");
-    private static final Pattern ACTION = Pattern.compile("/demo/frontends/([A-Za-z0-9._-]{1,64})/(slowdown|restart)");
+    private static final Pattern ACTION = Pattern.compile("/demo/frontends/([A-Za-z0-9._-]{1,64})/(slowdown|restart|kill)");
+    private static final Pattern ADMIN_KILL = Pattern.compile("/demo/admin/frontends/([A-Za-z0-9._-]{1,64})/kill");
     private static final long MAX_DELAY_MS = 60_000;
 
     private final Map<String, InetSocketAddress> frontends;
@@ -116,7 +123,15 @@ final class DemoResources implements AppHandler {
             return methodNotAllowed("POST");
         }
         if (m.matches()) {
-            return m.group(2).equals("slowdown") ? slowdown(request, m.group(1)) : restart(request, m.group(1));
+            return switch (m.group(2)) {
+                case "slowdown" -> slowdown(request, m.group(1));
+                case "restart" -> restart(request, m.group(1));
+                default -> kill(request, m.group(1), adminToken);
+            };
+        }
+        m = ADMIN_KILL.matcher(path);
+        if (m.matches()) {
+            return method.equals("POST") ? adminKill(request, m.group(1)) : methodNotAllowed("POST");
         }
         return null;
     }
@@ -257,6 +272,40 @@ final class DemoResources implements AppHandler {
             case UNKNOWN -> error(404, "not_found", answer.message());
             case FORBIDDEN -> error(502, "admin_refused", answer.message());
         };
+    }
+
+    /**
+     * Asks for a kill of {@code name}, presenting {@code token}, and answers at once: 202 with the
+     * phase ({@code killed}), 409 when it is not serving. The optional {@code "request"} id makes a
+     * request run twice (the page's may be served by the front-end it kills, and then runs again on
+     * the replica that takes its connection over) get the same answer.
+     */
+    private Reply kill(Request request, String name, String token) throws IOException {
+        if (!frontends.containsKey(name)) {
+            return error(404, "not_found", "no front-end named " + name);
+        }
+        JsonNode body = readJson(request);
+        JsonNode id = body == null ? null : body.get("request");
+        if (body == null || (id != null && (!id.isTextual() || id.asText().length() > 64))) {
+            return error(400, "bad_request", "expected {\"request\": \"an id of up to 64 characters\"} or no body");
+        }
+        FrontendRestarts.Answer answer = restarts.kill(name, id == null ? null : id.asText(), token);
+        return switch (answer.verdict()) {
+            case ACCEPTED -> json(202, JSON.createObjectNode().put("frontend", name)
+                    .put("phase", answer.phase().label()).put("message", answer.message()));
+            case BUSY -> error(409, "busy", answer.message());
+            case UNKNOWN -> error(404, "not_found", answer.message());
+            case FORBIDDEN -> error(403, "forbidden", "wrong admin token");
+        };
+    }
+
+    /** The kill for callers that hold the admin token: 401 without an {@code Authorization: Bearer}, 403 if wrong. */
+    private Reply adminKill(Request request, String name) throws IOException {
+        String auth = request.getHeaders().get("Authorization");
+        if (auth == null || !auth.startsWith("Bearer ")) {
+            return error(401, "unauthorized", "an admin token is required (Authorization: Bearer ...)");
+        }
+        return kill(request, name, auth.substring("Bearer ".length()).strip());
     }
 
     /** The request's JSON body (an empty one is {@code {}}), or null when it is not JSON. */

@@ -37,7 +37,8 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * the page through the proxy, runs a batch of transfers, slows down the front-end serving it
  * with the page's own button, and the page must show every outcome exactly once, at least one
  * migration, and the same total before and after. Checked against the database and the proxy's
- * log too. Leaves a screenshot in {@code target/demo-page.png}.
+ * log too. Leaves a screenshot in {@code target/demo-page.png}. The same for a front-end restarted
+ * (drained) and one killed (crashed: the batch fails over to the replica) in the middle of a batch.
  */
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
 class DemoPageBrowserTest {
@@ -217,6 +218,55 @@ class DemoPageBrowserTest {
         assertThat(demo.frontend(serving).phase()).isEqualTo(OperatorControls.Phase.SERVING);
 
         oneTransferRowPerCommittedOutcome(rows);
+    }
+
+    @Test
+    void aKilledFrontEndsBatchFailsOverToAReplicaAndFinishesThere() throws Exception {
+        int transfers = 40;                                    // 8 s at the test's pace: the kill lands mid-batch
+        WebDriverWait wait = openPage();
+        String totalBefore = text("total-now");
+        runBatch(transfers);
+
+        // A few outcomes in, kill the front-end that runs them, with the page's button.
+        wait.until(ExpectedConditions.numberOfElementsToBeMoreThan(By.cssSelector("#outcomes tr"), 3));
+        String serving = servingFrontend(wait);
+        By card = By.cssSelector(".fe[data-fe='" + serving + "']");
+        browser.findElement(By.cssSelector("button[data-action='kill'][data-fe='" + serving + "']")).click();
+        wait.until(d -> events.stream().anyMatch(e -> e.startsWith("kill of " + serving + ": crashing it")));
+
+        // The batch fails over and completes elsewhere; the page shows the failover.
+        awaitBatchEnd(wait);
+        screenshot("demo-page-kill.png");
+        assertThat(browser.findElement(By.id("batch-status")).getDomAttribute("data-state"))
+                .as("batch status: %s; events: %s", text("batch-status"), events).isEqualTo("complete");
+        List<WebElement> rows = everyOutcomeOnce(transfers);
+        assertThat(rows.get(rows.size() - 1).getDomAttribute("data-frontend")).as("the last outcome's front-end")
+                .isNotEqualTo(serving);
+        assertThat(browser.findElements(By.cssSelector("#migrations li")))
+                .anySatisfy(m -> {
+                    assertThat(m.getDomAttribute("data-from")).isEqualTo(serving);
+                    assertThat(m.getDomAttribute("data-to")).isNotEqualTo(serving);
+                    assertThat(m.getDomAttribute("data-kind")).isEqualTo("failover");
+                    assertThat(m.getText()).contains("failover: " + serving + " was killed");
+                });
+        assertThat(browser.findElements(By.cssSelector("#timeline svg text.event-label")))
+                .anySatisfy(t -> assertThat(t.getText()).isEqualTo(serving + " killed"));
+        assertThat(text("total-before")).isEqualTo(totalBefore);
+        assertThat(text("total-after")).isEqualTo(totalBefore);
+        assertThat(browser.findElement(By.id("invariant")).getDomAttribute("data-status")).isEqualTo("ok");
+        // The proxy saw the server fail (EOF without a goodbye), not a move it was asked for.
+        assertThat(demo.proxyMigrations()).as("the proxy's log: %s", events)
+                .anySatisfy(m -> assertThat(m).contains(serving + "->").contains("holder-failed"));
+        oneTransferRowPerCommittedOutcome(rows);
+
+        // The killed front-end comes back by itself, and the page says so.
+        assertThat(demo.awaitRestarted(serving, Duration.ofSeconds(60))).as("events: %s", events)
+                .isEqualTo(FrontendPhase.SERVING);
+        wait.until(ExpectedConditions.attributeToBe(card, "data-phase", "serving"));
+        wait.until(ExpectedConditions.attributeToBe(By.cssSelector(".fe[data-fe='" + serving + "'] .message"), "data-kind", "ok"));
+        assertThat(browser.findElement(By.cssSelector(".fe[data-fe='" + serving + "'] .message")).getText())
+                .isEqualTo("Back after the kill: serving again.");
+        assertThat(events).contains("revival of " + serving + ": starting it again after the kill");
     }
 
     /** Opens the page and waits until it has loaded its settings and the accounts. */

@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Timeout;
 import org.mtcp.frontend.FrontendServer.DrainReport;
 import org.mtcp.webapp.demo.FrontendRestarts.Verdict;
 
-/** The restart cycle's states and answers, with the drain and the start replaced by controllable steps. */
+/** The restart and kill cycles' states and answers, with the drain, the start and the kill replaced by controllable steps. */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 class FrontendRestartsTest {
 
@@ -26,6 +26,9 @@ class FrontendRestartsTest {
     private final CountDownLatch drainMayEnd = new CountDownLatch(1);
     private final AtomicInteger drains = new AtomicInteger();
     private final AtomicReference<Exception> nextStartFails = new AtomicReference<>();
+    private final CountDownLatch killMayEnd = new CountDownLatch(1);
+    private final AtomicInteger kills = new AtomicInteger();
+    private final AtomicInteger starts = new AtomicInteger();
 
     private final FrontendRestarts.Steps steps = new FrontendRestarts.Steps() {
         @Override
@@ -45,12 +48,24 @@ class FrontendRestartsTest {
             if (failure != null) {
                 throw failure;
             }
+            starts.incrementAndGet();
             return "service port 1, control port 2";
+        }
+
+        @Override
+        public String kill(String name) throws Exception {
+            kills.incrementAndGet();
+            killMayEnd.await();
+            return "2 database sessions terminated";
         }
     };
 
     private final FrontendRestarts restarts = new FrontendRestarts(List.of("fe1", "fe2"), steps, Duration.ofSeconds(3),
-            TOKEN, events::add);
+            Duration.ofMillis(300), TOKEN, events::add);
+
+    /** A restarts object whose killed front-ends would stay down for the whole test unless restarted. */
+    private final FrontendRestarts slowRevival = new FrontendRestarts(List.of("fe1"), steps, Duration.ofSeconds(3),
+            Duration.ofMinutes(10), TOKEN, events::add);
 
     @Test
     void oneRestartAtATimePerFrontEndAndARepeatedRequestGetsTheSameAnswer() throws Exception {
@@ -119,5 +134,67 @@ class FrontendRestartsTest {
         assertThat(stopping.message()).isEqualTo("the demo is stopping");
         assertThat(restarts.status("fe1").phase()).isEqualTo(FrontendPhase.SERVING);
         assertThat(drains).hasValue(0);
+    }
+
+    @Test
+    void aKilledFrontEndStaysDownThenStartsAgainByItself() throws Exception {
+        FrontendRestarts.Answer first = restarts.kill("fe1", "k-1", TOKEN);
+        assertThat(first.verdict()).isEqualTo(Verdict.ACCEPTED);
+        assertThat(first.phase()).isEqualTo(FrontendPhase.KILLED);
+        assertThat(first.message()).isEqualTo("fe1 is killed; it starts again in 300 ms (or at Restart)");
+        assertThat(restarts.kill("fe1", "k-1", TOKEN).verdict()).as("the same request, run again on a replica")
+                .isEqualTo(Verdict.ACCEPTED);
+        FrontendRestarts.Answer again = restarts.kill("fe1", "k-2", TOKEN);
+        assertThat(again.verdict()).isEqualTo(Verdict.BUSY);
+        assertThat(again.message()).isEqualTo("fe1 is not serving (killed): nothing to kill");
+        FrontendRestarts.Answer restartTooEarly = restarts.request("fe1", "r-1", TOKEN);
+        assertThat(restartTooEarly.verdict()).as("the kill's steps are not done").isEqualTo(Verdict.BUSY);
+        assertThat(restartTooEarly.message()).isEqualTo("fe1 is being killed: Restart once it is down");
+
+        killMayEnd.countDown();
+        assertThat(restarts.awaitSettled("fe1", Duration.ofSeconds(10))).isEqualTo(FrontendPhase.SERVING);
+        assertThat(kills).hasValue(1);
+        assertThat(starts).hasValue(1);
+        assertThat(drains).as("a crash drains nothing").hasValue(0);
+        assertThat(events).contains(
+                "kill of fe1: crashing it (its M-TCP server's sockets cut without a goodbye, its database sessions "
+                        + "terminated, nothing handed over)",
+                "revival of fe1: starting it again after the kill")
+                .anySatisfy(e -> assertThat(e).startsWith("fe1 killed in ")
+                        .endsWith(" ms: 2 database sessions terminated; it starts again in 300 ms (or at Restart)"))
+                .anySatisfy(e -> assertThat(e).startsWith("fe1 is serving again on service port 1, control port 2"));
+        assertThat(restarts.kill("fe1", "k-1", TOKEN).verdict()).as("serving again: a new kill").isEqualTo(Verdict.ACCEPTED);
+        assertThat(restarts.awaitSettled("fe1", Duration.ofSeconds(10))).isEqualTo(FrontendPhase.SERVING);
+    }
+
+    @Test
+    void aRestartOfAKilledFrontEndStartsItAtOnceAndTheRevivalStandsDown() throws Exception {
+        killMayEnd.countDown();
+        assertThat(slowRevival.kill("fe1", null, TOKEN).verdict()).isEqualTo(Verdict.ACCEPTED);
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10))
+                .until(() -> events.stream().anyMatch(e -> e.startsWith("fe1 killed in ")));
+        // down: a Restart is accepted once the kill's steps are done (until then: BUSY, and nothing changes)
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10))
+                .until(() -> slowRevival.request("fe1", "r-1", TOKEN).verdict() == Verdict.ACCEPTED);
+        assertThat(slowRevival.awaitSettled("fe1", Duration.ofSeconds(10))).isEqualTo(FrontendPhase.SERVING);
+        assertThat(starts).hasValue(1);
+        assertThat(drains).as("stopped already: nothing to drain").hasValue(0);
+        assertThat(events).contains("restart of fe1: starting it again (it was stopped)")
+                .noneMatch(e -> e.startsWith("revival of fe1"));
+        slowRevival.close();
+    }
+
+    @Test
+    void aKillNeedsTheAdminTokenAServingFrontEndAndARunningDemo() {
+        assertThat(restarts.kill("fe1", null, null).verdict()).isEqualTo(Verdict.FORBIDDEN);
+        assertThat(restarts.kill("fe1", null, "wrong").verdict()).isEqualTo(Verdict.FORBIDDEN);
+        assertThat(restarts.kill("fe9", null, TOKEN).verdict()).isEqualTo(Verdict.UNKNOWN);
+        assertThat(restarts.request("fe2", null, TOKEN).verdict()).isEqualTo(Verdict.ACCEPTED);
+        FrontendRestarts.Answer draining = restarts.kill("fe2", null, TOKEN);
+        assertThat(draining.verdict()).isEqualTo(Verdict.BUSY);
+        assertThat(draining.message()).isEqualTo("fe2 is not serving (draining): nothing to kill");
+        restarts.close();
+        assertThat(restarts.kill("fe1", null, TOKEN).verdict()).isEqualTo(Verdict.BUSY);
+        assertThat(kills).hasValue(0);
     }
 }
