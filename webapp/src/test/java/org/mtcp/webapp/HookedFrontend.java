@@ -36,6 +36,11 @@ public final class HookedFrontend {
     private HookedFrontend() {}
 
     public static void main(String[] args) {
+        // Failed pushes to replicas, handshakes and takeovers are logged at debug: a kill test's
+        // failure needs them in the output.
+        for (String logger : new String[] {"ServerConnection", "Admission", "ServerEngine"}) {
+            System.setProperty("org.slf4j.simpleLogger.log.org.mtcp.core.internal.server." + logger, "debug");
+        }
         System.exit(new CommandLine(new FrontendCommand(HookedFrontend::control)).execute(args));
     }
 
