@@ -316,15 +316,23 @@ class FrontendKillTest {
                 assertThat(servers.group(2)).as("the batch resumed on another front-end").contains(",");
             }
 
+            String afterCont = "";
+            int said = target.output().length();
             if (stop) {
                 // The old holder comes back: continued, let go on from its engine point, then drained.
                 kill(target, "CONT");
                 if (where.point() != null) {
                     target.tell("release");
                 }
+                // it runs again (answers its health check, which asks its database) before its drain
+                FrontendProcess.awaitHealthy(cluster.ports.get(holder), STARTUP);
                 target.process().destroy();
             }
             assertThat(target.process().waitFor(60, TimeUnit.SECONDS)).as(target.name() + " exits").isTrue();
+            if (stop) {
+                afterCont = "; what " + target.name() + " said once continued: " + target.output().substring(said).lines()
+                        .filter(l -> !l.contains("DEBUG")).map(String::strip).collect(java.util.stream.Collectors.joining(" | "));
+            }
             // its database sessions are over: whatever it committed is in the database now
             awaitNoSessionsOf(cluster.ds, target.name());
             FrontendProcess restarted = cluster.start(holder, true);
@@ -334,8 +342,8 @@ class FrontendKillTest {
             RollingRestartTest.assertEveryOutcomeExactlyOnce(cluster.ds, posted, TRANSFERS);
             BankTestData.assertMoneyIsConserved(cluster.ds, ACCOUNTS, INITIAL);
 
-            System.out.printf("%s: complete via %s in %d ms, checked %d ms later%n", context, servers.group(2),
-                    (completed - t0) / 1_000_000, (System.nanoTime() - completed) / 1_000_000);
+            System.out.printf("%s: complete via %s in %d ms, checked %d ms later%s%n", context, servers.group(2),
+                    (completed - t0) / 1_000_000, (System.nanoTime() - completed) / 1_000_000, afterCont);
         } catch (Throwable e) {
             throw new AssertionError(context + " failed: " + e + "\n---- proxy events of this trial:\n"
                     + String.join("\n", proxyEvents.subList(Math.min(eventsBefore, proxyEvents.size()), proxyEvents.size()))
