@@ -45,6 +45,22 @@ public final class FrontendCommand implements Callable<Integer> {
 
     private static final Logger LOG = LoggerFactory.getLogger(FrontendCommand.class);
 
+    /** Sees the server once it listens, before the start-up line (see the constructor). */
+    private final java.util.function.Consumer<FrontendServer> started;
+
+    public FrontendCommand() {
+        this(server -> { });
+    }
+
+    /**
+     * For a launcher that wraps the command: {@code started} is given the server once it listens,
+     * before the start-up line is printed. The kill tests' launcher installs engine test points
+     * there ({@code BatchEngine.setHooks}), so a real process can be stopped at an exact point.
+     */
+    public FrontendCommand(java.util.function.Consumer<FrontendServer> started) {
+        this.started = java.util.Objects.requireNonNull(started, "started");
+    }
+
     @Spec
     CommandSpec spec;
 
@@ -150,6 +166,7 @@ public final class FrontendCommand implements Callable<Integer> {
         }
         Runtime.getRuntime().addShutdownHook(new Thread(server::close, "frontend-shutdown"));
         handleSignals(server);
+        started.accept(server);
         spec.commandLine().getOut().println("frontend " + name + " listening on " + server.serviceAddress().getHostString()
                 + ":" + server.serviceAddress().getPort() + " database=" + db.replaceAll("(?i)(password=)[^&]*", "$1***")
                 + " admin=" + (config.adminToken() == null ? "off" : "on") + " drain-timeout=" + ValueSyntax.format(drainTimeout)

@@ -46,10 +46,21 @@ public final class FrontendProcess {
      */
     public static FrontendProcess start(Path pool, String name, String url, String user, String password,
             List<String> extraArgs) throws IOException {
+        return start(FrontendCommand.class.getName(), false, pool, name, url, user, password, extraArgs);
+    }
+
+    /**
+     * As {@link #start(Path, String, String, String, String, List)} with another main class on
+     * the tests' class path that runs the command (a launcher wrapping {@code FrontendCommand});
+     * {@code controlled}: its standard input is a pipe the test writes to ({@link #tell}), else
+     * /dev/null.
+     */
+    public static FrontendProcess start(String mainClass, boolean controlled, Path pool, String name, String url,
+            String user, String password, List<String> extraArgs) throws IOException {
         String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-                "-cp", classpath, FrontendCommand.class.getName(),
+                "-cp", classpath, mainClass,
                 "--pool", pool.toString(), "--name", name, "--db", url, "--db-user", user));
         command.addAll(extraArgs);
         ProcessBuilder pb = new ProcessBuilder(command);
@@ -57,7 +68,7 @@ public final class FrontendProcess {
         env.put("MTCP_DB_PASSWORD", password);
         env.put("MTCP_ADMIN_TOKEN", ADMIN_TOKEN);
         pb.redirectErrorStream(true);
-        pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        pb.redirectInput(controlled ? ProcessBuilder.Redirect.PIPE : ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
         Path log = Files.createTempFile("frontend-" + name, ".log");
         pb.redirectOutput(log.toFile());
         return new FrontendProcess(name, pb.start(), log);
@@ -69,6 +80,13 @@ public final class FrontendProcess {
 
     public Process process() {
         return process;
+    }
+
+    /** Writes {@code line} to the standard input of a process started {@code controlled}. */
+    public void tell(String line) throws IOException {
+        java.io.OutputStream in = process.getOutputStream();
+        in.write((line + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        in.flush();
     }
 
     /** Everything the process printed so far. */
