@@ -72,6 +72,13 @@ public final class ClientConnection extends ReliableStream {
     private final HolderLinks links;
     /** A holder acknowledged bytes it had not made stable yet: it replicates its state. */
     private boolean holderReplicates;
+    /**
+     * While a migration's HELLO{migrate} is out: the {@code acked} it told the target (-1: none).
+     * The client frees nothing above it until the attempt ends, so a target that resumes from a
+     * replica covering that position finds every byte it lacks still here, whatever the old holder
+     * acknowledges meanwhile (docs/protocol.md, section 10, "Migration to a replica").
+     */
+    private long migrationPin = -1;
     /** An observer reports where responses end ({@link org.mtcp.core.policy.ResponseSignal#FRAMED}). */
     private boolean responsesFramed;
 
@@ -490,6 +497,21 @@ public final class ClientConnection extends ReliableStream {
     }
 
     /** The pool members known now, in pool order. */
+    @Override
+    protected long freeableBelow(long stable) {
+        return migrationPin >= 0 ? Math.min(stable, migrationPin) : stable;
+    }
+
+    /** Under the lock: a HELLO{migrate} promising {@code acked} goes out (see {@link #migrationPin}). */
+    void pinForMigration(long acked) {
+        migrationPin = migrationPin >= 0 ? Math.min(migrationPin, acked) : acked;
+    }
+
+    /** A migration attempt ended (switched, refused or failed): bytes may be freed again. */
+    void unpinAfterMigration() {
+        guard.run(() -> migrationPin = -1);
+    }
+
     /** Whether a holder of this connection was seen replicating its state (ACK stable below received). */
     boolean holderReplicates() {
         return guard.call(() -> holderReplicates);

@@ -85,7 +85,8 @@ final class HolderLinks {
             address = record.addressOf(name);
             hello = new Frame.Hello(Wire.SERVICE_VERSION, Frame.HelloKind.MIGRATE, options.maxFrameSize(),
                     inbound.received(), inbound.windowEnd(), ClientConnector.keepaliveMillis(options), id,
-                    record.epoch(), record.certificate());
+                    record.epoch(), record.certificate(), outbound.acked());
+            conn.pinForMigration(outbound.acked());
         } finally {
             guard.unlock();
         }

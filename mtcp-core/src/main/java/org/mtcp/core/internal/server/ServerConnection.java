@@ -564,6 +564,24 @@ public final class ServerConnection extends ReliableStream implements MtcpServer
     }
 
     /**
+     * Fences this epoch for {@code newHolder}, which took the connection over from a replica
+     * without asking (docs/protocol.md 10): as {@link #freeze}, but nothing is handed out and the
+     * waiting threads are woken at once. False when the connection is not live here any more.
+     */
+    boolean fence(String newHolder) {
+        return guard.call(() -> {
+            try {
+                end.checkMovable();
+            } catch (TransferException e) {
+                return false; // moved, reset or closed already: nothing to fence
+            }
+            end.moved(newHolder);
+            signalEveryone();
+            return true;
+        });
+    }
+
+    /**
      * After {@link #freeze}'s state went out (issue 12): wakes the application's blocked calls
      * (they throw {@link MigratedException}) and the link's sender (it ends the link).
      */
