@@ -304,6 +304,19 @@ final class Admission {
             }
             if (!claimed) {
                 conn.replicateStart(); // fenced (a later epoch exists): the handshake fails, the client tries on
+            } else {
+                // Off the critical path (docs/protocol.md 10, "Migration to a replica"): the state
+                // this epoch starts from goes to this holder's replicas while the WELCOME travels
+                // (started first, so that it is on its way before the client can see the WELCOME);
+                // a STORE of the new epoch also fences the old holder where it is a replica.
+                Threads.start("mtcp-replicate-" + engine.name(), () -> {
+                    try {
+                        conn.replicateStart();
+                    } catch (IOException e) {
+                        // fenced meanwhile (a later epoch exists): the connection says so to its application
+                        LOG.debug("{}: connection {}: start state not replicated: {}", engine.name(), id, e.toString());
+                    }
+                });
             }
             try {
                 link.writeNow(FrameEncoder.encode(welcome(link, conn, next)));
@@ -322,19 +335,6 @@ final class Admission {
                 // certificate of that epoch cannot resume from one if its holder is gone. The
                 // FORGET also fences the old holder when it was not asked (a claimed replica).
                 engine.forgetReplicas(id, c.epoch());
-            }
-            if (claimed) {
-                // Off the critical path (docs/protocol.md 10, "Migration to a replica"): the state
-                // this epoch starts from goes to this holder's replicas after the WELCOME; a STORE
-                // of the new epoch also fences the old holder where it is a replica.
-                Threads.start("mtcp-replicate-" + engine.name(), () -> {
-                    try {
-                        conn.replicateStart();
-                    } catch (IOException e) {
-                        // fenced meanwhile (a later epoch exists): the connection says so to its application
-                        LOG.debug("{}: connection {}: start state not replicated: {}", engine.name(), id, e.toString());
-                    }
-                });
             }
             LOG.debug("{}: took connection {} over from {} at epoch {} ({} bytes of state, {})", engine.name(), id,
                     c.holder(), conn.epoch(), st.sizeInBytes(), source);

@@ -410,6 +410,7 @@ public final class ServerConnection extends ReliableStream implements MtcpServer
     }
 
     private void onAck(Frame.Ack a) throws ProtocolException {
+        slot.acknowledgedAhead(a.received());
         if (acceptAck(a)) {
             // progress: the clock restarts for what is still owed
             watch.acknowledged(outbound.sentEnd() > outbound.acked(), System.nanoTime());
