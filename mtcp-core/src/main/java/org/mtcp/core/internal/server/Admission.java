@@ -37,7 +37,9 @@ import org.slf4j.LoggerFactory;
  * org.mtcp.core.transfer.StateTransfer} (the holder freezes the connection, fencing its epoch);
  * install the connection at epoch + 1; answer WELCOME with a new certificate; queue it for
  * {@code accept()}. The sender then starts from the client's position, first with the retained
- * copy, then with what the application regenerates beyond it.
+ * copy, then with what the application regenerates beyond it. With replicated transfer a target
+ * that keeps a replica covering the HELLO's {@code acked} resumes from it without the FETCH and
+ * fences the holder in the background (docs/protocol.md, section 10, "Migration to a replica").
  */
 final class Admission {
 
