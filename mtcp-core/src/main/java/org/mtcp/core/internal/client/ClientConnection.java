@@ -79,6 +79,8 @@ public final class ClientConnection extends ReliableStream {
      * acknowledges meanwhile (docs/protocol.md, section 10, "Migration to a replica").
      */
     private long migrationPin = -1;
+    /** The highest {@code stable} the holder sent while pinned (-1: none beyond the pin). */
+    private long stableHeldBack = -1;
     /** An observer reports where responses end ({@link org.mtcp.core.policy.ResponseSignal#FRAMED}). */
     private boolean responsesFramed;
 
@@ -499,7 +501,11 @@ public final class ClientConnection extends ReliableStream {
     /** The pool members known now, in pool order. */
     @Override
     protected long freeableBelow(long stable) {
-        return migrationPin >= 0 ? Math.min(stable, migrationPin) : stable;
+        if (migrationPin >= 0 && stable > migrationPin) {
+            stableHeldBack = Math.max(stableHeldBack, stable);
+            return migrationPin;
+        }
+        return stable;
     }
 
     /** Under the lock: a HELLO{migrate} promising {@code acked} goes out (see {@link #migrationPin}). */
@@ -507,9 +513,29 @@ public final class ClientConnection extends ReliableStream {
         migrationPin = migrationPin >= 0 ? Math.min(migrationPin, acked) : acked;
     }
 
-    /** A migration attempt ended (switched, refused or failed): bytes may be freed again. */
-    void unpinAfterMigration() {
-        guard.run(() -> migrationPin = -1);
+    /**
+     * A migration attempt ended: bytes may be freed again. Still on the old holder ({@code
+     * switched} false: refused or failed), what it made stable meanwhile is freed now (it may send
+     * no other ACK: a writer blocked on a full window would wait for ever). On a new holder, that
+     * old holder's {@code stable} means nothing: the new one resumed from its own state.
+     */
+    void unpinAfterMigration(boolean switched) {
+        guard.run(() -> unpinLocked(switched));
+    }
+
+    /**
+     * {@link #unpinAfterMigration} under the lock; {@link HolderLinks#switchTo} calls it as it
+     * switches, before the new link starts: an ACK of the new holder's must not be held back.
+     */
+    void unpinLocked(boolean switched) {
+        long heldBack = stableHeldBack;
+        migrationPin = -1;
+        stableHeldBack = -1;
+        if (!switched && heldBack > outbound.acked()) {
+            outbound.acknowledged(Math.min(heldBack, outbound.end()));
+            writable.signalAll();
+            sendable.signalAll();
+        }
     }
 
     /** Whether a holder of this connection was seen replicating its state (ACK stable below received). */

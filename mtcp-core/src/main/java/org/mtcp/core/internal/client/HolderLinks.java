@@ -126,6 +126,7 @@ final class HolderLinks {
                 throw new ProtocolException("new holder resumes at " + w.received() + " but the bytes below "
                         + outbound.acked() + " were freed (an older replica)");
             }
+            conn.unpinLocked(true); // the old holder's acknowledgements held back mean nothing now
             outbound.acknowledged(w.received()); // the new holder has them: they came with the state
             record.migrated(w);
             outbound.peer(w.maxFrameSize(), w.windowEnd(), false);

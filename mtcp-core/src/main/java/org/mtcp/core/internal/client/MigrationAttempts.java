@@ -69,14 +69,18 @@ final class MigrationAttempts {
             InetSocketAddress address = conn.addressOf(name);
             try {
                 Handshake h;
+                boolean switched = false;
                 try {
                     h = attempt(name);
                     if (address != null) {
                         quarantine.markAvailable(address);
                     }
                     conn.switchTo(h);
+                    switched = true;
                 } finally {
-                    conn.unpinAfterMigration();
+                    if (!switched) {
+                        conn.unpinAfterMigration(false); // still on the old holder
+                    }
                 }
                 long micros = TimeUnit.NANOSECONDS.toMicros(h.welcomeNanos() - t0);
                 MigrationEvent e = new MigrationEvent(conn.id(), from, name, reason, micros, true, Instant.now(), "");
