@@ -1,17 +1,9 @@
 package org.mtcp.testkit.pg;
 
-import com.sun.security.auth.module.UnixSystem;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 /**
  * A throwaway cluster of an installed PostgreSQL (Debian's {@code /usr/lib/postgresql/15/bin}),
@@ -30,9 +22,6 @@ import java.util.stream.Stream;
  */
 final class ClusterPostgresServer extends DelegatingPostgresServer {
 
-    private static final String ADMIN = "postgres";
-    private static final long COMMAND_TIMEOUT_SECONDS = 120;
-
     private final Path binDir;
     private final Path extensionDir;
 
@@ -48,25 +37,10 @@ final class ClusterPostgresServer extends DelegatingPostgresServer {
 
     /** Starts a new cluster from the binaries in {@code binDir}; it lives until the JVM exits. */
     static ClusterPostgresServer start(Path binDir) {
-        if (!Files.isExecutable(binDir.resolve("postgres"))) {
-            throw new IllegalStateException("no PostgreSQL server at " + binDir + " (Debian: apt-get install postgresql-15;"
-                    + " ./mvnw installs it as root)");
-        }
-        boolean asRoot = new UnixSystem().getUid() == 0;
-        Path dir;
-        try {
-            dir = Files.createTempDirectory("mtcp-pg-cluster.");
-            if (asRoot) {
-                Files.setOwner(dir, dir.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName(ADMIN));
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot prepare a directory for the PostgreSQL cluster", e);
-        }
-        Cluster cluster = new Cluster(binDir, dir, asRoot);
-        Runtime.getRuntime().addShutdownHook(new Thread(cluster::stopAndDelete, "stop PostgreSQL cluster " + dir));
-        int port = cluster.start();
-        return new ClusterPostgresServer(binDir, new ExternalPostgresServer(
-                "jdbc:postgresql://127.0.0.1:" + port + "/postgres?user=" + ADMIN));
+        LocalCluster cluster = LocalCluster.prepare(binDir);
+        cluster.initdb(false);
+        cluster.start("-c synchronous_commit=off -c full_page_writes=off");
+        return new ClusterPostgresServer(binDir, new ExternalPostgresServer(cluster.adminUrl("postgres")));
     }
 
     @Override
@@ -95,85 +69,5 @@ final class ClusterPostgresServer extends DelegatingPostgresServer {
     public String description() {
         return "throwaway cluster of PostgreSQL " + majorVersion() + " from " + binDir + " at "
                 + server.jdbcUrl(maintenanceDatabase());
-    }
-
-    /** The cluster's processes: initdb, pg_ctl start and stop, as the right user. */
-    private record Cluster(Path binDir, Path dir, boolean asRoot) {
-
-        private Path data() {
-            return dir.resolve("data");
-        }
-
-        /** initdb and start; returns the port. */
-        int start() {
-            run("initdb", "-D", data().toString(), "-U", ADMIN, "-A", "trust", "-E", "UTF8", "--no-sync");
-            int port = freePort();
-            run("pg_ctl", "-D", data().toString(), "-l", dir.resolve("server.log").toString(), "-w", "-t", "60", "start",
-                    "-o", "-p " + port + " -k " + dir + " -c listen_addresses=127.0.0.1 -c max_connections=300"
-                            + " -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c shared_buffers=64MB");
-            return port;
-        }
-
-        /** The shutdown hook: nothing may escape it, so failures are printed, not thrown. */
-        void stopAndDelete() {
-            if (Files.exists(data().resolve("postmaster.pid"))) {
-                try {
-                    run("pg_ctl", "-D", data().toString(), "-m", "immediate", "-w", "stop");
-                } catch (RuntimeException e) {
-                    System.err.println("pg-testkit: could not stop the cluster in " + dir + ": " + e.getMessage());
-                }
-            }
-            try (Stream<Path> files = Files.walk(dir)) {
-                for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
-                    Files.deleteIfExists(p);
-                }
-            } catch (IOException e) {
-                System.err.println("pg-testkit: could not delete " + dir + ": " + e);
-            }
-        }
-
-        private void run(String program, String... args) {
-            List<String> command = new ArrayList<>();
-            if (asRoot) {
-                command.addAll(List.of("runuser", "-u", ADMIN, "--"));
-            }
-            command.add(binDir.resolve(program).toString());
-            command.addAll(List.of(args));
-            Path output = dir.resolve(program + ".out");
-            try {
-                Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output.toFile()).start();
-                if (!p.waitFor(COMMAND_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
-                    p.destroyForcibly();
-                    throw new IllegalStateException(String.join(" ", command) + " did not finish within "
-                            + COMMAND_TIMEOUT_SECONDS + " s" + tail(output));
-                }
-                if (p.exitValue() != 0) {
-                    throw new IllegalStateException(String.join(" ", command) + " failed (exit " + p.exitValue() + ")"
-                            + tail(output) + tail(dir.resolve("server.log")));
-                }
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot run " + command, e);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while running " + command, e);
-            }
-        }
-
-        private static String tail(Path file) {
-            try {
-                List<String> lines = Files.readAllLines(file);
-                return "\n--- " + file + ":\n" + String.join("\n", lines.subList(Math.max(0, lines.size() - 20), lines.size()));
-            } catch (IOException e) {
-                return "";                  // no such output (the command did not get that far): nothing to show
-            }
-        }
-
-        private static int freePort() {
-            try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-                return s.getLocalPort();
-            } catch (IOException e) {
-                throw new UncheckedIOException("no free port on 127.0.0.1", e);
-            }
-        }
     }
 }
