@@ -251,6 +251,41 @@ class ReplicaMigrationTest {
         }
     }
 
+    /**
+     * The holder's pushes skip its first replica for a while (its control port refuses), so the
+     * client frees bytes that replica's state does not cover: migrating there, the target sees it
+     * in the HELLO's {@code acked} and fetches from the holder instead of resuming from it.
+     */
+    @Test
+    void aReplicaThatMissedPushesIsNotResumedFromTheTargetFetchesInstead() throws Exception {
+        try (LoopbackPool pool = LoopbackPool.start(3, REPLICATED)) {
+            pool.serve(CHUNKED);
+            byte[] input = ReplicatedTransferTest.random(CHUNK * 8, 11);
+            ByteArrayOutputStream got = new ByteArrayOutputStream();
+            try (MtcpSocket s = MtcpSocket.connect(List.of(pool.serviceAddress("s1")), CLIENT)) {
+                String replica = ReplicatedTransferTest.replicaOf(s, pool);
+                exchange(s, input, 0, got);
+                exchange(s, input, 1, got);
+                try (TcpProxy cut = TcpProxy.start(pool.server(replica).boundMember().control())) {
+                    cut.setRefuse(true);
+                    pool.routeControlVia(replica, cut.address()); // s1's next pushes go to the other server
+                    // After the third answer the client has heard the ACK of the push after the first one.
+                    exchange(s, input, 2, got);
+                    exchange(s, input, 3, got);
+                    exchange(s, input, 4, got);
+                    MigrationEvent e = s.migrate(replica);
+                    assertThat(e.succeeded()).as("%s", e).isTrue();
+                }
+                assertThat(pool.server(replica).stats().migratedInFromReplica()).isZero();
+                assertThat(pool.server("s1").stats().statesHandedOut()).isEqualTo(1);
+                for (int k = 5; k < 8; k++) {
+                    exchange(s, input, k, got);
+                }
+            }
+            Bytes.assertSameBytes(got.toByteArray(), TransformApp.expected(input));
+        }
+    }
+
     @Test
     void lazyTransferStillFetchesFromTheHolder() throws Exception {
         try (LoopbackPool pool = LoopbackPool.start(2, REPLICATED.withStateTransfer(StateTransfer.lazy()))) {
