@@ -118,7 +118,7 @@ class ReplicatedTransferTest {
                     assertThat(e.to()).isEqualTo(replica);
                     assertThat(e.reason()).startsWith("holder-failed");
                 });
-                assertThat(pool.server(replica).stats().takenOverFromReplica()).isEqualTo(1);
+                assertThat(pool.server(replica).stats().migratedInFromReplica()).isEqualTo(1);
                 assertOnlyCrashed(pool, holder);
             }
         }
@@ -170,7 +170,7 @@ class ReplicatedTransferTest {
                 assertThat(writeFailure.get()).isNull();
                 Bytes.assertSameBytes(got.toByteArray(), TransformApp.expected(input));
                 assertThat(s.currentServer()).isEqualTo(third);
-                assertThat(pool.server(third).stats().takenOverFromReplica()).isEqualTo(1);
+                assertThat(pool.server(third).stats().migratedInFromReplica()).isEqualTo(1);
                 assertOnlyCrashed(pool, holder);
             }
         }
@@ -225,7 +225,7 @@ class ReplicatedTransferTest {
                 // the server hands c2 out once its WELCOME is written; the client switches on reading it
                 await("the client on the replica").atMost(Duration.ofSeconds(10))
                         .until(() -> replica.equals(s.currentServer()));
-                assertThat(pool.server(replica).stats().takenOverFromReplica()).isEqualTo(1);
+                assertThat(pool.server(replica).stats().migratedInFromReplica()).isEqualTo(1);
                 assertThat(new String(c2.importState())).isEqualTo("one");
                 // "ef" came with the replicated state; "gh" the client kept (beyond stable) and resent.
                 assertThat(Bytes.readAscii(c2.getInputStream(), 4)).isEqualTo("efgh");

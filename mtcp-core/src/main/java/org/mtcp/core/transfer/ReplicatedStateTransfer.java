@@ -17,7 +17,9 @@ import org.mtcp.core.ConnectionId;
  * ranking over the other pool members. A takeover first fetches from the holder as lazy transfer
  * does (a planned migration, or a holder that lives); when the holder is unreachable or no longer
  * knows the connection (it crashed, or restarted), a server that keeps the replica of that epoch
- * takes the connection over from it. The client frees its outbound bytes only below {@code stable},
+ * takes the connection over from it. A planned migration to a server that keeps the replica the
+ * client's HELLO shows to be usable resumes from it without any FETCH (see {@link #acquire(
+ * ConnectionId, long, String, long, TransferContext)}). The client frees its outbound bytes only below {@code stable},
  * the client bytes the last replicated state covers, so it can resend the rest to the replica.
  *
  * <p>A member that did not answer in time (a FETCH or a STORE timed out: a stopped or hung server,
@@ -57,6 +59,24 @@ public final class ReplicatedStateTransfer implements StateTransfer {
     @Override
     public String name() {
         return "replicated(" + replicas + ")";
+    }
+
+    /**
+     * A planned migration to a server that keeps the replica of the certificate's epoch, covering
+     * what the client freed: resumed from it at once, no FETCH (docs/protocol.md 10, "Migration to
+     * a replica"); the server fences the holder afterwards, in the background. Otherwise as {@link
+     * #acquire(ConnectionId, long, String, TransferContext)}.
+     */
+    @Override
+    public ConnectionState acquire(ConnectionId id, long epoch, String holder, long clientAcked,
+            TransferContext context) throws IOException {
+        if (clientAcked >= 0 && !holder.equals(context.localName())) {
+            ConnectionState replica = context.claimReplica(id, epoch, holder, clientAcked);
+            if (replica != null) {
+                return replica;
+            }
+        }
+        return acquire(id, epoch, holder, context);
     }
 
     @Override

@@ -25,6 +25,16 @@ public interface StateTransfer {
     ConnectionState acquire(ConnectionId id, long epoch, String holder, TransferContext context)
             throws IOException;
 
+    /**
+     * {@link #acquire(ConnectionId, long, String, TransferContext)} for a client whose HELLO says
+     * it still has every byte it wrote from {@code clientAcked} on (-1: it did not say): a
+     * strategy that keeps replicas may resume from one without asking the holder.
+     */
+    default ConnectionState acquire(ConnectionId id, long epoch, String holder, long clientAcked,
+            TransferContext context) throws IOException {
+        return acquire(id, epoch, holder, context);
+    }
+
     /** True when the server must call {@link #exported} on every snapshot. */
     default boolean pushesOnExport() {
         return false;

@@ -38,6 +38,18 @@ public interface TransferContext {
         throw new UnsupportedOperationException("this server does not replicate");
     }
 
+    /**
+     * A planned migration to this server (docs/protocol.md 10, "Migration to a replica"): the
+     * replica kept here of {@code id} at exactly {@code epoch}, pushed by {@code holder}, if it
+     * covers the client's {@code clientAcked} (the client can resend whatever it lacks), taken
+     * for this takeover: from now on a STORE of that epoch is refused as moved, so an export of
+     * the holder's still in flight fences the holder instead of completing. Null when there is no
+     * such replica: the caller asks the holder.
+     */
+    default ConnectionState claimReplica(ConnectionId id, long epoch, String holder, long clientAcked) {
+        return null;
+    }
+
     /** The replica this server keeps of {@code id} at exactly {@code epoch}, or null. */
     default ConnectionState replica(ConnectionId id, long epoch) {
         return null;

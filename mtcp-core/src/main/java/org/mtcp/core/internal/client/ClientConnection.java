@@ -72,6 +72,15 @@ public final class ClientConnection extends ReliableStream {
     private final HolderLinks links;
     /** A holder acknowledged bytes it had not made stable yet: it replicates its state. */
     private boolean holderReplicates;
+    /**
+     * While a migration's HELLO{migrate} is out: the {@code acked} it told the target (-1: none).
+     * The client frees nothing above it until the attempt ends, so a target that resumes from a
+     * replica covering that position finds every byte it lacks still here, whatever the old holder
+     * acknowledges meanwhile (docs/protocol.md, section 10, "Migration to a replica").
+     */
+    private long migrationPin = -1;
+    /** The highest {@code stable} the holder sent while pinned (-1: none beyond the pin). */
+    private long stableHeldBack = -1;
     /** An observer reports where responses end ({@link org.mtcp.core.policy.ResponseSignal#FRAMED}). */
     private boolean responsesFramed;
 
@@ -490,6 +499,45 @@ public final class ClientConnection extends ReliableStream {
     }
 
     /** The pool members known now, in pool order. */
+    @Override
+    protected long freeableBelow(long stable) {
+        if (migrationPin >= 0 && stable > migrationPin) {
+            stableHeldBack = Math.max(stableHeldBack, stable);
+            return migrationPin;
+        }
+        return stable;
+    }
+
+    /** Under the lock: a HELLO{migrate} promising {@code acked} goes out (see {@link #migrationPin}). */
+    void pinForMigration(long acked) {
+        migrationPin = migrationPin >= 0 ? Math.min(migrationPin, acked) : acked;
+    }
+
+    /**
+     * A migration attempt ended: bytes may be freed again. Still on the old holder ({@code
+     * switched} false: refused or failed), what it made stable meanwhile is freed now (it may send
+     * no other ACK: a writer blocked on a full window would wait for ever). On a new holder, that
+     * old holder's {@code stable} means nothing: the new one resumed from its own state.
+     */
+    void unpinAfterMigration(boolean switched) {
+        guard.run(() -> unpinLocked(switched));
+    }
+
+    /**
+     * {@link #unpinAfterMigration} under the lock; {@link HolderLinks#switchTo} calls it as it
+     * switches, before the new link starts: an ACK of the new holder's must not be held back.
+     */
+    void unpinLocked(boolean switched) {
+        long heldBack = stableHeldBack;
+        migrationPin = -1;
+        stableHeldBack = -1;
+        if (!switched && heldBack > outbound.acked()) {
+            outbound.acknowledged(Math.min(heldBack, outbound.end()));
+            writable.signalAll();
+            sendable.signalAll();
+        }
+    }
+
     /** Whether a holder of this connection was seen replicating its state (ACK stable below received). */
     boolean holderReplicates() {
         return guard.call(() -> holderReplicates);

@@ -85,7 +85,8 @@ final class HolderLinks {
             address = record.addressOf(name);
             hello = new Frame.Hello(Wire.SERVICE_VERSION, Frame.HelloKind.MIGRATE, options.maxFrameSize(),
                     inbound.received(), inbound.windowEnd(), ClientConnector.keepaliveMillis(options), id,
-                    record.epoch(), record.certificate());
+                    record.epoch(), record.certificate(), outbound.acked());
+            conn.pinForMigration(outbound.acked());
         } finally {
             guard.unlock();
         }
@@ -125,6 +126,7 @@ final class HolderLinks {
                 throw new ProtocolException("new holder resumes at " + w.received() + " but the bytes below "
                         + outbound.acked() + " were freed (an older replica)");
             }
+            conn.unpinLocked(true); // the old holder's acknowledgements held back mean nothing now
             outbound.acknowledged(w.received()); // the new holder has them: they came with the state
             record.migrated(w);
             outbound.peer(w.maxFrameSize(), w.windowEnd(), false);

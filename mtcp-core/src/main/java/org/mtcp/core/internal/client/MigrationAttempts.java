@@ -68,12 +68,21 @@ final class MigrationAttempts {
             long t0 = System.nanoTime();
             InetSocketAddress address = conn.addressOf(name);
             try {
-                Handshake h = attempt(name);
-                if (address != null) {
-                    quarantine.markAvailable(address);
+                Handshake h;
+                boolean switched = false;
+                try {
+                    h = attempt(name);
+                    if (address != null) {
+                        quarantine.markAvailable(address);
+                    }
+                    conn.switchTo(h);
+                    switched = true;
+                } finally {
+                    if (!switched) {
+                        conn.unpinAfterMigration(false); // still on the old holder
+                    }
                 }
                 long micros = TimeUnit.NANOSECONDS.toMicros(h.welcomeNanos() - t0);
-                conn.switchTo(h);
                 MigrationEvent e = new MigrationEvent(conn.id(), from, name, reason, micros, true, Instant.now(), "");
                 LOG.debug("connection {} migrated {} -> {} in {} us ({}{})", conn.id(), from, name, micros, reason,
                         h.standby() ? ", standby link" : "");

@@ -411,10 +411,12 @@ final class MigrationSupervisor {
                     // all taking the next one in pool order.
                     Collections.rotate(next, -Math.floorMod(conn.id().hashCode(), next.size()));
                 }
-                if (failover && conn.holderReplicates()) {
+                if (conn.holderReplicates()) {
                     // Replicated transfer: the holder's replicas first, in the ranking it pushes
                     // by (the same function over the same members), so the first attempt usually
-                    // finds the state; the others follow (a replica may have moved down the ranking).
+                    // finds the state (failover), or resumes from it without asking the holder
+                    // (a planned migration: docs/protocol.md 10); the others follow (a replica
+                    // may have moved down the ranking).
                     next = new ArrayList<>(org.mtcp.core.internal.Rendezvous.rank(conn.id(), next));
                 }
                 // the next in pool order among those not found bad lately, then the others
@@ -489,7 +491,11 @@ final class MigrationSupervisor {
      */
     private String nextTarget() {
         Map<String, InetSocketAddress> peers = conn.peerAddresses();
-        List<String> ordered = quarantine.order(othersInPoolOrder(peers, conn.currentServer()), peers::get);
+        List<String> others = othersInPoolOrder(peers, conn.currentServer());
+        if (conn.holderReplicates()) {
+            others = org.mtcp.core.internal.Rendezvous.rank(conn.id(), others); // the replica: see migrate()
+        }
+        List<String> ordered = quarantine.order(others, peers::get);
         return ordered.isEmpty() ? null : ordered.get(0);
     }
 

@@ -56,8 +56,12 @@ public final class ControlServer implements Closeable {
         /** Keeps {@code state}, sent by its holder {@code from}; refuses (MOVED) a superseded epoch. */
         void store(ConnectionState state, String from) throws TransferException;
 
-        /** Drops the replica of {@code id} at {@code epoch} (or earlier), if any. */
-        void forget(ConnectionId id, long epoch);
+        /**
+         * Drops the replica of {@code id} at {@code epoch} (or earlier), if any: the connection
+         * ended at that epoch, or {@code from} took it over from that epoch (then a holder of that
+         * epoch here is superseded and fenced).
+         */
+        void forget(ConnectionId id, long epoch, String from);
     }
 
     private final ServerSocket listener;
@@ -139,7 +143,7 @@ public final class ControlServer implements Closeable {
                         continue;
                     }
                     case ControlMessage.Forget forget -> {
-                        replicas.forget(forget.id(), forget.epoch());
+                        replicas.forget(forget.id(), forget.epoch(), channel.peerName());
                         channel.send(new ControlMessage.Stored(forget.requestId()));
                         continue;
                     }

@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.mtcp.core.ConnectionId;
 import org.mtcp.core.ServerOptions;
+import org.mtcp.core.internal.Threads;
 import org.mtcp.core.internal.cert.Certificate;
 import org.mtcp.core.internal.cert.CertificateAuthority;
 import org.mtcp.core.internal.cert.CertificateException;
@@ -36,7 +37,9 @@ import org.slf4j.LoggerFactory;
  * org.mtcp.core.transfer.StateTransfer} (the holder freezes the connection, fencing its epoch);
  * install the connection at epoch + 1; answer WELCOME with a new certificate; queue it for
  * {@code accept()}. The sender then starts from the client's position, first with the retained
- * copy, then with what the application regenerates beyond it.
+ * copy, then with what the application regenerates beyond it. With replicated transfer a target
+ * that keeps a replica covering the HELLO's {@code acked} resumes from it without the FETCH and
+ * fences the holder in the background (docs/protocol.md, section 10, "Migration to a replica").
  */
 final class Admission {
 
@@ -269,7 +272,7 @@ final class Admission {
         }
         ConnectionState st;
         try {
-            st = options.stateTransfer().acquire(id, c.epoch(), c.holder(), engine);
+            st = options.stateTransfer().acquire(id, c.epoch(), c.holder(), h.acked(), engine);
         } catch (TransferException e) {
             table.endTakeover(id);
             engine.takeoverEnded();
@@ -292,15 +295,31 @@ final class Admission {
             Certificate next = certificates.issue(id, conn.epoch(), engine.name());
             conn.setCertificate(next);
             table.put(conn);
-            boolean fromReplica = engine.installed(st);
-            engine.countMigratedIn(onStandby, fromReplica);
+            ServerEngine.Source source = engine.installed(st);
+            boolean claimed = source == ServerEngine.Source.REPLICA_CLAIMED;
+            engine.countMigratedIn(onStandby, source);
             try {
                 conn.attach(link, h);
             } catch (ProtocolException e) {
                 conn.reset(ResetCode.PROTOCOL_ERROR, "connection " + id + ": " + e.getMessage());
                 throw new Refusal(ResetCode.PROTOCOL_ERROR, e.getMessage(), "");
             }
-            conn.replicateStart(); // fenced (a later epoch exists): the handshake fails, the client tries on
+            if (!claimed) {
+                conn.replicateStart(); // fenced (a later epoch exists): the handshake fails, the client tries on
+            } else {
+                // Off the critical path (docs/protocol.md 10, "Migration to a replica"): the state
+                // this epoch starts from goes to this holder's replicas while the WELCOME travels
+                // (started first, so that it is on its way before the client can see the WELCOME);
+                // a STORE of the new epoch also fences the old holder where it is a replica.
+                Threads.start("mtcp-replicate-" + engine.name(), () -> {
+                    try {
+                        conn.replicateStart();
+                    } catch (IOException e) {
+                        // fenced meanwhile (a later epoch exists): the connection says so to its application
+                        LOG.debug("{}: connection {}: start state not replicated: {}", engine.name(), id, e.toString());
+                    }
+                });
+            }
             try {
                 link.writeNow(FrameEncoder.encode(welcome(link, conn, next)));
             } catch (IOException e) {
@@ -315,11 +334,12 @@ final class Admission {
             engine.enqueue(conn);
             if (options.stateTransfer().pushesOnExport()) {
                 // The previous epoch's replicas are superseded: dropped, so that a replayed
-                // certificate of that epoch cannot resume from one if its holder is gone.
+                // certificate of that epoch cannot resume from one if its holder is gone. The
+                // FORGET also fences the old holder when it was not asked (a claimed replica).
                 engine.forgetReplicas(id, c.epoch());
             }
-            LOG.debug("{}: took connection {} over from {} at epoch {} ({} bytes of state{})", engine.name(), id,
-                    c.holder(), conn.epoch(), st.sizeInBytes(), fromReplica ? ", from the replica kept here" : "");
+            LOG.debug("{}: took connection {} over from {} at epoch {} ({} bytes of state, {})", engine.name(), id,
+                    c.holder(), conn.epoch(), st.sizeInBytes(), source);
             return true;
         } finally {
             table.endTakeover(id);

@@ -85,6 +85,18 @@ final class ClientSlot {
         watch.linked();
     }
 
+    /**
+     * The client acknowledges {@code received}, beyond what this stream has written: on a
+     * connection resumed from a replica, it read that far from the previous holder, which went on
+     * serving during the migration (the overlap), so it is ahead as at {@link #attach}; otherwise
+     * nothing changes (the ACK is then a protocol error).
+     */
+    void acknowledgedAhead(long received) {
+        if (clientMayBeAhead && received > outbound.end()) {
+            outbound.peerAhead(received);
+        }
+    }
+
     /** {@code l} ended; true when it was the attached link (the connection is an orphan now). */
     boolean detach(ServerLink l) {
         if (l != link) {

@@ -410,6 +410,7 @@ public final class ServerConnection extends ReliableStream implements MtcpServer
     }
 
     private void onAck(Frame.Ack a) throws ProtocolException {
+        slot.acknowledgedAhead(a.received());
         if (acceptAck(a)) {
             // progress: the clock restarts for what is still owed
             watch.acknowledged(outbound.sentEnd() > outbound.acked(), System.nanoTime());
@@ -560,6 +561,24 @@ public final class ServerConnection extends ReliableStream implements MtcpServer
             // Fenced: every application call and the link's sender see MOVED under this lock from
             // now on. Waking the waiting ones is left to wakeFrozen(), after the STATE reply left.
             return st;
+        });
+    }
+
+    /**
+     * Fences this epoch for {@code newHolder}, which took the connection over from a replica
+     * without asking (docs/protocol.md 10): as {@link #freeze}, but nothing is handed out and the
+     * waiting threads are woken at once. False when the connection is not live here any more.
+     */
+    boolean fence(String newHolder) {
+        return guard.call(() -> {
+            try {
+                end.checkMovable();
+            } catch (TransferException e) {
+                return false; // moved, reset or closed already: nothing to fence
+            }
+            end.moved(newHolder);
+            signalEveryone();
+            return true;
         });
     }
 

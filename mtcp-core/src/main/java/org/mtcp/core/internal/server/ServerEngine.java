@@ -78,6 +78,8 @@ public final class ServerEngine implements TransferContext, Closeable {
     private final AtomicLong requestIds = new AtomicLong(new SecureRandom().nextLong());
     private final AtomicLong migratedInOnStandby = new AtomicLong();
     private final AtomicLong takenOverFromReplica = new AtomicLong();
+    private final AtomicLong migratedInFromReplica = new AtomicLong();
+    private final AtomicLong statesHandedOut = new AtomicLong();
     private final java.util.concurrent.atomic.AtomicInteger standbyLinks = new java.util.concurrent.atomic.AtomicInteger();
     /**
      * Running, draining (handshakes refused while the clients move away), closed. Moved without a
@@ -188,7 +190,8 @@ public final class ServerEngine implements TransferContext, Closeable {
 
     public ServerStats stats() {
         return new ServerStats(accepted.get(), migratedIn.get(), migratedOut.get(), rejected.get(), table.size(),
-                standbyLinks.get(), migratedInOnStandby.get(), takenOverFromReplica.get(), replicas.size());
+                standbyLinks.get(), migratedInOnStandby.get(), takenOverFromReplica.get(), replicas.size(),
+                migratedInFromReplica.get(), statesHandedOut.get());
     }
 
     /** The connection this server holds now under {@code id}, or null (tests, diagnostics). */
@@ -265,10 +268,12 @@ public final class ServerEngine implements TransferContext, Closeable {
         rejected.incrementAndGet();
     }
 
-    void countMigratedIn(boolean onStandby, boolean fromReplica) {
+    void countMigratedIn(boolean onStandby, Source source) {
         migratedIn.incrementAndGet();
-        if (fromReplica) {
-            takenOverFromReplica.incrementAndGet();
+        switch (source) {
+            case REPLICA_OF_FAILED_HOLDER -> takenOverFromReplica.incrementAndGet();
+            case REPLICA_CLAIMED -> migratedInFromReplica.incrementAndGet();
+            case HOLDER -> { }
         }
         if (onStandby) {
             migratedInOnStandby.incrementAndGet();
@@ -392,6 +397,7 @@ public final class ServerEngine implements TransferContext, Closeable {
                     + " is at epoch " + conn.epoch() + " on " + name + ", not yet at " + epoch, "");
         }
         ConnectionState st = conn.freeze(requester);
+        statesHandedOut.incrementAndGet();
         // Tombstone first: a concurrent request sees either the frozen connection or the
         // tombstone (both answer MOVED), never neither.
         table.bury(id, new ConnectionTable.Tombstone(epoch, requester, requestId, st, System.nanoTime()));
@@ -449,9 +455,14 @@ public final class ServerEngine implements TransferContext, Closeable {
      */
     private final ThreadLocal<ConnectionState> replicaHandedOut = new ThreadLocal<>();
 
-    /** A takeover handshake ended, installed or not: drop its reference to a replica. */
+    /** A takeover handshake ended, installed or not: drop its reference to a replica (a claim not installed is released). */
     void takeoverEnded() {
         replicaHandedOut.remove();
+        ConnectionState claimedState = replicaClaimed.get();
+        if (claimedState != null) {
+            replicas.release(claimedState.id(), false);
+            replicaClaimed.remove();
+        }
     }
 
     /** Replicas of other holders' connections kept here (tests, diagnostics). */
@@ -459,15 +470,60 @@ public final class ServerEngine implements TransferContext, Closeable {
         return replicas.size();
     }
 
+    /** Where a takeover's state came from. */
+    enum Source {
+        /** FETCHed from the holder (lazy transfer, or replicated transfer with the holder alive). */
+        HOLDER,
+        /** The replica kept here, the holder unreachable or restarted (failover). */
+        REPLICA_OF_FAILED_HOLDER,
+        /** The replica kept here, claimed for a planned migration without asking the holder. */
+        REPLICA_CLAIMED
+    }
+
+    @Override
+    public ConnectionState claimReplica(ConnectionId id, long epoch, String holder, long clientAcked) {
+        ConnectionState st = replicas.claim(id, epoch, holder, clientAcked);
+        replicaClaimed.set(st);
+        return st;
+    }
+
+    /** The replica the current handshake claimed ({@link #claimReplica}), if any. */
+    private final ThreadLocal<ConnectionState> replicaClaimed = new ThreadLocal<>();
+
     /**
-     * A connection taken over here from {@code st}: a replica of that epoch is of no more use.
-     * Returns whether {@code st} was that replica (the holder could not hand the state out).
+     * A connection taken over here from {@code st} (now in the table): a replica of that epoch is
+     * of no more use. Returns where {@code st} came from.
      */
-    boolean installed(ConnectionState st) {
-        boolean fromReplica = replicaHandedOut.get() == st;
+    Source installed(ConnectionState st) {
+        Source source = replicaClaimed.get() == st ? Source.REPLICA_CLAIMED
+                : replicaHandedOut.get() == st ? Source.REPLICA_OF_FAILED_HOLDER : Source.HOLDER;
         replicaHandedOut.remove();
-        replicas.forget(st.id(), st.epoch());
-        return fromReplica;
+        if (replicaClaimed.get() != null) {
+            replicas.release(st.id(), true);
+            replicaClaimed.remove();
+        }
+        replicas.forget(st.id(), st.epoch(), name);
+        return source;
+    }
+
+    /**
+     * This server holds connection {@code id} at {@code epoch} or before and {@code newHolder}
+     * (another member) has taken it over from there (its STORE of a later epoch, or its FORGET,
+     * says so): fenced as if handed out (the application gets {@link org.mtcp.core.MigratedException},
+     * a tombstone answers later FETCHes with moved). The client retired this server's link when
+     * the new holder answered it, so nothing this connection still had to send reaches it.
+     */
+    void supersede(ConnectionId id, long epoch, String newHolder) {
+        ServerConnection conn = table.get(id);
+        if (conn == null || conn.epoch() > epoch || newHolder.equals(name)) {
+            return;
+        }
+        if (conn.fence(newHolder)) {
+            table.bury(id, new ConnectionTable.Tombstone(conn.epoch(), newHolder, 0, null, System.nanoTime()));
+            table.remove(id, conn);
+            migratedOut.incrementAndGet();
+            LOG.debug("{}: connection {} epoch {} superseded by {}: fenced", name, id, conn.epoch(), newHolder);
+        }
     }
 
     /**

@@ -327,12 +327,21 @@ public abstract class ReliableStream {
     }
 
     /**
+     * The position below which an ACK whose {@code stable} is {@code stable} lets this end free
+     * its retained bytes (under the lock): {@code stable} itself, unless an end must keep more
+     * (a client migrating to a replica keeps what its HELLO promised: see ClientConnection).
+     */
+    protected long freeableBelow(long stable) {
+        return stable;
+    }
+
+    /**
      * An ACK from the peer (under the lock): frees the retention below its {@code stable} (what
      * survives the peer: below {@code received} only when the peer replicates), opens the window.
      */
     protected final boolean acceptAck(Frame.Ack a) throws ProtocolException {
         long window = outbound.peerWindowEnd();
-        boolean progress = outbound.onAck(a.received(), a.stable(), a.windowEnd(), a.finReceived(), peer);
+        boolean progress = outbound.onAck(a.received(), freeableBelow(a.stable()), a.windowEnd(), a.finReceived(), peer);
         if (progress) {
             writable.signalAll();
         }

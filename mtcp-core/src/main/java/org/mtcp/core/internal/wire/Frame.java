@@ -34,12 +34,27 @@ public sealed interface Frame {
      * @param id the connection to migrate (null for NEW)
      * @param epoch the epoch the certificate is for (0 for NEW)
      * @param certificate the migration certificate (empty for NEW)
+     * @param acked HELLO{migrate} from version 4: the client's outbound acknowledged position (it
+     *     freed every byte below it, the last ACK {@code stable} it heard), so a target resuming
+     *     from a replica knows whether the client can resend what the replica lacks; -1: not sent
+     *     (NEW, STANDBY, versions before 4)
      */
     record Hello(int version, HelloKind kind, int maxFrameSize, long next, long windowEnd,
-            int keepaliveMillis, ConnectionId id, long epoch, byte[] certificate) implements Frame {
+            int keepaliveMillis, ConnectionId id, long epoch, byte[] certificate, long acked) implements Frame {
         public Hello {
             Objects.requireNonNull(kind);
             certificate = certificate == null ? new byte[0] : certificate;
+        }
+
+        /** A HELLO without {@code acked} (NEW, STANDBY, versions before 4). */
+        public Hello(int version, HelloKind kind, int maxFrameSize, long next, long windowEnd,
+                int keepaliveMillis, ConnectionId id, long epoch, byte[] certificate) {
+            this(version, kind, maxFrameSize, next, windowEnd, keepaliveMillis, id, epoch, certificate, -1);
+        }
+
+        /** Whether this HELLO carries {@code acked}: HELLO{migrate} from version 4. */
+        public static boolean carriesAcked(int version, HelloKind kind) {
+            return kind == HelloKind.MIGRATE && version >= Wire.ACKED_IN_HELLO_VERSION;
         }
 
         public static Hello newConnection(int maxFrameSize, long windowEnd, int keepaliveMillis) {
@@ -57,7 +72,7 @@ public sealed interface Frame {
             return o instanceof Hello h && version == h.version && kind == h.kind
                     && maxFrameSize == h.maxFrameSize && next == h.next && windowEnd == h.windowEnd
                     && keepaliveMillis == h.keepaliveMillis && Objects.equals(id, h.id)
-                    && epoch == h.epoch && Arrays.equals(certificate, h.certificate);
+                    && epoch == h.epoch && Arrays.equals(certificate, h.certificate) && acked == h.acked;
         }
 
         @Override
@@ -68,7 +83,7 @@ public sealed interface Frame {
         @Override
         public String toString() {
             return "HELLO{" + kind + ", v" + version + ", id=" + id + ", epoch=" + epoch
-                    + ", next=" + next + ", window=" + windowEnd + "}";
+                    + ", next=" + next + ", window=" + windowEnd + (acked >= 0 ? ", acked=" + acked : "") + "}";
         }
     }
 

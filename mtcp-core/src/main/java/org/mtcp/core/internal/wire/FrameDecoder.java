@@ -162,7 +162,7 @@ public final class FrameDecoder extends LengthPrefixedDecoder<Frame> {
         return f;
     }
 
-    /** Versions 1 to 3 of the service protocol share the HELLO and WELCOME layouts. */
+    /** Versions 1 to 4 of the service protocol share the WELCOME layout (HELLO: version 4 adds {@code acked}). */
     public static boolean spoken(int version) {
         return version >= Wire.VERSION && version <= Wire.SERVICE_VERSION;
     }
@@ -199,7 +199,8 @@ public final class FrameDecoder extends LengthPrefixedDecoder<Frame> {
         ConnectionId id = connectionId(r, "HELLO");
         long epoch = r.offset("HELLO epoch");
         byte[] cert = r.blob16("HELLO certificate", Wire.MAX_CERTIFICATE_BYTES);
-        return new Frame.Hello(version, kind, maxFrame, next, window, keepalive, id, epoch, cert);
+        long acked = Frame.Hello.carriesAcked(version, kind) ? r.offset("HELLO acked") : -1;
+        return new Frame.Hello(version, kind, maxFrame, next, window, keepalive, id, epoch, cert, acked);
     }
 
     private static Frame.Welcome welcome(WireReader r) throws ProtocolException {

@@ -26,6 +26,9 @@ public final class FrameEncoder {
                 if (h.kind() != Frame.HelloKind.NEW) {
                     id(w, h.id());
                     w.i64(h.epoch()).blob16(h.certificate());
+                    if (Frame.Hello.carriesAcked(h.version(), h.kind())) {
+                        w.i64(Math.max(0, h.acked()));
+                    }
                 }
             }
             case Frame.Welcome m -> {

@@ -15,8 +15,15 @@ public final class Wire {
      * the peer list to CERT; a server answers each client in the version of its HELLO and sends
      * the peer list in CERT only to version-2 clients, so version-1 clients keep working.
      * Version 3 adds the standby HELLO ({@link #STANDBY_VERSION}); its other frames are version 2's.
+     * Version 4 adds the client's {@code acked} to HELLO{migrate} ({@link #ACKED_IN_HELLO_VERSION}).
      */
-    public static final int SERVICE_VERSION = 3;
+    public static final int SERVICE_VERSION = 4;
+
+    /**
+     * The first service version whose HELLO{migrate} carries the client's acknowledged position
+     * (a target may then resume from its replica without asking the holder: docs/protocol.md 10).
+     */
+    public static final int ACKED_IN_HELLO_VERSION = 4;
 
     /** The first service version with the standby link (HELLO kind 2, docs/protocol.md). */
     public static final int STANDBY_VERSION = 3;

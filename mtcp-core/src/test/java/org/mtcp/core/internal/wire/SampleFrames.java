@@ -22,6 +22,8 @@ final class SampleFrames {
         frames.add(Frame.Hello.newConnection(1 << 20, 1 << 20, 1000));
         frames.add(new Frame.Hello(Wire.VERSION, Frame.HelloKind.MIGRATE, 4096, 123_456_789_012L,
                 Long.MAX_VALUE, 50, id, 7, cert));
+        frames.add(new Frame.Hello(Wire.ACKED_IN_HELLO_VERSION, Frame.HelloKind.MIGRATE, 4096, 123_456_789_012L,
+                Long.MAX_VALUE, 50, id, 7, cert, 987_654_321L));
         frames.add(new Frame.Welcome(Wire.VERSION, id, 8, "s2", cert, 99, 1 << 23, 1 << 20, 1000,
                 List.of(new Frame.Peer("s1", "127.0.0.1", 7001), new Frame.Peer("s2", "::1", 65535),
                         new Frame.Peer("ünïcode", "host.example", 1))));
