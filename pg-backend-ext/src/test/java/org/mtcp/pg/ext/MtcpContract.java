@@ -515,7 +515,7 @@ public abstract class MtcpContract {
     }
 
     // ------------------------------------------------------------------------------------------
-    // Timelines (the forked case itself needs a promotion: ForkedTimelineTest, on real clusters)
+    // Timelines (the forked case itself needs a promotion: FailoverTest, on real clusters)
     // ------------------------------------------------------------------------------------------
 
     /** A bare xid8 (mtcp 0.1's tid, in an old front-end's snapshot) means this timeline's transaction. */
