@@ -62,7 +62,7 @@ class FailoverTest {
     /**
      * Synchronous replication, the primary crashes: an acknowledged COMMIT is reported committed
      * by the promoted standby, a transaction that was still open is reported aborted; the new
-     * timeline's transactions carry its number.
+     * timeline's transactions carry its number. The standby, before its promotion, does not answer.
      */
     @Test
     void thePromotedStandbyReportsWhatThePrimaryAcknowledged() throws Exception {
@@ -82,6 +82,11 @@ class FailoverTest {
                 fe1b.setAutoCommit(false);
                 inFlight = begin(fe1b, open);
                 insert(fe1b, "in-flight");
+                try (Connection standby = pair.standby().connect(DB)) {
+                    SQLException e = catchThrowableOfType(SQLException.class, () -> outcome(standby, committed));
+                    assertThat((Throwable) e).as("a standby may not have replayed a commit yet").isNotNull();
+                    assertThat(e.getSQLState()).as(e.getMessage()).isEqualTo("MT008");
+                }
                 pair.killPrimary();
             }
             assertThat(timeline(committed)).isEqualTo(1);
