@@ -131,16 +131,7 @@ final class MtcpApi {
 
     /** Whether {@code version} (e.g. "0.2") is at least the version this driver speaks. */
     static boolean supports(String version) {
-        String[] have = version.split("\\.");
-        String[] need = MtcpStatements.SUPPORTED_API_VERSION.split("\\.");
-        for (int i = 0; i < Math.max(have.length, need.length); i++) {
-            int h = i < have.length ? Integer.parseInt(have[i]) : 0;
-            int n = i < need.length ? Integer.parseInt(need[i]) : 0;
-            if (h != n) {
-                return h > n;
-            }
-        }
-        return true;
+        return MtcpApiVersion.isSupported(version);
     }
 
     private interface Call<T> {

@@ -108,10 +108,13 @@ final class MigratoryConnectionTest {
             assertSqlState(MtcpSqlState.NOT_THE_SESSIONS, () -> fe.reconnect(s.id(), foreign.id(), Duration.ZERO));
             assertSqlState(MtcpSqlState.UNKNOWN_SESSION, () -> fe.reconnect(Long.MAX_VALUE, foreign.id(), Duration.ZERO));
             assertSqlState(MtcpSqlState.UNKNOWN_SESSION, () -> fe.begin(new Session(Long.MAX_VALUE, 0)));
-            TxId future = new TxId(foreign.id().value() + 10_000_000L);
+            TxId future = new TxId(foreign.id().timeline(), foreign.id().xid() + 10_000_000L);
             assertSqlState(MtcpSqlState.INVALID_TRANSACTION_ID, () -> fe.reconnect(s.id(), future, Duration.ZERO));
             assertSqlState(MtcpSqlState.INVALID_TRANSACTION_ID, () -> fe.outcome(future));
-            assertSqlState(MtcpSqlState.INVALID_TRANSACTION_ID, () -> fe.outcome(new TxId(0)));
+            assertSqlState(MtcpSqlState.INVALID_TRANSACTION_ID, () -> fe.outcome(new TxId(foreign.id().timeline(), 0)));
+            TxId ofALaterTimeline = new TxId(foreign.id().timeline() + 1, foreign.id().xid());
+            assertSqlState(MtcpSqlState.NOT_THE_PRIMARY, () -> fe.reconnect(s.id(), ofALaterTimeline, Duration.ZERO));
+            assertSqlState(MtcpSqlState.NOT_THE_PRIMARY, () -> fe.outcome(ofALaterTimeline));
             assertThatThrownBy(() -> fe.reconnect(s.id(), null, Duration.ZERO)).isInstanceOf(NullPointerException.class);
             try (MtcpTransaction tx = fe.begin(s)) {
                 assertSqlState(MtcpSqlState.ALREADY_REGISTERED, () -> fe.begin(s));

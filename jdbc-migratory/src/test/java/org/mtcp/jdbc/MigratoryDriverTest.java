@@ -61,6 +61,27 @@ final class MigratoryDriverTest {
         }
     }
 
+    /** mtcp 0.1 has no timelines in its transaction ids: the driver asks for the update. */
+    @Test
+    void aDatabaseWithMtcp01IsRefusedWithTheUpdateToRun(TestDatabase db) throws SQLException {
+        try (TestDatabase old = TestDatabase.create(db.server(), "old", List.of())) {
+            old.execute("CREATE EXTENSION mtcp VERSION '0.1'");
+            String url = old.jdbcUrl().replaceFirst("^jdbc:postgresql:", "jdbc:migratory:postgresql:");
+            assertThatThrownBy(() -> DriverManager.getConnection(url, old.adminProperties()).close())
+                    .isInstanceOf(SQLException.class)
+                    .hasMessageContaining("version 0.1, this driver needs 0.2")
+                    .hasMessageContaining("ALTER EXTENSION mtcp UPDATE");
+            old.execute("ALTER EXTENSION mtcp UPDATE");
+            try (Connection c = DriverManager.getConnection(url, old.adminProperties())) {
+                MigratoryConnection m = MigratoryConnection.of(c);
+                try (MtcpTransaction tx = m.begin(m.openSession())) {
+                    assertThat(tx.id().isQualified()).isTrue();
+                    tx.commit();
+                }
+            }
+        }
+    }
+
     @Test
     void aRoleWithoutTheGrantsIsToldWhichOnes(TestDatabase db) throws SQLException {
         TestRole stranger = db.createRole("stranger");

@@ -22,7 +22,7 @@ final class MtcpSchema {
         if (!run) {
             return false;
         }
-        LOG.info("the mtcp extension is not installed: applying the Flyway migration {}", MtcpMigrations.LOCATION);
+        LOG.info("the mtcp extension is not installed: applying the Flyway migrations {}", MtcpMigrations.LOCATION);
         MtcpMigrations.migrate(ds);
         return true;
     }

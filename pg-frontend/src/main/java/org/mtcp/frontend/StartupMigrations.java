@@ -8,6 +8,7 @@ import java.util.List;
 import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
 import org.mtcp.frontend.FrontendServer.StartupException;
+import org.mtcp.jdbc.MtcpApiVersion;
 import org.postgresql.ds.PGSimpleDataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -91,15 +92,35 @@ final class StartupMigrations {
     }
 
     private static void checkMtcpApi(DataSource ds, FrontendConfig config) throws StartupException {
-        try (Connection c = ds.getConnection(); var st = c.createStatement(); var rs = st.executeQuery("SELECT mtcp.api_version()")) {
+        String version;
+        boolean extension;
+        try (Connection c = ds.getConnection(); var st = c.createStatement();
+                var rs = st.executeQuery("SELECT mtcp.api_version(), EXISTS (SELECT FROM pg_extension WHERE extname = 'mtcp')")) {
             rs.next();
-            LOG.info("database has the mtcp API {}", rs.getString(1));
+            version = rs.getString(1);
+            extension = rs.getBoolean(2);
         } catch (SQLException e) {
             if (!MtcpSchema.migrate(ds, config.migrate())) {
                 throw new StartupException("the database has no mtcp API (" + firstLine(e)
                         + "): install the extension (CREATE EXTENSION mtcp) or run the sql module's Flyway migration", e);
             }
+            return;
         }
+        if (MtcpApiVersion.isSupported(version)) {
+            LOG.info("database has the mtcp API {}", version);
+            return;
+        }
+        // An older API (0.1: transaction ids without their timeline). The Flyway migration's owner
+        // is this role, which applies the update; the extension is a DBA's to update.
+        if (!extension && MtcpSchema.migrate(ds, config.migrate())) {
+            LOG.info("updated the database's mtcp API from {} by the Flyway migration", version);
+            return;
+        }
+        throw new StartupException("the database's mtcp API is version " + version + ", this front-end needs "
+                + MtcpApiVersion.REQUIRED + " or later (transaction ids that survive a failover): "
+                + (extension ? "ALTER EXTENSION mtcp UPDATE (as a superuser)"
+                        : "apply the sql module's migration V" + MtcpApiVersion.REQUIRED + " (start a front-end without --no-migrate)")
+                + "; see docs/database.md", null);
     }
 
     private static void migrateSchemas(DataSource ds, FrontendConfig config) throws StartupException {

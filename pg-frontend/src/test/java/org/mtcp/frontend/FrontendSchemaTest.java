@@ -63,6 +63,35 @@ class FrontendSchemaTest {
         }
     }
 
+    /**
+     * mtcp 0.1 (transaction ids without their timeline): where the front-end applied the Flyway
+     * migration it applies V0.2 too; the extension is a DBA's to update, and the front-end says how.
+     */
+    @Test
+    void anMtcp01DatabaseIsUpdatedByFlywayOrRefusedWithTheUpdateToRun(TestDatabase db) throws Exception {
+        try (TestDatabase migrated = TestDatabase.create(db.server(), "mtcp01_flyway", List.of())) {
+            org.mtcp.sql.MtcpMigrations.configure(FrontendPool.directDataSource(migrated.jdbcUrl(), migrated.adminProperties()))
+                    .target("0.1").load().migrate();
+            try (FrontendPool pool = FrontendPool.start(1, migrated.jdbcUrl(), migrated.adminProperties(), TestOps.operations(),
+                    List.of(TestOps.SCHEMA), c -> c)) {
+                assertThat(pool.frontends()).hasSize(1);
+            }
+            try (Connection c = migrated.connect(); Statement st = c.createStatement();
+                    ResultSet rs = st.executeQuery("SELECT mtcp.api_version()")) {
+                rs.next();
+                assertThat(rs.getString(1)).isEqualTo("0.2");
+            }
+        }
+        try (TestDatabase extension = TestDatabase.create(db.server(), "mtcp01_extension", List.of())) {
+            extension.execute("CREATE EXTENSION mtcp VERSION '0.1'");
+            assertThatThrownBy(() -> FrontendPool.start(1, extension.jdbcUrl(), extension.adminProperties(), TestOps.operations(),
+                    List.of(TestOps.SCHEMA), c -> c))
+                    .isInstanceOf(FrontendServer.StartupException.class)
+                    .hasMessageContaining("mtcp API is version 0.1, this front-end needs 0.2")
+                    .hasMessageContaining("ALTER EXTENSION mtcp UPDATE");
+        }
+    }
+
     @Test
     void frontEndsStartingAtOnceOnAnEmptyDatabaseAllStart(TestDatabase db) throws Exception {
         int rounds = 2;

@@ -55,15 +55,49 @@ final class FlywayMigrationTest {
     @Test
     void migratingTwiceChangesNothingAndTheVersionIsTheExtensions(TestDatabase db) throws SQLException {
         TestRole owner = ownerWithSignalRight(db, "twice", true);
-        assertThat(MtcpMigrations.migrate(db.dataSource(owner))).isEqualTo(1);
+        assertThat(MtcpMigrations.migrate(db.dataSource(owner))).isEqualTo(2);
         assertThat(MtcpMigrations.migrate(db.dataSource(owner))).isZero();
         MigrationInfo current = MtcpMigrations.configure(db.dataSource(owner)).load().info().current();
-        assertThat(current.getVersion().getVersion()).isEqualTo("0.1");
+        assertThat(current.getVersion().getVersion()).isEqualTo("0.2");
         try (Connection c = db.connect(owner)) {
-            assertThat(MtcpCalls.queryString(c, "SELECT mtcp.api_version()")).isEqualTo("0.1");
+            assertThat(MtcpCalls.queryString(c, "SELECT mtcp.api_version()")).isEqualTo("0.2");
             assertThat(MtcpCalls.queryString(c, "SELECT count(*) FROM pg_extension WHERE extname = 'mtcp'")).isEqualTo("0");
             assertThat(MtcpCalls.queryString(c, "SELECT nspowner::regrole::text FROM pg_namespace WHERE nspname = 'mtcp'"))
                     .isEqualTo(owner.name());
+        }
+        db.execute("DROP SCHEMA mtcp CASCADE");
+    }
+
+    /**
+     * A database migrated to 0.1 takes V0.2 later: outcomes logged by 0.1 answer their bare xid8s,
+     * and the front-end roles granted under 0.1 may call the new functions.
+     */
+    @Test
+    void migratingFrom01KeepsOutcomesAndGrantsTheNewApiToFrontEndRoles(TestDatabase db) throws Exception {
+        TestRole owner = ownerWithSignalRight(db, "later", true);
+        assertThat(MtcpMigrations.configure(db.dataSource(owner)).target("0.1").load().migrate().migrationsExecuted).isEqualTo(1);
+        TestRole fe = db.createRole("later_fe");
+        try (Connection o = db.connect(owner)) {
+            MtcpCalls.queryString(o, "SELECT mtcp.grant_frontend('" + fe.name() + "')::text");
+        }
+        Session s;
+        String committed01;
+        try (Connection c = db.connect(fe)) {
+            s = MtcpCalls.openSession(c);
+            c.setAutoCommit(false);
+            committed01 = MtcpCalls.queryString(c, "SELECT mtcp.begin(" + s.id() + ", " + s.epoch() + ")::text");
+            c.commit();
+        }
+        assertThat(MtcpMigrations.migrate(db.dataSource(owner))).isEqualTo(1);
+        try (Connection c = db.connect(fe)) {
+            assertThat(MtcpCalls.queryString(c, "SELECT mtcp.api_version()")).isEqualTo("0.2");
+            assertThat(MtcpCalls.outcome(c, committed01)).isEqualTo(MtcpCalls.COMMITTED);
+            MtcpCalls.Takeover t = MtcpCalls.reconnect(c, s.id(), committed01, Duration.ZERO);
+            assertThat(t.outcome()).isEqualTo(MtcpCalls.COMMITTED);
+            c.setAutoCommit(false);
+            String tid = MtcpCalls.begin(c, s.at(t.epoch()));
+            c.commit();
+            assertThat(MtcpCalls.outcome(c, tid)).isEqualTo(MtcpCalls.COMMITTED);
         }
         db.execute("DROP SCHEMA mtcp CASCADE");
     }

@@ -15,6 +15,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.mtcp.testkit.pg.LivePostgres;
 import org.mtcp.testkit.pg.TestDatabase;
+import org.mtcp.testkit.pg.TestRole;
 
 /** What is particular to the extension: versions, upgrades, pg_dump, DROP EXTENSION. */
 @LivePostgres(extensions = "mtcp")
@@ -59,6 +60,56 @@ final class ExtensionPackagingTest {
                 s.execute("ALTER EXTENSION mtcp UPDATE");
             }
             assertThat(queryString(c, "SELECT extversion FROM pg_extension WHERE extname = 'mtcp'")).isEqualTo(defaultVersion());
+        }
+    }
+
+    /**
+     * A DBA's ALTER EXTENSION mtcp UPDATE from 0.1: the outcomes logged by 0.1 still answer the
+     * bare xid8s that 0.1 handed out, and the front-end roles granted under 0.1 get the new API
+     * (timeline-qualified tids) without a new grant.
+     */
+    @Test
+    void updatingFrom01KeepsOutcomesAndGrantsTheNewApiToFrontEndRoles(TestDatabase db) throws Exception {
+        TestRole fe = db.createRole("upgraded_fe");
+        try (Connection c = db.connect(); var s = c.createStatement()) {
+            s.execute("DROP EXTENSION mtcp");
+            s.execute("CREATE EXTENSION mtcp VERSION '0.1'");
+            s.execute("SELECT mtcp.grant_frontend('" + fe.name() + "')");
+        }
+        MtcpCalls.Session session;
+        String committed01;
+        String rolledBack01;
+        try (Connection c = db.connect(fe)) {
+            assertThat(queryString(c, "SELECT mtcp.api_version()")).isEqualTo("0.1");
+            session = MtcpCalls.openSession(c);
+            c.setAutoCommit(false);
+            committed01 = queryString(c, "SELECT mtcp.begin(" + session.id() + ", " + session.epoch() + ")::text");
+            c.commit();
+            rolledBack01 = queryString(c, "SELECT mtcp.begin(" + session.id() + ", " + session.epoch() + ")::text");
+            c.rollback();
+        }
+        try (Connection c = db.connect(); var s = c.createStatement()) {
+            s.execute("ALTER EXTENSION mtcp UPDATE");
+            assertThat(queryString(c, "SELECT extversion FROM pg_extension WHERE extname = 'mtcp'")).isEqualTo("0.2");
+            assertThat(queryString(c, "SELECT coalesce(timeline::text, 'none') FROM mtcp.txn_log WHERE xid = '" + committed01 + "'"))
+                    .as("0.1 did not record it").isEqualTo("none");
+        }
+        try (Connection c = db.connect(fe)) {
+            assertThat(queryString(c, "SELECT mtcp.api_version()")).isEqualTo("0.2");
+            assertThat(MtcpCalls.outcomeXid8(c, committed01)).isEqualTo(MtcpCalls.COMMITTED);
+            assertThat(MtcpCalls.outcome(c, committed01)).isEqualTo(MtcpCalls.COMMITTED);
+            assertThat(MtcpCalls.outcome(c, rolledBack01)).isEqualTo(MtcpCalls.ABORTED);
+            MtcpCalls.Takeover t = MtcpCalls.reconnect(c, session.id(), committed01, java.time.Duration.ZERO);
+            assertThat(t).isEqualTo(new MtcpCalls.Takeover(session.epoch() + 1, MtcpCalls.COMMITTED));
+            c.setAutoCommit(false);
+            String tid = MtcpCalls.begin(c, session.at(t.epoch()));
+            c.commit();
+            assertThat(MtcpCalls.timeline(tid)).isPositive();
+            assertThat(MtcpCalls.reconnect(c, session.id(), tid, java.time.Duration.ZERO).outcome()).isEqualTo(MtcpCalls.COMMITTED);
+        }
+        try (Connection c = db.connect(); var s = c.createStatement()) {
+            s.execute("DROP EXTENSION mtcp");
+            s.execute("CREATE EXTENSION mtcp");
         }
     }
 

@@ -9,7 +9,8 @@ import java.time.Duration;
 
 /**
  * The mtcp SQL API as the tests call it, one parameterized statement per function, with
- * transaction ids as the text of their {@code xid8}. Shared with the sql module's tests.
+ * transaction ids in their text form {@code timeline:xid} (mtcp 0.2), as a front-end holds them.
+ * Shared with the sql module's tests.
  */
 public final class MtcpCalls {
 
@@ -46,7 +47,7 @@ public final class MtcpCalls {
     }
 
     public static String begin(Connection c, Long session, Long epoch) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT mtcp.begin(?, ?)::text")) {
+        try (PreparedStatement ps = c.prepareStatement("SELECT mtcp.timeline() || ':' || mtcp.begin(?, ?)")) {
             setLong(ps, 1, session);
             setLong(ps, 2, epoch);
             try (ResultSet rs = ps.executeQuery()) {
@@ -57,7 +58,17 @@ public final class MtcpCalls {
     }
 
     public static String currentTid(Connection c) throws SQLException {
-        return queryString(c, "SELECT mtcp.current_tid()::text");
+        return queryString(c, "SELECT mtcp.timeline() || ':' || mtcp.current_tid()");
+    }
+
+    /** The xid8 of a tid {@code timeline:xid} (a bare xid stays as it is). */
+    public static String xid(String tid) {
+        return tid.substring(tid.indexOf(':') + 1);
+    }
+
+    /** The timeline of a tid {@code timeline:xid}. */
+    public static long timeline(String tid) {
+        return Long.parseLong(tid.substring(0, tid.indexOf(':')));
     }
 
     public static Takeover reconnect(Connection c, long session, String tid, Duration timeout) throws SQLException {
@@ -67,7 +78,7 @@ public final class MtcpCalls {
     /** {@code mtcp.reconnect} with the timeout in seconds (negative and null allowed, to test refusals). */
     public static Takeover reconnect(Connection c, long session, String tid, Double timeoutSeconds) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(
-                "SELECT epoch, outcome FROM mtcp.reconnect(?, mtcp.tid(?), make_interval(secs => ?))")) {
+                "SELECT epoch, outcome FROM mtcp.reconnect(?, ?::text, make_interval(secs => ?))")) {
             ps.setLong(1, session);
             ps.setString(2, tid);
             if (timeoutSeconds == null) {
@@ -83,8 +94,33 @@ public final class MtcpCalls {
     }
 
     public static String outcome(Connection c, String tid) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT mtcp.outcome(mtcp.tid(?))")) {
+        try (PreparedStatement ps = c.prepareStatement("SELECT mtcp.outcome(?::text)")) {
             ps.setString(1, tid);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getString(1);
+            }
+        }
+    }
+
+    /** The mtcp 0.1 form: {@code mtcp.reconnect(bigint, xid8, interval)} with a bare xid8, through {@code mtcp.tid}. */
+    public static Takeover reconnectXid8(Connection c, long session, String xid, Duration timeout) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(
+                "SELECT epoch, outcome FROM mtcp.reconnect(?, mtcp.tid(?), make_interval(secs => ?))")) {
+            ps.setLong(1, session);
+            ps.setString(2, xid);
+            ps.setDouble(3, timeout.toNanos() / 1e9);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return new Takeover(rs.getLong(1), rs.getString(2));
+            }
+        }
+    }
+
+    /** The mtcp 0.1 form: {@code mtcp.outcome(xid8)} with a bare xid8. */
+    public static String outcomeXid8(Connection c, String xid) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT mtcp.outcome(mtcp.tid(?))")) {
+            ps.setString(1, xid);
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
                 return rs.getString(1);

@@ -115,13 +115,16 @@ public abstract class MtcpContract {
     }
 
     @Test
-    void beginReturnsTheTransactionsOwnXid8() throws SQLException {
+    void theTransactionIdIsTheTimelineAndTheTransactionsOwnXid8() throws SQLException {
         try (Connection fe = db.connect(feA)) {
             Session s = openSession(fe);
             fe.setAutoCommit(false);
             assertThat(MtcpCalls.currentTid(fe)).isNull();
             String tid = begin(fe, s);
-            assertThat(tid).isEqualTo(queryString(fe, "SELECT pg_current_xact_id()::text"));
+            assertThat(MtcpCalls.xid(tid)).isEqualTo(queryString(fe, "SELECT pg_current_xact_id()::text"));
+            assertThat(MtcpCalls.timeline(tid)).as("the timeline of the WAL the primary writes")
+                    .isEqualTo(Long.parseLong(queryString(admin,
+                            "SELECT ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::bigint::text")));
             assertThat(MtcpCalls.currentTid(fe)).isEqualTo(tid);
             assertThat(outcome(fe, tid)).isEqualTo(IN_PROGRESS);
             fe.commit();
@@ -178,7 +181,7 @@ public abstract class MtcpContract {
             Backends.awaitGone(admin, fe1Pid, LONG);
             assertThat(exists("stalled")).isFalse();
             assertThat(outcome(fe2, tid)).isEqualTo(ABORTED);
-            assertThat(queryString(admin, "SELECT status FROM mtcp.txn_log WHERE xid = '" + Long.parseLong(tid) + "'"))
+            assertThat(queryString(admin, "SELECT status FROM mtcp.txn_log WHERE xid = '" + Long.parseLong(MtcpCalls.xid(tid)) + "'"))
                     .as("the decision is logged").isEqualTo(ABORTED);
         }
     }
@@ -454,7 +457,8 @@ public abstract class MtcpContract {
             Session s = openSession(fe);
             Session t = openSession(fe);
             long unknown = Long.MAX_VALUE;
-            String future = String.valueOf(Long.parseLong(queryString(fe, "SELECT pg_current_xact_id()::text")) + 1_000_000);
+            long timeline = Long.parseLong(queryString(fe, "SELECT mtcp.timeline()::text"));
+            String future = timeline + ":" + (Long.parseLong(queryString(fe, "SELECT pg_current_xact_id()::text")) + 1_000_000);
 
             fe.setAutoCommit(false);
             assertSqlStateAndMessage("MT002", "unknown session", () -> begin(fe, unknown, 0L));
@@ -473,9 +477,11 @@ public abstract class MtcpContract {
 
             assertSqlStateAndMessage("MT002", "unknown session", () -> reconnect(fe, unknown, null, Duration.ZERO));
             assertSqlStateAndMessage("MT004", "future", () -> reconnect(fe, s.id(), future, Duration.ZERO));
+            assertSqlStateAndMessage("MT004", "not a normal", () -> reconnect(fe, s.id(), timeline + ":0", Duration.ZERO));
             assertSqlStateAndMessage("MT004", "not a normal", () -> reconnect(fe, s.id(), "0", Duration.ZERO));
             assertSqlStateAndMessage("MT004", "not a normal", () -> reconnect(fe, s.id(), "4294967296", Duration.ZERO));
-            for (String malformed : List.of("12abc", "", "-1", "1.5", "18446744073709551616", " 12")) {
+            for (String malformed : List.of("12abc", "", "-1", "1.5", "18446744073709551616", " 12", "1:", ":12", "1:2:3", "0:12",
+                    "4294967296:12", "-1:12", "1 :12", "12345678901:12", "1:12abc")) {
                 assertSqlStateAndMessage("MT004", "malformed", () -> reconnect(fe, s.id(), malformed, Duration.ZERO));
                 assertSqlStateAndMessage("MT004", "malformed", () -> outcome(fe, malformed));
             }
@@ -500,11 +506,57 @@ public abstract class MtcpContract {
         try (Connection stranger = db.connect(feA); Connection fe2 = db.connect(feB)) {
             Session s = openSession(fe2);
             stranger.setAutoCommit(false);
-            String running = queryString(stranger, "SELECT pg_current_xact_id()::text");
+            String running = queryString(stranger, "SELECT mtcp.timeline() || ':' || pg_current_xact_id()");
             assertSqlStateAndMessage("MT005", "does not hold session", () -> reconnect(fe2, s.id(), running, Duration.ZERO));
             assertThat(queryString(stranger, "SELECT 'alive'")).as("not ours to terminate").isEqualTo("alive");
             stranger.commit();
             assertSqlStateAndMessage("MT005", "without being registered", () -> reconnect(fe2, s.id(), running, Duration.ZERO));
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // Timelines (the forked case itself needs a promotion: FailoverTest, on real clusters)
+    // ------------------------------------------------------------------------------------------
+
+    /** A bare xid8 (mtcp 0.1's tid, in an old front-end's snapshot) means this timeline's transaction. */
+    @Test
+    void aBareXidIsThisTimelinesTransactionAsInVersion01() throws SQLException {
+        try (Connection fe1 = db.connect(feA); Connection fe2 = db.connect(feB)) {
+            Session s = openSession(fe1);
+            fe1.setAutoCommit(false);
+            String committedTid = begin(fe1, s);
+            fe1.commit();
+            String rolledBackTid = begin(fe1, s);
+            fe1.rollback();
+            String committedXid = MtcpCalls.xid(committedTid);
+            String rolledBackXid = MtcpCalls.xid(rolledBackTid);
+            assertThat(outcome(fe2, committedXid)).isEqualTo(COMMITTED);
+            assertThat(MtcpCalls.outcomeXid8(fe2, committedXid)).isEqualTo(COMMITTED);
+            assertThat(MtcpCalls.outcomeXid8(fe2, rolledBackXid)).isEqualTo(ABORTED);
+            Takeover first = MtcpCalls.reconnectXid8(fe2, s.id(), committedXid, Duration.ZERO);
+            assertThat(first).isEqualTo(new Takeover(s.epoch() + 1, COMMITTED));
+            assertThat(reconnect(fe2, s.id(), rolledBackXid, Duration.ZERO)).isEqualTo(new Takeover(s.epoch() + 2, ABORTED));
+            assertThat(reconnect(fe2, s.id(), rolledBackTid, Duration.ZERO).outcome()).as("the same transaction").isEqualTo(ABORTED);
+        }
+    }
+
+    /**
+     * A tid of a later timeline than the server's comes from a newer primary: this server is behind
+     * (an old primary started again), so it refuses to answer and takes nothing over.
+     */
+    @Test
+    void aTidOfALaterTimelineIsRefusedAndTakesNothingOver() throws SQLException {
+        try (Connection fe1 = db.connect(feA); Connection fe2 = db.connect(feB)) {
+            Session s = openSession(fe1);
+            fe1.setAutoCommit(false);
+            String tid = begin(fe1, s);
+            fe1.commit();
+            String later = (MtcpCalls.timeline(tid) + 1) + ":" + MtcpCalls.xid(tid);
+            assertSqlStateAndMessage("MT008", "is of timeline", () -> reconnect(fe2, s.id(), later, LONG));
+            assertSqlStateAndMessage("MT008", "is of timeline", () -> outcome(fe2, later));
+            assertThat(MtcpCalls.epochOf(admin, s.id())).isEqualTo(s.epoch());
+            assertThat(queryString(fe1, "SELECT 'alive'")).isEqualTo("alive");
+            assertThat(reconnect(fe2, s.id(), tid, Duration.ZERO).outcome()).isEqualTo(COMMITTED);
         }
     }
 
@@ -576,7 +628,7 @@ public abstract class MtcpContract {
                 assertThat(sessionExists(busy)).as("locked by a running transaction").isTrue();
                 assertThat(Long.parseLong(queryString(owner, "SELECT log_horizon::text FROM mtcp.retention")))
                         .isGreaterThan(Long.parseLong(horizonBefore));
-                assertThat(queryString(owner, "SELECT count(*) FROM mtcp.txn_log WHERE xid = '" + Long.parseLong(old) + "'"))
+                assertThat(queryString(owner, "SELECT count(*) FROM mtcp.txn_log WHERE xid = '" + Long.parseLong(MtcpCalls.xid(old)) + "'"))
                         .isEqualTo("0");
                 assertThat(outcome(fe2, old)).as("the commit log still knows it").isEqualTo(COMMITTED);
             }
@@ -682,7 +734,7 @@ public abstract class MtcpContract {
             assertSqlState("42501", () -> queryString(fe, "SELECT count(*) FROM mtcp.txn_log"));
             assertSqlState("42501", () -> queryString(fe, "SELECT mtcp._terminate_holder(1, 1)::text"));
             assertSqlState("42501", () -> queryString(fe, "SELECT log_rows::text FROM mtcp.prune('1 day')"));
-            assertThat(queryString(fe, "SELECT mtcp.api_version()")).isEqualTo("0.1");
+            assertThat(queryString(fe, "SELECT mtcp.api_version()")).isEqualTo("0.2");
         }
         TestRole nobody = db.createRole("nobody");
         try (Connection c = db.connect(nobody)) {
@@ -713,7 +765,8 @@ public abstract class MtcpContract {
                 }
             }
             assertThat(functions).contains("mtcp.begin(bigint,bigint)", "mtcp.reconnect(bigint,xid8,interval)",
-                    "mtcp.outcome(xid8)", "mtcp.open_session()", "mtcp.prune(interval)");
+                    "mtcp.reconnect(bigint,text,interval)", "mtcp.outcome(xid8)", "mtcp.outcome(text)", "mtcp.timeline()",
+                    "mtcp.open_session()", "mtcp.prune(interval)");
         }
     }
 
@@ -742,9 +795,10 @@ public abstract class MtcpContract {
     }
 
     private static String classify(Connection owner, String tid, String clogStatus) throws SQLException {
-        try (PreparedStatement ps = owner.prepareStatement("SELECT mtcp._classify(?::xid8, ?)")) {
-            ps.setString(1, tid);
-            ps.setString(2, clogStatus);
+        try (PreparedStatement ps = owner.prepareStatement("SELECT mtcp._classify(?::xid8, ?::bigint, ?)")) {
+            ps.setString(1, MtcpCalls.xid(tid));
+            ps.setLong(2, MtcpCalls.timeline(tid));
+            ps.setString(3, clogStatus);
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
                 return rs.getString(1);

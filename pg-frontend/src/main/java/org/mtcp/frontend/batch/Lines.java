@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.util.Collection;
+import org.mtcp.jdbc.TxId;
 
 /**
  * The NDJSON lines of a batch response, with a fixed field order. A transaction's line is made
@@ -13,20 +14,22 @@ import java.util.Collection;
  * front-end that reports it later: that is what keeps a resumed response byte-identical.
  *
  * <pre>
- * {"seq":1,"outcome":"committed","tid":"771","result":{...},"frontend":"fe1"}
- * {"seq":2,"outcome":"aborted","tid":"772","error":{"code":"insufficient_funds","message":"..."},"frontend":"fe1"}
+ * {"seq":1,"outcome":"committed","tid":"1:771","result":{...},"frontend":"fe1"}
+ * {"seq":2,"outcome":"aborted","tid":"1:772","error":{"code":"insufficient_funds","message":"..."},"frontend":"fe1"}
  * {"summary":true,"batch":"b-42","status":"complete","transactions":2,"committed":1,"aborted":1}
  * </pre>
+ *
+ * <p>{@code tid} is the transaction's id, {@code timeline:xid} ({@link TxId}).
  */
 public final class Lines {
 
     private Lines() {}
 
-    public static String committed(int seq, long tid, JsonNode result, String frontend) {
+    public static String committed(int seq, TxId tid, JsonNode result, String frontend) {
         return write(g -> {
             g.writeNumberField("seq", seq);
             g.writeStringField("outcome", "committed");
-            g.writeStringField("tid", Long.toUnsignedString(tid));
+            g.writeStringField("tid", tid.toString());
             g.writeFieldName("result");
             if (result == null) {
                 g.writeNull();
@@ -37,11 +40,11 @@ public final class Lines {
         });
     }
 
-    public static String aborted(int seq, long tid, String code, String message, String frontend) {
+    public static String aborted(int seq, TxId tid, String code, String message, String frontend) {
         return write(g -> {
             g.writeNumberField("seq", seq);
             g.writeStringField("outcome", "aborted");
-            g.writeStringField("tid", Long.toUnsignedString(tid));
+            g.writeStringField("tid", tid.toString());
             g.writeObjectFieldStart("error");
             g.writeStringField("code", code);
             g.writeStringField("message", message == null ? "" : message);

@@ -156,7 +156,7 @@ public final class BatchEngine {
                     metrics.forcedAbortFound();
                 }
                 LOG.info("{}: resumed batch {} at seq {}: transaction {} {}", frontend, s.batchId(), s.seq(),
-                        Long.toUnsignedString(s.tid()), r.outcome());
+                        s.tid(), r.outcome());
             } else {
                 LOG.info("{}: resumed batch {} at seq {}", frontend, s.batchId(), s.seq());
             }

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.TreeMap;
 import javax.sql.DataSource;
+import org.mtcp.jdbc.TxId;
 
 /** The front-end's tables (schema {@code frontend}): batches and the outcome of each of their transactions. */
 public final class BatchStore {
@@ -145,7 +146,7 @@ public final class BatchStore {
      * the claimant as the owner and calls {@code mtcp.reconnect} in the same transaction, so
      * takeovers of one batch are serialized and the decision holds until the fence is in place.
      */
-    MtcpSql.Reconnected takeOver(String id, long session, Long tid, BatchOwnership.Claimant claimant, java.time.Duration timeout)
+    MtcpSql.Reconnected takeOver(String id, long session, TxId tid, BatchOwnership.Claimant claimant, java.time.Duration timeout)
             throws SQLException, SupersededException {
         SupersededException[] superseded = new SupersededException[1];
         MtcpSql.Reconnected r = retrying(() -> {
@@ -162,7 +163,7 @@ public final class BatchStore {
         return r;
     }
 
-    private MtcpSql.Reconnected takeOverOnce(String id, long session, Long tid, BatchOwnership.Claimant claimant,
+    private MtcpSql.Reconnected takeOverOnce(String id, long session, TxId tid, BatchOwnership.Claimant claimant,
             java.time.Duration timeout) throws SQLException, SupersededException {
         try (Connection c = ds.getConnection()) {
             c.setAutoCommit(false);
@@ -251,15 +252,23 @@ public final class BatchStore {
         });
     }
 
-    /** The line recorded for {@code seq} if transaction {@code tid} recorded it (i.e. committed it). */
-    Optional<String> line(String batch, int seq, long tid) throws SQLException {
+    /**
+     * The line recorded for {@code seq} if transaction {@code tid} recorded it (i.e. committed it):
+     * its xid and its timeline, so that a transaction of the new timeline that reused the number
+     * of a lost one (a failover) is not taken for it; a bare tid (mtcp 0.1) matches by xid.
+     */
+    Optional<String> line(String batch, int seq, TxId tid) throws SQLException {
         return retrying(() -> {
             try (Connection c = ds.getConnection();
                     PreparedStatement st = c.prepareStatement(
-                            "SELECT line FROM frontend.outcome WHERE batch = ? AND seq = ? AND tid = ?::text::xid8")) {
+                            "SELECT line FROM frontend.outcome WHERE batch = ? AND seq = ? AND tid = ?::text::xid8"
+                                    + " AND (?::bigint IS NULL OR tid_timeline = ?::bigint)")) {
                 st.setString(1, batch);
                 st.setInt(2, seq);
-                st.setString(3, Long.toUnsignedString(tid));
+                st.setString(3, Long.toUnsignedString(tid.xid()));
+                Long timeline = tid.isQualified() ? tid.timeline() : null;
+                st.setObject(4, timeline, java.sql.Types.BIGINT);
+                st.setObject(5, timeline, java.sql.Types.BIGINT);
                 try (ResultSet rs = st.executeQuery()) {
                     return rs.next() ? Optional.of(rs.getString(1)) : Optional.empty();
                 }
@@ -287,7 +296,8 @@ public final class BatchStore {
             List<Outcome> list = new ArrayList<>();
             try (Connection c = ds.getConnection();
                     PreparedStatement st = c.prepareStatement(
-                            "SELECT seq, tid::text, outcome, frontend, line FROM frontend.outcome WHERE batch = ? ORDER BY seq")) {
+                            "SELECT seq, coalesce(tid_timeline || ':', '') || tid, outcome, frontend, line FROM frontend.outcome"
+                                    + " WHERE batch = ? ORDER BY seq")) {
                 st.setString(1, batch);
                 try (ResultSet rs = st.executeQuery()) {
                     while (rs.next()) {
@@ -304,15 +314,17 @@ public final class BatchStore {
      * goes to the server with the COMMIT, in one round trip.
      */
     static final String RECORD =
-            "INSERT INTO frontend.outcome (batch, seq, tid, outcome, frontend, line) VALUES (?, ?, ?::text::xid8, ?, ?, ?)";
+            "INSERT INTO frontend.outcome (batch, seq, tid, tid_timeline, outcome, frontend, line)"
+                    + " VALUES (?, ?, ?::text::xid8, ?, ?, ?, ?)";
 
-    static void bindRecord(PreparedStatement st, String batch, int seq, long tid, String outcome, String frontend, String line)
+    static void bindRecord(PreparedStatement st, String batch, int seq, TxId tid, String outcome, String frontend, String line)
             throws SQLException {
         st.setString(1, batch);
         st.setInt(2, seq);
-        st.setString(3, Long.toUnsignedString(tid));
-        st.setString(4, outcome);
-        st.setString(5, frontend);
-        st.setString(6, line);
+        st.setString(3, Long.toUnsignedString(tid.xid()));
+        st.setObject(4, tid.isQualified() ? tid.timeline() : null, java.sql.Types.BIGINT);
+        st.setString(5, outcome);
+        st.setString(6, frontend);
+        st.setString(7, line);
     }
 }

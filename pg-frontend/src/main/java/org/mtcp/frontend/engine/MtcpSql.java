@@ -9,6 +9,7 @@ import java.time.Duration;
 import org.mtcp.jdbc.MigratoryConnection;
 import org.mtcp.jdbc.MtcpSqlState;
 import org.mtcp.jdbc.MtcpTransaction;
+import org.mtcp.jdbc.TxId;
 
 /**
  * The calls of the database's {@code mtcp} API the engine uses (docs/database.md), through
@@ -53,15 +54,19 @@ final class MtcpSql {
         }
     }
 
-    /** Takes {@code session} over; with a tid, also its definite outcome. Runs in auto-commit mode. */
-    static Reconnected reconnect(Connection c, long session, Long tid, Duration timeout) throws SQLException {
+    /**
+     * Takes {@code session} over; with a tid, also its definite outcome, also for a tid of an
+     * older timeline (a snapshot taken before the database's failover). A bare tid (a snapshot of
+     * a front-end of mtcp 0.1) is the database's current timeline's transaction.
+     */
+    static Reconnected reconnect(Connection c, long session, TxId tid, Duration timeout) throws SQLException {
         try (PreparedStatement st = c.prepareStatement(
-                "SELECT epoch, outcome FROM mtcp.reconnect(?, ?::text::xid8, make_interval(secs => ?))")) {
+                "SELECT epoch, outcome FROM mtcp.reconnect(?, ?::text, make_interval(secs => ?))")) {
             st.setLong(1, session);
             if (tid == null) {
                 st.setNull(2, java.sql.Types.VARCHAR);
             } else {
-                st.setString(2, Long.toUnsignedString(tid));
+                st.setString(2, tid.toString());
             }
             st.setDouble(3, timeout.toMillis() / 1000.0);
             try (ResultSet rs = st.executeQuery()) {

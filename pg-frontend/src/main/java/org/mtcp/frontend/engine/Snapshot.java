@@ -7,6 +7,7 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.Objects;
+import org.mtcp.jdbc.TxId;
 
 /**
  * The front-end's connection snapshot, as exported to the transport: what another front-end
@@ -23,8 +24,12 @@ import java.util.Objects;
  *   <li>{@link Ending}: about to send the summary line, stored verbatim.
  * </ul>
  *
- * <p>Binary, big-endian: magic {@code 'M' 'F'}, version 1, a kind byte, then the fields. No Java
- * serialization; decoding checks every length.
+ * <p>Binary, big-endian: magic {@code 'M' 'F'}, a version, a kind byte, then the fields. No Java
+ * serialization; decoding checks every length. Version 2 (mtcp 0.2) adds the timeline of an
+ * {@link InBatch}'s tid; every other snapshot is still written as version 1, which front-ends of
+ * the previous release read during a rolling upgrade. A version 1 {@link InBatch} (written by such
+ * a front-end) carries a bare xid: {@link TxId#unqualified}, which the database takes as its
+ * current timeline's transaction, as mtcp 0.1 did (docs/database.md).
  */
 public sealed interface Snapshot {
 
@@ -48,7 +53,7 @@ public sealed interface Snapshot {
      * @param tid the transaction about to commit, or null
      * @param lines chunks written so far in this response (Jetty prefixes every chunk after the first with CRLF)
      */
-    record InBatch(long ordinal, boolean closeAfter, String batchId, long session, int seq, Long tid, int lines)
+    record InBatch(long ordinal, boolean closeAfter, String batchId, long session, int seq, TxId tid, int lines)
             implements Snapshot {
         public InBatch {
             Objects.requireNonNull(batchId);
@@ -97,12 +102,18 @@ public sealed interface Snapshot {
     byte KIND_ENDING = 3;
     byte KIND_REPLAY = 4;
 
+    /** The format without timelines (front-ends of mtcp 0.1), still written when no tid needs one. */
+    byte VERSION_1 = 1;
+    /** Version 1 plus the timeline of an {@link InBatch}'s tid. */
+    byte VERSION_2 = 2;
+
     static byte[] encode(Snapshot s) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(64);
         try (DataOutputStream out = new DataOutputStream(bytes)) {
+            boolean withTimeline = s instanceof InBatch b && b.tid() != null && b.tid().isQualified();
             out.writeByte('M');
             out.writeByte('F');
-            out.writeByte(1);
+            out.writeByte(withTimeline ? VERSION_2 : VERSION_1);
             switch (s) {
                 case Idle idle -> {
                     out.writeByte(KIND_IDLE);
@@ -116,7 +127,10 @@ public sealed interface Snapshot {
                     out.writeLong(b.session());
                     out.writeInt(b.seq());
                     out.writeBoolean(b.tid() != null);
-                    out.writeLong(b.tid() == null ? 0 : b.tid());
+                    out.writeLong(b.tid() == null ? 0 : b.tid().xid());
+                    if (withTimeline) {
+                        out.writeInt((int) b.tid().timeline());     // unsigned 32 bits, as PostgreSQL's TimeLineID
+                    }
                     out.writeInt(b.lines());
                 }
                 case Replay r -> {
@@ -159,10 +173,14 @@ public sealed interface Snapshot {
         if (bytes.length > MAX_SIZE || bytes.length < 4 || bytes[0] != 'M' || bytes[1] != 'F') {
             throw new IOException("not a front-end snapshot (" + bytes.length + " bytes)");
         }
-        if (bytes[2] != 1) {
-            throw new IOException("front-end snapshot version " + bytes[2] + " is not supported");
+        byte version = bytes[2];
+        if (version != VERSION_1 && version != VERSION_2) {
+            throw new IOException("front-end snapshot version " + version + " is not supported");
         }
         try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes, 4, bytes.length - 4))) {
+            if (version == VERSION_2 && bytes[3] != KIND_BATCH) {
+                throw new IOException("corrupt front-end snapshot: version 2 of kind " + bytes[3]);
+            }
             Snapshot s = switch (bytes[3]) {
                 case KIND_IDLE -> new Idle(in.readLong());
                 case KIND_BATCH -> {
@@ -172,12 +190,13 @@ public sealed interface Snapshot {
                     long session = in.readLong();
                     int seq = in.readInt();
                     boolean hasTid = in.readBoolean();
-                    long tid = in.readLong();
+                    long xid = in.readLong();
+                    long timeline = version == VERSION_2 ? Integer.toUnsignedLong(in.readInt()) : TxId.UNQUALIFIED;
                     int lines = in.readInt();
-                    if (seq < 1 || lines < 0) {
-                        throw new IOException("corrupt front-end snapshot: seq " + seq + ", lines " + lines);
+                    if (seq < 1 || lines < 0 || (version == VERSION_2 && (!hasTid || timeline == TxId.UNQUALIFIED))) {
+                        throw new IOException("corrupt front-end snapshot: seq " + seq + ", lines " + lines + ", timeline " + timeline);
                     }
-                    yield new InBatch(ordinal, close, batch, session, seq, hasTid ? tid : null, lines);
+                    yield new InBatch(ordinal, close, batch, session, seq, hasTid ? new TxId(timeline, xid) : null, lines);
                 }
                 case KIND_ENDING -> {
                     long ordinal = in.readLong();

@@ -13,6 +13,7 @@ import org.mtcp.frontend.metrics.Metrics;
 import org.mtcp.frontend.ops.OperationFailure;
 import org.mtcp.frontend.ops.TxContext;
 import org.mtcp.jdbc.MtcpTransaction;
+import org.mtcp.jdbc.TxId;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -75,7 +76,7 @@ final class TransactionRunner {
         int runs = 0;                 // executions of the operation (transient failures run it again)
         for (int attempt = 1; ; ) {
             long t0 = System.nanoTime();
-            Long tid = null;
+            TxId tid = null;
             String line;
             boolean committed;
             Connection c = store.dataSource().getConnection();
@@ -84,7 +85,7 @@ final class TransactionRunner {
                 try {
                     // txnBEGIN and gettxnID: one round trip
                     mtx = MtcpSql.begin(c, batch.session(), epoch);
-                    tid = mtx.id().value();
+                    tid = mtx.id();
                     JsonNode result = null;
                     if (failure == null) {
                         try {
@@ -142,7 +143,7 @@ final class TransactionRunner {
                     // The final query: the outcome record (its line included) and COMMIT, in one
                     // round trip, so the record commits iff the transaction does.
                     String outcome = committed ? "committed" : "aborted";
-                    long recordTid = tid;
+                    TxId recordTid = tid;
                     String recordLine = line;
                     mtx.commitAfter(BatchStore.RECORD,
                             st -> BatchStore.bindRecord(st, batch.id(), seq, recordTid, outcome, frontend, recordLine));
@@ -196,7 +197,7 @@ final class TransactionRunner {
         metrics.transactionFinished(committed, System.nanoTime() - t0);
     }
 
-    private MtcpSql.Reconnected reconnectWithRetries(BatchEngine.Batch batch, long tid)
+    private MtcpSql.Reconnected reconnectWithRetries(BatchEngine.Batch batch, TxId tid)
             throws DatabaseUnavailableException, SessionTakenOverException {
         SQLException last = null;
         for (int i = 0; i < 5; i++) {
@@ -218,7 +219,7 @@ final class TransactionRunner {
             }
         }
         metrics.databaseError();
-        throw new DatabaseUnavailableException("cannot learn the outcome of transaction " + Long.toUnsignedString(tid)
+        throw new DatabaseUnavailableException("cannot learn the outcome of transaction " + tid
                 + ": " + (last == null ? "interrupted" : last.getMessage()), last);
     }
 

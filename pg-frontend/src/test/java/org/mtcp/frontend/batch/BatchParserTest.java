@@ -59,8 +59,8 @@ class BatchParserTest {
 
     @Test
     void linesHaveAFixedShape() {
-        assertThat(Lines.aborted(2, 77, "negative", "k \"q\"", "fe1"))
-                .isEqualTo("{\"seq\":2,\"outcome\":\"aborted\",\"tid\":\"77\",\"error\":{\"code\":\"negative\",\"message\":\"k \\\"q\\\"\"},\"frontend\":\"fe1\"}\n");
+        assertThat(Lines.aborted(2, new org.mtcp.jdbc.TxId(3, 77), "negative", "k \"q\"", "fe1"))
+                .isEqualTo("{\"seq\":2,\"outcome\":\"aborted\",\"tid\":\"3:77\",\"error\":{\"code\":\"negative\",\"message\":\"k \\\"q\\\"\"},\"frontend\":\"fe1\"}\n");
         assertThat(Lines.summary("b", "complete", 3, 2, 1))
                 .isEqualTo("{\"summary\":true,\"batch\":\"b\",\"status\":\"complete\",\"transactions\":3,\"committed\":2,\"aborted\":1}\n");
     }

@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
+import org.mtcp.jdbc.TxId;
 
 class SnapshotTest {
 
@@ -14,8 +15,9 @@ class SnapshotTest {
             new Snapshot.Idle(0),
             new Snapshot.Idle(Long.MAX_VALUE),
             new Snapshot.InBatch(3, false, "b-1", 42, 1, null, 0),
-            new Snapshot.InBatch(0, true, "x".repeat(100), Long.MAX_VALUE, 10_000, -2L, 9_999),
-            new Snapshot.InBatch(7, false, "c0123-4", 1, 5, 123456789L, 4),
+            new Snapshot.InBatch(0, true, "x".repeat(100), Long.MAX_VALUE, 10_000, new TxId(4294967295L, -2L), 9_999),
+            new Snapshot.InBatch(7, false, "c0123-4", 1, 5, new TxId(1, 123456789L), 4),
+            new Snapshot.InBatch(7, false, "c0123-5", 1, 5, TxId.unqualified(987654321L), 4),
             new Snapshot.Ending(2, false, "{\"summary\":true,\"batch\":\"é\"}\n", 200),
             new Snapshot.Ending(2, true, "{}\n", 0),
             new Snapshot.Replay(4, "GET /healthz HTTP/1.1\r\nHost: a\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII),
@@ -28,6 +30,33 @@ class SnapshotTest {
             assertThat(Snapshot.decode(Snapshot.encode(s))).isEqualTo(s);
         }
         assertThat(Snapshot.decode(new byte[0])).isNull();
+    }
+
+    /**
+     * A front-end of the previous release (mtcp 0.1) wrote version 1, with a bare xid: it still
+     * decodes, as an unqualified tid (the database's current timeline). Only a tid with a timeline
+     * needs version 2; everything else stays readable by such a front-end.
+     */
+    @Test
+    void aVersion1SnapshotWithABareXidIsStillRead() throws IOException {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        try (java.io.DataOutputStream out = new java.io.DataOutputStream(bytes)) {
+            out.write(new byte[] {'M', 'F', 1, Snapshot.KIND_BATCH});
+            out.writeLong(9);                   // ordinal
+            out.writeBoolean(false);            // closeAfter
+            out.writeUTF("b-old");
+            out.writeLong(42);                  // session
+            out.writeInt(3);                    // seq
+            out.writeBoolean(true);             // has a tid
+            out.writeLong(771);                 // the xid8
+            out.writeInt(2);                    // lines
+        }
+        assertThat(Snapshot.decode(bytes.toByteArray()))
+                .isEqualTo(new Snapshot.InBatch(9, false, "b-old", 42, 3, TxId.unqualified(771), 2));
+        for (Snapshot s : SAMPLES) {
+            boolean timeline = s instanceof Snapshot.InBatch b && b.tid() != null && b.tid().isQualified();
+            assertThat(Snapshot.encode(s)[2]).as(s.toString()).isEqualTo(timeline ? Snapshot.VERSION_2 : Snapshot.VERSION_1);
+        }
     }
 
     @Test
@@ -52,7 +81,7 @@ class SnapshotTest {
             if (b.length > 3 && random.nextBoolean()) {
                 b[0] = 'M';
                 b[1] = 'F';
-                b[2] = 1;
+                b[2] = (byte) (1 + random.nextInt(2));
                 b[3] = (byte) (1 + random.nextInt(4));
             }
             try {

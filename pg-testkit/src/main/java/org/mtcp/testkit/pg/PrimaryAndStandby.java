@@ -144,6 +144,32 @@ public final class PrimaryAndStandby implements AutoCloseable {
                 + "?user=" + LocalCluster.ADMIN + "&targetServerType=primary";
     }
 
+    /**
+     * Fails unless extension {@code name}, as found on the class path, is the one installed in
+     * the clusters' {@code SHAREDIR/extension}: Debian's installation, which PGXS writes
+     * ({@code make -C pg-backend-ext install PG_CONFIG=...}) and the test kit does not.
+     */
+    public void requireExtensionInstalled(String name) throws SQLException {
+        ExtensionBundle bundle = ExtensionBundle.find(name);
+        Path dir;
+        try (Connection c = primary.connect("postgres"); Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT setting FROM pg_catalog.pg_config WHERE name = 'SHAREDIR'")) {
+            rs.next();
+            dir = Path.of(rs.getString(1), "extension");
+        }
+        java.util.List<String> differing;
+        try {
+            differing = bundle.filesDifferingFrom(dir);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot compare " + bundle + " with " + dir, e);
+        }
+        if (!differing.isEmpty()) {
+            throw new IllegalStateException(bundle + " is not installed as built into " + dir + " (missing or different: "
+                    + differing + "): make -C pg-backend-ext install PG_CONFIG=" + PostgresServers.DEBIAN_15_BIN
+                    + "/pg_config (the build does this in pg-backend-ext under the postgresql-15 profile)");
+        }
+    }
+
     /** {@code CREATE DATABASE} on the primary; returns once the standby has replayed it. */
     public void createDatabase(String name) throws SQLException {
         if (!name.matches("[a-z_][a-z0-9_]*")) {
