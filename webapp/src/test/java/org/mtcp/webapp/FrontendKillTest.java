@@ -241,15 +241,12 @@ class FrontendKillTest {
                 case 1 -> new KillAt(Hooks.Point.BEFORE_COMMIT, 1 + random.nextInt(TRANSFERS));
                 default -> new KillAt(Hooks.Point.AFTER_COMMIT, 1 + random.nextInt(TRANSFERS));
             };
-            // Always the same front-end (started afresh after each trial) unless
-            // -Dmtcp.frontendKill.stopRotates=true: a server that waited in vain for a stopped peer
-            // skips it as a replica for 30 s, even once it runs again
-            // (ReplicatedStateTransfer.AVOID_SILENT_NANOS). Stopping each member in turn left the
-            // third holder with both peers skipped, no replica at all, and its batch lost to the
-            // client when it was stopped in turn: when that holder had taken over from (or been
-            // tried for) both earlier stopped ones, which the connections' rendezvous ranking
-            // decides, so not every rotating run shows it (seen with seed 30365090510658, trial 2).
-            int holder = Boolean.getBoolean("mtcp.frontendKill.stopRotates") ? trial % FRONTENDS : 0;
+            // Each member in turn: a server that waited in vain for a stopped peer skips it as a
+            // replica for a while; stopping each in turn once left the third holder with both peers
+            // skipped, no replica, and its batch lost when it was stopped in turn (seed
+            // 30365090510658, trial 2). Now a push short of replicas probes the skipped ones
+            // (ReplicatedStateTransfer), and this rotation checks it.
+            int holder = trial % FRONTENDS;
             runTrial(cluster, "seed " + seed + " SIGSTOP trial " + trial, "stop-t" + trial, holder, where, true, random);
         }
         System.out.printf("FrontendKillTest: %d SIGKILL trials in %.1f s, %d SIGSTOP trials in %.1f s%n", SIGKILL_TRIALS,

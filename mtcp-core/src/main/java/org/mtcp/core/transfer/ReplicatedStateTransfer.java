@@ -6,9 +6,11 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.WeakHashMap;
 import java.util.concurrent.ConcurrentHashMap;
 import org.mtcp.core.ConnectionId;
+import org.mtcp.core.internal.Threads;
 
 /**
  * Replicated transfer (docs/protocol.md, section 10): after every {@code exportState}, before it
@@ -29,6 +31,11 @@ import org.mtcp.core.ConnectionId;
  * WELCOME (the FETCH, then the push to the stopped holder, the only other member of a pool of
  * two), longer than the client's connect timeout. A member that refused the connection (dead) is
  * retried at each push: that costs nothing, and a restarted server is a replica again at once.
+ * While a push reaches fewer than {@code k} replicas because members are skipped, each skipped one
+ * gets the same state in the background (one probe at a time per member, off the export's path):
+ * one that answers (continued after SIGSTOP, restarted) is a replica again at the next export,
+ * not 30 s later. Without the probe a holder whose peers had all been stopped once kept pushing
+ * to nobody, and lost its connection when it was stopped in turn (FrontendKillTest).
  */
 public final class ReplicatedStateTransfer implements StateTransfer {
 
@@ -43,6 +50,9 @@ public final class ReplicatedStateTransfer implements StateTransfer {
      */
     private final Map<TransferContext, ConcurrentHashMap<String, Long>> unreachableUntil =
             Collections.synchronizedMap(new WeakHashMap<>());
+
+    /** Per server, the skipped members a background push is probing now (at most one probe each). */
+    private final Map<TransferContext, Set<String>> probing = Collections.synchronizedMap(new WeakHashMap<>());
 
     public ReplicatedStateTransfer(int replicas) {
         if (replicas < 1) {
@@ -150,12 +160,44 @@ public final class ReplicatedStateTransfer implements StateTransfer {
                 failures.add(e.getMessage());
             }
         }
+        if (answering.size() < ranking.size()) {
+            probeSkipped(ranking, answering, state, context);
+        }
         if (stored == 0) {
             String why = ranking.isEmpty() ? "no other server in the pool"
                     : answering.size() < ranking.size() && failures.isEmpty() ? "every other server did not answer lately"
                     : failures.toString();
             throw new TransferException(TransferException.Reason.UNREACHABLE, "no replica took the state of "
                     + state.id() + ": " + why, "");
+        }
+    }
+
+    /**
+     * Pushes {@code state} in the background to each member of {@code ranking} that is skipped
+     * (not in {@code answering}) and not probed already; one that takes it is no longer skipped.
+     */
+    private void probeSkipped(List<String> ranking, List<String> answering, ConnectionState state,
+            TransferContext context) {
+        Set<String> probes = probing.computeIfAbsent(context, c -> ConcurrentHashMap.newKeySet());
+        for (String member : ranking) {
+            if (answering.contains(member) || !probes.add(member)) {
+                continue;
+            }
+            Threads.start("mtcp-replica-probe-" + member, () -> {
+                try {
+                    context.store(member, state);
+                    avoided(context).remove(member);
+                } catch (TransferException e) {
+                    if (silent(e)) {
+                        avoid(context, member);   // still silent: skipped for another while
+                    }
+                    // MOVED or refused: this holder's next synchronous push meets it and acts on it
+                } catch (IOException e) {
+                    // unreachable still: the skip stands; a later short push probes it again
+                } finally {
+                    probes.remove(member);
+                }
+            });
         }
     }
 

@@ -2,10 +2,12 @@ package org.mtcp.core.transfer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.SocketTimeoutException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -25,9 +27,9 @@ class ReplicatedStateTransferOrderTest {
 
     /** A server whose ranking is a, b, c; {@code silent} members do not answer; records every STORE. */
     static final class Members implements TransferContext {
-        Set<String> silent;
-        Set<String> dead = Set.of();
-        final List<String> stores = new ArrayList<>();
+        volatile Set<String> silent;
+        volatile Set<String> dead = Set.of();
+        final List<String> stores = java.util.Collections.synchronizedList(new ArrayList<>());  // probes push from their own threads
 
         Members(Set<String> silent) {
             this.silent = silent;
@@ -35,9 +37,11 @@ class ReplicatedStateTransferOrderTest {
 
         /** The STOREs since the last call. */
         List<String> takeStores() {
-            List<String> taken = List.copyOf(stores);
-            stores.clear();
-            return taken;
+            synchronized (stores) {
+                List<String> taken = List.copyOf(stores);
+                stores.clear();
+                return taken;
+            }
         }
 
         @Override
@@ -88,10 +92,36 @@ class ReplicatedStateTransferOrderTest {
         transfer.exported(STATE, server);
         transfer.exported(STATE, server);
         assertThat(server.takeStores()).containsExactly("b", "c", "b", "c");
-        // nobody left to push to: the push fails (stable stays) without waiting for a
+        // nobody left to push to: the push fails (stable stays) without waiting for a; a, skipped,
+        // gets the state in the background, answers (it is not silent any more) and is a replica again
         server.dead = Set.of("b", "c");
         assertThatThrownBy(() -> transfer.exported(STATE, server)).isInstanceOf(TransferException.class);
-        assertThat(server.takeStores()).containsExactly("b", "c");
+        await().atMost(Duration.ofSeconds(10)).until(() -> server.stores.size() == 3);
+        assertThat(server.takeStores()).containsExactly("b", "c", "a");
+        await().atMost(Duration.ofSeconds(10)).until(() -> transfer.answering(server, List.of("a", "b", "c")).contains("a"));
+    }
+
+    /**
+     * Found by FrontendKillTest: every peer of a holder had been stopped once (each skipped for
+     * 30 s), then came back; the holder pushed to nobody and lost its connection when it was
+     * stopped in turn. A push short of replicas probes the skipped members in the background.
+     */
+    @Test
+    void skippedMembersThatAnswerAgainAreReplicasAgainAtTheNextPush() throws Exception {
+        ReplicatedStateTransfer transfer = new ReplicatedStateTransfer(1);
+        Members server = new Members(Set.of("a", "b", "c"));
+        assertThatThrownBy(() -> transfer.exported(STATE, server)).isInstanceOf(TransferException.class);
+        assertThat(server.takeStores()).containsExactly("a", "b", "c");
+        assertThat(transfer.answering(server, List.of("a", "b", "c"))).isEmpty();
+
+        server.silent = Set.of();                    // continued (SIGCONT) or restarted: they answer again
+        assertThatThrownBy(() -> transfer.exported(STATE, server)).isInstanceOf(TransferException.class)
+                .hasMessageContaining("did not answer lately");   // this push tried nobody...
+        await().atMost(Duration.ofSeconds(10))               // ...but probed all three in the background
+                .until(() -> transfer.answering(server, List.of("a", "b", "c")).size() == 3);
+        server.takeStores();
+        transfer.exported(STATE, server);            // the next push is replicated, to the first of the ranking
+        assertThat(server.takeStores()).containsExactly("a");
     }
 
     @Test

@@ -75,6 +75,8 @@ public final class ServerConnection extends ReliableStream implements MtcpServer
      * unused ({@code stable} = {@code received}).
      */
     private long stable;
+    /** Whether "no replica took the state" was logged at WARN already: once per connection, then DEBUG. */
+    private volatile boolean unreplicatedWarned;
 
     private ServerConnection(ServerEngine engine, ConnectionId id, long epoch, boolean migratedIn,
             ConnectionState st) {
@@ -178,7 +180,13 @@ public final class ServerConnection extends ReliableStream implements MtcpServer
                 });
                 throw new MigratedException(id, epoch);
             }
-            LOG.debug("{}: connection {}: state not replicated: {}", engine.name(), id, e.getMessage());
+            if (unreplicatedWarned) {
+                LOG.debug("{}: connection {}: state not replicated: {}", engine.name(), id, e.getMessage());
+            } else {
+                unreplicatedWarned = true;
+                LOG.warn("{}: connection {}: state not replicated, a crash of this server would lose it until a"
+                        + " replica takes it again: {}", engine.name(), id, e.getMessage());
+            }
             return;
         }
         guard.run(() -> {
