@@ -63,7 +63,8 @@ import org.mtcp.webapp.BankTestData.Transfer;
  * <p>Checks after every trial, on the new primary, over every batch posted so far: every outcome
  * line exactly once and in order, then a complete summary; each line is byte for byte the recorded
  * outcome; {@code bank.transfers} has one row per committed line and nothing else; money is
- * conserved. Then the old primary is rewound into the new one's synchronous standby
+ * conserved; the transaction held at the crash is reported from the old primary's timeline when it
+ * had committed there (after COMMIT), and ran again on the new one's otherwise. Then the old primary is rewound into the new one's synchronous standby
  * ({@code pg_rewind}), so that the next trial kills the other node (faster than a fresh pair).
  *
  * <p>Printed per trial, not asserted (timing goals are for benchmarks): the client-visible gap
@@ -316,6 +317,14 @@ class PrimaryFailoverTest {
             RollingRestartTest.assertEveryOutcomeExactlyOnce(newPrimary, posted, TRANSFERS);
             BankTestData.assertMoneyIsConserved(newPrimary, ACCOUNTS, INITIAL);
             assertThat(pair.primary()).as("the checks ran on the promoted standby").isNotSameAs(dying);
+            if (point != null) {
+                // The transaction held at the crash has its definite outcome: committed before the crash
+                // (on the standby's disk too), it is reported as the old primary's; never committed
+                // there, it ran again on the new primary's timeline.
+                long before = timeline(response.lines().getFirst());
+                assertThat(timeline(response.lines().get(seq - 1))).as("the timeline of transaction %d's line", seq)
+                        .isEqualTo(kill == Kill.AFTER_COMMIT ? before : before + 1);
+            }
 
             long gap = longestWaitForALine(lineAt, response.lines().size(), killedAt);
             long rejoinStarted = System.nanoTime();
@@ -332,6 +341,13 @@ class PrimaryFailoverTest {
                     + String.join("\n", proxyEvents.subList(Math.min(eventsBefore, proxyEvents.size()), proxyEvents.size()))
                     + setup.outputs(), e);
         }
+    }
+
+    /** The timeline of the transaction that a line reports ({@code "tid":"timeline:xid"}). */
+    static long timeline(String line) throws IOException {
+        String tid = JSON.readTree(line).path("tid").asText();
+        assertThat(tid).as("the tid of " + line).matches("\\d+:\\d+");
+        return Long.parseLong(tid.substring(0, tid.indexOf(':')));
     }
 
     /**
