@@ -58,7 +58,8 @@ import org.mtcp.webapp.BankTestData.Transfer;
  * held at an exact engine point: between its snapshot and COMMIT, with its COMMIT in flight (sent,
  * waiting for the synchronous standby, which was stopped first so that the commit record never
  * reaches it), or after COMMIT before its line. Once a front-end has noticed the loss (it logs
- * "the database is unreachable"), the standby is promoted, as a failover manager would.
+ * "the database is unreachable") and a seeded detection delay (0 to 2 s) has passed, the standby
+ * is promoted, as a failover manager would.
  *
  * <p>Checks after every trial, on the new primary, over every batch posted so far: every outcome
  * line exactly once and in order, then a complete summary; each line is byte for byte the recorded
@@ -92,6 +93,8 @@ class PrimaryFailoverTest {
      */
     static final Duration FAILOVER_WAIT = Duration.ofSeconds(Long.getLong("mtcp.primaryFailover.waitSeconds", 6));
     static final Duration STARTUP = Duration.ofSeconds(90);
+    /** The failover manager's decision, after a front-end noticed the loss: 0 to this, seeded. */
+    static final Duration MAX_DETECTION = Duration.ofSeconds(2);
     static final String OUTAGE_LINE = "the database is unreachable";
 
     /** Where the primary dies. */
@@ -221,8 +224,9 @@ class PrimaryFailoverTest {
         for (int trial = 0; trial < TRIALS; trial++) {
             Kill kill = Kill.values()[trial % Kill.values().length];
             int seq = 2 + random.nextInt(TRANSFERS - 1);
+            Duration detection = Duration.ofMillis(random.nextInt((int) MAX_DETECTION.toMillis() + 1));
             timings.add(runTrial(setup, "seed " + seed + " trial " + trial, "pf-t" + trial, trial % FRONTENDS, kill, seq,
-                    random));
+                    detection, random));
         }
         System.out.printf("PrimaryFailoverTest: %d trials in %.1f s%n", TRIALS, (System.nanoTime() - t0) / 1e9);
         timings.forEach(t -> System.out.println("PrimaryFailoverTest: " + t));
@@ -233,12 +237,13 @@ class PrimaryFailoverTest {
      * {@code kill} of transaction {@code seq}, the standby promoted once a front-end noticed; the
      * checks on the new primary, then the old primary rejoins as its standby. Returns the timings.
      */
-    String runTrial(Setup setup, String label, String name, int holder, Kill kill, int seq, Random random) throws Exception {
+    String runTrial(Setup setup, String label, String name, int holder, Kill kill, int seq, Duration detection,
+            Random random) throws Exception {
         FrontendProcess target = setup.processes.get(holder);
         PrimaryAndStandby.Node dying = pair.primary();
         String batch = "pf-" + name;
         String context = label + ": " + dying + " crashed " + kill + " of transaction " + seq + " (batch " + batch
-                + ", held first by " + target.name() + ")";
+                + ", held first by " + target.name() + ", promoted " + detection.toMillis() + " ms after a front-end noticed)";
         List<Transfer> transfers = BankTestData.transfers(random, TRANSFERS, ACCOUNTS);
         int eventsBefore = proxyEvents.size();
         try {
@@ -305,6 +310,10 @@ class PrimaryFailoverTest {
                 await("a front-end notices the loss of the primary").atMost(Duration.ofSeconds(30))
                         .pollInterval(Duration.ofMillis(20))
                         .until(() -> setup.outagesLogged() > outagesBefore || exchange.isDone());
+                // Then it takes its own time to decide (Patroni: up to its ttl): a seeded detection delay,
+                // the scenario's parameter (not a wait for a condition), so that the front-ends wait for
+                // the promotion longer than a move to another front-end takes.
+                Thread.sleep(detection.toMillis());
                 promotionStarted = System.nanoTime();
                 pair.promoteStandby();
                 promoted = System.nanoTime();
@@ -330,8 +339,9 @@ class PrimaryFailoverTest {
             long rejoinStarted = System.nanoTime();
             pair.rejoinOldPrimaryAsStandby();
             long rejoined = System.nanoTime();
-            String timing = String.format("%s %s seq %d: gap %d ms, promotion %d ms (pg_ctl promote %d ms), gap - promotion %d ms;"
-                    + " batch %d ms, rejoin %d ms", label, kill, seq, gap / 1_000_000, (promoted - killedAt) / 1_000_000,
+            String timing = String.format("%s %s seq %d, detection %d ms: gap %d ms, promotion %d ms (pg_ctl promote %d ms),"
+                    + " gap - promotion %d ms; batch %d ms, rejoin %d ms", label, kill, seq, detection.toMillis(),
+                    gap / 1_000_000, (promoted - killedAt) / 1_000_000,
                     (promoted - promotionStarted) / 1_000_000, (gap - (promoted - killedAt)) / 1_000_000,
                     (completed - started) / 1_000_000, (rejoined - rejoinStarted) / 1_000_000);
             System.out.println(context + ": complete; " + timing);
