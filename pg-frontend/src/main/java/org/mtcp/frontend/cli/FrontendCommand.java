@@ -187,7 +187,7 @@ public final class FrontendCommand implements Callable<Integer> {
         try {
             return new FrontendConfig.DatabaseTimeouts(dbTimeout, clientThreshold, dbFailoverWait);
         } catch (IllegalArgumentException e) {
-            throw new ParameterException(spec.commandLine(), "--db-timeout, --db-failover-wait: " + e.getMessage());
+            throw new ParameterException(spec.commandLine(), "--db-timeout: " + e.getMessage());
         }
     }
 
