@@ -49,6 +49,7 @@ public final class DatabaseGate implements DataSource {
     private long nextProbeNanos;                           // guarded by lock
     private long failoverEndsNanos;                        // guarded by lock: the end of this outage's failover wait
     private boolean failoverOver;                          // guarded by lock: this outage outlasted the wait (logged)
+    private long nextEvictionNanos;                        // guarded by lock: connectionLost evicts again from then
 
     /** How often a caller that waits out a failover asks the pool again (on top of the pool's own timeout). */
     static final Duration FAILOVER_POLL = Duration.ofMillis(100);
@@ -179,6 +180,29 @@ public final class DatabaseGate implements DataSource {
         if (began && !failoverWait.isZero()) {
             evictPooledConnections();
         }
+    }
+
+    /**
+     * A caller's connection broke in use (SQLSTATE 08xxx or 57Pxx). With a failover wait, the
+     * pool's other connections are evicted too, at most once per {@link #FAILOVER_POLL}: after a
+     * crash of the primary they all lead to it, and HikariCP checks an idle connection only when
+     * it was idle for 500 ms, so the probe and the retries after a failed COMMIT could each be
+     * handed a dead one (FrontendDatabaseTest saw three in a row end a batch that the wait was
+     * for) instead of a new connection, whose failure starts the wait. Without a failover wait
+     * nothing changes: a takeover's terminations (57P01) then cost no reconnections.
+     */
+    public void connectionLost() {
+        if (failoverWait.isZero()) {
+            return;
+        }
+        synchronized (lock) {
+            long now = System.nanoTime();
+            if (now - nextEvictionNanos < 0) {
+                return;
+            }
+            nextEvictionNanos = now + FAILOVER_POLL.toNanos();
+        }
+        evictPooledConnections();
     }
 
     /**
