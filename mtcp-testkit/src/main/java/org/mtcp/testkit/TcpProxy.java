@@ -156,14 +156,19 @@ public final class TcpProxy implements Closeable {
         refuse = on;
     }
 
+    /**
+     * Resets the connections open now. A snapshot: a connection the client opens while this runs
+     * (its reconnect after the first reset) is not reset too (ClientPresenceTest saw that once).
+     */
     public void resetAll() {
-        for (Socket s : sockets) {
+        for (Socket s : java.util.List.copyOf(sockets)) {
             reset(s);
         }
     }
 
+    /** Closes the connections open now (a snapshot, as {@link #resetAll}). */
     public void closeAll() {
-        for (Socket s : sockets) {
+        for (Socket s : java.util.List.copyOf(sockets)) {
             try {
                 s.close();
             } catch (IOException ignored) {

@@ -262,7 +262,7 @@ public class DataPathBenchmark {
             guard.lock();
             try {
                 sendBuffer.clear();
-                writeAck(sendBuffer, System.nanoTime());
+                writeAck(sendBuffer, System.nanoTime(), 0);
             } finally {
                 guard.unlock();
             }

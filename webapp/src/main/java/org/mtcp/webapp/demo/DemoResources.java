@@ -18,6 +18,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.sql.DataSource;
@@ -256,22 +257,7 @@ final class DemoResources implements AppHandler {
      * {@link FrontendRestarts#request}) get the same answer.
      */
     private Reply restart(Request request, String name) throws IOException {
-        if (!frontends.containsKey(name)) {
-            return error(404, "not_found", "no front-end named " + name);
-        }
-        JsonNode body = readJson(request);
-        JsonNode id = body == null ? null : body.get("request");
-        if (body == null || (id != null && (!id.isTextual() || id.asText().length() > 64))) {
-            return error(400, "bad_request", "expected {\"request\": \"an id of up to 64 characters\"} or no body");
-        }
-        FrontendRestarts.Answer answer = restarts.request(name, id == null ? null : id.asText(), adminToken);
-        return switch (answer.verdict()) {
-            case ACCEPTED -> json(202, JSON.createObjectNode().put("frontend", name)
-                    .put("phase", answer.phase().label()).put("message", answer.message()));
-            case BUSY -> error(409, "busy", answer.message());
-            case UNKNOWN -> error(404, "not_found", answer.message());
-            case FORBIDDEN -> error(502, "admin_refused", answer.message());
-        };
+        return lifecycleAction(request, name, id -> restarts.request(name, id, adminToken), 502, "admin_refused", null);
     }
 
     /**
@@ -281,6 +267,16 @@ final class DemoResources implements AppHandler {
      * the replica that takes its connection over) get the same answer.
      */
     private Reply kill(Request request, String name, String token) throws IOException {
+        return lifecycleAction(request, name, id -> restarts.kill(name, id, token), 403, "forbidden", "wrong admin token");
+    }
+
+    /**
+     * A restart or a kill: the body's optional request id, the action, its answer as HTTP; a
+     * refused token answers {@code forbiddenStatus} and {@code forbiddenCode}, with
+     * {@code forbiddenMessage} or (null) the action's own message.
+     */
+    private Reply lifecycleAction(Request request, String name, Function<String, FrontendRestarts.Answer> action,
+            int forbiddenStatus, String forbiddenCode, String forbiddenMessage) throws IOException {
         if (!frontends.containsKey(name)) {
             return error(404, "not_found", "no front-end named " + name);
         }
@@ -289,13 +285,14 @@ final class DemoResources implements AppHandler {
         if (body == null || (id != null && (!id.isTextual() || id.asText().length() > 64))) {
             return error(400, "bad_request", "expected {\"request\": \"an id of up to 64 characters\"} or no body");
         }
-        FrontendRestarts.Answer answer = restarts.kill(name, id == null ? null : id.asText(), token);
+        FrontendRestarts.Answer answer = action.apply(id == null ? null : id.asText());
         return switch (answer.verdict()) {
             case ACCEPTED -> json(202, JSON.createObjectNode().put("frontend", name)
                     .put("phase", answer.phase().label()).put("message", answer.message()));
             case BUSY -> error(409, "busy", answer.message());
             case UNKNOWN -> error(404, "not_found", answer.message());
-            case FORBIDDEN -> error(403, "forbidden", "wrong admin token");
+            case FORBIDDEN -> error(forbiddenStatus, forbiddenCode,
+                    forbiddenMessage == null ? answer.message() : forbiddenMessage);
         };
     }
 

@@ -171,9 +171,7 @@ class DemoPageBrowserTest {
         assertThat(text("batch-status")).contains("lines re-sent after the re-post");
 
         List<WebElement> rows = everyOutcomeOnce(TRANSFERS);
-        assertThat(text("total-before")).isEqualTo(totalBefore);
-        assertThat(text("total-after")).isEqualTo(totalBefore);
-        assertThat(browser.findElement(By.id("invariant")).getDomAttribute("data-status")).isEqualTo("ok");
+        moneyKept(totalBefore);
 
         oneTransferRowPerCommittedOutcome(rows);
     }
@@ -204,9 +202,7 @@ class DemoPageBrowserTest {
         assertThat(browser.findElement(By.id("batch-status")).getDomAttribute("data-state"))
                 .as("batch status: %s", text("batch-status")).isEqualTo("complete");
         List<WebElement> rows = everyOutcomeOnce(transfers);
-        assertThat(text("total-before")).isEqualTo(totalBefore);
-        assertThat(text("total-after")).isEqualTo(totalBefore);
-        assertThat(browser.findElement(By.id("invariant")).getDomAttribute("data-status")).isEqualTo("ok");
+        moneyKept(totalBefore);
 
         // The drain moved the batch: on the page, and in the proxy's log as a move the server asked for.
         assertThat(browser.findElements(By.cssSelector("#migrations li")))
@@ -251,9 +247,7 @@ class DemoPageBrowserTest {
                 });
         assertThat(browser.findElements(By.cssSelector("#timeline svg text.event-label")))
                 .anySatisfy(t -> assertThat(t.getText()).isEqualTo(serving + " killed"));
-        assertThat(text("total-before")).isEqualTo(totalBefore);
-        assertThat(text("total-after")).isEqualTo(totalBefore);
-        assertThat(browser.findElement(By.id("invariant")).getDomAttribute("data-status")).isEqualTo("ok");
+        moneyKept(totalBefore);
         // The proxy saw the server fail (EOF without a goodbye), not a move it was asked for.
         assertThat(demo.proxyMigrations()).as("the proxy's log: %s", events)
                 .anySatisfy(m -> assertThat(m).contains(serving + "->").contains("holder-failed"));
@@ -267,6 +261,13 @@ class DemoPageBrowserTest {
         assertThat(browser.findElement(By.cssSelector(".fe[data-fe='" + serving + "'] .message")).getText())
                 .isEqualTo("Back after the kill: serving again.");
         assertThat(events).contains("revival of " + serving + ": starting it again after the kill");
+    }
+
+    /** The page's totals before and after the batch are the bank's total before it, and it says so. */
+    private static void moneyKept(String totalBefore) {
+        assertThat(text("total-before")).isEqualTo(totalBefore);
+        assertThat(text("total-after")).isEqualTo(totalBefore);
+        assertThat(browser.findElement(By.id("invariant")).getDomAttribute("data-status")).isEqualTo("ok");
     }
 
     /** Opens the page and waits until it has loaded its settings and the accounts. */

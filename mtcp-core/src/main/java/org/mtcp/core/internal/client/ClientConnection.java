@@ -298,7 +298,7 @@ public final class ClientConnection extends ReliableStream {
             long sample = -1;
             switch (f) {
                 case Frame.Ack a -> {
-                    holderReplicates |= a.stable() < a.received();
+                    holderReplicates |= a.replicated() || a.stable() < a.received();
                     acceptAck(a);
                 }
                 case Frame.Fin fin -> acceptFin(fin);
@@ -378,7 +378,7 @@ public final class ClientConnection extends ReliableStream {
                 if (writeData(c, w) > 0) {
                     keepalive.dataSent(now);
                 }
-                writeAck(w, now);
+                writeAck(w, now, 0);
                 writeFin(c, w);
                 if (end.appClosed() && outbound.finAcked() && c.finSent() && !c.closeSent()) {
                     // Everything is delivered: say goodbye so the holder frees the connection.

@@ -46,6 +46,13 @@ public final class ControlClient implements Closeable {
 
     private final Map<String, ConcurrentLinkedDeque<ControlChannel>> idle = new ConcurrentHashMap<>();
     private final Map<String, Semaphore> slots = new ConcurrentHashMap<>();
+    /**
+     * Per member, how many times its channels were dropped ({@link #forget}): a channel in use
+     * then (a push or fetch in flight when the member changed address) is closed when its request
+     * ends instead of going back to the pool, where later requests would still reach the old
+     * address (found by ReplicaMigrationTest: pushes went on reaching a member the test had cut).
+     */
+    private final Map<String, java.util.concurrent.atomic.AtomicLong> generations = new ConcurrentHashMap<>();
     /** Members a channel is being opened to ahead of a fetch ({@link #warm}). */
     private final java.util.Set<String> warming = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
@@ -103,10 +110,11 @@ public final class ControlClient implements Closeable {
 
     private ControlMessage callWithSlot(PoolMember peer, ControlMessage request, long requestId)
             throws TransferException {
+        long generation = generation(peer.name());
         ControlChannel pooled = idle.computeIfAbsent(peer.name(), k -> new ConcurrentLinkedDeque<>()).pollFirst();
         if (pooled != null) {
             try {
-                return exchange(pooled, peer, request, requestId);
+                return exchange(pooled, peer, request, requestId, generation);
             } catch (TransferException e) {
                 if (e.reason() != Reason.UNREACHABLE || e.getCause() instanceof SocketTimeoutException) {
                     throw e; // refused, or the peer is hung: a retry would not help
@@ -120,7 +128,11 @@ public final class ControlClient implements Closeable {
         } catch (IOException e) {
             throw unreachable(role(request), peer, e);
         }
-        return exchange(fresh, peer, request, requestId);
+        return exchange(fresh, peer, request, requestId, generation);
+    }
+
+    private long generation(String member) {
+        return generations.computeIfAbsent(member, k -> new java.util.concurrent.atomic.AtomicLong()).get();
     }
 
     /**
@@ -133,9 +145,10 @@ public final class ControlClient implements Closeable {
         if (closed || !q.isEmpty() || !warming.add(holder.name())) {
             return;
         }
+        long generation = generation(holder.name());
         org.mtcp.core.internal.Threads.start("mtcp-control-warm-" + holder.name(), () -> {
             try {
-                release(holder, connect(holder));
+                release(holder, connect(holder), generation);
             } catch (IOException | RuntimeException e) {
                 // the fetch, if one comes, opens its own channel and reports what fails
             } finally {
@@ -165,7 +178,7 @@ public final class ControlClient implements Closeable {
     }
 
     private ControlMessage exchange(ControlChannel channel, PoolMember peer, ControlMessage request,
-            long requestId) throws TransferException {
+            long requestId, long generation) throws TransferException {
         ControlMessage reply;
         try {
             channel.socket().setSoTimeout(timeoutMillis);
@@ -185,15 +198,15 @@ public final class ControlClient implements Closeable {
         boolean fetch = request instanceof ControlMessage.Fetch;
         switch (reply) {
             case ControlMessage.State s when fetch && s.requestId() == requestId -> {
-                release(peer, channel);
+                release(peer, channel, generation);
                 return s;
             }
             case ControlMessage.Stored s when !fetch && s.requestId() == requestId -> {
-                release(peer, channel);
+                release(peer, channel, generation);
                 return s;
             }
             case ControlMessage.Refuse r when r.requestId() == requestId -> {
-                release(peer, channel);
+                release(peer, channel, generation);
                 throw new TransferException(r.reason(), r.message(), r.hint());
             }
             default -> {
@@ -204,8 +217,8 @@ public final class ControlClient implements Closeable {
         }
     }
 
-    private void release(PoolMember holder, ControlChannel channel) {
-        if (closed) {
+    private void release(PoolMember holder, ControlChannel channel, long generation) {
+        if (closed || generation(holder.name()) != generation) {
             channel.close();
         } else {
             idle.computeIfAbsent(holder.name(), k -> new ConcurrentLinkedDeque<>()).addFirst(channel);
@@ -225,6 +238,7 @@ public final class ControlClient implements Closeable {
 
     /** Drops pooled channels to {@code name} (the member changed address or restarted). */
     public void forget(String name) {
+        generations.computeIfAbsent(name, k -> new java.util.concurrent.atomic.AtomicLong()).incrementAndGet();
         ConcurrentLinkedDeque<ControlChannel> q = idle.remove(name);
         if (q != null) {
             q.forEach(ControlChannel::close);

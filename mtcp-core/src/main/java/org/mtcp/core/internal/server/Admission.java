@@ -81,7 +81,7 @@ final class Admission {
             Frame f;
             try {
                 if (startsWithText(in)) {
-                    engine.countRejected();
+                    engine.counters().rejected();
                     answerNotMtcp(s);
                     return;
                 }
@@ -93,7 +93,7 @@ final class Admission {
                 throw new Refusal(ResetCode.PROTOCOL_ERROR, "bad handshake: " + e.getMessage(), "");
             }
             if (f == null) {
-                engine.countRejected();
+                engine.counters().rejected();
                 return;
             }
             if (!(f instanceof Frame.Hello h)) {
@@ -115,7 +115,7 @@ final class Admission {
                 case STANDBY -> throw new Refusal(ResetCode.PROTOCOL_ERROR, "a second standby HELLO", "");
             };
         } catch (Refusal r) {
-            engine.countRejected();
+            engine.counters().rejected();
             LOG.debug("{}: refused handshake from {}: {} {}", engine.name(), s.getRemoteSocketAddress(), r.code, r.getMessage());
             if (link != null) {
                 try {
@@ -125,7 +125,7 @@ final class Admission {
                 }
             }
         } catch (IOException | RuntimeException e) {
-            engine.countRejected();
+            engine.counters().rejected();
             LOG.debug("{}: handshake from {} failed: {}", engine.name(), s.getRemoteSocketAddress(), e.toString());
         } finally {
             engine.handshakeEnded(s);
@@ -164,7 +164,7 @@ final class Admission {
             throw e;
         }
         link.start(conn, silenceTimeout(h));
-        engine.countAccepted();
+        engine.counters().accepted();
         engine.enqueue(conn);
         LOG.debug("{}: new connection {} from {}", engine.name(), id, link.remote);
         return true;
@@ -195,7 +195,7 @@ final class Admission {
             throws Refusal, IOException {
         Certificate c = verify(h);
         engine.pool().member(c.holder()).ifPresent(engine::warmControlChannel);
-        engine.standbyOpened();
+        engine.counters().standbyOpened();
         try {
             s.setSoTimeout(silenceTimeout(h));
             while (true) {
@@ -221,7 +221,7 @@ final class Admission {
                 }
             }
         } finally {
-            engine.standbyClosed();
+            engine.counters().standbyClosed();
         }
     }
 
@@ -275,7 +275,7 @@ final class Admission {
             st = options.stateTransfer().acquire(id, c.epoch(), c.holder(), h.acked(), engine);
         } catch (TransferException e) {
             table.endTakeover(id);
-            engine.takeoverEnded();
+            engine.takeovers().ended();
             throw switch (e.reason()) {
                 case MOVED -> new Refusal(ResetCode.STALE_CERTIFICATE, "certificate for epoch " + c.epoch()
                         + " is stale: " + e.getMessage(), e.hint());
@@ -287,7 +287,7 @@ final class Admission {
             };
         } catch (IOException | RuntimeException e) {
             table.endTakeover(id);
-            engine.takeoverEnded();
+            engine.takeovers().ended();
             throw new Refusal(ResetCode.OTHER, "cannot take connection " + id + " over: " + e, "");
         }
         try {
@@ -295,9 +295,9 @@ final class Admission {
             Certificate next = certificates.issue(id, conn.epoch(), engine.name());
             conn.setCertificate(next);
             table.put(conn);
-            ServerEngine.Source source = engine.installed(st);
-            boolean claimed = source == ServerEngine.Source.REPLICA_CLAIMED;
-            engine.countMigratedIn(onStandby, source);
+            TakeoverReplicas.Source source = engine.takeovers().installed(st);
+            boolean claimed = source == TakeoverReplicas.Source.REPLICA_CLAIMED;
+            engine.counters().migratedIn(onStandby, source);
             try {
                 conn.attach(link, h);
             } catch (ProtocolException e) {
@@ -343,7 +343,7 @@ final class Admission {
             return true;
         } finally {
             table.endTakeover(id);
-            engine.takeoverEnded();
+            engine.takeovers().ended();
         }
     }
 

@@ -17,6 +17,7 @@ import org.mtcp.core.internal.stream.SendCursor;
 import org.mtcp.core.internal.wire.Frame;
 import org.mtcp.core.internal.wire.ProtocolException;
 import org.mtcp.core.internal.wire.ResetCode;
+import org.mtcp.core.internal.wire.Wire;
 import org.mtcp.core.internal.stream.SendBatch;
 import org.mtcp.core.transfer.ConnectionState;
 import org.mtcp.core.transfer.TransferException;
@@ -465,7 +466,7 @@ public final class ServerConnection extends ReliableStream implements MtcpServer
                 if (writeData(c, w) > 0) {
                     watch.dataSent(now);
                 }
-                writeAck(w, now);
+                writeAck(w, now, replicated && l.clientVersion >= Wire.ACKED_IN_HELLO_VERSION ? Frame.Ack.REPLICATED : 0);
                 writeFin(c, w);
                 if (end.is(ServerPhase.FINISHED) && !c.closeSent()) {
                     c.closeSent(true);

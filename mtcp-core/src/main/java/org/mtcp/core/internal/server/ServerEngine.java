@@ -66,21 +66,14 @@ public final class ServerEngine implements TransferContext, Closeable {
     private final ReentrantLock acceptLock = new ReentrantLock();
     private final Condition acceptable = acceptLock.newCondition();
     private final ArrayDeque<ServerConnection> acceptQueue = new ArrayDeque<>();
-    private final AtomicLong accepted = new AtomicLong();
-    private final AtomicLong migratedIn = new AtomicLong();
-    private final AtomicLong migratedOut = new AtomicLong();
-    private final AtomicLong rejected = new AtomicLong();
     /**
      * FETCH request ids: unique per requester (a retry reuses its id; the holder matches id and
      * requester), so a counter from a random start (a restarted server does not repeat its
      * predecessor's ids) rather than a SecureRandom draw per migration.
      */
+    private final ServerCounters counters = new ServerCounters();
+    private final TakeoverReplicas takeovers;
     private final AtomicLong requestIds = new AtomicLong(new SecureRandom().nextLong());
-    private final AtomicLong migratedInOnStandby = new AtomicLong();
-    private final AtomicLong takenOverFromReplica = new AtomicLong();
-    private final AtomicLong migratedInFromReplica = new AtomicLong();
-    private final AtomicLong statesHandedOut = new AtomicLong();
-    private final java.util.concurrent.atomic.AtomicInteger standbyLinks = new java.util.concurrent.atomic.AtomicInteger();
     /**
      * Running, draining (handshakes refused while the clients move away), closed. Moved without a
      * lock, as the two flags it replaced were: the phase is volatile, and only close() ends it.
@@ -104,6 +97,7 @@ public final class ServerEngine implements TransferContext, Closeable {
         this.controlClient = new ControlClient(controlKey, name, millis(options.controlTimeout()), maxControlFrame);
         this.admission = new Admission(this);
         this.replicas = new ReplicaStore(this, Math.max(1024, 2 * options.maxConnections()));
+        this.takeovers = new TakeoverReplicas(replicas, name);
         this.controlServer = new ControlServer(controlListener, controlKey, name,
                 member -> this.pool.member(member).isPresent(), this::handOut, replicas,
                 millis(options.handshakeTimeout()), maxControlFrame, Math.max(64, this.pool.members().size() * 64));
@@ -189,9 +183,7 @@ public final class ServerEngine implements TransferContext, Closeable {
     }
 
     public ServerStats stats() {
-        return new ServerStats(accepted.get(), migratedIn.get(), migratedOut.get(), rejected.get(), table.size(),
-                standbyLinks.get(), migratedInOnStandby.get(), takenOverFromReplica.get(), replicas.size(),
-                migratedInFromReplica.get(), statesHandedOut.get());
+        return counters.stats(table.size(), replicas.size());
     }
 
     /** The connection this server holds now under {@code id}, or null (tests, diagnostics). */
@@ -260,32 +252,12 @@ public final class ServerEngine implements TransferContext, Closeable {
 
     // ------------------------------------------------------------------ for the Admission
 
-    void countAccepted() {
-        accepted.incrementAndGet();
+    ServerCounters counters() {
+        return counters;
     }
 
-    void countRejected() {
-        rejected.incrementAndGet();
-    }
-
-    void countMigratedIn(boolean onStandby, Source source) {
-        migratedIn.incrementAndGet();
-        switch (source) {
-            case REPLICA_OF_FAILED_HOLDER -> takenOverFromReplica.incrementAndGet();
-            case REPLICA_CLAIMED -> migratedInFromReplica.incrementAndGet();
-            case HOLDER -> { }
-        }
-        if (onStandby) {
-            migratedInOnStandby.incrementAndGet();
-        }
-    }
-
-    void standbyOpened() {
-        standbyLinks.incrementAndGet();
-    }
-
-    void standbyClosed() {
-        standbyLinks.decrementAndGet();
+    TakeoverReplicas takeovers() {
+        return takeovers;
     }
 
     void handshakeEnded(Socket s) {
@@ -326,7 +298,7 @@ public final class ServerEngine implements TransferContext, Closeable {
                 return;
             }
             if (handshaking.size() >= options.maxConnections()) {
-                rejected.incrementAndGet();
+                counters.rejected();
                 closeQuietly(s);
                 continue;
             }
@@ -397,12 +369,11 @@ public final class ServerEngine implements TransferContext, Closeable {
                     + " is at epoch " + conn.epoch() + " on " + name + ", not yet at " + epoch, "");
         }
         ConnectionState st = conn.freeze(requester);
-        statesHandedOut.incrementAndGet();
         // Tombstone first: a concurrent request sees either the frozen connection or the
         // tombstone (both answer MOVED), never neither.
         table.bury(id, new ConnectionTable.Tombstone(epoch, requester, requestId, st, System.nanoTime()));
         table.remove(id, conn);
-        migratedOut.incrementAndGet();
+        counters.migratedOut(true);
         LOG.debug("{}: handed connection {} epoch {} to {}", name, id, epoch, requester);
         return new ControlServer.HandOut(st, conn::wakeFrozen);
     }
@@ -442,27 +413,7 @@ public final class ServerEngine implements TransferContext, Closeable {
 
     @Override
     public ConnectionState replica(ConnectionId id, long epoch) {
-        ConnectionState st = replicas.get(id, epoch);
-        replicaHandedOut.set(st);
-        return st;
-    }
-
-    /**
-     * The replica the current handshake's {@code acquire} took, if any. The handshake thread runs
-     * both {@code acquire} and {@link #installed}, and by then the store may hold a later state of
-     * the same epoch: a holder that is closing still pushes until its application stops (pushes
-     * it could no longer acknowledge to the client, whose link is gone).
-     */
-    private final ThreadLocal<ConnectionState> replicaHandedOut = new ThreadLocal<>();
-
-    /** A takeover handshake ended, installed or not: drop its reference to a replica (a claim not installed is released). */
-    void takeoverEnded() {
-        replicaHandedOut.remove();
-        ConnectionState claimedState = replicaClaimed.get();
-        if (claimedState != null) {
-            replicas.release(claimedState.id(), false);
-            replicaClaimed.remove();
-        }
+        return takeovers.replica(id, epoch);
     }
 
     /** Replicas of other holders' connections kept here (tests, diagnostics). */
@@ -470,40 +421,9 @@ public final class ServerEngine implements TransferContext, Closeable {
         return replicas.size();
     }
 
-    /** Where a takeover's state came from. */
-    enum Source {
-        /** FETCHed from the holder (lazy transfer, or replicated transfer with the holder alive). */
-        HOLDER,
-        /** The replica kept here, the holder unreachable or restarted (failover). */
-        REPLICA_OF_FAILED_HOLDER,
-        /** The replica kept here, claimed for a planned migration without asking the holder. */
-        REPLICA_CLAIMED
-    }
-
     @Override
     public ConnectionState claimReplica(ConnectionId id, long epoch, String holder, long clientAcked) {
-        ConnectionState st = replicas.claim(id, epoch, holder, clientAcked);
-        replicaClaimed.set(st);
-        return st;
-    }
-
-    /** The replica the current handshake claimed ({@link #claimReplica}), if any. */
-    private final ThreadLocal<ConnectionState> replicaClaimed = new ThreadLocal<>();
-
-    /**
-     * A connection taken over here from {@code st} (now in the table): a replica of that epoch is
-     * of no more use. Returns where {@code st} came from.
-     */
-    Source installed(ConnectionState st) {
-        Source source = replicaClaimed.get() == st ? Source.REPLICA_CLAIMED
-                : replicaHandedOut.get() == st ? Source.REPLICA_OF_FAILED_HOLDER : Source.HOLDER;
-        replicaHandedOut.remove();
-        if (replicaClaimed.get() != null) {
-            replicas.release(st.id(), true);
-            replicaClaimed.remove();
-        }
-        replicas.forget(st.id(), st.epoch(), name);
-        return source;
+        return takeovers.claim(id, epoch, holder, clientAcked);
     }
 
     /**
@@ -521,7 +441,7 @@ public final class ServerEngine implements TransferContext, Closeable {
         if (conn.fence(newHolder)) {
             table.bury(id, new ConnectionTable.Tombstone(conn.epoch(), newHolder, 0, null, System.nanoTime()));
             table.remove(id, conn);
-            migratedOut.incrementAndGet();
+            counters.migratedOut(false);
             LOG.debug("{}: connection {} epoch {} superseded by {}: fenced", name, id, conn.epoch(), newHolder);
         }
     }

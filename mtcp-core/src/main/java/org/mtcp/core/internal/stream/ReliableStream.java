@@ -398,8 +398,8 @@ public abstract class ReliableStream {
         return outbound.sendable(c);
     }
 
-    /** Appends an ACK to {@code w} if one is due; says whether it did. */
-    protected final boolean writeAck(SendBatch b, long nowNanos) {
+    /** Appends an ACK to {@code w} if one is due, with {@code flags} beside FIN_RECEIVED; says whether it did. */
+    protected final boolean writeAck(SendBatch b, long nowNanos, int flags) {
         WireWriter w = b.frames();
         if (!ack.shouldSend(nowNanos)) {
             return false;
@@ -407,7 +407,7 @@ public abstract class ReliableStream {
         long received = inbound.received();
         long window = inbound.windowEnd();
         FrameEncoder.ackInto(w, received, stableOffset(received), window,
-                inbound.finFlag() ? Frame.Ack.FIN_RECEIVED : 0);
+                flags | (inbound.finFlag() ? Frame.Ack.FIN_RECEIVED : 0));
         ack.sent(received, window);
         counters.sent(FrameType.ACK);
         return true;

@@ -165,10 +165,18 @@ public sealed interface Frame {
      * @param stable every byte below this offset is covered by state that survives the holder
      *     (lazy transfer: equal to received)
      * @param windowEnd the sender may send bytes below this offset
-     * @param flags {@link #FIN_RECEIVED} when the peer's FIN arrived
+     * @param flags {@link #FIN_RECEIVED} when the peer's FIN arrived; {@link #REPLICATED} (server to
+     *     a version 4 client) when the holder replicates its state, so {@code stable} is a replica's
      */
     record Ack(long received, long stable, long windowEnd, int flags) implements Frame {
         public static final int FIN_RECEIVED = 1;
+        /**
+         * The holder pushes its state to replicas (protocol.md section 10): the client can resume
+         * on a replica, and prefers one as a migration's target. Stated on every ACK, because
+         * {@code stable < received} (the other sign) is seen only when an ACK leaves between a
+         * receipt and the push that covers it.
+         */
+        public static final int REPLICATED = 2;
 
         @Override
         public FrameType type() {
@@ -177,6 +185,10 @@ public sealed interface Frame {
 
         public boolean finReceived() {
             return (flags & FIN_RECEIVED) != 0;
+        }
+
+        public boolean replicated() {
+            return (flags & REPLICATED) != 0;
         }
     }
 

@@ -138,7 +138,7 @@ public final class FrameDecoder extends LengthPrefixedDecoder<Frame> {
                 long stable = r.offset("ACK stable");
                 long window = r.offset("ACK window");
                 int flags = r.u8("ACK flags");
-                if ((flags & ~Frame.Ack.FIN_RECEIVED) != 0) {
+                if ((flags & ~(Frame.Ack.FIN_RECEIVED | Frame.Ack.REPLICATED)) != 0) {
                     throw new ProtocolException("ACK has unknown flags " + flags);
                 }
                 if (stable > received) {

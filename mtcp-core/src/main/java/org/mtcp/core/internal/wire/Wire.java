@@ -15,7 +15,8 @@ public final class Wire {
      * the peer list to CERT; a server answers each client in the version of its HELLO and sends
      * the peer list in CERT only to version-2 clients, so version-1 clients keep working.
      * Version 3 adds the standby HELLO ({@link #STANDBY_VERSION}); its other frames are version 2's.
-     * Version 4 adds the client's {@code acked} to HELLO{migrate} ({@link #ACKED_IN_HELLO_VERSION}).
+     * Version 4 adds the client's {@code acked} to HELLO{migrate} ({@link #ACKED_IN_HELLO_VERSION})
+     * and the ACK flag {@code REPLICATED} (sent to version 4 clients only).
      */
     public static final int SERVICE_VERSION = 4;
 

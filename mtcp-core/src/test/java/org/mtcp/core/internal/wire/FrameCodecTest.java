@@ -197,7 +197,7 @@ class FrameCodecTest {
                 withBody(FrameType.FIN, new byte[] {0, 0, 0, 0, 0, 0, 0, 1, 9}),
                 withBody(FrameType.FIN, new byte[] {(byte) 0x80, 0, 0, 0, 0, 0, 0, 0}),
                 withBody(FrameType.MIGRATE_REQUEST, new byte[] {0, 2, (byte) 0xc3, (byte) 0x28, 0, 0}),
-                withBody(FrameType.ACK, concat(new byte[24], new byte[] {2})),
+                withBody(FrameType.ACK, concat(new byte[24], new byte[] {4})),
                 withBody(FrameType.ACK, concat(longs(5, 6, 7), new byte[] {0})),
                 withBody(FrameType.HELLO, new byte[] {1, 9, 0, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0,
                         0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1}));

@@ -32,6 +32,7 @@ final class SampleFrames {
         frames.add(new Frame.Data(Long.MAX_VALUE - payload.length, payload));
         frames.add(new Frame.Ack(10, 5, 1 << 30, 0));
         frames.add(new Frame.Ack(10, 10, 10, Frame.Ack.FIN_RECEIVED));
+        frames.add(new Frame.Ack(10, 10, 10, Frame.Ack.FIN_RECEIVED | Frame.Ack.REPLICATED));
         frames.add(new Frame.Fin(0));
         frames.add(new Frame.Fin(1L << 40));
         frames.add(new Frame.Close());
