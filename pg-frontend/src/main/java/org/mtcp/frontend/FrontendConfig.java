@@ -58,8 +58,13 @@ public record FrontendConfig(
      * threshold of the clients' policy ({@code --client-threshold}), or null when not known. A
      * front-end that waits for its database as long as its clients wait for a byte is never heard:
      * the client moves first. So {@code acquire} must be below the threshold.
+     *
+     * <p>{@code failoverWait} ({@code --db-failover-wait}): once the database became unreachable,
+     * how long requests keep waiting for it (a standby's promotion behind a multi-host URL with
+     * {@code targetServerType=primary}) before they are answered {@code database_unavailable} at
+     * once; zero (the default): at once from the start (docs/frontend.md, "Primary failover").
      */
-    public record DatabaseTimeouts(Duration acquire, Duration clientThreshold) {
+    public record DatabaseTimeouts(Duration acquire, Duration clientThreshold, Duration failoverWait) {
 
         /** HikariCP's smallest connection timeout. */
         public static final Duration MIN_ACQUIRE = Duration.ofMillis(250);
@@ -68,6 +73,7 @@ public record FrontendConfig(
 
         public DatabaseTimeouts {
             Objects.requireNonNull(acquire, "acquire");
+            Objects.requireNonNull(failoverWait, "failoverWait");
             if (acquire.compareTo(MIN_ACQUIRE) < 0) {
                 throw new IllegalArgumentException("the database timeout must be at least 250ms (HikariCP's minimum), not "
                         + org.mtcp.core.ValueSyntax.format(acquire));
@@ -77,6 +83,14 @@ public record FrontendConfig(
                         + " must be below the clients' response-time threshold " + org.mtcp.core.ValueSyntax.format(clientThreshold)
                         + ": a client would move before the front-end could answer 503");
             }
+            if (failoverWait.isNegative()) {
+                throw new IllegalArgumentException("the failover wait must not be negative");
+            }
+        }
+
+        /** Without a failover wait: an unreachable database is answered at once. */
+        public DatabaseTimeouts(Duration acquire, Duration clientThreshold) {
+            this(acquire, clientThreshold, Duration.ZERO);
         }
     }
 

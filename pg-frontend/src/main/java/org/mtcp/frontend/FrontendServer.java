@@ -153,7 +153,8 @@ public final class FrontendServer implements AutoCloseable, OperatorControls {
             Slowdown slowdown = new Slowdown();
             metrics.slowdown(slowdown::delayMillis);
             BatchParser parser = new BatchParser(ops, config.maxTransactions());
-            DatabaseGate gate = new DatabaseGate(ds, config.name(), config.database().acquire());
+            DatabaseGate gate = new DatabaseGate(ds, config.name(), config.database().acquire(),
+                    config.database().failoverWait());
             BatchEngine engine = new BatchEngine(new BatchStore(gate), parser, config.name(), config.reconnectTimeout(),
                     metrics, slowdown);
             // one platform thread per pooled connection runs the transactions (TransactionThreads: why)
@@ -207,12 +208,15 @@ public final class FrontendServer implements AutoCloseable, OperatorControls {
     private static HikariDataSource dataSource(FrontendConfig config) throws StartupException {
         HikariConfig hc = new HikariConfig();
         hc.setPoolName("fe-" + config.name());
-        hc.setJdbcUrl(config.jdbcUrl());
-        if (config.dbUser() != null) {
-            hc.setUsername(config.dbUser());
-        }
-        if (config.dbPassword() != null) {
-            hc.setPassword(config.dbPassword());
+        Duration failoverWait = config.database().failoverWait();
+        if (failoverWait.isZero()) {
+            hc.setJdbcUrl(config.jdbcUrl());
+            if (config.dbUser() != null) {
+                hc.setUsername(config.dbUser());
+            }
+            if (config.dbPassword() != null) {
+                hc.setPassword(config.dbPassword());
+            }
         }
         hc.setMaximumPoolSize(config.dbPoolSize());
         // A fixed-size pool (HikariCP's own advice): fewer connections than the maximum then means
@@ -227,6 +231,18 @@ public final class FrontendServer implements AutoCloseable, OperatorControls {
         hc.setInitializationFailTimeout(5_000);
         hc.addDataSourceProperty("tcpKeepAlive", "true");
         hc.addDataSourceProperty("ApplicationName", "mtcp-frontend-" + config.name());
+        if (!failoverWait.isZero()) {
+            // The pool's connections are made through FailoverDataSource (why: there), with the same settings.
+            java.util.Properties properties = new java.util.Properties();
+            properties.putAll(hc.getDataSourceProperties());
+            if (config.dbUser() != null) {
+                properties.setProperty("user", config.dbUser());
+            }
+            if (config.dbPassword() != null) {
+                properties.setProperty("password", config.dbPassword());
+            }
+            hc.setDataSource(new FailoverDataSource(config.jdbcUrl(), properties, failoverWait));
+        }
         try {
             return new HikariDataSource(hc);
         } catch (RuntimeException e) {

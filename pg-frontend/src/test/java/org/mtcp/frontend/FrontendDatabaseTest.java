@@ -172,6 +172,48 @@ class FrontendDatabaseTest {
     }
 
     /**
+     * With a failover wait ({@code --db-failover-wait}), an outage shorter than it is ridden
+     * through: the database goes away in the middle of a batch on the only front-end (a primary
+     * crashed) and comes back once the front-end has noticed (a standby promoted); the batch waits,
+     * then completes on the same front-end, every transaction once, no error line.
+     */
+    @Test
+    void withAFailoverWaitAMidBatchOutageIsWaitedOutAndTheBatchCompletes(TestDatabase db) throws Exception {
+        try (TcpProxy proxy = TcpProxy.start(databaseAddress(db));
+                FrontendPool pool = FrontendPool.start(1, viaProxy(db, proxy), db.adminProperties(), TestOps.operations(),
+                        List.of(TestOps.SCHEMA), c -> c.withDatabaseTimeouts(
+                                new FrontendConfig.DatabaseTimeouts(Duration.ofMillis(500), null, Duration.ofSeconds(30))))) {
+            var gate = (org.mtcp.frontend.engine.DatabaseGate) pool.frontends().get(0).engine().store().dataSource();
+            java.util.concurrent.CompletableFuture<Void> cut = new java.util.concurrent.CompletableFuture<>();
+            pool.setHooks((point, fe, batch, seq, connection) -> {
+                if (point == org.mtcp.frontend.engine.Hooks.Point.BEFORE_COMMIT && seq == 3 && !cut.isDone()) {
+                    proxy.setRefuse(true);
+                    proxy.resetAll();       // the database goes away between the snapshot and COMMIT
+                    cut.complete(null);
+                }
+            });
+            Thread restorer = Thread.ofVirtual().start(() -> {
+                cut.join();
+                await("the front-end notices the outage").atMost(Duration.ofSeconds(20))
+                        .until(() -> gate.status().state() == org.mtcp.frontend.engine.DatabaseGate.State.DOWN);
+                proxy.setRefuse(false);     // the database is back (a promoted standby) within the wait
+            });
+            String body = addBatch("failover", 6);
+            try (MtcpSocket s = MtcpSocket.connect(pool.addresses(), ClientOptions.defaults())) {
+                HttpExchange.Response r = HttpExchange.exchange(s.getInputStream(), s.getOutputStream(),
+                        HttpExchange.post("/v1/batches", body), null);
+                restorer.join(Duration.ofSeconds(30));
+                assertThat(cut).isDone();
+                org.mtcp.frontend.testing.BatchChecks.check(r, FrontendPool.directDataSource(db.jdbcUrl(), db.adminProperties()),
+                        "failover", 6);
+                assertThat(JSON.readTree(r.lines().get(5)).get("result").get("value").asLong()).isEqualTo(21);
+                assertThat(s.serversUsed()).as("waited out on the same front-end").containsExactly("s1");
+            }
+            assertThat(gate.status().state()).isEqualTo(org.mtcp.frontend.engine.DatabaseGate.State.UP);
+        }
+    }
+
+    /**
      * A request whose client has gone starts no new transaction: the client's path breaks in the
      * middle of a batch (failover off: it never comes back); the front-end holds the orphan but runs
      * nothing more for it; a re-post on a new connection runs the rest, each transaction once.

@@ -120,6 +120,13 @@ public final class FrontendCommand implements Callable<Integer> {
                     + "response-time threshold so that they get a 503, not silence.")
     Duration dbTimeout;
 
+    @Option(names = "--db-failover-wait", paramLabel = "DURATION", defaultValue = "0s", converter = DurationConverter.class,
+            description = "Once the database became unreachable, how long requests wait for it to come back (a standby "
+                    + "promoted behind a multi-host --db with targetServerType=primary) before they are answered "
+                    + "database_unavailable; a batch in the middle then goes on, its transaction in flight resolved. "
+                    + "0s: answer at once.")
+    Duration dbFailoverWait;
+
     @Option(names = "--client-threshold", paramLabel = "DURATION", converter = DurationConverter.class,
             description = "The response-time threshold of the clients' policy (./mtcp proxy --policy response-time:T); "
                     + "when given, a --db-timeout that is not below it is refused.")
@@ -178,7 +185,7 @@ public final class FrontendCommand implements Callable<Integer> {
 
     private FrontendConfig.DatabaseTimeouts databaseTimeouts() {
         try {
-            return new FrontendConfig.DatabaseTimeouts(dbTimeout, clientThreshold);
+            return new FrontendConfig.DatabaseTimeouts(dbTimeout, clientThreshold, dbFailoverWait);
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), "--db-timeout: " + e.getMessage());
         }

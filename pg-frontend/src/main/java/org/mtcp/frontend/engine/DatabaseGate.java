@@ -22,6 +22,13 @@ import org.slf4j.LoggerFactory;
  * except for one caller per probe interval, which tries the pool (bounded by the pool's
  * connection timeout, {@code --db-timeout}); its success marks the database {@link State#UP}
  * again. A pool that is merely busy (every connection in use, no failure) is not an outage.
+ *
+ * <p>With a failover wait ({@code --db-failover-wait}), an outage is first taken for a failover
+ * (the primary died, a standby is being promoted, the multi-host URL will find it): for that long
+ * after the database became unreachable, callers keep asking the pool, every {@link #FAILOVER_POLL},
+ * instead of failing, so that a batch in the middle goes on once the new primary accepts
+ * connections; the pool's connections to the old server are evicted at once (they would each fail
+ * one attempt). After the wait, callers fail at once as without one.
  */
 public final class DatabaseGate implements DataSource {
 
@@ -36,14 +43,26 @@ public final class DatabaseGate implements DataSource {
     private final DataSource pool;
     private final String frontend;
     private final long probeIntervalNanos;
+    private final Duration failoverWait;
     private final Object lock = new Object();
     private Status status = new Status(State.UP, null);   // guarded by lock
     private long nextProbeNanos;                           // guarded by lock
+    private long failoverEndsNanos;                        // guarded by lock: the end of this outage's failover wait
+    private boolean failoverOver;                          // guarded by lock: this outage outlasted the wait (logged)
+    private long nextEvictionNanos;                        // guarded by lock: connectionLost evicts again from then
+
+    /** How often a caller that waits out a failover asks the pool again (on top of the pool's own timeout). */
+    static final Duration FAILOVER_POLL = Duration.ofMillis(100);
 
     public DatabaseGate(DataSource pool, String frontend, Duration probeInterval) {
+        this(pool, frontend, probeInterval, Duration.ZERO);
+    }
+
+    public DatabaseGate(DataSource pool, String frontend, Duration probeInterval, Duration failoverWait) {
         this.pool = pool;
         this.frontend = frontend;
         this.probeIntervalNanos = probeInterval.toNanos();
+        this.failoverWait = failoverWait;
     }
 
     public Status status() {
@@ -54,15 +73,56 @@ public final class DatabaseGate implements DataSource {
 
     @Override
     public Connection getConnection() throws SQLException {
-        synchronized (lock) {
-            if (status.state() == State.DOWN) {
+        while (true) {
+            synchronized (lock) {
                 long now = System.nanoTime();
-                if (now - nextProbeNanos < 0) {
-                    throw new SQLTransientConnectionException(status.cause(), "08001");
+                if (status.state() == State.DOWN && !failingOver(now)) {
+                    if (now - nextProbeNanos < 0) {
+                        throw new SQLTransientConnectionException(status.cause(), "08001");
+                    }
+                    nextProbeNanos = now + probeIntervalNanos;   // this caller probes; the others answer at once
                 }
-                nextProbeNanos = now + probeIntervalNanos;   // this caller probes; the others answer at once
+            }
+            try {
+                return fromPool();
+            } catch (SQLException e) {
+                if (!awaitFailover()) {
+                    throw e;
+                }
             }
         }
+    }
+
+    /** Whether the database is down but within its failover wait (callers wait for it). Holds lock. */
+    private boolean failingOver(long now) {
+        if (now - failoverEndsNanos < 0) {
+            return true;
+        }
+        if (!failoverOver && !failoverWait.isZero()) {
+            failoverOver = true;
+            LOG.warn("{}: no database within the failover wait of {} ms; answering 503 at once until it is back", frontend,
+                    failoverWait.toMillis());
+        }
+        return false;
+    }
+
+    /** After a failed attempt: pauses and returns true while the outage is within its failover wait. */
+    private boolean awaitFailover() {
+        synchronized (lock) {
+            if (status.state() != State.DOWN || !failingOver(System.nanoTime())) {
+                return false;
+            }
+        }
+        try {
+            Thread.sleep(FAILOVER_POLL);   // the pool's attempt failed at once (refused): ask again shortly
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;                  // the caller is being stopped: it gets the failure
+        }
+    }
+
+    private Connection fromPool() throws SQLException {
         long busySince = System.nanoTime();
         while (true) {
             try {
@@ -100,12 +160,59 @@ public final class DatabaseGate implements DataSource {
     }
 
     private void down(String cause) {
+        boolean began;
         synchronized (lock) {
-            if (status.state() == State.UP) {
-                LOG.warn("{}: the database is unreachable: {}; answering 503 at once until it is back", frontend, cause);
-                nextProbeNanos = System.nanoTime() + probeIntervalNanos;
+            began = status.state() == State.UP;
+            if (began) {
+                long now = System.nanoTime();
+                if (failoverWait.isZero()) {
+                    LOG.warn("{}: the database is unreachable: {}; answering 503 at once until it is back", frontend, cause);
+                } else {
+                    LOG.warn("{}: the database is unreachable: {}; waiting up to {} ms for it (a failover) before answering 503",
+                            frontend, cause, failoverWait.toMillis());
+                }
+                nextProbeNanos = now + probeIntervalNanos;
+                failoverEndsNanos = now + failoverWait.toNanos();
+                failoverOver = false;
             }
             status = new Status(State.DOWN, cause);
+        }
+        if (began && !failoverWait.isZero()) {
+            evictPooledConnections();
+        }
+    }
+
+    /**
+     * A caller's connection broke in use (SQLSTATE 08xxx or 57Pxx). With a failover wait, the
+     * pool's other connections are evicted too, at most once per {@link #FAILOVER_POLL}: after a
+     * crash of the primary they all lead to it, and HikariCP checks an idle connection only when
+     * it was idle for 500 ms, so the probe and the retries after a failed COMMIT could each be
+     * handed a dead one (FrontendDatabaseTest saw three in a row end a batch that the wait was
+     * for) instead of a new connection, whose failure starts the wait. Without a failover wait
+     * nothing changes: a takeover's terminations (57P01) then cost no reconnections.
+     */
+    public void connectionLost() {
+        if (failoverWait.isZero()) {
+            return;
+        }
+        synchronized (lock) {
+            long now = System.nanoTime();
+            if (now - nextEvictionNanos < 0) {
+                return;
+            }
+            nextEvictionNanos = now + FAILOVER_POLL.toNanos();
+        }
+        evictPooledConnections();
+    }
+
+    /**
+     * The pool's connections lead to the server that became unreachable (after a failover, the old
+     * primary): each would fail one attempt of a transaction before the pool drops it. HikariCP
+     * closes the idle ones now and the others when they are returned.
+     */
+    private void evictPooledConnections() {
+        if (pool instanceof HikariDataSource h && h.getHikariPoolMXBean() != null) {
+            h.getHikariPoolMXBean().softEvictConnections();
         }
     }
 

@@ -130,6 +130,7 @@ final class TransactionRunner {
                         throw e;
                     }
                     // Terminated by a takeover, or a dead pooled connection, or the database is down.
+                    connectionLost();
                     if (fenced(batch.session(), epoch)) {
                         throw new SessionTakenOverException("this front-end's transaction was terminated by a takeover", e);
                     }
@@ -148,6 +149,9 @@ final class TransactionRunner {
                     mtx.commitAfter(BatchStore.RECORD,
                             st -> BatchStore.bindRecord(st, batch.id(), seq, recordTid, outcome, frontend, recordLine));
                 } catch (SQLException e) {
+                    if (isConnectionLost(e)) {
+                        connectionLost();
+                    }
                     if (MtcpSql.FENCED.equals(e.getSQLState()) || fenced(batch.session(), epoch)) {
                         throw new SessionTakenOverException("COMMIT interrupted by a takeover", e);
                     }
@@ -174,6 +178,17 @@ final class TransactionRunner {
             } finally {
                 closeQuietly(c);
             }
+        }
+    }
+
+    /**
+     * A connection broke: the pool's others may lead to the same dead server (a crashed primary),
+     * and each would fail one attempt of the probes and retries that follow ({@link
+     * DatabaseGate#connectionLost}).
+     */
+    private void connectionLost() {
+        if (store.dataSource() instanceof DatabaseGate gate) {
+            gate.connectionLost();
         }
     }
 
