@@ -120,12 +120,43 @@ public final class FrontendCommand implements Callable<Integer> {
                     + "response-time threshold so that they get a 503, not silence.")
     Duration dbTimeout;
 
-    @Option(names = "--db-failover-wait", paramLabel = "DURATION", defaultValue = "0s", converter = DurationConverter.class,
+    @Option(names = "--db-failover-wait", paramLabel = "DURATION", converter = DurationConverter.class,
             description = "Once the database became unreachable, how long requests wait for it to come back (a standby "
                     + "promoted behind a multi-host --db with targetServerType=primary) before they are answered "
                     + "database_unavailable; a batch in the middle then goes on, its transaction in flight resolved. "
-                    + "0s: answer at once.")
+                    + "0s: answer at once. Default: " + MULTI_HOST_FAILOVER_WAIT_TEXT + " when --db names several hosts "
+                    + "(a failover is what they are for), else 0s.")
     Duration dbFailoverWait;
+
+    /**
+     * The failover wait of a multi-host --db: a promotion takes seconds to tens of seconds
+     * (CloudNativePG a few, Patroni's defaults up to ttl 30 s + loop_wait 10 s).
+     */
+    static final Duration MULTI_HOST_FAILOVER_WAIT = Duration.ofSeconds(30);
+    private static final String MULTI_HOST_FAILOVER_WAIT_TEXT = "30s";
+
+    /** The wait asked for, or the default for {@code url}: {@link #MULTI_HOST_FAILOVER_WAIT} when it names several hosts. */
+    static Duration failoverWait(Duration asked, String url) {
+        if (asked != null) {
+            return asked;
+        }
+        return multiHost(url) ? MULTI_HOST_FAILOVER_WAIT : Duration.ZERO;
+    }
+
+    /** Whether a JDBC URL names several hosts ({@code jdbc:postgresql://h1:5432,h2:5432/db}). */
+    static boolean multiHost(String url) {
+        int start = url.indexOf("://");
+        if (start < 0) {
+            return false;
+        }
+        String rest = url.substring(start + 3);
+        int end = rest.indexOf('/');
+        int query = rest.indexOf('?');
+        if (end < 0 || (query >= 0 && query < end)) {
+            end = query;
+        }
+        return (end < 0 ? rest : rest.substring(0, end)).contains(",");
+    }
 
     @Option(names = "--client-threshold", paramLabel = "DURATION", converter = DurationConverter.class,
             description = "The response-time threshold of the clients' policy (./mtcp proxy --policy response-time:T); "
@@ -177,7 +208,8 @@ public final class FrontendCommand implements Callable<Integer> {
         spec.commandLine().getOut().println("frontend " + name + " listening on " + server.serviceAddress().getHostString()
                 + ":" + server.serviceAddress().getPort() + " database=" + db.replaceAll("(?i)(password=)[^&]*", "$1***")
                 + " admin=" + (config.adminToken() == null ? "off" : "on") + " drain-timeout=" + ValueSyntax.format(drainTimeout)
-                + " state-transfer=" + stateTransfer.name());
+                + " state-transfer=" + stateTransfer.name()
+                + " db-failover-wait=" + ValueSyntax.format(failoverWait(dbFailoverWait, db)));
         spec.commandLine().getOut().flush();
         server.join();
         return 0;
@@ -185,7 +217,7 @@ public final class FrontendCommand implements Callable<Integer> {
 
     private FrontendConfig.DatabaseTimeouts databaseTimeouts() {
         try {
-            return new FrontendConfig.DatabaseTimeouts(dbTimeout, clientThreshold, dbFailoverWait);
+            return new FrontendConfig.DatabaseTimeouts(dbTimeout, clientThreshold, failoverWait(dbFailoverWait, db));
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), "--db-timeout: " + e.getMessage());
         }

@@ -104,4 +104,17 @@ class FrontendCommandTest {
         assertThat(c.convert("1.5s").toMillis()).isEqualTo(1500);
         assertThat(c.convert("2m").toSeconds()).isEqualTo(120);
     }
+
+    @Test
+    void aMultiHostDatabaseWaitsOutAFailoverByDefault() {
+        assertThat(FrontendCommand.multiHost("jdbc:postgresql://h1:5432,h2:5432/bank?targetServerType=primary")).isTrue();
+        assertThat(FrontendCommand.multiHost("jdbc:postgresql://h1,h2/bank")).isTrue();
+        assertThat(FrontendCommand.multiHost("jdbc:postgresql://h1:5432/bank?options=a,b")).isFalse();
+        assertThat(FrontendCommand.multiHost("jdbc:postgresql://h1:5432/bank")).isFalse();
+        assertThat(FrontendCommand.multiHost("jdbc:postgresql:bank")).isFalse();
+        assertThat(FrontendCommand.failoverWait(null, "jdbc:postgresql://h1,h2/bank"))
+                .isEqualTo(FrontendCommand.MULTI_HOST_FAILOVER_WAIT);
+        assertThat(FrontendCommand.failoverWait(null, "jdbc:postgresql://h1/bank")).isZero();
+        assertThat(FrontendCommand.failoverWait(java.time.Duration.ZERO, "jdbc:postgresql://h1,h2/bank")).isZero();
+    }
 }
