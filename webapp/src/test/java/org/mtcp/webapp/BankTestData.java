@@ -11,7 +11,7 @@ import java.util.Random;
 import javax.sql.DataSource;
 
 /** The bank tests' batches of transfers, and the check that money is conserved. */
-final class BankTestData {
+public final class BankTestData {
 
     private BankTestData() {}
 
@@ -45,7 +45,14 @@ final class BankTestData {
 
     /** The total is unchanged, and every balance is its opening one plus the recorded transfers. */
     static void assertMoneyIsConserved(DataSource ds, int accounts, long initial) throws Exception {
-        try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
+        try (Connection c = ds.getConnection()) {
+            assertMoneyIsConserved(c, accounts, initial);
+        }
+    }
+
+    /** As {@link #assertMoneyIsConserved(DataSource, int, long)}, on {@code c}. */
+    public static void assertMoneyIsConserved(Connection c, int accounts, long initial) throws Exception {
+        try (Statement st = c.createStatement()) {
             try (ResultSet rs = st.executeQuery("SELECT sum(balance) FROM bank.accounts")) {
                 rs.next();
                 assertThat(rs.getLong(1)).as("money is conserved").isEqualTo(accounts * initial);

@@ -155,7 +155,7 @@ class DemoKillTest {
                     assertThat(rs.getLong(2)).as("each seq once").isEqualTo(committed);
                 }
             }
-            assertMoneyIsConserved(c);
+            org.mtcp.webapp.BankTestData.assertMoneyIsConserved(c, ACCOUNTS, BALANCE);
         }
 
         // And the killed front-end comes back by itself.
@@ -185,23 +185,5 @@ class DemoKillTest {
                     .append(",\"to\":").append(to).append(",\"amount\":").append(amount).append("}}");
         }
         return b.append("]}").toString();
-    }
-
-    /** The total is unchanged, and every balance is its opening one plus the recorded transfers. */
-    private static void assertMoneyIsConserved(Connection c) throws Exception {
-        try (Statement st = c.createStatement()) {
-            try (ResultSet rs = st.executeQuery("SELECT sum(balance) FROM bank.accounts")) {
-                rs.next();
-                assertThat(rs.getLong(1)).as("money is conserved").isEqualTo(ACCOUNTS * BALANCE);
-            }
-            try (ResultSet rs = st.executeQuery("""
-                    SELECT count(*) FROM bank.accounts a
-                     WHERE a.balance <> %d + coalesce((SELECT sum(amount) FROM bank.transfers WHERE to_account = a.id), 0)
-                                           - coalesce((SELECT sum(amount) FROM bank.transfers WHERE from_account = a.id), 0)
-                    """.formatted(BALANCE))) {
-                rs.next();
-                assertThat(rs.getLong(1)).as("accounts whose balance disagrees with the transfers").isZero();
-            }
-        }
     }
 }
