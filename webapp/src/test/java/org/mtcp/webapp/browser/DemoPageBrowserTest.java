@@ -184,10 +184,8 @@ class DemoPageBrowserTest {
         runBatch(transfers);
 
         // A few outcomes in, restart the front-end that runs them, with the page's button.
-        wait.until(ExpectedConditions.numberOfElementsToBeMoreThan(By.cssSelector("#outcomes tr"), 3));
-        String serving = servingFrontend(wait);
+        String serving = clickOnTheServingFrontEnd(wait, "restart");
         By card = By.cssSelector(".fe[data-fe='" + serving + "']");
-        browser.findElement(By.cssSelector("button[data-action='restart'][data-fe='" + serving + "']")).click();
         wait.until(d -> events.contains("restart of " + serving + ": draining it (its clients move to its peers; up to 10000 ms)"));
 
         // The batch goes on elsewhere and completes; the front-end comes back, and the page says so.
@@ -224,10 +222,8 @@ class DemoPageBrowserTest {
         runBatch(transfers);
 
         // A few outcomes in, kill the front-end that runs them, with the page's button.
-        wait.until(ExpectedConditions.numberOfElementsToBeMoreThan(By.cssSelector("#outcomes tr"), 3));
-        String serving = servingFrontend(wait);
+        String serving = clickOnTheServingFrontEnd(wait, "kill");
         By card = By.cssSelector(".fe[data-fe='" + serving + "']");
-        browser.findElement(By.cssSelector("button[data-action='kill'][data-fe='" + serving + "']")).click();
         wait.until(d -> events.stream().anyMatch(e -> e.startsWith("kill of " + serving + ": crashing it")));
 
         // The batch fails over and completes elsewhere; the page shows the failover.
@@ -261,6 +257,14 @@ class DemoPageBrowserTest {
         assertThat(browser.findElement(By.cssSelector(".fe[data-fe='" + serving + "'] .message")).getText())
                 .isEqualTo("Back after the kill: serving again.");
         assertThat(events).contains("revival of " + serving + ": starting it again after the kill");
+    }
+
+    /** Once a few outcomes are in, clicks {@code action}'s button of the front-end serving them; returns its name. */
+    private static String clickOnTheServingFrontEnd(WebDriverWait wait, String action) {
+        wait.until(ExpectedConditions.numberOfElementsToBeMoreThan(By.cssSelector("#outcomes tr"), 3));
+        String serving = servingFrontend(wait);
+        browser.findElement(By.cssSelector("button[data-action='" + action + "'][data-fe='" + serving + "']")).click();
+        return serving;
     }
 
     /** The page's totals before and after the batch are the bank's total before it, and it says so. */
