@@ -8,6 +8,7 @@ import org.mtcp.core.ClientOptions;
 import org.mtcp.core.UnavailableServers;
 import org.mtcp.core.ValueSyntax;
 import org.mtcp.core.ConnectionId;
+import org.mtcp.core.internal.cert.ClientKey;
 import org.mtcp.core.internal.wire.Frame;
 import org.mtcp.core.internal.wire.ProtocolException;
 import org.mtcp.core.internal.wire.ResetCode;
@@ -38,8 +39,9 @@ public final class ClientConnector {
             throw new IllegalArgumentException("the pool has no address");
         }
         List<String> errors = new ArrayList<>();
-        Frame.Hello hello = Frame.Hello.newConnection(options.maxFrameSize(), options.receiveBufferSize(),
-                keepaliveMillis(options));
+        ClientKey key = ClientKey.generate(); // this connection's: its certificates are bound to it
+        LinkHello hello = LinkHello.fixed(Frame.Hello.newConnection(options.maxFrameSize(), options.receiveBufferSize(),
+                keepaliveMillis(options), key.publicKey()));
         for (InetSocketAddress address : unavailable == null ? pool : unavailable.order(pool)) {
             Handshake h;
             try {
@@ -55,7 +57,7 @@ public final class ClientConnector {
                 unavailable.markAvailable(address);
             }
             try {
-                ClientConnection c = new ClientConnection(options, h,
+                ClientConnection c = new ClientConnection(options, h, key,
                         unavailable != null ? unavailable : new UnavailableServers(UnavailableServers.DEFAULT_AVOID_FOR));
                 c.start(h);
                 return c;
@@ -69,18 +71,18 @@ public final class ClientConnector {
     /**
      * HELLO{migrate} to {@code address} and its WELCOME: on {@code standby} when given (no TCP
      * handshake), else on a new TCP connection. The WELCOME must be for connection {@code id} at
-     * the next epoch.
+     * the epoch after {@code epoch}, the certificate's.
      */
-    static Handshake migrate(InetSocketAddress address, Frame.Hello hello, StandbyLink standby, ConnectionId id,
-            ClientOptions options) throws IOException {
+    static Handshake migrate(InetSocketAddress address, LinkHello hello, long epoch, StandbyLink standby,
+            ConnectionId id, ClientOptions options) throws IOException {
         Handshake h = standby != null
                 ? Handshake.onStandby(standby, hello, options.connectTimeout().toNanos())
                 : Handshake.perform(address, hello, options.connectTimeout().toNanos(), options.maxFrameSize());
         Frame.Welcome w = h.welcome();
-        if (!w.id().equals(id) || w.epoch() != hello.epoch() + 1) {
+        if (!w.id().equals(id) || w.epoch() != epoch + 1) {
             h.socket().close();
             throw new ProtocolException("WELCOME for " + w.id() + " epoch " + w.epoch() + ", expected "
-                    + id + " epoch " + (hello.epoch() + 1));
+                    + id + " epoch " + (epoch + 1));
         }
         return h;
     }

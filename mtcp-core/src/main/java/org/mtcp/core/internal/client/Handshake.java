@@ -15,13 +15,13 @@ import org.mtcp.core.internal.wire.ProtocolException;
 
 /**
  * The client side of one handshake: TCP connect, HELLO at once (no wait between the two: the
- * HELLO leaves with the handshake's last ACK), wait for WELCOME (or RESET), all within one
+ * HELLO, made for the link by a {@link LinkHello}, leaves with the handshake's last ACK), wait for WELCOME (or RESET), all within one
  * deadline; or, on a {@link StandbyLink}, HELLO and WELCOME only. The reader it returns keeps
  * whatever arrived after WELCOME.
  */
 record Handshake(Socket socket, FrameReader<Frame> reader, Frame.Welcome welcome, long welcomeNanos, boolean standby) {
 
-    static Handshake perform(InetSocketAddress address, Frame.Hello hello, long timeoutNanos, int maxFrameSize)
+    static Handshake perform(InetSocketAddress address, LinkHello hello, long timeoutNanos, int maxFrameSize)
             throws IOException {
         long deadline = System.nanoTime() + timeoutNanos;
         Socket s = new Socket();
@@ -32,11 +32,10 @@ record Handshake(Socket socket, FrameReader<Frame> reader, Frame.Welcome welcome
             if (a.isUnresolved()) {
                 throw new IOException("cannot resolve " + address.getHostString());
             }
-            byte[] helloBytes = FrameEncoder.encode(hello); // ready before the connect
             s.connect(a, remainingMillis(deadline));
             s.setSoTimeout(remainingMillis(deadline));
             OutputStream out = s.getOutputStream();
-            out.write(helloBytes);
+            out.write(FrameEncoder.encode(hello.on(s))); // made for this link: a migration's proof is bound to it
             FrameReader<Frame> reader = new FrameReader<>(s.getInputStream(), new FrameDecoder(maxFrameSize));
             return new Handshake(s, reader, awaitWelcome(reader, timeoutNanos), System.nanoTime(), false);
         } catch (IOException | RuntimeException e) {
@@ -49,11 +48,11 @@ record Handshake(Socket socket, FrameReader<Frame> reader, Frame.Welcome welcome
      * HELLO on an idle standby link (connected and authenticated earlier; no keepalive in flight),
      * then WELCOME. The link is used up either way: on failure its socket is closed.
      */
-    static Handshake onStandby(StandbyLink link, Frame.Hello hello, long timeoutNanos) throws IOException {
+    static Handshake onStandby(StandbyLink link, LinkHello hello, long timeoutNanos) throws IOException {
         Socket s = link.socket;
         try {
             s.setSoTimeout((int) Math.max(1, Math.min(Integer.MAX_VALUE, TimeUnit.NANOSECONDS.toMillis(timeoutNanos))));
-            s.getOutputStream().write(FrameEncoder.encode(hello));
+            s.getOutputStream().write(FrameEncoder.encode(hello.on(s)));
             return new Handshake(s, link.reader, awaitWelcome(link.reader, timeoutNanos), System.nanoTime(), true);
         } catch (IOException | RuntimeException e) {
             s.close();
