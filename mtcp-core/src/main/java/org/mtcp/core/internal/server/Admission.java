@@ -9,6 +9,7 @@ import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLException;
 import org.mtcp.core.ConnectionId;
 import org.mtcp.core.ServerOptions;
 import org.mtcp.core.internal.Threads;
@@ -264,7 +265,13 @@ final class Admission {
                     + " is bound to its client's key and this HELLO (version " + h.version()
                     + ") carries no proof of holding it", "");
         }
-        ChannelBinding expected = ChannelBinding.expected(h.proof().binding(), link.socket, engine.name(), h.certificate());
+        ChannelBinding expected;
+        try {
+            expected = ChannelBinding.expected(h.proof().binding(), link.socket, engine.name(), h.certificate());
+        } catch (SSLException e) {
+            throw new Refusal(ResetCode.BAD_PROOF, "migration proof is bound to a TLS session whose keying material "
+                    + engine.name() + " cannot export: " + e.getMessage(), "");
+        }
         if (expected == null) {
             throw new Refusal(ResetCode.BAD_PROOF, "migration proof is bound to a TLS session, but this link at "
                     + engine.name() + " has no TLS 1.3 keying material to check it against"
