@@ -4,10 +4,12 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import org.mtcp.core.ClientOptions;
 import org.mtcp.core.UnavailableServers;
 import org.mtcp.core.ValueSyntax;
 import org.mtcp.core.ConnectionId;
+import org.mtcp.core.internal.Threads;
 import org.mtcp.core.internal.cert.ClientKey;
 import org.mtcp.core.internal.wire.Frame;
 import org.mtcp.core.internal.wire.ProtocolException;
@@ -39,9 +41,13 @@ public final class ClientConnector {
             throw new IllegalArgumentException("the pool has no address");
         }
         List<String> errors = new ArrayList<>();
-        ClientKey key = ClientKey.generate(); // this connection's: its certificates are bound to it
-        LinkHello hello = LinkHello.fixed(Frame.Hello.newConnection(options.maxFrameSize(), options.receiveBufferSize(),
-                keepaliveMillis(options), key.publicKey()));
+        // This connection's key (its certificates are bound to it), made while the first link
+        // connects: a key pair costs about as much as a loopback connect, and is needed only
+        // when the HELLO is written.
+        CompletableFuture<ClientKey> key = CompletableFuture.supplyAsync(ClientKey::generate,
+                task -> Threads.start("mtcp-client-key", task));
+        LinkHello hello = link -> Frame.Hello.newConnection(options.maxFrameSize(), options.receiveBufferSize(),
+                keepaliveMillis(options), key.join().publicKey());
         for (InetSocketAddress address : unavailable == null ? pool : unavailable.order(pool)) {
             Handshake h;
             try {
@@ -57,7 +63,7 @@ public final class ClientConnector {
                 unavailable.markAvailable(address);
             }
             try {
-                ClientConnection c = new ClientConnection(options, h, key,
+                ClientConnection c = new ClientConnection(options, h, key.join(),
                         unavailable != null ? unavailable : new UnavailableServers(UnavailableServers.DEFAULT_AVOID_FOR));
                 c.start(h);
                 return c;
