@@ -99,7 +99,7 @@ class FaultTest {
             }
             // A service frame on the control port is garbage too.
             try (RawClient raw = new RawClient(pool.server("s1").controlAddress())) {
-                raw.send(Frame.Hello.newConnection(1 << 20, 1 << 20, 1000, new byte[32]));
+                raw.send(Frame.Hello.newConnection(1 << 20, 1 << 20, 1000));
                 assertThat(raw.socket.getInputStream().read()).isEqualTo(-1);
             }
             try (MtcpSocket s = MtcpSocket.connect(pool.serviceAddresses(), CLIENT)) {

@@ -161,7 +161,7 @@ class LimitsTest {
             try (MtcpSocket good = MtcpSocket.connect(pool.serviceAddresses(), ClientOptions.defaults());
                     RawClient raw = new RawClient(pool.serviceAddress("s1"))) {
                 MtcpServerConnection goodSide = q.poll(10, TimeUnit.SECONDS);
-                raw.send(Frame.Hello.newConnection(1 << 20, 1 << 20, 1000, new byte[32]));
+                raw.send(Frame.Hello.newConnection(1 << 20, 1 << 20, 1000));
                 assertThat(raw.read()).isInstanceOf(Frame.Welcome.class);
                 MtcpServerConnection victim = q.poll(10, TimeUnit.SECONDS);
                 raw.sendRaw(FrameEncoder.encode(new Frame.Data(0, new byte[5000])));
@@ -183,7 +183,7 @@ class LimitsTest {
             BlockingQueue<MtcpServerConnection> q = new LinkedBlockingQueue<>();
             pool.serve(q::add);
             try (RawClient raw = new RawClient(pool.serviceAddress("s1"))) {
-                raw.send(Frame.Hello.newConnection(1 << 20, 1 << 20, 1000, new byte[32]));
+                raw.send(Frame.Hello.newConnection(1 << 20, 1 << 20, 1000));
                 assertThat(raw.read()).isInstanceOf(Frame.Welcome.class);
                 raw.send(new Frame.Data(0, new byte[10])).send(new Frame.Data(5, new byte[10])); // overlap: fine
                 raw.send(new Frame.Data(20, new byte[1])); // a gap: 15..19 never sent

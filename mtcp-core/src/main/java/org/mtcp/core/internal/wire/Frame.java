@@ -125,6 +125,15 @@ public sealed interface Frame {
             return kind != HelloKind.STANDBY && version >= Wire.BOUND_CERTIFICATE_VERSION;
         }
 
+        /**
+         * HELLO{new} of version 4, without a client key, as clients before version 5 send (tests
+         * and tools that need any new connection): its certificates are unbound bearer tokens.
+         */
+        public static Hello newConnection(int maxFrameSize, long windowEnd, int keepaliveMillis) {
+            return new Hello(Wire.ACKED_IN_HELLO_VERSION, HelloKind.NEW, maxFrameSize, 0, windowEnd,
+                    keepaliveMillis, null, 0, new byte[0]);
+        }
+
         /** HELLO{new} of this version, carrying the client's public key for the connection. */
         public static Hello newConnection(int maxFrameSize, long windowEnd, int keepaliveMillis, byte[] clientKey) {
             return new Hello(Wire.SERVICE_VERSION, HelloKind.NEW, maxFrameSize, 0, windowEnd,
