@@ -12,4 +12,5 @@ module org.mtcp.core {
     exports org.mtcp.core;
     exports org.mtcp.core.policy;
     exports org.mtcp.core.transfer;
+    exports org.mtcp.core.tls; // the options' TLS configuration (ServerOptions/ClientOptions.withTls)
 }

@@ -24,6 +24,7 @@ import org.mtcp.core.ServerOptions;
 import org.mtcp.core.ServerStats;
 import org.mtcp.core.ValueSyntax;
 import org.mtcp.core.internal.Threads;
+import org.mtcp.core.internal.TlsAccept;
 import org.mtcp.core.internal.cert.CertificateAuthority;
 import org.mtcp.core.internal.cert.Hmac;
 import org.mtcp.core.internal.control.ControlClient;
@@ -63,6 +64,8 @@ public final class ServerEngine implements TransferContext, Closeable {
     /** The handshakes: new connections, takeovers, readmissions, standby links. */
     private final Admission admission;
     private final Set<Socket> handshaking = ConcurrentHashMap.newKeySet();
+    /** The service port's TLS step, or null for plaintext links. */
+    private final TlsAccept serviceTls;
     private final ReentrantLock acceptLock = new ReentrantLock();
     private final Condition acceptable = acceptLock.newCondition();
     private final ArrayDeque<ServerConnection> acceptQueue = new ArrayDeque<>();
@@ -94,13 +97,17 @@ public final class ServerEngine implements TransferContext, Closeable {
         int maxControlFrame = (int) Math.min(Integer.MAX_VALUE - 64, (long) options.maxSnapshotSize()
                 + 2L * options.maxRetainedBytes() + 2L * options.maxFrameSize() + ControlCodec.STATE_OVERHEAD);
         this.table = new ConnectionTable(Math.max(1024, 2 * options.maxConnections()));
-        this.controlClient = new ControlClient(controlKey, name, millis(options.controlTimeout()), maxControlFrame);
+        this.controlClient = new ControlClient(controlKey, name, millis(options.controlTimeout()), maxControlFrame,
+                options.tls());
+        this.serviceTls = options.tls() == null ? null
+                : new TlsAccept(name, "service", options.tls(), false, millis(options.handshakeTimeout()));
         this.admission = new Admission(this);
         this.replicas = new ReplicaStore(this, Math.max(1024, 2 * options.maxConnections()));
         this.takeovers = new TakeoverReplicas(replicas, name);
         this.controlServer = new ControlServer(controlListener, controlKey, name,
                 member -> this.pool.member(member).isPresent(), this::handOut, replicas,
-                millis(options.handshakeTimeout()), maxControlFrame, Math.max(64, this.pool.members().size() * 64));
+                millis(options.handshakeTimeout()), maxControlFrame, Math.max(64, this.pool.members().size() * 64),
+                options.tls());
     }
 
     public static ServerEngine start(PoolConfig pool, String name, ServerOptions options, Clock clock)
@@ -120,8 +127,8 @@ public final class ServerEngine implements TransferContext, Closeable {
         engine.controlServer.start();
         Threads.start("mtcp-accept-" + name, engine::acceptLoop);
         Threads.start("mtcp-housekeeping-" + name, engine::housekeeping);
-        LOG.info("{}: serving on {} (control {}), transfer {}", name, engine.serviceAddress(),
-                engine.controlAddress(), options.stateTransfer().name());
+        LOG.info("{}: serving on {} (control {}), transfer {}, links {}", name, engine.serviceAddress(),
+                engine.controlAddress(), options.stateTransfer().name(), options.linkSecurity());
         return engine;
     }
 
@@ -309,7 +316,20 @@ public final class ServerEngine implements TransferContext, Closeable {
             // and the HELLO, one wake-up less on a cold migration's path (issue 12).
             Threads.start("mtcp-accept-" + name, this::acceptLoop);
             Thread.currentThread().setName("mtcp-handshake-" + name);
-            admission.handshake(s);
+            Socket link = s;
+            if (serviceTls != null) {
+                // Here, on the connection's own thread: a slow or plaintext client delays no one.
+                link = serviceTls.secure(s);
+                if (link != null) {
+                    handshaking.add(link);
+                }
+                handshaking.remove(s);
+                if (link == null) {
+                    counters.rejected(); // refused and logged by the TLS step
+                    return;
+                }
+            }
+            admission.handshake(link);
             return;
         }
     }
