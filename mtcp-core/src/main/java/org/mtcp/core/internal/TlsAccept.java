@@ -171,6 +171,9 @@ public final class TlsAccept {
         if (lower.contains("empty client certificate chain") || lower.contains("certificate_required")) {
             return "it presented no certificate (mutual TLS) (" + m + ")";
         }
+        if (lower.contains("certificate_expired")) {
+            return "it refused this server's certificate as expired (" + m + ")";
+        }
         if (lower.contains("certificate_unknown") || lower.contains("bad_certificate") || lower.contains("unknown_ca")) {
             return "it refused this server's certificate (" + m + ")";
         }

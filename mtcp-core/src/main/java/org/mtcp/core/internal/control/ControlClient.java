@@ -185,8 +185,20 @@ public final class ControlClient implements Closeable {
             s.setTcpNoDelay(true);
             s.connect(address, timeoutMillis);
             s.setSoTimeout(timeoutMillis);
-            Socket link = tls == null ? s : secure(s, holder, address);
-            return ControlChannel.initiate(link, controlKey, localName, holder.name(), maxFrameLength);
+            if (tls == null) {
+                return ControlChannel.initiate(s, controlKey, localName, holder.name(), maxFrameLength);
+            }
+            Socket link = secure(s, holder, address);
+            try {
+                return ControlChannel.initiate(link, controlKey, localName, holder.name(), maxFrameLength);
+            } catch (ControlChannel.AuthenticationException e) {
+                throw e;
+            } catch (IOException e) {
+                // TLS 1.3: the client's handshake ends before the server has checked the client's
+                // certificate, so a refusal shows only now, as an alert, a reset or an end of stream.
+                throw new IOException("control link to " + holder.name() + " broke right after the TLS handshake ("
+                        + e + "): " + holder.name() + " may have refused this server's TLS certificate (see its log)", e);
+            }
         } catch (IOException | RuntimeException e) {
             s.close();
             throw e;
