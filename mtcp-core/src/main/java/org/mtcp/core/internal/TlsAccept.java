@@ -85,6 +85,7 @@ public final class TlsAccept {
                 return null;
             }
             in.unread(first);
+            boundClose(accepted);
             SSLSocket s = layer(accepted, in);
             s.startHandshake();
             return s;
@@ -99,6 +100,20 @@ public final class TlsAccept {
         closeQuietly(accepted);
         return null;
     }
+
+    /**
+     * A TLS link's close must not hang: the JDK's TLS close takes the record lock to send
+     * close_notify, which a sender blocked in a write to a peer that stopped reading holds
+     * forever (without SO_LINGER it waits for it unbounded). With SO_LINGER it waits at most that
+     * long, then shuts the output down (the blocked writer fails) and closes. One second: a
+     * close with nothing stuck is not slowed at all.
+     */
+    public static void boundClose(Socket raw) throws java.net.SocketException {
+        raw.setSoLinger(true, CLOSE_LINGER_SECONDS);
+    }
+
+    /** See {@link #boundClose}. */
+    public static final int CLOSE_LINGER_SECONDS = 1;
 
     /** TLS over {@code accepted} whose first byte was read already ({@code in} gives it back). */
     private SSLSocket layer(Socket accepted, InputStream in) throws IOException {

@@ -9,6 +9,7 @@ import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLSocket;
 import org.mtcp.core.ValueSyntax;
+import org.mtcp.core.internal.TlsAccept;
 import org.mtcp.core.tls.TlsConfig;
 import org.mtcp.core.internal.wire.Frame;
 import org.mtcp.core.internal.wire.FrameDecoder;
@@ -65,6 +66,7 @@ record Handshake(Socket socket, FrameReader<Frame> reader, Frame.Welcome welcome
             if (tls == null) {
                 return s;
             }
+            TlsAccept.boundClose(s); // a TLS close must not hang on a stuck writer
             SSLSocket secured = tls.client(s, address.getHostString(), address.getPort());
             try {
                 secured.startHandshake();

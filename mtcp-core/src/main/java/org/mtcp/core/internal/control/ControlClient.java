@@ -211,6 +211,7 @@ public final class ControlClient implements Closeable {
      * rule, docs/protocol.md section 4); this server presents its own.
      */
     private Socket secure(Socket s, PoolMember holder, InetSocketAddress address) throws IOException {
+        TlsAccept.boundClose(s); // a TLS close must not hang on a stuck writer
         SSLSocket t = tls.client(s, address.getHostString(), address.getPort());
         try {
             t.startHandshake();
