@@ -26,6 +26,7 @@ import org.junit.jupiter.api.Timeout;
 import org.mtcp.core.internal.cert.Hmac;
 import org.mtcp.core.internal.control.ControlClient;
 import org.mtcp.core.tls.TlsConfig;
+import org.mtcp.core.transfer.StateTransfer;
 import org.mtcp.core.transfer.TransferException;
 import org.mtcp.testkit.Bytes;
 import org.mtcp.testkit.LoopbackPool;
@@ -106,6 +107,23 @@ class TlsLinksTest {
                 assertThat(s.socket.migrate("s2").succeeded()).isTrue();
                 assertThat(pool.server("s2").stats().migratedInOnStandby()).isEqualTo(1);
                 s.roundTrip("after");
+            }
+        }
+    }
+
+    @Test
+    void aCrashedHolderIsReplacedByItsReplicaOverTls() throws Exception {
+        ServerOptions replicated = ServerOptions.defaults().withControlTimeout(Duration.ofMillis(500))
+                .withKeepaliveInterval(Duration.ofMillis(100)).withStateTransfer(StateTransfer.replicated(1));
+        try (LoopbackPool pool = LoopbackPool.startTls(3, replicated)) {
+            pool.serve(new TransformApp(16 * 1024));
+            try (Session s = open(pool)) {
+                s.roundTrip("state pushed to a replica over mutual TLS");
+                String holder = s.socket.currentServer();
+                pool.crash(holder);
+                s.roundTrip("after the crash");
+                assertThat(s.socket.currentServer()).isNotEqualTo(holder);
+                assertThat(pool.server(s.socket.currentServer()).stats().migratedInFromReplica()).isEqualTo(1);
             }
         }
     }
@@ -225,6 +243,23 @@ class TlsLinksTest {
                         .isInstanceOf(IOException.class)
                         .hasMessageContaining("speaks TLS 1.3 only");
                 s.roundTrip("after the plaintext client");
+            }
+        }
+    }
+
+    @Test
+    void silentAndHalfHandshakenPeersDelayNobody() throws Exception {
+        try (LoopbackPool pool = LoopbackPool.startTls(1, ServerOptions.defaults().withHandshakeTimeout(Duration.ofSeconds(30)))) {
+            pool.serve(new TransformApp(64));
+            InetSocketAddress a = pool.serviceAddress("s1");
+            try (java.net.Socket silent = new java.net.Socket(a.getAddress(), a.getPort());
+                    java.net.Socket halfHello = new java.net.Socket(a.getAddress(), a.getPort())) {
+                // A TLS record header announcing a ClientHello that never comes.
+                halfHello.getOutputStream().write(new byte[] {0x16, 0x03, 0x01, 0x02, 0x00, 0x01});
+                // Both hold a handshake for up to 30 s; new clients are served meanwhile.
+                try (Session s = open(pool)) {
+                    s.roundTrip("served while two peers stall");
+                }
             }
         }
     }
