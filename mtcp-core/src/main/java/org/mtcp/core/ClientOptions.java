@@ -11,7 +11,8 @@ import org.mtcp.core.tls.TlsConfig;
  * Client settings. Policies are factories because each connection needs its own policy state.
  *
  * @param policies migration policies, each created once per connection
- * @param connectTimeout TCP connect plus HELLO/WELCOME to one server (a migration attempt)
+ * @param connectTimeout TCP connect, the TLS handshake (with TLS) and HELLO/WELCOME to one server
+ *     (a migration attempt)
  * @param keepaliveInterval how often to send a keepalive (RTT samples, failure detection)
  * @param maxUnacknowledgedBytes bytes sent but not yet acknowledged; writers block beyond this
  * @param maxFrameSize largest DATA frame accepted

@@ -361,6 +361,24 @@ class TlsLinksTest {
     }
 
     @Test
+    void aControlPeerAnsweringForAnotherMemberIsRefusedByItsCertificate() throws Exception {
+        try (LoopbackPool pool = LoopbackPool.startTls(3, ServerOptions.defaults())) {
+            pool.serve(new TransformApp(64));
+            try (Session s = new Session(MtcpSocket.connect(List.of(pool.serviceAddress("s2")), pool.clientOptions(QUICK)))) {
+                s.roundTrip("on s2");
+                // The pool now sends s2's control traffic to s3 (a wrong pool file, a hijacked
+                // address): s3's certificate does not name s2, so s1 will not fetch from it.
+                pool.routeControlVia("s2", pool.server("s3").controlAddress());
+                MigrationEvent e = s.socket.migrate("s1");
+                assertThat(e.succeeded()).isFalse();
+                assertThat(e.error()).contains("does not name member s2");
+                assertThat(s.socket.currentServer()).isEqualTo("s2");
+                s.roundTrip("still on s2");
+            }
+        }
+    }
+
+    @Test
     void aCertificateOfOneMemberCannotSpeakAsAnother() throws Exception {
         try (LoopbackPool pool = LoopbackPool.startTls(3, ServerOptions.defaults())) {
             pool.serve(new TransformApp(64));
