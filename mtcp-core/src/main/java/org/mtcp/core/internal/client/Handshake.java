@@ -29,16 +29,30 @@ import org.mtcp.core.internal.wire.ProtocolException;
 record Handshake(Socket socket, FrameReader<Frame> reader, Frame.Welcome welcome, long welcomeNanos, boolean standby) {
 
     /**
-     * A new link to {@code address}: connect, secure ({@code tls} null: plaintext), HELLO,
-     * WELCOME. The HELLO is encoded once the link is up, so that it may depend on the link (its
-     * TLS session).
+     * Builds a link's HELLO once the link is up: it may depend on the link (its TLS session, for a
+     * proof bound to it).
      */
+    @FunctionalInterface
+    interface HelloForLink {
+        Frame.Hello on(Socket link) throws IOException;
+    }
+
+    /** A new link to {@code address} carrying {@code hello} (see the other form). */
     static Handshake perform(InetSocketAddress address, Frame.Hello hello, TlsConfig tls, long timeoutNanos,
+            int maxFrameSize) throws IOException {
+        return perform(address, link -> hello, tls, timeoutNanos, maxFrameSize);
+    }
+
+    /**
+     * A new link to {@code address}: connect, secure ({@code tls} null: plaintext), HELLO (built
+     * now, from the link), WELCOME.
+     */
+    static Handshake perform(InetSocketAddress address, HelloForLink hello, TlsConfig tls, long timeoutNanos,
             int maxFrameSize) throws IOException {
         long deadline = System.nanoTime() + timeoutNanos;
         Socket link = connect(address, tls, deadline);
         try {
-            link.getOutputStream().write(FrameEncoder.encode(hello));
+            link.getOutputStream().write(FrameEncoder.encode(hello.on(link)));
             FrameReader<Frame> reader = new FrameReader<>(link.getInputStream(), new FrameDecoder(maxFrameSize));
             return new Handshake(link, reader, awaitWelcome(reader, timeoutNanos), System.nanoTime(), false);
         } catch (IOException | RuntimeException e) {
