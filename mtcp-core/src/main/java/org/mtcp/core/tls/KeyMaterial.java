@@ -52,6 +52,11 @@ final class KeyMaterial {
     /** The password of the in-memory key store holding a PEM identity (never written anywhere). */
     private static final char[] IN_MEMORY = "mtcp-in-memory".toCharArray();
     private static final String PEM_BEGIN = "-----BEGIN ";
+    /**
+     * Bouncy Castle's provider, for decrypting keys only (the JDK lacks some of the PKCS#5/#8
+     * ciphers OpenSSL uses); never installed in the JVM's provider list.
+     */
+    private static final java.security.Provider BC = new org.bouncycastle.jce.provider.BouncyCastleProvider();
 
     /** What the files hold; {@code identity} and {@code leaf} are null without an identity. */
     record Loaded(KeyStore identity, char[] password, KeyStore trust, X509Certificate leaf, List<String> warnings) {}
@@ -154,13 +159,14 @@ final class KeyMaterial {
                         return converter.getPrivateKey(info);
                     }
                     case PEMKeyPair pair -> {   // PKCS#1 "RSA PRIVATE KEY", SEC1 "EC PRIVATE KEY"
-                        return converter.getKeyPair(pair).getPrivate();
+                        // the private part alone: a SEC1 key may omit its (optional) public key
+                        return converter.getPrivateKey(pair.getPrivateKeyInfo());
                     }
                     case PKCS8EncryptedPrivateKeyInfo encrypted -> {   // "ENCRYPTED PRIVATE KEY"
                         char[] pw = needPassword(file, password);
                         try {
                             return converter.getPrivateKey(encrypted.decryptPrivateKeyInfo(
-                                    new JceOpenSSLPKCS8DecryptorProviderBuilder().build(pw)));
+                                    new JceOpenSSLPKCS8DecryptorProviderBuilder().setProvider(BC).build(pw)));
                         } catch (PKCSException e) {
                             throw new TlsFileException(file, "wrong password for the encrypted private key", e);
                         }
@@ -169,7 +175,7 @@ final class KeyMaterial {
                         char[] pw = needPassword(file, password);
                         try {
                             return converter.getKeyPair(encrypted.decryptKeyPair(
-                                    new JcePEMDecryptorProviderBuilder().build(pw))).getPrivate();
+                                    new JcePEMDecryptorProviderBuilder().setProvider(BC).build(pw))).getPrivate();
                         } catch (PEMException e) {
                             throw new TlsFileException(file, "wrong password for the encrypted private key", e);
                         }
