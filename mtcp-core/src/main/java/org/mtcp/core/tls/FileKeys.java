@@ -18,7 +18,8 @@ final class FileKeys {
 
     private static final Logger LOG = LoggerFactory.getLogger(FileKeys.class);
 
-    private record Current(SSLContext context, X509Certificate leaf) {}
+    /** The keys in use, and the files' fingerprints taken just before they were read. */
+    private record Current(SSLContext context, X509Certificate leaf, byte[][] fingerprints) {}
 
     private final TlsFiles files;
     private final Clock clock;
@@ -37,12 +38,13 @@ final class FileKeys {
     }
 
     private static Current read(TlsFiles files, Clock clock) throws IOException {
+        byte[][] fingerprints = FileWatcher.fingerprints(files.paths());
         KeyMaterial.Loaded m = KeyMaterial.load(files, clock);
         for (String w : m.warnings()) {
             LOG.warn("{}", w);
         }
         try {
-            return new Current(TlsConfig.context(m.identity(), m.password(), m.trust()), m.leaf());
+            return new Current(TlsConfig.context(m.identity(), m.password(), m.trust()), m.leaf(), fingerprints);
         } catch (GeneralSecurityException e) {
             throw new TlsFileException(files.hasIdentity() ? (files.keyStore() != null ? files.keyStore()
                     : files.privateKey()) : files.trust(), "the JDK's TLS refuses these keys: " + e.getMessage(), e);
@@ -59,6 +61,11 @@ final class FileKeys {
 
     TlsFiles files() {
         return files;
+    }
+
+    /** The fingerprints of the files the keys in use were read from (taken before reading). */
+    byte[][] fingerprints() {
+        return current.fingerprints();
     }
 
     /** Reads the files again; on failure the current keys stay and the exception says why (also logged). */

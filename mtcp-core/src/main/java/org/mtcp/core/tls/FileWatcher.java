@@ -40,10 +40,10 @@ public final class FileWatcher implements Closeable {
         private final Runnable onChange;
         private byte[][] fingerprints;
 
-        private Watch(List<Path> files, Runnable onChange) {
+        private Watch(List<Path> files, byte[][] baseline, Runnable onChange) {
             this.files = List.copyOf(files);
             this.onChange = onChange;
-            this.fingerprints = fingerprints(this.files);
+            this.fingerprints = baseline;
         }
 
         /** Runs the action when a file differs from when it was last looked at. */
@@ -87,7 +87,19 @@ public final class FileWatcher implements Closeable {
 
     /** Runs {@code onChange} on this watcher's thread whenever one of {@code files} changes. */
     public Watch watch(List<Path> files, Runnable onChange) {
-        Watch w = new Watch(files, Objects.requireNonNull(onChange, "onChange"));
+        return watch(files, fingerprints(files), onChange);
+    }
+
+    /**
+     * As {@link #watch(List, Runnable)}, comparing first with {@code baseline}: the files'
+     * {@link #fingerprints} taken before they were last read, so a change made between that read
+     * and this call is not missed.
+     */
+    Watch watch(List<Path> files, byte[][] baseline, Runnable onChange) {
+        if (baseline.length != files.size()) {
+            throw new IllegalArgumentException(baseline.length + " fingerprints for " + files.size() + " files");
+        }
+        Watch w = new Watch(files, baseline.clone(), Objects.requireNonNull(onChange, "onChange"));
         watches.add(w);
         return w;
     }
@@ -111,7 +123,8 @@ public final class FileWatcher implements Closeable {
         closed.countDown();
     }
 
-    private static byte[][] fingerprints(List<Path> files) {
+    /** The {@link #fingerprint} of each of {@code files}. */
+    static byte[][] fingerprints(List<Path> files) {
         byte[][] all = new byte[files.size()][];
         for (int i = 0; i < all.length; i++) {
             all[i] = fingerprint(files.get(i));

@@ -83,7 +83,7 @@ public final class TlsConfig {
         if (files == null) {
             throw new IllegalStateException("this TLS configuration was not loaded from files");
         }
-        return watcher.watch(files.files().paths(), () -> {
+        return watcher.watch(files.files().paths(), files.fingerprints(), () -> {
             try {
                 files.reload();
             } catch (IOException | RuntimeException e) {

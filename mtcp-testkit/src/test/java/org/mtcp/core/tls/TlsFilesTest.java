@@ -90,6 +90,30 @@ class TlsFilesTest {
     }
 
     @Test
+    void trustStoresInPkcs12AndJks() throws Exception {
+        TlsConfig serverConfig = TlsConfig.load(TlsFiles.pem(chain, server.writeKey(dir.resolve("t.key"), KeyFormat.PKCS8, null),
+                Password.none(), trustPem));
+        java.security.KeyStore jks = java.security.KeyStore.getInstance("JKS");
+        jks.load(null, null);
+        jks.setCertificateEntry("ca", pki.caCertificate());
+        Path jksFile = dir.resolve("trust.jks");
+        try (java.io.OutputStream out = Files.newOutputStream(jksFile)) {
+            jks.store(out, "jkspass".toCharArray());
+        }
+        for (TlsFiles f : List.of(TlsFiles.trustOnly(jksFile).withTrustPassword(Password.of("jkspass".toCharArray())),
+                TlsFiles.trustOnly(jksFile))) {   // a JKS store's certificates are readable without its password
+            try (TlsLinks links = new TlsLinks(serverConfig); SSLSocket link = links.connect(TlsConfig.load(f))) {
+                assertThat(TlsLinks.serverSerial(link)).isEqualTo(server.certificate().getSerialNumber());
+            }
+        }
+        Path p12 = pki.writeTrustStore(dir);
+        assertThatThrownBy(() -> TlsConfig.load(TlsFiles.trustOnly(p12).withTrustPassword(Password.of("bad".toCharArray()))))
+                .hasMessage(p12 + ": wrong password for this trust store");
+        assertThatThrownBy(() -> TlsConfig.load(TlsFiles.trustOnly(jksFile).withTrustPassword(Password.of("bad".toCharArray()))))
+                .hasMessage(jksFile + ": wrong password for this trust store");
+    }
+
+    @Test
     void errorsNameTheFileAndTheProblem() throws Exception {
         Path key = server.writeKey(dir.resolve("err.key"), KeyFormat.PKCS8, null);
         Path missing = dir.resolve("missing.crt");
