@@ -46,20 +46,8 @@ class SecretRotationPoolTest {
             String until = Instant.now().plus(Duration.ofHours(1)).truncatedTo(ChronoUnit.SECONDS).toString();
 
             // One pool file per server, each watched: the servers reload one after the other.
-            Path f1 = write("s1.conf", pool, "secret hex:" + oldHex);
-            Path f2 = write("s2.conf", pool, "secret hex:" + oldHex);
-            for (String name : List.of("s1", "s2")) {
-                Path f = name.equals("s1") ? f1 : f2;
-                MtcpServer server = pool.server(name);
-                server.updatePool(PoolConfig.load(f));
-                watcher.watch(List.of(f), () -> {
-                    try {
-                        server.updatePool(PoolConfig.load(f));
-                    } catch (java.io.IOException e) {
-                        throw new java.io.UncheckedIOException(e);   // logged by the watcher; the pool stays
-                    }
-                });
-            }
+            Path f1 = watched(pool, watcher, "s1", "secret hex:" + oldHex);
+            Path f2 = watched(pool, watcher, "s2", "secret hex:" + oldHex);
 
             try (MtcpSocket s = MtcpSocket.connect(List.of(pool.serviceAddress("s1")), FaultTest.CLIENT)) {
                 byte[] input = FaultTest.random(40_000, 7);
@@ -102,6 +90,114 @@ class SecretRotationPoolTest {
             }
             assertThat(pool.appFailures()).isEmpty();
         }
+    }
+
+    @Test
+    void aRotationWhileClientsMigrateAllTheTimeFailsNoMigration() throws Exception {
+        try (LoopbackPool pool = LoopbackPool.start(2, FaultTest.FAST);
+                FileWatcher watcher = FileWatcher.start("rotation-test-watch", Duration.ofMillis(50))) {
+            pool.serve(new TransformApp(1024));
+            String oldHex = HexFormat.of().formatHex(pool.secret());
+            byte[] fresh = new byte[32];
+            new SecureRandom().nextBytes(fresh);
+            String newHex = HexFormat.of().formatHex(fresh);
+            String until = Instant.now().plus(Duration.ofHours(1)).truncatedTo(ChronoUnit.SECONDS).toString();
+            Path f1 = watched(pool, watcher, "s1", "secret hex:" + oldHex);
+            Path f2 = watched(pool, watcher, "s2", "secret hex:" + oldHex);
+
+            int clients = 4;
+            java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+            java.util.concurrent.atomic.AtomicLongArray moves = new java.util.concurrent.atomic.AtomicLongArray(clients);
+            List<String> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
+            List<Thread> threads = new java.util.ArrayList<>();
+            for (int c = 0; c < clients; c++) {
+                int id = c;
+                threads.add(Thread.ofVirtual().name("rotating-client-" + c).start(() -> {
+                    String at = id % 2 == 0 ? "s1" : "s2";
+                    byte[] input = FaultTest.random(30_000, 100 + id);
+                    try (MtcpSocket s = MtcpSocket.connect(List.of(pool.serviceAddress(at)), FaultTest.CLIENT)) {
+                        int sent = 0;
+                        while (!stop.get()) {
+                            int n = Math.min(300, input.length - sent);
+                            s.getOutputStream().write(input, sent, n);
+                            sent += n;
+                            at = at.equals("s1") ? "s2" : "s1";
+                            MigrationEvent e = s.migrate(at);
+                            if (!e.succeeded()) {
+                                failures.add("client " + id + " to " + at + ": " + e.error());
+                                return;
+                            }
+                            moves.incrementAndGet(id);
+                        }
+                        s.getOutputStream().write(input, sent, input.length - sent);
+                        s.shutdownOutput();
+                        byte[] got = s.getInputStream().readAllBytes();
+                        if (!java.util.Arrays.equals(got, TransformApp.expected(input))) {
+                            failures.add("client " + id + ": the reply differs from the transformed input");
+                        }
+                    } catch (Exception e) {
+                        failures.add("client " + id + ": " + e);
+                    }
+                }));
+            }
+            progress(moves, failures);
+            String phase1 = "secret hex:" + oldHex + "\nprevious-secret hex:" + newHex + " until " + until;
+            String phase2 = "secret hex:" + newHex + "\nprevious-secret hex:" + oldHex + " until " + until;
+            reload(pool, "s1", f1, phase1);
+            progress(moves, failures);
+            reload(pool, "s2", f2, phase1);
+            progress(moves, failures);
+            reload(pool, "s1", f1, phase2);
+            progress(moves, failures);
+            reload(pool, "s2", f2, phase2);
+            // every client migrates once more after phase 2 is everywhere: its certificate is then
+            // signed with NEW (in operations, phase 3 comes hours later)
+            progress(moves, failures);
+            reload(pool, "s1", f1, "secret hex:" + newHex);
+            reload(pool, "s2", f2, "secret hex:" + newHex);
+            progress(moves, failures);
+            stop.set(true);
+            for (Thread t : threads) {
+                t.join();
+            }
+            assertThat(failures).isEmpty();
+            assertThat(pool.appFailures()).isEmpty();
+        }
+    }
+
+    /** Waits until every client migrated twice more (or one failed). */
+    private static void progress(java.util.concurrent.atomic.AtomicLongArray moves, List<String> failures) {
+        long[] from = new long[moves.length()];
+        for (int i = 0; i < from.length; i++) {
+            from[i] = moves.get(i);
+        }
+        await("every client migrating").atMost(WAIT).until(() -> {
+            if (!failures.isEmpty()) {
+                return true;
+            }
+            for (int i = 0; i < from.length; i++) {
+                if (moves.get(i) < from[i] + 2) {
+                    return false;
+                }
+            }
+            return true;
+        });
+        assertThat(failures).isEmpty();
+    }
+
+    /** Writes {@code name}'s pool file, gives it to the server, and has {@code watcher} feed it every change. */
+    private Path watched(LoopbackPool pool, FileWatcher watcher, String name, String secrets) throws Exception {
+        Path f = write(name + ".conf", pool, secrets);
+        MtcpServer server = pool.server(name);
+        server.updatePool(PoolConfig.load(f));
+        watcher.watch(List.of(f), () -> {
+            try {
+                server.updatePool(PoolConfig.load(f));
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);   // logged by the watcher; the pool stays
+            }
+        });
+        return f;
     }
 
     private Path write(String file, LoopbackPool pool, String secrets) throws Exception {
