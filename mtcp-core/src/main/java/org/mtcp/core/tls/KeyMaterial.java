@@ -83,7 +83,7 @@ final class KeyMaterial {
             }
             validity(leaf, files.certificateChain(), now, warnings);
         } else if (files.keyStore() != null) {
-            password = files.password().read();
+            password = files.password().read(files.keyStore());
             identity = keyStore(files.keyStore(), password, "key store");
             leaf = keyEntry(identity, files.keyStore(), password);
             validity(leaf, files.keyStore(), now, warnings);
@@ -193,7 +193,7 @@ final class KeyMaterial {
     }
 
     private static char[] needPassword(Path file, TlsFiles.Password password) throws IOException {
-        char[] pw = password.read();
+        char[] pw = password.read(file);
         if (pw == null) {
             throw new TlsFileException(file, "the private key is encrypted and no password was given");
         }
@@ -334,7 +334,7 @@ final class KeyMaterial {
                     validity(c, file, now, warnings);
                 }
             } else {
-                trust = keyStore(file, password.read(), "trust store");
+                trust = keyStore(file, password.read(file), "trust store");
                 for (String alias : Collections.list(trust.aliases())) {
                     if (trust.getCertificate(alias) instanceof X509Certificate c) {
                         anchors++;

@@ -119,8 +119,8 @@ public record TlsFiles(Path certificateChain, Path privateKey, Path keyStore, Pa
             return this == NONE;
         }
 
-        /** The password, or null for {@link #none()}. */
-        char[] read() throws IOException {
+        /** The password of {@code forFile}, or null for {@link #none()}; errors name {@code forFile}. */
+        char[] read(Path forFile) throws IOException {
             if (value != null) {
                 return value.clone();
             }
@@ -129,7 +129,7 @@ public record TlsFiles(Path certificateChain, Path privateKey, Path keyStore, Pa
                 try {
                     s = Files.readString(file, StandardCharsets.UTF_8);
                 } catch (IOException e) {
-                    throw new TlsFileException(file, "cannot read the password file: " + e.getMessage(), e);
+                    throw new TlsFileException(forFile, "cannot read its password file " + file + ": " + e.getMessage(), e);
                 }
                 if (s.endsWith("\n")) {
                     s = s.substring(0, s.length() - (s.endsWith("\r\n") ? 2 : 1));
@@ -139,7 +139,7 @@ public record TlsFiles(Path certificateChain, Path privateKey, Path keyStore, Pa
             if (environment != null) {
                 String s = System.getenv(environment);
                 if (s == null) {
-                    throw new IOException("the password variable " + environment + " is not set");
+                    throw new TlsFileException(forFile, "its password variable " + environment + " is not set");
                 }
                 return s.toCharArray();
             }

@@ -109,6 +109,11 @@ class TlsFilesTest {
         Path p12 = pki.writeTrustStore(dir);
         assertThatThrownBy(() -> TlsConfig.load(TlsFiles.trustOnly(p12).withTrustPassword(Password.of("bad".toCharArray()))))
                 .hasMessage(p12 + ": wrong password for this trust store");
+        assertThatThrownBy(() -> TlsConfig.load(TlsFiles.trustOnly(p12)))
+                .hasMessage(p12 + ": no certificate in this trust store (a password-protected store? give its password)");
+        assertThatThrownBy(() -> TlsConfig.load(TlsFiles.trustOnly(p12).withTrustPassword(Password.environment("MTCP_TEST_UNSET_VARIABLE"))))
+                .isInstanceOf(TlsFileException.class)
+                .hasMessage(p12 + ": its password variable MTCP_TEST_UNSET_VARIABLE is not set");
         assertThatThrownBy(() -> TlsConfig.load(TlsFiles.trustOnly(jksFile).withTrustPassword(Password.of("bad".toCharArray()))))
                 .hasMessage(jksFile + ": wrong password for this trust store");
     }
