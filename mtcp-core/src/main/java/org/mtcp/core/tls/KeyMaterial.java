@@ -1,7 +1,6 @@
 package org.mtcp.core.tls;
 
 import java.io.IOException;
-import java.io.Reader;
 import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
@@ -112,7 +111,7 @@ final class KeyMaterial {
             throw new TlsFileException(file, "not a PEM " + what + " (no '-----BEGIN' line)");
         }
         List<Object> objects = new ArrayList<>();
-        try (PEMParser p = new PEMParser(reader(text))) {
+        try (PEMParser p = new PEMParser(new StringReader(text))) {
             for (Object o = p.readObject(); o != null; o = p.readObject()) {
                 objects.add(o);
             }
@@ -121,10 +120,6 @@ final class KeyMaterial {
             throw new TlsFileException(file, "damaged PEM " + what + ": " + e.getMessage(), e);
         }
         return objects;
-    }
-
-    private static Reader reader(String text) {
-        return new StringReader(text);
     }
 
     private static List<X509Certificate> certificates(Path file, String what) throws IOException {
