@@ -346,7 +346,7 @@ class TlsLinksTest {
                 // the holder asks for certificates of the pool's CA; either way it is refused).
                 TlsConfig untrusted = TlsConfig.of(TestPki.create("rogue").issue(other).keyStore(), TestPki.PASSWORD,
                         pool.pki().trustStore());
-                byte[] key = Hmac.derive(pool.secret(), Hmac.CONTROL_KEY);
+                org.mtcp.core.internal.cert.KeyRing key = org.mtcp.core.internal.cert.KeyRing.single(Hmac.derive(pool.secret(), Hmac.CONTROL_KEY));
                 try (ControlClient rogue = new ControlClient(key, other, 2000, 1 << 24, untrusted)) {
                     assertThatThrownBy(() -> rogue.fetch(pool.pool().member(holder).orElseThrow(), s.socket.id(), 0, 1))
                             .isInstanceOf(TransferException.class)
@@ -385,7 +385,7 @@ class TlsLinksTest {
             try (Session s = new Session(MtcpSocket.connect(List.of(pool.serviceAddress("s1")), pool.clientOptions(QUICK)))) {
                 s.roundTrip("on s1");
                 // s3's genuine certificate (and the pool secret), claiming to be s2.
-                byte[] key = Hmac.derive(pool.secret(), Hmac.CONTROL_KEY);
+                org.mtcp.core.internal.cert.KeyRing key = org.mtcp.core.internal.cert.KeyRing.single(Hmac.derive(pool.secret(), Hmac.CONTROL_KEY));
                 try (ControlClient s3AsS2 = new ControlClient(key, "s2", 2000, 1 << 24,
                         LoopbackPool.serverTls(pool.pki(), "s3"))) {
                     assertThatThrownBy(() -> s3AsS2.fetch(pool.pool().member("s1").orElseThrow(), s.socket.id(), 0, 1))

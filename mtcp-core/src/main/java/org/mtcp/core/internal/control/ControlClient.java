@@ -12,6 +12,7 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLSocket;
+import org.mtcp.core.internal.cert.KeyRing;
 import org.mtcp.core.ConnectionId;
 import org.mtcp.core.PoolMember;
 import org.mtcp.core.ValueSyntax;
@@ -36,7 +37,7 @@ import org.mtcp.core.transfer.TransferException;
  */
 public final class ControlClient implements Closeable {
 
-    private final byte[] controlKey;
+    private final KeyRing controlKey;
     private final TlsConfig tls;
     private final String localName;
     private final int timeoutMillis;
@@ -63,7 +64,7 @@ public final class ControlClient implements Closeable {
     private volatile boolean closed;
 
     /** Plaintext control channels (tests of the control plane itself). */
-    public ControlClient(byte[] controlKey, String localName, int timeoutMillis, int maxFrameLength) {
+    public ControlClient(KeyRing controlKey, String localName, int timeoutMillis, int maxFrameLength) {
         this(controlKey, localName, timeoutMillis, maxFrameLength, null);
     }
 
@@ -71,7 +72,7 @@ public final class ControlClient implements Closeable {
      * @param tls this server's TLS (identity and the pool's trust anchors): channels are mutual
      *     TLS, and the peer's certificate must name the member it should be; null: plaintext
      */
-    public ControlClient(byte[] controlKey, String localName, int timeoutMillis, int maxFrameLength, TlsConfig tls) {
+    public ControlClient(KeyRing controlKey, String localName, int timeoutMillis, int maxFrameLength, TlsConfig tls) {
         this.tls = tls;
         this.controlKey = controlKey;
         this.localName = localName;

@@ -12,6 +12,7 @@ import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Predicate;
 import javax.net.ssl.SSLSocket;
+import org.mtcp.core.internal.cert.KeyRing;
 import org.mtcp.core.ConnectionId;
 import org.mtcp.core.internal.Threads;
 import org.mtcp.core.internal.TlsAccept;
@@ -70,7 +71,7 @@ public final class ControlServer implements Closeable {
     private final ServerSocket listener;
     /** Mutual TLS on accepted control connections, or null (plaintext). */
     private final TlsAccept tlsAccept;
-    private final byte[] controlKey;
+    private final KeyRing controlKey;
     private final String localName;
     private final Predicate<String> isMember;
     private final Handler handler;
@@ -85,7 +86,7 @@ public final class ControlServer implements Closeable {
     private final Condition idle = busyLock.newCondition();
     private volatile boolean closed;
 
-    public ControlServer(ServerSocket listener, byte[] controlKey, String localName,
+    public ControlServer(ServerSocket listener, KeyRing controlKey, String localName,
             Predicate<String> isMember, Handler handler, ReplicaHandler replicas, int handshakeTimeoutMillis,
             int maxFrameLength, int maxChannels) {
         this(listener, controlKey, localName, isMember, handler, replicas, handshakeTimeoutMillis, maxFrameLength,
@@ -97,7 +98,7 @@ public final class ControlServer implements Closeable {
      *     certificate chaining to the anchors that names the member they claim to be; null:
      *     plaintext control connections
      */
-    public ControlServer(ServerSocket listener, byte[] controlKey, String localName,
+    public ControlServer(ServerSocket listener, KeyRing controlKey, String localName,
             Predicate<String> isMember, Handler handler, ReplicaHandler replicas, int handshakeTimeoutMillis,
             int maxFrameLength, int maxChannels, TlsConfig tls) {
         this.tlsAccept = tls == null ? null : new TlsAccept(localName, "control", tls, true, handshakeTimeoutMillis);
