@@ -43,7 +43,8 @@ public final class ClientConnector {
         for (InetSocketAddress address : unavailable == null ? pool : unavailable.order(pool)) {
             Handshake h;
             try {
-                h = Handshake.perform(address, hello, options.connectTimeout().toNanos(), options.maxFrameSize());
+                h = Handshake.perform(address, hello, options.tls(), options.connectTimeout().toNanos(),
+                        options.maxFrameSize());
             } catch (IOException e) {
                 if (unavailable != null) {
                     markFailedAttempt(unavailable, address, e);
@@ -75,7 +76,7 @@ public final class ClientConnector {
             ClientOptions options) throws IOException {
         Handshake h = standby != null
                 ? Handshake.onStandby(standby, hello, options.connectTimeout().toNanos())
-                : Handshake.perform(address, hello, options.connectTimeout().toNanos(), options.maxFrameSize());
+                : Handshake.perform(address, hello, options.tls(), options.connectTimeout().toNanos(), options.maxFrameSize());
         Frame.Welcome w = h.welcome();
         if (!w.id().equals(id) || w.epoch() != hello.epoch() + 1) {
             h.socket().close();

@@ -65,7 +65,7 @@ public final class ControlChannel implements Closeable {
     }
 
     /** Authentication failed (wrong secret, unexpected peer); nothing was trusted. */
-    public static final class AuthenticationException extends IOException {
+    public static class AuthenticationException extends IOException {
         public AuthenticationException(String message) {
             super(message);
         }
@@ -118,19 +118,35 @@ public final class ControlChannel implements Closeable {
                 true, c.name());
     }
 
-    /**
-     * Runs the responder side on an accepted socket whose read timeout bounds the handshake.
-     *
-     * @param isMember which initiator names belong to the pool
-     */
-    public static ControlChannel respond(Socket socket, byte[] controlKey, String localName,
-            Predicate<String> isMember, int maxFrameLength) throws IOException {
-        return respond(socket, KeyRing.single(controlKey), localName, isMember, maxFrameLength);
+    /** The peer's TLS certificate does not name the member it claims to be. */
+    public static final class CertificateMismatchException extends AuthenticationException {
+        public CertificateMismatchException(String message) {
+            super(message);
+        }
     }
 
-    /** {@link #respond(Socket, byte[], String, Predicate, int)} proving with the ring's signing key, accepting any of its keys. */
+    /** The responder side without TLS, one key (see the other forms). */
+    public static ControlChannel respond(Socket socket, byte[] controlKey, String localName,
+            Predicate<String> isMember, int maxFrameLength) throws IOException {
+        return respond(socket, KeyRing.single(controlKey), localName, isMember, null, maxFrameLength);
+    }
+
+    /** The responder side without TLS (see the other form). */
     public static ControlChannel respond(Socket socket, KeyRing controlKeys, String localName,
             Predicate<String> isMember, int maxFrameLength) throws IOException {
+        return respond(socket, controlKeys, localName, isMember, null, maxFrameLength);
+    }
+
+    /**
+     * Runs the responder side on an accepted socket whose read timeout bounds the handshake,
+     * proving with the ring's signing key and accepting any of its keys.
+     *
+     * @param isMember which initiator names belong to the pool
+     * @param certifiedAs on a TLS socket, whether the peer's certificate names a given member (the
+     *     initiator must be certified as the member it claims in HELLO); null without TLS
+     */
+    public static ControlChannel respond(Socket socket, KeyRing controlKeys, String localName,
+            Predicate<String> isMember, Predicate<String> certifiedAs, int maxFrameLength) throws IOException {
         FrameReader<ControlMessage> reader = new FrameReader<>(socket.getInputStream(),
                 new ControlDecoder(maxFrameLength));
         OutputStream out = new BufferedOutputStream(socket.getOutputStream(), 64 * 1024);
@@ -142,6 +158,11 @@ public final class ControlChannel implements Closeable {
         if (!isMember.test(h.name())) {
             deny(out, h.name() + " is not a member of this pool");
             throw new AuthenticationException("control handshake from unknown member " + h.name());
+        }
+        if (certifiedAs != null && !certifiedAs.test(h.name())) {
+            deny(out, "your TLS certificate does not name member " + h.name());
+            throw new CertificateMismatchException("it claims to be member " + h.name()
+                    + " but its TLS certificate does not name it");
         }
         byte[] nonceR = nonce();
         byte[] transcript = transcript(h.nonce(), nonceR, h.name(), localName);
