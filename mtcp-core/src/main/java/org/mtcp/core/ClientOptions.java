@@ -5,12 +5,14 @@ import java.util.List;
 import java.util.Objects;
 import java.util.function.Supplier;
 import org.mtcp.core.policy.MigrationPolicy;
+import org.mtcp.core.tls.TlsConfig;
 
 /**
  * Client settings. Policies are factories because each connection needs its own policy state.
  *
  * @param policies migration policies, each created once per connection
- * @param connectTimeout TCP connect plus HELLO/WELCOME to one server (a migration attempt)
+ * @param connectTimeout TCP connect, the TLS handshake (with TLS) and HELLO/WELCOME to one server
+ *     (a migration attempt)
  * @param keepaliveInterval how often to send a keepalive (RTT samples, failure detection)
  * @param maxUnacknowledgedBytes bytes sent but not yet acknowledged; writers block beyond this
  * @param maxFrameSize largest DATA frame accepted
@@ -34,6 +36,10 @@ import org.mtcp.core.policy.MigrationPolicy;
  *     go to (renewed when the holder or the pool changes, kept alive at the idle keepalive
  *     interval), so that a migration costs no TCP handshake: off by default (docs/protocol.md,
  *     "Standby link"). It costs each connection one more TCP connection and a virtual thread.
+ * @param tls TLS 1.3 on every link to the pool (the trust anchors the servers' certificates must
+ *     chain to, and optionally the client's own identity), or null for plaintext links
+ * @param plaintext true when plaintext was chosen explicitly ({@link #withPlaintext()}); with
+ *     neither this nor {@code tls} the links are plaintext, as before TLS existed
  */
 public record ClientOptions(
         List<Supplier<MigrationPolicy>> policies,
@@ -47,7 +53,9 @@ public record ClientOptions(
         Duration migrationCooldown,
         MigrationLimits migrationLimits,
         Duration maxIdleKeepaliveInterval,
-        boolean standby) {
+        boolean standby,
+        TlsConfig tls,
+        boolean plaintext) {
 
     public ClientOptions {
         policies = List.copyOf(policies);
@@ -65,6 +73,17 @@ public record ClientOptions(
         check(missedKeepalives >= 1, "missedKeepalives " + missedKeepalives);
         check(maxIdleKeepaliveInterval.compareTo(keepaliveInterval) >= 0,
                 "maxIdleKeepaliveInterval " + maxIdleKeepaliveInterval + " is below keepaliveInterval " + keepaliveInterval);
+        check(tls == null || !plaintext, "both TLS and plaintext chosen");
+    }
+
+    /** The twelve-component form of before TLS: plaintext links, not chosen explicitly. */
+    public ClientOptions(List<Supplier<MigrationPolicy>> policies, Duration connectTimeout, Duration keepaliveInterval,
+            int maxUnacknowledgedBytes, int maxFrameSize, int receiveBufferSize, int missedKeepalives, boolean failover,
+            Duration migrationCooldown, MigrationLimits migrationLimits, Duration maxIdleKeepaliveInterval,
+            boolean standby) {
+        this(policies, connectTimeout, keepaliveInterval, maxUnacknowledgedBytes, maxFrameSize, receiveBufferSize,
+                missedKeepalives, failover, migrationCooldown, migrationLimits, maxIdleKeepaliveInterval, standby,
+                null, false);
     }
 
     /** The idle keepalive ceiling when none is given. */
@@ -120,71 +139,94 @@ public record ClientOptions(
     public ClientOptions withPolicies(List<Supplier<MigrationPolicy>> policies) {
         return new ClientOptions(List.copyOf(policies), connectTimeout, keepaliveInterval,
                 maxUnacknowledgedBytes, maxFrameSize, receiveBufferSize, missedKeepalives, failover,
-                migrationCooldown, migrationLimits, maxIdleKeepaliveInterval, standby);
+                migrationCooldown, migrationLimits, maxIdleKeepaliveInterval, standby, tls, plaintext);
     }
 
     public ClientOptions withConnectTimeout(Duration v) {
         return new ClientOptions(policies, v, keepaliveInterval, maxUnacknowledgedBytes, maxFrameSize,
-                receiveBufferSize, missedKeepalives, failover, migrationCooldown, migrationLimits, maxIdleKeepaliveInterval, standby);
+                receiveBufferSize, missedKeepalives, failover, migrationCooldown, migrationLimits, maxIdleKeepaliveInterval, standby, tls, plaintext);
     }
 
     /** The base keepalive interval; the idle ceiling stays, raised to {@code v} if below it. */
     public ClientOptions withKeepaliveInterval(Duration v) {
         return new ClientOptions(policies, connectTimeout, v, maxUnacknowledgedBytes, maxFrameSize,
                 receiveBufferSize, missedKeepalives, failover, migrationCooldown, migrationLimits,
-                v != null && maxIdleKeepaliveInterval.compareTo(v) < 0 ? v : maxIdleKeepaliveInterval, standby);
+                v != null && maxIdleKeepaliveInterval.compareTo(v) < 0 ? v : maxIdleKeepaliveInterval, standby, tls, plaintext);
     }
 
     public ClientOptions withMaxUnacknowledgedBytes(int v) {
         return new ClientOptions(policies, connectTimeout, keepaliveInterval, v, maxFrameSize,
-                receiveBufferSize, missedKeepalives, failover, migrationCooldown, migrationLimits, maxIdleKeepaliveInterval, standby);
+                receiveBufferSize, missedKeepalives, failover, migrationCooldown, migrationLimits, maxIdleKeepaliveInterval, standby, tls, plaintext);
     }
 
     public ClientOptions withMaxFrameSize(int v) {
         return new ClientOptions(policies, connectTimeout, keepaliveInterval, maxUnacknowledgedBytes, v,
-                receiveBufferSize, missedKeepalives, failover, migrationCooldown, migrationLimits, maxIdleKeepaliveInterval, standby);
+                receiveBufferSize, missedKeepalives, failover, migrationCooldown, migrationLimits, maxIdleKeepaliveInterval, standby, tls, plaintext);
     }
 
     public ClientOptions withReceiveBufferSize(int v) {
         return new ClientOptions(policies, connectTimeout, keepaliveInterval, maxUnacknowledgedBytes,
-                maxFrameSize, v, missedKeepalives, failover, migrationCooldown, migrationLimits, maxIdleKeepaliveInterval, standby);
+                maxFrameSize, v, missedKeepalives, failover, migrationCooldown, migrationLimits, maxIdleKeepaliveInterval, standby, tls, plaintext);
     }
 
     public ClientOptions withMissedKeepalives(int v) {
         return new ClientOptions(policies, connectTimeout, keepaliveInterval, maxUnacknowledgedBytes,
-                maxFrameSize, receiveBufferSize, v, failover, migrationCooldown, migrationLimits, maxIdleKeepaliveInterval, standby);
+                maxFrameSize, receiveBufferSize, v, failover, migrationCooldown, migrationLimits, maxIdleKeepaliveInterval, standby, tls, plaintext);
     }
 
     public ClientOptions withFailover(boolean v) {
         return new ClientOptions(policies, connectTimeout, keepaliveInterval, maxUnacknowledgedBytes,
-                maxFrameSize, receiveBufferSize, missedKeepalives, v, migrationCooldown, migrationLimits, maxIdleKeepaliveInterval, standby);
+                maxFrameSize, receiveBufferSize, missedKeepalives, v, migrationCooldown, migrationLimits, maxIdleKeepaliveInterval, standby, tls, plaintext);
     }
 
     public ClientOptions withMigrationCooldown(Duration v) {
         return new ClientOptions(policies, connectTimeout, keepaliveInterval, maxUnacknowledgedBytes,
-                maxFrameSize, receiveBufferSize, missedKeepalives, failover, v, migrationLimits, maxIdleKeepaliveInterval, standby);
+                maxFrameSize, receiveBufferSize, missedKeepalives, failover, v, migrationLimits, maxIdleKeepaliveInterval, standby, tls, plaintext);
     }
 
     public ClientOptions withMigrationLimits(MigrationLimits v) {
         return new ClientOptions(policies, connectTimeout, keepaliveInterval, maxUnacknowledgedBytes,
-                maxFrameSize, receiveBufferSize, missedKeepalives, failover, migrationCooldown, v, maxIdleKeepaliveInterval, standby);
+                maxFrameSize, receiveBufferSize, missedKeepalives, failover, migrationCooldown, v, maxIdleKeepaliveInterval, standby, tls, plaintext);
     }
 
     /** Keepalive interval and idle ceiling together (the ceiling is at least the interval). */
     public ClientOptions withKeepaliveInterval(Duration v, Duration maxIdle) {
         return new ClientOptions(policies, connectTimeout, v, maxUnacknowledgedBytes, maxFrameSize,
-                receiveBufferSize, missedKeepalives, failover, migrationCooldown, migrationLimits, maxIdle, standby);
+                receiveBufferSize, missedKeepalives, failover, migrationCooldown, migrationLimits, maxIdle, standby, tls, plaintext);
     }
 
     public ClientOptions withMaxIdleKeepaliveInterval(Duration v) {
         return new ClientOptions(policies, connectTimeout, keepaliveInterval, maxUnacknowledgedBytes, maxFrameSize,
-                receiveBufferSize, missedKeepalives, failover, migrationCooldown, migrationLimits, v, standby);
+                receiveBufferSize, missedKeepalives, failover, migrationCooldown, migrationLimits, v, standby, tls, plaintext);
     }
 
     /** Whether to keep a standby link to the next migration target (see {@link #standby()}). */
     public ClientOptions withStandby(boolean v) {
         return new ClientOptions(policies, connectTimeout, keepaliveInterval, maxUnacknowledgedBytes, maxFrameSize,
                 receiveBufferSize, missedKeepalives, failover, migrationCooldown, migrationLimits,
-                maxIdleKeepaliveInterval, v);
+                maxIdleKeepaliveInterval, v, tls, plaintext);
+    }
+
+    /**
+     * TLS 1.3 on every link to the pool: {@code v}'s trust anchors must issue the servers'
+     * certificates, which must name the host the client dials (hostname verification).
+     */
+    public ClientOptions withTls(TlsConfig v) {
+        Objects.requireNonNull(v, "tls");
+        return new ClientOptions(policies, connectTimeout, keepaliveInterval, maxUnacknowledgedBytes, maxFrameSize,
+                receiveBufferSize, missedKeepalives, failover, migrationCooldown, migrationLimits,
+                maxIdleKeepaliveInterval, standby, v, false);
+    }
+
+    /** Plaintext links, chosen explicitly. */
+    public ClientOptions withPlaintext() {
+        return new ClientOptions(policies, connectTimeout, keepaliveInterval, maxUnacknowledgedBytes, maxFrameSize,
+                receiveBufferSize, missedKeepalives, failover, migrationCooldown, migrationLimits,
+                maxIdleKeepaliveInterval, standby, null, true);
+    }
+
+    /** Whether links to the pool are TLS. */
+    public boolean usesTls() {
+        return tls != null;
     }
 }

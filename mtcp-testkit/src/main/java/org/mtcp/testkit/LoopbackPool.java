@@ -2,6 +2,7 @@ package org.mtcp.testkit;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -11,12 +12,15 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+import org.mtcp.core.ClientOptions;
 import org.mtcp.core.MigratedException;
 import org.mtcp.core.MtcpServer;
 import org.mtcp.core.MtcpServerConnection;
 import org.mtcp.core.PoolConfig;
 import org.mtcp.core.PoolMember;
 import org.mtcp.core.ServerOptions;
+import org.mtcp.core.tls.TlsConfig;
 
 /**
  * An in-JVM pool: N {@link MtcpServer}s named {@code s1..sN} on loopback, on free ports.
@@ -50,12 +54,19 @@ public final class LoopbackPool implements AutoCloseable {
     private final AtomicInteger emigrated = new AtomicInteger();
     private final AtomicInteger sessions = new AtomicInteger();
     private final Map<String, Thread> acceptors = new ConcurrentHashMap<>();
-    private final ServerOptions options;
+    /** Each server's options (with TLS: its own identity). */
+    private final Function<String, ServerOptions> optionsFor;
+    /** The pool's CA in TLS mode, else null. */
+    private final TestPki pki;
+    /** What clients of this pool use to reach it in TLS mode (trust: the CA), else null. */
+    private final TlsConfig clientTls;
     /** The application of {@link #serve}, also run on servers added later; null until then. */
     private volatile ServerApp app;
 
-    private LoopbackPool(ServerOptions options) {
-        this.options = options;
+    private LoopbackPool(Function<String, ServerOptions> optionsFor, TestPki pki, TlsConfig clientTls) {
+        this.optionsFor = optionsFor;
+        this.pki = pki;
+        this.clientTls = clientTls;
     }
 
     public static LoopbackPool start(int n) throws IOException {
@@ -63,6 +74,35 @@ public final class LoopbackPool implements AutoCloseable {
     }
 
     public static LoopbackPool start(int n, ServerOptions options) throws IOException {
+        return start(n, name -> options, null, null);
+    }
+
+    /**
+     * The pool in TLS mode: a throwaway CA ({@link #pki()}) issues every server its own
+     * certificate (CN and DNS name: the server's name; also localhost and 127.0.0.1), every
+     * server trusts the CA on the control plane, and {@link #clientOptions} makes clients trust it.
+     */
+    public static LoopbackPool startTls(int n, ServerOptions options) throws IOException {
+        TestPki pki = TestPki.create("loopback-pool");
+        try {
+            TlsConfig clientTls = TlsConfig.of(null, null, pki.trustStore());
+            return start(n, name -> options.withTls(serverTls(pki, name)), pki, clientTls);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("test PKI", e);
+        }
+    }
+
+    /** {@code name}'s TLS configuration: a certificate of {@code pki} for it, trusting {@code pki}. */
+    public static TlsConfig serverTls(TestPki pki, String name) {
+        try {
+            return TlsConfig.of(pki.issue(name).keyStore(), TestPki.PASSWORD, pki.trustStore());
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("test PKI", e);
+        }
+    }
+
+    private static LoopbackPool start(int n, Function<String, ServerOptions> optionsFor, TestPki pki,
+            TlsConfig clientTls) throws IOException {
         byte[] secret = new byte[32];
         new SecureRandom().nextBytes(secret);
         List<PoolMember> members = new ArrayList<>();
@@ -71,10 +111,10 @@ public final class LoopbackPool implements AutoCloseable {
                     new InetSocketAddress("127.0.0.1", 0)));
         }
         PoolConfig initial = new PoolConfig(secret, members);
-        LoopbackPool f = new LoopbackPool(options);
+        LoopbackPool f = new LoopbackPool(optionsFor, pki, clientTls);
         try {
             for (PoolMember m : members) {
-                f.servers.put(m.name(), MtcpServer.start(initial, m.name(), options));
+                f.servers.put(m.name(), MtcpServer.start(initial, m.name(), optionsFor.apply(m.name())));
             }
         } catch (IOException | RuntimeException e) {
             f.close();
@@ -93,6 +133,26 @@ public final class LoopbackPool implements AutoCloseable {
 
     public PoolConfig pool() {
         return pool;
+    }
+
+    /** Whether this pool's links are TLS ({@link #startTls}). */
+    public boolean usesTls() {
+        return pki != null;
+    }
+
+    /** The pool's CA in TLS mode (tests issue more certificates with it), else null. */
+    public TestPki pki() {
+        return pki;
+    }
+
+    /** {@code base} as a client of this pool needs it: with the pool's TLS in TLS mode, else unchanged. */
+    public ClientOptions clientOptions(ClientOptions base) {
+        return clientTls == null ? base : base.withTls(clientTls);
+    }
+
+    /** A client of this pool with default options ({@link #clientOptions(ClientOptions)}). */
+    public ClientOptions clientOptions() {
+        return clientOptions(ClientOptions.defaults());
     }
 
     public synchronized MtcpServer server(String name) {
@@ -164,7 +224,7 @@ public final class LoopbackPool implements AutoCloseable {
             throw new IllegalArgumentException("server " + name + " is in the pool already");
         }
         InetSocketAddress any = new InetSocketAddress("127.0.0.1", 0);
-        MtcpServer added = MtcpServer.start(pool.withMember(new PoolMember(name, any, any)), name, options);
+        MtcpServer added = MtcpServer.start(pool.withMember(new PoolMember(name, any, any)), name, optionsFor.apply(name));
         servers.put(name, added);
         pool = pool.withMember(added.boundMember());
         for (MtcpServer s : servers.values()) {

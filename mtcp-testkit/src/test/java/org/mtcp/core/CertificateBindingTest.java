@@ -22,7 +22,7 @@ import org.mtcp.testkit.TransformApp;
 /**
  * Certificates bound to their client (docs/protocol.md, section 3), on real sockets without TLS
  * (the proofs are bound to the target server's name; the TLS exporter binding is tested in
- * {@code internal.server.BoundCertificateTlsTest}): a certificate taken from its client is refused
+ * {@link BoundCertificateTlsTest}): a certificate taken from its client is refused
  * at every server, with a clear reason, and the client it belongs to keeps its connection and
  * migrates as before.
  */

@@ -65,12 +65,21 @@ class StreamIntegrityPropertyTest {
             @ForAll @IntRange(min = 0, max = 400_000) int bytes,
             @ForAll @IntRange(min = 1, max = 70_000) int maxWrite,
             @ForAll @IntRange(min = 0, max = 2) int flowControl) throws Exception {
+        oneTry(pool, totalMigrations, seed, migrations, bytes, maxWrite, flowControl);
+    }
+
+    /**
+     * One try against {@code pool} (its clients as {@link LoopbackPool#clientOptions} makes
+     * them: plaintext, or TLS for {@link TlsStreamIntegrityPropertyTest}).
+     */
+    static void oneTry(LoopbackPool pool, AtomicInteger totalMigrations, long seed, int migrations, int bytes,
+            int maxWrite, int flowControl) throws Exception {
         Random r = new Random(seed);
         byte[] input = new byte[bytes];
         r.nextBytes(input);
         int[] receiveBuffers = {1 << 20, 16 * 1024, 1500};
         int[] unacked = {4 << 20, 32 * 1024, 2000};
-        ClientOptions options = ClientOptions.defaults()
+        ClientOptions options = pool.clientOptions()
                 .withReceiveBufferSize(receiveBuffers[flowControl])
                 .withMaxUnacknowledgedBytes(unacked[flowControl]);
         // Migration points: positions in the input stream, in order; some synchronous.

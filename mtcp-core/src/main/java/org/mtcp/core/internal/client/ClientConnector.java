@@ -46,12 +46,13 @@ public final class ClientConnector {
         // when the HELLO is written.
         CompletableFuture<ClientKey> key = CompletableFuture.supplyAsync(ClientKey::generate,
                 task -> Threads.start("mtcp-client-key", task));
-        LinkHello hello = link -> Frame.Hello.newConnection(options.maxFrameSize(), options.receiveBufferSize(),
+        Handshake.HelloForLink hello = link -> Frame.Hello.newConnection(options.maxFrameSize(), options.receiveBufferSize(),
                 keepaliveMillis(options), key.join().publicKey());
         for (InetSocketAddress address : unavailable == null ? pool : unavailable.order(pool)) {
             Handshake h;
             try {
-                h = Handshake.perform(address, hello, options.connectTimeout().toNanos(), options.maxFrameSize());
+                h = Handshake.perform(address, hello, options.tls(), options.connectTimeout().toNanos(),
+                        options.maxFrameSize());
             } catch (IOException e) {
                 if (unavailable != null) {
                     markFailedAttempt(unavailable, address, e);
@@ -79,11 +80,11 @@ public final class ClientConnector {
      * handshake), else on a new TCP connection. The WELCOME must be for connection {@code id} at
      * the epoch after {@code epoch}, the certificate's.
      */
-    static Handshake migrate(InetSocketAddress address, LinkHello hello, long epoch, StandbyLink standby,
+    static Handshake migrate(InetSocketAddress address, Handshake.HelloForLink hello, long epoch, StandbyLink standby,
             ConnectionId id, ClientOptions options) throws IOException {
         Handshake h = standby != null
                 ? Handshake.onStandby(standby, hello, options.connectTimeout().toNanos())
-                : Handshake.perform(address, hello, options.connectTimeout().toNanos(), options.maxFrameSize());
+                : Handshake.perform(address, hello, options.tls(), options.connectTimeout().toNanos(), options.maxFrameSize());
         Frame.Welcome w = h.welcome();
         if (!w.id().equals(id) || w.epoch() != epoch + 1) {
             h.socket().close();

@@ -100,7 +100,7 @@ final class HolderLinks {
             throw new IOException("unknown server");
         }
         // The proof is signed for the link the HELLO goes out on, once it is ready (after TLS).
-        LinkHello hello = link -> unsigned.withProof(MigrationProof.sign(key, unsigned.certificate(),
+        Handshake.HelloForLink hello = link -> unsigned.withProof(MigrationProof.sign(key, unsigned.certificate(),
                 ChannelBinding.forLink(link, name, unsigned.certificate())));
         return ClientConnector.migrate(address, hello, unsigned.epoch(), standby, id, options);
     }

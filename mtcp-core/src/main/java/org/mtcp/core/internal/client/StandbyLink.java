@@ -17,11 +17,12 @@ import org.mtcp.core.internal.wire.FrameDecoder;
 import org.mtcp.core.internal.wire.FrameEncoder;
 import org.mtcp.core.internal.wire.FrameReader;
 import org.mtcp.core.internal.wire.ProtocolException;
+import org.mtcp.core.tls.TlsConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * An idle, authenticated TCP connection to the server the next migration would go to
+ * An idle, authenticated TCP connection (TLS when the client uses TLS) to the server the next migration would go to
  * (docs/protocol.md, "Standby link"): opened with HELLO{standby, id, epoch, certificate}, which
  * the server verifies without taking anything over, and kept alive with PING/PONG. A migration
  * to that server sends its HELLO{migrate} here: no TCP handshake on the migration's path.
@@ -53,14 +54,12 @@ final class StandbyLink {
      * Connects to {@code address} and sends HELLO{standby} and a PING in one write; the PONG says
      * the server accepted the link (a refusal comes back as RESET).
      */
-    static StandbyLink open(String server, InetSocketAddress address, Frame.Hello hello, int timeoutMillis,
-            int maxFrameSize) throws IOException {
-        Socket s = new Socket();
+    static StandbyLink open(String server, InetSocketAddress address, Frame.Hello hello, TlsConfig tls,
+            int timeoutMillis, int maxFrameSize) throws IOException {
+        // TCP and TLS handshakes now, off the migration's path: a migration over this link pays
+        // neither.
+        Socket s = Handshake.connect(address, tls, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis));
         try {
-            s.setTcpNoDelay(true);
-            InetSocketAddress a = address.isUnresolved()
-                    ? new InetSocketAddress(address.getHostString(), address.getPort()) : address;
-            s.connect(a, timeoutMillis);
             s.setSoTimeout(timeoutMillis);
             StandbyLink link = new StandbyLink(server, s,
                     new FrameReader<>(s.getInputStream(), new FrameDecoder(maxFrameSize)));
@@ -339,7 +338,7 @@ final class StandbyLink {
                 if (address == null || hello == null) {
                     return;
                 }
-                l = StandbyLink.open(target, address, hello, timeoutMillis, options.maxFrameSize());
+                l = StandbyLink.open(target, address, hello, options.tls(), timeoutMillis, options.maxFrameSize());
                 l.socket.setSoTimeout(timeoutMillis); // bounds a keepalive's PONG, not idleness
             } catch (IOException e) {
                 LOG.debug("connection {}: no standby link to {}: {}", conn.id(), target, e.toString());

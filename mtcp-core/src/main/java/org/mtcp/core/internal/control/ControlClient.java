@@ -10,9 +10,14 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLSocket;
+import org.mtcp.core.internal.cert.KeyRing;
 import org.mtcp.core.ConnectionId;
 import org.mtcp.core.PoolMember;
 import org.mtcp.core.ValueSyntax;
+import org.mtcp.core.internal.TlsAccept;
+import org.mtcp.core.tls.TlsConfig;
 import org.mtcp.core.transfer.ConnectionState;
 import org.mtcp.core.transfer.TransferException.Reason;
 import org.mtcp.core.transfer.TransferException;
@@ -32,7 +37,8 @@ import org.mtcp.core.transfer.TransferException;
  */
 public final class ControlClient implements Closeable {
 
-    private final byte[] controlKey;
+    private final KeyRing controlKey;
+    private final TlsConfig tls;
     private final String localName;
     private final int timeoutMillis;
     private final int maxFrameLength;
@@ -57,7 +63,17 @@ public final class ControlClient implements Closeable {
     private final java.util.Set<String> warming = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
 
-    public ControlClient(byte[] controlKey, String localName, int timeoutMillis, int maxFrameLength) {
+    /** Plaintext control channels (tests of the control plane itself). */
+    public ControlClient(KeyRing controlKey, String localName, int timeoutMillis, int maxFrameLength) {
+        this(controlKey, localName, timeoutMillis, maxFrameLength, null);
+    }
+
+    /**
+     * @param tls this server's TLS (identity and the pool's trust anchors): channels are mutual
+     *     TLS, and the peer's certificate must name the member it should be; null: plaintext
+     */
+    public ControlClient(KeyRing controlKey, String localName, int timeoutMillis, int maxFrameLength, TlsConfig tls) {
+        this.tls = tls;
         this.controlKey = controlKey;
         this.localName = localName;
         this.timeoutMillis = timeoutMillis;
@@ -170,11 +186,46 @@ public final class ControlClient implements Closeable {
             s.setTcpNoDelay(true);
             s.connect(address, timeoutMillis);
             s.setSoTimeout(timeoutMillis);
-            return ControlChannel.initiate(s, controlKey, localName, holder.name(), maxFrameLength);
+            if (tls == null) {
+                return ControlChannel.initiate(s, controlKey, localName, holder.name(), maxFrameLength);
+            }
+            Socket link = secure(s, holder, address);
+            try {
+                return ControlChannel.initiate(link, controlKey, localName, holder.name(), maxFrameLength);
+            } catch (ControlChannel.AuthenticationException e) {
+                throw e;
+            } catch (IOException e) {
+                // TLS 1.3: the client's handshake ends before the server has checked the client's
+                // certificate, so a refusal shows only now, as an alert, a reset or an end of stream.
+                throw new IOException("control link to " + holder.name() + " broke right after the TLS handshake ("
+                        + e + "): " + holder.name() + " may have refused this server's TLS certificate (see its log)", e);
+            }
         } catch (IOException | RuntimeException e) {
             s.close();
             throw e;
         }
+    }
+
+    /**
+     * Mutual TLS over {@code s}: the holder's certificate must chain to the pool's anchors, name
+     * the host dialled (hostname verification) and name the member (the control-plane naming
+     * rule, docs/protocol.md section 4); this server presents its own.
+     */
+    private Socket secure(Socket s, PoolMember holder, InetSocketAddress address) throws IOException {
+        TlsAccept.boundClose(s); // a TLS close must not hang on a stuck writer
+        SSLSocket t = tls.client(s, address.getHostString(), address.getPort());
+        try {
+            t.startHandshake();
+        } catch (SSLException e) {
+            throw new ControlChannel.AuthenticationException("control TLS handshake with " + holder.name() + " at "
+                    + ValueSyntax.format(address) + " failed: " + e.getMessage());
+        }
+        if (!TlsAccept.names(t.getSession(), holder.name())) {
+            throw new ControlChannel.AuthenticationException("control TLS: the certificate at "
+                    + ValueSyntax.format(address) + " does not name member " + holder.name() + " ("
+                    + TlsAccept.describe(t.getSession()) + ")");
+        }
+        return t;
     }
 
     private ControlMessage exchange(ControlChannel channel, PoolMember peer, ControlMessage request,

@@ -11,8 +11,12 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Predicate;
+import javax.net.ssl.SSLSocket;
+import org.mtcp.core.internal.cert.KeyRing;
 import org.mtcp.core.ConnectionId;
 import org.mtcp.core.internal.Threads;
+import org.mtcp.core.internal.TlsAccept;
+import org.mtcp.core.tls.TlsConfig;
 import org.mtcp.core.transfer.ConnectionState;
 import org.mtcp.core.transfer.TransferException;
 import org.slf4j.Logger;
@@ -65,7 +69,9 @@ public final class ControlServer implements Closeable {
     }
 
     private final ServerSocket listener;
-    private final byte[] controlKey;
+    /** Mutual TLS on accepted control connections, or null (plaintext). */
+    private final TlsAccept tlsAccept;
+    private final KeyRing controlKey;
     private final String localName;
     private final Predicate<String> isMember;
     private final Handler handler;
@@ -80,9 +86,22 @@ public final class ControlServer implements Closeable {
     private final Condition idle = busyLock.newCondition();
     private volatile boolean closed;
 
-    public ControlServer(ServerSocket listener, byte[] controlKey, String localName,
+    public ControlServer(ServerSocket listener, KeyRing controlKey, String localName,
             Predicate<String> isMember, Handler handler, ReplicaHandler replicas, int handshakeTimeoutMillis,
             int maxFrameLength, int maxChannels) {
+        this(listener, controlKey, localName, isMember, handler, replicas, handshakeTimeoutMillis, maxFrameLength,
+                maxChannels, null);
+    }
+
+    /**
+     * @param tls this server's TLS (identity and the pool's trust anchors): peers must present a
+     *     certificate chaining to the anchors that names the member they claim to be; null:
+     *     plaintext control connections
+     */
+    public ControlServer(ServerSocket listener, KeyRing controlKey, String localName,
+            Predicate<String> isMember, Handler handler, ReplicaHandler replicas, int handshakeTimeoutMillis,
+            int maxFrameLength, int maxChannels, TlsConfig tls) {
+        this.tlsAccept = tls == null ? null : new TlsAccept(localName, "control", tls, true, handshakeTimeoutMillis);
         this.listener = listener;
         this.controlKey = controlKey;
         this.localName = localName;
@@ -124,7 +143,22 @@ public final class ControlServer implements Closeable {
         try (s) {
             s.setTcpNoDelay(true);
             s.setSoTimeout(handshakeTimeoutMillis);
-            ControlChannel channel = ControlChannel.respond(s, controlKey, localName, isMember, maxFrameLength);
+            ControlChannel channel;
+            if (tlsAccept == null) {
+                channel = ControlChannel.respond(s, controlKey, localName, isMember, null, maxFrameLength);
+            } else {
+                SSLSocket t = tlsAccept.secure(s); // on this connection's own thread
+                if (t == null) {
+                    return; // refused (untrusted, plaintext, silent) and logged
+                }
+                try {
+                    channel = ControlChannel.respond(t, controlKey, localName, isMember,
+                            claimed -> TlsAccept.names(t.getSession(), claimed), maxFrameLength);
+                } catch (ControlChannel.CertificateMismatchException e) {
+                    tlsAccept.warn(s, e.getMessage());
+                    return;
+                }
+            }
             // Authenticated channels are pooled by the peer and may idle between requests, but
             // not forever: a peer that died without closing must not hold a channel slot. The
             // peer retries a request that fails on a channel closed this way.

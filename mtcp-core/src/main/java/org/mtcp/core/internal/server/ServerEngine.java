@@ -10,7 +10,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -24,8 +23,10 @@ import org.mtcp.core.ServerOptions;
 import org.mtcp.core.ServerStats;
 import org.mtcp.core.ValueSyntax;
 import org.mtcp.core.internal.Threads;
+import org.mtcp.core.internal.TlsAccept;
 import org.mtcp.core.internal.cert.CertificateAuthority;
 import org.mtcp.core.internal.cert.Hmac;
+import org.mtcp.core.internal.cert.KeyRing;
 import org.mtcp.core.internal.control.ControlClient;
 import org.mtcp.core.internal.control.ControlCodec;
 import org.mtcp.core.internal.control.ControlServer;
@@ -53,6 +54,8 @@ public final class ServerEngine implements TransferContext, Closeable {
     private final Clock clock;
     private volatile PoolConfig pool;
     private final CertificateAuthority certificates;
+    /** The control keys of the pool's secrets; swapped with the certificate keys by {@link #updatePool}. */
+    private final KeyRing controlKeys;
     private final ServerSocket service;
     private final ServerSocket controlListener;
     private final ControlServer controlServer;
@@ -63,6 +66,8 @@ public final class ServerEngine implements TransferContext, Closeable {
     /** The handshakes: new connections, takeovers, readmissions, standby links. */
     private final Admission admission;
     private final Set<Socket> handshaking = ConcurrentHashMap.newKeySet();
+    /** The service port's TLS step, or null for plaintext links. */
+    private final TlsAccept serviceTls;
     private final ReentrantLock acceptLock = new ReentrantLock();
     private final Condition acceptable = acceptLock.newCondition();
     private final ArrayDeque<ServerConnection> acceptQueue = new ArrayDeque<>();
@@ -88,19 +93,23 @@ public final class ServerEngine implements TransferContext, Closeable {
         this.clock = clock;
         this.service = service;
         this.controlListener = controlListener;
-        byte[] secret = pool.secret();
-        this.certificates = new CertificateAuthority(secret, options.certificateLifetime(), clock);
-        byte[] controlKey = Hmac.derive(secret, Hmac.CONTROL_KEY);
+        this.certificates = new CertificateAuthority(pool, options.certificateLifetime(), clock);
+        this.controlKeys = new KeyRing(pool, Hmac.CONTROL_KEY, clock);
+        KeyRing controlKey = controlKeys;
         int maxControlFrame = (int) Math.min(Integer.MAX_VALUE - 64, (long) options.maxSnapshotSize()
                 + 2L * options.maxRetainedBytes() + 2L * options.maxFrameSize() + ControlCodec.STATE_OVERHEAD);
         this.table = new ConnectionTable(Math.max(1024, 2 * options.maxConnections()));
-        this.controlClient = new ControlClient(controlKey, name, millis(options.controlTimeout()), maxControlFrame);
+        this.controlClient = new ControlClient(controlKey, name, millis(options.controlTimeout()), maxControlFrame,
+                options.tls());
+        this.serviceTls = options.tls() == null ? null
+                : new TlsAccept(name, "service", options.tls(), false, millis(options.handshakeTimeout()));
         this.admission = new Admission(this);
         this.replicas = new ReplicaStore(this, Math.max(1024, 2 * options.maxConnections()));
         this.takeovers = new TakeoverReplicas(replicas, name);
         this.controlServer = new ControlServer(controlListener, controlKey, name,
                 member -> this.pool.member(member).isPresent(), this::handOut, replicas,
-                millis(options.handshakeTimeout()), maxControlFrame, Math.max(64, this.pool.members().size() * 64));
+                millis(options.handshakeTimeout()), maxControlFrame, Math.max(64, this.pool.members().size() * 64),
+                options.tls());
     }
 
     public static ServerEngine start(PoolConfig pool, String name, ServerOptions options, Clock clock)
@@ -118,10 +127,11 @@ public final class ServerEngine implements TransferContext, Closeable {
         }
         ServerEngine engine = new ServerEngine(pool, name, options, clock, service, control);
         engine.controlServer.start();
+        engine.warmReplicaChannels();
         Threads.start("mtcp-accept-" + name, engine::acceptLoop);
         Threads.start("mtcp-housekeeping-" + name, engine::housekeeping);
-        LOG.info("{}: serving on {} (control {}), transfer {}", name, engine.serviceAddress(),
-                engine.controlAddress(), options.stateTransfer().name());
+        LOG.info("{}: serving on {} (control {}), transfer {}, links {}", name, engine.serviceAddress(),
+                engine.controlAddress(), options.stateTransfer().name(), options.linkSecurity());
         return engine;
     }
 
@@ -192,26 +202,33 @@ public final class ServerEngine implements TransferContext, Closeable {
     }
 
     /**
-     * Replaces the view of the pool (members added or removed, real ports after binding port 0).
-     * The secret must not change; this server's own entry must still be there. When the members
-     * changed, every connection held here gets a fresh certificate with the new peer list (CERT),
-     * so its client migrates only to current members.
+     * Replaces the view of the pool (members added or removed, real ports after binding port 0,
+     * a secret rotation); this server's own entry must still be there. When the members or the
+     * signing secret changed, every connection held here gets a fresh certificate (CERT): with the
+     * new peer list, so its client migrates only to current members; signed with the new secret,
+     * so it outlives the old secret's overlap. Established control channels keep their session keys.
      */
     public void updatePool(PoolConfig next) {
-        if (!Arrays.equals(next.secret(), pool.secret())) {
-            throw new IllegalArgumentException("the pool secret cannot change while a server runs");
-        }
         if (next.member(name).isEmpty()) {
             throw new IllegalArgumentException("the new pool has no server named '" + name + "'");
         }
         PoolConfig previous = pool;
         pool = next;
+        controlKeys.update(next);
+        if (certificates.updateSecrets(next)) {
+            for (ServerConnection c : table.all()) {
+                c.refreshCertificate();
+            }
+            LOG.info("{}: now signing with a new pool secret ({} previous one(s) listed); {} connection(s) given new"
+                    + " certificates", name, next.previousSecrets().size(), table.size());
+        }
         for (PoolMember m : previous.members()) {
             if (!next.members().contains(m)) {
                 controlClient.forget(m.name());
             }
         }
         if (!previous.members().equals(next.members())) {
+            warmReplicaChannels();
             // Clients learn the members only from WELCOME and CERT: send every connection held
             // here a fresh certificate with the new peer list now, not at its next refresh.
             for (ServerConnection c : table.all()) {
@@ -269,6 +286,23 @@ public final class ServerEngine implements TransferContext, Closeable {
         return !phase.is(EnginePhase.RUNNING);
     }
 
+    /**
+     * With a strategy that pushes state (replicated transfer), opens a control channel to every
+     * other member ahead of the first push: a takeover's first push (after its WELCOME, the crash
+     * window of section 10) then costs one control round trip, not also a TCP, TLS and
+     * authentication handshake (with TLS, several milliseconds of CPU on a loaded server).
+     */
+    private void warmReplicaChannels() {
+        if (!options.stateTransfer().pushesOnExport() || closed()) {
+            return;
+        }
+        for (PoolMember m : pool.members()) {
+            if (!m.name().equals(name) && m.control().getPort() != 0) {
+                controlClient.warm(m);
+            }
+        }
+    }
+
     /** Opens a control channel to {@code holder} ahead of a FETCH, unless one is idle already. */
     void warmControlChannel(PoolMember holder) {
         if (!holder.name().equals(name)) {
@@ -309,7 +343,20 @@ public final class ServerEngine implements TransferContext, Closeable {
             // and the HELLO, one wake-up less on a cold migration's path (issue 12).
             Threads.start("mtcp-accept-" + name, this::acceptLoop);
             Thread.currentThread().setName("mtcp-handshake-" + name);
-            admission.handshake(s);
+            Socket link = s;
+            if (serviceTls != null) {
+                // Here, on the connection's own thread: a slow or plaintext client delays no one.
+                link = serviceTls.secure(s);
+                if (link != null) {
+                    handshaking.add(link);
+                }
+                handshaking.remove(s);
+                if (link == null) {
+                    counters.rejected(); // refused and logged by the TLS step
+                    return;
+                }
+            }
+            admission.handshake(link);
             return;
         }
     }
