@@ -136,6 +136,11 @@ class PrimaryFailoverTest {
         final List<Integer> ports = new ArrayList<>();
 
         Setup(Path dir) throws Exception {
+            this(dir, "");
+        }
+
+        /** {@code urlParameters}: appended to the front-ends' {@code --db} URL ({@code &name=value...}). */
+        Setup(Path dir, String urlParameters) throws Exception {
             long t0 = System.nanoTime();
             pair = PrimaryAndStandby.start(Replication.SYNCHRONOUS);
             pair.requireExtensionInstalled("mtcp");
@@ -159,7 +164,7 @@ class PrimaryFailoverTest {
                     args.add("--no-migrate");
                 }
                 FrontendProcess p = FrontendProcess.start(HookedFrontend.class.getName(), true, pool, "fe" + (i + 1),
-                        pair.multiHostUrl(DB), "postgres", "", args);
+                        pair.multiHostUrl(DB) + urlParameters, "postgres", "", args);
                 everyProcess.add(p);
                 processes.add(p);
                 awaitReady(i);
@@ -470,6 +475,189 @@ class PrimaryFailoverTest {
         BankTestData.assertMoneyIsConserved(newPrimary, ACCOUNTS, INITIAL);
         assertThat(reposted.lines().subList(0, stoppedAt - 1)).as("the re-post repeats the lines sent before the error")
                 .isEqualTo(lines.subList(0, stoppedAt - 1));
+    }
+
+    /** What a front-end logs when it refuses a primary of an older timeline (FailoverDataSource). */
+    static final String OLD_PRIMARY_LINE = "an old primary";
+
+    /**
+     * The old primary comes back, un-rewound and accepting writes, first in the front-ends'
+     * multi-host URL (what a careless deployment does): it must get nothing of a batch that moved
+     * on to the promoted standby.
+     *
+     * <p>Transaction k's COMMIT is in flight when the primary crashes, with the synchronous standby
+     * stopped, so it commits on the old primary's timeline alone; the standby is promoted and the
+     * batch goes on. Then the old primary starts again on its own (timeline 1, transaction k
+     * committed there) and the front-ends' sessions on the new primary are cut (a network blip:
+     * their pools reconnect, and pgjdbc finds the old primary first). The batch completes on the
+     * new primary: every line once, equal to its record, money conserved, transaction k run again
+     * on the new timeline; the old primary has nothing of the batch after transaction k. Then the
+     * new primary dies too, leaving only the old one: the next batch ends {@code database_unavailable}
+     * after the failover wait, and the old primary has nothing of it.
+     */
+    @Test
+    void anOldPrimaryThatComesBackAcceptingWritesGetsNothingOfTheBatchesThatMovedOn(@TempDir Path dir) throws Exception {
+        long seed = Long.getLong("mtcp.primaryFailover.seed", System.nanoTime());
+        System.out.println("PrimaryFailoverTest: old primary, seed " + seed);
+        Random random = new Random(seed);
+        // pgjdbc skips a host it could not reach for hostRecheckSeconds (10 s): with 0 the front-ends try
+        // the returning old primary at once, as they would 10 s later by default.
+        Setup setup = new Setup(dir, "&hostRecheckSeconds=0");
+        PrimaryAndStandby.Node old = pair.primary();
+        FrontendProcess holder = setup.processes.get(0);
+        int seq = 20 + random.nextInt(80);
+        int backAfter = seq + 30;   // the client's line after which the old primary is started again
+        String batch = "pf-old-primary";
+        List<Transfer> transfers = BankTestData.transfers(random, TRANSFERS, ACCOUNTS);
+        String context = "seed " + seed + ": transaction " + seq + " committed on " + old + " alone, which is back after line "
+                + backAfter;
+        setup.serveFirst(0);
+        holder.tell("arm " + batch + " " + Hooks.Point.BEFORE_COMMIT + " " + seq);
+        holder.awaitLine(l -> l.startsWith("ARMED ") && l.contains("batch=" + batch + " "), Duration.ofSeconds(30));
+        int outagesBefore = setup.outagesLogged();
+        HttpExchange.Response response;
+        try (Socket socket = new Socket("127.0.0.1", proxy.localAddress().getPort())) {
+            socket.setSoTimeout(120_000);
+            InputStream in = new BufferedInputStream(socket.getInputStream());
+            OutputStream out = socket.getOutputStream();
+            CompletableFuture<Void> backLineRead = new CompletableFuture<>();
+            CompletableFuture<HttpExchange.Response> exchange = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return HttpExchange.exchange(in, out, HttpExchange.post("/v1/batches", body(batch, transfers)), index -> {
+                        if (index == backAfter - 1) {
+                            backLineRead.complete(null);
+                        }
+                    });
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }, clients);
+            try {
+                holder.awaitLine(l -> l.startsWith("HOOK BEFORE_COMMIT batch=" + batch + " "), Duration.ofSeconds(60));
+                pair.stopStandby();
+                holder.tell("release");
+                awaitCommitWaitingForTheStandby(old);
+                pair.killPrimary();
+                pair.startStandby();
+                await("a front-end notices the loss of the primary").atMost(Duration.ofSeconds(30))
+                        .pollInterval(Duration.ofMillis(20)).until(() -> setup.outagesLogged() > outagesBefore);
+                pair.promoteStandby();
+                backLineRead.get(60, TimeUnit.SECONDS);
+                pair.startOldPrimaryAcceptingWrites();
+                assertThat(terminateFrontEndSessions(pair.primary())).as("front-end sessions cut on the new primary")
+                        .isPositive();
+                response = exchange.get(120, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                throw new AssertionError(context + ": " + e + "\n---- proxy events:\n" + String.join("\n", proxyEvents)
+                        + setup.outputs(), e);
+            }
+        }
+        posted.add(new RollingRestartTest.Posted(batch, transfers, response, null));
+        DataSource newPrimary = onPrimary();
+        RollingRestartTest.assertEveryOutcomeExactlyOnce(newPrimary, posted, TRANSFERS);
+        BankTestData.assertMoneyIsConserved(newPrimary, ACCOUNTS, INITIAL);
+        assertThat(timeline(response.lines().get(seq - 1))).as(context + ": transaction %d, committed on the old primary alone,"
+                + " ran again on the new timeline", seq).isEqualTo(timeline(response.lines().getFirst()) + 1);
+        DataSource oldPrimary = on(old);
+        assertThat(highestSeqOf(oldPrimary, batch)).as(context + ": the old primary has the batch up to its crash, nothing after")
+                .isEqualTo(seq);
+        assertThat(setup.outputs()).as(context + ": the front-ends met the old primary and refused it")
+                .contains(OLD_PRIMARY_LINE);
+        setup.outputs().lines().filter(l -> l.contains(OLD_PRIMARY_LINE))
+                .forEach(l -> System.out.println("PrimaryFailoverTest: front-end said: " + l));
+
+        // The second front-end reaches the new primary too (it serves the next batch), then that one dies
+        // as well: only the old primary is left, accepting writes.
+        setup.serveFirst(1);
+        String second = "pf-old-primary-second";
+        List<Transfer> secondTransfers = BankTestData.transfers(random, TRANSFERS, ACCOUNTS);
+        HttpExchange.Response secondResponse;
+        try (Socket socket = new Socket("127.0.0.1", proxy.localAddress().getPort())) {
+            socket.setSoTimeout(120_000);
+            secondResponse = HttpExchange.exchange(new BufferedInputStream(socket.getInputStream()), socket.getOutputStream(),
+                    HttpExchange.post("/v1/batches", body(second, secondTransfers)), null);
+        }
+        posted.add(new RollingRestartTest.Posted(second, secondTransfers, secondResponse, null));
+        RollingRestartTest.assertEveryOutcomeExactlyOnce(newPrimary, posted, TRANSFERS);
+        assertThat(highestSeqOf(oldPrimary, second)).as(context + ": nothing of the second batch on the old primary").isZero();
+        setup.serveFirst(0);
+        String last = "pf-only-the-old-primary";
+        List<Transfer> lastTransfers = BankTestData.transfers(random, TRANSFERS, ACCOUNTS);
+        int killAfter = 20;
+        HttpExchange.Response lastResponse;
+        try (Socket socket = new Socket("127.0.0.1", proxy.localAddress().getPort())) {
+            socket.setSoTimeout(120_000);
+            InputStream in = new BufferedInputStream(socket.getInputStream());
+            OutputStream out = socket.getOutputStream();
+            CompletableFuture<Void> lineRead = new CompletableFuture<>();
+            CompletableFuture<HttpExchange.Response> exchange = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return HttpExchange.exchange(in, out, HttpExchange.post("/v1/batches", body(last, lastTransfers)), index -> {
+                        if (index == killAfter - 1) {
+                            lineRead.complete(null);
+                        }
+                    });
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }, clients);
+            lineRead.get(60, TimeUnit.SECONDS);
+            long killedAt = System.nanoTime();
+            pair.kill(pair.primary());
+            lastResponse = exchange.get(120, TimeUnit.SECONDS);
+            System.out.printf("PrimaryFailoverTest: only the old primary: the client got the batch's end %d ms after the"
+                    + " new primary's crash (failover wait %d s)%n", (System.nanoTime() - killedAt) / 1_000_000,
+                    FAILOVER_WAIT.toSeconds());
+        }
+        List<String> lines = lastResponse.lines();
+        String lastContext = context + "; then only the old primary: " + lines.subList(Math.max(0, lines.size() - 3), lines.size())
+                + setup.outputs();
+        assertThat(JSON.readTree(lines.get(lines.size() - 2)).path("error").path("code").asText()).as(lastContext)
+                .isEqualTo("database_unavailable");
+        assertThat(JSON.readTree(lines.getLast()).path("status").asText()).as(lastContext).isEqualTo("database_unavailable");
+        assertThat(highestSeqOf(oldPrimary, last)).as(lastContext + ": nothing of the batch on the old primary").isZero();
+        try (Connection c = oldPrimary.getConnection();
+                PreparedStatement st = c.prepareStatement("SELECT count(*) FROM frontend.batch WHERE id = ?")) {
+            st.setString(1, last);
+            try (ResultSet rs = st.executeQuery()) {
+                rs.next();
+                assertThat(rs.getInt(1)).as(lastContext + ": the batch is unknown to the old primary").isZero();
+            }
+        }
+    }
+
+    /** A data source of {@code node} alone. */
+    static DataSource on(PrimaryAndStandby.Node node) {
+        org.postgresql.ds.PGSimpleDataSource ds = new org.postgresql.ds.PGSimpleDataSource();
+        ds.setURL(node.url(DB));
+        return ds;
+    }
+
+    /**
+     * The highest seq of {@code batch} that {@code ds} has anything of (a transfer or an outcome
+     * record); 0 for none.
+     */
+    static int highestSeqOf(DataSource ds, String batch) throws Exception {
+        try (Connection c = ds.getConnection(); PreparedStatement st = c.prepareStatement(
+                "SELECT coalesce(max(seq), 0) FROM (SELECT seq FROM bank.transfers WHERE batch = ?"
+                        + " UNION ALL SELECT seq FROM frontend.outcome WHERE batch = ?) s")) {
+            st.setString(1, batch);
+            st.setString(2, batch);
+            try (ResultSet rs = st.executeQuery()) {
+                rs.next();
+                return rs.getInt(1);
+            }
+        }
+    }
+
+    /** Terminates the front-ends' sessions on {@code node} (a network blip); returns how many. */
+    static int terminateFrontEndSessions(PrimaryAndStandby.Node node) throws Exception {
+        try (Connection c = node.connect("postgres"); Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SELECT count(*) FILTER (WHERE pg_terminate_backend(pid))"
+                        + " FROM pg_stat_activity WHERE application_name LIKE 'mtcp-frontend-%'")) {
+            rs.next();
+            return rs.getInt(1);
+        }
     }
 
     /**

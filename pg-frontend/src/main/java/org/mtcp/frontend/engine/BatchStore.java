@@ -209,6 +209,9 @@ public final class BatchStore {
                 } catch (SQLException ignored) {
                     // broken connection: nothing to undo
                 }
+                if (MtcpSql.NOT_THE_PRIMARY.equals(e.getSQLState()) && ds instanceof DatabaseGate gate) {
+                    gate.notThePrimary(c, tid);   // an old primary behind tid's timeline, or a standby: not again
+                }
                 throw e;
             } finally {
                 try {

@@ -84,7 +84,7 @@ final class TransactionRunner {
             try {
                 try {
                     // txnBEGIN and gettxnID: one round trip
-                    mtx = MtcpSql.begin(c, batch.session(), epoch);
+                    mtx = begin(c, batch.session(), epoch);
                     tid = mtx.id();
                     JsonNode result = null;
                     if (failure == null) {
@@ -199,13 +199,43 @@ final class TransactionRunner {
     private boolean fenced(long session, long epoch) throws SQLException {
         return BatchStore.retrying(() -> {
             try (Connection c = store.dataSource().getConnection()) {
-                try (MtcpTransaction probe = MtcpSql.begin(c, session, epoch)) {
+                try (MtcpTransaction probe = begin(c, session, epoch)) {
                     return false;                         // closing it rolls back
                 } catch (SessionTakenOverException f) {
                     return true;
                 }
             }
         });
+    }
+
+    /**
+     * {@code mtcp.begin} on {@code c}, refusing an old primary ({@link DatabaseGate#requireNewest}):
+     * a transaction there would commit into a history the promoted database never sees, and its
+     * fence (the session's epoch there) knows nothing of the takeovers made on the new primary, so
+     * neither its transaction nor its "taken over" is believed. Both become {@code MT008}, a lost
+     * connection to the engine.
+     */
+    private MtcpTransaction begin(Connection c, long session, long epoch) throws SQLException, SessionTakenOverException {
+        DatabaseGate gate = store.dataSource() instanceof DatabaseGate g ? g : null;
+        MtcpTransaction mtx;
+        try {
+            mtx = MtcpSql.begin(c, session, epoch);
+        } catch (SessionTakenOverException e) {
+            if (gate != null) {
+                rollbackQuietly(c);
+                gate.requireNewest(c, MtcpSql.timeline(c));   // MT008 when this server is behind
+            }
+            throw e;
+        }
+        if (gate != null && mtx.id().isQualified()) {
+            try {
+                gate.requireNewest(c, mtx.id().timeline());
+            } catch (SQLException e) {
+                rollbackQuietly(c);
+                throw e;
+            }
+        }
+        return mtx;
     }
 
     private void countOutcome(boolean committed, long t0) {
@@ -268,10 +298,21 @@ final class TransactionRunner {
         return "40001".equals(s) || "40P01".equals(s);
     }
 
+    /**
+     * The connection broke or leads to a server that cannot serve the batch: 08xxx, 57Pxx
+     * (terminated, shutting down), {@code MT008} (a standby, or an old primary behind the
+     * batch's timeline) and 25006 (read-only: a server demoted by a switchover, or
+     * {@code default_transaction_read_only}). Each is tried again on another connection, which
+     * the pool makes to the primary.
+     */
     static boolean isConnectionLost(SQLException e) {
         String s = e.getSQLState();
-        return s == null || s.startsWith("08") || s.startsWith("57P");
+        return s == null || s.startsWith("08") || s.startsWith("57P") || MtcpSql.NOT_THE_PRIMARY.equals(s)
+                || READ_ONLY.equals(s);
     }
+
+    /** SQLSTATE read_only_sql_transaction. */
+    static final String READ_ONLY = "25006";
 
     private static void rollbackQuietly(Connection c) {
         try {

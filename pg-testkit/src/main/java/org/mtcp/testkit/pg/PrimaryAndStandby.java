@@ -253,6 +253,18 @@ public final class PrimaryAndStandby implements AutoCloseable {
     }
 
     /**
+     * As {@link #startOldPrimary}, but without a synchronous standby: the one it names is the new
+     * primary now and never streams from it, so its COMMITs would wait forever; started this way
+     * they return at once, as an operator who "fixed" a hanging old primary would leave it. The
+     * worst case for fencing: a second primary, first in the clients' multi-host URL, accepting
+     * writes.
+     */
+    public void startOldPrimaryAcceptingWrites() {
+        requireOldPrimaryStopped();
+        standby.cluster.start("-c synchronous_standby_names=''");
+    }
+
+    /**
      * What a deployment does with an old primary (Patroni, {@code pg_rewind}): rewinds it onto the
      * new primary's timeline, dropping the transactions the standby never received, and starts it
      * as the new primary's standby; with synchronous replication the new primary then waits for
