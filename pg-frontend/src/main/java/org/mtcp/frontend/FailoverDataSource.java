@@ -56,7 +56,9 @@ final class FailoverDataSource implements DataSource {
     private final String frontend;
     private final String url;
     private final List<String> hostUrls;
+    /** Connection properties, with {@code socketTimeout} during the connect unless the user set one. */
     private final Properties properties;
+    private final boolean userSocketTimeout;
     private final Duration retryFor;
     private final NewestTimeline timelines;
     private final Set<String> warned = ConcurrentHashMap.newKeySet();
@@ -65,7 +67,14 @@ final class FailoverDataSource implements DataSource {
         this.frontend = frontend;
         this.url = url;
         this.hostUrls = singleHostUrls(url);
-        this.properties = properties;
+        this.userSocketTimeout = url.contains("socketTimeout=") || properties.containsKey("socketTimeout");
+        this.properties = new Properties();
+        this.properties.putAll(properties);
+        if (!userSocketTimeout) {
+            // a server that accepts the TCP connection but never answers (stopped, or its host
+            // partitioned after the handshake) would hold the attempt forever: bound it like the connect
+            this.properties.setProperty("socketTimeout", properties.getProperty("connectTimeout", "1"));
+        }
         this.retryFor = retryFor;
         this.timelines = timelines;
     }
@@ -129,6 +138,9 @@ final class FailoverDataSource implements DataSource {
                         + ", behind timeline " + newest + " that this front-end used before", "08001");
             }
             timelines.saw(server.timeline());
+            if (!userSocketTimeout) {
+                c.setNetworkTimeout(Runnable::run, 0);   // the connect's bound is not a statement's: none from now on
+            }
             return c;
         } catch (SQLException | RuntimeException e) {
             try {

@@ -626,6 +626,78 @@ class PrimaryFailoverTest {
         }
     }
 
+    /**
+     * A primary that vanishes silently (issue 15): frozen (SIGSTOP of the postmaster and its
+     * backends, so its kernel still accepts and acknowledges, nothing answers) while transaction k's
+     * COMMIT is on its way to it. The front-end's COMMIT is bounded by its commit timeout (the
+     * failover wait): then it is a lost COMMIT, whose outcome the promoted standby gives (aborted:
+     * the frozen backend never read it), and the batch goes on there; connection attempts to the
+     * frozen host are bounded by the connect timeout. Every line once, money conserved, transaction
+     * k run again on the new timeline. Timings printed, not asserted.
+     */
+    @Test
+    void aPrimaryThatStopsAnsweringMidCommitIsLeftBehindAndTheBatchGoesOnOnTheNewPrimary(@TempDir Path dir) throws Exception {
+        long seed = Long.getLong("mtcp.primaryFailover.seed", System.nanoTime());
+        System.out.println("PrimaryFailoverTest: frozen primary, seed " + seed);
+        Random random = new Random(seed);
+        Setup setup = new Setup(dir);
+        PrimaryAndStandby.Node frozen = pair.primary();
+        FrontendProcess holder = setup.processes.get(0);
+        int seq = 20 + random.nextInt(150);
+        String batch = "pf-frozen-primary";
+        List<Transfer> transfers = BankTestData.transfers(random, TRANSFERS, ACCOUNTS);
+        String context = "seed " + seed + ": " + frozen + " frozen with transaction " + seq + "'s COMMIT on its way";
+        setup.serveFirst(0);
+        holder.tell("arm " + batch + " " + Hooks.Point.BEFORE_COMMIT + " " + seq);
+        holder.awaitLine(l -> l.startsWith("ARMED ") && l.contains("batch=" + batch + " "), Duration.ofSeconds(30));
+        int outagesBefore = setup.outagesLogged();
+        AtomicLongArray lineAt = new AtomicLongArray(TRANSFERS + 2);
+        HttpExchange.Response response;
+        long frozenAt;
+        long noticed;
+        long promoted;
+        try (Socket socket = new Socket("127.0.0.1", proxy.localAddress().getPort())) {
+            socket.setSoTimeout(120_000);
+            InputStream in = new BufferedInputStream(socket.getInputStream());
+            OutputStream out = socket.getOutputStream();
+            CompletableFuture<HttpExchange.Response> exchange = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return HttpExchange.exchange(in, out, HttpExchange.post("/v1/batches", body(batch, transfers)),
+                            index -> lineAt.set(index, System.nanoTime()));
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }, clients);
+            try {
+                holder.awaitLine(l -> l.startsWith("HOOK BEFORE_COMMIT batch=" + batch + " "), Duration.ofSeconds(60));
+                frozenAt = System.nanoTime();
+                pair.freeze(frozen);
+                holder.tell("release");
+                await("a front-end notices that the primary is gone").atMost(Duration.ofSeconds(60))
+                        .pollInterval(Duration.ofMillis(20)).until(() -> setup.outagesLogged() > outagesBefore);
+                noticed = System.nanoTime();
+                pair.promoteStandby();
+                promoted = System.nanoTime();
+                response = exchange.get(120, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                throw new AssertionError(context + ": " + e + "\n---- proxy events:\n" + String.join("\n", proxyEvents)
+                        + setup.outputs(), e);
+            }
+            posted.add(new RollingRestartTest.Posted(batch, transfers, response, null));
+            DataSource newPrimary = onPrimary();
+            RollingRestartTest.assertEveryOutcomeExactlyOnce(newPrimary, posted, TRANSFERS);
+            BankTestData.assertMoneyIsConserved(newPrimary, ACCOUNTS, INITIAL);
+            assertThat(timeline(response.lines().get(seq - 1))).as(context + ": transaction %d, never committed on the frozen"
+                    + " primary, ran again on the new timeline", seq).isEqualTo(timeline(response.lines().getFirst()) + 1);
+            System.out.printf("PrimaryFailoverTest: frozen primary (commit timeout = failover wait %d s): noticed %d ms after"
+                    + " the freeze, promoted %d ms after, gap %d ms%n", FAILOVER_WAIT.toSeconds(),
+                    (noticed - frozenAt) / 1_000_000, (promoted - frozenAt) / 1_000_000,
+                    longestWaitForALine(lineAt, response.lines().size(), frozenAt) / 1_000_000);
+        } finally {
+            pair.thaw(frozen);   // a frozen postmaster would ignore the stop that closes the pair
+        }
+    }
+
     /** A data source of {@code node} alone. */
     static DataSource on(PrimaryAndStandby.Node node) {
         org.postgresql.ds.PGSimpleDataSource ds = new org.postgresql.ds.PGSimpleDataSource();

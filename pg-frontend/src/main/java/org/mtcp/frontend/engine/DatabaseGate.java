@@ -73,6 +73,17 @@ public final class DatabaseGate implements DataSource {
         this.failoverWait = failoverWait;
     }
 
+    /**
+     * How long a COMMIT may go unanswered before its server is taken for lost ({@code
+     * --db-failover-wait}; 0: no bound). A primary that vanishes without a reset (stopped,
+     * partitioned) would otherwise hold the COMMIT until TCP gives up, hours later. Cutting a
+     * COMMIT that was merely slow is safe: its outcome is then asked for ({@code mtcp.reconnect}),
+     * which waits for it or aborts it, so the answer stays definite.
+     */
+    public Duration commitTimeout() {
+        return failoverWait;
+    }
+
     public Status status() {
         synchronized (lock) {
             return status;

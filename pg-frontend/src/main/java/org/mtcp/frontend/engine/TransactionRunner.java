@@ -146,6 +146,7 @@ final class TransactionRunner {
                     String outcome = committed ? "committed" : "aborted";
                     TxId recordTid = tid;
                     String recordLine = line;
+                    boundCommit(c);
                     mtx.commitAfter(BatchStore.RECORD,
                             st -> BatchStore.bindRecord(st, batch.id(), seq, recordTid, outcome, frontend, recordLine));
                 } catch (SQLException e) {
@@ -189,6 +190,17 @@ final class TransactionRunner {
     private void connectionLost() {
         if (store.dataSource() instanceof DatabaseGate gate) {
             gate.connectionLost();
+        }
+    }
+
+    /**
+     * Bounds the COMMIT's round trip by {@link DatabaseGate#commitTimeout} (the pool resets the
+     * connection's network timeout when it is returned). The operation before it is not bounded:
+     * a long statement of the application's is legitimate.
+     */
+    private void boundCommit(Connection c) throws SQLException {
+        if (store.dataSource() instanceof DatabaseGate gate && !gate.commitTimeout().isZero()) {
+            c.setNetworkTimeout(Runnable::run, (int) Math.min(Integer.MAX_VALUE, gate.commitTimeout().toMillis()));
         }
     }
 

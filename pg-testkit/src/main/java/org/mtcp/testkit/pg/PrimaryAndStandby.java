@@ -219,6 +219,20 @@ public final class PrimaryAndStandby implements AutoCloseable {
         node.cluster.stop("immediate");
     }
 
+    /**
+     * Freezes {@code node} (SIGSTOP of its postmaster and of every backend): a host that vanishes
+     * without a reset. Its kernel still accepts connections and acknowledges bytes; nothing
+     * answers. {@link #thaw} before stopping it.
+     */
+    public void freeze(Node node) {
+        node.cluster.freeze(true);
+    }
+
+    /** Undoes {@link #freeze} (SIGCONT). */
+    public void thaw(Node node) {
+        node.cluster.freeze(false);
+    }
+
     /** Stops the standby cleanly; the primary goes on alone (with synchronous replication its COMMITs then wait). */
     public void stopStandby() {
         standby.cluster.stop("fast");
