@@ -75,7 +75,10 @@ import org.mtcp.webapp.BankTestData.Transfer;
  * <p>The bad case: the standby is never promoted. The client gets the batch's
  * {@code database_unavailable} error line and summary once the failover wait is over, nothing is
  * half-done, and the batch re-posted after the promotion completes, every transfer once.
- * {@code -Dmtcp.primaryFailover.seed=S} replays a run, {@code -Dmtcp.primaryFailover.trials=N}
+ * The other bad cases: the old primary coming back un-rewound and accepting writes, first in the
+ * URL, while the batch runs on the new one, then left alone; a primary that stops answering
+ * (frozen) with a COMMIT on its way; a primary turned read-only (a switchover). Each says what it
+ * checks. {@code -Dmtcp.primaryFailover.seed=S} replays a run, {@code -Dmtcp.primaryFailover.trials=N}
  * changes the number of trials (10).
  */
 class PrimaryFailoverTest {
@@ -696,6 +699,66 @@ class PrimaryFailoverTest {
         } finally {
             pair.thaw(frozen);   // a frozen postmaster would ignore the stop that closes the pair
         }
+    }
+
+    /**
+     * A switchover's first half (issue 15): the primary made read-only mid-batch
+     * ({@code default_transaction_read_only}, as a demotion leaves it), then the standby promoted.
+     * The front-end's next transaction there fails with 25006 (read-only), which it takes for a
+     * lost connection to a server that is not the primary: it waits for the primary (pgjdbc's
+     * {@code targetServerType=primary} skips a read-only server) and the batch goes on on the
+     * promoted standby. Every line once, money conserved, every transaction after the switch on
+     * the new timeline.
+     */
+    @Test
+    void aPrimaryTurnedReadOnlyIsLeftForThePromotedStandby(@TempDir Path dir) throws Exception {
+        Setup setup = new Setup(dir);
+        PrimaryAndStandby.Node demoted = pair.primary();
+        setup.serveFirst(0);
+        String batch = "pf-read-only";
+        List<Transfer> transfers = BankTestData.transfers(new Random(25006), TRANSFERS, ACCOUNTS);
+        int switchAfter = 60;
+        int outagesBefore = setup.outagesLogged();
+        HttpExchange.Response response;
+        try (Socket socket = new Socket("127.0.0.1", proxy.localAddress().getPort())) {
+            socket.setSoTimeout(120_000);
+            InputStream in = new BufferedInputStream(socket.getInputStream());
+            OutputStream out = socket.getOutputStream();
+            CompletableFuture<Void> lineRead = new CompletableFuture<>();
+            CompletableFuture<HttpExchange.Response> exchange = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return HttpExchange.exchange(in, out, HttpExchange.post("/v1/batches", body(batch, transfers)), index -> {
+                        if (index == switchAfter - 1) {
+                            lineRead.complete(null);
+                        }
+                    });
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }, clients);
+            try {
+                lineRead.get(60, TimeUnit.SECONDS);
+                try (Connection c = demoted.connect("postgres"); Statement st = c.createStatement()) {
+                    st.execute("ALTER SYSTEM SET default_transaction_read_only = on");
+                    st.execute("SELECT pg_reload_conf()");
+                }
+                await("a front-end notices that the primary is gone").atMost(Duration.ofSeconds(30))
+                        .pollInterval(Duration.ofMillis(20)).until(() -> setup.outagesLogged() > outagesBefore);
+                pair.promoteStandby();
+                response = exchange.get(120, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                throw new AssertionError("read-only primary: " + e + "\n---- proxy events:\n" + String.join("\n", proxyEvents)
+                        + setup.outputs(), e);
+            }
+        }
+        posted.add(new RollingRestartTest.Posted(batch, transfers, response, null));
+        DataSource newPrimary = onPrimary();
+        RollingRestartTest.assertEveryOutcomeExactlyOnce(newPrimary, posted, TRANSFERS);
+        BankTestData.assertMoneyIsConserved(newPrimary, ACCOUNTS, INITIAL);
+        long before = timeline(response.lines().getFirst());
+        assertThat(timeline(response.lines().get(TRANSFERS - 1))).as("the last transaction ran on the promoted standby")
+                .isEqualTo(before + 1);
+        assertThat(setup.outputs()).as("the front-end met the read-only server").contains("not the primary (25006");
     }
 
     /** A data source of {@code node} alone. */

@@ -129,7 +129,12 @@ final class TransactionRunner {
                     if (!isConnectionLost(e)) {
                         throw e;
                     }
-                    // Terminated by a takeover, or a dead pooled connection, or the database is down.
+                    // Terminated by a takeover, or a dead pooled connection, or the database is down,
+                    // or the server is no longer the primary (a switchover, an old primary).
+                    if (isNotThePrimary(e)) {
+                        LOG.warn("{}: batch {} seq {}: the server is not the primary ({} {}); trying again on another connection",
+                                frontend, batch.id(), seq, e.getSQLState(), e.getMessage());
+                    }
                     connectionLost();
                     if (fenced(batch.session(), epoch)) {
                         throw new SessionTakenOverException("this front-end's transaction was terminated by a takeover", e);
@@ -321,6 +326,11 @@ final class TransactionRunner {
         String s = e.getSQLState();
         return s == null || s.startsWith("08") || s.startsWith("57P") || MtcpSql.NOT_THE_PRIMARY.equals(s)
                 || READ_ONLY.equals(s);
+    }
+
+    /** A server that answers but cannot serve the batch: a standby, an old primary, a read-only server. */
+    static boolean isNotThePrimary(SQLException e) {
+        return MtcpSql.NOT_THE_PRIMARY.equals(e.getSQLState()) || READ_ONLY.equals(e.getSQLState());
     }
 
     /** SQLSTATE read_only_sql_transaction. */
