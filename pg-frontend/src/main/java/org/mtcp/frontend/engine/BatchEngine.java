@@ -110,9 +110,17 @@ public final class BatchEngine {
     /**
      * A batch this front-end holds: its session at {@code epoch}, for the request {@code claimant}.
      * {@code created}: this request created it, so no transaction of it has an outcome yet.
+     * {@code timeline}: the database timeline of its last transaction (0: none yet), to notice a
+     * promotion in the middle of it ({@link TransactionRunner}).
      */
     public record Batch(String id, long session, long epoch, BatchRequest request, BatchOwnership.Claimant claimant,
-            boolean created) {}
+            boolean created, java.util.concurrent.atomic.AtomicLong timeline) {
+
+        Batch(String id, long session, long epoch, BatchRequest request, BatchOwnership.Claimant claimant,
+                boolean created) {
+            this(id, session, epoch, request, claimant, created, new java.util.concurrent.atomic.AtomicLong());
+        }
+    }
 
     /**
      * A batch request that passed validation: creates the batch, or takes an existing one with the
@@ -163,7 +171,9 @@ public final class BatchEngine {
             BatchStore.StoredBatch stored = store.find(s.batchId())
                     .orElseThrow(() -> new IOException("snapshot names batch " + s.batchId() + ", which does not exist"));
             BatchRequest request = parser.parseStored(stored.id(), stored.request());
-            return new Batch(stored.id(), stored.session(), r.epoch(), request, claimant, false);
+            // the snapshot's transaction ran on its timeline: a promotion since is noticed at the next one
+            return new Batch(stored.id(), stored.session(), r.epoch(), request, claimant, false,
+                    new java.util.concurrent.atomic.AtomicLong(s.tid() == null ? 0 : s.tid().timeline()));
         } catch (SQLException e) {
             metrics.databaseError();
             throw new DatabaseUnavailableException("database unavailable on resume: " + DatabaseGate.cause(e), e);

@@ -247,14 +247,22 @@ public final class DatabaseGate implements DataSource {
     }
 
     /**
+     * A transaction of {@code tid}'s timeline ran (a snapshot's, resumed from): the batch's history
+     * is on that timeline at least, and a primary behind it is an old one.
+     */
+    public void sawTransactionOf(org.mtcp.jdbc.TxId tid) {
+        if (tid != null) {
+            timelines.saw(tid.timeline());
+        }
+    }
+
+    /**
      * {@code c}'s server answered {@code MT008} for {@code tid}: it is behind that transaction's
      * timeline (an old primary) or a standby. Records the timeline and evicts {@code c}, so that
      * the caller's next attempt gets a connection to the newest primary.
      */
     public void notThePrimary(Connection c, org.mtcp.jdbc.TxId tid) {
-        if (tid != null) {
-            timelines.saw(tid.timeline());
-        }
+        sawTransactionOf(tid);
         evict(c);
         connectionLost();
     }

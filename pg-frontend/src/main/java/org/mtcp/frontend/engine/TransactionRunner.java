@@ -86,6 +86,10 @@ final class TransactionRunner {
                     // txnBEGIN and gettxnID: one round trip
                     mtx = begin(c, batch.session(), epoch);
                     tid = mtx.id();
+                    long before = batch.timeline().getAndSet(tid.timeline());
+                    if (before > 0 && tid.timeline() > before) {
+                        requireSentLinesRecorded(c, batch, seq);
+                    }
                     JsonNode result = null;
                     if (failure == null) {
                         try {
@@ -195,6 +199,37 @@ final class TransactionRunner {
     private void connectionLost() {
         if (store.dataSource() instanceof DatabaseGate gate) {
             gate.connectionLost();
+        }
+    }
+
+    /**
+     * The database was promoted since the batch's previous transaction: the lines sent so far (1
+     * to {@code seq - 1}) must be recorded on the new primary. With a synchronous standby they
+     * are; with an asynchronous one, those sent in its lag are lost with the old primary (their
+     * transactions too), and going on would leave the client's lines untrue of the database and a
+     * re-post answering them differently. The batch stops with the error, naming them, instead.
+     */
+    private void requireSentLinesRecorded(Connection c, BatchEngine.Batch batch, int seq)
+            throws SQLException, DatabaseUnavailableException {
+        if (seq <= 1) {
+            return;
+        }
+        try (java.sql.PreparedStatement st = c.prepareStatement("SELECT count(o.seq), min(g) FILTER (WHERE o.seq IS NULL)"
+                + " FROM generate_series(1, ?) g LEFT JOIN frontend.outcome o ON o.batch = ? AND o.seq = g")) {
+            st.setInt(1, seq - 1);
+            st.setString(2, batch.id());
+            try (java.sql.ResultSet rs = st.executeQuery()) {
+                rs.next();
+                int recorded = rs.getInt(1);
+                if (recorded < seq - 1) {
+                    rollbackQuietly(c);
+                    metrics.databaseError();
+                    throw DatabaseUnavailableException.outcomesLost("the promoted database lacks " + (seq - 1 - recorded)
+                            + " outcome(s) of this batch already sent, from seq " + rs.getInt(2) + " (a standby that was"
+                            + " not synchronous lost them with the old primary): the batch stops here; a re-post runs them"
+                            + " again");
+                }
+            }
         }
     }
 
