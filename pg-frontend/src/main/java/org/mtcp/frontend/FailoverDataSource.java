@@ -3,11 +3,11 @@ package org.mtcp.frontend;
 import java.io.PrintWriter;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.SQLFeatureNotSupportedException;
 import java.time.Duration;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Properties;
@@ -121,7 +121,7 @@ final class FailoverDataSource implements DataSource {
                     }
                 }
                 if (newerUrl != null) {
-                    warnOnce(server, "{}: {} is an old primary: it writes on timeline {}, behind {} on timeline {}"
+                    warnOnce("moved", server, "{}: {} is an old primary: it writes on timeline {}, behind {} on timeline {}"
                             + " (started again without pg_rewind); connecting to {} instead", frontend, server.address(),
                             server.timeline(), newer.address(), newer.timeline(), newer.address());
                     c.close();
@@ -131,7 +131,7 @@ final class FailoverDataSource implements DataSource {
             }
             if (timelines.isBehind(server.timeline())) {
                 long newest = timelines.newest();
-                warnOnce(server, "{}: {} is an old primary: it writes on timeline {}, behind timeline {} seen before"
+                warnOnce("refused", server, "{}: {} is an old primary: it writes on timeline {}, behind timeline {} seen before"
                         + " (started again without pg_rewind); not using it, waiting for the current primary", frontend,
                         server.address(), server.timeline(), newest);
                 throw new SQLException(server.address() + " is an old primary: on timeline " + server.timeline()
@@ -152,8 +152,9 @@ final class FailoverDataSource implements DataSource {
         }
     }
 
-    private void warnOnce(Server server, String format, Object... arguments) {
-        if (warned.add(server.address() + "@" + server.timeline())) {
+    /** Logs once per server, timeline and {@code kind}: every new pooled connection meets the same old primary. */
+    private void warnOnce(String kind, Server server, String format, Object... arguments) {
+        if (warned.add(kind + " " + server.address() + "@" + server.timeline())) {
             LOG.warn(format, arguments);
         }
     }

@@ -2,7 +2,6 @@ package org.mtcp.frontend;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
-import org.mtcp.frontend.engine.NewestTimeline;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.jetty12.server.TimedHandler;
 import java.io.IOException;
@@ -23,6 +22,7 @@ import org.mtcp.frontend.batch.BatchParser;
 import org.mtcp.frontend.engine.BatchEngine;
 import org.mtcp.frontend.engine.BatchStore;
 import org.mtcp.frontend.engine.DatabaseGate;
+import org.mtcp.frontend.engine.NewestTimeline;
 import org.mtcp.frontend.engine.Slowdown;
 import org.mtcp.frontend.http.AppHandler;
 import org.mtcp.frontend.http.DatabaseLoss;

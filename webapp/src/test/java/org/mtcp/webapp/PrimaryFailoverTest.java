@@ -77,8 +77,8 @@ import org.mtcp.webapp.BankTestData.Transfer;
  * half-done, and the batch re-posted after the promotion completes, every transfer once.
  * The other bad cases: the old primary coming back un-rewound and accepting writes, first in the
  * URL, while the batch runs on the new one, then left alone; a primary that stops answering
- * (frozen) with a COMMIT on its way; a primary turned read-only (a switchover). Each says what it
- * checks. {@code -Dmtcp.primaryFailover.seed=S} replays a run, {@code -Dmtcp.primaryFailover.trials=N}
+ * (frozen) with a COMMIT on its way; a primary turned read-only (a switchover); an asynchronous
+ * standby that lost lines already sent. Each says what it checks. {@code -Dmtcp.primaryFailover.seed=S} replays a run, {@code -Dmtcp.primaryFailover.trials=N}
  * changes the number of trials (10).
  */
 class PrimaryFailoverTest {

@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicLong;
 import org.mtcp.core.MigratedException;
 import org.mtcp.frontend.batch.BadRequestException;
 import org.mtcp.frontend.batch.BatchParser;
@@ -114,11 +115,11 @@ public final class BatchEngine {
      * promotion in the middle of it ({@link TransactionRunner}).
      */
     public record Batch(String id, long session, long epoch, BatchRequest request, BatchOwnership.Claimant claimant,
-            boolean created, java.util.concurrent.atomic.AtomicLong timeline) {
+            boolean created, AtomicLong timeline) {
 
         Batch(String id, long session, long epoch, BatchRequest request, BatchOwnership.Claimant claimant,
                 boolean created) {
-            this(id, session, epoch, request, claimant, created, new java.util.concurrent.atomic.AtomicLong());
+            this(id, session, epoch, request, claimant, created, new AtomicLong());
         }
     }
 
@@ -173,7 +174,7 @@ public final class BatchEngine {
             BatchRequest request = parser.parseStored(stored.id(), stored.request());
             // the snapshot's transaction ran on its timeline: a promotion since is noticed at the next one
             return new Batch(stored.id(), stored.session(), r.epoch(), request, claimant, false,
-                    new java.util.concurrent.atomic.AtomicLong(s.tid() == null ? 0 : s.tid().timeline()));
+                    new AtomicLong(s.tid() == null ? 0 : s.tid().timeline()));
         } catch (SQLException e) {
             metrics.databaseError();
             throw new DatabaseUnavailableException("database unavailable on resume: " + DatabaseGate.cause(e), e);

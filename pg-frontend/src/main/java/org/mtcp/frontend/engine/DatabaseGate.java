@@ -9,6 +9,7 @@ import java.sql.SQLTransientConnectionException;
 import java.time.Duration;
 import java.util.logging.Logger;
 import javax.sql.DataSource;
+import org.mtcp.jdbc.TxId;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -250,7 +251,7 @@ public final class DatabaseGate implements DataSource {
      * A transaction of {@code tid}'s timeline ran (a snapshot's, resumed from): the batch's history
      * is on that timeline at least, and a primary behind it is an old one.
      */
-    public void sawTransactionOf(org.mtcp.jdbc.TxId tid) {
+    public void sawTransactionOf(TxId tid) {
         if (tid != null) {
             timelines.saw(tid.timeline());
         }
@@ -261,7 +262,7 @@ public final class DatabaseGate implements DataSource {
      * timeline (an old primary) or a standby. Records the timeline and evicts {@code c}, so that
      * the caller's next attempt gets a connection to the newest primary.
      */
-    public void notThePrimary(Connection c, org.mtcp.jdbc.TxId tid) {
+    public void notThePrimary(Connection c, TxId tid) {
         sawTransactionOf(tid);
         evict(c);
         connectionLost();

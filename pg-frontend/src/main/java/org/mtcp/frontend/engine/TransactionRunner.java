@@ -3,6 +3,8 @@ package org.mtcp.frontend.engine;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.function.Supplier;
@@ -86,10 +88,11 @@ final class TransactionRunner {
                     // txnBEGIN and gettxnID: one round trip
                     mtx = begin(c, batch.session(), epoch);
                     tid = mtx.id();
-                    long before = batch.timeline().getAndSet(tid.timeline());
+                    long before = batch.timeline().get();
                     if (before > 0 && tid.timeline() > before) {
-                        requireSentLinesRecorded(c, batch, seq);
+                        requireSentLinesRecorded(c, batch, seq);   // once it passed: a retry checks again
                     }
+                    batch.timeline().set(tid.timeline());
                     JsonNode result = null;
                     if (failure == null) {
                         try {
@@ -214,11 +217,11 @@ final class TransactionRunner {
         if (seq <= 1) {
             return;
         }
-        try (java.sql.PreparedStatement st = c.prepareStatement("SELECT count(o.seq), min(g) FILTER (WHERE o.seq IS NULL)"
+        try (PreparedStatement st = c.prepareStatement("SELECT count(o.seq), min(g) FILTER (WHERE o.seq IS NULL)"
                 + " FROM generate_series(1, ?) g LEFT JOIN frontend.outcome o ON o.batch = ? AND o.seq = g")) {
             st.setInt(1, seq - 1);
             st.setString(2, batch.id());
-            try (java.sql.ResultSet rs = st.executeQuery()) {
+            try (ResultSet rs = st.executeQuery()) {
                 rs.next();
                 int recorded = rs.getInt(1);
                 if (recorded < seq - 1) {
