@@ -8,8 +8,12 @@
 module org.mtcp.core {
     requires org.slf4j;
     requires jdk.management; // FileDescriptors: the open-descriptor count of Unix JVMs
+    requires org.bouncycastle.pkix;       // tls: PEM keys and certificates
+    requires org.bouncycastle.provider;
+    requires org.bouncycastle.util;
 
     exports org.mtcp.core;
     exports org.mtcp.core.policy;
     exports org.mtcp.core.transfer;
+    exports org.mtcp.core.tls;
 }

@@ -70,6 +70,37 @@ public final class TestPki {
             return new Path[] {crt, keyFile};
         }
 
+        /**
+         * Writes the key alone to {@code file} in {@code format} ({@code password} for
+         * {@link KeyFormat#ENCRYPTED_PKCS8} only); returns {@code file}.
+         */
+        public Path writeKey(Path file, KeyFormat format, char[] password) throws IOException {
+            Object pemObject = switch (format) {
+                case PKCS8 -> new org.bouncycastle.openssl.jcajce.JcaPKCS8Generator(key, null).generate();
+                case TRADITIONAL -> traditional(key);
+                case ENCRYPTED_PKCS8 -> {
+                    try {
+                        yield new org.bouncycastle.openssl.jcajce.JcaPKCS8Generator(key,
+                                new org.bouncycastle.openssl.jcajce.JceOpenSSLPKCS8EncryptorBuilder(
+                                        org.bouncycastle.openssl.PKCS8Generator.AES_256_CBC)
+                                        .setProvider(new org.bouncycastle.jce.provider.BouncyCastleProvider())
+                                        .setPassword(password).build())
+                                .generate();
+                    } catch (OperatorCreationException e) {
+                        throw new IOException("cannot encrypt the key of " + name, e);
+                    }
+                }
+            };
+            Files.writeString(file, pem(pemObject));
+            return file;
+        }
+
+        /** Writes the chain alone (PEM, leaf first) to {@code file}; returns it. */
+        public Path writeChain(Path file) throws IOException {
+            Files.writeString(file, pem(chain.toArray()));
+            return file;
+        }
+
         /** Writes {@code NAME.p12} (key and chain, password {@link #PASSWORD}) into {@code dir}. */
         public Path writePkcs12(Path dir) throws IOException {
             Path p = dir.resolve(name + ".p12");
@@ -80,6 +111,16 @@ public final class TestPki {
             }
             return p;
         }
+    }
+
+    /** How {@link Issued#writeKey} writes a private key. */
+    public enum KeyFormat {
+        /** {@code -----BEGIN PRIVATE KEY-----} */
+        PKCS8,
+        /** {@code -----BEGIN RSA PRIVATE KEY-----} (PKCS#1) or {@code -----BEGIN EC PRIVATE KEY-----} (SEC1) */
+        TRADITIONAL,
+        /** {@code -----BEGIN ENCRYPTED PRIVATE KEY-----} (PKCS#8, AES-256-CBC) */
+        ENCRYPTED_PKCS8
     }
 
     /** The password of every key store this kit writes. */
@@ -142,7 +183,10 @@ public final class TestPki {
 
     /** A certificate for {@code cn} valid in [notBefore, notAfter], with exactly {@code subjectAltNames} (DNS names or IP literals). */
     public Issued issue(String cn, Instant notBefore, Instant notAfter, List<String> subjectAltNames) {
-        KeyPair keys = ecKeys();
+        return issue(cn, notBefore, notAfter, subjectAltNames, ecKeys());
+    }
+
+    private Issued issue(String cn, Instant notBefore, Instant notAfter, List<String> subjectAltNames, KeyPair keys) {
         X509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(caCertificate, serial(),
                 Date.from(notBefore), Date.from(notAfter), new X500Name("CN=" + cn), keys.getPublic());
         try {
@@ -159,6 +203,24 @@ public final class TestPki {
             throw new IllegalStateException(e);
         }
         return new Issued(cn, keys.getPrivate(), List.of(sign(b, caKeys.getPrivate()), caCertificate));
+    }
+
+    /** As {@link #issue(String)} with an RSA 2048 key (PKCS#1 files need one). */
+    public Issued issueRsa(String cn) {
+        Instant now = Instant.now();
+        return issue(cn, now.minus(Duration.ofHours(1)), now.plus(Duration.ofDays(1)), List.of(cn, "localhost", "127.0.0.1"),
+                rsaKeys());
+    }
+
+    /** Writes a PKCS#12 trust store with this CA as its one anchor, password {@link #PASSWORD}, as {@code NAME-trust.p12}. */
+    public Path writeTrustStore(Path dir) throws IOException {
+        Path p = dir.resolve(name + "-trust.p12");
+        try (OutputStream out = Files.newOutputStream(p)) {
+            trustStore().store(out, PASSWORD);
+        } catch (GeneralSecurityException e) {
+            throw new IOException("cannot write " + p, e);
+        }
+        return p;
     }
 
     /** A certificate for {@code cn} that expired an hour ago. */
@@ -178,6 +240,34 @@ public final class TestPki {
             return g.generateKeyPair();
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("no EC P-256 in this JDK", e);
+        }
+    }
+
+    /**
+     * PKCS#1 for RSA (as JcaPEMWriter writes a bare key); SEC1 for EC built here, with the curve
+     * named inside as OpenSSL writes it (the JDK's encoding keeps the curve outside, in PKCS#8).
+     */
+    private static Object traditional(PrivateKey key) {
+        if (key instanceof java.security.interfaces.ECPrivateKey ec) {
+            org.bouncycastle.asn1.pkcs.PrivateKeyInfo info = org.bouncycastle.asn1.pkcs.PrivateKeyInfo.getInstance(key.getEncoded());
+            try {
+                byte[] sec1 = new org.bouncycastle.asn1.sec.ECPrivateKey(ec.getParams().getOrder().bitLength(), ec.getS(),
+                        info.getPrivateKeyAlgorithm().getParameters()).getEncoded();
+                return new org.bouncycastle.util.io.pem.PemObject("EC PRIVATE KEY", sec1);
+            } catch (IOException e) {
+                throw new IllegalStateException("cannot encode an EC key", e);
+            }
+        }
+        return key;
+    }
+
+    private static KeyPair rsaKeys() {
+        try {
+            KeyPairGenerator g = KeyPairGenerator.getInstance("RSA");
+            g.initialize(2048);
+            return g.generateKeyPair();
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("no RSA in this JDK", e);
         }
     }
 

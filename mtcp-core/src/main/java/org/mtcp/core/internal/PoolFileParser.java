@@ -7,6 +7,8 @@ import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
@@ -23,14 +25,18 @@ import org.mtcp.core.ValueSyntax;
  * {@code #} comments, blank lines ignored.
  * <pre>
  * secret hex:&lt;hex digits&gt; | base64:&lt;base64&gt; | file:&lt;path&gt;
+ * previous-secret &lt;same forms&gt; until &lt;ISO-8601 instant&gt;     (any number; accepted, never used to sign)
+ * trust file:&lt;path&gt;                                            (at most one: a PEM bundle of TLS trust anchors)
  * server &lt;name&gt; &lt;service host:port&gt; &lt;control host:port&gt;
  * </pre>
  * Errors are {@link IllegalArgumentException}s naming the file and line.
  *
  * <p>Servers read the whole file ({@link Reader#SERVER}: the secret is required). Clients (the
- * proxy, {@code get}) read it as {@link Reader#CLIENT}: only the members are needed; a
- * {@code secret} line may be absent, and when present it is not decoded (a {@code file:} secret
- * the client may not read is never opened), only checked to appear at most once.
+ * proxy, {@code get}) read it as {@link Reader#CLIENT}: only the members and the trust anchors
+ * are needed; a {@code secret} line may be absent, and when present it is not decoded (a
+ * {@code file:} secret the client may not read is never opened), only checked to appear at most
+ * once; {@code previous-secret} lines are checked for their shape only. Relative {@code file:}
+ * paths resolve against the pool file's directory.
  */
 public final class PoolFileParser {
     private PoolFileParser() {}
@@ -43,13 +49,22 @@ public final class PoolFileParser {
         CLIENT
     }
 
-    /** What a file says; {@code secret} is null when read as {@link Reader#CLIENT}. */
-    private record Parsed(byte[] secret, List<PoolMember> members) {}
+    /** What a file says; the secrets are null / empty when read as {@link Reader#CLIENT}. */
+    private record Parsed(byte[] secret, List<PoolConfig.PreviousSecret> previous, Path trust, List<PoolMember> members) {
+        PoolConfig pool() {
+            return new PoolConfig(secret, members, previous, trust);
+        }
+    }
 
     /** Reads and parses {@code file}; an unreadable file is an {@link IOException} saying which and why, once. */
     public static PoolConfig parse(Path file) throws IOException {
-        Parsed p = parse(read(file), file.toString(), file.toAbsolutePath().getParent(), Reader.SERVER);
-        return new PoolConfig(p.secret(), p.members());
+        return parse(read(file), file.toString(), file.toAbsolutePath().getParent(), Reader.SERVER).pool();
+    }
+
+    /** The members and trust anchors of a pool file as a client reads it ({@link Reader#CLIENT}). */
+    public static PoolConfig.ClientView clientView(Path file) throws IOException {
+        Parsed p = parse(read(file), file.toString(), file.toAbsolutePath().getParent(), Reader.CLIENT);
+        return new PoolConfig.ClientView(p.members(), java.util.Optional.ofNullable(p.trust()));
     }
 
     /**
@@ -79,13 +94,16 @@ public final class PoolFileParser {
 
     /** Parses {@code lines}; {@code source} names them in errors; secret files resolve against {@code dir}. */
     public static PoolConfig parse(List<String> lines, String source, Path dir) throws IOException {
-        Parsed p = parse(lines, source, dir, Reader.SERVER);
-        return new PoolConfig(p.secret(), p.members());
+        return parse(lines, source, dir, Reader.SERVER).pool();
     }
 
     private static Parsed parse(List<String> lines, String source, Path dir, Reader reader) throws IOException {
         byte[] secret = null;
         int secretLine = 0;
+        List<PoolConfig.PreviousSecret> previousSecrets = new ArrayList<>();
+        List<Integer> previousLines = new ArrayList<>();
+        Path trust = null;
+        int trustLine = 0;
         List<PoolMember> members = new ArrayList<>();
         Map<String, Integer> names = new HashMap<>();
         Map<InetSocketAddress, String> addresses = new HashMap<>();   // each address once: "service of s1 (line 2)"
@@ -114,6 +132,45 @@ public final class PoolFileParser {
                     }
                     secretLine = lineNo;
                 }
+                case "previous-secret" -> {
+                    if (words.length != 4 || !words[2].equals("until")) {
+                        throw error(source, lineNo, "expected 'previous-secret hex:...|base64:...|file:PATH until "
+                                + "YYYY-MM-DDTHH:MM:SSZ'");
+                    }
+                    Instant until;
+                    try {
+                        until = Instant.parse(words[3]);
+                    } catch (DateTimeParseException e) {
+                        throw error(source, lineNo, "'" + words[3] + "' is not a UTC time like 2026-12-04T12:00:00Z");
+                    }
+                    if (reader == Reader.SERVER) {
+                        byte[] value = secret(words[1], source, lineNo, dir);
+                        for (int k = 0; k < previousSecrets.size(); k++) {
+                            if (Arrays.equals(previousSecrets.get(k).secret(), value)) {
+                                throw error(source, lineNo, "the same previous secret is on line " + previousLines.get(k));
+                            }
+                        }
+                        previousSecrets.add(new PoolConfig.PreviousSecret(value, until));
+                        previousLines.add(lineNo);
+                    }
+                }
+                case "trust" -> {
+                    if (trustLine != 0) {
+                        throw error(source, lineNo, "a second 'trust' (the first is on line " + trustLine
+                                + "; put every anchor in one PEM bundle)");
+                    }
+                    if (words.length != 2 || !words[1].startsWith("file:") || words[1].length() == 5) {
+                        throw error(source, lineNo, "expected 'trust file:PATH' (a PEM bundle of CA certificates)");
+                    }
+                    trust = resolve(words[1].substring(5), dir);
+                    if (!Files.isRegularFile(trust)) {
+                        throw error(source, lineNo, "no trust anchor file " + trust);
+                    }
+                    if (!Files.isReadable(trust)) {
+                        throw error(source, lineNo, "cannot read the trust anchor file " + trust + ": permission denied");
+                    }
+                    trustLine = lineNo;
+                }
                 case "server" -> {
                     if (words.length != 4) {
                         throw error(source, lineNo, "expected 'server NAME SERVICE_HOST:PORT CONTROL_HOST:PORT', got "
@@ -135,7 +192,7 @@ public final class PoolFileParser {
                     }
                 }
                 default -> throw error(source, lineNo, "unknown directive '" + words[0]
-                        + "' (expected 'secret' or 'server')");
+                        + "' (expected 'secret', 'previous-secret', 'trust' or 'server')");
             }
         }
         if (secret == null && reader == Reader.SERVER) {
@@ -144,7 +201,20 @@ public final class PoolFileParser {
         if (members.isEmpty()) {
             throw new IllegalArgumentException(source + ": no 'server' line");
         }
-        return new Parsed(secret, List.copyOf(members));
+        if (secret != null) {
+            for (int k = 0; k < previousSecrets.size(); k++) {
+                if (Arrays.equals(previousSecrets.get(k).secret(), secret)) {
+                    throw error(source, previousLines.get(k), "the previous secret is the current secret (line "
+                            + secretLine + ")");
+                }
+            }
+        }
+        return new Parsed(secret, List.copyOf(previousSecrets), trust, List.copyOf(members));
+    }
+
+    private static Path resolve(String path, Path dir) {
+        Path p = Path.of(path);
+        return !p.isAbsolute() && dir != null ? dir.resolve(p) : p;
     }
 
     private static byte[] secret(String value, String source, int lineNo, Path dir) throws IOException {
@@ -162,10 +232,7 @@ public final class PoolFileParser {
                 throw error(source, lineNo, "the secret is not valid base64: " + e.getMessage());
             }
         } else if (value.startsWith("file:")) {
-            Path p = Path.of(value.substring(5));
-            if (!p.isAbsolute() && dir != null) {
-                p = dir.resolve(p);
-            }
+            Path p = resolve(value.substring(5), dir);
             try {
                 secret = Files.readAllBytes(p);
             } catch (IOException e) {

@@ -4,7 +4,10 @@ import java.io.IOException;
 import java.net.Socket;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
+import java.security.cert.X509Certificate;
+import java.time.Clock;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.function.Supplier;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
@@ -19,6 +22,8 @@ import javax.net.ssl.TrustManagerFactory;
  *
  * <p>The {@link SSLContext} is read through a supplier on every new link, so a configuration
  * that reloads its keys hands new links the new keys while established ones keep theirs.
+ * A configuration {@linkplain #load(TlsFiles) loaded from files} reloads them on {@link #reload()}
+ * (an admin endpoint, SIGHUP) and, once {@linkplain #watch(FileWatcher) watched}, when they change.
  */
 public final class TlsConfig {
 
@@ -27,10 +32,69 @@ public final class TlsConfig {
 
     private final Supplier<SSLContext> context;
     private final boolean hasIdentity;
+    /** The files behind this configuration, or null when built from key stores in memory. */
+    private final FileKeys files;
 
     private TlsConfig(Supplier<SSLContext> context, boolean hasIdentity) {
         this.context = context;
         this.hasIdentity = hasIdentity;
+        this.files = null;
+    }
+
+    private TlsConfig(FileKeys files) {
+        this.context = files::context;
+        this.hasIdentity = files.files().hasIdentity();
+        this.files = files;
+    }
+
+    /**
+     * A configuration read from files (PEM or PKCS#12/JKS, see {@link TlsFiles}). Every error
+     * names the file and what is wrong with it ({@link TlsFileException}); a certificate that is
+     * expired, not yet valid or expiring within 14 days is logged as a warning.
+     */
+    public static TlsConfig load(TlsFiles files) throws IOException {
+        return load(files, Clock.systemUTC());
+    }
+
+    /** {@link #load(TlsFiles)} judging validity by {@code clock}. */
+    static TlsConfig load(TlsFiles files, Clock clock) throws IOException {
+        return new TlsConfig(FileKeys.load(files, clock));
+    }
+
+    /**
+     * Reads the files again (an admin endpoint, SIGHUP): new links get the new keys, established
+     * ones keep theirs. When the files cannot be used, the keys in use stay, the reason is logged
+     * (WARN) and thrown. A configuration not loaded from files has nothing to reload.
+     *
+     * @throws IllegalStateException when this configuration was not loaded from files
+     */
+    public void reload() throws IOException {
+        if (files == null) {
+            throw new IllegalStateException("this TLS configuration was not loaded from files");
+        }
+        files.reload();
+    }
+
+    /**
+     * Reloads whenever {@code watcher} sees one of the files change (failures are logged and keep
+     * the keys in use); close the returned watch to stop. Nothing to watch without files.
+     */
+    public FileWatcher.Watch watch(FileWatcher watcher) {
+        if (files == null) {
+            throw new IllegalStateException("this TLS configuration was not loaded from files");
+        }
+        return watcher.watch(files.files().paths(), files.fingerprints(), () -> {
+            try {
+                files.reload();
+            } catch (IOException | RuntimeException e) {
+                // FileKeys.reload logged why and kept the keys in use; the next change tries again
+            }
+        });
+    }
+
+    /** The certificate this side presents now (the one new links get), when loaded from files with an identity. */
+    public Optional<X509Certificate> certificate() {
+        return files == null ? Optional.empty() : Optional.ofNullable(files.certificate());
     }
 
     /**

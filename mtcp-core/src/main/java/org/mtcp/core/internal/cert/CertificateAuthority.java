@@ -2,7 +2,9 @@ package org.mtcp.core.internal.cert;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import org.mtcp.core.ConnectionId;
+import org.mtcp.core.PoolConfig;
 import org.mtcp.core.internal.wire.ProtocolException;
 import org.mtcp.core.internal.wire.ResetCode;
 
@@ -11,17 +13,32 @@ import org.mtcp.core.internal.wire.ResetCode;
  * verify what any other issued. Verification here covers the signature, the binding to the
  * connection and epoch the client claims, and expiry; whether the epoch is still current is
  * decided by the holder when the state is fetched (stale certificates are refused there).
+ *
+ * <p>Certificates are signed with the pool's current secret and verified against it and the
+ * previous secrets still accepted ({@link KeyRing}): during a rotation a certificate another
+ * server signed with the other secret still takes its client anywhere.
  */
 public final class CertificateAuthority {
 
-    private final Hmac.Key key;
+    private final KeyRing keys;
     private final Duration lifetime;
     private final Clock clock;
 
+    /** An authority of one secret (no previous one). */
     public CertificateAuthority(byte[] poolSecret, Duration lifetime, Clock clock) {
-        this.key = new Hmac.Key(Hmac.derive(poolSecret, Hmac.CERTIFICATE_KEY));
+        this(new PoolConfig(poolSecret, List.of()), lifetime, clock);
+    }
+
+    /** An authority of {@code pool}'s secrets; {@link #updateSecrets} takes a reloaded pool's. */
+    public CertificateAuthority(PoolConfig pool, Duration lifetime, Clock clock) {
+        this.keys = new KeyRing(pool, Hmac.CERTIFICATE_KEY, clock);
         this.lifetime = lifetime;
         this.clock = clock;
+    }
+
+    /** Takes {@code pool}'s secrets; returns whether certificates are now signed with another key. */
+    public boolean updateSecrets(PoolConfig pool) {
+        return keys.update(pool);
     }
 
     public Duration lifetime() {
@@ -31,7 +48,7 @@ public final class CertificateAuthority {
     public Certificate issue(ConnectionId id, long epoch, String holder) {
         long expires = clock.millis() + lifetime.toMillis();
         Certificate unsigned = new Certificate(id, epoch, holder, expires, new byte[0]);
-        return new Certificate(id, epoch, holder, expires, key.mac(unsigned.signedBytes()));
+        return new Certificate(id, epoch, holder, expires, keys.signing().mac(unsigned.signedBytes()));
     }
 
     /**
@@ -45,9 +62,9 @@ public final class CertificateAuthority {
         } catch (ProtocolException e) {
             throw new CertificateException(ResetCode.BAD_CERTIFICATE, "malformed certificate: " + e.getMessage());
         }
-        if (!Hmac.equal(key.mac(c.signedBytes()), c.mac())) {
-            throw new CertificateException(ResetCode.BAD_CERTIFICATE,
-                    "certificate signature is invalid (forged, or signed with another pool secret)");
+        byte[] signed = c.signedBytes();
+        if (keys.check(k -> Hmac.equal(k.mac(signed), c.mac())) instanceof KeyRing.Verdict.Refused r) {
+            throw new CertificateException(ResetCode.BAD_CERTIFICATE, "certificate signature is invalid: " + r.reason());
         }
         if (!c.id().equals(id) || c.epoch() != epoch) {
             throw new CertificateException(ResetCode.BAD_CERTIFICATE, "certificate is for connection "

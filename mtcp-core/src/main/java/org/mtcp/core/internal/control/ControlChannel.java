@@ -9,6 +9,7 @@ import java.net.Socket;
 import java.security.SecureRandom;
 import java.util.function.Predicate;
 import org.mtcp.core.internal.cert.Hmac;
+import org.mtcp.core.internal.cert.KeyRing;
 import org.mtcp.core.internal.wire.FrameReader;
 import org.mtcp.core.internal.wire.ProtocolException;
 import org.mtcp.core.internal.wire.Wire;
@@ -27,6 +28,9 @@ import org.mtcp.core.internal.wire.WireWriter;
  * {@code nonceI | nonceR | nameI | nameR}. Each side checks the other's proof before trusting
  * anything; the initiator also checks it reached the member it meant to. Both then derive the
  * session key {@code HMAC(kc, "session" | transcript)}, fresh per channel thanks to both nonces.
+ * During a secret rotation ({@link KeyRing}) the responder proves with its current key; the
+ * initiator accepts any key of its ring and answers with the key the responder used, so both
+ * derive the session from one key.
  *
  * <p>Afterwards every message is SEALED: {@code seq | mac | inner}, with
  * {@code mac = HMAC(session, direction | seq | inner)} and {@code seq} counting from 0 in each
@@ -75,6 +79,12 @@ public final class ControlChannel implements Closeable {
      */
     public static ControlChannel initiate(Socket socket, byte[] controlKey, String localName,
             String expectedPeer, int maxFrameLength) throws IOException {
+        return initiate(socket, KeyRing.single(controlKey), localName, expectedPeer, maxFrameLength);
+    }
+
+    /** {@link #initiate(Socket, byte[], String, String, int)} accepting any key of {@code controlKeys}. */
+    public static ControlChannel initiate(Socket socket, KeyRing controlKeys, String localName,
+            String expectedPeer, int maxFrameLength) throws IOException {
         FrameReader<ControlMessage> reader = new FrameReader<>(socket.getInputStream(),
                 new ControlDecoder(maxFrameLength));
         OutputStream out = new BufferedOutputStream(socket.getOutputStream(), 64 * 1024);
@@ -90,11 +100,13 @@ public final class ControlChannel implements Closeable {
                     : new ProtocolException("control handshake: expected CHALLENGE, got " + m.type());
         }
         byte[] transcript = transcript(nonceI, c.nonce(), localName, c.name());
-        if (!Hmac.equal(Hmac.mac(controlKey, bytes("responder"), transcript), c.proof())) {
+        KeyRing.Verdict v = controlKeys.check(k -> Hmac.equal(k.mac(bytes("responder"), transcript), c.proof()));
+        if (v instanceof KeyRing.Verdict.Refused r) {
             deny(out, "your proof is invalid");
             throw new AuthenticationException("control handshake: " + c.name()
-                    + " failed to prove it knows the pool secret (different secret?)");
+                    + " failed to prove it knows the pool secret: its proof was " + r.reason());
         }
+        byte[] controlKey = ((KeyRing.Verdict.Accepted) v).key();   // the responder's: both sessions derive from it
         if (!c.name().equals(expectedPeer)) {
             deny(out, "unexpected member");
             throw new AuthenticationException("control handshake: reached " + c.name()
@@ -113,6 +125,12 @@ public final class ControlChannel implements Closeable {
      */
     public static ControlChannel respond(Socket socket, byte[] controlKey, String localName,
             Predicate<String> isMember, int maxFrameLength) throws IOException {
+        return respond(socket, KeyRing.single(controlKey), localName, isMember, maxFrameLength);
+    }
+
+    /** {@link #respond(Socket, byte[], String, Predicate, int)} proving with the ring's signing key, accepting any of its keys. */
+    public static ControlChannel respond(Socket socket, KeyRing controlKeys, String localName,
+            Predicate<String> isMember, int maxFrameLength) throws IOException {
         FrameReader<ControlMessage> reader = new FrameReader<>(socket.getInputStream(),
                 new ControlDecoder(maxFrameLength));
         OutputStream out = new BufferedOutputStream(socket.getOutputStream(), 64 * 1024);
@@ -128,7 +146,7 @@ public final class ControlChannel implements Closeable {
         byte[] nonceR = nonce();
         byte[] transcript = transcript(h.nonce(), nonceR, h.name(), localName);
         out.write(ControlEncoder.encode(new ControlMessage.Challenge(Wire.VERSION, localName, nonceR,
-                Hmac.mac(controlKey, bytes("responder"), transcript))));
+                controlKeys.signing().mac(bytes("responder"), transcript))));
         out.flush();
         m = reader.read();
         if (m instanceof ControlMessage.Denied d) {
@@ -138,11 +156,13 @@ public final class ControlChannel implements Closeable {
             throw m == null ? new EOFException("control handshake: " + h.name() + " closed before AUTH")
                     : new ProtocolException("control handshake: expected AUTH, got " + m.type());
         }
-        if (!Hmac.equal(Hmac.mac(controlKey, bytes("initiator"), transcript), a.proof())) {
+        KeyRing.Verdict v = controlKeys.check(k -> Hmac.equal(k.mac(bytes("initiator"), transcript), a.proof()));
+        if (v instanceof KeyRing.Verdict.Refused r) {
             deny(out, "your proof is invalid");
             throw new AuthenticationException("control handshake: " + h.name()
-                    + " failed to prove it knows the pool secret (different secret?)");
+                    + " failed to prove it knows the pool secret: its proof was " + r.reason());
         }
+        byte[] controlKey = ((KeyRing.Verdict.Accepted) v).key();
         return new ControlChannel(socket, reader, out, Hmac.mac(controlKey, bytes("session"), transcript),
                 false, h.name());
     }

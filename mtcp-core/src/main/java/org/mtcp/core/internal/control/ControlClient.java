@@ -10,6 +10,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import org.mtcp.core.internal.cert.KeyRing;
 import org.mtcp.core.ConnectionId;
 import org.mtcp.core.PoolMember;
 import org.mtcp.core.ValueSyntax;
@@ -32,7 +33,7 @@ import org.mtcp.core.transfer.TransferException;
  */
 public final class ControlClient implements Closeable {
 
-    private final byte[] controlKey;
+    private final KeyRing controlKey;
     private final String localName;
     private final int timeoutMillis;
     private final int maxFrameLength;
@@ -57,7 +58,7 @@ public final class ControlClient implements Closeable {
     private final java.util.Set<String> warming = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
 
-    public ControlClient(byte[] controlKey, String localName, int timeoutMillis, int maxFrameLength) {
+    public ControlClient(KeyRing controlKey, String localName, int timeoutMillis, int maxFrameLength) {
         this.controlKey = controlKey;
         this.localName = localName;
         this.timeoutMillis = timeoutMillis;

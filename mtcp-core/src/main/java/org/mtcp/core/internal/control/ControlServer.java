@@ -11,6 +11,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Predicate;
+import org.mtcp.core.internal.cert.KeyRing;
 import org.mtcp.core.ConnectionId;
 import org.mtcp.core.internal.Threads;
 import org.mtcp.core.transfer.ConnectionState;
@@ -65,7 +66,7 @@ public final class ControlServer implements Closeable {
     }
 
     private final ServerSocket listener;
-    private final byte[] controlKey;
+    private final KeyRing controlKey;
     private final String localName;
     private final Predicate<String> isMember;
     private final Handler handler;
@@ -80,7 +81,7 @@ public final class ControlServer implements Closeable {
     private final Condition idle = busyLock.newCondition();
     private volatile boolean closed;
 
-    public ControlServer(ServerSocket listener, byte[] controlKey, String localName,
+    public ControlServer(ServerSocket listener, KeyRing controlKey, String localName,
             Predicate<String> isMember, Handler handler, ReplicaHandler replicas, int handshakeTimeoutMillis,
             int maxFrameLength, int maxChannels) {
         this.listener = listener;

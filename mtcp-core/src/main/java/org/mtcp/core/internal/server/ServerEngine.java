@@ -10,7 +10,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -26,6 +25,7 @@ import org.mtcp.core.ValueSyntax;
 import org.mtcp.core.internal.Threads;
 import org.mtcp.core.internal.cert.CertificateAuthority;
 import org.mtcp.core.internal.cert.Hmac;
+import org.mtcp.core.internal.cert.KeyRing;
 import org.mtcp.core.internal.control.ControlClient;
 import org.mtcp.core.internal.control.ControlCodec;
 import org.mtcp.core.internal.control.ControlServer;
@@ -53,6 +53,8 @@ public final class ServerEngine implements TransferContext, Closeable {
     private final Clock clock;
     private volatile PoolConfig pool;
     private final CertificateAuthority certificates;
+    /** The control keys of the pool's secrets; swapped with the certificate keys by {@link #updatePool}. */
+    private final KeyRing controlKeys;
     private final ServerSocket service;
     private final ServerSocket controlListener;
     private final ControlServer controlServer;
@@ -88,9 +90,9 @@ public final class ServerEngine implements TransferContext, Closeable {
         this.clock = clock;
         this.service = service;
         this.controlListener = controlListener;
-        byte[] secret = pool.secret();
-        this.certificates = new CertificateAuthority(secret, options.certificateLifetime(), clock);
-        byte[] controlKey = Hmac.derive(secret, Hmac.CONTROL_KEY);
+        this.certificates = new CertificateAuthority(pool, options.certificateLifetime(), clock);
+        this.controlKeys = new KeyRing(pool, Hmac.CONTROL_KEY, clock);
+        KeyRing controlKey = controlKeys;
         int maxControlFrame = (int) Math.min(Integer.MAX_VALUE - 64, (long) options.maxSnapshotSize()
                 + 2L * options.maxRetainedBytes() + 2L * options.maxFrameSize() + ControlCodec.STATE_OVERHEAD);
         this.table = new ConnectionTable(Math.max(1024, 2 * options.maxConnections()));
@@ -192,20 +194,26 @@ public final class ServerEngine implements TransferContext, Closeable {
     }
 
     /**
-     * Replaces the view of the pool (members added or removed, real ports after binding port 0).
-     * The secret must not change; this server's own entry must still be there. When the members
-     * changed, every connection held here gets a fresh certificate with the new peer list (CERT),
-     * so its client migrates only to current members.
+     * Replaces the view of the pool (members added or removed, real ports after binding port 0,
+     * a secret rotation); this server's own entry must still be there. When the members or the
+     * signing secret changed, every connection held here gets a fresh certificate (CERT): with the
+     * new peer list, so its client migrates only to current members; signed with the new secret,
+     * so it outlives the old secret's overlap. Established control channels keep their session keys.
      */
     public void updatePool(PoolConfig next) {
-        if (!Arrays.equals(next.secret(), pool.secret())) {
-            throw new IllegalArgumentException("the pool secret cannot change while a server runs");
-        }
         if (next.member(name).isEmpty()) {
             throw new IllegalArgumentException("the new pool has no server named '" + name + "'");
         }
         PoolConfig previous = pool;
         pool = next;
+        controlKeys.update(next);
+        if (certificates.updateSecrets(next)) {
+            for (ServerConnection c : table.all()) {
+                c.refreshCertificate();
+            }
+            LOG.info("{}: now signing with a new pool secret ({} previous one(s) listed); {} connection(s) given new"
+                    + " certificates", name, next.previousSecrets().size(), table.size());
+        }
         for (PoolMember m : previous.members()) {
             if (!next.members().contains(m)) {
                 controlClient.forget(m.name());

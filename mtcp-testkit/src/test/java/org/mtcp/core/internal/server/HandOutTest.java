@@ -14,6 +14,7 @@ import org.mtcp.core.MtcpServerConnection;
 import org.mtcp.core.MtcpSocket;
 import org.mtcp.core.PoolMember;
 import org.mtcp.core.internal.cert.Hmac;
+import org.mtcp.core.internal.cert.KeyRing;
 import org.mtcp.core.internal.control.ControlClient;
 import org.mtcp.core.transfer.ConnectionState;
 import org.mtcp.core.transfer.TransferException;
@@ -37,7 +38,7 @@ class HandOutTest {
                 assertThat(c.getInputStream().readNBytes(3)).hasSize(3);
                 c.exportState(new byte[] {9});
 
-                byte[] key = Hmac.derive(pool.secret(), Hmac.CONTROL_KEY);
+                KeyRing key = KeyRing.single(Hmac.derive(pool.secret(), Hmac.CONTROL_KEY));
                 PoolMember s1 = pool.pool().member("s1").orElseThrow();
                 try (ControlClient asS2 = new ControlClient(key, "s2", 2000, 1 << 24);
                         ControlClient asS3 = new ControlClient(key, "s3", 2000, 1 << 24)) {
