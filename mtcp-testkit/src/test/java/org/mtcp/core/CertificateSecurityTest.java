@@ -66,8 +66,8 @@ class CertificateSecurityTest {
     /** The answer to {@code s}'s own certificate {@code cert} presented at {@code target} with its proof. */
     Frame.Reset refusedRightful(MtcpSocket s, String target, byte[] cert) throws IOException {
         try (RawClient raw = new RawClient(pool.serviceAddress(target))) {
-            Frame f = raw.send(raw.signedMigrateHello(s.id(), Certificate.decode(cert).epoch(), cert,
-                    s.connection().clientKey(), target)).readUntilResetOrWelcome();
+            Frame f = raw.send(raw.provenMigrateHello(s.id(), Certificate.decode(cert).epoch(), cert,
+                    s.connection().bindingKey(), target)).readUntilResetOrWelcome();
             assertThat(f).as("answer at %s", target).isInstanceOf(Frame.Reset.class);
             return (Frame.Reset) f;
         }
@@ -171,8 +171,8 @@ class CertificateSecurityTest {
                         // Kept open until every racer has its answer: the winner's link stays up.
                         RawClient raw = new RawClient(pool.serviceAddress(target));
                         raws.add(raw);
-                        // the client itself, racing with its own certificate: each HELLO signed for its link
-                        return raw.send(raw.signedMigrateHello(s.id(), 0, cert, s.connection().clientKey(), target))
+                        // the client itself, racing with its own certificate: each HELLO proven for its link
+                        return raw.send(raw.provenMigrateHello(s.id(), 0, cert, s.connection().bindingKey(), target))
                                 .readUntilResetOrWelcome();
                     });
                 }
