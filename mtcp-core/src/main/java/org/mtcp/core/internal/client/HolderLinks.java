@@ -85,11 +85,11 @@ final class HolderLinks {
      */
     Handshake handshake(String name, StandbyLink standby) throws IOException {
         InetSocketAddress address;
-        Frame.Hello unsigned;
+        Frame.Hello unproven;
         guard.lock();
         try {
             address = record.addressOf(name);
-            unsigned = new Frame.Hello(Wire.SERVICE_VERSION, Frame.HelloKind.MIGRATE, options.maxFrameSize(),
+            unproven = new Frame.Hello(Wire.SERVICE_VERSION, Frame.HelloKind.MIGRATE, options.maxFrameSize(),
                     inbound.received(), inbound.windowEnd(), ClientConnector.keepaliveMillis(options), id,
                     record.epoch(), record.certificate(), outbound.acked());
             conn.pinForMigration(outbound.acked());
@@ -100,9 +100,9 @@ final class HolderLinks {
             throw new IOException("unknown server");
         }
         // The proof is made for the link the HELLO goes out on, once it is ready (after TLS).
-        Handshake.HelloForLink hello = link -> unsigned.withProof(MigrationProof.prove(key, unsigned.certificate(),
-                ChannelBinding.forLink(link, name, unsigned.certificate())));
-        return ClientConnector.migrate(address, hello, unsigned.epoch(), standby, id, options);
+        Handshake.HelloForLink hello = link -> unproven.withProof(MigrationProof.prove(key, unproven.certificate(),
+                ChannelBinding.forLink(link, name, unproven.certificate())));
+        return ClientConnector.migrate(address, hello, unproven.epoch(), standby, id, options);
     }
 
     /**

@@ -264,16 +264,16 @@ final class Admission {
             }
             return null;
         }
+        if (h.proof() == null) {
+            throw new Refusal(ResetCode.BAD_PROOF, "certificate for connection " + c.id()
+                    + " is bound to its client and this HELLO (version " + h.version()
+                    + ") carries no proof of holding it", "");
+        }
         BindingKey key;
         try {
             key = certificates.bindingKey(c);
         } catch (CertificateException e) {
             throw new Refusal(e.code(), e.getMessage(), "");
-        }
-        if (h.proof() == null) {
-            throw new Refusal(ResetCode.BAD_PROOF, "certificate for connection " + c.id()
-                    + " is bound to its client and this HELLO (version " + h.version()
-                    + ") carries no proof of holding it", "");
         }
         ChannelBinding expected;
         try {
