@@ -37,9 +37,10 @@ class ClientProtocolTest {
                     Frame.Hello h = (Frame.Hello) in.read();
                     if (first) {
                         first = false;
-                        out.write(FrameEncoder.encode(new Frame.Welcome(Wire.VERSION, new ConnectionId(1, 2), 0,
+                        // in the HELLO's version, with the binding key a version-5 client needs
+                        out.write(FrameEncoder.encode(new Frame.Welcome(h.version(), new ConnectionId(1, 2), 0,
                                 "fake", new byte[10], 0, 1 << 20, 1 << 20, 1000,
-                                List.of(new Frame.Peer("fake", "127.0.0.1", port)))));
+                                List.of(new Frame.Peer("fake", "127.0.0.1", port)), new byte[Wire.BINDING_KEY_BYTES])));
                         for (Frame f : frames) {
                             out.write(FrameEncoder.encode(f));
                         }

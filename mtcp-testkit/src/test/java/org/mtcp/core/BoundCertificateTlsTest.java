@@ -7,13 +7,15 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.Arrays;
 import javax.net.ssl.SSLSocket;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.mtcp.core.internal.cert.Certificate;
+import org.mtcp.core.internal.cert.CertificateAuthority;
 import org.mtcp.core.internal.cert.ChannelBinding;
-import org.mtcp.core.internal.cert.ClientKey;
+import org.mtcp.core.internal.cert.BindingKey;
 import org.mtcp.core.internal.cert.MigrationProof;
 import org.mtcp.core.internal.wire.Frame;
 import org.mtcp.core.internal.wire.FrameDecoder;
@@ -61,6 +63,12 @@ class BoundCertificateTlsTest {
         return r;
     }
 
+    /** The binding key sealed in {@code s}'s current certificate, unsealed with the pool's secret. */
+    static BindingKey sealedKey(LoopbackPool pool, MtcpSocket s) throws IOException {
+        CertificateAuthority ca = new CertificateAuthority(pool.secret(), Duration.ofMinutes(1), Clock.systemUTC());
+        return ca.bindingKey(ca.verify(s.connection().certificate(), s.id(), s.connection().epoch()));
+    }
+
     @Test
     void aStolenCertificateIsUselessOverTlsAndTheClientMigratesWithSessionBoundProofs() throws Exception {
         try (LoopbackPool pool = LoopbackPool.startTls(3, ServerOptions.defaults())) {
@@ -76,18 +84,18 @@ class BoundCertificateTlsTest {
                 try (SSLSocket thiefLink = tlsLink(pool, "s2")) {
                     ChannelBinding b = ChannelBinding.forLink(thiefLink, "s2", cert);
                     assertThat(b.kind()).isEqualTo(Frame.ProofBinding.TLS_EXPORTER);
-                    assertThat(badProof(thiefLink, hello.withProof(MigrationProof.sign(ClientKey.generate(), cert, b)))
+                    assertThat(badProof(thiefLink, hello.withProof(MigrationProof.prove(BindingKey.generate(), cert, b)))
                             .message()).contains("issued to another client");
                 }
                 // The client's own proof for session A (say, leaked by whoever terminated A), on session B.
                 try (SSLSocket a = tlsLink(pool, "s3"); SSLSocket b = tlsLink(pool, "s3")) {
-                    Frame.Proof forA = MigrationProof.sign(s.connection().clientKey(), cert,
+                    Frame.Proof forA = MigrationProof.prove(s.connection().bindingKey(), cert,
                             ChannelBinding.forLink(a, "s3", cert));
                     assertThat(badProof(b, hello.withProof(forA)).message()).contains("another TLS session");
                 }
                 // A thief claiming the server-name binding on a TLS link: checked against the name, refused.
                 try (SSLSocket t = tlsLink(pool, "s2")) {
-                    Frame.Proof byName = MigrationProof.sign(ClientKey.generate(), cert,
+                    Frame.Proof byName = MigrationProof.prove(BindingKey.generate(), cert,
                             ChannelBinding.forLink(new Socket(), "s2", cert));
                     assertThat(byName.binding()).isEqualTo(Frame.ProofBinding.SERVER_NAME);
                     assertThat(badProof(t, hello.withProof(byName)).message()).contains("issued to another client");
@@ -97,8 +105,7 @@ class BoundCertificateTlsTest {
                 assertThat(s.currentServer()).isEqualTo("s1");
                 for (String target : new String[] {"s2", "s3", "s1"}) {
                     assertThat(s.migrate(target).succeeded()).isTrue();
-                    assertThat(Certificate.decode(s.connection().certificate()).clientKey())
-                            .isEqualTo(s.connection().clientKey().publicKey());
+                    assertThat(sealedKey(pool, s).sameAs(s.connection().bindingKey())).isTrue();
                     byte[] more = ascii(" at " + target);
                     byte[] all = Arrays.copyOf(sent, sent.length + more.length);
                     System.arraycopy(more, 0, all, sent.length, more.length);

@@ -3,15 +3,22 @@ package org.mtcp.core;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.mtcp.testkit.Bytes.ascii;
 
+import static org.awaitility.Awaitility.await;
+
 import java.io.IOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.Arrays;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.mtcp.core.internal.cert.Certificate;
+import org.mtcp.core.internal.cert.CertificateAuthority;
 import org.mtcp.core.internal.cert.ChannelBinding;
-import org.mtcp.core.internal.cert.ClientKey;
+import org.mtcp.core.internal.cert.BindingKey;
 import org.mtcp.core.internal.cert.MigrationProof;
 import org.mtcp.core.internal.wire.Frame;
 import org.mtcp.core.internal.wire.ResetCode;
@@ -65,17 +72,33 @@ class CertificateBindingTest {
         return all;
     }
 
+    static java.util.List<Byte> asList(byte[] bytes) {
+        java.util.List<Byte> l = new java.util.ArrayList<>(bytes.length);
+        for (byte b : bytes) {
+            l.add(b);
+        }
+        return l;
+    }
+
+    /** The binding key sealed in {@code cert}, unsealed with the pool's secret (as of just before it expires). */
+    static BindingKey sealedKey(LoopbackPool pool, byte[] cert) throws Exception {
+        Certificate c = Certificate.decode(cert);
+        CertificateAuthority ca = new CertificateAuthority(pool.secret(), Duration.ofMinutes(1),
+                Clock.fixed(Instant.ofEpochMilli(c.expiresAtMillis() - 1), ZoneOffset.UTC));
+        return ca.bindingKey(ca.verify(cert, c.id(), c.epoch()));
+    }
+
     @Test
     void aCertificateTakenFromItsClientIsRefusedEverywhereAndTheClientKeepsItsConnection() throws Exception {
         try (MtcpSocket s = MtcpSocket.connect(pool.serviceAddresses(), ClientOptions.defaults())) {
             byte[] sent = exchange(s, new byte[0], "before the theft");
             byte[] stolen = s.connection().certificate();
-            assertThat(Certificate.decode(stolen).clientKey()).isEqualTo(s.connection().clientKey().publicKey());
+            assertThat(sealedKey(pool, stolen).sameAs(s.connection().bindingKey())).isTrue();
 
-            // The thief signs with its own key: the certificate names another.
-            ClientKey thief = ClientKey.generate();
+            // The thief proves with a key of its own: the certificate carries another.
+            BindingKey thief = BindingKey.generate();
             try (RawClient raw = new RawClient(pool.serviceAddress("s2"))) {
-                Frame.Reset r = reset(raw.send(raw.signedMigrateHello(s.id(), 0, stolen, thief, "s2"))
+                Frame.Reset r = reset(raw.send(raw.provenMigrateHello(s.id(), 0, stolen, thief, "s2"))
                         .readUntilResetOrWelcome());
                 assertThat(r.code()).isEqualTo(ResetCode.BAD_PROOF);
                 assertThat(r.message()).contains("does not verify").contains("issued to another client");
@@ -83,11 +106,11 @@ class CertificateBindingTest {
             // No proof at all (a HELLO of a version before 5): refused, not served as a bearer token.
             Frame.Reset noProof = reset(answer("s3", RawClient.migrateHello(s.id(), 0, stolen)));
             assertThat(noProof.code()).isEqualTo(ResetCode.BAD_PROOF);
-            assertThat(noProof.message()).contains("bound to its client's key").contains("carries no proof");
+            assertThat(noProof.message()).contains("bound to its client").contains("carries no proof");
             // A genuine proof of the rightful client, made for s3 (say, seen on the way there),
             // presented at s2: the proof names its server.
             try (RawClient raw = new RawClient(pool.serviceAddress("s2"))) {
-                Frame.Proof forS3 = MigrationProof.sign(s.connection().clientKey(), stolen,
+                Frame.Proof forS3 = MigrationProof.prove(s.connection().bindingKey(), stolen,
                         ChannelBinding.forLink(raw.socket, "s3", stolen));
                 Frame.Reset r = reset(raw.send(RawClient.currentMigrateHello(s.id(), 0, stolen).withProof(forS3))
                         .readUntilResetOrWelcome());
@@ -102,18 +125,17 @@ class CertificateBindingTest {
             assertThat(pool.server("s2").stats().rejected()).isGreaterThanOrEqualTo(2);
             sent = exchange(s, sent, "after the attempts");
 
-            // The rightful client migrates as before; every certificate stays bound to its key.
+            // The rightful client migrates as before; every certificate carries its key.
             for (String target : new String[] {"s2", "s3"}) {
                 assertThat(s.migrate(target).succeeded()).isTrue();
                 assertThat(s.currentServer()).isEqualTo(target);
-                assertThat(Certificate.decode(s.connection().certificate()).clientKey())
-                        .isEqualTo(s.connection().clientKey().publicKey());
+                assertThat(sealedKey(pool, s.connection().certificate()).sameAs(s.connection().bindingKey())).isTrue();
                 sent = exchange(s, sent, "at " + target);
             }
             // A thief with the current certificate fares no better at the old holder.
             try (RawClient raw = new RawClient(pool.serviceAddress("s1"))) {
                 byte[] current = s.connection().certificate();
-                assertThat(reset(raw.send(raw.signedMigrateHello(s.id(), 2, current, thief, "s1"))
+                assertThat(reset(raw.send(raw.provenMigrateHello(s.id(), 2, current, thief, "s1"))
                         .readUntilResetOrWelcome()).code()).isEqualTo(ResetCode.BAD_PROOF);
             }
             exchange(s, sent, "the end");
@@ -128,6 +150,7 @@ class CertificateBindingTest {
             assertThat(welcome).isInstanceOf(Frame.Welcome.class);
             Frame.Welcome w = (Frame.Welcome) welcome;
             assertThat(Certificate.decode(w.certificate()).bound()).isFalse();
+            assertThat(w.bindingKey()).as("no key for a version-4 client").isEmpty();
 
             // Its own migration, with a version-4 HELLO (no proof), is served as before.
             try (RawClient moved = new RawClient(pool.serviceAddress("s2"))) {
@@ -138,14 +161,49 @@ class CertificateBindingTest {
                 assertThat(w1.epoch()).isEqualTo(1);
                 assertThat(Certificate.decode(w1.certificate()).bound()).isFalse();
 
-                // A version-5 HELLO must present a bound certificate, whatever it signs.
+                // A version-5 HELLO must present a bound certificate, whatever it proves.
                 try (RawClient raw = new RawClient(pool.serviceAddress("s3"))) {
-                    Frame.Reset r = reset(raw.send(raw.signedMigrateHello(w.id(), 1, w1.certificate(),
-                            ClientKey.generate(), "s3")).readUntilResetOrWelcome());
+                    Frame.Reset r = reset(raw.send(raw.provenMigrateHello(w.id(), 1, w1.certificate(),
+                            BindingKey.generate(), "s3")).readUntilResetOrWelcome());
                     assertThat(r.code()).isEqualTo(ResetCode.BAD_PROOF);
-                    assertThat(r.message()).contains("not bound to a client key");
+                    assertThat(r.message()).contains("not bound to a client");
                 }
             }
+        }
+    }
+
+    @Test
+    void theBindingKeyIsTheSameThroughRefreshesAndMigrations() throws Exception {
+        ServerOptions options = ServerOptions.defaults()
+                .withCertificateLifetime(Duration.ofMillis(600))
+                .withKeepaliveInterval(Duration.ofMillis(50));
+        try (LoopbackPool refreshing = LoopbackPool.start(3, options)) {
+            refreshing.serve(new TransformApp(16));
+            try (MtcpSocket s = MtcpSocket.connect(refreshing.serviceAddresses(), ClientOptions.defaults())) {
+                BindingKey key = s.connection().bindingKey();
+                byte[] first = s.connection().certificate();
+                assertThat(sealedKey(refreshing, first).sameAs(key)).isTrue();
+                assertThat(java.util.Collections.indexOfSubList(asList(first), asList(key.bytes())))
+                        .as("K is sealed, not in the clear").isEqualTo(-1);
+                byte[] sent = exchange(s, new byte[0], "start");
+                String[] targets = {"s2", "s3", "s1", "s2"};
+                for (String target : targets) {
+                    // A refresh (CERT at half-life) by the current holder: the same key, resealed.
+                    long expires = Certificate.decode(s.connection().certificate()).expiresAtMillis();
+                    await("a refreshed certificate").atMost(Duration.ofSeconds(10)).until(() ->
+                            Certificate.decode(s.connection().certificate()).expiresAtMillis() > expires);
+                    byte[] refreshed = s.connection().certificate();
+                    assertThat(sealedKey(refreshing, refreshed).sameAs(key)).as("refreshed before %s", target).isTrue();
+                    // The migration is proven with K against the refreshed certificate; the new holder reseals K.
+                    assertThat(s.migrate(target).succeeded()).isTrue();
+                    assertThat(s.currentServer()).isEqualTo(target);
+                    assertThat(s.connection().bindingKey()).isSameAs(key);
+                    assertThat(sealedKey(refreshing, s.connection().certificate()).sameAs(key)).as("at %s", target).isTrue();
+                    sent = exchange(s, sent, "at " + target);
+                }
+                assertThat(s.connection().epoch()).isEqualTo(targets.length);
+            }
+            assertThat(refreshing.appFailures()).isEmpty();
         }
     }
 }

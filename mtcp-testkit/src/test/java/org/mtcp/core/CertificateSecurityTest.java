@@ -66,8 +66,8 @@ class CertificateSecurityTest {
     /** The answer to {@code s}'s own certificate {@code cert} presented at {@code target} with its proof. */
     Frame.Reset refusedRightful(MtcpSocket s, String target, byte[] cert) throws IOException {
         try (RawClient raw = new RawClient(pool.serviceAddress(target))) {
-            Frame f = raw.send(raw.signedMigrateHello(s.id(), Certificate.decode(cert).epoch(), cert,
-                    s.connection().clientKey(), target)).readUntilResetOrWelcome();
+            Frame f = raw.send(raw.provenMigrateHello(s.id(), Certificate.decode(cert).epoch(), cert,
+                    s.connection().bindingKey(), target)).readUntilResetOrWelcome();
             assertThat(f).as("answer at %s", target).isInstanceOf(Frame.Reset.class);
             return (Frame.Reset) f;
         }
@@ -81,6 +81,18 @@ class CertificateSecurityTest {
             Frame.Reset r = refused(pool.serviceAddress("s2"), RawClient.migrateHello(s.id(), 0, cert));
             assertThat(r.code()).isEqualTo(ResetCode.BAD_CERTIFICATE);
             assertThat(r.message()).contains("signature is invalid");
+
+            // A byte of the sealed binding key altered, with the rightful client's proof over the
+            // altered certificate: the MAC refuses it before the seal or the proof is looked at.
+            byte[] resealed = s.connection().certificate();
+            resealed[resealed.length - 32 - 20] ^= 1; // inside the 60 sealed bytes before the MAC
+            try (RawClient raw = new RawClient(pool.serviceAddress("s2"))) {
+                Frame f = raw.send(raw.provenMigrateHello(s.id(), 0, resealed, s.connection().bindingKey(), "s2"))
+                        .readUntilResetOrWelcome();
+                assertThat(f).isInstanceOf(Frame.Reset.class);
+                assertThat(((Frame.Reset) f).code()).isEqualTo(ResetCode.BAD_CERTIFICATE);
+                assertThat(((Frame.Reset) f).message()).contains("signature is invalid");
+            }
 
             // Signed with another secret: same answer.
             CertificateAuthority other = new CertificateAuthority(new byte[32], Duration.ofMinutes(1), Clock.systemUTC());
@@ -96,7 +108,7 @@ class CertificateSecurityTest {
             assertThat(s.currentServer()).isEqualTo("s1");
             assertStillWorks(s, "ping", 0);
             assertThat(pool.server("s1").stats().migratedOut()).isZero();
-            assertThat(pool.server("s2").stats().rejected()).isGreaterThanOrEqualTo(2);
+            assertThat(pool.server("s2").stats().rejected()).isGreaterThanOrEqualTo(3);
             assertThat(s.migrate("s2").succeeded()).isTrue(); // the genuine one still works
         }
     }
@@ -171,8 +183,8 @@ class CertificateSecurityTest {
                         // Kept open until every racer has its answer: the winner's link stays up.
                         RawClient raw = new RawClient(pool.serviceAddress(target));
                         raws.add(raw);
-                        // the client itself, racing with its own certificate: each HELLO signed for its link
-                        return raw.send(raw.signedMigrateHello(s.id(), 0, cert, s.connection().clientKey(), target))
+                        // the client itself, racing with its own certificate: each HELLO proven for its link
+                        return raw.send(raw.provenMigrateHello(s.id(), 0, cert, s.connection().bindingKey(), target))
                                 .readUntilResetOrWelcome();
                     });
                 }

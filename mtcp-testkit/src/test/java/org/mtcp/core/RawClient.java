@@ -5,7 +5,7 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import org.mtcp.core.internal.cert.ChannelBinding;
-import org.mtcp.core.internal.cert.ClientKey;
+import org.mtcp.core.internal.cert.BindingKey;
 import org.mtcp.core.internal.cert.MigrationProof;
 import org.mtcp.core.internal.wire.Frame;
 import org.mtcp.core.internal.wire.FrameDecoder;
@@ -58,7 +58,7 @@ final class RawClient implements AutoCloseable {
                 1 << 20, 1000, id, epoch, cert);
     }
 
-    /** HELLO{migrate} of the current version, not signed yet ({@link #signedMigrateHello} signs it). */
+    /** HELLO{migrate} of the current version, not proven yet ({@link #provenMigrateHello} proves it). */
     static Frame.Hello currentMigrateHello(ConnectionId id, long epoch, byte[] cert) {
         return new Frame.Hello(org.mtcp.core.internal.wire.Wire.SERVICE_VERSION, Frame.HelloKind.MIGRATE, 1 << 20, 0,
                 1 << 20, 1000, id, epoch, cert, 0);
@@ -66,12 +66,12 @@ final class RawClient implements AutoCloseable {
 
     /**
      * HELLO{migrate} of the current version for this raw link to server {@code target}, its proof
-     * signed with {@code key}: the rightful client's key to play that client, any other to play a thief.
+     * made with {@code key}: the rightful client's binding key to play that client, any other to play a thief.
      */
-    Frame.Hello signedMigrateHello(ConnectionId id, long epoch, byte[] cert, ClientKey key, String target)
+    Frame.Hello provenMigrateHello(ConnectionId id, long epoch, byte[] cert, BindingKey key, String target)
             throws IOException {
         return currentMigrateHello(id, epoch, cert)
-                .withProof(MigrationProof.sign(key, cert, ChannelBinding.forLink(socket, target, cert)));
+                .withProof(MigrationProof.prove(key, cert, ChannelBinding.forLink(socket, target, cert)));
     }
 
     @Override

@@ -13,44 +13,56 @@ import org.mtcp.core.internal.wire.WireWriter;
  * Clients treat it as opaque bytes.
  *
  * <p>Layout: {@code u8 version | id (16) | u64 epoch | str holder | u64 expiresAt (ms since the
- * Unix epoch) | [version 2: clientKey (32)] | mac (32)}, the MAC being HMAC-SHA256 under the
- * certificate key over every byte before it. Version 2 is bound to the client's public key
- * ({@link ClientKey}): only a HELLO{migrate} signed with the matching private key may present it
- * ({@link MigrationProof}); version 1 (clients before protocol version 5) is a bearer token.
+ * Unix epoch) | [version 2: sealedKey (60)] | mac (32)}, the MAC being HMAC-SHA256 under the
+ * certificate key over every byte before it. Version 2 carries the connection's {@link
+ * BindingKey} sealed under a pool key ({@link KeySeal}, the fields before it as associated data):
+ * only a HELLO{migrate} proven with that key may present it ({@link MigrationProof}); version 1
+ * (clients before protocol version 5) is a bearer token.
  *
- * @param clientKey the client's Ed25519 public key (32 bytes), or empty: unbound (version 1)
+ * @param sealedKey the sealed binding key ({@value KeySeal#SEALED_BYTES} bytes), or empty: unbound (version 1)
  */
-public record Certificate(ConnectionId id, long epoch, String holder, long expiresAtMillis, byte[] clientKey,
+public record Certificate(ConnectionId id, long epoch, String holder, long expiresAtMillis, byte[] sealedKey,
         byte[] mac) {
 
     /** An unbound certificate: a bearer token (clients before protocol version 5). */
     public static final int VERSION = 1;
-    /** A certificate bound to the client's public key. */
+    /** A certificate carrying its connection's binding key, sealed. */
     public static final int BOUND_VERSION = 2;
 
     public Certificate {
-        clientKey = clientKey == null ? new byte[0] : clientKey;
-        if (clientKey.length != 0 && clientKey.length != ClientKey.PUBLIC_KEY_BYTES) {
-            throw new IllegalArgumentException("a client key is " + ClientKey.PUBLIC_KEY_BYTES + " bytes, not "
-                    + clientKey.length);
+        sealedKey = sealedKey == null ? new byte[0] : sealedKey;
+        if (sealedKey.length != 0 && sealedKey.length != KeySeal.SEALED_BYTES) {
+            throw new IllegalArgumentException("a sealed binding key is " + KeySeal.SEALED_BYTES + " bytes, not "
+                    + sealedKey.length);
         }
     }
 
-    /** Whether only the holder of {@link #clientKey}'s private key may use this certificate. */
+    /** Whether only the holder of the binding key sealed in it may use this certificate. */
     public boolean bound() {
-        return clientKey.length != 0;
+        return sealedKey.length != 0;
+    }
+
+    /** The fields before the sealed key: the seal's associated data. */
+    static byte[] header(boolean bound, ConnectionId id, long epoch, String holder, long expiresAtMillis) {
+        WireWriter w = new WireWriter(64);
+        w.u8(bound ? BOUND_VERSION : VERSION).i64(id.high()).i64(id.low()).i64(epoch).string(holder)
+                .i64(expiresAtMillis);
+        return w.toByteArray();
+    }
+
+    byte[] header() {
+        return header(bound(), id, epoch, holder, expiresAtMillis);
     }
 
     /** The signed part: everything except the MAC. */
     byte[] signedBytes() {
-        WireWriter w = new WireWriter(96);
-        w.u8(bound() ? BOUND_VERSION : VERSION).i64(id.high()).i64(id.low()).i64(epoch).string(holder)
-                .i64(expiresAtMillis).raw(clientKey);
+        WireWriter w = new WireWriter(128);
+        w.raw(header()).raw(sealedKey);
         return w.toByteArray();
     }
 
     public byte[] encode() {
-        WireWriter w = new WireWriter(128);
+        WireWriter w = new WireWriter(160);
         w.raw(signedBytes()).raw(mac);
         return w.toByteArray();
     }
@@ -66,17 +78,17 @@ public record Certificate(ConnectionId id, long epoch, String holder, long expir
         long epoch = r.offset("certificate epoch");
         String holder = r.string("certificate holder", Wire.MAX_NAME_BYTES);
         long expires = r.i64("certificate expiry");
-        byte[] key = version == BOUND_VERSION ? r.raw(ClientKey.PUBLIC_KEY_BYTES, "certificate client key") : new byte[0];
+        byte[] sealed = version == BOUND_VERSION ? r.raw(KeySeal.SEALED_BYTES, "certificate sealed key") : new byte[0];
         byte[] mac = r.raw(Hmac.LENGTH, "certificate mac");
         r.end("certificate");
-        return new Certificate(id, epoch, holder, expires, key, mac);
+        return new Certificate(id, epoch, holder, expires, sealed, mac);
     }
 
     @Override
     public boolean equals(Object o) {
         return o instanceof Certificate c && id.equals(c.id) && epoch == c.epoch
                 && holder.equals(c.holder) && expiresAtMillis == c.expiresAtMillis
-                && Arrays.equals(clientKey, c.clientKey) && Arrays.equals(mac, c.mac);
+                && Arrays.equals(sealedKey, c.sealedKey) && Arrays.equals(mac, c.mac);
     }
 
     @Override

@@ -16,11 +16,13 @@ import org.mtcp.core.internal.wire.ResetCode;
  *
  * <p>Certificates are signed with the pool's current secret and verified against it and the
  * previous secrets still accepted ({@link KeyRing}): during a rotation a certificate another
- * server signed with the other secret still takes its client anywhere.
+ * server signed with the other secret still takes its client anywhere. The binding key sealed in
+ * a bound certificate ({@link KeySeal}) follows the same rule.
  */
 public final class CertificateAuthority {
 
     private final KeyRing keys;
+    private final KeySeal seal;
     private final Duration lifetime;
     private final Clock clock;
 
@@ -32,12 +34,14 @@ public final class CertificateAuthority {
     /** An authority of {@code pool}'s secrets; {@link #updateSecrets} takes a reloaded pool's. */
     public CertificateAuthority(PoolConfig pool, Duration lifetime, Clock clock) {
         this.keys = new KeyRing(pool, Hmac.CERTIFICATE_KEY, clock);
+        this.seal = new KeySeal(pool, clock);
         this.lifetime = lifetime;
         this.clock = clock;
     }
 
     /** Takes {@code pool}'s secrets; returns whether certificates are now signed with another key. */
     public boolean updateSecrets(PoolConfig pool) {
+        seal.update(pool);
         return keys.update(pool);
     }
 
@@ -47,17 +51,36 @@ public final class CertificateAuthority {
 
     /** An unbound certificate (a bearer token): for clients before protocol version 5. */
     public Certificate issue(ConnectionId id, long epoch, String holder) {
-        return issue(id, epoch, holder, new byte[0]);
+        return issue(id, epoch, holder, null);
     }
 
     /**
-     * A certificate bound to {@code clientKey} (the client's public key, from its HELLO{new}, or
-     * from the certificate it migrated with), or unbound when the key is empty.
+     * A certificate carrying {@code key} sealed (the connection's binding key, made for its HELLO{new}
+     * or unsealed from the certificate it migrated with), or unbound when {@code key} is null.
      */
-    public Certificate issue(ConnectionId id, long epoch, String holder, byte[] clientKey) {
+    public Certificate issue(ConnectionId id, long epoch, String holder, BindingKey key) {
         long expires = clock.millis() + lifetime.toMillis();
-        Certificate unsigned = new Certificate(id, epoch, holder, expires, clientKey, new byte[0]);
-        return new Certificate(id, epoch, holder, expires, clientKey, keys.signing().mac(unsigned.signedBytes()));
+        byte[] sealed = key == null ? new byte[0]
+                : seal.seal(key, Certificate.header(true, id, epoch, holder, expires));
+        Certificate unsigned = new Certificate(id, epoch, holder, expires, sealed, new byte[0]);
+        return new Certificate(id, epoch, holder, expires, sealed, keys.signing().mac(unsigned.signedBytes()));
+    }
+
+    /**
+     * The binding key sealed in {@code c}, a certificate {@link #verify} accepted; null when it is
+     * unbound. Refused (bad-certificate) when no accepted pool key opens it: sealed by another
+     * pool, or with a secret no longer accepted.
+     */
+    public BindingKey bindingKey(Certificate c) throws CertificateException {
+        if (!c.bound()) {
+            return null;
+        }
+        KeySeal.Opened o = seal.open(c.sealedKey(), c.header());
+        if (o.key() == null) {
+            throw new CertificateException(ResetCode.BAD_CERTIFICATE, "the binding key of the certificate for connection "
+                    + c.id() + " cannot be unsealed: " + o.refusal());
+        }
+        return o.key();
     }
 
     /**

@@ -20,6 +20,8 @@ public final class Hmac {
     /** Labels of the derived keys; changing one invalidates every MAC made with it. */
     public static final String CERTIFICATE_KEY = "mtcp/v1 certificate";
     public static final String CONTROL_KEY = "mtcp/v1 control";
+    /** Not a MAC key: the AES-256-GCM key that seals a certificate's binding key ({@link KeySeal}). */
+    public static final String BINDING_SEAL_KEY = "mtcp/v2 binding seal";
 
     public static byte[] derive(byte[] secret, String label) {
         return mac(secret, label.getBytes(StandardCharsets.UTF_8));

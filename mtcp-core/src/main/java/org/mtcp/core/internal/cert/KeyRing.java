@@ -102,14 +102,26 @@ public final class KeyRing {
      * its {@code until} is refused with a reason saying since when, as is a MAC no key makes.
      */
     public Verdict check(Predicate<Hmac.Key> matches) {
+        return find(e -> matches.test(e.mac()));
+    }
+
+    /**
+     * As {@link #check}, for a use of the raw derived keys other than MACs (opening what was
+     * sealed with one: {@link KeySeal}); {@code opens} must not keep the array it is given.
+     */
+    public Verdict checkRaw(Predicate<byte[]> opens) {
+        return find(e -> opens.test(e.raw()));
+    }
+
+    private Verdict find(Predicate<Entry> matches) {
         State s = state;
-        if (matches.test(s.signing().mac())) {
+        if (matches.test(s.signing())) {
             return new Verdict.Accepted(s.signing().raw(), s.signing().mac(), null);
         }
         Instant now = clock.instant();
         Entry expired = null;
         for (Entry e : s.previous()) {
-            if (matches.test(e.mac())) {
+            if (matches.test(e)) {
                 if (now.isBefore(e.until())) {
                     return new Verdict.Accepted(e.raw(), e.mac(), e.until());
                 }

@@ -4,8 +4,8 @@ import org.mtcp.core.internal.wire.Frame;
 import org.mtcp.core.internal.wire.WireWriter;
 
 /**
- * The proof in a HELLO{migrate} (protocol version 5) that its sender holds the private key its
- * bound certificate names: an Ed25519 signature, by the client's {@link ClientKey}, over
+ * The proof in a HELLO{migrate} (protocol version 5) that its sender holds the connection's
+ * {@link BindingKey} K, sealed in the certificate it presents: HMAC-SHA256 under K over
  *
  * <pre>
  * str label ("mtcp/v5 migration proof") | u8 binding kind | blob certificate | blob binding value
@@ -18,23 +18,23 @@ import org.mtcp.core.internal.wire.WireWriter;
 public final class MigrationProof {
     private MigrationProof() {}
 
-    /** Separates these signatures from anything else the key might ever sign. */
+    /** Separates these MACs from anything else K might ever authenticate. */
     public static final String LABEL = "mtcp/v5 migration proof";
 
-    /** The bytes the client signs and the target verifies. */
-    public static byte[] signedBytes(byte[] certificate, ChannelBinding binding) {
+    /** The bytes the client MACs and the target checks. */
+    public static byte[] macInput(byte[] certificate, ChannelBinding binding) {
         WireWriter w = new WireWriter(LABEL.length() + certificate.length + binding.value().length + 8);
         w.string(LABEL).u8(binding.kind().code).blob16(certificate).blob16(binding.value());
         return w.toByteArray();
     }
 
-    public static Frame.Proof sign(ClientKey key, byte[] certificate, ChannelBinding binding) {
-        return new Frame.Proof(binding.kind(), key.sign(signedBytes(certificate, binding)));
+    public static Frame.Proof prove(BindingKey key, byte[] certificate, ChannelBinding binding) {
+        return new Frame.Proof(binding.kind(), key.mac(macInput(certificate, binding)));
     }
 
-    /** Whether {@code proof} is {@code clientKey}'s over {@code certificate} and {@code binding}. */
-    public static boolean verify(byte[] clientKey, byte[] certificate, ChannelBinding binding, Frame.Proof proof) {
+    /** Whether {@code proof} is K's over {@code certificate} and {@code binding} (constant-time comparison). */
+    public static boolean verify(BindingKey key, byte[] certificate, ChannelBinding binding, Frame.Proof proof) {
         return proof.binding() == binding.kind()
-                && ClientKey.verify(clientKey, signedBytes(certificate, binding), proof.signature());
+                && Hmac.equal(key.mac(macInput(certificate, binding)), proof.mac());
     }
 }

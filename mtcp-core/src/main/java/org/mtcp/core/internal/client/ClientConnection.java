@@ -14,7 +14,7 @@ import org.mtcp.core.ConnectionResetException;
 import org.mtcp.core.MigrationEvent;
 import org.mtcp.core.MigrationListener;
 import org.mtcp.core.internal.Threads;
-import org.mtcp.core.internal.cert.ClientKey;
+import org.mtcp.core.internal.cert.BindingKey;
 import org.mtcp.core.internal.stream.FrameCounters;
 import org.mtcp.core.internal.stream.ReliableStream;
 import org.mtcp.core.internal.stream.SendBatch;
@@ -65,8 +65,8 @@ public final class ClientConnection extends ReliableStream {
 
     // Guarded by the stream's lock (guard).
     private final ConnectionId id;
-    /** This connection's key pair: its certificates are bound to the public key. */
-    private final ClientKey key;
+    /** This connection's binding key (from its first WELCOME; sealed in its certificates): proves each migration. */
+    private final BindingKey key;
     /** The holder, epoch, certificate and migration targets. */
     private final HolderRecord record;
     /** The phase, the application's close, the failure, the linger. */
@@ -87,7 +87,7 @@ public final class ClientConnection extends ReliableStream {
     /** An observer reports where responses end ({@link org.mtcp.core.policy.ResponseSignal#FRAMED}). */
     private boolean responsesFramed;
 
-    ClientConnection(ClientOptions options, Handshake h, ClientKey key, UnavailableServers quarantine) {
+    ClientConnection(ClientOptions options, Handshake h, BindingKey key, UnavailableServers quarantine) {
         super(FrameCounters.CLIENT, "holder", options.maxUnacknowledgedBytes(), 0, new byte[0],
                 h.welcome().windowEnd(), 0, new byte[0], options.receiveBufferSize(), true);
         this.options = options;
@@ -159,7 +159,7 @@ public final class ClientConnection extends ReliableStream {
      * The key this connection's certificates are bound to. For tests that play the rightful
      * client on a raw link (a replay of its own certificate must carry its proof).
      */
-    public ClientKey clientKey() {
+    public BindingKey bindingKey() {
         return key;
     }
 

@@ -4,13 +4,11 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import org.mtcp.core.ClientOptions;
 import org.mtcp.core.UnavailableServers;
 import org.mtcp.core.ValueSyntax;
 import org.mtcp.core.ConnectionId;
-import org.mtcp.core.internal.Threads;
-import org.mtcp.core.internal.cert.ClientKey;
+import org.mtcp.core.internal.cert.BindingKey;
 import org.mtcp.core.internal.wire.Frame;
 import org.mtcp.core.internal.wire.ProtocolException;
 import org.mtcp.core.internal.wire.ResetCode;
@@ -41,13 +39,8 @@ public final class ClientConnector {
             throw new IllegalArgumentException("the pool has no address");
         }
         List<String> errors = new ArrayList<>();
-        // This connection's key (its certificates are bound to it), made while the first link
-        // connects: a key pair costs about as much as a loopback connect, and is needed only
-        // when the HELLO is written.
-        CompletableFuture<ClientKey> key = CompletableFuture.supplyAsync(ClientKey::generate,
-                task -> Threads.start("mtcp-client-key", task));
-        Handshake.HelloForLink hello = link -> Frame.Hello.newConnection(options.maxFrameSize(), options.receiveBufferSize(),
-                keepaliveMillis(options), key.join().publicKey());
+        Frame.Hello hello = Frame.Hello.newConnection(options.maxFrameSize(), options.receiveBufferSize(),
+                keepaliveMillis(options));
         for (InetSocketAddress address : unavailable == null ? pool : unavailable.order(pool)) {
             Handshake h;
             try {
@@ -64,7 +57,8 @@ public final class ClientConnector {
                 unavailable.markAvailable(address);
             }
             try {
-                ClientConnection c = new ClientConnection(options, h, key.join(),
+                BindingKey key = bindingKey(h);
+                ClientConnection c = new ClientConnection(options, h, key,
                         unavailable != null ? unavailable : new UnavailableServers(UnavailableServers.DEFAULT_AVOID_FOR));
                 c.start(h);
                 return c;
@@ -73,6 +67,20 @@ public final class ClientConnector {
             }
         }
         throw new IOException("could not connect to any server of the pool: " + String.join("; ", errors));
+    }
+
+    /**
+     * The connection's binding key, from the WELCOME of its HELLO{new}: every version-5 server
+     * gives one (its certificates are bound to it). A WELCOME without it closes the link.
+     */
+    private static BindingKey bindingKey(Handshake h) throws IOException {
+        byte[] k = h.welcome().bindingKey();
+        if (k.length != BindingKey.BYTES) {
+            h.socket().close();
+            throw new ProtocolException("the WELCOME of a version " + h.welcome().version()
+                    + " HELLO{new} carries no binding key");
+        }
+        return BindingKey.of(k);
     }
 
     /**

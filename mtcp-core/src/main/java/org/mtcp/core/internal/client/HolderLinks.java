@@ -5,7 +5,7 @@ import java.net.InetSocketAddress;
 import org.mtcp.core.ClientOptions;
 import org.mtcp.core.ConnectionId;
 import org.mtcp.core.internal.cert.ChannelBinding;
-import org.mtcp.core.internal.cert.ClientKey;
+import org.mtcp.core.internal.cert.BindingKey;
 import org.mtcp.core.internal.cert.MigrationProof;
 import org.mtcp.core.internal.stream.Guard;
 import org.mtcp.core.internal.stream.Inbound;
@@ -32,14 +32,14 @@ final class HolderLinks {
     private final HolderRecord record;
     private final ClientEnd end;
     private final HolderPolicies policies;
-    /** Signs each HELLO{migrate}'s proof: the certificates are bound to its public key. */
-    private final ClientKey key;
+    /** Proves each HELLO{migrate}: the certificates carry it sealed. */
+    private final BindingKey key;
 
     // Guarded by guard.
     private ClientLink current;
 
     HolderLinks(ClientConnection conn, ConnectionId id, ClientOptions options, Guard guard, Outbound outbound,
-            Inbound inbound, HolderRecord record, ClientEnd end, HolderPolicies policies, ClientKey key) {
+            Inbound inbound, HolderRecord record, ClientEnd end, HolderPolicies policies, BindingKey key) {
         this.key = key;
         this.conn = conn;
         this.id = id;
@@ -85,11 +85,11 @@ final class HolderLinks {
      */
     Handshake handshake(String name, StandbyLink standby) throws IOException {
         InetSocketAddress address;
-        Frame.Hello unsigned;
+        Frame.Hello unproven;
         guard.lock();
         try {
             address = record.addressOf(name);
-            unsigned = new Frame.Hello(Wire.SERVICE_VERSION, Frame.HelloKind.MIGRATE, options.maxFrameSize(),
+            unproven = new Frame.Hello(Wire.SERVICE_VERSION, Frame.HelloKind.MIGRATE, options.maxFrameSize(),
                     inbound.received(), inbound.windowEnd(), ClientConnector.keepaliveMillis(options), id,
                     record.epoch(), record.certificate(), outbound.acked());
             conn.pinForMigration(outbound.acked());
@@ -99,10 +99,10 @@ final class HolderLinks {
         if (address == null) {
             throw new IOException("unknown server");
         }
-        // The proof is signed for the link the HELLO goes out on, once it is ready (after TLS).
-        Handshake.HelloForLink hello = link -> unsigned.withProof(MigrationProof.sign(key, unsigned.certificate(),
-                ChannelBinding.forLink(link, name, unsigned.certificate())));
-        return ClientConnector.migrate(address, hello, unsigned.epoch(), standby, id, options);
+        // The proof is made for the link the HELLO goes out on, once it is ready (after TLS).
+        Handshake.HelloForLink hello = link -> unproven.withProof(MigrationProof.prove(key, unproven.certificate(),
+                ChannelBinding.forLink(link, name, unproven.certificate())));
+        return ClientConnector.migrate(address, hello, unproven.epoch(), standby, id, options);
     }
 
     /**

@@ -13,6 +13,7 @@ import javax.net.ssl.SSLException;
 import org.mtcp.core.ConnectionId;
 import org.mtcp.core.ServerOptions;
 import org.mtcp.core.internal.Threads;
+import org.mtcp.core.internal.cert.BindingKey;
 import org.mtcp.core.internal.cert.Certificate;
 import org.mtcp.core.internal.cert.CertificateAuthority;
 import org.mtcp.core.internal.cert.CertificateException;
@@ -151,8 +152,10 @@ final class Admission {
         } catch (ProtocolException e) {
             throw new Refusal(ResetCode.PROTOCOL_ERROR, e.getMessage(), "");
         }
-        Certificate cert = certificates.issue(id, 0, engine.name(), h.clientKey()); // unbound before version 5
-        conn.setCertificate(cert);
+        // The connection's binding key, sealed in each of its certificates; clients before version 5 get bearer ones.
+        BindingKey key = h.version() >= Wire.BOUND_CERTIFICATE_VERSION ? BindingKey.generate() : null;
+        Certificate cert = certificates.issue(id, 0, engine.name(), key);
+        conn.setCertificate(cert, key);
         table.put(conn);
         try {
             conn.replicateStart();
@@ -161,7 +164,7 @@ final class Admission {
             throw e;
         }
         try {
-            link.writeNow(FrameEncoder.encode(welcome(link, conn, cert)));
+            link.writeNow(FrameEncoder.encode(welcome(link, conn, cert, key)));
         } catch (IOException e) {
             table.remove(id, conn);
             throw e;
@@ -244,26 +247,33 @@ final class Admission {
     }
 
     /**
-     * That the sender of a HELLO{migrate} holds the key its certificate is bound to (docs/protocol.md,
-     * section 3): checked after the certificate's MAC, before anything about the connection is
-     * looked at. A bound certificate needs a valid proof whatever the HELLO's version (an older
-     * HELLO has none: no downgrade); a version-5 HELLO needs a bound certificate (its client got
-     * one with its first HELLO). Unbound certificates, issued to clients before version 5, stay
-     * bearer tokens in older HELLOs.
+     * That the sender of a HELLO{migrate} holds the binding key sealed in its certificate
+     * (docs/protocol.md, section 3): checked after the certificate's MAC, before anything about
+     * the connection is looked at. A bound certificate needs a valid proof whatever the HELLO's
+     * version (an older HELLO has none: no downgrade); a version-5 HELLO needs a bound certificate
+     * (its client got one with its first WELCOME). Unbound certificates, issued to clients before
+     * version 5, stay bearer tokens in older HELLOs. Returns the binding key (null: unbound), which
+     * the certificates this server issues for the connection carry on.
      */
-    private void checkProof(ServerLink link, Frame.Hello h, Certificate c) throws Refusal, IOException {
+    private BindingKey checkProof(ServerLink link, Frame.Hello h, Certificate c) throws Refusal, IOException {
         boolean versionBinds = h.version() >= Wire.BOUND_CERTIFICATE_VERSION;
         if (!c.bound()) {
             if (versionBinds) {
                 throw new Refusal(ResetCode.BAD_PROOF, "certificate for connection " + c.id()
-                        + " is not bound to a client key, but a version " + h.version() + " HELLO must present a bound one", "");
+                        + " is not bound to a client, but a version " + h.version() + " HELLO must present a bound one", "");
             }
-            return;
+            return null;
         }
         if (h.proof() == null) {
             throw new Refusal(ResetCode.BAD_PROOF, "certificate for connection " + c.id()
-                    + " is bound to its client's key and this HELLO (version " + h.version()
+                    + " is bound to its client and this HELLO (version " + h.version()
                     + ") carries no proof of holding it", "");
+        }
+        BindingKey key;
+        try {
+            key = certificates.bindingKey(c);
+        } catch (CertificateException e) {
+            throw new Refusal(e.code(), e.getMessage(), "");
         }
         ChannelBinding expected;
         try {
@@ -277,18 +287,19 @@ final class Admission {
                     + engine.name() + " has no TLS 1.3 keying material to check it against"
                     + (ChannelBinding.exporterAvailable() ? "" : " (this JDK cannot export it)"), "");
         }
-        if (!MigrationProof.verify(c.clientKey(), h.certificate(), expected, h.proof())) {
+        if (!MigrationProof.verify(key, h.certificate(), expected, h.proof())) {
             throw new Refusal(ResetCode.BAD_PROOF, "migration proof for connection " + c.id() + " does not verify ("
                     + h.proof().binding().name().toLowerCase(java.util.Locale.ROOT).replace('_', '-')
                     + " binding): the certificate was issued to another client, or the proof was made for another "
                     + (h.proof().binding() == Frame.ProofBinding.TLS_EXPORTER ? "TLS session" : "server"), "");
         }
+        return key;
     }
 
     private boolean takeOver(ServerLink link, Frame.Hello h, boolean onStandby) throws Refusal, IOException {
         // The FETCH starts as soon as the certificate, its proof and the connection table say it may.
         Certificate c = verify(h);
-        checkProof(link, h, c);
+        BindingKey key = checkProof(link, h, c);
         ConnectionId id = h.id();
         ServerConnection existing = table.get(id);
         if (existing != null && existing.epoch() > c.epoch()) {
@@ -338,8 +349,8 @@ final class Admission {
         }
         try {
             ServerConnection conn = ServerConnection.takenOver(engine, st, c.mac());
-            Certificate next = certificates.issue(id, conn.epoch(), engine.name(), c.clientKey());
-            conn.setCertificate(next);
+            Certificate next = certificates.issue(id, conn.epoch(), engine.name(), key);
+            conn.setCertificate(next, key);
             table.put(conn);
             TakeoverReplicas.Source source = engine.takeovers().installed(st);
             boolean claimed = source == TakeoverReplicas.Source.REPLICA_CLAIMED;
@@ -367,7 +378,7 @@ final class Admission {
                 });
             }
             try {
-                link.writeNow(FrameEncoder.encode(welcome(link, conn, next)));
+                link.writeNow(FrameEncoder.encode(welcome(link, conn, next, null))); // the client has its key
             } catch (IOException e) {
                 // The client may come back with the same certificate (see ServerConnection.readmission).
                 conn.linkEnded(link, "WELCOME could not be sent: " + e);
@@ -400,7 +411,7 @@ final class Admission {
         } catch (ProtocolException e) {
             throw new Refusal(ResetCode.PROTOCOL_ERROR, e.getMessage(), "");
         }
-        link.writeNow(FrameEncoder.encode(welcome(link, conn, conn.certificate())));
+        link.writeNow(FrameEncoder.encode(welcome(link, conn, conn.certificate(), null)));
         link.start(conn, silenceTimeout(h));
         LOG.debug("{}: readmitted connection {} at epoch {}", engine.name(), conn.id(), conn.epoch());
         return true;
@@ -413,11 +424,14 @@ final class Admission {
         }
     }
 
-    /** WELCOME in the version of the client's HELLO on {@code link}. */
-    private Frame.Welcome welcome(ServerLink link, ServerConnection conn, Certificate cert) {
+    /**
+     * WELCOME in the version of the client's HELLO on {@code link}; {@code key}: the connection's
+     * binding key, given in the first WELCOME only (null otherwise).
+     */
+    private Frame.Welcome welcome(ServerLink link, ServerConnection conn, Certificate cert, BindingKey key) {
         return new Frame.Welcome(link.clientVersion, conn.id(), conn.epoch(), engine.name(), cert.encode(),
                 conn.receivedOffset(), conn.windowEndOffset(), options.maxFrameSize(),
-                millis(options.keepaliveInterval()), engine.announcedPeers());
+                millis(options.keepaliveInterval()), engine.announcedPeers(), key == null ? null : key.bytes());
     }
 
     private int silenceTimeout(Frame.Hello h) {

@@ -4,6 +4,7 @@ import java.time.Clock;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.mtcp.core.ConnectionId;
+import org.mtcp.core.internal.cert.BindingKey;
 import org.mtcp.core.internal.cert.Certificate;
 import org.mtcp.core.internal.wire.Frame;
 import org.mtcp.core.internal.wire.Wire;
@@ -40,6 +41,8 @@ final class ClientWatch {
      */
     private long ackOwedSince = -1;
     private Certificate certificate;
+    /** The binding key sealed in every certificate of the connection (null: unbound); never logged. */
+    private BindingKey bindingKey;
     private boolean certDue;
     private String migrateTarget;
     private String migrateReason;
@@ -90,16 +93,15 @@ final class ClientWatch {
         return certificate;
     }
 
-    void certificate(Certificate c) {
+    void certificate(Certificate c, BindingKey key) {
         certificate = c;
+        bindingKey = key;
         quietUntilNanos = 0;
     }
 
-    /** A fresh certificate for the client, sent with the next frames (CERT). */
+    /** A fresh certificate for the client, sent with the next frames (CERT): the same binding key, resealed. */
     void issueCertificate() {
-        // bound to the key of the certificate it replaces (the client's, from its HELLO{new})
-        certificate = engine.certificates().issue(id, epoch, engine.name(),
-                certificate == null ? new byte[0] : certificate.clientKey());
+        certificate = engine.certificates().issue(id, epoch, engine.name(), bindingKey);
         certDue = true;
     }
 

@@ -10,6 +10,7 @@ import org.mtcp.core.ConnectionResetException;
 import org.mtcp.core.LimitExceededException;
 import org.mtcp.core.MigratedException;
 import org.mtcp.core.MtcpServerConnection;
+import org.mtcp.core.internal.cert.BindingKey;
 import org.mtcp.core.internal.cert.Certificate;
 import org.mtcp.core.internal.stream.FrameCounters;
 import org.mtcp.core.internal.stream.ReliableStream;
@@ -363,8 +364,9 @@ public final class ServerConnection extends ReliableStream implements MtcpServer
         });
     }
 
-    void setCertificate(Certificate c) {
-        guard.run(() -> watch.certificate(c));
+    /** The connection's certificate and the binding key it carries sealed (null: unbound), for its refreshes. */
+    void setCertificate(Certificate c, BindingKey key) {
+        guard.run(() -> watch.certificate(c, key));
     }
 
     Certificate certificate() {

@@ -49,28 +49,28 @@ public sealed interface Frame {
     }
 
     /**
-     * A HELLO{migrate}'s proof (version 5) that its sender holds the key the certificate is bound
-     * to: the client's signature over the certificate and the link's {@code binding}.
+     * A HELLO{migrate}'s proof (version 5) that its sender holds the binding key sealed in the
+     * certificate: a MAC under that key over the certificate and the link's {@code binding}.
      */
-    record Proof(ProofBinding binding, byte[] signature) {
+    record Proof(ProofBinding binding, byte[] mac) {
         public Proof {
             Objects.requireNonNull(binding);
-            Objects.requireNonNull(signature);
+            Objects.requireNonNull(mac);
         }
 
         @Override
         public boolean equals(Object o) {
-            return o instanceof Proof p && binding == p.binding && Arrays.equals(signature, p.signature);
+            return o instanceof Proof p && binding == p.binding && Arrays.equals(mac, p.mac);
         }
 
         @Override
         public int hashCode() {
-            return binding.hashCode() * 31 + Arrays.hashCode(signature);
+            return binding.hashCode() * 31 + Arrays.hashCode(mac);
         }
 
         @Override
         public String toString() {
-            return "proof{" + binding + ", " + signature.length + " bytes}";
+            return "proof{" + binding + ", " + mac.length + " bytes}";
         }
     }
 
@@ -88,31 +88,28 @@ public sealed interface Frame {
      *     freed every byte below it, the last ACK {@code stable} it heard), so a target resuming
      *     from a replica knows whether the client can resend what the replica lacks; -1: not sent
      *     (NEW, STANDBY, versions before 4)
-     * @param clientKey HELLO{new} from version 5: the client's public key for this connection
-     *     (Ed25519, 32 bytes), which every certificate of the connection is bound to; empty otherwise
-     * @param proof HELLO{migrate} from version 5: the proof that the sender holds that key; null
-     *     otherwise (and on a version-5 HELLO{migrate} before it is signed for its link)
+     * @param proof HELLO{migrate} from version 5: the proof that the sender holds the binding key
+     *     sealed in the certificate; null otherwise (and on a version-5 HELLO{migrate} before it is
+     *     made for its link)
      */
     record Hello(int version, HelloKind kind, int maxFrameSize, long next, long windowEnd,
             int keepaliveMillis, ConnectionId id, long epoch, byte[] certificate, long acked,
-            byte[] clientKey, Proof proof) implements Frame {
+            Proof proof) implements Frame {
         public Hello {
             Objects.requireNonNull(kind);
             certificate = certificate == null ? new byte[0] : certificate;
-            clientKey = clientKey == null ? new byte[0] : clientKey;
         }
 
-        /** A HELLO without {@code acked}, key or proof (NEW, STANDBY, versions before 4). */
+        /** A HELLO without {@code acked} or proof (NEW, STANDBY, versions before 4). */
         public Hello(int version, HelloKind kind, int maxFrameSize, long next, long windowEnd,
                 int keepaliveMillis, ConnectionId id, long epoch, byte[] certificate) {
             this(version, kind, maxFrameSize, next, windowEnd, keepaliveMillis, id, epoch, certificate, -1);
         }
 
-        /** A HELLO without key or proof (versions before 5, STANDBY, or a HELLO{migrate} not signed yet). */
+        /** A HELLO without proof (NEW, STANDBY, versions before 5, or a HELLO{migrate} not proven yet). */
         public Hello(int version, HelloKind kind, int maxFrameSize, long next, long windowEnd,
                 int keepaliveMillis, ConnectionId id, long epoch, byte[] certificate, long acked) {
-            this(version, kind, maxFrameSize, next, windowEnd, keepaliveMillis, id, epoch, certificate, acked,
-                    new byte[0], null);
+            this(version, kind, maxFrameSize, next, windowEnd, keepaliveMillis, id, epoch, certificate, acked, null);
         }
 
         /** Whether this HELLO carries {@code acked}: HELLO{migrate} from version 4. */
@@ -120,30 +117,24 @@ public sealed interface Frame {
             return kind == HelloKind.MIGRATE && version >= Wire.ACKED_IN_HELLO_VERSION;
         }
 
-        /** Whether this HELLO carries the client's key (NEW) or a proof (MIGRATE): version 5 and later. */
-        public static boolean carriesBinding(int version, HelloKind kind) {
-            return kind != HelloKind.STANDBY && version >= Wire.BOUND_CERTIFICATE_VERSION;
+        /** Whether this HELLO carries a proof: HELLO{migrate} from version 5. */
+        public static boolean carriesProof(int version, HelloKind kind) {
+            return kind == HelloKind.MIGRATE && version >= Wire.BOUND_CERTIFICATE_VERSION;
         }
 
         /**
-         * HELLO{new} of version 4, without a client key, as clients before version 5 send (tests
-         * and tools that need any new connection): its certificates are unbound bearer tokens.
+         * HELLO{new} of this version: its WELCOME gives the client the connection's binding key
+         * (version 5).
          */
         public static Hello newConnection(int maxFrameSize, long windowEnd, int keepaliveMillis) {
-            return new Hello(Wire.ACKED_IN_HELLO_VERSION, HelloKind.NEW, maxFrameSize, 0, windowEnd,
-                    keepaliveMillis, null, 0, new byte[0]);
-        }
-
-        /** HELLO{new} of this version, carrying the client's public key for the connection. */
-        public static Hello newConnection(int maxFrameSize, long windowEnd, int keepaliveMillis, byte[] clientKey) {
             return new Hello(Wire.SERVICE_VERSION, HelloKind.NEW, maxFrameSize, 0, windowEnd,
-                    keepaliveMillis, null, 0, new byte[0], -1, clientKey, null);
+                    keepaliveMillis, null, 0, new byte[0]);
         }
 
         /** This HELLO{migrate} with its proof, made for the link it is about to go out on. */
         public Hello withProof(Proof p) {
             return new Hello(version, kind, maxFrameSize, next, windowEnd, keepaliveMillis, id, epoch, certificate,
-                    acked, clientKey, Objects.requireNonNull(p));
+                    acked, Objects.requireNonNull(p));
         }
 
         @Override
@@ -157,7 +148,7 @@ public sealed interface Frame {
                     && maxFrameSize == h.maxFrameSize && next == h.next && windowEnd == h.windowEnd
                     && keepaliveMillis == h.keepaliveMillis && Objects.equals(id, h.id)
                     && epoch == h.epoch && Arrays.equals(certificate, h.certificate) && acked == h.acked
-                    && Arrays.equals(clientKey, h.clientKey) && Objects.equals(proof, h.proof);
+                    && Objects.equals(proof, h.proof);
         }
 
         @Override
@@ -169,7 +160,7 @@ public sealed interface Frame {
         public String toString() {
             return "HELLO{" + kind + ", v" + version + ", id=" + id + ", epoch=" + epoch
                     + ", next=" + next + ", window=" + windowEnd + (acked >= 0 ? ", acked=" + acked : "")
-                    + (clientKey.length > 0 ? ", key" : "") + (proof != null ? ", " + proof : "") + "}";
+                    + (proof != null ? ", " + proof : "") + "}";
         }
     }
 
@@ -181,14 +172,31 @@ public sealed interface Frame {
      *
      * @param received the server's inbound position: the client retransmits from here
      * @param windowEnd the server accepts inbound bytes below this offset
+     * @param bindingKey from version 5, the answer to a HELLO{new} only: the connection's binding
+     *     key ({@value Wire#BINDING_KEY_BYTES} bytes), which the client keeps for the connection's
+     *     life to prove each migration (docs/protocol.md, section 3); empty otherwise. Secret:
+     *     never in {@link #toString()}.
      */
     record Welcome(int version, ConnectionId id, long epoch, String server, byte[] certificate,
-            long received, long windowEnd, int maxFrameSize, int keepaliveMillis, List<Peer> peers)
-            implements Frame {
+            long received, long windowEnd, int maxFrameSize, int keepaliveMillis, List<Peer> peers,
+            byte[] bindingKey) implements Frame {
         public Welcome {
             Objects.requireNonNull(id);
             Objects.requireNonNull(server);
             peers = List.copyOf(peers);
+            bindingKey = bindingKey == null ? new byte[0] : bindingKey;
+        }
+
+        /** A WELCOME without a binding key (versions before 5, or the answer to a HELLO{migrate}). */
+        public Welcome(int version, ConnectionId id, long epoch, String server, byte[] certificate,
+                long received, long windowEnd, int maxFrameSize, int keepaliveMillis, List<Peer> peers) {
+            this(version, id, epoch, server, certificate, received, windowEnd, maxFrameSize, keepaliveMillis, peers,
+                    new byte[0]);
+        }
+
+        /** Whether this WELCOME has the binding key field: version 5 and later. */
+        public static boolean carriesBindingKey(int version) {
+            return version >= Wire.BOUND_CERTIFICATE_VERSION;
         }
 
         @Override
@@ -202,7 +210,8 @@ public sealed interface Frame {
                     && epoch == w.epoch && server.equals(w.server)
                     && Arrays.equals(certificate, w.certificate) && received == w.received
                     && windowEnd == w.windowEnd && maxFrameSize == w.maxFrameSize
-                    && keepaliveMillis == w.keepaliveMillis && peers.equals(w.peers);
+                    && keepaliveMillis == w.keepaliveMillis && peers.equals(w.peers)
+                    && Arrays.equals(bindingKey, w.bindingKey);
         }
 
         @Override
@@ -213,7 +222,8 @@ public sealed interface Frame {
         @Override
         public String toString() {
             return "WELCOME{" + id + ", epoch=" + epoch + ", server=" + server + ", received="
-                    + received + ", window=" + windowEnd + ", peers=" + peers.size() + "}";
+                    + received + ", window=" + windowEnd + ", peers=" + peers.size()
+                    + (bindingKey.length > 0 ? ", binding key" : "") + "}"; // never the key itself
         }
     }
 

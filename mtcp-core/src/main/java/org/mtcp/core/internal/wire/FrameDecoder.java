@@ -163,8 +163,8 @@ public final class FrameDecoder extends LengthPrefixedDecoder<Frame> {
     }
 
     /**
-     * Versions 1 to 5 of the service protocol share the WELCOME layout (HELLO: version 4 adds
-     * {@code acked}, version 5 the client's key and the migration proof).
+     * Versions 1 to 5 of the service protocol: HELLO{migrate} of version 4 adds {@code acked},
+     * of version 5 the migration proof; WELCOME of version 5 adds the binding key.
      */
     public static boolean spoken(int version) {
         return version >= Wire.VERSION && version <= Wire.SERVICE_VERSION;
@@ -197,31 +197,22 @@ public final class FrameDecoder extends LengthPrefixedDecoder<Frame> {
             if (next != 0) {
                 throw new ProtocolException("HELLO for a new connection with next " + next);
             }
-            byte[] key = Frame.Hello.carriesBinding(version, kind)
-                    ? exactBlob(r, "HELLO client key", Wire.CLIENT_KEY_BYTES) : new byte[0];
-            return new Frame.Hello(version, kind, maxFrame, next, window, keepalive, null, 0, new byte[0], -1,
-                    key, null);
+            return new Frame.Hello(version, kind, maxFrame, next, window, keepalive, null, 0, new byte[0]);
         }
         ConnectionId id = connectionId(r, "HELLO");
         long epoch = r.offset("HELLO epoch");
         byte[] cert = r.blob16("HELLO certificate", Wire.MAX_CERTIFICATE_BYTES);
         long acked = Frame.Hello.carriesAcked(version, kind) ? r.offset("HELLO acked") : -1;
         Frame.Proof proof = null;
-        if (Frame.Hello.carriesBinding(version, kind)) {
+        if (Frame.Hello.carriesProof(version, kind)) {
             Frame.ProofBinding binding = Frame.ProofBinding.of(r.u8("HELLO proof binding"));
-            proof = new Frame.Proof(binding, exactBlob(r, "HELLO proof", Wire.PROOF_SIGNATURE_BYTES));
+            byte[] mac = r.blob16("HELLO proof", Wire.PROOF_MAC_BYTES);
+            if (mac.length != Wire.PROOF_MAC_BYTES) {
+                throw new ProtocolException("HELLO proof is " + mac.length + " bytes, not " + Wire.PROOF_MAC_BYTES);
+            }
+            proof = new Frame.Proof(binding, mac);
         }
-        return new Frame.Hello(version, kind, maxFrame, next, window, keepalive, id, epoch, cert, acked,
-                new byte[0], proof);
-    }
-
-    /** A blob that must be exactly {@code length} bytes long (a key, a signature). */
-    private static byte[] exactBlob(WireReader r, String field, int length) throws ProtocolException {
-        byte[] b = r.blob16(field, length);
-        if (b.length != length) {
-            throw new ProtocolException(field + " is " + b.length + " bytes, not " + length);
-        }
-        return b;
+        return new Frame.Hello(version, kind, maxFrame, next, window, keepalive, id, epoch, cert, acked, proof);
     }
 
     private static Frame.Welcome welcome(WireReader r) throws ProtocolException {
@@ -238,8 +229,16 @@ public final class FrameDecoder extends LengthPrefixedDecoder<Frame> {
         int maxFrame = frameSize(r.u32("WELCOME max frame size"), "WELCOME");
         int keepalive = keepalive(r.u32("WELCOME keepalive"), "WELCOME");
         List<Frame.Peer> peers = peers(r, "WELCOME");
+        byte[] bindingKey = new byte[0];
+        if (Frame.Welcome.carriesBindingKey(version)) {
+            bindingKey = r.blob16("WELCOME binding key", Wire.BINDING_KEY_BYTES);
+            if (bindingKey.length != 0 && bindingKey.length != Wire.BINDING_KEY_BYTES) {
+                throw new ProtocolException("WELCOME binding key is " + bindingKey.length + " bytes, not 0 or "
+                        + Wire.BINDING_KEY_BYTES);
+            }
+        }
         return new Frame.Welcome(version, id, epoch, server, cert, received, window, maxFrame,
-                keepalive, peers);
+                keepalive, peers, bindingKey);
     }
 
     /** A CERT: the certificate, then (version 2) a non-empty peer list when any bytes follow. */

@@ -23,23 +23,18 @@ public final class FrameEncoder {
             case Frame.Hello h -> {
                 w.u8(h.version()).u8(h.kind().code).u32(h.maxFrameSize()).i64(h.next())
                         .i64(h.windowEnd()).u32(h.keepaliveMillis());
-                boolean bound = Frame.Hello.carriesBinding(h.version(), h.kind());
-                if (h.kind() == Frame.HelloKind.NEW) {
-                    if (bound) {
-                        w.blob16(h.clientKey());
-                    }
-                } else {
+                if (h.kind() != Frame.HelloKind.NEW) {
                     id(w, h.id());
                     w.i64(h.epoch()).blob16(h.certificate());
                     if (Frame.Hello.carriesAcked(h.version(), h.kind())) {
                         w.i64(Math.max(0, h.acked()));
                     }
-                    if (bound) {
+                    if (Frame.Hello.carriesProof(h.version(), h.kind())) {
                         if (h.proof() == null) {
                             throw new IllegalStateException("a version " + h.version()
-                                    + " HELLO{migrate} is signed for its link before it is sent");
+                                    + " HELLO{migrate} is proven for its link before it is sent");
                         }
-                        w.u8(h.proof().binding().code).blob16(h.proof().signature());
+                        w.u8(h.proof().binding().code).blob16(h.proof().mac());
                     }
                 }
             }
@@ -49,6 +44,11 @@ public final class FrameEncoder {
                 w.i64(m.epoch()).string(m.server()).blob16(m.certificate()).i64(m.received())
                         .i64(m.windowEnd()).u32(m.maxFrameSize()).u32(m.keepaliveMillis());
                 peers(w, m.peers());
+                if (Frame.Welcome.carriesBindingKey(m.version())) {
+                    w.blob16(m.bindingKey());
+                } else if (m.bindingKey().length != 0) {
+                    throw new IllegalStateException("a version " + m.version() + " WELCOME has no binding key field");
+                }
             }
             case Frame.Data d -> w.i64(d.offset()).raw(d.payload());
             case Frame.Ack a -> w.i64(a.received()).i64(a.stable()).i64(a.windowEnd()).u8(a.flags());

@@ -11,7 +11,10 @@ public enum ResetCode {
     PROTOCOL_ERROR(1),
     /** HELLO carried a protocol version this server does not speak. */
     UNSUPPORTED_VERSION(2),
-    /** The certificate is malformed, its signature is wrong, or it names an unknown holder. */
+    /**
+     * The certificate is malformed, its MAC is wrong, it names an unknown holder, or no accepted
+     * pool secret opens the binding key sealed in it.
+     */
     BAD_CERTIFICATE(3),
     /** The certificate's expiry has passed. */
     EXPIRED_CERTIFICATE(4),
@@ -32,8 +35,8 @@ public enum ResetCode {
     /** The holder gave up on a client that did not come back (orphan timeout). */
     TIMEOUT(12),
     /**
-     * A HELLO{migrate} did not prove that its sender holds the key the certificate is bound to:
-     * no proof, or one made by another key, for another link or for another server (a certificate
+     * A HELLO{migrate} did not prove that its sender holds the binding key sealed in the
+     * certificate: no proof, or one made with another key, for another link or for another server (a certificate
      * taken from its client is useless to anyone else: docs/protocol.md, section 3).
      */
     BAD_PROOF(13);

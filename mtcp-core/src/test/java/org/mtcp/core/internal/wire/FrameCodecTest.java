@@ -233,9 +233,7 @@ class FrameCodecTest {
     @Test
     void versionsOneAndTwoAreSpokenAndOthersDecodeToTheirVersionOnly() throws Exception {
         for (int version : new int[] {Wire.VERSION, Wire.SERVICE_VERSION}) {
-            byte[] key = version >= Wire.BOUND_CERTIFICATE_VERSION ? new byte[Wire.CLIENT_KEY_BYTES] : new byte[0];
-            Frame.Hello sent = new Frame.Hello(version, Frame.HelloKind.NEW, 4096, 0, 10, 5, null, 0, new byte[0], -1,
-                    key, null);
+            Frame.Hello sent = new Frame.Hello(version, Frame.HelloKind.NEW, 4096, 0, 10, 5, null, 0, new byte[0]);
             byte[] frame = FrameEncoder.encode(sent);
             FrameDecoder d = new FrameDecoder(4096);
             d.feed(frame, 0, frame.length);
@@ -248,30 +246,51 @@ class FrameCodecTest {
     }
 
     @Test
-    void aVersionFiveHelloCarriesAKeyOfExactlyItsSizeAndAMigrateOneAProof() throws Exception {
-        byte[] newHello = FrameEncoder.encode(Frame.Hello.newConnection(4096, 10, 5, new byte[Wire.CLIENT_KEY_BYTES]));
+    void aVersionFiveWelcomeCarriesABindingKeyOfExactlyItsSizeAndAMigrateHelloAProof() throws Exception {
+        Frame.Welcome first = new Frame.Welcome(Wire.BOUND_CERTIFICATE_VERSION, new org.mtcp.core.ConnectionId(1, 2), 0,
+                "s1", new byte[] {1, 2, 3}, 0, 10, 4096, 5, List.of(new Frame.Peer("s1", "h", 1)),
+                new byte[Wire.BINDING_KEY_BYTES]);
+        byte[] welcome = FrameEncoder.encode(first);
         // The body ends with u16 key length | key: drop the key's last byte and say 31.
-        byte[] shortKey = Arrays.copyOf(newHello, newHello.length - 1);
+        byte[] shortKey = Arrays.copyOf(welcome, welcome.length - 1);
         shortKey[3] -= 1; // the frame length's low byte
-        shortKey[shortKey.length - (Wire.CLIENT_KEY_BYTES - 1) - 1] = Wire.CLIENT_KEY_BYTES - 1; // the key length's low byte
+        shortKey[shortKey.length - (Wire.BINDING_KEY_BYTES - 1) - 1] = Wire.BINDING_KEY_BYTES - 1; // the key length's low byte
         assertThatThrownBy(() -> decodeOne(shortKey)).isInstanceOf(ProtocolException.class)
-                .hasMessageContaining("client key is 31 bytes, not 32");
+                .hasMessageContaining("binding key is 31 bytes, not 0 or 32");
+        assertThat(first.toString()).contains("binding key").doesNotContain("[0");
+        // Older WELCOMEs have no such field and cannot carry a key.
+        Frame.Welcome v4 = new Frame.Welcome(Wire.ACKED_IN_HELLO_VERSION, first.id(), 0, "s1", new byte[] {1, 2, 3}, 0,
+                10, 4096, 5, first.peers());
+        assertThat(FrameEncoder.encode(v4)).hasSize(welcome.length - 2 - Wire.BINDING_KEY_BYTES);
+        assertThatThrownBy(() -> FrameEncoder.encode(new Frame.Welcome(Wire.ACKED_IN_HELLO_VERSION, first.id(), 0, "s1",
+                new byte[0], 0, 10, 4096, 5, first.peers(), new byte[Wire.BINDING_KEY_BYTES])))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("no binding key field");
+        // A version-5 HELLO{new} is a version-4 one but for its version byte.
+        byte[] newV5 = FrameEncoder.encode(Frame.Hello.newConnection(4096, 10, 5));
+        byte[] newV4 = FrameEncoder.encode(new Frame.Hello(Wire.ACKED_IN_HELLO_VERSION, Frame.HelloKind.NEW, 4096, 0, 10,
+                5, null, 0, new byte[0]));
+        assertThat(newV5).hasSize(newV4.length);
 
-        Frame.Hello unsigned = new Frame.Hello(Wire.BOUND_CERTIFICATE_VERSION, Frame.HelloKind.MIGRATE, 4096, 0, 10, 5,
+        Frame.Hello unproven = new Frame.Hello(Wire.BOUND_CERTIFICATE_VERSION, Frame.HelloKind.MIGRATE, 4096, 0, 10, 5,
                 new org.mtcp.core.ConnectionId(1, 2), 3, new byte[] {1, 2, 3}, 0);
-        assertThatThrownBy(() -> FrameEncoder.encode(unsigned)).isInstanceOf(IllegalStateException.class)
-                .hasMessageContaining("signed for its link");
-        byte[] signed = FrameEncoder.encode(unsigned.withProof(
-                new Frame.Proof(Frame.ProofBinding.TLS_EXPORTER, new byte[Wire.PROOF_SIGNATURE_BYTES])));
-        byte[] unknownBinding = signed.clone();
-        unknownBinding[signed.length - Wire.PROOF_SIGNATURE_BYTES - 3] = 7; // u8 binding, u16 length, signature
+        assertThatThrownBy(() -> FrameEncoder.encode(unproven)).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("proven for its link");
+        byte[] proven = FrameEncoder.encode(unproven.withProof(
+                new Frame.Proof(Frame.ProofBinding.TLS_EXPORTER, new byte[Wire.PROOF_MAC_BYTES])));
+        byte[] unknownBinding = proven.clone();
+        unknownBinding[proven.length - Wire.PROOF_MAC_BYTES - 3] = 7; // u8 binding, u16 length, MAC
         assertThatThrownBy(() -> decodeOne(unknownBinding)).isInstanceOf(ProtocolException.class)
                 .hasMessageContaining("unknown binding 7");
-        // A version-4 HELLO{migrate} of the same fields has neither: the proof is a version-5 field.
-        Frame.Hello v4 = new Frame.Hello(Wire.ACKED_IN_HELLO_VERSION, Frame.HelloKind.MIGRATE, 4096, 0, 10, 5,
+        byte[] shortMac = Arrays.copyOf(proven, proven.length - 1);
+        shortMac[3] -= 1;
+        shortMac[shortMac.length - (Wire.PROOF_MAC_BYTES - 1) - 1] = Wire.PROOF_MAC_BYTES - 1;
+        assertThatThrownBy(() -> decodeOne(shortMac)).isInstanceOf(ProtocolException.class)
+                .hasMessageContaining("proof is 31 bytes, not 32");
+        // A version-4 HELLO{migrate} of the same fields has none: the proof is a version-5 field.
+        Frame.Hello v4Migrate = new Frame.Hello(Wire.ACKED_IN_HELLO_VERSION, Frame.HelloKind.MIGRATE, 4096, 0, 10, 5,
                 new org.mtcp.core.ConnectionId(1, 2), 3, new byte[] {1, 2, 3}, 0);
-        assertThat(FrameEncoder.encode(v4)).hasSize(signed.length - 1 - 2 - Wire.PROOF_SIGNATURE_BYTES);
-        assertThat(((Frame.Hello) decodeOne(FrameEncoder.encode(v4))).proof()).isNull();
+        assertThat(FrameEncoder.encode(v4Migrate)).hasSize(proven.length - 1 - 2 - Wire.PROOF_MAC_BYTES);
+        assertThat(((Frame.Hello) decodeOne(FrameEncoder.encode(v4Migrate))).proof()).isNull();
     }
 
     private static Frame decodeOne(byte[] frame) throws ProtocolException {

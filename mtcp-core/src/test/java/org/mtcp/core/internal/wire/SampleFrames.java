@@ -19,17 +19,21 @@ final class SampleFrames {
             payload[i] = (byte) (i ^ 0x5a);
         }
         List<Frame> frames = new ArrayList<>();
-        byte[] key = new byte[Wire.CLIENT_KEY_BYTES];
-        byte[] signature = new byte[Wire.PROOF_SIGNATURE_BYTES];
-        for (int i = 0; i < signature.length; i++) {
-            signature[i] = (byte) (255 - i);
-            key[i % key.length] = (byte) (i * 3);
+        byte[] key = new byte[Wire.BINDING_KEY_BYTES];
+        byte[] mac = new byte[Wire.PROOF_MAC_BYTES];
+        for (int i = 0; i < mac.length; i++) {
+            mac[i] = (byte) (255 - i);
+            key[i] = (byte) (i * 3);
         }
-        frames.add(Frame.Hello.newConnection(1 << 20, 1 << 20, 1000, key));
+        frames.add(Frame.Hello.newConnection(1 << 20, 1 << 20, 1000));
         for (Frame.ProofBinding binding : Frame.ProofBinding.values()) {
             frames.add(new Frame.Hello(Wire.BOUND_CERTIFICATE_VERSION, Frame.HelloKind.MIGRATE, 4096, 5, 1 << 20, 50,
-                    id, 7, cert, 3).withProof(new Frame.Proof(binding, signature)));
+                    id, 7, cert, 3).withProof(new Frame.Proof(binding, mac)));
         }
+        frames.add(new Frame.Welcome(Wire.BOUND_CERTIFICATE_VERSION, id, 0, "s1", cert, 0, 1 << 20, 1 << 20, 1000,
+                List.of(new Frame.Peer("s1", "127.0.0.1", 7001)), key));
+        frames.add(new Frame.Welcome(Wire.BOUND_CERTIFICATE_VERSION, id, 9, "s2", cert, 5, 1 << 20, 1 << 20, 1000,
+                List.of(new Frame.Peer("s2", "127.0.0.1", 7002)))); // a migration's: no key
         frames.add(new Frame.Hello(Wire.VERSION, Frame.HelloKind.MIGRATE, 4096, 123_456_789_012L,
                 Long.MAX_VALUE, 50, id, 7, cert));
         frames.add(new Frame.Hello(Wire.ACKED_IN_HELLO_VERSION, Frame.HelloKind.MIGRATE, 4096, 123_456_789_012L,
