@@ -2,6 +2,7 @@ package org.mtcp.webapp.demo;
 
 import java.io.IOException;
 import java.security.GeneralSecurityException;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -82,6 +83,15 @@ public sealed interface DemoTls {
                 }
                 case Files f -> {
                     TlsConfig server = TlsConfig.load(f.files());
+                    X509Certificate certificate = server.certificate().orElseThrow();
+                    for (String name : names) {
+                        if (!names(certificate, name)) {
+                            throw new IllegalArgumentException("the demo's TLS certificate (" + certificate.getSubjectX500Principal()
+                                    .getName() + ") does not name front-end " + name + ": one key serves every front-end, so "
+                                    + "it needs the DNS names " + String.join(", ", names) + " (./mtcp certs issue "
+                                    + names.get(0) + " --hosts " + String.join(",", names.subList(1, names.size())) + ")");
+                        }
+                    }
                     TlsConfig client = TlsConfig.load(TlsFiles.trustOnly(f.files().trust()).withTrustPassword(f.files().trustPassword()));
                     FileWatcher watcher = FileWatcher.start("demo-tls-files", Duration.ofSeconds(2));
                     server.watch(watcher);
@@ -93,6 +103,22 @@ public sealed interface DemoTls {
                                     + c.getNotAfter().toInstant()).orElse("?") + " (reloaded when the files change)", watcher);
                 }
             };
+        }
+
+        /** The control plane's naming rule (docs/protocol.md, section 4): a DNS SAN, or else the CN, equal to {@code name}, ignoring case. */
+        private static boolean names(X509Certificate certificate, String name) {
+            try {
+                if (certificate.getSubjectAlternativeNames() != null) {
+                    for (List<?> san : certificate.getSubjectAlternativeNames()) {
+                        if (Integer.valueOf(2).equals(san.get(0)) && name.equalsIgnoreCase(String.valueOf(san.get(1)))) {
+                            return true;
+                        }
+                    }
+                }
+            } catch (java.security.cert.CertificateParsingException e) {
+                // unreadable SANs: fall back to the CN, as the rule does
+            }
+            return certificate.getSubjectX500Principal().getName().equalsIgnoreCase("CN=" + name);
         }
 
         ServerOptions server(String name, ServerOptions options) {
