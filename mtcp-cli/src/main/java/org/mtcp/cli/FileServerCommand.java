@@ -3,6 +3,7 @@ package org.mtcp.cli;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.mtcp.cli.fileserver.Degradation;
 import org.mtcp.cli.fileserver.FileServer;
@@ -10,10 +11,13 @@ import org.mtcp.cli.fileserver.FileServerConfig;
 import org.mtcp.core.MtcpServer;
 import org.mtcp.core.PoolConfig;
 import org.mtcp.core.ServerOptions;
+import org.mtcp.core.tls.TlsConfig;
+import org.mtcp.core.tls.TlsFlags;
 import org.mtcp.core.transfer.StateTransfer;
 import org.mtcp.proxy.EventLog;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -36,6 +40,12 @@ import picocli.CommandLine.Spec;
             "--degrade-after reproduces the slowing servers of the paper's section 5. Each connection "
                     + "accepted or migrated in prints one line on stdout. Ctrl-C asks the clients to move to "
                     + "another server (up to --drain-timeout), then stops.",
+            "",
+            "TLS 1.3 on the service port and mutual TLS on the control port: --tls-cert/--tls-key (or "
+                    + "--tls-keystore) are this server's key, its certificate naming the server (./mtcp certs makes "
+                    + "them); the pool file's 'trust file:' line (or --tls-trust) the anchors. The TLS files are "
+                    + "reloaded when they change and on SIGHUP; new links use the new keys. --plaintext runs without "
+                    + "TLS, and says so at start-up.",
             ""})
 public final class FileServerCommand implements Callable<Integer> {
 
@@ -107,6 +117,9 @@ public final class FileServerCommand implements Callable<Integer> {
                     + "same (docs/protocol.md, section 10).")
     StateTransfer stateTransfer;
 
+    @Mixin
+    TlsOptions tls;
+
     @Override
     public Integer call() throws Exception {
         if (!Files.isDirectory(dir)) {
@@ -128,6 +141,7 @@ public final class FileServerCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--state-transfer " + e.getMessage());
         }
+        Optional<TlsConfig> tlsConfig = tls.load(spec, TlsFlags.Side.SERVER, poolConfig.trustAnchors());
         Degradation degradation = degradeAfter == null ? Degradation.NONE
                 : new Degradation(degradeAfter, degradeStep, degradeMax);
         FileServerConfig config = new FileServerConfig(dir, chunkSize, snapshotPad, chunkInterval, degradation);
@@ -138,6 +152,7 @@ public final class FileServerCommand implements Callable<Integer> {
         int neededSnapshot = snapshotPad + 2 * 8192 + 1024;
         ServerOptions options = (neededSnapshot <= defaults.maxSnapshotSize() ? defaults
                 : defaults.withMaxSnapshotSize(neededSnapshot)).withStateTransfer(stateTransfer);
+        options = tlsConfig.isPresent() ? options.withTls(tlsConfig.get()) : options.withPlaintext();
         if (maxRetained != null) {
             if (maxRetained < 1024) {
                 throw new CommandLine.ParameterException(spec.commandLine(), "--max-retained must be at least 1k");
@@ -146,13 +161,22 @@ public final class FileServerCommand implements Callable<Integer> {
         }
 
         EventLog events = new EventLog(System.out);
+        if (tlsConfig.isEmpty()) {
+            events.log(TlsFlags.PLAINTEXT_WARNING);
+        }
         MtcpServer transport = MtcpServer.start(poolConfig, name, options);
         FileServer server = new FileServer(transport, config, events);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> shutdown(server, events), "shutdown"));
+        KeyReloads reloads = new KeyReloads(events).tls(tlsConfig);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            reloads.close();
+            shutdown(server, events);
+        }, "shutdown"));
+        reloads.install();
         events.log("file-server " + name + " ready service=" + PoolTarget.format(transport.serviceAddress())
                 + " control=" + PoolTarget.format(transport.controlAddress()) + " dir=" + dir.toAbsolutePath()
                 + " chunk=" + chunkSize + "B interval=" + chunkInterval.toNanos() / 1000 + "us snapshot-pad="
-                + snapshotPad + "B degrade=" + degradation + " state-transfer=" + stateTransfer.name());
+                + snapshotPad + "B degrade=" + degradation + " state-transfer=" + stateTransfer.name() + " "
+                + TlsOptions.describe(tlsConfig));
         server.serve();
         return 0;
     }

@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.function.Supplier;
 import org.mtcp.cli.get.GetResult;
@@ -14,11 +15,14 @@ import org.mtcp.core.ClientOptions;
 import org.mtcp.core.MigrationEvent;
 import org.mtcp.core.policy.MigrationPolicy;
 import org.mtcp.core.policy.Policies;
+import org.mtcp.core.tls.TlsConfig;
+import org.mtcp.core.tls.TlsFlags;
 import org.mtcp.proxy.EventLog;
 import picocli.CommandLine;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Help;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -36,6 +40,11 @@ import picocli.CommandLine.Spec;
             "  {\"status\":200,\"bytes\":4194304,\"sha256\":\"9f86d0...\",\"migrations\":5,",
             "   \"servers\":[\"s1\",\"s2\"],\"seconds\":1.234,\"cid\":\"5be1...\"}",
             "Each migration is also reported on stderr.",
+            "",
+            "TLS 1.3 to every server: the servers' certificates must chain to the pool file's 'trust file:' "
+                    + "anchors or --tls-trust (with --server, --tls-trust is needed); --tls-cert/--tls-key (or "
+                    + "--tls-keystore) add a client certificate (optional). --plaintext runs without TLS (a warning "
+                    + "on stderr).",
             "",
             "Exit codes: 0 success (2xx), 1 failure (pool unreachable, malformed or truncated response; "
                     + "message on stderr), 2 bad arguments, 3 a non-2xx status (the JSON line is printed).",
@@ -71,6 +80,9 @@ public final class GetCommand implements Callable<Integer> {
             description = "Host header; default: the first server's service address.")
     String host;
 
+    @Mixin
+    TlsOptions tls;
+
     @Override
     public Integer call() throws Exception {
         String target = path.startsWith("/") ? path : "/" + path;
@@ -80,8 +92,14 @@ public final class GetCommand implements Callable<Integer> {
         }
         PoolTarget.Resolved resolved = pool.resolve(spec);
         String hostHeader = host != null ? host : PoolTarget.format(resolved.addresses().get(0));
+        Optional<TlsConfig> tlsConfig = tls.load(spec, TlsFlags.Side.CLIENT, resolved.trustAnchors());
+        ClientOptions options = ClientOptions.defaults().withPolicies(policies);
+        options = tlsConfig.isPresent() ? options.withTls(tlsConfig.get()) : options.withPlaintext();
         EventLog events = new EventLog(System.err);
-        HttpGet get = new HttpGet(resolved.addresses(), ClientOptions.defaults().withPolicies(policies),
+        if (tlsConfig.isEmpty()) {
+            events.log(TlsFlags.PLAINTEXT_WARNING);
+        }
+        HttpGet get = new HttpGet(resolved.addresses(), options,
                 hostHeader, migrateEvery, e -> report(events, e));
         GetResult result;
         try (OutputStream out = output == null ? null : Files.newOutputStream(output)) {

@@ -19,6 +19,7 @@ import picocli.CommandLine.Command;
             FileServerCommand.class,
             ProxyCommand.class,
             GetCommand.class,
+            CertsCommand.class,
             CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 

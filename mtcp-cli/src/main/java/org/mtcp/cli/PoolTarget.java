@@ -5,6 +5,7 @@ import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import org.mtcp.core.PoolConfig;
 import org.mtcp.core.PoolMember;
 import org.mtcp.core.ValueSyntax;
@@ -29,15 +30,16 @@ public final class PoolTarget {
             description = "Service address of a pool server, instead of --pool; repeatable.")
     List<InetSocketAddress> servers;
 
-    /** The service addresses, each with a label for logs. */
-    public record Resolved(List<InetSocketAddress> addresses, List<String> labels) {}
+    /** The service addresses, each with a label for logs, and the pool file's TLS trust anchors if it names them. */
+    public record Resolved(List<InetSocketAddress> addresses, List<String> labels, Optional<Path> trustAnchors) {}
 
     /** Reads the pool; a bad file is a usage error (exit code 2). */
     public Resolved resolve(CommandSpec spec) {
         if (servers != null && !servers.isEmpty()) {
-            return new Resolved(List.copyOf(servers), servers.stream().map(PoolTarget::format).toList());
+            return new Resolved(List.copyOf(servers), servers.stream().map(PoolTarget::format).toList(), Optional.empty());
         }
-        List<PoolMember> members = loadMembers(spec, poolFile);
+        PoolConfig.ClientView view = usageErrorOnFailure(spec, () -> PoolConfig.loadClientView(poolFile));
+        List<PoolMember> members = view.members();
         List<InetSocketAddress> addresses = new ArrayList<>();
         List<String> labels = new ArrayList<>();
         for (PoolMember m : members) {
@@ -47,17 +49,12 @@ public final class PoolTarget {
         if (addresses.isEmpty()) {
             throw new CommandLine.ParameterException(spec.commandLine(), "pool file " + poolFile + " lists no server");
         }
-        return new Resolved(addresses, labels);
+        return new Resolved(addresses, labels, view.trustAnchors());
     }
 
     /** Loads a pool file for a server (the secret is required), turning any problem into a one-line usage error. */
     public static PoolConfig loadPool(CommandSpec spec, Path file) {
         return usageErrorOnFailure(spec, () -> PoolConfig.load(file));
-    }
-
-    /** Loads a pool file's members for a client (no secret needed), turning any problem into a one-line usage error. */
-    public static List<PoolMember> loadMembers(CommandSpec spec, Path file) {
-        return usageErrorOnFailure(spec, () -> PoolConfig.loadMembers(file));
     }
 
     private interface Load<T> {

@@ -4,18 +4,22 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.function.Supplier;
 import org.mtcp.core.ClientOptions;
 import org.mtcp.core.MigrationLimits;
 import org.mtcp.core.policy.MigrationPolicy;
 import org.mtcp.core.policy.Policies;
+import org.mtcp.core.tls.TlsConfig;
+import org.mtcp.core.tls.TlsFlags;
 import org.mtcp.proxy.EventLog;
 import org.mtcp.proxy.MigratoryProxy;
 import org.mtcp.proxy.ProxySettings;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Help;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -48,6 +52,11 @@ import picocli.CommandLine.Spec;
             "With --pool, SIGHUP reloads the pool file: new connections use the new member list (one line says "
                     + "what changed; a bad file keeps the old pool). New connections try servers that are draining "
                     + "or unreachable last (--avoid-unavailable).",
+            "",
+            "TLS 1.3 on every link to the pool: the servers' certificates must chain to the pool file's 'trust "
+                    + "file:' anchors or --tls-trust; --tls-cert/--tls-key (or --tls-keystore) add a client certificate "
+                    + "(optional). The TLS files are reloaded when they change and on SIGHUP; new links use the new "
+                    + "keys. --plaintext runs without TLS, and says so at start-up.",
             ""})
 public final class ProxyCommand implements Callable<Integer> {
 
@@ -107,6 +116,9 @@ public final class ProxyCommand implements Callable<Integer> {
                     + "docs/protocol.md, \"Standby link\").")
     boolean standby;
 
+    @Mixin
+    TlsOptions tls;
+
     @Override
     public Integer call() throws Exception {
         if (bufferSize < 1 || bufferSize > 16 << 20) {
@@ -116,6 +128,7 @@ public final class ProxyCommand implements Callable<Integer> {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--max-connections must be positive");
         }
         PoolTarget.Resolved target = pool.resolve(spec);
+        Optional<TlsConfig> tlsConfig = tls.load(spec, TlsFlags.Side.CLIENT, target.trustAnchors());
         if (policyMigrations < 1) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--policy-migrations must be positive");
         }
@@ -126,26 +139,34 @@ public final class ProxyCommand implements Callable<Integer> {
         ClientOptions options = ClientOptions.defaults().withPolicies(policies)
                 .withMigrationLimits(new MigrationLimits(policyMigrations, policyBackoffMax, policyWindow))
                 .withStandby(standby);
+        options = tlsConfig.isPresent() ? options.withTls(tlsConfig.get()) : options.withPlaintext();
         if (avoidUnavailable.isNegative()) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--avoid-unavailable must not be negative");
         }
         ProxySettings settings = new ProxySettings(target.addresses(), options, bufferSize, maxConnections,
                 avoidUnavailable);
         EventLog events = new EventLog(System.out);
+        if (tlsConfig.isEmpty()) {
+            events.log(TlsFlags.PLAINTEXT_WARNING);
+        }
         org.mtcp.core.FileDescriptors.shortfall(org.mtcp.core.FileDescriptors.limit(), maxConnections, 2,
                 "--max-connections " + maxConnections, "lower --max-connections").ifPresent(spec.commandLine().getErr()::println);
         MigratoryProxy proxy = MigratoryProxy.bind(listen, settings, events);
+        KeyReloads reloads = new KeyReloads(events);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             events.log("proxy shutting down, " + proxy.liveConnections() + " connection(s) open");
+            reloads.close();
             proxy.close();
         }, "shutdown"));
         if (pool.poolFile != null) {
-            // Before the startup line: whoever waits for it may send SIGHUP at once.
-            new ProxyPoolReload(pool.poolFile, target.labels(), proxy, events).onSighup();
+            ProxyPoolReload poolReload = new ProxyPoolReload(pool.poolFile, target.labels(), proxy, events);
+            reloads.onSighup("pool reload", poolReload::reload);
         }
+        // Before the startup line: whoever waits for it may send SIGHUP or replace a key at once.
+        reloads.tls(tlsConfig).install();
         List<String> policyNames = policySpecs();
         events.log("proxy listening on " + PoolTarget.format(proxy.localAddress()) + " pool=" + target.labels()
-                + " policies=" + policyNames);
+                + " policies=" + policyNames + " " + TlsOptions.describe(tlsConfig));
         proxy.serve();
         return 0;
     }

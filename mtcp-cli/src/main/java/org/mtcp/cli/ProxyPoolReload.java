@@ -31,21 +31,6 @@ final class ProxyPoolReload {
         this.events = events;
     }
 
-    /** Reloads on every SIGHUP (where the platform has it). */
-    void onSighup() {
-        try {
-            sun.misc.SignalHandler previous = sun.misc.Signal.handle(new sun.misc.Signal("HUP"), signal -> reload());
-            if (previous == sun.misc.SignalHandler.SIG_IGN) {
-                // Started with SIGHUP ignored (nohup): the JVM keeps it ignored and says nothing.
-                events.log("pool reload on SIGHUP unavailable: this process was started with SIGHUP ignored"
-                        + " (nohup?); start it without nohup to reload the pool file on SIGHUP");
-            }
-        } catch (IllegalArgumentException e) {
-            // No SIGHUP here (Windows) or the JVM reserved it (-Xrs): reloading is unavailable.
-            events.log("pool reload on SIGHUP unavailable: " + e.getMessage());
-        }
-    }
-
     /** Reads the file again; returns whether the proxy now uses it. */
     synchronized boolean reload() {
         List<PoolMember> members;

@@ -44,7 +44,8 @@ import org.mtcp.core.MtcpSocket;
 class ModuleBoundariesTest {
 
     private static final String INTERNAL = "org.mtcp.core.internal";
-    private static final Set<String> EXPORTED = Set.of("org.mtcp.core", "org.mtcp.core.policy", "org.mtcp.core.transfer");
+    private static final Set<String> EXPORTED = Set.of("org.mtcp.core", "org.mtcp.core.policy", "org.mtcp.core.transfer",
+            "org.mtcp.core.tls");
     /** The one exception: JMH micro-benchmarks of the transport's internals (wire codec, buffers). */
     private static final String JMH = "org/mtcp/bench/jmh/";
     private static final String TEST_KIT = "org/mtcp/testkit/";

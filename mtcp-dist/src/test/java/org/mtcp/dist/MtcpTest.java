@@ -30,7 +30,7 @@ class MtcpTest {
     @Test
     void topLevelHelpListsEveryCommand() {
         assertThat(run("--help"))
-                .contains("file-server", "proxy", "get", "frontend", "demo", "bench");
+                .contains("file-server", "proxy", "get", "certs", "frontend", "demo", "bench");
     }
 
     @Test

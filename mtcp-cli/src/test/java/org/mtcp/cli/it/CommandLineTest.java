@@ -20,9 +20,9 @@ import picocli.CommandLine;
 /** Help and usage errors, in-process (fast) and once through a real process. */
 class CommandLineTest {
 
-    private record Result(int exit, String out, String err) {}
+    record Result(int exit, String out, String err) {}
 
-    private static Result run(String... args) {
+    static Result run(String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         CommandLine cl = Main.commandLine();
@@ -33,7 +33,7 @@ class CommandLineTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"file-server", "proxy", "get"})
+    @ValueSource(strings = {"file-server", "proxy", "get", "certs"})
     void everySubcommandHasHelp(String command) {
         Result r = run(command, "--help");
         assertThat(r.exit()).isZero();

@@ -66,7 +66,7 @@ class CurlThroughProxyTest {
         poolFile = PoolFiles.write(work.resolve("pool.conf"), pool);
         for (PoolMember m : pool.members()) {
             List<String> args = new ArrayList<>(List.of("file-server", "--pool", poolFile.toString(),
-                    "--name", m.name(), "--dir", work.resolve("files").toString()));
+                    "--name", m.name(), "--dir", work.resolve("files").toString(), "--plaintext"));
             args.addAll(extraArgs);
             processes.add(CliProcess.mtcp(m.name(), args));
         }
@@ -78,7 +78,8 @@ class CurlThroughProxyTest {
 
     /** Starts the proxy on a free port; returns the port. */
     int startProxy(String... policies) throws Exception {
-        List<String> args = new ArrayList<>(List.of("proxy", "--pool", poolFile.toString(), "--listen", "127.0.0.1:0"));
+        List<String> args = new ArrayList<>(List.of("proxy", "--pool", poolFile.toString(), "--listen", "127.0.0.1:0",
+                "--plaintext"));
         for (String p : policies) {
             args.add("--policy");
             args.add(p);
@@ -154,7 +155,7 @@ class CurlThroughProxyTest {
 
         // the same servers, with mtcp get and the rate policy instead of curl and the proxy
         try (CliProcess get = CliProcess.mtcp("get", List.of("get", "--pool", poolFile.toString(), "/big.bin",
-                "--policy", "rate"))) {
+                "--policy", "rate", "--plaintext"))) {
             assertThat(get.awaitExit(Duration.ofSeconds(120))).as(get.output()).isZero();
             Matcher json = GetCommandTest.JSON.matcher(get.stdout().get(0));
             assertThat(json.matches()).as(get.output()).isTrue();

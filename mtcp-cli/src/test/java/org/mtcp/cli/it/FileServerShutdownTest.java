@@ -42,7 +42,7 @@ class FileServerShutdownTest {
             // slow enough (1 KiB per ms after 64 KiB) that the download is still running when s1 stops
             processes.add(CliProcess.mtcp(m.name(), List.of("file-server", "--pool", poolFile.toString(),
                     "--name", m.name(), "--dir", work.resolve("files").toString(),
-                    "--degrade-after", "64k", "--degrade-step", "1ms", "--degrade-max", "1ms")));
+                    "--degrade-after", "64k", "--degrade-step", "1ms", "--degrade-max", "1ms", "--plaintext")));
         }
         for (CliProcess p : processes) {
             p.awaitLine(l -> l.contains(" ready service="), CurlThroughProxyTest.STARTUP);
@@ -50,7 +50,7 @@ class FileServerShutdownTest {
         CliProcess s1 = processes.get(0);
         // --server: the connection starts on s1 (the others come from s1's WELCOME)
         String s1Address = "127.0.0.1:" + pool.members().get(0).service().getPort();
-        try (CliProcess get = CliProcess.mtcp("get", List.of("get", "--server", s1Address, "/slow.bin"))) {
+        try (CliProcess get = CliProcess.mtcp("get", List.of("get", "--server", s1Address, "/slow.bin", "--plaintext"))) {
             s1.awaitLine(l -> l.contains(" s1 accept cid="), Duration.ofSeconds(60));
             s1.terminate(); // SIGTERM: the shutdown hook drains
             assertThat(s1.awaitExit(Duration.ofSeconds(30))).isEqualTo(143); // 128 + SIGTERM

@@ -20,7 +20,10 @@ import org.mtcp.cli.support.TestFiles;
 import org.mtcp.core.PoolConfig;
 import org.mtcp.core.PoolMember;
 
-/** {@code mtcp get} as a real process against two real {@code mtcp file-server} processes. */
+/**
+ * {@code mtcp get} as a real process against two real {@code mtcp file-server} processes, over
+ * TLS 1.3 (keys from {@code mtcp certs init}, the trust anchors from the pool file's {@code trust} line).
+ */
 class GetCommandTest {
 
     static final int SIZE = 1024 * 1024 + 77;
@@ -30,6 +33,7 @@ class GetCommandTest {
     @TempDir
     static Path work;
     static Path poolFile;
+    static Path certs;
     static Path file;
     static final List<CliProcess> servers = new ArrayList<>();
 
@@ -37,10 +41,14 @@ class GetCommandTest {
     static void startServers() throws Exception {
         file = TestFiles.random(work.resolve("files/data.bin"), SIZE, 3);
         PoolConfig pool = LocalPool.config(2);
-        poolFile = PoolFiles.write(work.resolve("pool.conf"), pool);
+        certs = work.resolve("certs");
+        assertThat(CommandLineTest.run("certs", "init", "--dir", certs.toString(), "--servers", "s1,s2").exit()).isZero();
+        poolFile = PoolFiles.write(work.resolve("pool.conf"), pool, certs.resolve("ca.crt"));
         for (PoolMember m : pool.members()) {
             servers.add(CliProcess.mtcp(m.name(), List.of("file-server", "--pool", poolFile.toString(),
-                    "--name", m.name(), "--dir", work.resolve("files").toString())));
+                    "--name", m.name(), "--dir", work.resolve("files").toString(),
+                    "--tls-cert", certs.resolve(m.name() + ".crt").toString(),
+                    "--tls-key", certs.resolve(m.name() + ".key").toString())));
         }
         for (CliProcess p : servers) {
             p.awaitLine(l -> l.contains(" ready service="), CurlThroughProxyTest.STARTUP);
@@ -101,11 +109,38 @@ class GetCommandTest {
     void anUnreachablePoolIsExitCode1WithAMessage() throws Exception {
         Path out = work.resolve("never.bin");
         try (CliProcess p = CliProcess.mtcp("get", List.of("get", "--server", "127.0.0.1:" + FreePorts.reserve(),
-                "/data.bin", "--output", out.toString()))) {
+                "/data.bin", "--output", out.toString(), "--tls-trust", certs.resolve("ca.crt").toString()))) {
             assertThat(p.awaitExit(Duration.ofSeconds(60))).as(p.output()).isEqualTo(1);
             assertThat(p.stdout()).isEmpty();
             assertThat(p.stderr()).anyMatch(l -> l.startsWith("mtcp get: /data.bin: "));
         }
         assertThat(Files.exists(out)).isFalse();
+    }
+
+    @Test
+    void withServerAddressesTheTrustAnchorsComeFromTlsTrust() throws Exception {
+        String s2 = servers.get(1).awaitLine(l -> l.contains(" ready service="), Duration.ofSeconds(1))
+                .replaceAll(".* ready service=(\\S+) .*", "$1");
+        try (CliProcess p = CliProcess.mtcp("get", List.of("get", "--server", s2, "/data.bin"))) {
+            assertThat(p.awaitExit(Duration.ofSeconds(60))).as(p.output()).isEqualTo(2);
+            assertThat(p.stderr().get(0)).contains("no TLS trust anchors", "--tls-trust FILE", "--plaintext");
+        }
+        try (CliProcess p = CliProcess.mtcp("get", List.of("get", "--server", s2, "/data.bin",
+                "--tls-trust", certs.resolve("ca.crt").toString()))) {
+            assertThat(p.awaitExit(Duration.ofSeconds(60))).as(p.output()).isZero();
+            Matcher m = JSON.matcher(p.stdout().get(0));
+            assertThat(m.matches()).as(p.output()).isTrue();
+            assertThat(m.group(3)).isEqualTo(TestFiles.sha256(file));
+        }
+    }
+
+    @Test
+    void aPlaintextClientOfATlsPoolFailsWithTheServersReason() throws Exception {
+        try (CliProcess p = CliProcess.mtcp("get", List.of("get", "--pool", poolFile.toString(), "/data.bin", "--plaintext"))) {
+            assertThat(p.awaitExit(Duration.ofSeconds(60))).as(p.output()).isEqualTo(1);
+            assertThat(p.stdout()).isEmpty();
+            assertThat(p.stderr()).as(p.output()).anyMatch(l -> l.contains("PLAINTEXT (--plaintext)"));
+            assertThat(String.join("\n", p.stderr())).as(p.output()).contains("mtcp get: /data.bin: ");
+        }
     }
 }

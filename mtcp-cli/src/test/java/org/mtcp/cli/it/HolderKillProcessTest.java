@@ -144,7 +144,7 @@ class HolderKillProcessTest {
         // The resumed old holder still serves: a download from it alone (mtcp get) is intact.
         PoolMember old = pool.members().get(holder);
         CliProcess get = CliProcess.mtcp("get", List.of("get", "--server",
-                "127.0.0.1:" + old.service().getPort(), "/big.bin"));
+                "127.0.0.1:" + old.service().getPort(), "/big.bin", "--plaintext"));
         others.add(get);
         assertThat(get.awaitExit(DOWNLOAD)).as(get.output()).isZero();
         Matcher json = GetCommandTest.JSON.matcher(get.stdout().get(0));
@@ -186,7 +186,8 @@ class HolderKillProcessTest {
             String ready = s.awaitLine(l -> l.contains(" ready service="), STARTUP);
             assertThat(ready).contains(" state-transfer=" + (stateTransfer.equals("lazy") ? "lazy" : "replicated(1)"));
         }
-        proxy = CliProcess.mtcp("proxy", List.of("proxy", "--pool", poolFile.toString(), "--listen", "127.0.0.1:0"));
+        proxy = CliProcess.mtcp("proxy", List.of("proxy", "--pool", poolFile.toString(), "--listen", "127.0.0.1:0",
+                "--plaintext"));
         Matcher m = LISTENING.matcher(proxy.awaitLine(l -> LISTENING.matcher(l).find(), STARTUP));
         assertThat(m.find()).isTrue();
         proxyPort = Integer.parseInt(m.group(1));
@@ -194,7 +195,7 @@ class HolderKillProcessTest {
 
     private CliProcess startServer(PoolMember member) throws IOException {
         List<String> args = new ArrayList<>(List.of("file-server", "--pool", poolFile.toString(),
-                "--name", member.name(), "--dir", work.resolve("files").toString()));
+                "--name", member.name(), "--dir", work.resolve("files").toString(), "--plaintext"));
         args.addAll(serverArgs);
         return CliProcess.mtcp(member.name(), args);
     }

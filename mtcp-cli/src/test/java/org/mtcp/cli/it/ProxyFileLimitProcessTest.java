@@ -17,7 +17,7 @@ class ProxyFileLimitProcessTest {
     @Test
     void aLimitBelowTwoDescriptorsPerConnectionIsSaidAtStartUpAndTheProxyStillServes() throws Exception {
         try (CliProcess proxy = CliProcess.mtcpWithFileLimit("proxy", 700, List.of("proxy", "--server",
-                "127.0.0.1:1", "--listen", "127.0.0.1:0", "--max-connections", "1000"))) {
+                "127.0.0.1:1", "--listen", "127.0.0.1:0", "--max-connections", "1000", "--plaintext"))) {
             proxy.awaitLine(l -> l.contains("proxy listening on "), WAIT);
             await("the warning on stderr").atMost(WAIT).until(() -> proxy.stderr().stream()
                     .anyMatch(l -> l.startsWith("warning: the file descriptor limit is 700")));
@@ -30,7 +30,7 @@ class ProxyFileLimitProcessTest {
     @Test
     void aSufficientLimitSaysNothing() throws Exception {
         try (CliProcess proxy = CliProcess.mtcpWithFileLimit("proxy", 4096, List.of("proxy", "--server",
-                "127.0.0.1:1", "--listen", "127.0.0.1:0", "--max-connections", "1000"))) {
+                "127.0.0.1:1", "--listen", "127.0.0.1:0", "--max-connections", "1000", "--plaintext"))) {
             proxy.awaitLine(l -> l.contains("proxy listening on "), WAIT);
             assertThat(proxy.stderr()).noneMatch(l -> l.startsWith("warning:"));
         }

@@ -37,8 +37,10 @@ class ProxyReloadProcessTest {
         PoolConfig pool = new PoolConfig(new byte[32], List.of(member("s1", 7001)));
         Path file = PoolFiles.write(work.resolve("pool.conf"), pool);
         try (CliProcess proxy = CliProcess.mtcp("proxy", List.of("proxy", "--pool", file.toString(),
-                "--listen", "127.0.0.1:0"))) {
-            proxy.awaitLine(l -> l.contains("proxy listening on "), WAIT);
+                "--listen", "127.0.0.1:0", "--plaintext"))) {
+            assertThat(proxy.awaitLine(l -> l.contains("proxy listening on "), WAIT)).endsWith(" links=PLAINTEXT");
+            assertThat(proxy.stdout()).as("the --plaintext warning before the startup line")
+                    .anyMatch(l -> l.endsWith(" " + org.mtcp.core.tls.TlsFlags.PLAINTEXT_WARNING));
             if (sighupIgnored()) {
                 // Run under nohup: the proxy inherits an ignored SIGHUP, cannot reload, and says so.
                 assertThat(proxy.stdout()).anyMatch(l -> l.contains("pool reload on SIGHUP unavailable")
@@ -60,7 +62,7 @@ class ProxyReloadProcessTest {
     }
 
     /** Whether this process ignores SIGHUP (bit 0 of SigIgn in /proc/self/status), as its children then do. */
-    private static boolean sighupIgnored() throws java.io.IOException {
+    static boolean sighupIgnored() throws java.io.IOException {
         for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
             if (line.startsWith("SigIgn:")) {
                 return (Long.parseUnsignedLong(line.substring("SigIgn:".length()).strip(), 16) & 1) != 0;

@@ -16,9 +16,17 @@ public final class PoolFiles {
 
     /** Writes {@code pool} to {@code file}; returns the file. */
     public static Path write(Path file, PoolConfig pool) throws IOException {
+        return write(file, pool, null);
+    }
+
+    /** Writes {@code pool} to {@code file} with the line {@code trust file:TRUST} (none when null); returns the file. */
+    public static Path write(Path file, PoolConfig pool, Path trust) throws IOException {
         List<String> lines = new ArrayList<>();
         lines.add("# written by a test");
         lines.add("secret hex:" + HexFormat.of().formatHex(pool.secret()));
+        if (trust != null) {
+            lines.add("trust file:" + trust.toAbsolutePath());
+        }
         for (PoolMember m : pool.members()) {
             lines.add("server " + m.name() + " " + hostPort(m.service()) + " " + hostPort(m.control()));
         }

@@ -57,13 +57,15 @@ public final class Demo implements AutoCloseable {
      *     within it loses the connection
      * @param stateTransfer how a connection's state reaches its next front-end: replicated by
      *     default, so that a batch outlives the front-end the page's <em>Kill</em> crashes
+     * @param tls the TLS of the M-TCP links: a throwaway CA by default ({@link DemoTls})
      */
     public record Settings(String dbUrl, String dbUser, String dbPassword, InetSocketAddress listen, int frontends,
             int accounts, long openingBalance, Duration pace, Duration slow, Duration responseTime,
-            StateTransfer stateTransfer) {
+            StateTransfer stateTransfer, DemoTls tls) {
 
         public Settings {
             Objects.requireNonNull(listen, "listen");
+            Objects.requireNonNull(tls, "tls");
             Objects.requireNonNull(stateTransfer, "stateTransfer");
             if (frontends < 2 || frontends > 9) {
                 throw new IllegalArgumentException("--frontends must be 2 to 9 (a pool needs somewhere to migrate to)");
@@ -94,27 +96,33 @@ public final class Demo implements AutoCloseable {
 
         public static Settings defaults() {
             return new Settings(null, null, null, new InetSocketAddress("127.0.0.1", 8080), 3, 8, 1000,
-                    Duration.ofMillis(250), Duration.ofSeconds(3), Duration.ofSeconds(1), StateTransfer.replicated());
+                    Duration.ofMillis(250), Duration.ofSeconds(3), Duration.ofSeconds(1), StateTransfer.replicated(),
+                    DemoTls.throwaway());
         }
 
         public Settings withListen(InetSocketAddress v) {
             return new Settings(dbUrl, dbUser, dbPassword, v, frontends, accounts, openingBalance, pace, slow, responseTime,
-                    stateTransfer);
+                    stateTransfer, tls);
         }
 
         public Settings withDatabase(String url, String user, String password) {
             return new Settings(url, user, password, listen, frontends, accounts, openingBalance, pace, slow, responseTime,
-                    stateTransfer);
+                    stateTransfer, tls);
         }
 
         public Settings withPace(Duration v) {
             return new Settings(dbUrl, dbUser, dbPassword, listen, frontends, accounts, openingBalance, v, slow, responseTime,
-                    stateTransfer);
+                    stateTransfer, tls);
         }
 
         public Settings withStateTransfer(StateTransfer v) {
             return new Settings(dbUrl, dbUser, dbPassword, listen, frontends, accounts, openingBalance, pace, slow, responseTime,
-                    v);
+                    v, tls);
+        }
+
+        public Settings withTls(DemoTls v) {
+            return new Settings(dbUrl, dbUser, dbPassword, listen, frontends, accounts, openingBalance, pace, slow, responseTime,
+                    stateTransfer, v);
         }
     }
 
@@ -135,6 +143,8 @@ public final class Demo implements AutoCloseable {
     private volatile PoolConfig pool;
     /** What every front-end serves besides the API (the page, /demo/*): the same for a restarted one. */
     private volatile DemoResources resources;
+    /** The TLS keys of the M-TCP links (or plaintext), made or loaded at start-up. */
+    private volatile DemoTls.Links links;
     private boolean closed;
 
     private Demo(Settings settings, Consumer<String> events) {
@@ -198,6 +208,8 @@ public final class Demo implements AutoCloseable {
     private void startAll(Progress progress) throws Exception {
         // The proxy's address first: a port in use fails the demo at once, before the slow steps.
         keep(bindProxy(), p -> proxy = p);
+        progress.step("preparing the M-TCP links' TLS", () -> keep(DemoTls.Links.open(settings.tls(), frontendNames()),
+                l -> links = l), DemoTls.Links::description);
         if (settings.dbUrl() == null) {
             progress.step("starting PostgreSQL (embedded; the first run unpacks it)",
                     () -> keep(SampleDatabase.embedded(), d -> database = d), SampleDatabase::description);
@@ -222,8 +234,8 @@ public final class Demo implements AutoCloseable {
                 + " (policy response-time:" + millis(settings.responseTime()) + "ms)",
                 () -> {
                     // Keepalives every 250 ms: the policy is evaluated at least that often.
-                    ClientOptions options = ClientOptions.defaults().withKeepaliveInterval(Duration.ofMillis(250))
-                            .withPolicies(List.of(Policies.responseTime(settings.responseTime())));
+                    ClientOptions options = links.client(ClientOptions.defaults().withKeepaliveInterval(Duration.ofMillis(250))
+                            .withPolicies(List.of(Policies.responseTime(settings.responseTime()))));
                     proxy.configure(new ProxySettings(List.copyOf(addresses.values()), options,
                             ProxySettings.DEFAULT_BUFFER_SIZE, ProxySettings.DEFAULT_MAX_CONNECTIONS));
                     proxy.serveInBackground();
@@ -290,7 +302,8 @@ public final class Demo implements AutoCloseable {
         pageSettings.put("accounts", settings.accounts());
         pageSettings.put("stateTransfer", settings.stateTransfer().name());
         pageSettings.put("killDowntimeMs", millis(KILL_DOWNTIME));
-        resources = new DemoResources(addresses, dataSource(), adminToken, pageSettings, events, restarts);
+        resources = new DemoResources(addresses, links.client(MtcpHttp.OPTIONS), dataSource(), adminToken, pageSettings, events,
+                restarts);
         for (int i = 0; i < servers.size(); i++) {
             try {
                 keep(startFrontend(servers.get(i)), frontends::add);
@@ -305,7 +318,7 @@ public final class Demo implements AutoCloseable {
     }
 
     private MtcpServer startServer(PoolConfig view, String name) throws IOException {
-        return MtcpServer.start(view, name, ServerOptions.defaults().withStateTransfer(settings.stateTransfer()));
+        return MtcpServer.start(view, name, links.server(name, ServerOptions.defaults().withStateTransfer(settings.stateTransfer())));
     }
 
     /**
@@ -459,7 +472,7 @@ public final class Demo implements AutoCloseable {
         }
         body.append("]}");
         if (missing > 0) {
-            MtcpHttp.Reply r = MtcpHttp.exchange(List.copyOf(addresses.values()), "POST", "/v1/batches", null, body.toString());
+            MtcpHttp.Reply r = MtcpHttp.exchange(List.copyOf(addresses.values()), links.client(MtcpHttp.OPTIONS), "POST", "/v1/batches", null, body.toString());
             if (r.status() != 200 || !r.body().contains("\"status\":\"complete\"")
                     || !r.body().contains("\"committed\":" + missing + ",")) {
                 throw new IOException("seeding the bank failed: HTTP " + r.status() + ": " + r.body().strip());
@@ -556,6 +569,9 @@ public final class Demo implements AutoCloseable {
             } catch (IOException | RuntimeException e) {
                 events.accept("stopping PostgreSQL: " + e);
             }
+        }
+        if (links != null) {
+            links.close();
         }
     }
 

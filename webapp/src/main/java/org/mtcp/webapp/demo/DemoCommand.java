@@ -10,6 +10,7 @@ import java.time.format.DateTimeFormatter;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.mtcp.core.ValueSyntax;
+import org.mtcp.core.tls.TlsFlags;
 import org.mtcp.core.transfer.StateTransfer;
 import org.mtcp.frontend.FrontendServer;
 import org.mtcp.frontend.cli.FrontendCommand;
@@ -36,6 +37,10 @@ import picocli.CommandLine.TypeConversionException;
             "Runs the bank demo: an embedded PostgreSQL (or --db), a pool of migratory front-ends serving the "
                     + "bank and its browser page, and the client-side proxy the browser connects to, with the "
                     + "paper's response-time policy. Open the printed URL; Ctrl-C stops everything.",
+            "",
+            "The M-TCP links (proxy to front-ends, between front-ends) run TLS 1.3 with a throwaway CA made at "
+                    + "start-up, in memory only; --tls-* use your own keys, --plaintext turns TLS off (said at "
+                    + "start-up). The browser talks plain HTTP to the proxy on loopback.",
             ""})
 public final class DemoCommand implements Callable<Integer> {
 
@@ -94,6 +99,9 @@ public final class DemoCommand implements Callable<Integer> {
                     + "the paper's transfer: Kill then cuts the batch off, the page offers a re-post).")
     StateTransfer stateTransfer;
 
+    @CommandLine.Mixin
+    DemoTlsOptions tls;
+
     @Override
     public Integer call() throws Exception {
         quietLogging();
@@ -102,9 +110,12 @@ public final class DemoCommand implements Callable<Integer> {
         Demo.Settings settings;
         try {
             settings = new Demo.Settings(db, dbUser, db == null ? null : System.getenv(dbPasswordEnv), listen, frontends,
-                    accounts, balance, pace, slow, responseTime, stateTransfer);
+                    accounts, balance, pace, slow, responseTime, stateTransfer, tls.choice());
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
+        if (settings.tls() instanceof DemoTls.Plaintext) {
+            err.println(TlsFlags.PLAINTEXT_WARNING);
         }
         Demo demo = Demo.create(settings, line -> event(out, line));
         CountDownLatch stopped = new CountDownLatch(1);

@@ -23,6 +23,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.sql.DataSource;
 import org.eclipse.jetty.server.Request;
+import org.mtcp.core.ClientOptions;
 import org.mtcp.frontend.http.AppHandler;
 
 /**
@@ -67,6 +68,8 @@ final class DemoResources implements AppHandler {
     private static final long MAX_DELAY_MS = 60_000;
 
     private final Map<String, InetSocketAddress> frontends;
+    /** How the demo's own calls reach a front-end (its TLS or plaintext). */
+    private final ClientOptions links;
     private final DataSource database;
     private final String adminToken;
     private final byte[] config;
@@ -76,15 +79,17 @@ final class DemoResources implements AppHandler {
 
     /**
      * @param frontends the pool's front-ends by name (service addresses), in pool order
+     * @param links the options of the demo's own calls to a front-end (its TLS or plaintext)
      * @param database read access to the bank (the page's account list)
      * @param adminToken the front-ends' admin token (never sent to the browser)
      * @param settings what the page shows and uses: pace, slow-down, policy threshold, ...
      * @param events where to report the slow-down changes (the demo's terminal; restarts report their own)
      * @param restarts the restarts of the front-ends, and their phases
      */
-    DemoResources(Map<String, InetSocketAddress> frontends, DataSource database, String adminToken,
+    DemoResources(Map<String, InetSocketAddress> frontends, ClientOptions links, DataSource database, String adminToken,
             Map<String, Object> settings, Consumer<String> events, FrontendRestarts restarts) {
         this.frontends = new LinkedHashMap<>(frontends);
+        this.links = links;
         this.database = database;
         this.adminToken = adminToken;
         this.events = events;
@@ -199,14 +204,14 @@ final class DemoResources implements AppHandler {
                 continue;
             }
             try {
-                MtcpHttp.Reply reply = MtcpHttp.exchange(List.of(fe.getValue()), "GET", "/admin/slowdown", adminToken, null);
+                MtcpHttp.Reply reply = MtcpHttp.exchange(List.of(fe.getValue()), links, "GET", "/admin/slowdown", adminToken, null);
                 if (reply.status() == 200) {
                     node.put("delayMs", JSON.readTree(reply.body()).path("delayMs").asLong());
                     node.put("up", true);
                 } else {
                     node.put("up", false).put("error", "admin endpoint answered " + reply.status());
                 }
-                MtcpHttp.Reply health = MtcpHttp.exchange(List.of(fe.getValue()), "GET", "/healthz", null, null);
+                MtcpHttp.Reply health = MtcpHttp.exchange(List.of(fe.getValue()), links, "GET", "/healthz", null, null);
                 node.put("health", JSON.readTree(health.body()).path("status").asText("unknown"));
             } catch (IOException e) {
                 node.put("up", false).put("error", FrontendRestarts.describe(e));
@@ -236,7 +241,7 @@ final class DemoResources implements AppHandler {
         }
         MtcpHttp.Reply reply;
         try {
-            reply = MtcpHttp.exchange(List.of(address), "POST", "/admin/slowdown", adminToken,
+            reply = MtcpHttp.exchange(List.of(address), links, "POST", "/admin/slowdown", adminToken,
                     "{\"delayMs\":" + delay.longValue() + "}");
         } catch (IOException e) {
             return error(502, "frontend_unreachable", name + " did not answer: " + e.getMessage());

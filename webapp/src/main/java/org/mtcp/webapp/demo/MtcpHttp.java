@@ -26,7 +26,8 @@ final class MtcpHttp {
     /** A response: status and body (chunked encoding removed), as UTF-8 text. */
     record Reply(int status, String body) {}
 
-    private static final ClientOptions OPTIONS = ClientOptions.defaults()
+    /** The options of these calls, before the demo's TLS choice is applied ({@link DemoTls.Links#client}). */
+    static final ClientOptions OPTIONS = ClientOptions.defaults()
             .withFailover(false)
             .withConnectTimeout(Duration.ofSeconds(5));
     private static final int MAX_HEAD = 64 * 1024;
@@ -37,10 +38,11 @@ final class MtcpHttp {
     /**
      * Sends {@code method path} to the first server of {@code servers} that answers.
      *
+     * @param options the link options: {@link #OPTIONS} with the demo's TLS or plaintext
      * @param bearer an {@code Authorization: Bearer} token, or null
      * @param json a JSON body, or null
      */
-    static Reply exchange(List<InetSocketAddress> servers, String method, String path, String bearer, String json)
+    static Reply exchange(List<InetSocketAddress> servers, ClientOptions options, String method, String path, String bearer, String json)
             throws IOException {
         byte[] payload = json == null ? new byte[0] : json.getBytes(StandardCharsets.UTF_8);
         InetSocketAddress first = servers.get(0);
@@ -54,7 +56,7 @@ final class MtcpHttp {
             head.append("Content-Type: application/json\r\nContent-Length: ").append(payload.length).append("\r\n");
         }
         head.append("\r\n");
-        try (MtcpSocket socket = MtcpSocket.connect(servers, OPTIONS)) {
+        try (MtcpSocket socket = MtcpSocket.connect(servers, options)) {
             OutputStream out = socket.getOutputStream();
             out.write(head.toString().getBytes(StandardCharsets.ISO_8859_1));
             out.write(payload);

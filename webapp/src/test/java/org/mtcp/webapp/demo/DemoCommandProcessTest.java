@@ -25,7 +25,7 @@ import org.junit.jupiter.api.Timeout;
  * {@code mtcp demo} as a user runs it, in a process of its own: it prints its progress and the
  * URL, serves the page through the proxy, refuses at once an address that is taken, stops
  * everything on Ctrl-C (SIGINT) with its embedded PostgreSQL, and a second run on the same
- * address works.
+ * address works (with --plaintext; the first runs TLS with its throwaway CA).
  */
 @Timeout(value = 4, unit = TimeUnit.MINUTES)
 class DemoCommandProcessTest {
@@ -43,7 +43,9 @@ class DemoCommandProcessTest {
             assertThat(get(url.group(1))).contains("<title>M-TCP bank demo</title>");
             assertThat(get(url.group(1) + "demo/accounts")).contains("\"total\":8000");
             assertThat(first.stderr()).anyMatch(l -> l.startsWith("starting PostgreSQL") && l.contains("... ok ("))
-                    .anyMatch(l -> l.startsWith("seeding the bank") && l.contains("8 accounts, total 8000"));
+                    .anyMatch(l -> l.startsWith("seeding the bank") && l.contains("8 accounts, total 8000"))
+                    .anyMatch(l -> l.startsWith("preparing the M-TCP links' TLS... ok")
+                            && l.contains("links TLS 1.3 with a throwaway CA made at start-up (in memory only"));
             // pg_ctl starts the postmaster detached from the demo: find it by its port.
             String pgPort = first.stderr().stream().map(PG_PORT::matcher).filter(Matcher::find).findFirst()
                     .orElseThrow(() -> new AssertionError("no PostgreSQL port in " + first.stderr())).group(1);
@@ -68,8 +70,11 @@ class DemoCommandProcessTest {
                 assertThat(pg.onExit().get(30, TimeUnit.SECONDS).isAlive()).as("PostgreSQL %s stopped", pg.pid()).isFalse();
             }
         }
-        try (DemoProcess again = DemoProcess.start("--listen", String.valueOf(port), "--pace", "0ms")) {
+        try (DemoProcess again = DemoProcess.start("--listen", String.valueOf(port), "--pace", "0ms", "--plaintext")) {
             Matcher url = again.awaitUrl();
+            assertThat(again.stderr()).as("plaintext only by choice, and said")
+                    .contains(org.mtcp.core.tls.TlsFlags.PLAINTEXT_WARNING)
+                    .anyMatch(l -> l.startsWith("preparing the M-TCP links' TLS... ok") && l.contains("links PLAINTEXT"));
             assertThat(url.group(2)).isEqualTo(String.valueOf(port));
             assertThat(get(url.group(1) + "demo/accounts")).contains("\"total\":8000");
             again.interrupt();
