@@ -42,7 +42,8 @@ public final class FrontendProcess {
     /**
      * Starts {@code frontend --pool pool --name name --db url --db-user user} plus {@code extraArgs},
      * the database password in {@code MTCP_DB_PASSWORD}. A small, quickly started JVM (serial GC,
-     * C1 only): the tests start many.
+     * C1 only): the tests start many. Without a TLS key option in {@code extraArgs}
+     * ({@code --tls-cert}, {@code --tls-keystore}) it runs with {@code --plaintext}.
      */
     public static FrontendProcess start(Path pool, String name, String url, String user, String password,
             List<String> extraArgs) throws IOException {
@@ -63,6 +64,9 @@ public final class FrontendProcess {
                 "-cp", classpath, mainClass,
                 "--pool", pool.toString(), "--name", name, "--db", url, "--db-user", user));
         command.addAll(extraArgs);
+        if (!extraArgs.contains("--tls-cert") && !extraArgs.contains("--tls-keystore") && !extraArgs.contains("--plaintext")) {
+            command.add("--plaintext");
+        }
         ProcessBuilder pb = new ProcessBuilder(command);
         Map<String, String> env = pb.environment();
         env.put("MTCP_DB_PASSWORD", password);
