@@ -127,14 +127,24 @@ public final class FrontendProcess {
 
     /** Readiness: the front-end answers {@code /healthz} with 200 over M-TCP on {@code port}. */
     public static void awaitHealthy(int port, Duration timeout) {
+        awaitHealthy(port, ClientOptions.defaults(), timeout);
+    }
+
+    /** As {@link #awaitHealthy(int, Duration)} with the client's {@code options} (a TLS front-end: its trust). */
+    public static void awaitHealthy(int port, ClientOptions options, Duration timeout) {
         await().atMost(timeout).pollInterval(Duration.ofMillis(100)).ignoreExceptionsInstanceOf(IOException.class)
-                .until(() -> healthStatus(port) == 200);
+                .until(() -> healthStatus(port, options) == 200);
     }
 
     /** The status of one {@code GET /healthz} on a connection of its own to {@code port}. */
     public static int healthStatus(int port) throws IOException {
+        return healthStatus(port, ClientOptions.defaults());
+    }
+
+    /** As {@link #healthStatus(int)} with the client's {@code options}. */
+    public static int healthStatus(int port, ClientOptions options) throws IOException {
         try (MtcpSocket s = MtcpSocket.connect(List.of(new InetSocketAddress("127.0.0.1", port)),
-                ClientOptions.defaults().withFailover(false))) {
+                options.withFailover(false))) {
             return HttpExchange.exchange(s.getInputStream(), s.getOutputStream(), HttpExchange.get("/healthz"), null)
                     .status();
         }
