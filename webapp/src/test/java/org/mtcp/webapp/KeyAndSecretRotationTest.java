@@ -52,7 +52,9 @@ import org.mtcp.webapp.RollingRestartTest.Posted;
  * <ol>
  *   <li>each front-end's key and certificate files are overwritten with newly issued ones (a new
  *       key, a new serial): two are picked up by the front-ends' file watchers, the third by
- *       SIGHUP; a TLS probe of each service port then sees the new certificate;
+ *       SIGHUP; a TLS probe of each service port then sees the new certificate. For one, a
+ *       {@code POST /admin/pool} between the chain and its key is refused (400, the reason) and
+ *       the certificate in use stays;
  *   <li>the pool secret is rotated in the three phases of docs/cli.md (the pool file rewritten with
  *       {@code previous-secret ... until}), each front-end reloading by {@code POST /admin/pool}
  *       or SIGHUP, one after the other, batches completing and clients migrating between every
@@ -169,6 +171,13 @@ class KeyAndSecretRotationTest {
             // the keys in use and loads both at the next poll)
             Files.move(pem[0], dir.resolve(name).resolve(name + ".crt"), StandardCopyOption.REPLACE_EXISTING,
                     StandardCopyOption.ATOMIC_MOVE);
+            if (i == 1) {
+                // a reload asked for in between is refused with the reason, and the keys in use stay
+                HttpExchange.Response refused = postAdminPool(ports.get(i), client);
+                assertThat(refused.status()).as(refused.bodyText()).isEqualTo(400);
+                assertThat(refused.bodyText()).contains("the TLS keys were not reloaded (the keys in use and the pool stay)");
+                assertThat(probe(trust, ports.get(i)).getSerialNumber()).isEqualTo(first.get(i).getSerialNumber());
+            }
             Files.move(pem[1], dir.resolve(name).resolve(name + ".key"), StandardCopyOption.REPLACE_EXISTING,
                     StandardCopyOption.ATOMIC_MOVE);
             if (i == FRONTENDS - 1) {
@@ -228,16 +237,19 @@ class KeyAndSecretRotationTest {
         if (bySignal) {
             signal(p, "HUP");
         } else {
-            try (MtcpSocket s = MtcpSocket.connect(List.of(new InetSocketAddress("127.0.0.1", port)),
-                    client.withFailover(false))) {
-                HttpExchange.Response r = HttpExchange.exchange(new BufferedInputStream(s.getInputStream()),
-                        s.getOutputStream(), HttpExchange.post("/admin/pool", "",
-                                "Authorization: Bearer " + FrontendProcess.ADMIN_TOKEN), null);
-                assertThat(r.status()).as("POST /admin/pool on %s: %s", p.name(), r.bodyText()).isEqualTo(200);
-            }
+            HttpExchange.Response r = postAdminPool(port, client);
+            assertThat(r.status()).as("POST /admin/pool on %s: %s", p.name(), r.bodyText()).isEqualTo(200);
         }
         await(p.name() + " reloaded its pool file").atMost(Duration.ofSeconds(20))
                 .until(() -> count(p.output(), "pool reloaded from") > before);
+    }
+
+    /** {@code POST /admin/pool} with the admin token, on a TLS connection of its own to the front-end on {@code port}. */
+    static HttpExchange.Response postAdminPool(int port, ClientOptions client) throws Exception {
+        try (MtcpSocket s = MtcpSocket.connect(List.of(new InetSocketAddress("127.0.0.1", port)), client.withFailover(false))) {
+            return HttpExchange.exchange(new BufferedInputStream(s.getInputStream()), s.getOutputStream(),
+                    HttpExchange.post("/admin/pool", "", "Authorization: Bearer " + FrontendProcess.ADMIN_TOKEN), null);
+        }
     }
 
     static String awaitReady(FrontendProcess p, int port, ClientOptions client) {
