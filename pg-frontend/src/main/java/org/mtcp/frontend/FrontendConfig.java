@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import org.mtcp.core.tls.TlsFiles;
 import org.mtcp.core.transfer.StateTransfer;
 
 /**
@@ -32,6 +33,9 @@ import org.mtcp.core.transfer.StateTransfer;
  *     threshold that this must stay below (docs/frontend.md, "Database outages")
  * @param stateTransfer how a connection's state reaches the next front-end: lazy (the default), or
  *     replicated so that a batch survives the death of its front-end (docs/protocol.md, section 10)
+ * @param links TLS on the M-TCP links (key files, reloaded without restart), plaintext chosen
+ *     explicitly, or unspecified (the transport's default); used when the front-end starts its own
+ *     M-TCP server from {@code poolFile}
  */
 public record FrontendConfig(
         Path poolFile,
@@ -50,7 +54,8 @@ public record FrontendConfig(
         Duration idleTimeout,
         Duration drainTimeout,
         DatabaseTimeouts database,
-        StateTransfer stateTransfer) {
+        StateTransfer stateTransfer,
+        Links links) {
 
     /**
      * {@code acquire}: the longest wait for a database connection (HikariCP's connection and
@@ -94,6 +99,30 @@ public record FrontendConfig(
         }
     }
 
+    /**
+     * What the M-TCP links of a front-end that starts its own server run: TLS 1.3 with keys read
+     * from files (and watched: docs/frontend.md, "TLS"), plaintext because the operator said so
+     * ({@code --plaintext}), or whatever the transport does when told neither (embedding, tests).
+     */
+    public sealed interface Links {
+
+        /** TLS with these key and trust files. */
+        record Tls(TlsFiles files) implements Links {
+            public Tls {
+                Objects.requireNonNull(files, "files");
+                if (!files.hasIdentity()) {
+                    throw new IllegalArgumentException("a front-end's TLS needs a key and certificate, not only trust anchors");
+                }
+            }
+        }
+
+        /** Plaintext, chosen explicitly (logged as such at start-up). */
+        record Plaintext() implements Links {}
+
+        /** Neither chosen: the transport's default options. */
+        record Unspecified() implements Links {}
+    }
+
     /** An application schema migrated by Flyway at start-up, with its own history table. */
     public record AppSchema(String schema, String location) {}
 
@@ -110,6 +139,7 @@ public record FrontendConfig(
         }
         Objects.requireNonNull(database, "database timeouts");
         Objects.requireNonNull(stateTransfer, "state transfer");
+        Objects.requireNonNull(links, "links");
         if (maxBodyBytes < 1 || maxTransactions < 1) {
             throw new IllegalArgumentException("limits must be positive");
         }
@@ -118,84 +148,90 @@ public record FrontendConfig(
     public static FrontendConfig defaults(Path poolFile, String name, String jdbcUrl) {
         return new FrontendConfig(poolFile, name, jdbcUrl, null, null, 8, true, List.of(), List.of(), null,
                 Duration.ofSeconds(5), 1 << 20, 10_000, Duration.ofSeconds(30), Duration.ofSeconds(10), DatabaseTimeouts.DEFAULT,
-                StateTransfer.lazy());
+                StateTransfer.lazy(), new Links.Unspecified());
     }
 
     public FrontendConfig withCredentials(String user, String password) {
         return new FrontendConfig(poolFile, name, jdbcUrl, user, password, dbPoolSize, migrate, sqlOperationFiles,
                 appSchemas, adminToken, reconnectTimeout, maxBodyBytes, maxTransactions, idleTimeout, drainTimeout, database,
-                stateTransfer);
+                stateTransfer, links);
     }
 
     public FrontendConfig withJdbcUrl(String url) {
         return new FrontendConfig(poolFile, name, url, dbUser, dbPassword, dbPoolSize, migrate, sqlOperationFiles,
                 appSchemas, adminToken, reconnectTimeout, maxBodyBytes, maxTransactions, idleTimeout, drainTimeout, database,
-                stateTransfer);
+                stateTransfer, links);
     }
 
     public FrontendConfig withAdminToken(String token) {
         return new FrontendConfig(poolFile, name, jdbcUrl, dbUser, dbPassword, dbPoolSize, migrate, sqlOperationFiles,
                 appSchemas, token, reconnectTimeout, maxBodyBytes, maxTransactions, idleTimeout, drainTimeout, database,
-                stateTransfer);
+                stateTransfer, links);
     }
 
     public FrontendConfig withReconnectTimeout(Duration timeout) {
         return new FrontendConfig(poolFile, name, jdbcUrl, dbUser, dbPassword, dbPoolSize, migrate, sqlOperationFiles,
                 appSchemas, adminToken, timeout, maxBodyBytes, maxTransactions, idleTimeout, drainTimeout, database,
-                stateTransfer);
+                stateTransfer, links);
     }
 
     public FrontendConfig withAppSchemas(List<AppSchema> schemas) {
         return new FrontendConfig(poolFile, name, jdbcUrl, dbUser, dbPassword, dbPoolSize, migrate, sqlOperationFiles,
                 schemas, adminToken, reconnectTimeout, maxBodyBytes, maxTransactions, idleTimeout, drainTimeout, database,
-                stateTransfer);
+                stateTransfer, links);
     }
 
     public FrontendConfig withSqlOperationFiles(List<Path> files) {
         return new FrontendConfig(poolFile, name, jdbcUrl, dbUser, dbPassword, dbPoolSize, migrate, files,
                 appSchemas, adminToken, reconnectTimeout, maxBodyBytes, maxTransactions, idleTimeout, drainTimeout, database,
-                stateTransfer);
+                stateTransfer, links);
     }
 
     public FrontendConfig withLimits(int maxBodyBytes, int maxTransactions) {
         return new FrontendConfig(poolFile, name, jdbcUrl, dbUser, dbPassword, dbPoolSize, migrate, sqlOperationFiles,
                 appSchemas, adminToken, reconnectTimeout, maxBodyBytes, maxTransactions, idleTimeout, drainTimeout, database,
-                stateTransfer);
+                stateTransfer, links);
     }
 
     public FrontendConfig withMigrate(boolean run) {
         return new FrontendConfig(poolFile, name, jdbcUrl, dbUser, dbPassword, dbPoolSize, run, sqlOperationFiles,
                 appSchemas, adminToken, reconnectTimeout, maxBodyBytes, maxTransactions, idleTimeout, drainTimeout, database,
-                stateTransfer);
+                stateTransfer, links);
     }
 
     public FrontendConfig withDbPoolSize(int size) {
         return new FrontendConfig(poolFile, name, jdbcUrl, dbUser, dbPassword, size, migrate, sqlOperationFiles,
                 appSchemas, adminToken, reconnectTimeout, maxBodyBytes, maxTransactions, idleTimeout, drainTimeout, database,
-                stateTransfer);
+                stateTransfer, links);
     }
 
     public FrontendConfig withIdleTimeout(Duration timeout) {
         return new FrontendConfig(poolFile, name, jdbcUrl, dbUser, dbPassword, dbPoolSize, migrate, sqlOperationFiles,
                 appSchemas, adminToken, reconnectTimeout, maxBodyBytes, maxTransactions, timeout, drainTimeout, database,
-                stateTransfer);
+                stateTransfer, links);
     }
 
     public FrontendConfig withDrainTimeout(Duration timeout) {
         return new FrontendConfig(poolFile, name, jdbcUrl, dbUser, dbPassword, dbPoolSize, migrate, sqlOperationFiles,
                 appSchemas, adminToken, reconnectTimeout, maxBodyBytes, maxTransactions, idleTimeout, timeout, database,
-                stateTransfer);
+                stateTransfer, links);
     }
 
     public FrontendConfig withDatabaseTimeouts(DatabaseTimeouts timeouts) {
         return new FrontendConfig(poolFile, name, jdbcUrl, dbUser, dbPassword, dbPoolSize, migrate, sqlOperationFiles,
                 appSchemas, adminToken, reconnectTimeout, maxBodyBytes, maxTransactions, idleTimeout, drainTimeout, timeouts,
-                stateTransfer);
+                stateTransfer, links);
     }
 
     public FrontendConfig withStateTransfer(StateTransfer transfer) {
         return new FrontendConfig(poolFile, name, jdbcUrl, dbUser, dbPassword, dbPoolSize, migrate, sqlOperationFiles,
                 appSchemas, adminToken, reconnectTimeout, maxBodyBytes, maxTransactions, idleTimeout, drainTimeout, database,
-                transfer);
+                transfer, links);
+    }
+
+    public FrontendConfig withLinks(Links next) {
+        return new FrontendConfig(poolFile, name, jdbcUrl, dbUser, dbPassword, dbPoolSize, migrate, sqlOperationFiles,
+                appSchemas, adminToken, reconnectTimeout, maxBodyBytes, maxTransactions, idleTimeout, drainTimeout, database,
+                stateTransfer, next);
     }
 }

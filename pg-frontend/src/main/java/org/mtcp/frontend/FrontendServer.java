@@ -6,9 +6,11 @@ import io.micrometer.core.instrument.Tags;
 import io.micrometer.jetty12.server.TimedHandler;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import javax.sql.DataSource;
 import org.eclipse.jetty.server.HttpConfiguration;
@@ -18,6 +20,8 @@ import org.eclipse.jetty.util.thread.VirtualThreadPool;
 import org.mtcp.core.MtcpServer;
 import org.mtcp.core.PoolConfig;
 import org.mtcp.core.ServerOptions;
+import org.mtcp.core.tls.FileWatcher;
+import org.mtcp.core.tls.TlsConfig;
 import org.mtcp.frontend.batch.BatchParser;
 import org.mtcp.frontend.engine.BatchEngine;
 import org.mtcp.frontend.engine.BatchStore;
@@ -62,6 +66,9 @@ public final class FrontendServer implements AutoCloseable, OperatorControls {
     private Phase phase = Phase.SERVING;                      // guarded by lifecycle
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile int droppedByClose = -1;                 // set when close() cuts a drain short
+    /** TLS of the M-TCP links when read from files (reloaded with the pool, and when the files change), else null. */
+    private volatile TlsConfig tls;
+    private volatile FileWatcher tlsWatcher;
 
     private FrontendServer(FrontendConfig config, HikariDataSource dataSource, MtcpServer mtcp, Server jetty,
             Metrics metrics, Slowdown slowdown, BatchEngine engine) {
@@ -88,14 +95,7 @@ public final class FrontendServer implements AutoCloseable, OperatorControls {
         if (config.poolFile() == null) {
             throw new StartupException("no pool file", null);
         }
-        PoolConfig pool;
-        try {
-            pool = PoolConfig.load(config.poolFile());
-        } catch (IOException e) {
-            throw new StartupException(e.getMessage(), e);      // names the file and the reason
-        } catch (IllegalArgumentException e) {
-            throw new StartupException("invalid pool file: " + e.getMessage(), e);   // names the file and line
-        }
+        PoolConfig pool = loadPool(config.poolFile());
         if (pool.member(config.name()).isEmpty()) {
             throw new StartupException("the pool file " + config.poolFile() + " has no server named '" + config.name() + "'", null);
         }
@@ -106,7 +106,46 @@ public final class FrontendServer implements AutoCloseable, OperatorControls {
                     + e.getMessage(), e);
         }
         ServerOptions options = ServerOptions.defaults().withStateTransfer(config.stateTransfer());
-        return start(config, operations, () -> MtcpServer.start(pool, config.name(), options), app);
+        TlsConfig tls = null;
+        switch (config.links()) {
+            case FrontendConfig.Links.Tls files -> {
+                try {
+                    tls = TlsConfig.load(files.files());
+                } catch (IOException e) {
+                    throw new StartupException("cannot load the TLS keys: " + e.getMessage(), e);   // names the file
+                }
+                options = options.withTls(tls);
+            }
+            case FrontendConfig.Links.Plaintext plaintext -> options = options.withPlaintext();
+            case FrontendConfig.Links.Unspecified unspecified -> { }
+        }
+        ServerOptions chosen = options;
+        FrontendServer server = start(config, operations, () -> MtcpServer.start(pool, config.name(), chosen), app);
+        if (tls != null) {
+            server.watchTls(tls);
+        }
+        return server;
+    }
+
+    /** The pool file, or a {@link StartupException} naming the file and what is wrong with it. */
+    public static PoolConfig loadPool(java.nio.file.Path file) throws StartupException {
+        try {
+            return PoolConfig.load(file);
+        } catch (IOException e) {
+            throw new StartupException(e.getMessage(), e);      // names the file and the reason
+        } catch (IllegalArgumentException e) {
+            throw new StartupException("invalid pool file: " + e.getMessage(), e);   // names the file and line
+        }
+    }
+
+    /** How often the TLS key files are looked at for a change. */
+    static final Duration TLS_WATCH_INTERVAL = Duration.ofSeconds(2);
+
+    /** New links get new keys once their files change (a half-written file keeps the keys in use until complete). */
+    private void watchTls(TlsConfig loaded) {
+        tls = loaded;
+        tlsWatcher = FileWatcher.start("fe-" + config.name() + "-tls-watch", TLS_WATCH_INTERVAL);
+        loaded.watch(tlsWatcher);
     }
 
     /**
@@ -266,6 +305,15 @@ public final class FrontendServer implements AutoCloseable, OperatorControls {
         return mtcp.serviceAddress();
     }
 
+    /**
+     * The certificate new M-TCP links get, when this front-end's TLS keys come from files (it
+     * changes when they are reloaded); empty for plaintext or a server it was given.
+     */
+    public Optional<X509Certificate> tlsCertificate() {
+        TlsConfig t = tls;
+        return t == null ? Optional.empty() : t.certificate();
+    }
+
     public Metrics metrics() {
         return metrics;
     }
@@ -346,8 +394,22 @@ public final class FrontendServer implements AutoCloseable, OperatorControls {
         Thread.ofPlatform().name("fe-" + config.name() + "-drain").start(() -> drain(config.drainTimeout()));
     }
 
+    /**
+     * Reads the TLS key files again, when the keys come from files (SIGHUP, {@code POST
+     * /admin/pool}), then the pool file. Keys that cannot be used keep the keys in use and the
+     * pool (the exception says why).
+     */
     @Override
     public PoolChange reloadPool() throws IOException {
+        TlsConfig t = tls;
+        if (t != null) {
+            try {
+                t.reload();
+            } catch (IOException e) {
+                throw new IOException("the TLS keys were not reloaded (the keys in use and the pool stay): "
+                        + e.getMessage(), e);
+            }
+        }
         PoolConfig next = PoolConfig.load(config.poolFile());
         List<String> before = mtcp.pool().members().stream().map(m -> m.name()).toList();
         List<String> after = next.members().stream().map(m -> m.name()).toList();
@@ -399,6 +461,10 @@ public final class FrontendServer implements AutoCloseable, OperatorControls {
         }
         engine.close();
         dataSource.close();
+        FileWatcher watcher = tlsWatcher;
+        if (watcher != null) {
+            watcher.close();
+        }
         stopped.countDown();
     }
 

@@ -83,9 +83,18 @@ class BankEndToEndTest {
     static final List<String> hookFailures = new CopyOnWriteArrayList<>();
 
     @BeforeAll
-    static void start(TestDatabase db) throws Exception {
-        pool = FrontendPool.start(3, db.jdbcUrl(), db.adminProperties(), BankOperations.registry(),
-                List.of(BankOperations.SCHEMA), c -> c.withReconnectTimeout(Duration.ofSeconds(1)));
+    static void start(TestDatabase db, org.junit.jupiter.api.TestInfo test) throws Exception {
+        // the subclass TlsBankEndToEndTest runs every test again over TLS (JUnit runs this for it too)
+        startPool(db, test.getTestClass().filter(TlsBankEndToEndTest.class::isAssignableFrom).isPresent());
+    }
+
+    /** The front-ends, the accounts and the two proxies; {@code tls}: every link over TLS ({@link TlsBankEndToEndTest}). */
+    static void startPool(TestDatabase db, boolean tls) throws Exception {
+        pool = tls
+                ? FrontendPool.startTls(3, db.jdbcUrl(), db.adminProperties(), BankOperations.registry(),
+                        List.of(BankOperations.SCHEMA), c -> c.withReconnectTimeout(Duration.ofSeconds(1)))
+                : FrontendPool.start(3, db.jdbcUrl(), db.adminProperties(), BankOperations.registry(),
+                        List.of(BankOperations.SCHEMA), c -> c.withReconnectTimeout(Duration.ofSeconds(1)));
         ds = FrontendPool.directDataSource(db.jdbcUrl(), db.adminProperties());
         try (Connection c = ds.getConnection(); PreparedStatement st = c.prepareStatement(
                 "INSERT INTO bank.accounts (id, balance) SELECT g, ? FROM generate_series(1, ?) g")) {
@@ -94,11 +103,12 @@ class BankEndToEndTest {
             st.executeUpdate();
         }
         InetSocketAddress any = new InetSocketAddress("127.0.0.1", 0);
-        plain = MigratoryProxy.bind(any, new ProxySettings(pool.addresses(), ClientOptions.defaults(), 16 * 1024, 64),
+        plain = MigratoryProxy.bind(any, new ProxySettings(pool.addresses(), pool.clientOptions(ClientOptions.defaults()), 16 * 1024, 64),
                 new EventLog(System.out));
         plain.serveInBackground();
         policed = MigratoryProxy.bind(any, new ProxySettings(pool.addresses(),
-                ClientOptions.defaults().withPolicies(List.of(Policies.parse("response-time:400ms"))), 16 * 1024, 64),
+                pool.clientOptions(ClientOptions.defaults().withPolicies(List.of(Policies.parse("response-time:400ms")))),
+                16 * 1024, 64),
                 new EventLog(new PrintStream(policedEvents, true, StandardCharsets.UTF_8)));
         policed.serveInBackground();
     }

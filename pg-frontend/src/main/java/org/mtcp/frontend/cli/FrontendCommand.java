@@ -9,6 +9,7 @@ import java.util.ServiceLoader;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.mtcp.core.ValueSyntax;
+import org.mtcp.core.tls.TlsFlags;
 import org.mtcp.core.transfer.StateTransfer;
 import org.mtcp.frontend.FrontendConfig;
 import org.mtcp.frontend.FrontendServer;
@@ -18,6 +19,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -63,6 +65,9 @@ public final class FrontendCommand implements Callable<Integer> {
 
     @Spec
     CommandSpec spec;
+
+    @Mixin
+    TlsOptions tlsOptions = new TlsOptions();
 
     @Option(names = "--pool", required = true, paramLabel = "FILE", description = "The pool file (docs/pool-file.md).")
     Path pool;
@@ -178,6 +183,14 @@ public final class FrontendCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "--db-pool-size, --max-body and --max-transactions must be positive");
         }
         checkJdbcUrl(db);
+        FrontendConfig.DatabaseTimeouts timeouts = databaseTimeouts();
+        FrontendConfig.Links links;
+        try {
+            links = links();
+        } catch (FrontendServer.StartupException e) {
+            spec.commandLine().getErr().println("error: " + e.getMessage());
+            return 1;
+        }
         Operations.Builder ops = Operations.builder();
         List<FrontendConfig.AppSchema> schemas = new ArrayList<>();
         for (OperationProvider provider : ServiceLoader.load(OperationProvider.class)) {
@@ -188,7 +201,7 @@ public final class FrontendCommand implements Callable<Integer> {
         }
         FrontendConfig config = new FrontendConfig(pool, name, db, dbUser, System.getenv(dbPasswordEnv), dbPoolSize,
                 !noMigrate, operationFiles, schemas, System.getenv(adminTokenEnv), reconnectTimeout, maxBody,
-                maxTransactions, idleTimeout, drainTimeout, databaseTimeouts(), stateTransfer);
+                maxTransactions, idleTimeout, drainTimeout, timeouts, stateTransfer, links);
         // One descriptor per M-TCP connection (the transport's limit, 10,000) plus the database pool.
         org.mtcp.core.FileDescriptors.shortfall(org.mtcp.core.FileDescriptors.limit(),
                 org.mtcp.core.ServerOptions.defaults().maxConnections() + dbPoolSize, 1,
@@ -202,6 +215,9 @@ public final class FrontendCommand implements Callable<Integer> {
             spec.commandLine().getErr().println("error: " + e.getMessage());
             return 1;
         }
+        if (links instanceof FrontendConfig.Links.Plaintext) {
+            LOG.warn(TlsFlags.PLAINTEXT_WARNING);
+        }
         Runtime.getRuntime().addShutdownHook(new Thread(server::close, "frontend-shutdown"));
         handleSignals(server);
         started.accept(server);
@@ -209,10 +225,38 @@ public final class FrontendCommand implements Callable<Integer> {
                 + ":" + server.serviceAddress().getPort() + " database=" + db.replaceAll("(?i)(password=)[^&]*", "$1***")
                 + " admin=" + (config.adminToken() == null ? "off" : "on") + " drain-timeout=" + ValueSyntax.format(drainTimeout)
                 + " state-transfer=" + stateTransfer.name()
-                + " db-failover-wait=" + ValueSyntax.format(failoverWait(dbFailoverWait, db)));
+                + " db-failover-wait=" + ValueSyntax.format(failoverWait(dbFailoverWait, db))
+                + " links=" + server.tlsCertificate().map(FrontendCommand::describe).orElse("PLAINTEXT"));
         spec.commandLine().getOut().flush();
         server.join();
         return 0;
+    }
+
+    /**
+     * The TLS flags as {@link TlsFlags} reads them, the pool file's {@code trust} line being the
+     * default trust; contradictory or missing flags are a usage error (exit 2) with its message.
+     *
+     * @throws FrontendServer.StartupException when the pool file cannot be read (as the server would say)
+     */
+    private FrontendConfig.Links links() throws FrontendServer.StartupException {
+        TlsFlags flags = tlsOptions.flags();
+        java.util.Optional<Path> poolTrust = java.util.Optional.empty();
+        if (!flags.plaintext()) {
+            poolTrust = FrontendServer.loadPool(pool).trustAnchors();
+        }
+        try {
+            return flags.files(TlsFlags.Side.SERVER, poolTrust)
+                    .<FrontendConfig.Links>map(FrontendConfig.Links.Tls::new)
+                    .orElseGet(FrontendConfig.Links.Plaintext::new);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
+    }
+
+    /** The start-up line's account of the links: TLS 1.3, the certificate's subject, serial and expiry. */
+    static String describe(java.security.cert.X509Certificate certificate) {
+        return "TLS1.3 certificate=\"" + certificate.getSubjectX500Principal().getName() + "\" serial="
+                + certificate.getSerialNumber().toString(16) + " expires=" + certificate.getNotAfter().toInstant();
     }
 
     private FrontendConfig.DatabaseTimeouts databaseTimeouts() {
@@ -225,7 +269,7 @@ public final class FrontendCommand implements Callable<Integer> {
 
     /**
      * SIGTERM or SIGINT: drain (every client moves to a peer, then the process exits 0); a second
-     * one: stop at once. SIGHUP: reload the pool file (a refused file keeps the old pool).
+     * one: stop at once. SIGHUP: reload the TLS keys and the pool file (refused files keep what is in use).
      */
     private static void handleSignals(FrontendServer server) {
         AtomicInteger stops = new AtomicInteger();
@@ -243,7 +287,7 @@ public final class FrontendCommand implements Callable<Integer> {
             try {
                 server.reloadPool();
             } catch (IOException | IllegalArgumentException e) {
-                LOG.warn("SIGHUP: the pool file was not reloaded, the old pool stays: {}", e.getMessage());
+                LOG.warn("SIGHUP: not reloaded, the keys and the pool in use stay: {}", e.getMessage());
             }
         });
         if (previous == SignalHandler.SIG_IGN) {

@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.mtcp.testkit.TestPki;
 import picocli.CommandLine;
 
 class FrontendCommandTest {
@@ -91,7 +92,7 @@ class FrontendCommandTest {
         Path pool = Files.writeString(dir.resolve("two.pool"), "secret hex:" + "ab".repeat(32) + "\n"
                 + "server fe1 127.0.0.1:1 127.0.0.1:2\nserver fe2 127.0.0.1:3 127.0.0.1:4\n");
         Run tooMany = run("--pool", pool.toString(), "--name", "fe1", "--db", "jdbc:postgresql://127.0.0.1:1/x",
-                "--state-transfer", "replicated:2");
+                "--state-transfer", "replicated:2", "--plaintext");
         assertThat(tooMany.exit()).isEqualTo(1);
         assertThat(tooMany.err().strip()).isEqualTo("error: the pool file " + pool + " is too small for the state "
                 + "transfer: replicated:2 needs at least 3 servers in the pool (the holder and 2 replicas); the pool has 2");
@@ -116,5 +117,43 @@ class FrontendCommandTest {
                 .isEqualTo(FrontendCommand.MULTI_HOST_FAILOVER_WAIT);
         assertThat(FrontendCommand.failoverWait(null, "jdbc:postgresql://h1/bank")).isZero();
         assertThat(FrontendCommand.failoverWait(java.time.Duration.ZERO, "jdbc:postgresql://h1,h2/bank")).isZero();
+    }
+
+    @Test
+    void withoutTlsKeysOrPlaintextTheFrontEndDoesNotStart(@TempDir Path dir) throws Exception {
+        assertThat(run("--help").out()).contains("--tls-cert=FILE", "--tls-key=FILE", "--tls-keystore=FILE",
+                "--tls-password-env=VAR", "--tls-password-file=FILE", "--tls-trust=FILE", "--plaintext");
+        Path pool = Files.writeString(dir.resolve("p.pool"), "secret hex:" + "ab".repeat(32) + "\n"
+                + "server fe1 127.0.0.1:1 127.0.0.1:2\n");
+        String[] base = {"--pool", pool.toString(), "--name", "fe1", "--db", "jdbc:postgresql://127.0.0.1:1/x"};
+        Run none = run(base);
+        assertThat(none.exit()).isEqualTo(2);
+        assertThat(none.err()).contains("no TLS key: give --tls-cert FILE and --tls-key FILE (PEM) or --tls-keystore FILE "
+                + "(PKCS#12), or --plaintext to run without TLS");
+
+        TestPki pki = TestPki.create("cmd-ca");
+        Path[] pem = pki.issue("fe1").writePem(dir);
+        Run noTrust = run(concat(base, "--tls-cert", pem[0].toString(), "--tls-key", pem[1].toString()));
+        assertThat(noTrust.exit()).isEqualTo(2);
+        assertThat(noTrust.err()).contains("no TLS trust anchors: add 'trust file:CA.crt' to the pool file or give --tls-trust FILE");
+        Run both = run(concat(base, "--plaintext", "--tls-cert", pem[0].toString(), "--tls-key", pem[1].toString()));
+        assertThat(both.exit()).isEqualTo(2);
+        assertThat(both.err()).contains("--plaintext cannot be combined with --tls-cert, --tls-key");
+
+        // the pool file's trust line is the default trust: the flags are complete, the run gets as far as the
+        // key files (a wrong key: exit 1 naming the file) before any database
+        Path ca = pki.writeCaPem(dir);
+        Path trusted = Files.writeString(dir.resolve("t.pool"), Files.readString(pool) + "trust file:" + ca.getFileName() + "\n");
+        Path otherKey = TestPki.create("other").issue("fe1").writePem(Files.createDirectory(dir.resolve("other")))[1];
+        Run wrongKey = run("--pool", trusted.toString(), "--name", "fe1", "--db", "jdbc:postgresql://127.0.0.1:1/x",
+                "--tls-cert", pem[0].toString(), "--tls-key", otherKey.toString());
+        assertThat(wrongKey.exit()).isEqualTo(1);
+        assertThat(wrongKey.err()).startsWith("error: cannot load the TLS keys: ").contains(pem[0].getFileName().toString());
+    }
+
+    static String[] concat(String[] base, String... more) {
+        String[] all = java.util.Arrays.copyOf(base, base.length + more.length);
+        System.arraycopy(more, 0, all, base.length, more.length);
+        return all;
     }
 }

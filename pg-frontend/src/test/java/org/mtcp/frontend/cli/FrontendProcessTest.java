@@ -59,6 +59,8 @@ class FrontendProcessTest {
     void twoFrontEndProcessesShareABatch(TestDatabase db, @TempDir Path dir) throws Exception {
         Pair pair = startPair(db, dir);
         assertThat(pair.p1().output()).contains("admin=on");
+        // FrontendProcess runs it with --plaintext: said at start-up, twice
+        assertThat(pair.p1().output()).contains(org.mtcp.core.tls.TlsFlags.PLAINTEXT_WARNING).contains(" links=PLAINTEXT");
         int s1 = pair.s1();
         byte[] body = notesBatch("procs", 40);
         try (MtcpSocket s = MtcpSocket.connect(List.of(new InetSocketAddress("127.0.0.1", s1)), ClientOptions.defaults())) {

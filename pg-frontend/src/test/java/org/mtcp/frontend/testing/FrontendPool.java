@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.function.UnaryOperator;
+import org.mtcp.core.ClientOptions;
 import org.mtcp.core.MtcpServer;
 import org.mtcp.core.ServerOptions;
 import org.mtcp.frontend.FrontendConfig;
@@ -39,7 +40,21 @@ public final class FrontendPool implements AutoCloseable {
     /** As above, with the transport's {@code options} (a small retention, say). */
     public static FrontendPool start(int n, ServerOptions options, String jdbcUrl, Properties credentials, Operations ops,
             List<FrontendConfig.AppSchema> schemas, UnaryOperator<FrontendConfig> customize) throws Exception {
-        LoopbackPool pool = LoopbackPool.start(n, options);
+        return start(LoopbackPool.start(n, options), jdbcUrl, credentials, ops, schemas, customize);
+    }
+
+    /**
+     * As {@link #start(int, String, Properties, Operations, List, UnaryOperator)} with TLS on every
+     * link ({@link LoopbackPool#startTls}: a throwaway CA, each server its own certificate); clients
+     * get the CA from {@link #clientOptions(ClientOptions)}.
+     */
+    public static FrontendPool startTls(int n, String jdbcUrl, Properties credentials, Operations ops,
+            List<FrontendConfig.AppSchema> schemas, UnaryOperator<FrontendConfig> customize) throws Exception {
+        return start(LoopbackPool.startTls(n, ServerOptions.defaults()), jdbcUrl, credentials, ops, schemas, customize);
+    }
+
+    private static FrontendPool start(LoopbackPool pool, String jdbcUrl, Properties credentials, Operations ops,
+            List<FrontendConfig.AppSchema> schemas, UnaryOperator<FrontendConfig> customize) throws Exception {
         FrontendPool fp = new FrontendPool(pool);
         try {
             for (MtcpServer server : pool.servers()) {
@@ -68,6 +83,11 @@ public final class FrontendPool implements AutoCloseable {
         ds.setUser(credentials.getProperty("user"));
         ds.setPassword(credentials.getProperty("password"));
         return ds;
+    }
+
+    /** {@code base} as a client of this pool needs it (with the pool's CA when it runs TLS). */
+    public ClientOptions clientOptions(ClientOptions base) {
+        return pool.clientOptions(base);
     }
 
     public LoopbackPool mtcp() {

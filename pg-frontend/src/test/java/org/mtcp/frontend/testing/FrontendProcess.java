@@ -42,7 +42,8 @@ public final class FrontendProcess {
     /**
      * Starts {@code frontend --pool pool --name name --db url --db-user user} plus {@code extraArgs},
      * the database password in {@code MTCP_DB_PASSWORD}. A small, quickly started JVM (serial GC,
-     * C1 only): the tests start many.
+     * C1 only): the tests start many. Without a TLS key option in {@code extraArgs}
+     * ({@code --tls-cert}, {@code --tls-keystore}) it runs with {@code --plaintext}.
      */
     public static FrontendProcess start(Path pool, String name, String url, String user, String password,
             List<String> extraArgs) throws IOException {
@@ -63,6 +64,9 @@ public final class FrontendProcess {
                 "-cp", classpath, mainClass,
                 "--pool", pool.toString(), "--name", name, "--db", url, "--db-user", user));
         command.addAll(extraArgs);
+        if (!extraArgs.contains("--tls-cert") && !extraArgs.contains("--tls-keystore") && !extraArgs.contains("--plaintext")) {
+            command.add("--plaintext");
+        }
         ProcessBuilder pb = new ProcessBuilder(command);
         Map<String, String> env = pb.environment();
         env.put("MTCP_DB_PASSWORD", password);
@@ -123,14 +127,24 @@ public final class FrontendProcess {
 
     /** Readiness: the front-end answers {@code /healthz} with 200 over M-TCP on {@code port}. */
     public static void awaitHealthy(int port, Duration timeout) {
+        awaitHealthy(port, ClientOptions.defaults(), timeout);
+    }
+
+    /** As {@link #awaitHealthy(int, Duration)} with the client's {@code options} (a TLS front-end: its trust). */
+    public static void awaitHealthy(int port, ClientOptions options, Duration timeout) {
         await().atMost(timeout).pollInterval(Duration.ofMillis(100)).ignoreExceptionsInstanceOf(IOException.class)
-                .until(() -> healthStatus(port) == 200);
+                .until(() -> healthStatus(port, options) == 200);
     }
 
     /** The status of one {@code GET /healthz} on a connection of its own to {@code port}. */
     public static int healthStatus(int port) throws IOException {
+        return healthStatus(port, ClientOptions.defaults());
+    }
+
+    /** As {@link #healthStatus(int)} with the client's {@code options}. */
+    public static int healthStatus(int port, ClientOptions options) throws IOException {
         try (MtcpSocket s = MtcpSocket.connect(List.of(new InetSocketAddress("127.0.0.1", port)),
-                ClientOptions.defaults().withFailover(false))) {
+                options.withFailover(false))) {
             return HttpExchange.exchange(s.getInputStream(), s.getOutputStream(), HttpExchange.get("/healthz"), null)
                     .status();
         }
