@@ -17,6 +17,9 @@ import picocli.CommandLine.Option;
             "--state-transfer lazy,replicated adds an M-TCP transport per strategy to the alternation (m-tcp/lazy, "
                     + "m-tcp/replicated(1)): replicated transfer pushes the whole state to a replica at every export, "
                     + "so --snapshot-every sets its cost.",
+            "--links plain,tls (or --tls) adds plain TLS over TCP (the same bulk path over an SSLSocket pair, TLS 1.3, "
+                    + "the cipher suite the JDK picks) and an M-TCP transport over TLS per strategy (m-tcp+tls) to the "
+                    + "alternation; each M-TCP transport is compared with its baseline: plain TCP, or plain TLS over TCP.",
             "Writes throughput.csv, throughput-summary.csv, throughput-frames.csv (M-TCP DATA and ACK frames per MB each way)"
                     + " and throughput.png under --out."})
 final class ThroughputCommand implements Callable<Integer> {
@@ -40,6 +43,9 @@ final class ThroughputCommand implements Callable<Integer> {
     StateTransferOption stateTransfer;
 
     @Mixin
+    LinksOption links;
+
+    @Mixin
     OutputOption output;
 
     @picocli.CommandLine.Spec
@@ -53,7 +59,8 @@ final class ThroughputCommand implements Callable<Integer> {
         var transfers = stateTransfer.checked(spec);
         Progress progress = new Progress(System.err, "bench throughput");
         ThroughputBench.Result r = new ThroughputBench(
-                new ThroughputBench.Params(size, runs, buffer, snapshotEvery, transfers, output.out), progress).run();
+                new ThroughputBench.Params(size, runs, buffer, snapshotEvery, transfers,
+                        links.checked(spec), output.out), progress).run();
         progress.say("done; CSV and PNG in %s", output.out.toAbsolutePath());
         ThroughputBench.table(r).print(System.out);
         return 0;
