@@ -63,6 +63,16 @@ class CertificateSecurityTest {
         }
     }
 
+    /** The answer to {@code s}'s own certificate {@code cert} presented at {@code target} with its proof. */
+    Frame.Reset refusedRightful(MtcpSocket s, String target, byte[] cert) throws IOException {
+        try (RawClient raw = new RawClient(pool.serviceAddress(target))) {
+            Frame f = raw.send(raw.signedMigrateHello(s.id(), Certificate.decode(cert).epoch(), cert,
+                    s.connection().clientKey(), target)).readUntilResetOrWelcome();
+            assertThat(f).as("answer at %s", target).isInstanceOf(Frame.Reset.class);
+            return (Frame.Reset) f;
+        }
+    }
+
     @Test
     void forgedCertificateIsRefusedAndChangesNothing() throws Exception {
         try (MtcpSocket s = MtcpSocket.connect(pool.serviceAddresses(), ClientOptions.defaults())) {
@@ -111,16 +121,18 @@ class CertificateSecurityTest {
             byte[] epoch0 = s.connection().certificate();
             assertThat(s.migrate("s2").succeeded()).isTrue();
             assertStillWorks(s, "moved", 0);
-            // Replayed at a third server: the old holder says the epoch is gone.
-            Frame.Reset r = refused(pool.serviceAddress("s3"), RawClient.migrateHello(s.id(), 0, epoch0));
+            // Replayed (with a valid proof: by the client itself) at a third server: the old holder
+            // says the epoch is gone.
+            Frame.Reset r = refusedRightful(s, "s3", epoch0);
             assertThat(r.code()).isEqualTo(ResetCode.STALE_CERTIFICATE);
             assertThat(r.message()).contains("stale");
             assertThat(r.hint()).isEqualTo("s2");
             // Replayed at the current holder and at the old holder: refused too.
-            assertThat(refused(pool.serviceAddress("s2"), RawClient.migrateHello(s.id(), 0, epoch0)).code())
-                    .isEqualTo(ResetCode.STALE_CERTIFICATE);
-            assertThat(refused(pool.serviceAddress("s1"), RawClient.migrateHello(s.id(), 0, epoch0)).code())
-                    .isEqualTo(ResetCode.STALE_CERTIFICATE);
+            assertThat(refusedRightful(s, "s2", epoch0).code()).isEqualTo(ResetCode.STALE_CERTIFICATE);
+            assertThat(refusedRightful(s, "s1", epoch0).code()).isEqualTo(ResetCode.STALE_CERTIFICATE);
+            // By anyone else: no proof, so refused before staleness is even looked at.
+            assertThat(refused(pool.serviceAddress("s3"), RawClient.migrateHello(s.id(), 0, epoch0)).code())
+                    .isEqualTo(ResetCode.BAD_PROOF);
             assertThat(s.currentServer()).isEqualTo("s2");
             assertStillWorks(s, "unchanged", 0);
             assertThat(pool.server("s2").stats().migratedOut()).isZero();
@@ -151,7 +163,6 @@ class CertificateSecurityTest {
             try (MtcpSocket s = MtcpSocket.connect(pool.serviceAddresses(),
                     ClientOptions.defaults().withFailover(false))) {
                 byte[] cert = s.connection().certificate();
-                Frame.Hello hello = RawClient.migrateHello(s.id(), 0, cert);
                 ExecutorService exec = Executors.newVirtualThreadPerTaskExecutor();
                 List<Callable<Frame>> racers = new ArrayList<>();
                 List<RawClient> raws = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -160,7 +171,9 @@ class CertificateSecurityTest {
                         // Kept open until every racer has its answer: the winner's link stays up.
                         RawClient raw = new RawClient(pool.serviceAddress(target));
                         raws.add(raw);
-                        return raw.send(hello).readUntilResetOrWelcome();
+                        // the client itself, racing with its own certificate: each HELLO signed for its link
+                        return raw.send(raw.signedMigrateHello(s.id(), 0, cert, s.connection().clientKey(), target))
+                                .readUntilResetOrWelcome();
                     });
                 }
                 List<Frame> answers = new ArrayList<>();

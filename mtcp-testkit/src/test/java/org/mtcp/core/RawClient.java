@@ -4,6 +4,9 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import org.mtcp.core.internal.cert.ChannelBinding;
+import org.mtcp.core.internal.cert.ClientKey;
+import org.mtcp.core.internal.cert.MigrationProof;
 import org.mtcp.core.internal.wire.Frame;
 import org.mtcp.core.internal.wire.FrameDecoder;
 import org.mtcp.core.internal.wire.FrameEncoder;
@@ -53,6 +56,22 @@ final class RawClient implements AutoCloseable {
     static Frame.Hello migrateHello(ConnectionId id, long epoch, byte[] cert) {
         return new Frame.Hello(org.mtcp.core.internal.wire.Wire.VERSION, Frame.HelloKind.MIGRATE, 1 << 20, 0,
                 1 << 20, 1000, id, epoch, cert);
+    }
+
+    /** HELLO{migrate} of the current version, not signed yet ({@link #signedMigrateHello} signs it). */
+    static Frame.Hello currentMigrateHello(ConnectionId id, long epoch, byte[] cert) {
+        return new Frame.Hello(org.mtcp.core.internal.wire.Wire.SERVICE_VERSION, Frame.HelloKind.MIGRATE, 1 << 20, 0,
+                1 << 20, 1000, id, epoch, cert, 0);
+    }
+
+    /**
+     * HELLO{migrate} of the current version for this raw link to server {@code target}, its proof
+     * signed with {@code key}: the rightful client's key to play that client, any other to play a thief.
+     */
+    Frame.Hello signedMigrateHello(ConnectionId id, long epoch, byte[] cert, ClientKey key, String target)
+            throws IOException {
+        return currentMigrateHello(id, epoch, cert)
+                .withProof(MigrationProof.sign(key, cert, ChannelBinding.forLink(socket, target, cert)));
     }
 
     @Override

@@ -22,6 +22,7 @@ import org.mtcp.frontend.batch.BatchParser;
 import org.mtcp.frontend.engine.BatchEngine;
 import org.mtcp.frontend.engine.BatchStore;
 import org.mtcp.frontend.engine.DatabaseGate;
+import org.mtcp.frontend.engine.NewestTimeline;
 import org.mtcp.frontend.engine.Slowdown;
 import org.mtcp.frontend.http.AppHandler;
 import org.mtcp.frontend.http.DatabaseLoss;
@@ -139,7 +140,8 @@ public final class FrontendServer implements AutoCloseable, OperatorControls {
             }
         }
         Operations ops = all.build();
-        HikariDataSource ds = dataSource(config);
+        NewestTimeline timelines = new NewestTimeline();
+        HikariDataSource ds = dataSource(config, timelines);
         MtcpServer mtcp = null;
         try {
             StartupMigrations.run(config);
@@ -154,7 +156,7 @@ public final class FrontendServer implements AutoCloseable, OperatorControls {
             metrics.slowdown(slowdown::delayMillis);
             BatchParser parser = new BatchParser(ops, config.maxTransactions());
             DatabaseGate gate = new DatabaseGate(ds, config.name(), config.database().acquire(),
-                    config.database().failoverWait());
+                    config.database().failoverWait(), timelines);
             BatchEngine engine = new BatchEngine(new BatchStore(gate), parser, config.name(), config.reconnectTimeout(),
                     metrics, slowdown);
             // one platform thread per pooled connection runs the transactions (TransactionThreads: why)
@@ -205,7 +207,7 @@ public final class FrontendServer implements AutoCloseable, OperatorControls {
         }
     }
 
-    private static HikariDataSource dataSource(FrontendConfig config) throws StartupException {
+    private static HikariDataSource dataSource(FrontendConfig config, NewestTimeline timelines) throws StartupException {
         HikariConfig hc = new HikariConfig();
         hc.setPoolName("fe-" + config.name());
         Duration failoverWait = config.database().failoverWait();
@@ -241,7 +243,7 @@ public final class FrontendServer implements AutoCloseable, OperatorControls {
             if (config.dbPassword() != null) {
                 properties.setProperty("password", config.dbPassword());
             }
-            hc.setDataSource(new FailoverDataSource(config.jdbcUrl(), properties, failoverWait));
+            hc.setDataSource(new FailoverDataSource(config.name(), config.jdbcUrl(), properties, failoverWait, timelines));
         }
         try {
             return new HikariDataSource(hc);

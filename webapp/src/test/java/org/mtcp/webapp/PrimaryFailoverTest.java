@@ -75,7 +75,10 @@ import org.mtcp.webapp.BankTestData.Transfer;
  * <p>The bad case: the standby is never promoted. The client gets the batch's
  * {@code database_unavailable} error line and summary once the failover wait is over, nothing is
  * half-done, and the batch re-posted after the promotion completes, every transfer once.
- * {@code -Dmtcp.primaryFailover.seed=S} replays a run, {@code -Dmtcp.primaryFailover.trials=N}
+ * The other bad cases: the old primary coming back un-rewound and accepting writes, first in the
+ * URL, while the batch runs on the new one, then left alone; a primary that stops answering
+ * (frozen) with a COMMIT on its way; a primary turned read-only (a switchover); an asynchronous
+ * standby that lost lines already sent. Each says what it checks. {@code -Dmtcp.primaryFailover.seed=S} replays a run, {@code -Dmtcp.primaryFailover.trials=N}
  * changes the number of trials (10).
  */
 class PrimaryFailoverTest {
@@ -136,8 +139,17 @@ class PrimaryFailoverTest {
         final List<Integer> ports = new ArrayList<>();
 
         Setup(Path dir) throws Exception {
+            this(dir, "");
+        }
+
+        /** {@code urlParameters}: appended to the front-ends' {@code --db} URL ({@code &name=value...}). */
+        Setup(Path dir, String urlParameters) throws Exception {
+            this(dir, urlParameters, Replication.SYNCHRONOUS);
+        }
+
+        Setup(Path dir, String urlParameters, Replication replication) throws Exception {
             long t0 = System.nanoTime();
-            pair = PrimaryAndStandby.start(Replication.SYNCHRONOUS);
+            pair = PrimaryAndStandby.start(replication);
             pair.requireExtensionInstalled("mtcp");
             pair.createDatabase(DB);
             try (Connection c = pair.primary().connect(DB); Statement s = c.createStatement()) {
@@ -159,7 +171,7 @@ class PrimaryFailoverTest {
                     args.add("--no-migrate");
                 }
                 FrontendProcess p = FrontendProcess.start(HookedFrontend.class.getName(), true, pool, "fe" + (i + 1),
-                        pair.multiHostUrl(DB), "postgres", "", args);
+                        pair.multiHostUrl(DB) + urlParameters, "postgres", "", args);
                 everyProcess.add(p);
                 processes.add(p);
                 awaitReady(i);
@@ -470,6 +482,435 @@ class PrimaryFailoverTest {
         BankTestData.assertMoneyIsConserved(newPrimary, ACCOUNTS, INITIAL);
         assertThat(reposted.lines().subList(0, stoppedAt - 1)).as("the re-post repeats the lines sent before the error")
                 .isEqualTo(lines.subList(0, stoppedAt - 1));
+    }
+
+    /** What a front-end logs when it refuses a primary of an older timeline (FailoverDataSource). */
+    static final String OLD_PRIMARY_LINE = "an old primary";
+
+    /**
+     * The old primary comes back, un-rewound and accepting writes, first in the front-ends'
+     * multi-host URL (what a careless deployment does): it must get nothing of a batch that moved
+     * on to the promoted standby.
+     *
+     * <p>Transaction k's COMMIT is in flight when the primary crashes, with the synchronous standby
+     * stopped, so it commits on the old primary's timeline alone; the standby is promoted and the
+     * batch goes on. Then, with transaction k + 30 held before its COMMIT, the old primary starts
+     * again on its own (timeline 1, transaction k committed there) and the front-ends' sessions on
+     * the new primary are cut (a network blip: the held COMMIT fails, the pools reconnect, and
+     * pgjdbc finds the old primary first). The batch completes on the
+     * new primary: every line once, equal to its record, money conserved, transaction k run again
+     * on the new timeline; the old primary has nothing of the batch after transaction k. Then the
+     * new primary dies too, leaving only the old one: the next batch ends {@code database_unavailable}
+     * after the failover wait, and the old primary has nothing of it.
+     */
+    @Test
+    void anOldPrimaryThatComesBackAcceptingWritesGetsNothingOfTheBatchesThatMovedOn(@TempDir Path dir) throws Exception {
+        long seed = Long.getLong("mtcp.primaryFailover.seed", System.nanoTime());
+        System.out.println("PrimaryFailoverTest: old primary, seed " + seed);
+        Random random = new Random(seed);
+        // pgjdbc skips a host it could not reach for hostRecheckSeconds (10 s): with 0 the front-ends try
+        // the returning old primary at once, as they would 10 s later by default.
+        Setup setup = new Setup(dir, "&hostRecheckSeconds=0");
+        PrimaryAndStandby.Node old = pair.primary();
+        FrontendProcess holder = setup.processes.get(0);
+        int seq = 20 + random.nextInt(80);
+        int back = seq + 30;   // held before its COMMIT while the old primary is started again
+        String batch = "pf-old-primary";
+        List<Transfer> transfers = BankTestData.transfers(random, TRANSFERS, ACCOUNTS);
+        String context = "seed " + seed + ": transaction " + seq + " committed on " + old + " alone, which is back at transaction "
+                + back;
+        setup.serveFirst(0);
+        holder.tell("arm " + batch + " " + Hooks.Point.BEFORE_COMMIT + " " + seq);
+        holder.awaitLine(l -> l.startsWith("ARMED ") && l.contains("batch=" + batch + " "), Duration.ofSeconds(30));
+        int outagesBefore = setup.outagesLogged();
+        HttpExchange.Response response;
+        try (Socket socket = new Socket("127.0.0.1", proxy.localAddress().getPort())) {
+            socket.setSoTimeout(120_000);
+            InputStream in = new BufferedInputStream(socket.getInputStream());
+            OutputStream out = socket.getOutputStream();
+            CompletableFuture<HttpExchange.Response> exchange = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return HttpExchange.exchange(in, out, HttpExchange.post("/v1/batches", body(batch, transfers)), null);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }, clients);
+            try {
+                holder.awaitLine(l -> l.startsWith("HOOK BEFORE_COMMIT batch=" + batch + " "), Duration.ofSeconds(60));
+                pair.stopStandby();
+                holder.tell("release");
+                awaitCommitWaitingForTheStandby(old);
+                pair.killPrimary();
+                pair.startStandby();
+                // the batch waits for the new primary: it cannot reach transaction `back` before the promotion
+                holder.tell("arm " + batch + " " + Hooks.Point.BEFORE_COMMIT + " " + back);
+                holder.awaitLine(l -> l.startsWith("ARMED ") && l.contains("seq=" + back), Duration.ofSeconds(30));
+                await("a front-end notices the loss of the primary").atMost(Duration.ofSeconds(30))
+                        .pollInterval(Duration.ofMillis(20)).until(() -> setup.outagesLogged() > outagesBefore);
+                pair.promoteStandby();
+                holder.awaitLine(l -> l.startsWith("HOOK BEFORE_COMMIT batch=" + batch + " seq=" + back), Duration.ofSeconds(60));
+                pair.startOldPrimaryAcceptingWrites();
+                // the held transaction's session among them: its COMMIT fails, its outcome is asked for on a new connection
+                assertThat(terminateFrontEndSessions(pair.primary())).as("front-end sessions cut on the new primary")
+                        .isPositive();
+                holder.tell("release");
+                response = exchange.get(120, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                throw new AssertionError(context + ": " + e + "\n---- proxy events:\n" + String.join("\n", proxyEvents)
+                        + setup.outputs(), e);
+            }
+        }
+        posted.add(new RollingRestartTest.Posted(batch, transfers, response, null));
+        DataSource newPrimary = onPrimary();
+        RollingRestartTest.assertEveryOutcomeExactlyOnce(newPrimary, posted, TRANSFERS);
+        BankTestData.assertMoneyIsConserved(newPrimary, ACCOUNTS, INITIAL);
+        assertThat(timeline(response.lines().get(seq - 1))).as(context + ": transaction %d, committed on the old primary alone,"
+                + " ran again on the new timeline", seq).isEqualTo(timeline(response.lines().getFirst()) + 1);
+        DataSource oldPrimary = on(old);
+        assertThat(highestSeqOf(oldPrimary, batch)).as(context + ": the old primary has the batch up to its crash, nothing after")
+                .isEqualTo(seq);
+        assertThat(setup.outputs()).as(context + ": the front-ends met the old primary and refused it")
+                .contains(OLD_PRIMARY_LINE);
+        setup.outputs().lines().filter(l -> l.contains(OLD_PRIMARY_LINE))
+                .forEach(l -> System.out.println("PrimaryFailoverTest: front-end said: " + l));
+
+        // The second front-end reaches the new primary too (it serves the next batch), then that one dies
+        // as well: only the old primary is left, accepting writes.
+        setup.serveFirst(1);
+        String second = "pf-old-primary-second";
+        List<Transfer> secondTransfers = BankTestData.transfers(random, TRANSFERS, ACCOUNTS);
+        HttpExchange.Response secondResponse;
+        try (Socket socket = new Socket("127.0.0.1", proxy.localAddress().getPort())) {
+            socket.setSoTimeout(120_000);
+            secondResponse = HttpExchange.exchange(new BufferedInputStream(socket.getInputStream()), socket.getOutputStream(),
+                    HttpExchange.post("/v1/batches", body(second, secondTransfers)), null);
+        }
+        posted.add(new RollingRestartTest.Posted(second, secondTransfers, secondResponse, null));
+        RollingRestartTest.assertEveryOutcomeExactlyOnce(newPrimary, posted, TRANSFERS);
+        assertThat(highestSeqOf(oldPrimary, second)).as(context + ": nothing of the second batch on the old primary").isZero();
+        setup.serveFirst(0);
+        String last = "pf-only-the-old-primary";
+        List<Transfer> lastTransfers = BankTestData.transfers(random, TRANSFERS, ACCOUNTS);
+        int killAfter = 20;
+        HttpExchange.Response lastResponse;
+        try (Socket socket = new Socket("127.0.0.1", proxy.localAddress().getPort())) {
+            socket.setSoTimeout(120_000);
+            InputStream in = new BufferedInputStream(socket.getInputStream());
+            OutputStream out = socket.getOutputStream();
+            CompletableFuture<Void> lineRead = new CompletableFuture<>();
+            CompletableFuture<HttpExchange.Response> exchange = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return HttpExchange.exchange(in, out, HttpExchange.post("/v1/batches", body(last, lastTransfers)), index -> {
+                        if (index == killAfter - 1) {
+                            lineRead.complete(null);
+                        }
+                    });
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }, clients);
+            lineRead.get(60, TimeUnit.SECONDS);
+            long killedAt = System.nanoTime();
+            pair.kill(pair.primary());
+            lastResponse = exchange.get(120, TimeUnit.SECONDS);
+            System.out.printf("PrimaryFailoverTest: only the old primary: the client got the batch's end %d ms after the"
+                    + " new primary's crash (failover wait %d s)%n", (System.nanoTime() - killedAt) / 1_000_000,
+                    FAILOVER_WAIT.toSeconds());
+        }
+        List<String> lines = lastResponse.lines();
+        String lastContext = context + "; then only the old primary: " + lines.subList(Math.max(0, lines.size() - 3), lines.size())
+                + setup.outputs();
+        assertThat(JSON.readTree(lines.get(lines.size() - 2)).path("error").path("code").asText()).as(lastContext)
+                .isEqualTo("database_unavailable");
+        assertThat(JSON.readTree(lines.getLast()).path("status").asText()).as(lastContext).isEqualTo("database_unavailable");
+        assertThat(highestSeqOf(oldPrimary, last)).as(lastContext + ": nothing of the batch on the old primary").isZero();
+        try (Connection c = oldPrimary.getConnection();
+                PreparedStatement st = c.prepareStatement("SELECT count(*) FROM frontend.batch WHERE id = ?")) {
+            st.setString(1, last);
+            try (ResultSet rs = st.executeQuery()) {
+                rs.next();
+                assertThat(rs.getInt(1)).as(lastContext + ": the batch is unknown to the old primary").isZero();
+            }
+        }
+    }
+
+    /**
+     * A primary that vanishes silently (issue 15): frozen (SIGSTOP of the postmaster and its
+     * backends, so its kernel still accepts and acknowledges, nothing answers) while transaction k's
+     * COMMIT is on its way to it. The front-end's COMMIT is bounded by its commit timeout (the
+     * failover wait): then it is a lost COMMIT, whose outcome the promoted standby gives (aborted:
+     * the frozen backend never read it), and the batch goes on there; connection attempts to the
+     * frozen host are bounded by the connect timeout. Every line once, money conserved, transaction
+     * k run again on the new timeline. Timings printed, not asserted.
+     */
+    @Test
+    void aPrimaryThatStopsAnsweringMidCommitIsLeftBehindAndTheBatchGoesOnOnTheNewPrimary(@TempDir Path dir) throws Exception {
+        long seed = Long.getLong("mtcp.primaryFailover.seed", System.nanoTime());
+        System.out.println("PrimaryFailoverTest: frozen primary, seed " + seed);
+        Random random = new Random(seed);
+        Setup setup = new Setup(dir);
+        PrimaryAndStandby.Node frozen = pair.primary();
+        FrontendProcess holder = setup.processes.get(0);
+        int seq = 20 + random.nextInt(150);
+        String batch = "pf-frozen-primary";
+        List<Transfer> transfers = BankTestData.transfers(random, TRANSFERS, ACCOUNTS);
+        String context = "seed " + seed + ": " + frozen + " frozen with transaction " + seq + "'s COMMIT on its way";
+        setup.serveFirst(0);
+        holder.tell("arm " + batch + " " + Hooks.Point.BEFORE_COMMIT + " " + seq);
+        holder.awaitLine(l -> l.startsWith("ARMED ") && l.contains("batch=" + batch + " "), Duration.ofSeconds(30));
+        int outagesBefore = setup.outagesLogged();
+        AtomicLongArray lineAt = new AtomicLongArray(TRANSFERS + 2);
+        HttpExchange.Response response;
+        long frozenAt;
+        long noticed;
+        long promoted;
+        try (Socket socket = new Socket("127.0.0.1", proxy.localAddress().getPort())) {
+            socket.setSoTimeout(120_000);
+            InputStream in = new BufferedInputStream(socket.getInputStream());
+            OutputStream out = socket.getOutputStream();
+            CompletableFuture<HttpExchange.Response> exchange = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return HttpExchange.exchange(in, out, HttpExchange.post("/v1/batches", body(batch, transfers)),
+                            index -> lineAt.set(index, System.nanoTime()));
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }, clients);
+            try {
+                holder.awaitLine(l -> l.startsWith("HOOK BEFORE_COMMIT batch=" + batch + " "), Duration.ofSeconds(60));
+                frozenAt = System.nanoTime();
+                pair.freeze(frozen);
+                holder.tell("release");
+                await("a front-end notices that the primary is gone").atMost(Duration.ofSeconds(60))
+                        .pollInterval(Duration.ofMillis(20)).until(() -> setup.outagesLogged() > outagesBefore);
+                noticed = System.nanoTime();
+                pair.promoteStandby();
+                promoted = System.nanoTime();
+                response = exchange.get(120, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                throw new AssertionError(context + ": " + e + "\n---- proxy events:\n" + String.join("\n", proxyEvents)
+                        + setup.outputs(), e);
+            }
+            posted.add(new RollingRestartTest.Posted(batch, transfers, response, null));
+            DataSource newPrimary = onPrimary();
+            RollingRestartTest.assertEveryOutcomeExactlyOnce(newPrimary, posted, TRANSFERS);
+            BankTestData.assertMoneyIsConserved(newPrimary, ACCOUNTS, INITIAL);
+            assertThat(timeline(response.lines().get(seq - 1))).as(context + ": transaction %d, never committed on the frozen"
+                    + " primary, ran again on the new timeline", seq).isEqualTo(timeline(response.lines().getFirst()) + 1);
+            System.out.printf("PrimaryFailoverTest: frozen primary (commit timeout = failover wait %d s): noticed %d ms after"
+                    + " the freeze, promoted %d ms after, gap %d ms%n", FAILOVER_WAIT.toSeconds(),
+                    (noticed - frozenAt) / 1_000_000, (promoted - frozenAt) / 1_000_000,
+                    longestWaitForALine(lineAt, response.lines().size(), frozenAt) / 1_000_000);
+        } finally {
+            pair.thaw(frozen);   // a frozen postmaster would ignore the stop that closes the pair
+        }
+    }
+
+    /**
+     * A switchover's first half (issue 15): the primary made read-only mid-batch
+     * ({@code default_transaction_read_only}, as a demotion leaves it), then the standby promoted.
+     * The front-end's next transaction there fails with 25006 (read-only), which it takes for a
+     * lost connection to a server that is not the primary: it waits for the primary (pgjdbc's
+     * {@code targetServerType=primary} skips a read-only server) and the batch goes on on the
+     * promoted standby. Every line once, money conserved, every transaction after the switch on
+     * the new timeline.
+     */
+    @Test
+    void aPrimaryTurnedReadOnlyIsLeftForThePromotedStandby(@TempDir Path dir) throws Exception {
+        Setup setup = new Setup(dir);
+        PrimaryAndStandby.Node demoted = pair.primary();
+        setup.serveFirst(0);
+        String batch = "pf-read-only";
+        List<Transfer> transfers = BankTestData.transfers(new Random(25006), TRANSFERS, ACCOUNTS);
+        int switchAfter = 60;
+        int outagesBefore = setup.outagesLogged();
+        HttpExchange.Response response;
+        try (Socket socket = new Socket("127.0.0.1", proxy.localAddress().getPort())) {
+            socket.setSoTimeout(120_000);
+            InputStream in = new BufferedInputStream(socket.getInputStream());
+            OutputStream out = socket.getOutputStream();
+            CompletableFuture<Void> lineRead = new CompletableFuture<>();
+            CompletableFuture<HttpExchange.Response> exchange = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return HttpExchange.exchange(in, out, HttpExchange.post("/v1/batches", body(batch, transfers)), index -> {
+                        if (index == switchAfter - 1) {
+                            lineRead.complete(null);
+                        }
+                    });
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }, clients);
+            try {
+                lineRead.get(60, TimeUnit.SECONDS);
+                try (Connection c = demoted.connect("postgres"); Statement st = c.createStatement()) {
+                    st.execute("ALTER SYSTEM SET default_transaction_read_only = on");
+                    st.execute("SELECT pg_reload_conf()");
+                }
+                await("a front-end notices that the primary is gone").atMost(Duration.ofSeconds(30))
+                        .pollInterval(Duration.ofMillis(20)).until(() -> setup.outagesLogged() > outagesBefore);
+                pair.promoteStandby();
+                response = exchange.get(120, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                throw new AssertionError("read-only primary: " + e + "\n---- proxy events:\n" + String.join("\n", proxyEvents)
+                        + setup.outputs(), e);
+            }
+        }
+        posted.add(new RollingRestartTest.Posted(batch, transfers, response, null));
+        DataSource newPrimary = onPrimary();
+        RollingRestartTest.assertEveryOutcomeExactlyOnce(newPrimary, posted, TRANSFERS);
+        BankTestData.assertMoneyIsConserved(newPrimary, ACCOUNTS, INITIAL);
+        long before = timeline(response.lines().getFirst());
+        assertThat(timeline(response.lines().get(TRANSFERS - 1))).as("the last transaction ran on the promoted standby")
+                .isEqualTo(before + 1);
+        assertThat(setup.outputs()).as("the front-end met the read-only server").contains("not the primary (25006");
+    }
+
+    /**
+     * What an asynchronous standby does to a batch (issue 15, docs/database.md): the standby stops
+     * receiving after line 40 (stopped: an asynchronous primary goes on alone, as it does when its
+     * standby lags), the primary crashes after line 70, the standby is promoted. The lines the
+     * client got in between are lost with the old primary, transactions and records. The
+     * front-end notices at its first transaction on the new timeline (the lines it sent must be
+     * recorded there) and stops the batch with the error line naming the first lost seq, instead of
+     * going on as if they held. Asserted: the error and summary, every line before them once and in
+     * order, each line still recorded is the one sent, the lost ones form one run ending at the
+     * error, each transfer there iff its line is recorded committed, money conserved.
+     */
+    @Test
+    void withAnAsynchronousStandbyLinesLostAtThePromotionStopTheBatchWithAnError(@TempDir Path dir) throws Exception {
+        Setup setup = new Setup(dir, "", Replication.ASYNCHRONOUS);
+        setup.serveFirst(0);
+        String batch = "pf-asynchronous";
+        List<Transfer> transfers = BankTestData.transfers(new Random(16), TRANSFERS, ACCOUNTS);
+        int standbyStopsAfter = 40;
+        int crashAfter = 70;
+        int outagesBefore = setup.outagesLogged();
+        HttpExchange.Response response;
+        try (Socket socket = new Socket("127.0.0.1", proxy.localAddress().getPort())) {
+            socket.setSoTimeout(120_000);
+            InputStream in = new BufferedInputStream(socket.getInputStream());
+            OutputStream out = socket.getOutputStream();
+            CompletableFuture<Void> stopRead = new CompletableFuture<>();
+            CompletableFuture<Void> crashRead = new CompletableFuture<>();
+            CompletableFuture<HttpExchange.Response> exchange = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return HttpExchange.exchange(in, out, HttpExchange.post("/v1/batches", body(batch, transfers)), index -> {
+                        if (index == standbyStopsAfter - 1) {
+                            stopRead.complete(null);
+                        } else if (index == crashAfter - 1) {
+                            crashRead.complete(null);
+                        }
+                    });
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }, clients);
+            try {
+                stopRead.get(60, TimeUnit.SECONDS);
+                pair.stopStandby();
+                crashRead.get(60, TimeUnit.SECONDS);
+                pair.killPrimary();
+                pair.startStandby();
+                await("a front-end notices the loss of the primary").atMost(Duration.ofSeconds(30))
+                        .pollInterval(Duration.ofMillis(20)).until(() -> setup.outagesLogged() > outagesBefore);
+                pair.promoteStandby();
+                response = exchange.get(120, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                throw new AssertionError("asynchronous standby: " + e + "\n---- proxy events:\n" + String.join("\n", proxyEvents)
+                        + setup.outputs(), e);
+            }
+        }
+        List<String> lines = response.lines();
+        String context = "asynchronous standby: " + lines.subList(Math.max(0, lines.size() - 3), lines.size()) + setup.outputs();
+        assertThat(lines.size()).as(context).isGreaterThanOrEqualTo(crashAfter + 2);
+        JsonNode error = JSON.readTree(lines.get(lines.size() - 2));
+        int stoppedAt = lines.size() - 1;   // the transactions' lines are 1 .. stoppedAt - 1
+        assertThat(error.path("error").path("code").asText()).as(context).isEqualTo("database_unavailable");
+        assertThat(error.path("seq").asInt()).as(context).isEqualTo(stoppedAt);
+        assertThat(JSON.readTree(lines.getLast()).path("status").asText()).as(context).isEqualTo("database_unavailable");
+        for (int i = 0; i < stoppedAt - 1; i++) {
+            assertThat(JSON.readTree(lines.get(i)).path("seq").asInt()).as("line %d in order", i + 1).isEqualTo(i + 1);
+        }
+        DataSource newPrimary = onPrimary();
+        java.util.Map<Integer, String> recorded = new java.util.HashMap<>();
+        java.util.Set<Integer> recordedCommitted = new java.util.HashSet<>();
+        try (Connection c = newPrimary.getConnection();
+                PreparedStatement st = c.prepareStatement("SELECT seq, outcome, line FROM frontend.outcome WHERE batch = ?")) {
+            st.setString(1, batch);
+            try (ResultSet rs = st.executeQuery()) {
+                while (rs.next()) {
+                    recorded.put(rs.getInt(1), rs.getString(3));
+                    if (rs.getString(2).equals("committed")) {
+                        recordedCommitted.add(rs.getInt(1));
+                    }
+                }
+            }
+        }
+        List<Integer> lost = new ArrayList<>();
+        for (int i = 0; i < stoppedAt - 1; i++) {
+            String line = recorded.get(i + 1);
+            if (line == null) {
+                lost.add(i + 1);
+            } else {
+                assertThat(lines.get(i)).as("line %d is its record on the new primary", i + 1).isEqualTo(line);
+            }
+        }
+        assertThat(lost).as(context + ": lines lost with the old primary").isNotEmpty();
+        assertThat(lost.getLast() - lost.getFirst() + 1).as("one run of lost lines").isEqualTo(lost.size());
+        assertThat(lost.getLast()).as("the batch stopped right after the lost lines").isEqualTo(stoppedAt - 1);
+        assertThat(error.path("error").path("message").asText()).as(context).contains("from seq " + lost.getFirst());
+        assertThat(recorded.keySet()).as("nothing recorded after the stop").allMatch(seq -> seq < stoppedAt);
+        java.util.Set<Integer> transferred = new java.util.HashSet<>();
+        try (Connection c = newPrimary.getConnection();
+                PreparedStatement st = c.prepareStatement("SELECT seq FROM bank.transfers WHERE batch = ?")) {
+            st.setString(1, batch);
+            try (ResultSet rs = st.executeQuery()) {
+                while (rs.next()) {
+                    assertThat(transferred.add(rs.getInt(1))).as("transfer %d once", rs.getInt(1)).isTrue();
+                }
+            }
+        }
+        assertThat(transferred).as("the transfers on the new primary are the ones recorded committed there")
+                .isEqualTo(recordedCommitted);
+        BankTestData.assertMoneyIsConserved(newPrimary, ACCOUNTS, INITIAL);
+        System.out.printf("PrimaryFailoverTest: asynchronous standby stopped after line %d, primary crashed after line %d:"
+                + " %d line(s) sent were lost (seq %d..%d); the client got: %s%n", standbyStopsAfter, crashAfter, lost.size(),
+                lost.getFirst(), lost.getLast(), lines.get(lines.size() - 2));
+    }
+
+    /** A data source of {@code node} alone. */
+    static DataSource on(PrimaryAndStandby.Node node) {
+        org.postgresql.ds.PGSimpleDataSource ds = new org.postgresql.ds.PGSimpleDataSource();
+        ds.setURL(node.url(DB));
+        return ds;
+    }
+
+    /**
+     * The highest seq of {@code batch} that {@code ds} has anything of (a transfer or an outcome
+     * record); 0 for none.
+     */
+    static int highestSeqOf(DataSource ds, String batch) throws Exception {
+        try (Connection c = ds.getConnection(); PreparedStatement st = c.prepareStatement(
+                "SELECT coalesce(max(seq), 0) FROM (SELECT seq FROM bank.transfers WHERE batch = ?"
+                        + " UNION ALL SELECT seq FROM frontend.outcome WHERE batch = ?) s")) {
+            st.setString(1, batch);
+            st.setString(2, batch);
+            try (ResultSet rs = st.executeQuery()) {
+                rs.next();
+                return rs.getInt(1);
+            }
+        }
+    }
+
+    /** Terminates the front-ends' sessions on {@code node} (a network blip); returns how many. */
+    static int terminateFrontEndSessions(PrimaryAndStandby.Node node) throws Exception {
+        try (Connection c = node.connect("postgres"); Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SELECT count(*) FILTER (WHERE pg_terminate_backend(pid))"
+                        + " FROM pg_stat_activity WHERE application_name LIKE 'mtcp-frontend-%'")) {
+            rs.next();
+            return rs.getInt(1);
+        }
     }
 
     /**

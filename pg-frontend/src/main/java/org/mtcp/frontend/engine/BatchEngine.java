@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicLong;
 import org.mtcp.core.MigratedException;
 import org.mtcp.frontend.batch.BadRequestException;
 import org.mtcp.frontend.batch.BatchParser;
@@ -110,9 +111,17 @@ public final class BatchEngine {
     /**
      * A batch this front-end holds: its session at {@code epoch}, for the request {@code claimant}.
      * {@code created}: this request created it, so no transaction of it has an outcome yet.
+     * {@code timeline}: the database timeline of its last transaction (0: none yet), to notice a
+     * promotion in the middle of it ({@link TransactionRunner}).
      */
     public record Batch(String id, long session, long epoch, BatchRequest request, BatchOwnership.Claimant claimant,
-            boolean created) {}
+            boolean created, AtomicLong timeline) {
+
+        Batch(String id, long session, long epoch, BatchRequest request, BatchOwnership.Claimant claimant,
+                boolean created) {
+            this(id, session, epoch, request, claimant, created, new AtomicLong());
+        }
+    }
 
     /**
      * A batch request that passed validation: creates the batch, or takes an existing one with the
@@ -163,7 +172,9 @@ public final class BatchEngine {
             BatchStore.StoredBatch stored = store.find(s.batchId())
                     .orElseThrow(() -> new IOException("snapshot names batch " + s.batchId() + ", which does not exist"));
             BatchRequest request = parser.parseStored(stored.id(), stored.request());
-            return new Batch(stored.id(), stored.session(), r.epoch(), request, claimant, false);
+            // the snapshot's transaction ran on its timeline: a promotion since is noticed at the next one
+            return new Batch(stored.id(), stored.session(), r.epoch(), request, claimant, false,
+                    new AtomicLong(s.tid() == null ? 0 : s.tid().timeline()));
         } catch (SQLException e) {
             metrics.databaseError();
             throw new DatabaseUnavailableException("database unavailable on resume: " + DatabaseGate.cause(e), e);

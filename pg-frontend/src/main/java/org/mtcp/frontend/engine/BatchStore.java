@@ -148,6 +148,9 @@ public final class BatchStore {
      */
     MtcpSql.Reconnected takeOver(String id, long session, TxId tid, BatchOwnership.Claimant claimant, java.time.Duration timeout)
             throws SQLException, SupersededException {
+        if (ds instanceof DatabaseGate gate) {
+            gate.sawTransactionOf(tid);   // an old primary behind tid's timeline must not answer for it
+        }
         SupersededException[] superseded = new SupersededException[1];
         MtcpSql.Reconnected r = retrying(() -> {
             try {
@@ -208,6 +211,9 @@ public final class BatchStore {
                     c.rollback();
                 } catch (SQLException ignored) {
                     // broken connection: nothing to undo
+                }
+                if (MtcpSql.NOT_THE_PRIMARY.equals(e.getSQLState()) && ds instanceof DatabaseGate gate) {
+                    gate.notThePrimary(c, tid);   // an old primary behind tid's timeline, or a standby: not again
                 }
                 throw e;
             } finally {

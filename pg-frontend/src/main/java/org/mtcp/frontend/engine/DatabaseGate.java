@@ -9,6 +9,7 @@ import java.sql.SQLTransientConnectionException;
 import java.time.Duration;
 import java.util.logging.Logger;
 import javax.sql.DataSource;
+import org.mtcp.jdbc.TxId;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -44,6 +45,7 @@ public final class DatabaseGate implements DataSource {
     private final String frontend;
     private final long probeIntervalNanos;
     private final Duration failoverWait;
+    private final NewestTimeline timelines;
     private final Object lock = new Object();
     private Status status = new Status(State.UP, null);   // guarded by lock
     private long nextProbeNanos;                           // guarded by lock
@@ -59,10 +61,28 @@ public final class DatabaseGate implements DataSource {
     }
 
     public DatabaseGate(DataSource pool, String frontend, Duration probeInterval, Duration failoverWait) {
+        this(pool, frontend, probeInterval, failoverWait, new NewestTimeline());
+    }
+
+    /** {@code timelines}: shared with the pool's connection source, which refuses old primaries too. */
+    public DatabaseGate(DataSource pool, String frontend, Duration probeInterval, Duration failoverWait,
+            NewestTimeline timelines) {
         this.pool = pool;
+        this.timelines = timelines;
         this.frontend = frontend;
         this.probeIntervalNanos = probeInterval.toNanos();
         this.failoverWait = failoverWait;
+    }
+
+    /**
+     * How long a COMMIT may go unanswered before its server is taken for lost ({@code
+     * --db-failover-wait}; 0: no bound). A primary that vanishes without a reset (stopped,
+     * partitioned) would otherwise hold the COMMIT until TCP gives up, hours later. Cutting a
+     * COMMIT that was merely slow is safe: its outcome is then asked for ({@code mtcp.reconnect}),
+     * which waits for it or aborts it, so the answer stays definite.
+     */
+    public Duration commitTimeout() {
+        return failoverWait;
     }
 
     public Status status() {
@@ -203,6 +223,60 @@ public final class DatabaseGate implements DataSource {
             nextEvictionNanos = now + FAILOVER_POLL.toNanos();
         }
         evictPooledConnections();
+    }
+
+    /**
+     * After a transaction began on {@code c}'s server, whose timeline is {@code timeline}: on a
+     * timeline behind the newest this front-end has seen, the server is an old primary started
+     * again (the pool connected to it before the front-end knew better). Its commits would be lost
+     * to the promoted database, and its fences know nothing of the takeovers made there: {@code c}
+     * is evicted and the caller gets {@code MT008}, which the engine treats as a lost connection
+     * (it tries again on a new one, which the pool makes to the newest primary). Otherwise the
+     * timeline is recorded.
+     */
+    public void requireNewest(Connection c, long timeline) throws SQLException {
+        if (timelines.isBehind(timeline)) {
+            long newest = timelines.newest();
+            evict(c);
+            connectionLost();
+            LOG.warn("{}: the database server is an old primary: it writes on timeline {}, behind timeline {} seen before"
+                    + " (started again without pg_rewind); not using it", frontend, timeline, newest);
+            throw new SQLException("this server is an old primary: on timeline " + timeline + ", behind timeline " + newest
+                    + " that this front-end used before", MtcpSql.NOT_THE_PRIMARY);
+        }
+        timelines.saw(timeline);
+    }
+
+    /**
+     * A transaction of {@code tid}'s timeline ran (a snapshot's, resumed from): the batch's history
+     * is on that timeline at least, and a primary behind it is an old one.
+     */
+    public void sawTransactionOf(TxId tid) {
+        if (tid != null) {
+            timelines.saw(tid.timeline());
+        }
+    }
+
+    /**
+     * {@code c}'s server answered {@code MT008} for {@code tid}: it is behind that transaction's
+     * timeline (an old primary) or a standby. Records the timeline and evicts {@code c}, so that
+     * the caller's next attempt gets a connection to the newest primary.
+     */
+    public void notThePrimary(Connection c, TxId tid) {
+        sawTransactionOf(tid);
+        evict(c);
+        connectionLost();
+    }
+
+    /** Closes {@code c} for good (when returned, if in use) instead of pooling it again. */
+    private void evict(Connection c) {
+        if (pool instanceof HikariDataSource h) {
+            try {
+                h.evictConnection(c);
+            } catch (RuntimeException e) {
+                LOG.debug("{}: evicting a connection failed: {}", frontend, e.toString());   // closed anyway: nothing pooled
+            }
+        }
     }
 
     /**

@@ -22,6 +22,7 @@ import org.mtcp.jdbc.TxId;
 final class MtcpSql {
 
     static final String FENCED = MtcpSqlState.FENCED;
+    static final String NOT_THE_PRIMARY = MtcpSqlState.NOT_THE_PRIMARY;
 
     private MtcpSql() {}
 
@@ -73,6 +74,14 @@ final class MtcpSql {
                 rs.next();
                 return new Reconnected(rs.getLong(1), rs.getString(2));
             }
+        }
+    }
+
+    /** {@code mtcp.timeline()}: the timeline this primary writes on ({@code MT008} on a standby). */
+    static long timeline(Connection c) throws SQLException {
+        try (PreparedStatement st = c.prepareStatement("SELECT mtcp.timeline()"); ResultSet rs = st.executeQuery()) {
+            rs.next();
+            return rs.getLong(1);
         }
     }
 

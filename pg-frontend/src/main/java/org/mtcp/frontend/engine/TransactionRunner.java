@@ -3,6 +3,8 @@ package org.mtcp.frontend.engine;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.function.Supplier;
@@ -84,8 +86,13 @@ final class TransactionRunner {
             try {
                 try {
                     // txnBEGIN and gettxnID: one round trip
-                    mtx = MtcpSql.begin(c, batch.session(), epoch);
+                    mtx = begin(c, batch.session(), epoch);
                     tid = mtx.id();
+                    long before = batch.timeline().get();
+                    if (before > 0 && tid.timeline() > before) {
+                        requireSentLinesRecorded(c, batch, seq);   // once it passed: a retry checks again
+                    }
+                    batch.timeline().set(tid.timeline());
                     JsonNode result = null;
                     if (failure == null) {
                         try {
@@ -129,7 +136,12 @@ final class TransactionRunner {
                     if (!isConnectionLost(e)) {
                         throw e;
                     }
-                    // Terminated by a takeover, or a dead pooled connection, or the database is down.
+                    // Terminated by a takeover, or a dead pooled connection, or the database is down,
+                    // or the server is no longer the primary (a switchover, an old primary).
+                    if (isNotThePrimary(e)) {
+                        LOG.warn("{}: batch {} seq {}: the server is not the primary ({} {}); trying again on another connection",
+                                frontend, batch.id(), seq, e.getSQLState(), e.getMessage());
+                    }
                     connectionLost();
                     if (fenced(batch.session(), epoch)) {
                         throw new SessionTakenOverException("this front-end's transaction was terminated by a takeover", e);
@@ -146,6 +158,7 @@ final class TransactionRunner {
                     String outcome = committed ? "committed" : "aborted";
                     TxId recordTid = tid;
                     String recordLine = line;
+                    boundCommit(c);
                     mtx.commitAfter(BatchStore.RECORD,
                             st -> BatchStore.bindRecord(st, batch.id(), seq, recordTid, outcome, frontend, recordLine));
                 } catch (SQLException e) {
@@ -193,19 +206,91 @@ final class TransactionRunner {
     }
 
     /**
+     * The database was promoted since the batch's previous transaction: the lines sent so far (1
+     * to {@code seq - 1}) must be recorded on the new primary. With a synchronous standby they
+     * are; with an asynchronous one, those sent in its lag are lost with the old primary (their
+     * transactions too), and going on would leave the client's lines untrue of the database and a
+     * re-post answering them differently. The batch stops with the error, naming them, instead.
+     */
+    private void requireSentLinesRecorded(Connection c, BatchEngine.Batch batch, int seq)
+            throws SQLException, DatabaseUnavailableException {
+        if (seq <= 1) {
+            return;
+        }
+        try (PreparedStatement st = c.prepareStatement("SELECT count(o.seq), min(g) FILTER (WHERE o.seq IS NULL)"
+                + " FROM generate_series(1, ?) g LEFT JOIN frontend.outcome o ON o.batch = ? AND o.seq = g")) {
+            st.setInt(1, seq - 1);
+            st.setString(2, batch.id());
+            try (ResultSet rs = st.executeQuery()) {
+                rs.next();
+                int recorded = rs.getInt(1);
+                if (recorded < seq - 1) {
+                    rollbackQuietly(c);
+                    metrics.databaseError();
+                    throw DatabaseUnavailableException.outcomesLost("the promoted database lacks " + (seq - 1 - recorded)
+                            + " outcome(s) of this batch already sent, from seq " + rs.getInt(2) + " (a standby that was"
+                            + " not synchronous lost them with the old primary): the batch stops here; a re-post runs them"
+                            + " again");
+                }
+            }
+        }
+    }
+
+    /**
+     * Bounds the COMMIT's round trip by {@link DatabaseGate#commitTimeout} (the pool resets the
+     * connection's network timeout when it is returned). The operation before it is not bounded:
+     * a long statement of the application's is legitimate.
+     */
+    private void boundCommit(Connection c) throws SQLException {
+        if (store.dataSource() instanceof DatabaseGate gate && !gate.commitTimeout().isZero()) {
+            c.setNetworkTimeout(Runnable::run, (int) Math.min(Integer.MAX_VALUE, gate.commitTimeout().toMillis()));
+        }
+    }
+
+    /**
      * Whether the session moved past {@code epoch} (another front-end took it over): a probe
      * transaction that only calls {@code mtcp.begin} and rolls back.
      */
     private boolean fenced(long session, long epoch) throws SQLException {
         return BatchStore.retrying(() -> {
             try (Connection c = store.dataSource().getConnection()) {
-                try (MtcpTransaction probe = MtcpSql.begin(c, session, epoch)) {
+                try (MtcpTransaction probe = begin(c, session, epoch)) {
                     return false;                         // closing it rolls back
                 } catch (SessionTakenOverException f) {
                     return true;
                 }
             }
         });
+    }
+
+    /**
+     * {@code mtcp.begin} on {@code c}, refusing an old primary ({@link DatabaseGate#requireNewest}):
+     * a transaction there would commit into a history the promoted database never sees, and its
+     * fence (the session's epoch there) knows nothing of the takeovers made on the new primary, so
+     * neither its transaction nor its "taken over" is believed. Both become {@code MT008}, a lost
+     * connection to the engine.
+     */
+    private MtcpTransaction begin(Connection c, long session, long epoch) throws SQLException, SessionTakenOverException {
+        DatabaseGate gate = store.dataSource() instanceof DatabaseGate g ? g : null;
+        MtcpTransaction mtx;
+        try {
+            mtx = MtcpSql.begin(c, session, epoch);
+        } catch (SessionTakenOverException e) {
+            if (gate != null) {
+                rollbackQuietly(c);
+                gate.requireNewest(c, MtcpSql.timeline(c));   // MT008 when this server is behind
+            }
+            throw e;
+        }
+        if (gate != null && mtx.id().isQualified()) {
+            try {
+                gate.requireNewest(c, mtx.id().timeline());
+            } catch (SQLException e) {
+                rollbackQuietly(c);
+                throw e;
+            }
+        }
+        return mtx;
     }
 
     private void countOutcome(boolean committed, long t0) {
@@ -268,10 +353,26 @@ final class TransactionRunner {
         return "40001".equals(s) || "40P01".equals(s);
     }
 
+    /**
+     * The connection broke or leads to a server that cannot serve the batch: 08xxx, 57Pxx
+     * (terminated, shutting down), {@code MT008} (a standby, or an old primary behind the
+     * batch's timeline) and 25006 (read-only: a server demoted by a switchover, or
+     * {@code default_transaction_read_only}). Each is tried again on another connection, which
+     * the pool makes to the primary.
+     */
     static boolean isConnectionLost(SQLException e) {
         String s = e.getSQLState();
-        return s == null || s.startsWith("08") || s.startsWith("57P");
+        return s == null || s.startsWith("08") || s.startsWith("57P") || MtcpSql.NOT_THE_PRIMARY.equals(s)
+                || READ_ONLY.equals(s);
     }
+
+    /** A server that answers but cannot serve the batch: a standby, an old primary, a read-only server. */
+    static boolean isNotThePrimary(SQLException e) {
+        return MtcpSql.NOT_THE_PRIMARY.equals(e.getSQLState()) || READ_ONLY.equals(e.getSQLState());
+    }
+
+    /** SQLSTATE read_only_sql_transaction. */
+    static final String READ_ONLY = "25006";
 
     private static void rollbackQuietly(Connection c) {
         try {

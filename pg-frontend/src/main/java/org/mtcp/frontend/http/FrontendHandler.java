@@ -297,7 +297,7 @@ public final class FrontendHandler extends Handler.Abstract {
         try {
             engine.run(batch, 1, sink, state.exporter, state.ordinal, closeAfter);
         } catch (DatabaseUnavailableException e) {
-            if (databaseLoss.handle(state.exporter, e) == DatabaseLoss.Outcome.MOVED) {
+            if (e.movable() && databaseLoss.handle(state.exporter, e) == DatabaseLoss.Outcome.MOVED) {
                 throw new MigratedException(endPoint.connection().id(), endPoint.connection().epoch());
             }
             engine.endUnavailable(id, e, 1, sink, state.exporter, state.ordinal, closeAfter);

@@ -143,6 +143,48 @@ final class LocalCluster {
         run("pg_ctl", "-D", data().toString(), "-w", "-t", "60", "promote");
     }
 
+    /**
+     * Sends {@code SIGSTOP} to the postmaster, then to every process it started (stopped first, it
+     * forks no new one in between); {@code stop == false}: {@code SIGCONT} to those, then to it.
+     */
+    void freeze(boolean stop) {
+        long pid;
+        try {
+            pid = Long.parseLong(Files.readAllLines(data().resolve("postmaster.pid")).getFirst().trim());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the postmaster's pid of " + dir, e);
+        }
+        if (stop) {
+            kill("STOP", List.of(pid), true);
+        }
+        // a child may have exited meanwhile (its client gone): nothing to signal, not a failure
+        kill(stop ? "STOP" : "CONT", ProcessHandle.of(pid).map(p -> p.descendants().map(ProcessHandle::pid).toList())
+                .orElse(List.of()), false);
+        if (!stop) {
+            kill("CONT", List.of(pid), true);
+        }
+    }
+
+    private static void kill(String signal, List<Long> pids, boolean mustSucceed) {
+        if (pids.isEmpty()) {
+            return;
+        }
+        List<String> command = new ArrayList<>(List.of("kill", "-" + signal));
+        pids.forEach(p -> command.add(Long.toString(p)));
+        try {
+            Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+            String output = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            if (p.waitFor() != 0 && mustSucceed) {
+                throw new IllegalStateException(command + " failed: " + output);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot run " + command, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while running " + command, e);
+        }
+    }
+
     boolean running() {
         return Files.exists(data().resolve("postmaster.pid"));
     }

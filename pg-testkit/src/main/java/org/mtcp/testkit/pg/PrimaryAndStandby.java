@@ -219,6 +219,20 @@ public final class PrimaryAndStandby implements AutoCloseable {
         node.cluster.stop("immediate");
     }
 
+    /**
+     * Freezes {@code node} (SIGSTOP of its postmaster and of every backend): a host that vanishes
+     * without a reset. Its kernel still accepts connections and acknowledges bytes; nothing
+     * answers. {@link #thaw} before stopping it.
+     */
+    public void freeze(Node node) {
+        node.cluster.freeze(true);
+    }
+
+    /** Undoes {@link #freeze} (SIGCONT). */
+    public void thaw(Node node) {
+        node.cluster.freeze(false);
+    }
+
     /** Stops the standby cleanly; the primary goes on alone (with synchronous replication its COMMITs then wait). */
     public void stopStandby() {
         standby.cluster.stop("fast");
@@ -250,6 +264,18 @@ public final class PrimaryAndStandby implements AutoCloseable {
     public void startOldPrimary() {
         requireOldPrimaryStopped();
         standby.cluster.start(primaryOptions(primary));
+    }
+
+    /**
+     * As {@link #startOldPrimary}, but without a synchronous standby: the one it names is the new
+     * primary now and never streams from it, so its COMMITs would wait forever; started this way
+     * they return at once, as an operator who "fixed" a hanging old primary would leave it. The
+     * worst case for fencing: a second primary, first in the clients' multi-host URL, accepting
+     * writes.
+     */
+    public void startOldPrimaryAcceptingWrites() {
+        requireOldPrimaryStopped();
+        standby.cluster.start("-c synchronous_standby_names=''");
     }
 
     /**

@@ -45,10 +45,19 @@ public final class CertificateAuthority {
         return lifetime;
     }
 
+    /** An unbound certificate (a bearer token): for clients before protocol version 5. */
     public Certificate issue(ConnectionId id, long epoch, String holder) {
+        return issue(id, epoch, holder, new byte[0]);
+    }
+
+    /**
+     * A certificate bound to {@code clientKey} (the client's public key, from its HELLO{new}, or
+     * from the certificate it migrated with), or unbound when the key is empty.
+     */
+    public Certificate issue(ConnectionId id, long epoch, String holder, byte[] clientKey) {
         long expires = clock.millis() + lifetime.toMillis();
-        Certificate unsigned = new Certificate(id, epoch, holder, expires, new byte[0]);
-        return new Certificate(id, epoch, holder, expires, keys.signing().mac(unsigned.signedBytes()));
+        Certificate unsigned = new Certificate(id, epoch, holder, expires, clientKey, new byte[0]);
+        return new Certificate(id, epoch, holder, expires, clientKey, keys.signing().mac(unsigned.signedBytes()));
     }
 
     /**

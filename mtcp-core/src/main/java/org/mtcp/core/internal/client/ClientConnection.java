@@ -14,6 +14,7 @@ import org.mtcp.core.ConnectionResetException;
 import org.mtcp.core.MigrationEvent;
 import org.mtcp.core.MigrationListener;
 import org.mtcp.core.internal.Threads;
+import org.mtcp.core.internal.cert.ClientKey;
 import org.mtcp.core.internal.stream.FrameCounters;
 import org.mtcp.core.internal.stream.ReliableStream;
 import org.mtcp.core.internal.stream.SendBatch;
@@ -64,6 +65,8 @@ public final class ClientConnection extends ReliableStream {
 
     // Guarded by the stream's lock (guard).
     private final ConnectionId id;
+    /** This connection's key pair: its certificates are bound to the public key. */
+    private final ClientKey key;
     /** The holder, epoch, certificate and migration targets. */
     private final HolderRecord record;
     /** The phase, the application's close, the failure, the linger. */
@@ -84,7 +87,7 @@ public final class ClientConnection extends ReliableStream {
     /** An observer reports where responses end ({@link org.mtcp.core.policy.ResponseSignal#FRAMED}). */
     private boolean responsesFramed;
 
-    ClientConnection(ClientOptions options, Handshake h, UnavailableServers quarantine) {
+    ClientConnection(ClientOptions options, Handshake h, ClientKey key, UnavailableServers quarantine) {
         super(FrameCounters.CLIENT, "holder", options.maxUnacknowledgedBytes(), 0, new byte[0],
                 h.welcome().windowEnd(), 0, new byte[0], options.receiveBufferSize(), true);
         this.options = options;
@@ -99,7 +102,8 @@ public final class ClientConnection extends ReliableStream {
         this.record = new HolderRecord(w);
         outbound.peer(w.maxFrameSize(), w.windowEnd(), false);
         this.supervisor = new MigrationSupervisor(this, options, guard, changed, policies.all(), quarantine);
-        this.links = new HolderLinks(this, id, options, guard, outbound, inbound, record, end, policies);
+        this.key = key;
+        this.links = new HolderLinks(this, id, options, guard, outbound, inbound, record, end, policies, key);
     }
 
     /** Starts the first link, the policies and the supervisor (from {@link ClientConnector}). */
@@ -149,6 +153,14 @@ public final class ClientConnection extends ReliableStream {
     /** The current migration certificate (opaque bytes; tests replay it). */
     public byte[] certificate() {
         return guard.call(() -> record.certificate().clone());
+    }
+
+    /**
+     * The key this connection's certificates are bound to. For tests that play the rightful
+     * client on a raw link (a replay of its own certificate must carry its proof).
+     */
+    public ClientKey clientKey() {
+        return key;
     }
 
     public void addMigrationListener(MigrationListener listener) {

@@ -4,10 +4,13 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import org.mtcp.core.ClientOptions;
 import org.mtcp.core.UnavailableServers;
 import org.mtcp.core.ValueSyntax;
 import org.mtcp.core.ConnectionId;
+import org.mtcp.core.internal.Threads;
+import org.mtcp.core.internal.cert.ClientKey;
 import org.mtcp.core.internal.wire.Frame;
 import org.mtcp.core.internal.wire.ProtocolException;
 import org.mtcp.core.internal.wire.ResetCode;
@@ -38,8 +41,13 @@ public final class ClientConnector {
             throw new IllegalArgumentException("the pool has no address");
         }
         List<String> errors = new ArrayList<>();
-        Frame.Hello hello = Frame.Hello.newConnection(options.maxFrameSize(), options.receiveBufferSize(),
-                keepaliveMillis(options));
+        // This connection's key (its certificates are bound to it), made while the first link
+        // connects: a key pair costs about as much as a loopback connect, and is needed only
+        // when the HELLO is written.
+        CompletableFuture<ClientKey> key = CompletableFuture.supplyAsync(ClientKey::generate,
+                task -> Threads.start("mtcp-client-key", task));
+        Handshake.HelloForLink hello = link -> Frame.Hello.newConnection(options.maxFrameSize(), options.receiveBufferSize(),
+                keepaliveMillis(options), key.join().publicKey());
         for (InetSocketAddress address : unavailable == null ? pool : unavailable.order(pool)) {
             Handshake h;
             try {
@@ -56,7 +64,7 @@ public final class ClientConnector {
                 unavailable.markAvailable(address);
             }
             try {
-                ClientConnection c = new ClientConnection(options, h,
+                ClientConnection c = new ClientConnection(options, h, key.join(),
                         unavailable != null ? unavailable : new UnavailableServers(UnavailableServers.DEFAULT_AVOID_FOR));
                 c.start(h);
                 return c;
@@ -70,18 +78,18 @@ public final class ClientConnector {
     /**
      * HELLO{migrate} to {@code address} and its WELCOME: on {@code standby} when given (no TCP
      * handshake), else on a new TCP connection. The WELCOME must be for connection {@code id} at
-     * the next epoch.
+     * the epoch after {@code epoch}, the certificate's.
      */
-    static Handshake migrate(InetSocketAddress address, Frame.Hello hello, StandbyLink standby, ConnectionId id,
-            ClientOptions options) throws IOException {
+    static Handshake migrate(InetSocketAddress address, Handshake.HelloForLink hello, long epoch, StandbyLink standby,
+            ConnectionId id, ClientOptions options) throws IOException {
         Handshake h = standby != null
                 ? Handshake.onStandby(standby, hello, options.connectTimeout().toNanos())
                 : Handshake.perform(address, hello, options.tls(), options.connectTimeout().toNanos(), options.maxFrameSize());
         Frame.Welcome w = h.welcome();
-        if (!w.id().equals(id) || w.epoch() != hello.epoch() + 1) {
+        if (!w.id().equals(id) || w.epoch() != epoch + 1) {
             h.socket().close();
             throw new ProtocolException("WELCOME for " + w.id() + " epoch " + w.epoch() + ", expected "
-                    + id + " epoch " + (hello.epoch() + 1));
+                    + id + " epoch " + (epoch + 1));
         }
         return h;
     }

@@ -140,11 +140,11 @@ record Handshake(Socket socket, FrameReader<Frame> reader, Frame.Welcome welcome
      * HELLO on an idle standby link (connected and authenticated earlier; no keepalive in flight),
      * then WELCOME. The link is used up either way: on failure its socket is closed.
      */
-    static Handshake onStandby(StandbyLink link, Frame.Hello hello, long timeoutNanos) throws IOException {
+    static Handshake onStandby(StandbyLink link, HelloForLink hello, long timeoutNanos) throws IOException {
         Socket s = link.socket;
         try {
             s.setSoTimeout((int) Math.max(1, Math.min(Integer.MAX_VALUE, TimeUnit.NANOSECONDS.toMillis(timeoutNanos))));
-            s.getOutputStream().write(FrameEncoder.encode(hello));
+            s.getOutputStream().write(FrameEncoder.encode(hello.on(s)));
             return new Handshake(s, link.reader, awaitWelcome(link.reader, timeoutNanos), System.nanoTime(), true);
         } catch (IOException | RuntimeException e) {
             s.close();

@@ -4,6 +4,9 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import org.mtcp.core.ClientOptions;
 import org.mtcp.core.ConnectionId;
+import org.mtcp.core.internal.cert.ChannelBinding;
+import org.mtcp.core.internal.cert.ClientKey;
+import org.mtcp.core.internal.cert.MigrationProof;
 import org.mtcp.core.internal.stream.Guard;
 import org.mtcp.core.internal.stream.Inbound;
 import org.mtcp.core.internal.stream.Outbound;
@@ -29,12 +32,15 @@ final class HolderLinks {
     private final HolderRecord record;
     private final ClientEnd end;
     private final HolderPolicies policies;
+    /** Signs each HELLO{migrate}'s proof: the certificates are bound to its public key. */
+    private final ClientKey key;
 
     // Guarded by guard.
     private ClientLink current;
 
     HolderLinks(ClientConnection conn, ConnectionId id, ClientOptions options, Guard guard, Outbound outbound,
-            Inbound inbound, HolderRecord record, ClientEnd end, HolderPolicies policies) {
+            Inbound inbound, HolderRecord record, ClientEnd end, HolderPolicies policies, ClientKey key) {
+        this.key = key;
         this.conn = conn;
         this.id = id;
         this.options = options;
@@ -79,11 +85,11 @@ final class HolderLinks {
      */
     Handshake handshake(String name, StandbyLink standby) throws IOException {
         InetSocketAddress address;
-        Frame.Hello hello;
+        Frame.Hello unsigned;
         guard.lock();
         try {
             address = record.addressOf(name);
-            hello = new Frame.Hello(Wire.SERVICE_VERSION, Frame.HelloKind.MIGRATE, options.maxFrameSize(),
+            unsigned = new Frame.Hello(Wire.SERVICE_VERSION, Frame.HelloKind.MIGRATE, options.maxFrameSize(),
                     inbound.received(), inbound.windowEnd(), ClientConnector.keepaliveMillis(options), id,
                     record.epoch(), record.certificate(), outbound.acked());
             conn.pinForMigration(outbound.acked());
@@ -93,7 +99,10 @@ final class HolderLinks {
         if (address == null) {
             throw new IOException("unknown server");
         }
-        return ClientConnector.migrate(address, hello, standby, id, options);
+        // The proof is signed for the link the HELLO goes out on, once it is ready (after TLS).
+        Handshake.HelloForLink hello = link -> unsigned.withProof(MigrationProof.sign(key, unsigned.certificate(),
+                ChannelBinding.forLink(link, name, unsigned.certificate())));
+        return ClientConnector.migrate(address, hello, unsigned.epoch(), standby, id, options);
     }
 
     /**

@@ -9,12 +9,15 @@ import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLException;
 import org.mtcp.core.ConnectionId;
 import org.mtcp.core.ServerOptions;
 import org.mtcp.core.internal.Threads;
 import org.mtcp.core.internal.cert.Certificate;
 import org.mtcp.core.internal.cert.CertificateAuthority;
 import org.mtcp.core.internal.cert.CertificateException;
+import org.mtcp.core.internal.cert.ChannelBinding;
+import org.mtcp.core.internal.cert.MigrationProof;
 import org.mtcp.core.internal.wire.Frame;
 import org.mtcp.core.internal.wire.FrameDecoder;
 import org.mtcp.core.internal.wire.FrameEncoder;
@@ -148,7 +151,7 @@ final class Admission {
         } catch (ProtocolException e) {
             throw new Refusal(ResetCode.PROTOCOL_ERROR, e.getMessage(), "");
         }
-        Certificate cert = certificates.issue(id, 0, engine.name());
+        Certificate cert = certificates.issue(id, 0, engine.name(), h.clientKey()); // unbound before version 5
         conn.setCertificate(cert);
         table.put(conn);
         try {
@@ -240,9 +243,52 @@ final class Admission {
         return c;
     }
 
+    /**
+     * That the sender of a HELLO{migrate} holds the key its certificate is bound to (docs/protocol.md,
+     * section 3): checked after the certificate's MAC, before anything about the connection is
+     * looked at. A bound certificate needs a valid proof whatever the HELLO's version (an older
+     * HELLO has none: no downgrade); a version-5 HELLO needs a bound certificate (its client got
+     * one with its first HELLO). Unbound certificates, issued to clients before version 5, stay
+     * bearer tokens in older HELLOs.
+     */
+    private void checkProof(ServerLink link, Frame.Hello h, Certificate c) throws Refusal, IOException {
+        boolean versionBinds = h.version() >= Wire.BOUND_CERTIFICATE_VERSION;
+        if (!c.bound()) {
+            if (versionBinds) {
+                throw new Refusal(ResetCode.BAD_PROOF, "certificate for connection " + c.id()
+                        + " is not bound to a client key, but a version " + h.version() + " HELLO must present a bound one", "");
+            }
+            return;
+        }
+        if (h.proof() == null) {
+            throw new Refusal(ResetCode.BAD_PROOF, "certificate for connection " + c.id()
+                    + " is bound to its client's key and this HELLO (version " + h.version()
+                    + ") carries no proof of holding it", "");
+        }
+        ChannelBinding expected;
+        try {
+            expected = ChannelBinding.expected(h.proof().binding(), link.socket, engine.name(), h.certificate());
+        } catch (SSLException e) {
+            throw new Refusal(ResetCode.BAD_PROOF, "migration proof is bound to a TLS session whose keying material "
+                    + engine.name() + " cannot export: " + e.getMessage(), "");
+        }
+        if (expected == null) {
+            throw new Refusal(ResetCode.BAD_PROOF, "migration proof is bound to a TLS session, but this link at "
+                    + engine.name() + " has no TLS 1.3 keying material to check it against"
+                    + (ChannelBinding.exporterAvailable() ? "" : " (this JDK cannot export it)"), "");
+        }
+        if (!MigrationProof.verify(c.clientKey(), h.certificate(), expected, h.proof())) {
+            throw new Refusal(ResetCode.BAD_PROOF, "migration proof for connection " + c.id() + " does not verify ("
+                    + h.proof().binding().name().toLowerCase(java.util.Locale.ROOT).replace('_', '-')
+                    + " binding): the certificate was issued to another client, or the proof was made for another "
+                    + (h.proof().binding() == Frame.ProofBinding.TLS_EXPORTER ? "TLS session" : "server"), "");
+        }
+    }
+
     private boolean takeOver(ServerLink link, Frame.Hello h, boolean onStandby) throws Refusal, IOException {
-        // The FETCH starts as soon as the certificate and the connection table say it may.
+        // The FETCH starts as soon as the certificate, its proof and the connection table say it may.
         Certificate c = verify(h);
+        checkProof(link, h, c);
         ConnectionId id = h.id();
         ServerConnection existing = table.get(id);
         if (existing != null && existing.epoch() > c.epoch()) {
@@ -292,7 +338,7 @@ final class Admission {
         }
         try {
             ServerConnection conn = ServerConnection.takenOver(engine, st, c.mac());
-            Certificate next = certificates.issue(id, conn.epoch(), engine.name());
+            Certificate next = certificates.issue(id, conn.epoch(), engine.name(), c.clientKey());
             conn.setCertificate(next);
             table.put(conn);
             TakeoverReplicas.Source source = engine.takeovers().installed(st);

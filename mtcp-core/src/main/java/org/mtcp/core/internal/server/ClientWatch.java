@@ -97,7 +97,9 @@ final class ClientWatch {
 
     /** A fresh certificate for the client, sent with the next frames (CERT). */
     void issueCertificate() {
-        certificate = engine.certificates().issue(id, epoch, engine.name());
+        // bound to the key of the certificate it replaces (the client's, from its HELLO{new})
+        certificate = engine.certificates().issue(id, epoch, engine.name(),
+                certificate == null ? new byte[0] : certificate.clientKey());
         certDue = true;
     }
 

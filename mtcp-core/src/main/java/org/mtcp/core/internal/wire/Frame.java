@@ -25,6 +25,56 @@ public sealed interface Frame {
     }
 
     /**
+     * How a migration proof is tied to the link it arrives on (docs/protocol.md, section 3): the
+     * TLS 1.3 exporter value of the link's session, or (no exporter: a plaintext link, or a JDK
+     * without one) the name of the server it is addressed to.
+     */
+    enum ProofBinding {
+        SERVER_NAME(0), TLS_EXPORTER(1);
+
+        public final int code;
+
+        ProofBinding(int code) {
+            this.code = code;
+        }
+
+        static ProofBinding of(int code) throws ProtocolException {
+            for (ProofBinding b : values()) {
+                if (b.code == code) {
+                    return b;
+                }
+            }
+            throw new ProtocolException("HELLO proof has unknown binding " + code);
+        }
+    }
+
+    /**
+     * A HELLO{migrate}'s proof (version 5) that its sender holds the key the certificate is bound
+     * to: the client's signature over the certificate and the link's {@code binding}.
+     */
+    record Proof(ProofBinding binding, byte[] signature) {
+        public Proof {
+            Objects.requireNonNull(binding);
+            Objects.requireNonNull(signature);
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Proof p && binding == p.binding && Arrays.equals(signature, p.signature);
+        }
+
+        @Override
+        public int hashCode() {
+            return binding.hashCode() * 31 + Arrays.hashCode(signature);
+        }
+
+        @Override
+        public String toString() {
+            return "proof{" + binding + ", " + signature.length + " bytes}";
+        }
+    }
+
+    /**
      * First frame from the client on every TCP connection.
      *
      * @param next the client's inbound position: the server starts sending from here
@@ -38,18 +88,31 @@ public sealed interface Frame {
      *     freed every byte below it, the last ACK {@code stable} it heard), so a target resuming
      *     from a replica knows whether the client can resend what the replica lacks; -1: not sent
      *     (NEW, STANDBY, versions before 4)
+     * @param clientKey HELLO{new} from version 5: the client's public key for this connection
+     *     (Ed25519, 32 bytes), which every certificate of the connection is bound to; empty otherwise
+     * @param proof HELLO{migrate} from version 5: the proof that the sender holds that key; null
+     *     otherwise (and on a version-5 HELLO{migrate} before it is signed for its link)
      */
     record Hello(int version, HelloKind kind, int maxFrameSize, long next, long windowEnd,
-            int keepaliveMillis, ConnectionId id, long epoch, byte[] certificate, long acked) implements Frame {
+            int keepaliveMillis, ConnectionId id, long epoch, byte[] certificate, long acked,
+            byte[] clientKey, Proof proof) implements Frame {
         public Hello {
             Objects.requireNonNull(kind);
             certificate = certificate == null ? new byte[0] : certificate;
+            clientKey = clientKey == null ? new byte[0] : clientKey;
         }
 
-        /** A HELLO without {@code acked} (NEW, STANDBY, versions before 4). */
+        /** A HELLO without {@code acked}, key or proof (NEW, STANDBY, versions before 4). */
         public Hello(int version, HelloKind kind, int maxFrameSize, long next, long windowEnd,
                 int keepaliveMillis, ConnectionId id, long epoch, byte[] certificate) {
             this(version, kind, maxFrameSize, next, windowEnd, keepaliveMillis, id, epoch, certificate, -1);
+        }
+
+        /** A HELLO without key or proof (versions before 5, STANDBY, or a HELLO{migrate} not signed yet). */
+        public Hello(int version, HelloKind kind, int maxFrameSize, long next, long windowEnd,
+                int keepaliveMillis, ConnectionId id, long epoch, byte[] certificate, long acked) {
+            this(version, kind, maxFrameSize, next, windowEnd, keepaliveMillis, id, epoch, certificate, acked,
+                    new byte[0], null);
         }
 
         /** Whether this HELLO carries {@code acked}: HELLO{migrate} from version 4. */
@@ -57,9 +120,30 @@ public sealed interface Frame {
             return kind == HelloKind.MIGRATE && version >= Wire.ACKED_IN_HELLO_VERSION;
         }
 
+        /** Whether this HELLO carries the client's key (NEW) or a proof (MIGRATE): version 5 and later. */
+        public static boolean carriesBinding(int version, HelloKind kind) {
+            return kind != HelloKind.STANDBY && version >= Wire.BOUND_CERTIFICATE_VERSION;
+        }
+
+        /**
+         * HELLO{new} of version 4, without a client key, as clients before version 5 send (tests
+         * and tools that need any new connection): its certificates are unbound bearer tokens.
+         */
         public static Hello newConnection(int maxFrameSize, long windowEnd, int keepaliveMillis) {
-            return new Hello(Wire.SERVICE_VERSION, HelloKind.NEW, maxFrameSize, 0, windowEnd,
+            return new Hello(Wire.ACKED_IN_HELLO_VERSION, HelloKind.NEW, maxFrameSize, 0, windowEnd,
                     keepaliveMillis, null, 0, new byte[0]);
+        }
+
+        /** HELLO{new} of this version, carrying the client's public key for the connection. */
+        public static Hello newConnection(int maxFrameSize, long windowEnd, int keepaliveMillis, byte[] clientKey) {
+            return new Hello(Wire.SERVICE_VERSION, HelloKind.NEW, maxFrameSize, 0, windowEnd,
+                    keepaliveMillis, null, 0, new byte[0], -1, clientKey, null);
+        }
+
+        /** This HELLO{migrate} with its proof, made for the link it is about to go out on. */
+        public Hello withProof(Proof p) {
+            return new Hello(version, kind, maxFrameSize, next, windowEnd, keepaliveMillis, id, epoch, certificate,
+                    acked, clientKey, Objects.requireNonNull(p));
         }
 
         @Override
@@ -72,7 +156,8 @@ public sealed interface Frame {
             return o instanceof Hello h && version == h.version && kind == h.kind
                     && maxFrameSize == h.maxFrameSize && next == h.next && windowEnd == h.windowEnd
                     && keepaliveMillis == h.keepaliveMillis && Objects.equals(id, h.id)
-                    && epoch == h.epoch && Arrays.equals(certificate, h.certificate) && acked == h.acked;
+                    && epoch == h.epoch && Arrays.equals(certificate, h.certificate) && acked == h.acked
+                    && Arrays.equals(clientKey, h.clientKey) && Objects.equals(proof, h.proof);
         }
 
         @Override
@@ -83,7 +168,8 @@ public sealed interface Frame {
         @Override
         public String toString() {
             return "HELLO{" + kind + ", v" + version + ", id=" + id + ", epoch=" + epoch
-                    + ", next=" + next + ", window=" + windowEnd + (acked >= 0 ? ", acked=" + acked : "") + "}";
+                    + ", next=" + next + ", window=" + windowEnd + (acked >= 0 ? ", acked=" + acked : "")
+                    + (clientKey.length > 0 ? ", key" : "") + (proof != null ? ", " + proof : "") + "}";
         }
     }
 

@@ -162,7 +162,10 @@ public final class FrameDecoder extends LengthPrefixedDecoder<Frame> {
         return f;
     }
 
-    /** Versions 1 to 4 of the service protocol share the WELCOME layout (HELLO: version 4 adds {@code acked}). */
+    /**
+     * Versions 1 to 5 of the service protocol share the WELCOME layout (HELLO: version 4 adds
+     * {@code acked}, version 5 the client's key and the migration proof).
+     */
     public static boolean spoken(int version) {
         return version >= Wire.VERSION && version <= Wire.SERVICE_VERSION;
     }
@@ -194,13 +197,31 @@ public final class FrameDecoder extends LengthPrefixedDecoder<Frame> {
             if (next != 0) {
                 throw new ProtocolException("HELLO for a new connection with next " + next);
             }
-            return new Frame.Hello(version, kind, maxFrame, next, window, keepalive, null, 0, new byte[0]);
+            byte[] key = Frame.Hello.carriesBinding(version, kind)
+                    ? exactBlob(r, "HELLO client key", Wire.CLIENT_KEY_BYTES) : new byte[0];
+            return new Frame.Hello(version, kind, maxFrame, next, window, keepalive, null, 0, new byte[0], -1,
+                    key, null);
         }
         ConnectionId id = connectionId(r, "HELLO");
         long epoch = r.offset("HELLO epoch");
         byte[] cert = r.blob16("HELLO certificate", Wire.MAX_CERTIFICATE_BYTES);
         long acked = Frame.Hello.carriesAcked(version, kind) ? r.offset("HELLO acked") : -1;
-        return new Frame.Hello(version, kind, maxFrame, next, window, keepalive, id, epoch, cert, acked);
+        Frame.Proof proof = null;
+        if (Frame.Hello.carriesBinding(version, kind)) {
+            Frame.ProofBinding binding = Frame.ProofBinding.of(r.u8("HELLO proof binding"));
+            proof = new Frame.Proof(binding, exactBlob(r, "HELLO proof", Wire.PROOF_SIGNATURE_BYTES));
+        }
+        return new Frame.Hello(version, kind, maxFrame, next, window, keepalive, id, epoch, cert, acked,
+                new byte[0], proof);
+    }
+
+    /** A blob that must be exactly {@code length} bytes long (a key, a signature). */
+    private static byte[] exactBlob(WireReader r, String field, int length) throws ProtocolException {
+        byte[] b = r.blob16(field, length);
+        if (b.length != length) {
+            throw new ProtocolException(field + " is " + b.length + " bytes, not " + length);
+        }
+        return b;
     }
 
     private static Frame.Welcome welcome(WireReader r) throws ProtocolException {

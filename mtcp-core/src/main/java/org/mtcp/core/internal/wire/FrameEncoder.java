@@ -23,11 +23,23 @@ public final class FrameEncoder {
             case Frame.Hello h -> {
                 w.u8(h.version()).u8(h.kind().code).u32(h.maxFrameSize()).i64(h.next())
                         .i64(h.windowEnd()).u32(h.keepaliveMillis());
-                if (h.kind() != Frame.HelloKind.NEW) {
+                boolean bound = Frame.Hello.carriesBinding(h.version(), h.kind());
+                if (h.kind() == Frame.HelloKind.NEW) {
+                    if (bound) {
+                        w.blob16(h.clientKey());
+                    }
+                } else {
                     id(w, h.id());
                     w.i64(h.epoch()).blob16(h.certificate());
                     if (Frame.Hello.carriesAcked(h.version(), h.kind())) {
                         w.i64(Math.max(0, h.acked()));
+                    }
+                    if (bound) {
+                        if (h.proof() == null) {
+                            throw new IllegalStateException("a version " + h.version()
+                                    + " HELLO{migrate} is signed for its link before it is sent");
+                        }
+                        w.u8(h.proof().binding().code).blob16(h.proof().signature());
                     }
                 }
             }

@@ -7,7 +7,8 @@ package org.mtcp.core.internal.wire;
  */
 public enum FrameType {
     /** Client to server, first frame of every TCP connection: a new connection or a migration. */
-    HELLO(0x01, 2 + 4 + 8 + 8 + 4, 2 + 4 + 8 + 8 + 4 + Wire.CID_BYTES + 8 + 2 + Wire.MAX_CERTIFICATE_BYTES),
+    HELLO(0x01, 2 + 4 + 8 + 8 + 4, 2 + 4 + 8 + 8 + 4 + Wire.CID_BYTES + 8 + 2 + Wire.MAX_CERTIFICATE_BYTES
+            + 8 + 1 + 2 + Wire.PROOF_SIGNATURE_BYTES),
     /** Server to client: the handshake succeeded. */
     WELCOME(0x02, 1 + Wire.CID_BYTES + 8 + 2 + 2 + 8 + 8 + 4 + 4 + 2, 256 * 1024),
     /** Either way: stream bytes starting at an absolute 64-bit offset. */

@@ -30,7 +30,13 @@ public enum ResetCode {
     /** The server is shutting down or the application reset the connection. */
     SHUTDOWN(11),
     /** The holder gave up on a client that did not come back (orphan timeout). */
-    TIMEOUT(12);
+    TIMEOUT(12),
+    /**
+     * A HELLO{migrate} did not prove that its sender holds the key the certificate is bound to:
+     * no proof, or one made by another key, for another link or for another server (a certificate
+     * taken from its client is useless to anyone else: docs/protocol.md, section 3).
+     */
+    BAD_PROOF(13);
 
     private static final ResetCode[] BY_CODE;
 

@@ -16,9 +16,23 @@ public final class Wire {
      * the peer list in CERT only to version-2 clients, so version-1 clients keep working.
      * Version 3 adds the standby HELLO ({@link #STANDBY_VERSION}); its other frames are version 2's.
      * Version 4 adds the client's {@code acked} to HELLO{migrate} ({@link #ACKED_IN_HELLO_VERSION})
-     * and the ACK flag {@code REPLICATED} (sent to version 4 clients only).
+     * and the ACK flag {@code REPLICATED} (sent to version 4 clients only). Version 5 binds the
+     * certificates to a key of the client ({@link #BOUND_CERTIFICATE_VERSION}).
      */
-    public static final int SERVICE_VERSION = 4;
+    public static final int SERVICE_VERSION = 5;
+
+    /**
+     * The first service version whose HELLO{new} carries the client's public key (certificates
+     * are bound to it) and whose HELLO{migrate} carries the proof that the sender holds it
+     * (docs/protocol.md, section 3).
+     */
+    public static final int BOUND_CERTIFICATE_VERSION = 5;
+
+    /** Bytes of a client's public key on the wire (Ed25519). */
+    public static final int CLIENT_KEY_BYTES = 32;
+
+    /** Bytes of a migration proof's signature (Ed25519). */
+    public static final int PROOF_SIGNATURE_BYTES = 64;
 
     /**
      * The first service version whose HELLO{migrate} carries the client's acknowledged position

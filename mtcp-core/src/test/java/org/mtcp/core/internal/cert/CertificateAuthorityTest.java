@@ -35,7 +35,7 @@ class CertificateAuthorityTest {
     @Test
     void everyAlteredByteIsDetected() throws Exception {
         CertificateAuthority ca = new CertificateAuthority(SECRET, Duration.ofSeconds(10), at(0));
-        byte[] cert = ca.issue(ID, 3, "s1").encode();
+        byte[] cert = ca.issue(ID, 3, "s1", ClientKey.generate().publicKey()).encode(); // the key is signed too
         for (int i = 0; i < cert.length; i++) {
             byte[] forged = cert.clone();
             forged[i] ^= 0x01;

@@ -233,7 +233,9 @@ class FrameCodecTest {
     @Test
     void versionsOneAndTwoAreSpokenAndOthersDecodeToTheirVersionOnly() throws Exception {
         for (int version : new int[] {Wire.VERSION, Wire.SERVICE_VERSION}) {
-            Frame.Hello sent = new Frame.Hello(version, Frame.HelloKind.NEW, 4096, 0, 10, 5, null, 0, new byte[0]);
+            byte[] key = version >= Wire.BOUND_CERTIFICATE_VERSION ? new byte[Wire.CLIENT_KEY_BYTES] : new byte[0];
+            Frame.Hello sent = new Frame.Hello(version, Frame.HelloKind.NEW, 4096, 0, 10, 5, null, 0, new byte[0], -1,
+                    key, null);
             byte[] frame = FrameEncoder.encode(sent);
             FrameDecoder d = new FrameDecoder(4096);
             d.feed(frame, 0, frame.length);
@@ -243,6 +245,39 @@ class FrameCodecTest {
         FrameDecoder d = new FrameDecoder(4096);
         d.feed(frame, 0, frame.length);
         assertThat(((Frame.Hello) d.poll()).version()).isEqualTo(Wire.SERVICE_VERSION + 1);
+    }
+
+    @Test
+    void aVersionFiveHelloCarriesAKeyOfExactlyItsSizeAndAMigrateOneAProof() throws Exception {
+        byte[] newHello = FrameEncoder.encode(Frame.Hello.newConnection(4096, 10, 5, new byte[Wire.CLIENT_KEY_BYTES]));
+        // The body ends with u16 key length | key: drop the key's last byte and say 31.
+        byte[] shortKey = Arrays.copyOf(newHello, newHello.length - 1);
+        shortKey[3] -= 1; // the frame length's low byte
+        shortKey[shortKey.length - (Wire.CLIENT_KEY_BYTES - 1) - 1] = Wire.CLIENT_KEY_BYTES - 1; // the key length's low byte
+        assertThatThrownBy(() -> decodeOne(shortKey)).isInstanceOf(ProtocolException.class)
+                .hasMessageContaining("client key is 31 bytes, not 32");
+
+        Frame.Hello unsigned = new Frame.Hello(Wire.BOUND_CERTIFICATE_VERSION, Frame.HelloKind.MIGRATE, 4096, 0, 10, 5,
+                new org.mtcp.core.ConnectionId(1, 2), 3, new byte[] {1, 2, 3}, 0);
+        assertThatThrownBy(() -> FrameEncoder.encode(unsigned)).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("signed for its link");
+        byte[] signed = FrameEncoder.encode(unsigned.withProof(
+                new Frame.Proof(Frame.ProofBinding.TLS_EXPORTER, new byte[Wire.PROOF_SIGNATURE_BYTES])));
+        byte[] unknownBinding = signed.clone();
+        unknownBinding[signed.length - Wire.PROOF_SIGNATURE_BYTES - 3] = 7; // u8 binding, u16 length, signature
+        assertThatThrownBy(() -> decodeOne(unknownBinding)).isInstanceOf(ProtocolException.class)
+                .hasMessageContaining("unknown binding 7");
+        // A version-4 HELLO{migrate} of the same fields has neither: the proof is a version-5 field.
+        Frame.Hello v4 = new Frame.Hello(Wire.ACKED_IN_HELLO_VERSION, Frame.HelloKind.MIGRATE, 4096, 0, 10, 5,
+                new org.mtcp.core.ConnectionId(1, 2), 3, new byte[] {1, 2, 3}, 0);
+        assertThat(FrameEncoder.encode(v4)).hasSize(signed.length - 1 - 2 - Wire.PROOF_SIGNATURE_BYTES);
+        assertThat(((Frame.Hello) decodeOne(FrameEncoder.encode(v4))).proof()).isNull();
+    }
+
+    private static Frame decodeOne(byte[] frame) throws ProtocolException {
+        FrameDecoder d = new FrameDecoder(4096);
+        d.feed(frame, 0, frame.length);
+        return d.poll();
     }
 
     @Test

@@ -19,7 +19,17 @@ final class SampleFrames {
             payload[i] = (byte) (i ^ 0x5a);
         }
         List<Frame> frames = new ArrayList<>();
-        frames.add(Frame.Hello.newConnection(1 << 20, 1 << 20, 1000));
+        byte[] key = new byte[Wire.CLIENT_KEY_BYTES];
+        byte[] signature = new byte[Wire.PROOF_SIGNATURE_BYTES];
+        for (int i = 0; i < signature.length; i++) {
+            signature[i] = (byte) (255 - i);
+            key[i % key.length] = (byte) (i * 3);
+        }
+        frames.add(Frame.Hello.newConnection(1 << 20, 1 << 20, 1000, key));
+        for (Frame.ProofBinding binding : Frame.ProofBinding.values()) {
+            frames.add(new Frame.Hello(Wire.BOUND_CERTIFICATE_VERSION, Frame.HelloKind.MIGRATE, 4096, 5, 1 << 20, 50,
+                    id, 7, cert, 3).withProof(new Frame.Proof(binding, signature)));
+        }
         frames.add(new Frame.Hello(Wire.VERSION, Frame.HelloKind.MIGRATE, 4096, 123_456_789_012L,
                 Long.MAX_VALUE, 50, id, 7, cert));
         frames.add(new Frame.Hello(Wire.ACKED_IN_HELLO_VERSION, Frame.HelloKind.MIGRATE, 4096, 123_456_789_012L,
