@@ -34,9 +34,9 @@ run() {
 for step in "${steps[@]}"; do
   case $step in
     # tcp, tls, m-tcp, m-tcp+tls alternating; 256 MB each, 7 runs
-    throughput)          run throughput "" throughput --tls --size 256m --runs 7 ;;
+    throughput)          run throughput "" throughput --tls --size 256m --warmup 3 --runs 7 ;;
     # the same with platform link threads (the lever the profile points at)
-    throughput-platform) run throughput-platform "-Dmtcp.linkThreads=platform" throughput --tls --size 256m --runs 7 ;;
+    throughput-platform) run throughput-platform "-Dmtcp.linkThreads=platform" throughput --tls --size 256m --warmup 3 --runs 7 ;;
     # plain, tls (resuming), tls-full (sessions forgotten), cold and standby links, loopback and 1 ms RTT
     migration)           run migration "" migration --tls --sizes 0 --runs 200 --warmup 500 --rtt 0,1ms ;;
     # jdbc, frontend, frontend+tls alternating

@@ -43,16 +43,20 @@ import javax.net.ssl.SSLSocket;
  */
 public final class ThroughputBench {
 
-    public record Params(long size, int runs, int buffer, long snapshotEvery, List<StateTransfer> transfers,
+    /** @param warmup unmeasured transfers per transport before the measured ones (at least 1) */
+    public record Params(long size, int runs, int warmup, int buffer, long snapshotEvery, List<StateTransfer> transfers,
             List<Link> links, Path out) {
         public Params {
             transfers = Strategies.requireDistinct(transfers);
             links = Link.requireDistinct(links);
+            if (warmup < 1) {
+                throw new IllegalArgumentException("at least one warm-up transfer");
+            }
         }
 
-        /** Plaintext links only. */
+        /** Plaintext links only, one warm-up transfer. */
         public Params(long size, int runs, int buffer, long snapshotEvery, List<StateTransfer> transfers, Path out) {
-            this(size, runs, buffer, snapshotEvery, transfers, List.of(Link.PLAIN), out);
+            this(size, runs, 1, buffer, snapshotEvery, transfers, List.of(Link.PLAIN), out);
         }
 
         /** The previous form: lazy transfer only. */
@@ -192,15 +196,19 @@ public final class ThroughputBench {
             progress.say("state transfer: %s; links: %s; %s per transfer, snapshot every %s", Strategies.names(transfers),
                     String.join(", ", p.links().stream().map(Link::label).toList()),
                     ValueSyntax.formatByteSize(p.size()), ValueSyntax.formatByteSize(p.snapshotEvery()));
-            progress.say("warm-up: one transfer each");
-            tcpOnce();
+            progress.say("warm-up: %d transfer(s) each", p.warmup());
+            for (int w = 0; w < p.warmup(); w++) {
+                tcpOnce();
+                if (plainTls != null) {
+                    tlsOnce(plainTls);
+                }
+                for (BenchPool pool : pools) {
+                    mtcpOnce(pool);
+                }
+            }
             if (plainTls != null) {
-                tlsOnce(plainTls);
                 progress.say("TLS: %s, %s (plain TLS and M-TCP over TLS alike: the JDK's choice)",
                         plainTls.protocol, plainTls.cipherSuite);
-            }
-            for (BenchPool pool : pools) {
-                mtcpOnce(pool);
             }
             for (int run = 0; run < p.runs(); run++) {
                 for (int k = 0; k < transports; k++) {

@@ -31,6 +31,11 @@ final class ThroughputCommand implements Callable<Integer> {
     @Option(names = "--runs", defaultValue = "5", description = "Transfers per transport (default: ${DEFAULT-VALUE}).")
     int runs;
 
+    @Option(names = "--warmup", defaultValue = "1",
+            description = "Unmeasured transfers per transport first, so that the JIT has compiled the data path "
+                    + "(default: ${DEFAULT-VALUE}).")
+    int warmup;
+
     @Option(names = "--buffer", converter = BenchConverters.IntSize.class, defaultValue = "64k",
             description = "Application write and read size (default: ${DEFAULT-VALUE}).")
     int buffer;
@@ -53,13 +58,13 @@ final class ThroughputCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (runs < 1 || size < 1 || buffer < 1 || snapshotEvery < 1) {
-            throw new IllegalArgumentException("--runs, --size, --buffer and --snapshot-every must be positive");
+        if (runs < 1 || size < 1 || buffer < 1 || snapshotEvery < 1 || warmup < 1) {
+            throw new IllegalArgumentException("--runs, --warmup, --size, --buffer and --snapshot-every must be positive");
         }
         var transfers = stateTransfer.checked(spec);
         Progress progress = new Progress(System.err, "bench throughput");
         ThroughputBench.Result r = new ThroughputBench(
-                new ThroughputBench.Params(size, runs, buffer, snapshotEvery, transfers,
+                new ThroughputBench.Params(size, runs, warmup, buffer, snapshotEvery, transfers,
                         links.checked(spec), output.out), progress).run();
         progress.say("done; CSV and PNG in %s", output.out.toAbsolutePath());
         ThroughputBench.table(r).print(System.out);
