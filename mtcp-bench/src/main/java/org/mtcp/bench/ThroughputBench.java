@@ -250,9 +250,6 @@ public final class ThroughputBench {
             for (BenchPool pool : pools) {
                 pool.close();
             }
-            if (plainTls != null) {
-                plainTls.close();
-            }
         }
     }
 
@@ -326,7 +323,7 @@ public final class ThroughputBench {
      * over an {@link SSLSocket} pair made with {@link TlsConfig} (TLS 1.3, the cipher suite the JDK
      * picks, a server certificate of a throwaway CA, checked by the client with its host name).
      */
-    private static final class PlainTls implements AutoCloseable {
+    private static final class PlainTls {
         private final TlsConfig server;
         private final TlsConfig client;
         volatile String cipherSuite = "?";
@@ -340,11 +337,6 @@ public final class ThroughputBench {
             } catch (GeneralSecurityException e) {
                 throw new IllegalStateException("the bench's TLS keys", e);
             }
-        }
-
-        @Override
-        public void close() {
-            // nothing held between transfers: every transfer has its own sockets
         }
     }
 
