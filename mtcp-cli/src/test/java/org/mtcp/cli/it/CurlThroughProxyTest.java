@@ -169,7 +169,10 @@ class CurlThroughProxyTest {
     @Test
     void withoutDegradationNothingMigrates() throws Exception {
         startServers(2, STREAM);
-        int port = startProxy("rate");
+        // A steady server's measured rate still wobbles with the machine's load (a 27% dip on a
+        // loaded 2-core CI machine once): the policy must not fire without a real drop, so the
+        // threshold here is well above the scheduling noise; the degradation tests keep 25%.
+        int port = startProxy("rate:drop=0.6");
         Path out = curl(port);
         assertThat(TestFiles.sha256(out)).isEqualTo(TestFiles.sha256(file));
         assertThat(migrations()).as(proxy().output()).isEmpty();
