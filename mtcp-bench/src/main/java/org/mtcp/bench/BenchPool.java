@@ -2,11 +2,17 @@ package org.mtcp.bench;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.security.GeneralSecurityException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Enumeration;
 import java.util.List;
+import javax.net.ssl.SSLSession;
+import javax.net.ssl.SSLSessionContext;
+import org.mtcp.core.ClientOptions;
 import org.mtcp.core.MtcpServer;
 import org.mtcp.core.ServerOptions;
+import org.mtcp.core.tls.TlsConfig;
 import org.mtcp.testkit.LoopbackPool;
 import org.mtcp.testkit.ServerApp;
 import org.mtcp.testkit.TcpProxy;
@@ -22,9 +28,16 @@ public final class BenchPool implements AutoCloseable {
     private final LoopbackPool fixture;
     private final List<TcpProxy> proxies = new ArrayList<>();
     private final List<TcpProxy> controlProxies = new ArrayList<>();
+    /** The clients' TLS (trusting the pool's CA) in TLS mode, else null; its session cache is the clients'. */
+    private final TlsConfig clientTls;
 
     private BenchPool(LoopbackPool fixture) {
         this.fixture = fixture;
+        try {
+            clientTls = fixture.usesTls() ? TlsConfig.of(null, null, fixture.pki().trustStore()) : null;
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("the pool's CA as client trust", e);
+        }
     }
 
     /** Which paths a non-zero RTT applies to. */
@@ -35,7 +48,19 @@ public final class BenchPool implements AutoCloseable {
     }
 
     public static BenchPool start(int servers, ServerOptions options, Duration rtt, Paths paths) throws IOException {
-        BenchPool p = new BenchPool(LoopbackPool.start(servers, options));
+        return start(servers, options, rtt, paths, Link.PLAIN);
+    }
+
+    /**
+     * With {@link Link#TLS}: every link TLS 1.3 ({@link LoopbackPool#startTls}: a throwaway CA, a
+     * certificate per server, mutual TLS on the control plane); clients take {@link #clientOptions}.
+     * With {@link Link#PLAIN}: plaintext links, chosen explicitly.
+     */
+    public static BenchPool start(int servers, ServerOptions options, Duration rtt, Paths paths, Link link)
+            throws IOException {
+        BenchPool p = new BenchPool(link == Link.TLS
+                ? LoopbackPool.startTls(servers, options)
+                : LoopbackPool.start(servers, options.withPlaintext()));
         try {
             if (!rtt.isZero()) {
                 Duration oneWay = rtt.dividedBy(2);
@@ -73,6 +98,34 @@ public final class BenchPool implements AutoCloseable {
 
     public void serve(ServerApp app) {
         fixture.serve(app);
+    }
+
+    /** The links' kind. */
+    public Link link() {
+        return clientTls == null ? Link.PLAIN : Link.TLS;
+    }
+
+    /** {@code base} with this pool's links: TLS trusting the pool's CA, or plaintext, explicitly. */
+    public ClientOptions clientOptions(ClientOptions base) {
+        return clientTls == null ? base.withPlaintext() : base.withTls(clientTls);
+    }
+
+    /**
+     * Forgets the TLS sessions clients of this pool could resume (TLS 1.3 tickets are kept per
+     * server address in the clients' {@link TlsConfig}): the next link to any server makes a full
+     * handshake, certificate signature and chain check included. Nothing in plaintext mode.
+     */
+    public void forgetTlsSessions() {
+        if (clientTls == null) {
+            return;
+        }
+        SSLSessionContext sessions = clientTls.context().getClientSessionContext();
+        for (Enumeration<byte[]> ids = sessions.getIds(); ids.hasMoreElements(); ) {
+            SSLSession s = sessions.getSession(ids.nextElement());
+            if (s != null) {
+                s.invalidate();
+            }
+        }
     }
 
     /** Where clients connect: the servers' service addresses as the pool announces them. */

@@ -9,6 +9,7 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -61,9 +62,16 @@ public final class MigrationBench {
      *     delay proxies emulating that RTT on the client paths and on the control paths
      */
     public record Params(List<Integer> sizes, int runs, int warmup, List<Duration> rtts, BenchPool.Paths delayed,
-            List<StateTransfer> transfers, Path out) {
+            List<StateTransfer> transfers, List<Link> links, Path out) {
         public Params {
             transfers = Strategies.requireDistinct(transfers);
+            links = Link.requireDistinct(links);
+        }
+
+        /** Plaintext links only. */
+        public Params(List<Integer> sizes, int runs, int warmup, List<Duration> rtts, BenchPool.Paths delayed,
+                List<StateTransfer> transfers, Path out) {
+            this(sizes, runs, warmup, rtts, delayed, transfers, List.of(Link.PLAIN), out);
         }
 
         /** The previous form: lazy transfer only. */
@@ -73,10 +81,50 @@ public final class MigrationBench {
     }
 
     /**
+     * What one connection of a (path, link) measurement runs over: {@code plain}; {@code tls} (the
+     * client resumes the TLS session it had with a server when it comes back to it, as the JDK does
+     * on its own: the connection migrates back and forth between two servers, so every migration
+     * after the first two resumes); {@code tls-full} (the client forgets its TLS sessions before
+     * every migration: full handshakes, the certificate signature and chain check included). The
+     * last two differ by what resumption saves.
+     */
+    public enum Variant {
+        PLAIN("plain"), TLS("tls"), TLS_FULL("tls-full");
+
+        private final String label;
+
+        Variant(String label) {
+            this.label = label;
+        }
+
+        public String label() {
+            return label;
+        }
+
+        Link link() {
+            return this == PLAIN ? Link.PLAIN : Link.TLS;
+        }
+
+        static List<Variant> of(List<Link> links) {
+            List<Variant> v = new ArrayList<>();
+            for (Link l : links) {
+                if (l == Link.PLAIN) {
+                    v.add(PLAIN);
+                } else {
+                    v.add(TLS);
+                    v.add(TLS_FULL);
+                }
+            }
+            return v;
+        }
+    }
+
+    /**
      * One (path, link, size) cell of the result, in microseconds; {@code standby}: the client kept
      * a standby link to the next server ({@link ClientOptions#withStandby}), so no TCP handshake.
      */
-    public record Cell(Duration rtt, boolean standby, String stateTransfer, int size, Stats protocol, Stats call) {}
+    public record Cell(Duration rtt, boolean standby, String stateTransfer, String link, int size, Stats protocol,
+            Stats call, double cpuMicrosPerMigration, double resumedFraction) {}
 
     /** Per path: measured RTT and lower bound, in microseconds. */
     public record PathRef(Duration rtt, Stats pathRtt, Stats lowerBound) {}
@@ -100,8 +148,9 @@ public final class MigrationBench {
         List<Cell> cells = new ArrayList<>();
         List<PathRef> paths = new ArrayList<>();
         try (Csv raw = new Csv(params.out().resolve("migration.csv"),
-                List.of("path", "state_transfer", "rtt_us", "size_bytes", "run", "protocol_us", "call_us"))) {
-            progress.say("state transfer: %s", Strategies.names(params.transfers()));
+                List.of("path", "state_transfer", "rtt_us", "size_bytes", "run", "protocol_us", "call_us", "link"))) {
+            progress.say("state transfer: %s; links: %s", Strategies.names(params.transfers()),
+                    String.join(", ", Variant.of(params.links()).stream().map(Variant::label).toList()));
             for (Duration rtt : params.rtts()) {
                 String path = pathName(rtt);
                 progress.say("path %s: reference round trips and lower bound", path);
@@ -122,53 +171,91 @@ public final class MigrationBench {
         return result;
     }
 
-    /** One (path, link): a pool and a connection per strategy, migrated in turn. */
+    /** One side of a (path, link) measurement: a strategy over a variant, with its pool and connection. */
+    private record Side(StateTransfer transfer, Variant variant) {
+        String name() {
+            return transfer.name() + "/" + variant.label();
+        }
+    }
+
+    /**
+     * One (path, link): a pool and a connection per (strategy, variant), migrated in turn. CPU:
+     * the process's CPU time over each side's migrations (with the request/answer before each and,
+     * with a standby link, the wait for the next standby link to open, whose handshake is thus
+     * charged to the migration that needed it), divided by their number.
+     */
     private List<Cell> measure(Duration rtt, boolean standby, ServerOptions options, Csv raw) throws IOException {
         String path = pathName(rtt);
         String link = standby ? "standby" : "cold";
-        List<StateTransfer> transfers = params.transfers();
-        int strategies = transfers.size();
+        List<Side> sides = new ArrayList<>();
+        for (Variant v : Variant.of(params.links())) {
+            for (StateTransfer t : params.transfers()) {
+                sides.add(new Side(t, v));
+            }
+        }
+        int n = sides.size();
         int sizes = params.sizes().size();
-        long[][][] protocol = new long[strategies][sizes][params.runs()];
-        long[][][] call = new long[strategies][sizes][params.runs()];
+        long[][][] protocol = new long[n][sizes][params.runs()];
+        long[][][] call = new long[n][sizes][params.runs()];
+        long[] cpuNanos = new long[n];
+        List<List<Instant[]>> windows = new ArrayList<>();
+        for (int j = 0; j < n; j++) {
+            windows.add(new ArrayList<>());
+        }
+        long[] fullHandshakes = new long[n];
+        boolean counted;
         ClientOptions co = ClientOptions.defaults().withConnectTimeout(Duration.ofSeconds(10)).withStandby(standby);
-        int servers = Strategies.poolSize(transfers, 2);
+        int servers = Strategies.poolSize(params.transfers(), 2);
         List<BenchPool> pools = new ArrayList<>();
         List<MtcpSocket> sockets = new ArrayList<>();
+        com.sun.management.OperatingSystemMXBean os =
+                (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        HandshakeCounter handshakes = HandshakeCounter.start();
         try {
-            for (StateTransfer t : transfers) {
-                BenchPool pool = BenchPool.start(servers, options.withStateTransfer(t), rtt, params.delayed());
+            for (Side side : sides) {
+                BenchPool pool = BenchPool.start(servers, options.withStateTransfer(side.transfer()), rtt,
+                        params.delayed(), side.variant().link());
                 pools.add(pool);
                 pool.serve(app());
-                sockets.add(MtcpSocket.connect(pool.clientAddresses(), co));
+                sockets.add(MtcpSocket.connect(pool.clientAddresses(), pool.clientOptions(co)));
             }
             List<DataOutputStream> outs = new ArrayList<>();
             for (MtcpSocket s : sockets) {
                 outs.add(new DataOutputStream(s.getOutputStream()));
             }
-            for (int j = 0; j < strategies; j++) {
+            for (int j = 0; j < n; j++) {
                 for (int i = 0; i < params.warmup(); i++) {
+                    forgetIfFull(sides.get(j), pools.get(j));
                     migrateOnce(sockets.get(j), outs.get(j), sockets.get(j).getInputStream(),
                             params.sizes().get(i % sizes), standby);
-                    progress.count("path " + path + " " + link + " " + transfers.get(j).name() + ": warm-up", i + 1,
+                    progress.count("path " + path + " " + link + " " + sides.get(j).name() + ": warm-up", i + 1,
                             params.warmup());
                 }
             }
-            long total = (long) params.runs() * sizes * strategies;
+            long total = (long) params.runs() * sizes * n;
             long done = 0;
             for (int run = 0; run < params.runs(); run++) {
-                for (int n = 0; n < strategies; n++) {
-                    int j = (run + n) % strategies; // rotate which goes first
+                for (int m = 0; m < n; m++) {
+                    int j = (run + m) % n; // rotate which goes first
+                    Side side = sides.get(j);
                     MtcpSocket s = sockets.get(j);
+                    Instant from = Instant.now();
+                    long cpu0 = os.getProcessCpuTime();
                     for (int k = 0; k < sizes; k++) {
                         int size = params.sizes().get(k);
+                        forgetIfFull(side, pools.get(j));
                         long[] r = migrateOnce(s, outs.get(j), s.getInputStream(), size, standby);
                         protocol[j][k][run] = r[0];
                         call[j][k][run] = r[1];
-                        raw.row(path + (standby ? "+standby" : ""), transfers.get(j).name(), rtt.toNanos() / 1000, size,
-                                run, r[0], r[1]);
+                        raw.row(path + (standby ? "+standby" : ""), side.transfer().name(), rtt.toNanos() / 1000, size,
+                                run, r[0], r[1], side.variant().label());
                         progress.count("path " + path + " " + link + ": migrations", ++done, total);
                     }
+                    if (standby) {
+                        awaitStandby(s); // the standby link the last migration asked for is this side's cost
+                    }
+                    cpuNanos[j] += os.getProcessCpuTime() - cpu0;
+                    windows.get(j).add(new Instant[] {from, Instant.now()});
                 }
             }
             for (DataOutputStream out : outs) {
@@ -182,7 +269,15 @@ public final class MigrationBench {
             for (BenchPool pool : pools) {
                 pool.checkApp();
             }
+            handshakes.finish();
+            counted = handshakes.available();
+            for (int j = 0; j < n; j++) {
+                for (Instant[] w : windows.get(j)) {
+                    fullHandshakes[j] += handshakes.between(w[0], w[1]);
+                }
+            }
         } finally {
+            handshakes.close();
             for (MtcpSocket s : sockets) {
                 s.close();
             }
@@ -191,19 +286,35 @@ public final class MigrationBench {
             }
         }
         List<Cell> cells = new ArrayList<>();
-        for (int j = 0; j < strategies; j++) {
+        long migrations = (long) params.runs() * sizes;
+        for (int j = 0; j < n; j++) {
             BenchPool pool = pools.get(j);
+            Side side = sides.get(j);
             if (pool.controlConnections() >= 0) {
-                progress.say("path %s %s: %d control connection(s) opened for %d migrations", path,
-                        transfers.get(j).name(), pool.controlConnections(),
-                        params.warmup() + params.runs() * sizes);
+                progress.say("path %s %s: %d control connection(s) opened for %d migrations", path, side.name(),
+                        pool.controlConnections(), params.warmup() + migrations);
+            }
+            double cpuPer = cpuNanos[j] / 1000.0 / migrations;
+            // a full handshake checks the server's chain (the counter sees it); a resumed one does not
+            double resumed = side.variant() == Variant.PLAIN || !counted ? Double.NaN
+                    : Math.max(0, 1 - (double) fullHandshakes[j] / migrations);
+            if (side.variant() != Variant.PLAIN) {
+                progress.say("path %s %s %s: %d full TLS handshake(s) (server chain checked) in %d migrations%s", path,
+                        link, side.name(), fullHandshakes[j], migrations,
+                        counted ? "" : " (JFR unavailable: not counted)");
             }
             for (int k = 0; k < sizes; k++) {
-                cells.add(new Cell(rtt, standby, transfers.get(j).name(), params.sizes().get(k), Stats.of(protocol[j][k]),
-                        Stats.of(call[j][k])));
+                cells.add(new Cell(rtt, standby, side.transfer().name(), side.variant().label(), params.sizes().get(k),
+                        Stats.of(protocol[j][k]), Stats.of(call[j][k]), cpuPer, resumed));
             }
         }
         return cells;
+    }
+
+    private static void forgetIfFull(Side side, BenchPool pool) {
+        if (side.variant() == Variant.TLS_FULL) {
+            pool.forgetTlsSessions();
+        }
     }
 
     private String pathName(Duration rtt) {
@@ -250,13 +361,7 @@ public final class MigrationBench {
             throw new IOException("unexpected answer " + b + " from " + s.currentServer());
         }
         if (standby) {
-            long deadline = System.nanoTime() + 5_000_000_000L;
-            while (s.standbyServer().isEmpty()) {
-                if (System.nanoTime() > deadline) {
-                    throw new IOException("no standby link open within 5 s");
-                }
-                java.util.concurrent.locks.LockSupport.parkNanos(20_000); // polling a server counter
-            }
+            awaitStandby(s);
         }
         long t0 = System.nanoTime();
         MigrationEvent e = s.migrate();
@@ -265,6 +370,16 @@ public final class MigrationBench {
             throw new IOException("migration from " + e.from() + " failed: " + e.error());
         }
         return new long[] {e.micros(), callMicros};
+    }
+
+    private static void awaitStandby(MtcpSocket s) throws IOException {
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (s.standbyServer().isEmpty()) {
+            if (System.nanoTime() > deadline) {
+                throw new IOException("no standby link open within 5 s");
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(20_000); // polling a server counter
+        }
     }
 
     /** The synthetic server of the paper: no service, only snapshots of the requested size. */
@@ -302,7 +417,8 @@ public final class MigrationBench {
         try (Csv csv = new Csv(params.out().resolve("migration-summary.csv"),
                 List.of("path", "state_transfer", "rtt_us", "measured_rtt_us", "lower_bound_us", "size_bytes", "runs",
                         "median_us", "p90_us", "p99_us", "median_rtts", "lazy_transfer_us", "call_median_us",
-                        "ratio_to_first_strategy"))) {
+                        "ratio_to_first_strategy", "link", "cpu_us_per_migration", "ratio_to_plain",
+                        "extra_rtts_vs_plain", "resumed_fraction"))) {
             for (Cell c : r.cells()) {
                 PathRef p = r.path(c.rtt());
                 csv.row(pathName(c.rtt()) + (c.standby() ? "+standby" : ""), c.stateTransfer(), c.rtt().toNanos() / 1000,
@@ -310,19 +426,44 @@ public final class MigrationBench {
                         c.size(), c.protocol().count(), c.protocol().median(), c.protocol().p90(), c.protocol().p99(),
                         c.protocol().median() / p.pathRtt().median(),
                         c.protocol().median() - p.lowerBound().median(), c.call().median(),
-                        c.protocol().median() / reference(r, c).protocol().median());
+                        c.protocol().median() / reference(r, c).protocol().median(), c.link(),
+                        c.cpuMicrosPerMigration(), plainRatio(r, c), extraRtts(r, c),
+                        Double.isNaN(c.resumedFraction()) ? "-" : String.format(Locale.ROOT, "%.3f", c.resumedFraction()));
             }
         }
     }
 
-    /** The same (path, link, size) cell of the first strategy: what the ratios are taken against. */
+    /** The same cell over plaintext links, when the run measured them. */
+    private static java.util.Optional<Cell> plain(Result r, Cell c) {
+        return r.cells().stream().filter(x -> x.rtt().equals(c.rtt()) && x.standby() == c.standby()
+                && x.size() == c.size() && x.stateTransfer().equals(c.stateTransfer())
+                && x.link().equals(Variant.PLAIN.label())).findFirst();
+    }
+
+    /** This cell's median over the same cell's over plaintext ({@code -} without plaintext in the run). */
+    private static String plainRatio(Result r, Cell c) {
+        return plain(r, c).map(x -> String.format(Locale.ROOT, "%.2f", c.protocol().median() / x.protocol().median()))
+                .orElse("-");
+    }
+
+    /** What TLS adds to the migration, in the path's measured RTTs ({@code -} without plaintext in the run). */
+    private static String extraRtts(Result r, Cell c) {
+        double rtt = r.path(c.rtt()).pathRtt().median();
+        return plain(r, c).map(x -> String.format(Locale.ROOT, "%.2f", (c.protocol().median() - x.protocol().median()) / rtt))
+                .orElse("-");
+    }
+
+    /** The same (path, link, links' kind, size) cell of the first strategy: what the ratios are taken against. */
     private Cell reference(Result r, Cell c) {
         String first = params.transfers().get(0).name();
         return r.cells().stream().filter(x -> x.rtt().equals(c.rtt()) && x.standby() == c.standby()
-                && x.size() == c.size() && x.stateTransfer().equals(first)).findFirst().orElseThrow();
+                && x.size() == c.size() && x.stateTransfer().equals(first) && x.link().equals(c.link()))
+                .findFirst().orElseThrow();
     }
 
-    private void chart(Result r) throws IOException {
+    private void chart(Result all) throws IOException {
+        String firstLink = Variant.of(params.links()).get(0).label();
+        Result r = new Result(all.cells().stream().filter(c -> c.link().equals(firstLink)).toList(), all.paths());
         List<Charts.Series> series = new ArrayList<>();
         int group = 0;
         for (Duration rtt : params.rtts()) {
@@ -361,22 +502,26 @@ public final class MigrationBench {
     /** The short table for stdout. */
     public Table table(Result r) {
         String first = params.transfers().get(0).name();
-        Table t = new Table("path", "link", "state transfer", "snapshot", "median us", "p90 us", "p99 us", "median RTTs",
-                "lazy part us", "x " + first);
+        Table t = new Table("path", "link", "over", "state transfer", "snapshot", "median us", "p90 us", "p99 us",
+                "median RTTs", "lazy part us", "x " + first, "x plain", "+RTTs vs plain", "CPU us/migration", "resumed");
         for (Cell c : r.cells()) {
             PathRef p = r.path(c.rtt());
-            t.row(pathName(c.rtt()), c.standby() ? "standby" : "cold", c.stateTransfer(), ValueSyntax.formatByteSize(c.size()),
+            t.row(pathName(c.rtt()), c.standby() ? "standby" : "cold", c.link(), c.stateTransfer(),
+                    ValueSyntax.formatByteSize(c.size()),
                     f0(c.protocol().median()), f0(c.protocol().p90()),
                     f0(c.protocol().p99()), String.format(Locale.ROOT, "%.1f", c.protocol().median() / p.pathRtt().median()),
                     f0(c.protocol().median() - p.lowerBound().median()),
-                    String.format(Locale.ROOT, "%.2f", c.protocol().median() / reference(r, c).protocol().median()));
+                    String.format(Locale.ROOT, "%.2f", c.protocol().median() / reference(r, c).protocol().median()),
+                    plainRatio(r, c), extraRtts(r, c), f0(c.cpuMicrosPerMigration()),
+                    Double.isNaN(c.resumedFraction()) ? "-" : String.format(Locale.ROOT, "%.2f", c.resumedFraction()));
         }
         for (PathRef p : r.paths()) {
-            t.row(pathName(p.rtt()), "", "", "RTT", f0(p.pathRtt().median()), f0(p.pathRtt().p90()), f0(p.pathRtt().p99()),
-                    "1.0", "", "");
-            t.row(pathName(p.rtt()), "", "", "conn+1RTT", f0(p.lowerBound().median()), f0(p.lowerBound().p90()),
+            t.row(pathName(p.rtt()), "", "", "", "RTT", f0(p.pathRtt().median()), f0(p.pathRtt().p90()),
+                    f0(p.pathRtt().p99()), "1.0", "", "", "", "", "", "");
+            t.row(pathName(p.rtt()), "", "", "", "conn+1RTT", f0(p.lowerBound().median()), f0(p.lowerBound().p90()),
                     f0(p.lowerBound().p99()),
-                    String.format(Locale.ROOT, "%.1f", p.lowerBound().median() / p.pathRtt().median()), "", "");
+                    String.format(Locale.ROOT, "%.1f", p.lowerBound().median() / p.pathRtt().median()), "", "", "", "", "",
+                    "");
         }
         return t;
     }

@@ -23,7 +23,11 @@ import org.mtcp.core.FrameCounts;
 import org.mtcp.core.MtcpServerConnection;
 import org.mtcp.core.MtcpSocket;
 import org.mtcp.core.ServerOptions;
+import org.mtcp.core.tls.TlsConfig;
 import org.mtcp.core.transfer.StateTransfer;
+import org.mtcp.testkit.TestPki;
+import java.security.GeneralSecurityException;
+import javax.net.ssl.SSLSocket;
 
 /**
  * Bulk transfer, server to client on loopback, over M-TCP and over a plain TCP socket in the same
@@ -39,9 +43,20 @@ import org.mtcp.core.transfer.StateTransfer;
  */
 public final class ThroughputBench {
 
-    public record Params(long size, int runs, int buffer, long snapshotEvery, List<StateTransfer> transfers, Path out) {
+    /** @param warmup unmeasured transfers per transport before the measured ones (at least 1) */
+    public record Params(long size, int runs, int warmup, int buffer, long snapshotEvery, List<StateTransfer> transfers,
+            List<Link> links, Path out) {
         public Params {
             transfers = Strategies.requireDistinct(transfers);
+            links = Link.requireDistinct(links);
+            if (warmup < 1) {
+                throw new IllegalArgumentException("at least one warm-up transfer");
+            }
+        }
+
+        /** Plaintext links only, one warm-up transfer. */
+        public Params(long size, int runs, int buffer, long snapshotEvery, List<StateTransfer> transfers, Path out) {
+            this(size, runs, 1, buffer, snapshotEvery, transfers, List.of(Link.PLAIN), out);
         }
 
         /** The previous form: lazy transfer only. */
@@ -54,8 +69,8 @@ public final class ThroughputBench {
      * Per transport: MB/s and CPU seconds per GB of every run; {@code stateTransfer} is {@code -} for
      * plain TCP.
      */
-    public record Transport(String name, String stateTransfer, double[] mbPerSecond, double[] cpuSecondsPerGb,
-            double[] gcMsPerGb, Frames frames) {}
+    public record Transport(String name, String stateTransfer, Link link, double[] mbPerSecond,
+            double[] cpuSecondsPerGb, double[] gcMsPerGb, Frames frames) {}
 
     /**
      * M-TCP frames per MB moved, each way, over the measured M-TCP transfers (from the transport's
@@ -65,8 +80,12 @@ public final class ThroughputBench {
     public record Frames(double dataPerMbToClient, double ackPerMbToServer, double dataPerMbToServer,
             double ackPerMbToClient) {}
 
-    /** {@code mtcp}: one transport per strategy, in the order given (the first is the reference). */
-    public record Result(Transport tcp, List<Transport> mtcp) {
+    /**
+     * {@code tcp}: plain TCP; {@code tls}: plain TLS over TCP (null unless TLS was measured);
+     * {@code mtcp}: one transport per (link, strategy), links in the order given, strategies in the
+     * order given within each (the first strategy is the reference of its link).
+     */
+    public record Result(Transport tcp, Transport tls, List<Transport> mtcp) {
         public double ratio() {
             return median(mtcp.get(0)) / median(tcp);
         }
@@ -75,8 +94,25 @@ public final class ThroughputBench {
             return new Stats(t.mbPerSecond()).median();
         }
 
+        static double medianCpu(Transport t) {
+            return new Stats(t.cpuSecondsPerGb()).median();
+        }
+
+        /** What an M-TCP transport is compared with: plain TCP, or plain TLS over TCP. */
+        Transport baseline(Transport t) {
+            return t.link() == Link.TLS && tls != null ? tls : tcp;
+        }
+
+        /** The first strategy's M-TCP transport over the same link. */
+        Transport firstStrategy(Transport t) {
+            return mtcp.stream().filter(x -> x.link() == t.link()).findFirst().orElseThrow();
+        }
+
         List<Transport> all() {
             List<Transport> all = new ArrayList<>(List.of(tcp));
+            if (tls != null) {
+                all.add(tls);
+            }
             all.addAll(mtcp);
             return all;
         }
@@ -128,62 +164,98 @@ public final class ThroughputBench {
 
     private record Sample(double seconds, double cpuSeconds, double gcMs) {}
 
+    /** One transport of the alternation: a name, what it measures, and how one transfer runs. */
+    private record Runner(String name, String stateTransfer, Link link, SampleRun once, FrameCount frames) {}
+
     public Result run() throws IOException {
         List<StateTransfer> transfers = p.transfers();
-        int transports = 1 + transfers.size();
-        double[][][] samples = new double[transports][3][p.runs()];
-        List<FrameCount> frames = new ArrayList<>();
+        List<Runner> runners = new ArrayList<>();
+        runners.add(new Runner("tcp", "-", Link.PLAIN, this::tcpOnce, null));
+        PlainTls plainTls = p.links().contains(Link.TLS) ? new PlainTls() : null;
+        if (plainTls != null) {
+            runners.add(new Runner("tls", "-", Link.TLS, () -> tlsOnce(plainTls), null));
+        }
         double gb = p.size() / 1e9;
         List<BenchPool> pools = new ArrayList<>();
         try (Csv csv = new Csv(p.out().resolve("throughput.csv"), List.of("transport", "state_transfer", "run", "bytes",
-                "seconds", "mb_per_s", "cpu_s", "cpu_s_per_gb", "gc_ms"))) {
+                "seconds", "mb_per_s", "cpu_s", "cpu_s_per_gb", "gc_ms", "link"))) {
             int servers = Strategies.poolSize(transfers, 2);
-            for (StateTransfer t : transfers) {
-                BenchPool pool = BenchPool.start(servers, ServerOptions.defaults().withStateTransfer(t), Duration.ZERO);
-                pools.add(pool);
-                pool.serve(this::serveMtcp);
-                frames.add(new FrameCount());
+            for (Link link : p.links()) {
+                for (StateTransfer t : transfers) {
+                    BenchPool pool = BenchPool.start(servers, ServerOptions.defaults().withStateTransfer(t), Duration.ZERO,
+                            BenchPool.Paths.BOTH, link);
+                    pools.add(pool);
+                    pool.serve(this::serveMtcp);
+                    FrameCount frames = new FrameCount();
+                    runners.add(new Runner(transportName(t, link), t.name(), link,
+                            () -> frames.counting(() -> mtcpOnce(pool)), frames));
+                }
             }
-            progress.say("state transfer: %s; %s per transfer, snapshot every %s", Strategies.names(transfers),
+            int transports = runners.size();
+            double[][][] samples = new double[transports][3][p.runs()];
+            progress.say("state transfer: %s; links: %s; %s per transfer, snapshot every %s", Strategies.names(transfers),
+                    String.join(", ", p.links().stream().map(Link::label).toList()),
                     ValueSyntax.formatByteSize(p.size()), ValueSyntax.formatByteSize(p.snapshotEvery()));
-            progress.say("warm-up: one transfer each");
-            tcpOnce();
-            for (BenchPool pool : pools) {
-                mtcpOnce(pool);
+            progress.say("warm-up: %d transfer(s) each", p.warmup());
+            for (int w = 0; w < p.warmup(); w++) {
+                tcpOnce();
+                if (plainTls != null) {
+                    tlsOnce(plainTls);
+                }
+                for (BenchPool pool : pools) {
+                    mtcpOnce(pool);
+                }
+            }
+            if (plainTls != null) {
+                progress.say("TLS: %s, %s (plain TLS and M-TCP over TLS alike: the JDK's choice)",
+                        plainTls.protocol, plainTls.cipherSuite);
             }
             for (int run = 0; run < p.runs(); run++) {
                 for (int k = 0; k < transports; k++) {
                     int t = (run + k) % transports; // rotate which goes first
-                    Sample s = t == 0 ? tcpOnce() : frames.get(t - 1).counting(() -> mtcpOnce(pools.get(t - 1)));
+                    Runner runner = runners.get(t);
+                    Sample s = runner.once().run();
                     double[][] into = samples[t];
                     into[0][run] = p.size() / 1e6 / s.seconds();
                     into[1][run] = s.cpuSeconds() / gb;
                     into[2][run] = s.gcMs() / gb;
-                    String name = t == 0 ? "tcp" : transportName(transfers.get(t - 1));
-                    csv.row(name, t == 0 ? "-" : transfers.get(t - 1).name(), run, p.size(), s.seconds(), into[0][run],
-                            s.cpuSeconds(), into[1][run], s.gcMs());
-                    progress.say("run %d/%d %s: %.0f MB/s, %.2f CPU s/GB", run + 1, p.runs(), name,
+                    csv.row(runner.name(), runner.stateTransfer(), run, p.size(), s.seconds(), into[0][run],
+                            s.cpuSeconds(), into[1][run], s.gcMs(), runner.link().label());
+                    progress.say("run %d/%d %s: %.0f MB/s, %.2f CPU s/GB", run + 1, p.runs(), runner.name(),
                             into[0][run], into[1][run]);
                 }
             }
             for (BenchPool pool : pools) {
                 pool.checkApp();
             }
+            double mb = p.size() * p.runs() / 1e6;
+            Transport tcp = null;
+            Transport tls = null;
+            List<Transport> mtcp = new ArrayList<>();
+            for (int i = 0; i < transports; i++) {
+                Runner rn = runners.get(i);
+                double[][] x = samples[i];
+                Transport tr = new Transport(rn.name(), rn.stateTransfer(), rn.link(), x[0], x[1], x[2],
+                        rn.frames() == null ? null : rn.frames().perMb(mb));
+                switch (rn.name()) {
+                    case "tcp" -> tcp = tr;
+                    case "tls" -> tls = tr;
+                    default -> mtcp.add(tr);
+                }
+            }
+            Result r = new Result(tcp, tls, mtcp);
+            write(r, plainTls);
+            return r;
         } finally {
             for (BenchPool pool : pools) {
                 pool.close();
             }
         }
-        double mb = p.size() * p.runs() / 1e6;
-        List<Transport> mtcp = new ArrayList<>();
-        for (int i = 0; i < transfers.size(); i++) {
-            double[][] x = samples[i + 1];
-            mtcp.add(new Transport(transportName(transfers.get(i)), transfers.get(i).name(), x[0], x[1], x[2],
-                    frames.get(i).perMb(mb)));
-        }
-        Result r = new Result(new Transport("tcp", "-", samples[0][0], samples[0][1], samples[0][2], null), mtcp);
-        write(r);
-        return r;
+    }
+
+    /** {@code m-tcp} (or {@code m-tcp/replicated(1)} with several strategies), {@code +tls} over TLS. */
+    private String transportName(StateTransfer t, Link link) {
+        return transportName(t) + (link == Link.TLS ? "+tls" : "");
     }
 
     /** {@code m-tcp} with lazy transfer (the name of before), {@code m-tcp/replicated(1)} otherwise. */
@@ -246,9 +318,65 @@ public final class ThroughputBench {
         }
     }
 
+    /**
+     * Plain TLS over TCP, the baseline of M-TCP over TLS: the same bulk path as {@link #tcpOnce}
+     * over an {@link SSLSocket} pair made with {@link TlsConfig} (TLS 1.3, the cipher suite the JDK
+     * picks, a server certificate of a throwaway CA, checked by the client with its host name).
+     */
+    private static final class PlainTls {
+        private final TlsConfig server;
+        private final TlsConfig client;
+        volatile String cipherSuite = "?";
+        volatile String protocol = "?";
+
+        PlainTls() {
+            TestPki pki = TestPki.create("bench-plain-tls");
+            try {
+                server = TlsConfig.of(pki.issue("localhost").keyStore(), TestPki.PASSWORD, pki.trustStore());
+                client = TlsConfig.of(null, null, pki.trustStore());
+            } catch (GeneralSecurityException e) {
+                throw new IllegalStateException("the bench's TLS keys", e);
+            }
+        }
+    }
+
+    private Sample tlsOnce(PlainTls tls) throws IOException {
+        try (ServerSocket listener = new ServerSocket(0, 16, InetAddress.getLoopbackAddress())) {
+            Thread server = Thread.ofPlatform().daemon().name("bench-bulk-tls").start(() -> {
+                try (Socket raw = listener.accept(); SSLSocket s = tls.server.server(raw, false)) {
+                    raw.setTcpNoDelay(true);
+                    OutputStream out = s.getOutputStream();
+                    long left = p.size();
+                    while (left > 0) {
+                        int n = (int) Math.min(left, data.length);
+                        out.write(data, 0, n);
+                        left -= n;
+                    }
+                } catch (IOException e) {
+                    // the client reports a short transfer
+                }
+            });
+            try {
+                return measure(() -> {
+                    Socket raw = new Socket();
+                    raw.setTcpNoDelay(true);
+                    raw.connect(listener.getLocalSocketAddress(), 5000);
+                    try (SSLSocket s = tls.client.client(raw, "localhost", listener.getLocalPort())) {
+                        s.startHandshake();
+                        tls.cipherSuite = s.getSession().getCipherSuite();
+                        tls.protocol = s.getSession().getProtocol();
+                        drain(s.getInputStream());
+                    }
+                });
+            } finally {
+                server.interrupt();
+            }
+        }
+    }
+
     private Sample mtcpOnce(BenchPool pool) throws IOException {
         return measure(() -> {
-            try (MtcpSocket s = MtcpSocket.connect(pool.clientAddresses(), ClientOptions.defaults())) {
+            try (MtcpSocket s = MtcpSocket.connect(pool.clientAddresses(), pool.clientOptions(ClientOptions.defaults()))) {
                 drain(s.getInputStream());
             }
         });
@@ -285,17 +413,22 @@ public final class ThroughputBench {
         }
     }
 
-    private void write(Result r) throws IOException {
+    private void write(Result r, PlainTls plainTls) throws IOException {
         double tcp = Result.median(r.tcp());
-        double reference = Result.median(r.mtcp().get(0));
         try (Csv csv = new Csv(p.out().resolve("throughput-summary.csv"),
                 List.of("transport", "state_transfer", "runs", "mb_per_s_median", "mb_per_s_min", "mb_per_s_max",
-                        "cpu_s_per_gb_median", "gc_ms_per_gb_median", "ratio_to_tcp", "ratio_to_first_strategy"))) {
+                        "cpu_s_per_gb_median", "gc_ms_per_gb_median", "ratio_to_tcp", "ratio_to_first_strategy", "link",
+                        "baseline", "mb_per_s_ratio_to_baseline", "cpu_per_gb_ratio_to_baseline", "tls_cipher_suite"))) {
             for (Transport t : r.all()) {
                 Stats s = new Stats(t.mbPerSecond());
+                boolean isMtcp = t.frames() != null;
+                Transport base = r.baseline(t);
                 csv.row(t.name(), t.stateTransfer(), s.count(), s.median(), s.min(), s.max(),
-                        new Stats(t.cpuSecondsPerGb()).median(), new Stats(t.gcMsPerGb()).median(), s.median() / tcp,
-                        t == r.tcp() ? "-" : f(s.median() / reference, 3));
+                        Result.medianCpu(t), new Stats(t.gcMsPerGb()).median(), s.median() / tcp,
+                        isMtcp ? f(s.median() / Result.median(r.firstStrategy(t)), 3) : "-", t.link().label(),
+                        isMtcp ? base.name() : "-", isMtcp ? f(s.median() / Result.median(base), 3) : "-",
+                        isMtcp ? f(Result.medianCpu(t) / Result.medianCpu(base), 3) : "-",
+                        t.link() == Link.TLS && plainTls != null ? plainTls.cipherSuite : "-");
             }
         }
         try (Csv csv = new Csv(p.out().resolve("throughput-frames.csv"),
@@ -319,17 +452,26 @@ public final class ThroughputBench {
                 "Bulk transfer on loopback, " + ValueSyntax.formatByteSize(p.size()) + " per run", "", "", bars);
     }
 
+    /**
+     * The short table: {@code baseline} is what an M-TCP transport is compared with, plain TCP for
+     * M-TCP over plain links, plain TLS over TCP for M-TCP over TLS (the issue's target: at most
+     * 1.3x its CPU per GB).
+     */
     public static Table table(Result r) {
         Table t = new Table("transport", "MB/s median", "min", "max", "CPU s/GB", "GC ms/GB", "x tcp",
-                "x " + r.mtcp().get(0).name(), "frames/MB to client: DATA, ACK", "frames/MB to server: DATA, ACK");
+                "x " + r.mtcp().get(0).name(), "baseline", "MB/s x baseline", "CPU/GB x baseline",
+                "frames/MB to client: DATA, ACK", "frames/MB to server: DATA, ACK");
         double tcp = Result.median(r.tcp());
-        double reference = Result.median(r.mtcp().get(0));
         for (Transport tr : r.all()) {
             Stats s = new Stats(tr.mbPerSecond());
             Frames fr = tr.frames();
-            t.row(tr.name(), f(s.median(), 0), f(s.min(), 0), f(s.max(), 0), f(new Stats(tr.cpuSecondsPerGb()).median(), 2),
+            Transport base = r.baseline(tr);
+            t.row(tr.name(), f(s.median(), 0), f(s.min(), 0), f(s.max(), 0), f(Result.medianCpu(tr), 2),
                     f(new Stats(tr.gcMsPerGb()).median(), 0), f(s.median() / tcp, 2),
-                    fr == null ? "-" : f(s.median() / reference, 3),
+                    fr == null ? "-" : f(s.median() / Result.median(r.firstStrategy(tr)), 3),
+                    fr == null ? "-" : base.name(),
+                    fr == null ? "-" : f(s.median() / Result.median(base), 2),
+                    fr == null ? "-" : f(Result.medianCpu(tr) / Result.medianCpu(base), 2),
                     fr == null ? "-" : f(fr.dataPerMbToClient(), 2) + ", " + f(fr.ackPerMbToClient(), 2),
                     fr == null ? "-" : f(fr.dataPerMbToServer(), 2) + ", " + f(fr.ackPerMbToServer(), 2));
         }

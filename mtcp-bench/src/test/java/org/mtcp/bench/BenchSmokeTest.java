@@ -54,9 +54,8 @@ class BenchSmokeTest {
     @Test
     void migration() throws IOException {
         run("migration", "--runs", "3", "--warmup", "2", "--sizes", "0,2k", "--rtt", "0,1ms", "--out", out.toString());
-        assertCsv("migration.csv", "path,state_transfer,rtt_us,size_bytes,run,protocol_us,call_us");
-        assertCsv("migration-summary.csv", "path,state_transfer,rtt_us,measured_rtt_us,lower_bound_us,size_bytes,runs,"
-                + "median_us,p90_us,p99_us,median_rtts,lazy_transfer_us,call_median_us,ratio_to_first_strategy");
+        assertCsv("migration.csv", "path,state_transfer,rtt_us,size_bytes,run,protocol_us,call_us,link");
+        assertCsv("migration-summary.csv", MIGRATION_SUMMARY);
         assertPng("migration.png");
     }
 
@@ -74,9 +73,8 @@ class BenchSmokeTest {
     @Test
     void throughput() throws IOException {
         run("throughput", "--size", "4m", "--runs", "1", "--out", out.toString());
-        assertCsv("throughput.csv", "transport,state_transfer,run,bytes,seconds,mb_per_s,cpu_s,cpu_s_per_gb,gc_ms");
-        assertCsv("throughput-summary.csv", "transport,state_transfer,runs,mb_per_s_median,mb_per_s_min,mb_per_s_max,"
-                + "cpu_s_per_gb_median,gc_ms_per_gb_median,ratio_to_tcp,ratio_to_first_strategy");
+        assertCsv("throughput.csv", "transport,state_transfer,run,bytes,seconds,mb_per_s,cpu_s,cpu_s_per_gb,gc_ms,link");
+        assertCsv("throughput-summary.csv", THROUGHPUT_SUMMARY);
         assertThat(column(out.resolve("throughput-summary.csv"), 0)).containsExactly("tcp", "m-tcp");
         assertPng("throughput.png");
     }
@@ -85,8 +83,7 @@ class BenchSmokeTest {
     void frontend() throws IOException {
         run("frontend", "--duration", "500ms", "--runs", "1", "--clients", "2", "--batch", "3", "--accounts", "100",
                 "--frontends", "1", "--out", out.toString());
-        assertCsv("frontend.csv", "mode,state_transfer,run,clients,batch,seconds,transactions,aborted,tps,batch_ms_median,"
-                + "batch_ms_p99");
+        assertCsv("frontend.csv", FRONTEND_HEADER);
         assertPng("frontend.png");
     }
 
@@ -94,6 +91,78 @@ class BenchSmokeTest {
     private static List<String> column(Path csv, int index) throws IOException {
         List<String> lines = Files.readAllLines(csv);
         return lines.subList(1, lines.size()).stream().map(l -> l.split(",", -1)[index]).toList();
+    }
+
+    private static final String MIGRATION_SUMMARY = "path,state_transfer,rtt_us,measured_rtt_us,lower_bound_us,size_bytes,"
+            + "runs,median_us,p90_us,p99_us,median_rtts,lazy_transfer_us,call_median_us,ratio_to_first_strategy,link,"
+            + "cpu_us_per_migration,ratio_to_plain,extra_rtts_vs_plain,resumed_fraction";
+    private static final String THROUGHPUT_SUMMARY = "transport,state_transfer,runs,mb_per_s_median,mb_per_s_min,"
+            + "mb_per_s_max,cpu_s_per_gb_median,gc_ms_per_gb_median,ratio_to_tcp,ratio_to_first_strategy,link,baseline,"
+            + "mb_per_s_ratio_to_baseline,cpu_per_gb_ratio_to_baseline,tls_cipher_suite";
+    private static final String FRONTEND_HEADER = "mode,state_transfer,run,clients,batch,seconds,transactions,aborted,tps,"
+            + "batch_ms_median,batch_ms_p99,link,jvm_cpu_us_per_transaction";
+
+    /**
+     * --tls: plain TCP, plain TLS over TCP, M-TCP and M-TCP over TLS in one run; M-TCP over TLS is
+     * compared with plain TLS, and the cipher suite the JDK chose is recorded.
+     */
+    @Test
+    void throughputComparesTlsWithPlaintextInOneRun() throws IOException {
+        String stdout = runCapturing("throughput", "--size", "2m", "--runs", "2", "--tls", "--out", out.toString());
+        assertCsv("throughput-summary.csv", THROUGHPUT_SUMMARY);
+        assertThat(column(out.resolve("throughput-summary.csv"), 0)).containsExactly("tcp", "tls", "m-tcp", "m-tcp+tls");
+        assertThat(column(out.resolve("throughput-summary.csv"), 10)).containsExactly("plain", "tls", "plain", "tls");
+        assertThat(column(out.resolve("throughput-summary.csv"), 11)).containsExactly("-", "-", "tcp", "tls");
+        assertThat(column(out.resolve("throughput-summary.csv"), 14)).element(1).asString().startsWith("TLS_");
+        assertThat(column(out.resolve("throughput.csv"), 9)).containsOnly("plain", "tls").hasSize(8);
+        assertThat(stdout).contains("CPU/GB x baseline").contains("m-tcp+tls");
+    }
+
+    /**
+     * --tls: plain, tls (resuming) and tls-full (sessions forgotten) side by side. The JFR count of
+     * certificate chain checks tells full handshakes from resumed ones: tls-full never resumes,
+     * tls resumes when it comes back to a server it has been on (every migration after the first
+     * two goes back to one). Behaviour, not timing.
+     */
+    @Test
+    void migrationComparesTlsWithPlaintextAndCountsResumption() throws IOException {
+        String stdout = runCapturing("migration", "--runs", "3", "--warmup", "2", "--sizes", "0", "--rtt", "0",
+                "--tls", "--out", out.toString());
+        assertCsv("migration-summary.csv", MIGRATION_SUMMARY);
+        List<String> rows = Files.readAllLines(out.resolve("migration-summary.csv"));
+        rows = rows.subList(1, rows.size());
+        assertThat(column(out.resolve("migration-summary.csv"), 14))
+                .containsExactly("plain", "tls", "tls-full", "plain", "tls", "tls-full");
+        for (String row : rows) {
+            String[] f = row.split(",");
+            switch (f[14]) {
+                case "plain" -> assertThat(f[18]).as(row).isEqualTo("-");
+                case "tls" -> assertThat(Double.parseDouble(f[18])).as(row).isPositive();
+                default -> assertThat(Double.parseDouble(f[18])).as(row).isZero();
+            }
+            assertThat(f[16]).as(row).isNotEqualTo("-"); // a ratio to plaintext: plain ran in the same run
+        }
+        assertThat(column(out.resolve("migration.csv"), 7)).containsOnly("plain", "tls", "tls-full").hasSize(18);
+        assertThat(stdout).contains("+RTTs vs plain").contains("tls-full");
+    }
+
+    @Test
+    void frontendComparesTlsWithPlaintextInOneRun() throws IOException {
+        String stdout = runCapturing("frontend", "--duration", "300ms", "--runs", "1", "--clients", "1", "--batch", "2",
+                "--accounts", "100", "--frontends", "1", "--tls", "--out", out.toString());
+        assertCsv("frontend.csv", FRONTEND_HEADER);
+        assertThat(column(out.resolve("frontend.csv"), 0)).containsExactlyInAnyOrder("jdbc", "frontend", "frontend+tls");
+        assertThat(column(out.resolve("frontend.csv"), 11)).containsExactlyInAnyOrder("-", "plain", "tls");
+        assertThat(stdout).contains("JVM CPU us/transaction").contains("frontend+tls");
+    }
+
+    @Test
+    void linksAreCheckedAsUsageErrors() {
+        CommandLine cl = BenchMain.commandLine();
+        cl.setErr(new PrintWriter(new StringWriter()));
+        assertThat(cl.execute("throughput", "--links", "quic")).isEqualTo(2);
+        assertThat(cl.execute("migration", "--links", "tls,tls")).isEqualTo(2);
+        assertThat(cl.execute("frontend", "--tls", "--links", "tls")).isEqualTo(2);
     }
 
     @Test
@@ -144,6 +213,17 @@ class BenchSmokeTest {
         assertThat(rows.stream().filter(l -> l.startsWith("lazy,KILL,")).toList()).as(String.join("\n", rows))
                 .singleElement().satisfies(l -> assertThat(l.split(",")[7]).isEqualTo("error"));
         assertThat(stdout).contains("SIGKILL").contains("gap ms median").contains("lazy");
+    }
+
+    /** The server processes over TLS (keys of a throwaway CA): a SIGKILL round still ends intact. */
+    @Test
+    void failoverOverTls() throws IOException {
+        String stdout = runCapturing("failover", "--rounds", "1", "--signal", "KILL", "--state-transfer", "replicated",
+                "--stream", "1m", "--rate", "4m", "--seed", "16", "--tls", "--out", out.toString());
+        List<String> rows = failoverRows();
+        assertThat(rows).as(String.join("\n", rows)).singleElement().satisfies(BenchSmokeTest::intactAfterAFailover);
+        assertThat(Files.readString(out.resolve("failover-s1.log"))).contains("links TLS 1.3");
+        assertThat(stdout).contains("SIGKILL");
     }
 
     /**

@@ -57,4 +57,16 @@ final class BenchConverters {
             }
         }
     }
+
+    /** One link kind of {@link org.mtcp.bench.Link#parse}: plain or tls. */
+    static final class LinkKind implements ITypeConverter<org.mtcp.bench.Link> {
+        @Override
+        public org.mtcp.bench.Link convert(String value) {
+            try {
+                return org.mtcp.bench.Link.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new TypeConversionException(e.getMessage());
+            }
+        }
+    }
 }

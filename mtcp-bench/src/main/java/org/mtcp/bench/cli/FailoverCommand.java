@@ -98,6 +98,10 @@ final class FailoverCommand implements Callable<Integer> {
                     + "old holder to answer before it resumes from its copy.")
     Duration controlTimeout;
 
+    @Option(names = "--tls", description = "TLS 1.3 on every link (the server processes get keys of a throwaway CA "
+            + "made for the run, mutual TLS on their control plane); plaintext otherwise.")
+    boolean tls;
+
     @Mixin
     OutputOption output;
 
@@ -132,7 +136,7 @@ final class FailoverCommand implements Callable<Integer> {
         long s = seed != null ? seed : System.nanoTime();
         FailoverBench bench = new FailoverBench(new FailoverBench.Params(servers, rounds, stopRounds, lazyRounds,
                 signals.stream().distinct().toList(), checked, streamBytes, rate, chunk, snapshotEvery, s, hangLimit,
-                client, control, output.out), progress);
+                client, control, tls ? org.mtcp.bench.Link.TLS : org.mtcp.bench.Link.PLAIN, output.out), progress);
         FailoverBench.Result r = bench.run();
         progress.say("done; CSV in %s (seed %d)", output.out.toAbsolutePath(), s);
         bench.table(r).print(System.out);

@@ -20,6 +20,9 @@ import picocli.CommandLine.Option;
             "--state-transfer lazy,replicated starts a pool of front-ends per strategy (same database) and adds a mode "
                     + "per strategy to the alternation (frontend/lazy, frontend/replicated(1)); the front-end exports "
                     + "before every COMMIT, so replicated transfer pushes to a replica once per transaction.",
+            "--links plain,tls (or --tls) starts a pool of front-ends per link kind too (TLS 1.3 on every link, "
+                    + "a throwaway CA) and adds their modes to the alternation (frontend+tls); the table gives each mode's "
+                    + "transactions/s and this JVM's CPU per transaction (clients and front-ends; the database runs apart).",
             "Writes frontend.csv and frontend.png under --out."})
 final class FrontendBenchCommand implements Callable<Integer> {
 
@@ -51,6 +54,9 @@ final class FrontendBenchCommand implements Callable<Integer> {
     StateTransferOption stateTransfer;
 
     @Mixin
+    LinksOption links;
+
+    @Mixin
     OutputOption output;
 
     @picocli.CommandLine.Spec
@@ -64,7 +70,7 @@ final class FrontendBenchCommand implements Callable<Integer> {
         }
         Progress progress = new Progress(System.err, "bench frontend");
         FrontendBench.Result r = new FrontendBench(new FrontendBench.Params(db, clients, batch, duration, runs, accounts,
-                frontends, stateTransfer.checked(spec), output.out), progress).run();
+                frontends, stateTransfer.checked(spec), links.checked(spec), output.out), progress).run();
         progress.say("done; CSV and PNG in %s", output.out.toAbsolutePath());
         FrontendBench.table(r).print(System.out);
         return 0;

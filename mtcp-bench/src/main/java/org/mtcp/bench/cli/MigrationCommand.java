@@ -25,6 +25,11 @@ import picocli.CommandLine.Option;
                     + "'PATH+standby' in the CSVs: the client keeps an idle link to the next server, no TCP handshake).",
             "--state-transfer lazy,replicated measures each strategy with a pool and a connection of its own, migrated "
                     + "in turn in every run (rows per strategy; 'x lazy' is the ratio to the first within the run).",
+            "--links plain,tls (or --tls) measures each link kind with a pool and a connection of its own, in the same "
+                    + "alternation: plain, tls (the client resumes its TLS session with a server it comes back to, as the "
+                    + "JDK does on its own) and tls-full (the client forgets its TLS sessions before every migration: full "
+                    + "handshakes); 'x plain' and '+RTTs vs plain' compare each with plaintext, 'resumed' is the share of "
+                    + "migrations whose TLS handshake checked no certificate chain (JFR jdk.X509Validation).",
             "Writes migration.csv (every run), migration-summary.csv and migration.png under --out."})
 final class MigrationCommand implements Callable<Integer> {
 
@@ -57,6 +62,9 @@ final class MigrationCommand implements Callable<Integer> {
     StateTransferOption stateTransfer;
 
     @Mixin
+    LinksOption links;
+
+    @Mixin
     OutputOption output;
 
     @Override
@@ -74,7 +82,8 @@ final class MigrationCommand implements Callable<Integer> {
         };
         Progress progress = new Progress(System.err, "bench migration");
         MigrationBench bench = new MigrationBench(
-                new MigrationBench.Params(sizes, runs, warmup, rtts, paths, stateTransfer.checked(spec), output.out), progress);
+                new MigrationBench.Params(sizes, runs, warmup, rtts, paths, stateTransfer.checked(spec),
+                        links.checked(spec), output.out), progress);
         MigrationBench.Result r = bench.run();
         progress.say("done; CSV and PNG in %s", output.out.toAbsolutePath());
         bench.table(r).print(System.out);

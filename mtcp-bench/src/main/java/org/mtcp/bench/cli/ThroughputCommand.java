@@ -17,6 +17,9 @@ import picocli.CommandLine.Option;
             "--state-transfer lazy,replicated adds an M-TCP transport per strategy to the alternation (m-tcp/lazy, "
                     + "m-tcp/replicated(1)): replicated transfer pushes the whole state to a replica at every export, "
                     + "so --snapshot-every sets its cost.",
+            "--links plain,tls (or --tls) adds plain TLS over TCP (the same bulk path over an SSLSocket pair, TLS 1.3, "
+                    + "the cipher suite the JDK picks) and an M-TCP transport over TLS per strategy (m-tcp+tls) to the "
+                    + "alternation; each M-TCP transport is compared with its baseline: plain TCP, or plain TLS over TCP.",
             "Writes throughput.csv, throughput-summary.csv, throughput-frames.csv (M-TCP DATA and ACK frames per MB each way)"
                     + " and throughput.png under --out."})
 final class ThroughputCommand implements Callable<Integer> {
@@ -27,6 +30,11 @@ final class ThroughputCommand implements Callable<Integer> {
 
     @Option(names = "--runs", defaultValue = "5", description = "Transfers per transport (default: ${DEFAULT-VALUE}).")
     int runs;
+
+    @Option(names = "--warmup", defaultValue = "1",
+            description = "Unmeasured transfers per transport first, so that the JIT has compiled the data path "
+                    + "(default: ${DEFAULT-VALUE}).")
+    int warmup;
 
     @Option(names = "--buffer", converter = BenchConverters.IntSize.class, defaultValue = "64k",
             description = "Application write and read size (default: ${DEFAULT-VALUE}).")
@@ -40,6 +48,9 @@ final class ThroughputCommand implements Callable<Integer> {
     StateTransferOption stateTransfer;
 
     @Mixin
+    LinksOption links;
+
+    @Mixin
     OutputOption output;
 
     @picocli.CommandLine.Spec
@@ -47,13 +58,14 @@ final class ThroughputCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (runs < 1 || size < 1 || buffer < 1 || snapshotEvery < 1) {
-            throw new IllegalArgumentException("--runs, --size, --buffer and --snapshot-every must be positive");
+        if (runs < 1 || size < 1 || buffer < 1 || snapshotEvery < 1 || warmup < 1) {
+            throw new IllegalArgumentException("--runs, --warmup, --size, --buffer and --snapshot-every must be positive");
         }
         var transfers = stateTransfer.checked(spec);
         Progress progress = new Progress(System.err, "bench throughput");
         ThroughputBench.Result r = new ThroughputBench(
-                new ThroughputBench.Params(size, runs, buffer, snapshotEvery, transfers, output.out), progress).run();
+                new ThroughputBench.Params(size, runs, warmup, buffer, snapshotEvery, transfers,
+                        links.checked(spec), output.out), progress).run();
         progress.say("done; CSV and PNG in %s", output.out.toAbsolutePath());
         ThroughputBench.table(r).print(System.out);
         return 0;

@@ -23,6 +23,7 @@ import java.util.Random;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.mtcp.bench.Csv;
+import org.mtcp.bench.Link;
 import org.mtcp.bench.Progress;
 import org.mtcp.bench.Stats;
 import org.mtcp.bench.Strategies;
@@ -32,7 +33,10 @@ import org.mtcp.core.MigrationEvent;
 import org.mtcp.core.MtcpSocket;
 import org.mtcp.core.ServerOptions;
 import org.mtcp.core.transfer.StateTransfer;
+import org.mtcp.core.tls.TlsConfig;
 import org.mtcp.testkit.FreePorts;
+import org.mtcp.testkit.TestPki;
+import java.security.GeneralSecurityException;
 
 /**
  * The client-visible gap when the server holding a connection dies (SIGKILL) or stops (SIGSTOP,
@@ -60,10 +64,18 @@ public final class FailoverBench {
 
     public record Params(int servers, int rounds, int stopRounds, int lazyRounds, List<Signal> signals,
             List<StateTransfer> transfers, long streamBytes, long rate, int chunk, long snapshotEvery, long seed,
-            Duration hangLimit, ClientOptions client, Duration controlTimeout, Path out) {
+            Duration hangLimit, ClientOptions client, Duration controlTimeout, Link link, Path out) {
         public Params {
             transfers = Strategies.requireDistinct(transfers);
             signals = List.copyOf(signals);
+        }
+
+        /** Plaintext links, chosen explicitly. */
+        public Params(int servers, int rounds, int stopRounds, int lazyRounds, List<Signal> signals,
+                List<StateTransfer> transfers, long streamBytes, long rate, int chunk, long snapshotEvery, long seed,
+                Duration hangLimit, ClientOptions client, Duration controlTimeout, Path out) {
+            this(servers, rounds, stopRounds, lazyRounds, signals, transfers, streamBytes, rate, chunk, snapshotEvery, seed,
+                    hangLimit, client, controlTimeout, Link.PLAIN, out);
         }
 
         /** The client's options and the servers' control timeout at their defaults. */
@@ -114,6 +126,7 @@ public final class FailoverBench {
         Files.createDirectories(p.out());
         List<Round> all = new ArrayList<>();
         Random random = new Random(p.seed());
+        progress.say("links: %s", p.link() == Link.TLS ? "TLS 1.3 (a throwaway CA)" : "plaintext");
         progress.say("state transfer: %s; %d server processes; seed %d; stream %d bytes at %d bytes/s, snapshot every %d",
                 Strategies.names(p.transfers()), p.servers(), p.seed(), p.streamBytes(), p.rate(), p.snapshotEvery());
         progress.say("client keepalive %d ms, %d missed (silence bound %d ms); servers' control timeout %d ms",
@@ -163,7 +176,7 @@ public final class FailoverBench {
         String error = "";
         String newHolder;
         long got = 0;
-        try (MtcpSocket s = MtcpSocket.connect(servers.addresses(), p.client())) {
+        try (MtcpSocket s = MtcpSocket.connect(servers.addresses(), servers.clientOptions())) {
             s.addMigrationListener(e -> events.add(new long[] {System.nanoTime(), e.micros(), e.succeeded() ? 1 : 0}));
             holder = s.currentServer();
             Watchdog watchdog = new Watchdog(s, p.hangLimit());
@@ -338,6 +351,9 @@ public final class FailoverBench {
         private final List<String> names = new ArrayList<>();
         private final List<InetSocketAddress> addresses = new ArrayList<>();
         private final Map<String, Process> processes = new LinkedHashMap<>();
+        /** With TLS: the servers' keys and the CA (temporary), and the client's trust; else null. */
+        private Path tlsDir;
+        private TlsConfig clientTls;
 
         Servers(StateTransfer transfer) throws IOException {
             this.transfer = transfer;
@@ -355,6 +371,20 @@ public final class FailoverBench {
             // a temporary file: it holds the pool's secret, which does not belong with the results
             poolFile = Files.createTempFile("mtcp-failover-pool-", ".conf");
             Files.writeString(poolFile, file.toString());
+            if (p.link() == Link.TLS) {
+                // a throwaway CA and a key per server, in a temporary directory (keys: not results)
+                tlsDir = Files.createTempDirectory("mtcp-failover-tls-");
+                TestPki pki = TestPki.create(FailoverServer.CA_NAME);
+                pki.writeCaPem(tlsDir);
+                for (String name : names) {
+                    pki.issue(name).writePem(tlsDir);
+                }
+                try {
+                    clientTls = TlsConfig.of(null, null, pki.trustStore());
+                } catch (GeneralSecurityException e) {
+                    throw new IOException("the client's trust in the bench's CA", e);
+                }
+            }
             try {
                 for (String name : names) {
                     start(name);
@@ -371,11 +401,17 @@ public final class FailoverBench {
             return addresses;
         }
 
+        /** The client's options: TLS trusting the bench's CA, or plaintext, explicitly. */
+        ClientOptions clientOptions() {
+            return clientTls == null ? p.client().withPlaintext() : p.client().withTls(clientTls);
+        }
+
         private void start(String name) throws IOException {
             List<String> cmd = List.of(javaCommand, "-cp", System.getProperty("java.class.path"),
                     FailoverServer.class.getName(), poolFile.toString(), name, transfer.name().replace("(", ":")
                             .replace(")", ""), Long.toString(p.rate()), Integer.toString(p.chunk()),
-                    Long.toString(p.snapshotEvery()), Long.toString(p.controlTimeout().toMillis()));
+                    Long.toString(p.snapshotEvery()), Long.toString(p.controlTimeout().toMillis()),
+                    tlsDir == null ? FailoverServer.PLAINTEXT : tlsDir.toString());
             Path log = p.out().toAbsolutePath().resolve("failover-" + name + ".log");
             Process process = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
             processes.put(name, process);
@@ -428,8 +464,16 @@ public final class FailoverBench {
             }
             try {
                 Files.deleteIfExists(poolFile);
+                if (tlsDir != null) {
+                    try (var files = Files.list(tlsDir)) {
+                        for (Path f : files.toList()) {
+                            Files.delete(f);
+                        }
+                    }
+                    Files.delete(tlsDir);
+                }
             } catch (IOException e) {
-                progress.say("could not delete %s: %s", poolFile, e.getMessage()); // a temporary file: reported, not fatal
+                progress.say("could not delete %s or %s: %s", poolFile, tlsDir, e.getMessage()); // temporary: reported, not fatal
             }
         }
     }

@@ -44,9 +44,28 @@ public final class FailoverServer {
         this.snapshotEvery = snapshotEvery;
     }
 
+    /** The last argument for plaintext links (chosen explicitly). */
+    static final String PLAINTEXT = "plaintext";
+    /** The name of the bench's CA: its certificate is {@code CA_NAME-ca.crt} in the TLS directory. */
+    static final String CA_NAME = "failover";
+
+    /**
+     * {@code plaintext}, or a directory holding {@code NAME.crt} and {@code NAME.key} (this
+     * server's PEM identity) and the CA's certificate, the pool's trust anchor.
+     */
+    private static ServerOptions links(ServerOptions options, String arg, String name) throws java.io.IOException {
+        if (arg.equals(PLAINTEXT)) {
+            return options.withPlaintext();
+        }
+        Path dir = Path.of(arg);
+        return options.withTls(org.mtcp.core.tls.TlsConfig.load(org.mtcp.core.tls.TlsFiles.pem(dir.resolve(name + ".crt"),
+                dir.resolve(name + ".key"), org.mtcp.core.tls.TlsFiles.Password.none(), dir.resolve(CA_NAME + "-ca.crt"))));
+    }
+
     public static void main(String[] args) throws Exception {
-        if (args.length != 7) {
-            System.err.println("usage: FailoverServer POOL_FILE NAME STATE_TRANSFER RATE CHUNK SNAPSHOT_EVERY CONTROL_TIMEOUT_MS");
+        if (args.length != 8) {
+            System.err.println("usage: FailoverServer POOL_FILE NAME STATE_TRANSFER RATE CHUNK SNAPSHOT_EVERY "
+                    + "CONTROL_TIMEOUT_MS plaintext|TLS_DIR");
             System.exit(2);
         }
         StateTransfer transfer = StateTransfer.parse(args[2]);
@@ -54,8 +73,9 @@ public final class FailoverServer {
         transfer.checkPoolSize(pool.members().size());
         FailoverServer app = new FailoverServer(Long.parseLong(args[3]), Integer.parseInt(args[4]),
                 Long.parseLong(args[5]));
-        MtcpServer server = MtcpServer.start(pool, args[1], ServerOptions.defaults().withStateTransfer(transfer)
-                .withControlTimeout(java.time.Duration.ofMillis(Long.parseLong(args[6]))));
+        ServerOptions options = ServerOptions.defaults().withStateTransfer(transfer)
+                .withControlTimeout(java.time.Duration.ofMillis(Long.parseLong(args[6])));
+        MtcpServer server = MtcpServer.start(pool, args[1], links(options, args[7], args[1]));
         Thread.ofPlatform().name("failover-accept").daemon().start(() -> app.acceptLoop(server));
         System.out.println("READY " + args[1]);
         System.out.flush();

@@ -25,6 +25,7 @@ import java.util.regex.Pattern;
 import org.mtcp.bench.BenchPool;
 import org.mtcp.bench.Charts;
 import org.mtcp.bench.Csv;
+import org.mtcp.bench.Link;
 import org.mtcp.bench.Progress;
 import org.mtcp.bench.Stats;
 import org.mtcp.bench.Table;
@@ -67,9 +68,16 @@ import org.mtcp.webapp.SampleDatabase;
 public final class FrontendBench {
 
     public record Params(String dbUrl, int clients, int batch, Duration duration, int runs, int accounts,
-            int frontends, List<StateTransfer> transfers, Path out) {
+            int frontends, List<StateTransfer> transfers, List<Link> links, Path out) {
         public Params {
             transfers = Strategies.requireDistinct(transfers);
+            links = Link.requireDistinct(links);
+        }
+
+        /** Plaintext links only. */
+        public Params(String dbUrl, int clients, int batch, Duration duration, int runs, int accounts,
+                int frontends, List<StateTransfer> transfers, Path out) {
+            this(dbUrl, clients, batch, duration, runs, accounts, frontends, transfers, List.of(Link.PLAIN), out);
         }
 
         /** The previous form: lazy transfer only. */
@@ -78,16 +86,23 @@ public final class FrontendBench {
             this(dbUrl, clients, batch, duration, runs, accounts, frontends, List.of(StateTransfer.lazy()), out);
         }
 
-        /** The mode of the front-ends with strategy {@code t}. */
+        /** The mode of the front-ends with strategy {@code t} over plaintext links. */
         public String mode(StateTransfer t) {
-            boolean onlyLazy = transfers.size() == 1 && t.name().equals(StateTransfer.lazy().name());
-            return onlyLazy ? "frontend" : "frontend/" + t.name();
+            return mode(t, Link.PLAIN);
         }
 
-        /** jdbc, then one mode per strategy. */
+        /** The mode of the front-ends with strategy {@code t} over {@code link} ({@code +tls} over TLS). */
+        public String mode(StateTransfer t, Link link) {
+            boolean onlyLazy = transfers.size() == 1 && t.name().equals(StateTransfer.lazy().name());
+            return (onlyLazy ? "frontend" : "frontend/" + t.name()) + (link == Link.TLS ? "+tls" : "");
+        }
+
+        /** jdbc, then one mode per link and strategy. */
         public List<String> modes() {
             List<String> m = new ArrayList<>(List.of("jdbc"));
-            transfers.forEach(t -> m.add(mode(t)));
+            for (Link l : links) {
+                transfers.forEach(t -> m.add(mode(t, l)));
+            }
             return m;
         }
     }
@@ -97,11 +112,21 @@ public final class FrontendBench {
         public double tps() {
             return transactions / seconds;
         }
+
+        /** This JVM's CPU (the clients, and the front-ends in a front-end mode) per transaction, in us. */
+        public double cpuMicrosPerTransaction() {
+            return transactions == 0 ? 0 : dbWork.getOrDefault("jvm_cpu_us", 0L) / (double) transactions;
+        }
     }
 
     public record Result(List<Phase> phases, String database, List<String> modes) {
         public double medianTps(String mode) {
             return new Stats(phases.stream().filter(p -> p.mode.equals(mode)).mapToDouble(Phase::tps).toArray()).median();
+        }
+
+        public double medianCpuPerTransaction(String mode) {
+            return new Stats(phases.stream().filter(p -> p.mode.equals(mode))
+                    .mapToDouble(Phase::cpuMicrosPerTransaction).toArray()).median();
         }
 
         /** The first front-end mode against JDBC. */
@@ -140,7 +165,7 @@ public final class FrontendBench {
 
     /** Front-ends' pools, the JDBC workers and the counters' connection, with room to spare. */
     private int embeddedConnections() {
-        return Math.max(100, p.transfers().size() * p.frontends() * (p.clients() + 2) + p.clients() + 20);
+        return Math.max(100, p.links().size() * p.transfers().size() * p.frontends() * (p.clients() + 2) + p.clients() + 20);
     }
 
     private Result run(Db db) throws Exception {
@@ -151,17 +176,20 @@ public final class FrontendBench {
         List<String> modes = p.modes();
         try {
             int servers = Strategies.poolSize(p.transfers(), p.frontends());
-            for (StateTransfer t : p.transfers()) {
-                BenchPool pool = BenchPool.start(servers, ServerOptions.defaults().withStateTransfer(t), Duration.ZERO);
-                pools.add(pool);
-                poolOfMode.put(p.mode(t), pool);
-                for (MtcpServer server : pool.fixture().servers()) {
-                    FrontendConfig config = FrontendConfig.defaults(null, server.name(), db.url())
-                            .withCredentials(db.credentials().getProperty("user"), db.credentials().getProperty("password"))
-                            .withDbPoolSize(Math.max(2, p.clients() + 2))
-                            .withAppSchemas(List.of(BankOperations.SCHEMA))
-                            .withStateTransfer(t); // the server's options decide; recorded for the record
-                    frontends.add(FrontendServer.start(config, BankOperations.registry(), server));
+            for (Link link : p.links()) {
+                for (StateTransfer t : p.transfers()) {
+                    BenchPool pool = BenchPool.start(servers, ServerOptions.defaults().withStateTransfer(t), Duration.ZERO,
+                            BenchPool.Paths.BOTH, link);
+                    pools.add(pool);
+                    poolOfMode.put(p.mode(t, link), pool);
+                    for (MtcpServer server : pool.fixture().servers()) {
+                        FrontendConfig config = FrontendConfig.defaults(null, server.name(), db.url())
+                                .withCredentials(db.credentials().getProperty("user"), db.credentials().getProperty("password"))
+                                .withDbPoolSize(Math.max(2, p.clients() + 2))
+                                .withAppSchemas(List.of(BankOperations.SCHEMA))
+                                .withStateTransfer(t); // the server's options decide; recorded for the record
+                        frontends.add(FrontendServer.start(config, BankOperations.registry(), server));
+                    }
                 }
             }
             seedAccounts(db);
@@ -355,7 +383,7 @@ public final class FrontendBench {
             OutputStream out = null;
             while (System.nanoTime() < deadline) {
                 if (s == null) {
-                    s = MtcpSocket.connect(addresses, ClientOptions.defaults());
+                    s = MtcpSocket.connect(addresses, pool.clientOptions(ClientOptions.defaults()));
                     in = new BufferedInputStream(s.getInputStream(), 16 * 1024);
                     out = s.getOutputStream();
                 }
@@ -388,13 +416,18 @@ public final class FrontendBench {
 
     private void write(Result r) throws IOException {
         Map<String, String> strategyOfMode = new LinkedHashMap<>();
-        p.transfers().forEach(t -> strategyOfMode.put(p.mode(t), t.name()));
+        Map<String, String> linkOfMode = new LinkedHashMap<>();
+        for (Link l : p.links()) {
+            p.transfers().forEach(t -> strategyOfMode.put(p.mode(t, l), t.name()));
+            p.transfers().forEach(t -> linkOfMode.put(p.mode(t, l), l.label()));
+        }
         try (Csv csv = new Csv(p.out().resolve("frontend.csv"), List.of("mode", "state_transfer", "run", "clients", "batch",
-                "seconds", "transactions", "aborted", "tps", "batch_ms_median", "batch_ms_p99"))) {
+                "seconds", "transactions", "aborted", "tps", "batch_ms_median", "batch_ms_p99", "link",
+                "jvm_cpu_us_per_transaction"))) {
             for (Phase ph : r.phases()) {
                 Stats lat = new Stats(ph.batchMillis().length == 0 ? new double[] {0} : ph.batchMillis());
                 csv.row(ph.mode(), strategyOfMode.getOrDefault(ph.mode(), "-"), ph.run(), p.clients(), p.batch(), ph.seconds(), ph.transactions(), ph.aborted(),
-                        ph.tps(), lat.median(), lat.p99());
+                        ph.tps(), lat.median(), lat.p99(), linkOfMode.getOrDefault(ph.mode(), "-"), ph.cpuMicrosPerTransaction());
             }
         }
         try (Csv csv = new Csv(p.out().resolve("frontend-db.csv"), List.of("mode", "run", "counter", "per_transaction"))) {
@@ -427,7 +460,8 @@ public final class FrontendBench {
 
     public static Table table(Result r) {
         String first = r.modes().get(1);
-        Table t = new Table("mode", "transactions/s", "batch ms median", "batch ms p99", "x jdbc", "x " + first);
+        Table t = new Table("mode", "transactions/s", "batch ms median", "batch ms p99", "x jdbc", "x " + first,
+                "JVM CPU us/transaction", "CPU x " + first);
         for (String mode : r.modes()) {
             double[] lat = r.phases().stream().filter(ph -> ph.mode().equals(mode))
                     .flatMapToDouble(ph -> java.util.Arrays.stream(ph.batchMillis())).toArray();
@@ -435,7 +469,10 @@ public final class FrontendBench {
             t.row(mode, String.format(Locale.ROOT, "%.0f", r.medianTps(mode)), String.format(Locale.ROOT, "%.1f", s.median()),
                     String.format(Locale.ROOT, "%.1f", s.p99()),
                     String.format(Locale.ROOT, "%.2f", r.medianTps(mode) / r.medianTps("jdbc")),
-                    mode.equals("jdbc") ? "-" : String.format(Locale.ROOT, "%.3f", r.medianTps(mode) / r.medianTps(first)));
+                    mode.equals("jdbc") ? "-" : String.format(Locale.ROOT, "%.3f", r.medianTps(mode) / r.medianTps(first)),
+                    String.format(Locale.ROOT, "%.0f", r.medianCpuPerTransaction(mode)),
+                    mode.equals("jdbc") ? "-" : String.format(Locale.ROOT, "%.2f",
+                            r.medianCpuPerTransaction(mode) / r.medianCpuPerTransaction(first)));
         }
         return t;
     }

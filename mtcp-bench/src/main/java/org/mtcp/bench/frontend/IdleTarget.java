@@ -37,7 +37,7 @@ public final class IdleTarget {
         switch (args[0]) {
             case "frontend" -> {
                 MtcpServer server = MtcpServer.start(PoolConfig.load(Path.of(args[1])), args[2],
-                        ServerOptions.defaults().withMaxConnections(Integer.parseInt(args[5])));
+                        ServerOptions.defaults().withMaxConnections(Integer.parseInt(args[5])).withPlaintext());
                 FrontendConfig config = FrontendConfig.defaults(null, args[2], args[3])
                         .withDbPoolSize(4)
                         .withAppSchemas(List.of(BankOperations.SCHEMA))
@@ -52,7 +52,8 @@ public final class IdleTarget {
             case "proxy" -> {
                 String[] hp = args[1].split(":");
                 ProxySettings settings = new ProxySettings(List.of(new InetSocketAddress(hp[0], Integer.parseInt(hp[1]))),
-                        ClientOptions.defaults(), ProxySettings.DEFAULT_BUFFER_SIZE, Integer.parseInt(args[2]));
+                        ClientOptions.defaults().withPlaintext(), ProxySettings.DEFAULT_BUFFER_SIZE,
+                        Integer.parseInt(args[2]));
                 MigratoryProxy proxy = MigratoryProxy.bind(new InetSocketAddress("127.0.0.1", 0), settings,
                         EventLog.discard());
                 proxy.serveInBackground();
