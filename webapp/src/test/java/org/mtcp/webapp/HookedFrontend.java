@@ -4,9 +4,10 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicReference;
 import org.mtcp.core.MtcpServerConnection;
 import org.mtcp.frontend.FrontendServer;
 import org.mtcp.frontend.cli.FrontendCommand;
@@ -23,9 +24,11 @@ import picocli.CommandLine;
  *   <li>{@code arm BATCH POINT SEQ}: the first time the engine reaches {@link Hooks.Point} POINT for
  *       transaction SEQ of batch BATCH, the serving thread prints {@code HOOK POINT batch=BATCH
  *       seq=SEQ} and blocks until {@code release} (the test kills or stops the process meanwhile);
- *       answered with {@code ARMED ...};
- *   <li>{@code release}: the blocked thread goes on (an old holder continued after SIGSTOP);
- *   <li>{@code disarm}: no test point (the engine runs as in production).
+ *       answered with {@code ARMED ...}. Several points may be armed at once (stop at transaction
+ *       41, then again at 70, without racing the batch to arm the second);
+ *   <li>{@code release}: the threads blocked at the points reached so far go on (an old holder
+ *       continued after SIGSTOP); points not reached yet stay armed;
+ *   <li>{@code disarm}: no test point (the engine runs as in production); blocked threads go on.
  * </ul>
  *
  * Unarmed, the engine has {@link Hooks#NONE}: the production path, stretches of transactions
@@ -46,7 +49,7 @@ public final class HookedFrontend {
 
     private static void control(FrontendServer server) {
         BatchEngine engine = server.engine();
-        AtomicReference<StopAt> armed = new AtomicReference<>();
+        List<StopAt> armed = new CopyOnWriteArrayList<>();
         Thread.ofPlatform().daemon().name("hooked-frontend-control").start(() -> {
             try (BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8))) {
                 for (String line; (line = in.readLine()) != null; ) {
@@ -54,19 +57,27 @@ public final class HookedFrontend {
                     switch (words[0]) {
                         case "arm" -> {
                             StopAt stop = new StopAt(words[1], Hooks.Point.valueOf(words[2]), Integer.parseInt(words[3]));
-                            armed.set(stop);
-                            engine.setHooks(stop);
+                            armed.add(stop);
+                            engine.setHooks((point, frontend, batch, seq, connection) -> {
+                                for (StopAt s : armed) {
+                                    s.at(point, frontend, batch, seq, connection);
+                                }
+                            });
                             say("ARMED " + words[2] + " batch=" + words[1] + " seq=" + words[3]);
                         }
                         case "release" -> {
-                            StopAt stop = armed.get();
-                            if (stop != null) {
-                                stop.release.countDown();
+                            for (StopAt stop : armed) {
+                                if (stop.reached.get()) {
+                                    stop.release.countDown();
+                                    armed.remove(stop);
+                                }
                             }
                             say("RELEASED");
                         }
                         case "disarm" -> {
                             engine.setHooks(Hooks.NONE);
+                            armed.forEach(stop -> stop.release.countDown());
+                            armed.clear();
                             say("DISARMED");
                         }
                         default -> say("unknown command: " + line);

@@ -768,8 +768,9 @@ class PrimaryFailoverTest {
 
     /**
      * What an asynchronous standby does to a batch (issue 15, docs/database.md): the standby stops
-     * receiving after line 40 (stopped: an asynchronous primary goes on alone, as it does when its
-     * standby lags), the primary crashes after line 70, the standby is promoted. The lines the
+     * receiving before transaction 41 commits (stopped: an asynchronous primary goes on alone, as it
+     * does when its standby lags), the primary crashes with transaction 70 before its COMMIT, the
+     * standby is promoted. The lines the
      * client got in between are lost with the old primary, transactions and records. The
      * front-end notices at its first transaction on the new timeline (the lines it sent must be
      * recorded there) and stops the batch with the error line naming the first lost seq, instead of
@@ -781,37 +782,40 @@ class PrimaryFailoverTest {
     void withAnAsynchronousStandbyLinesLostAtThePromotionStopTheBatchWithAnError(@TempDir Path dir) throws Exception {
         Setup setup = new Setup(dir, "", Replication.ASYNCHRONOUS);
         setup.serveFirst(0);
+        FrontendProcess holder = setup.processes.get(0);
         String batch = "pf-asynchronous";
         List<Transfer> transfers = BankTestData.transfers(new Random(16), TRANSFERS, ACCOUNTS);
-        int standbyStopsAfter = 40;
-        int crashAfter = 70;
+        int standbyStopsBefore = 41;
+        int crashBefore = 70;
+        // Both points armed before the batch starts: the batch cannot outrun the test (a loaded
+        // machine reads the response lines well behind the transactions).
+        for (int seq : new int[] {standbyStopsBefore, crashBefore}) {
+            holder.tell("arm " + batch + " " + Hooks.Point.BEFORE_COMMIT + " " + seq);
+            holder.awaitLine(l -> l.startsWith("ARMED ") && l.contains("seq=" + seq), Duration.ofSeconds(30));
+        }
         int outagesBefore = setup.outagesLogged();
         HttpExchange.Response response;
         try (Socket socket = new Socket("127.0.0.1", proxy.localAddress().getPort())) {
             socket.setSoTimeout(120_000);
             InputStream in = new BufferedInputStream(socket.getInputStream());
             OutputStream out = socket.getOutputStream();
-            CompletableFuture<Void> stopRead = new CompletableFuture<>();
-            CompletableFuture<Void> crashRead = new CompletableFuture<>();
             CompletableFuture<HttpExchange.Response> exchange = CompletableFuture.supplyAsync(() -> {
                 try {
-                    return HttpExchange.exchange(in, out, HttpExchange.post("/v1/batches", body(batch, transfers)), index -> {
-                        if (index == standbyStopsAfter - 1) {
-                            stopRead.complete(null);
-                        } else if (index == crashAfter - 1) {
-                            crashRead.complete(null);
-                        }
-                    });
+                    return HttpExchange.exchange(in, out, HttpExchange.post("/v1/batches", body(batch, transfers)), null);
                 } catch (IOException e) {
                     throw new UncheckedIOException(e);
                 }
             }, clients);
             try {
-                stopRead.get(60, TimeUnit.SECONDS);
+                holder.awaitLine(l -> l.startsWith("HOOK BEFORE_COMMIT batch=" + batch + " seq=" + standbyStopsBefore),
+                        Duration.ofSeconds(60));
                 pair.stopStandby();
-                crashRead.get(60, TimeUnit.SECONDS);
+                holder.tell("release");
+                holder.awaitLine(l -> l.startsWith("HOOK BEFORE_COMMIT batch=" + batch + " seq=" + crashBefore),
+                        Duration.ofSeconds(60));
                 pair.killPrimary();
                 pair.startStandby();
+                holder.tell("release");
                 await("a front-end notices the loss of the primary").atMost(Duration.ofSeconds(30))
                         .pollInterval(Duration.ofMillis(20)).until(() -> setup.outagesLogged() > outagesBefore);
                 pair.promoteStandby();
@@ -823,7 +827,7 @@ class PrimaryFailoverTest {
         }
         List<String> lines = response.lines();
         String context = "asynchronous standby: " + lines.subList(Math.max(0, lines.size() - 3), lines.size()) + setup.outputs();
-        assertThat(lines.size()).as(context).isGreaterThanOrEqualTo(crashAfter + 2);
+        assertThat(lines.size()).as(context).isGreaterThanOrEqualTo(standbyStopsBefore + 2);
         JsonNode error = JSON.readTree(lines.get(lines.size() - 2));
         int stoppedAt = lines.size() - 1;   // the transactions' lines are 1 .. stoppedAt - 1
         assertThat(error.path("error").path("code").asText()).as(context).isEqualTo("database_unavailable");
@@ -874,8 +878,8 @@ class PrimaryFailoverTest {
         assertThat(transferred).as("the transfers on the new primary are the ones recorded committed there")
                 .isEqualTo(recordedCommitted);
         BankTestData.assertMoneyIsConserved(newPrimary, ACCOUNTS, INITIAL);
-        System.out.printf("PrimaryFailoverTest: asynchronous standby stopped after line %d, primary crashed after line %d:"
-                + " %d line(s) sent were lost (seq %d..%d); the client got: %s%n", standbyStopsAfter, crashAfter, lost.size(),
+        System.out.printf("PrimaryFailoverTest: asynchronous standby stopped before transaction %d, primary crashed before COMMIT %d:"
+                + " %d line(s) sent were lost (seq %d..%d); the client got: %s%n", standbyStopsBefore, crashBefore, lost.size(),
                 lost.getFirst(), lost.getLast(), lines.get(lines.size() - 2));
     }
 

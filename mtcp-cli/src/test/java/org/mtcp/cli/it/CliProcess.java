@@ -33,9 +33,14 @@ final class CliProcess implements AutoCloseable {
         pumps[1] = pump(process.getErrorStream(), stderr, "err");
     }
 
-    /** Starts {@code mtcp args...} in a new JVM. */
+    /** Starts {@code mtcp args...} in a new JVM (SIGHUP handled even when the tests run under nohup). */
     static CliProcess mtcp(String label, List<String> args) throws IOException {
-        return start(label, mtcpCommand(args));
+        return start(label, org.mtcp.testkit.Sighup.handledBy(mtcpCommand(args)));
+    }
+
+    /** Starts {@code mtcp args...} in a new JVM that ignores SIGHUP, as under nohup. */
+    static CliProcess mtcpWithSighupIgnored(String label, List<String> args) throws IOException {
+        return start(label, org.mtcp.testkit.Sighup.ignoredBy(mtcpCommand(args)));
     }
 
     /** Starts {@code mtcp args...} in a new JVM whose file descriptor limit is {@code limit} (sh's ulimit -n). */

@@ -67,7 +67,8 @@ public final class FrontendProcess {
         if (!extraArgs.contains("--tls-cert") && !extraArgs.contains("--tls-keystore") && !extraArgs.contains("--plaintext")) {
             command.add("--plaintext");
         }
-        ProcessBuilder pb = new ProcessBuilder(command);
+        // reloads on SIGHUP even when the tests run under nohup
+        ProcessBuilder pb = new ProcessBuilder(org.mtcp.testkit.Sighup.handledBy(command));
         Map<String, String> env = pb.environment();
         env.put("MTCP_DB_PASSWORD", password);
         env.put("MTCP_ADMIN_TOKEN", ADMIN_TOKEN);
