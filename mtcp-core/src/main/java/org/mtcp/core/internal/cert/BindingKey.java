@@ -18,12 +18,9 @@ public final class BindingKey {
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private final byte[] key;
-    /** K ready for MACs (initialised once: a connection proves or checks a MAC per migration). */
-    private final Hmac.Key mac;
 
     private BindingKey(byte[] key) {
         this.key = key;
-        this.mac = new Hmac.Key(key);
     }
 
     /** A fresh random key, for a new connection. */
@@ -47,7 +44,7 @@ public final class BindingKey {
     }
 
     byte[] mac(byte[] message) {
-        return mac.mac(message);
+        return Hmac.mac(key, message);   // one MAC per migration on each side: a pooled Mac, no prototype per key
     }
 
     /** Whether {@code other} is the same key (constant time). */

@@ -1,6 +1,7 @@
 package org.mtcp.core.internal.cert;
 
 import java.security.GeneralSecurityException;
+import java.util.concurrent.ArrayBlockingQueue;
 import java.security.MessageDigest;
 import java.nio.charset.StandardCharsets;
 import javax.crypto.Mac;
@@ -27,18 +28,30 @@ public final class Hmac {
         return mac(secret, label.getBytes(StandardCharsets.UTF_8));
     }
 
+    /**
+     * The MAC of {@code parts} under {@code key}. The {@code Mac} objects are reused (a provider
+     * lookup per MAC costs more than the MAC), initialised with the key each time.
+     */
     public static byte[] mac(byte[] key, byte[]... parts) {
         try {
-            Mac mac = Mac.getInstance(ALGORITHM);
+            Mac mac = IDLE.poll();
+            if (mac == null) {
+                mac = Mac.getInstance(ALGORITHM);
+            }
             mac.init(new SecretKeySpec(key, ALGORITHM));
             for (byte[] p : parts) {
                 mac.update(p);
             }
-            return mac.doFinal();
+            byte[] result = mac.doFinal();   // also resets it for the next user
+            IDLE.offer(mac);
+            return result;
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("HmacSHA256 unavailable", e);
         }
     }
+
+    /** Idle {@code Mac} objects of {@link #mac(byte[], byte[][])}; a few are enough, more are dropped. */
+    private static final ArrayBlockingQueue<Mac> IDLE = new ArrayBlockingQueue<>(8);
 
     /**
      * A key in use: its {@link Mac} is initialised once (the provider lookup and the key's inner

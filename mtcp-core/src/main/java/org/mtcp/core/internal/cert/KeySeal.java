@@ -1,13 +1,13 @@
 package org.mtcp.core.internal.cert;
 
+import java.nio.ByteBuffer;
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.Arrays;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import javax.crypto.AEADBadTagException;
-import javax.crypto.Cipher;
-import javax.crypto.spec.GCMParameterSpec;
-import javax.crypto.spec.SecretKeySpec;
 import org.mtcp.core.PoolConfig;
 
 /**
@@ -22,10 +22,11 @@ final class KeySeal {
     static final int NONCE_BYTES = 12;
     static final int TAG_BYTES = 16;
     static final int SEALED_BYTES = NONCE_BYTES + BindingKey.BYTES + TAG_BYTES;
-    private static final String TRANSFORMATION = "AES/GCM/NoPadding";
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private final KeyRing keys;
+    /** The ring's raw keys ready for AES-GCM (the current one and previous ones still accepted); emptied on update. */
+    private final Map<ByteBuffer, AesGcmKey> ciphers = new ConcurrentHashMap<>();
 
     KeySeal(PoolConfig pool, Clock clock) {
         this.keys = new KeyRing(pool, Hmac.BINDING_SEAL_KEY, clock);
@@ -33,6 +34,16 @@ final class KeySeal {
 
     void update(PoolConfig pool) {
         keys.update(pool);
+        ciphers.clear();
+    }
+
+    private AesGcmKey cipher(byte[] rawKey) {
+        AesGcmKey k = ciphers.get(ByteBuffer.wrap(rawKey));
+        if (k == null) {
+            byte[] copy = rawKey.clone();
+            k = ciphers.computeIfAbsent(ByteBuffer.wrap(copy), b -> new AesGcmKey(copy));
+        }
+        return k;
     }
 
     /** {@code key} sealed for a certificate whose other fields are {@code header}. */
@@ -41,14 +52,12 @@ final class KeySeal {
         byte[] nonce = new byte[NONCE_BYTES];
         RANDOM.nextBytes(nonce);
         try {
-            Cipher c = cipher(Cipher.ENCRYPT_MODE, keys.signingKey(), nonce);
-            c.updateAAD(header);
-            byte[] out = c.doFinal(key.bytes());
+            byte[] out = cipher(keys.signingKey()).encrypt(nonce, header, key.bytes());
             System.arraycopy(nonce, 0, sealed, 0, NONCE_BYTES);
             System.arraycopy(out, 0, sealed, NONCE_BYTES, out.length);
             return sealed;
         } catch (GeneralSecurityException e) {
-            throw new IllegalStateException(TRANSFORMATION + " unavailable", e);
+            throw new IllegalStateException(AesGcmKey.TRANSFORMATION + " unavailable", e);
         }
     }
 
@@ -58,7 +67,7 @@ final class KeySeal {
             return new Opened(null, "sealed binding key is " + sealed.length + " bytes, not " + SEALED_BYTES);
         }
         byte[][] opened = new byte[1][];
-        KeyRing.Verdict v = keys.checkRaw(k -> (opened[0] = tryOpen(k, sealed, header)) != null);
+        KeyRing.Verdict v = keys.checkRaw(k -> (opened[0] = tryOpen(cipher(k), sealed, header)) != null);
         return switch (v) {
             case KeyRing.Verdict.Accepted a -> new Opened(BindingKey.of(opened[0]), null);
             case KeyRing.Verdict.Refused r -> new Opened(null, r.reason());
@@ -68,21 +77,13 @@ final class KeySeal {
     /** The outcome of {@link #open}: the key, or why not. */
     record Opened(BindingKey key, String refusal) {}
 
-    private static byte[] tryOpen(byte[] sealKey, byte[] sealed, byte[] header) {
+    private static byte[] tryOpen(AesGcmKey sealKey, byte[] sealed, byte[] header) {
         try {
-            Cipher c = cipher(Cipher.DECRYPT_MODE, sealKey, Arrays.copyOf(sealed, NONCE_BYTES));
-            c.updateAAD(header);
-            return c.doFinal(sealed, NONCE_BYTES, sealed.length - NONCE_BYTES);
+            return sealKey.decrypt(Arrays.copyOf(sealed, NONCE_BYTES), header, sealed, NONCE_BYTES, sealed.length - NONCE_BYTES);
         } catch (AEADBadTagException e) {
             return null; // sealed under another key, or altered: the caller tries the next key
         } catch (GeneralSecurityException e) {
-            throw new IllegalStateException(TRANSFORMATION + " unavailable", e);
+            throw new IllegalStateException(AesGcmKey.TRANSFORMATION + " unavailable", e);
         }
-    }
-
-    private static Cipher cipher(int mode, byte[] key, byte[] nonce) throws GeneralSecurityException {
-        Cipher c = Cipher.getInstance(TRANSFORMATION);
-        c.init(mode, new SecretKeySpec(key, "AES"), new GCMParameterSpec(TAG_BYTES * 8, nonce));
-        return c;
     }
 }
