@@ -40,6 +40,15 @@ public final class HandshakeCounter implements AutoCloseable {
         }
     }
 
+    /**
+     * A counter that records nothing ({@link #available()} false): for runs without TLS, which
+     * must not pay for a JFR recording (a recording stream costs a loopback migration tens of
+     * microseconds).
+     */
+    public static HandshakeCounter none() {
+        return new HandshakeCounter(null);
+    }
+
     public boolean available() {
         return stream != null;
     }

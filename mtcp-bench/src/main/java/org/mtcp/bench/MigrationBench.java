@@ -210,7 +210,8 @@ public final class MigrationBench {
         List<MtcpSocket> sockets = new ArrayList<>();
         com.sun.management.OperatingSystemMXBean os =
                 (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
-        HandshakeCounter handshakes = HandshakeCounter.start();
+        HandshakeCounter handshakes = sides.stream().anyMatch(s -> s.variant() != Variant.PLAIN)
+                ? HandshakeCounter.start() : HandshakeCounter.none();
         try {
             for (Side side : sides) {
                 BenchPool pool = BenchPool.start(servers, options.withStateTransfer(side.transfer()), rtt,
