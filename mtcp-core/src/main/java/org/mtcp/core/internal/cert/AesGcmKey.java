@@ -9,8 +9,8 @@ import javax.crypto.spec.SecretKeySpec;
 /**
  * AES-GCM under one key, with its {@link Cipher} objects reused, as {@link Hmac.Key} reuses its
  * {@code Mac}: {@code Cipher.getInstance} (a provider lookup) and the AES key schedule on every
- * seal and open cost several times the sealing itself on a migration's path (JFR of {@code
- * ./mtcp bench migration}: about 70 us of CPU per loopback migration before this, docs/benchmarks.md).
+ * seal and open were most of the binding's CPU on a migration's path (JFR of {@code ./mtcp bench
+ * migration}, docs/benchmarks.md, "TLS (issue 16)").
  * A reused cipher is initialised with a fresh IV each time; the JDK keeps the key schedule when
  * the key is the same. Thread-safe; at most {@value #POOLED} idle ciphers are kept.
  */
