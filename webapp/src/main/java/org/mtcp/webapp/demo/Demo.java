@@ -248,8 +248,13 @@ public final class Demo implements AutoCloseable {
     }
 
     private List<String> frontendNames() {
+        return frontendNames(settings.frontends());
+    }
+
+    /** The names of {@code count} front-ends: fe1, fe2, ... */
+    static List<String> frontendNames(int count) {
         List<String> names = new ArrayList<>();
-        for (int i = 1; i <= settings.frontends(); i++) {
+        for (int i = 1; i <= count; i++) {
             names.add("fe" + i);
         }
         return names;

@@ -117,6 +117,15 @@ public final class DemoCommand implements Callable<Integer> {
         if (settings.tls() instanceof DemoTls.Plaintext) {
             err.println(TlsFlags.PLAINTEXT_WARNING);
         }
+        if (settings.tls() instanceof DemoTls.Files) {
+            // Key files that cannot be used are a usage error (exit 2) before anything starts, as for every command;
+            // Demo.start opens them again for use.
+            try {
+                DemoTls.Links.open(settings.tls(), Demo.frontendNames(settings.frontends())).close();
+            } catch (java.io.IOException | IllegalArgumentException e) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "TLS: " + e.getMessage());
+            }
+        }
         Demo demo = Demo.create(settings, line -> event(out, line));
         CountDownLatch stopped = new CountDownLatch(1);
         // Registered before anything starts: Ctrl-C during the start-up stops what has started.

@@ -72,6 +72,21 @@ class DemoSettingsTest {
                 .hasMessageContaining("does not name front-end fe2").hasMessageContaining("./mtcp certs issue fe1 --hosts fe2,fe3");
     }
 
+    @Test
+    void keyFilesThatCannotBeUsedAreAUsageErrorBeforeAnythingStarts(@TempDir Path dir) throws Exception {
+        LocalCa ca = LocalCa.create("ca", Duration.ofDays(1));
+        Path trust = ca.writeCertificate(dir.resolve("ca.crt"));
+        LocalCa.Leaf fe = ca.issue("fe1", List.of("fe1", "fe2", "fe3", "127.0.0.1"), Duration.ofDays(1));
+        LocalCa.Leaf other = ca.issue("fe1", List.of("fe1", "fe2", "fe3", "127.0.0.1"), Duration.ofDays(1));
+        Path chain = fe.writeChain(dir.resolve("fe.crt"));
+        Path wrongKey = other.writeKey(dir.resolve("other.key"));
+        java.io.StringWriter err = new java.io.StringWriter();
+        int exit = new CommandLine(new DemoCommand()).setErr(new java.io.PrintWriter(err, true))
+                .execute("--tls-cert", chain.toString(), "--tls-key", wrongKey.toString(), "--tls-trust", trust.toString());
+        assertThat(exit).as(err.toString()).isEqualTo(2);
+        assertThat(err.toString()).contains("TLS: ").contains("does not match");
+    }
+
     private static DemoCommand parse(String... args) {
         DemoCommand command = new DemoCommand();
         new CommandLine(command).parseArgs(args);
