@@ -33,6 +33,12 @@ public record TlsFlags(Path cert, Path key, Path keyStore, String passwordEnv, P
     public static final String PLAINTEXT_WARNING = "PLAINTEXT (--plaintext): links are not encrypted and "
             + "anyone on the network can read and alter them; use TLS outside tests and loopback demos";
 
+    /** Whether no TLS flag was given at all (not even {@code --plaintext}). */
+    public boolean none() {
+        return cert == null && key == null && keyStore == null && passwordEnv == null && passwordFile == null
+                && trust == null && !plaintext;
+    }
+
     /**
      * The files to load, or empty for {@code --plaintext}.
      *

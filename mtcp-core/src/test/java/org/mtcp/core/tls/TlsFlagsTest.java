@@ -31,6 +31,14 @@ class TlsFlagsTest {
     }
 
     @Test
+    void noneMeansNoFlagAtAllNotEvenPlaintext() {
+        assertThat(flags(null, null, null, null, null, null, false).none()).isTrue();
+        assertThat(flags(null, null, null, null, null, null, true).none()).isFalse();
+        assertThat(flags(null, null, null, null, null, CA, false).none()).isFalse();
+        assertThat(flags(null, null, null, "PW", null, null, false).none()).isFalse();
+    }
+
+    @Test
     void aKeyStoreWithItsPasswordFromTheEnvironment() {
         TlsFiles f = flags(null, null, P12, "PW", null, CA, false).files(Side.SERVER, Optional.empty()).orElseThrow();
         assertThat(f.keyStore()).isEqualTo(P12);

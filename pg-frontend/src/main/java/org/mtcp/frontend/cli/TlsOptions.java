@@ -5,13 +5,13 @@ import org.mtcp.core.tls.TlsFlags;
 import picocli.CommandLine.Option;
 
 /**
- * The TLS options of {@code mtcp frontend} (a picocli mixin): the same names as every other
- * command's, checked by {@link TlsFlags} (docs/frontend.md, "TLS").
+ * The TLS options of {@code mtcp frontend} and {@code mtcp demo} (a picocli mixin): the same names
+ * as every other command's, checked by {@link TlsFlags} (docs/frontend.md, "TLS").
  */
 public final class TlsOptions {
 
     @Option(names = "--tls-cert", paramLabel = "FILE",
-            description = "This front-end's certificate chain (PEM, leaf first); with --tls-key.")
+            description = "The front-end's certificate chain (PEM, leaf first); with --tls-key.")
     Path cert;
 
     @Option(names = "--tls-key", paramLabel = "FILE",
@@ -30,8 +30,8 @@ public final class TlsOptions {
     Path passwordFile;
 
     @Option(names = "--tls-trust", paramLabel = "FILE",
-            description = "Trust anchors (PEM bundle or PKCS#12) of the pool's links; default: the pool file's "
-                    + "'trust file:' line.")
+            description = "Trust anchors (PEM bundle or PKCS#12) that check the pool's servers; ./mtcp frontend "
+                    + "defaults to the pool file's 'trust file:' line.")
     Path trust;
 
     @Option(names = "--plaintext", description = TlsFlags.PLAINTEXT_HELP)

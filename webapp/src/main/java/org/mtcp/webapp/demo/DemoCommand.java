@@ -39,8 +39,10 @@ import picocli.CommandLine.TypeConversionException;
                     + "paper's response-time policy. Open the printed URL; Ctrl-C stops everything.",
             "",
             "The M-TCP links (proxy to front-ends, between front-ends) run TLS 1.3 with a throwaway CA made at "
-                    + "start-up, in memory only; --tls-* use your own keys, --plaintext turns TLS off (said at "
-                    + "start-up). The browser talks plain HTTP to the proxy on loopback.",
+                    + "start-up, in memory only; --tls-* use your own keys (one key for every front-end: its "
+                    + "certificate must name fe1, fe2, ... and 127.0.0.1, e.g. ./mtcp certs issue fe1 --hosts "
+                    + "fe2,fe3,127.0.0.1; with --tls-trust), --plaintext turns TLS off (said at start-up). The "
+                    + "browser talks plain HTTP to the proxy on loopback.",
             ""})
 public final class DemoCommand implements Callable<Integer> {
 
