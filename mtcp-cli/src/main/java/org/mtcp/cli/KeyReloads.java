@@ -1,7 +1,6 @@
 package org.mtcp.cli;
 
 import java.io.IOException;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -15,9 +14,6 @@ import org.mtcp.proxy.EventLog;
  * file), on SIGHUP. One SIGHUP handler per process runs every registered action in order.
  */
 final class KeyReloads implements java.io.Closeable {
-
-    /** How often the TLS files are looked at: a replaced key is in use this long after at most. */
-    static final Duration POLL_INTERVAL = Duration.ofSeconds(2);
 
     private record Action(String what, Runnable run) {}
 
@@ -36,7 +32,7 @@ final class KeyReloads implements java.io.Closeable {
         }
         TlsConfig config = tls.get();
         if (watcher == null) {
-            watcher = FileWatcher.start("tls-files", POLL_INTERVAL);
+            watcher = FileWatcher.start("tls-files", FileWatcher.KEY_FILES_INTERVAL);
         }
         config.watch(watcher);   // reloads on change, logging each reload (or why it failed) itself
         onSighup.add(new Action("TLS key reload", () -> {

@@ -138,13 +138,10 @@ public final class FrontendServer implements AutoCloseable, OperatorControls {
         }
     }
 
-    /** How often the TLS key files are looked at for a change. */
-    static final Duration TLS_WATCH_INTERVAL = Duration.ofSeconds(2);
-
     /** New links get new keys once their files change (a half-written file keeps the keys in use until complete). */
     private void watchTls(TlsConfig loaded) {
         tls = loaded;
-        tlsWatcher = FileWatcher.start("fe-" + config.name() + "-tls-watch", TLS_WATCH_INTERVAL);
+        tlsWatcher = FileWatcher.start("fe-" + config.name() + "-tls-watch", FileWatcher.KEY_FILES_INTERVAL);
         loaded.watch(tlsWatcher);
     }
 

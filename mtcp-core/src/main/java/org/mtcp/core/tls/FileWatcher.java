@@ -67,6 +67,12 @@ public final class FileWatcher implements Closeable {
         }
     }
 
+    /**
+     * How often the commands look at their key, certificate and trust files: a replaced key is in
+     * use this long after at most (docs/cli.md, "TLS: keys, flags and reload").
+     */
+    public static final Duration KEY_FILES_INTERVAL = Duration.ofSeconds(2);
+
     private final List<Watch> watches = new CopyOnWriteArrayList<>();
     private final Duration interval;
     private final CountDownLatch closed = new CountDownLatch(1);

@@ -93,7 +93,7 @@ public sealed interface DemoTls {
                         }
                     }
                     TlsConfig client = TlsConfig.load(TlsFiles.trustOnly(f.files().trust()).withTrustPassword(f.files().trustPassword()));
-                    FileWatcher watcher = FileWatcher.start("demo-tls-files", Duration.ofSeconds(2));
+                    FileWatcher watcher = FileWatcher.start("demo-tls-files", FileWatcher.KEY_FILES_INTERVAL);
                     server.watch(watcher);
                     client.watch(watcher);
                     Map<String, TlsConfig> servers = new LinkedHashMap<>();
